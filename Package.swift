@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Layers, lowest first: C modules → DSVNative (typed wrappers) → DSVStorage (repository, S3)
+/// → DSVDataset (faithful COCO, manifest, operations) → the `dsv` CLI.
+let package = Package(
+    name: "dsv",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dsv", targets: ["dsv"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C modules — only module maps, headers and one shim.
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+
+        // MARK: Typed Swift wrappers over the C APIs; nothing above this layer touches C pointers.
+        .target(name: "DSVNative", dependencies: ["CGit2", "CCurl", "CCurlShim", "COpenSSL", "CZstd"]),
+
+        // MARK: Storage: the dsv repository on libgit2, and the S3 client.
+        .target(name: "DSVStorage", dependencies: ["DSVNative"]),
+
+        // MARK: The dataset model: faithful COCO, the manifest, and the operations the CLI calls.
+        .target(name: "DSVDataset", dependencies: ["DSVNative", "DSVStorage"]),
+
+        // MARK: Executables.
+        .executableTarget(name: "dsv", dependencies: [
+            "DSVDataset", "DSVStorage",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "dsv-bench", dependencies: ["DSVDataset", "DSVStorage", "DSVNative"]),
+
+        // MARK: Tests mirror Sources/.
+        .testTarget(name: "DSVNativeTests", dependencies: ["DSVNative"]),
+        .testTarget(name: "DSVStorageTests", dependencies: ["DSVStorage", "DSVNative"]),
+        .testTarget(name: "DSVDatasetTests", dependencies: ["DSVDataset", "DSVStorage", "DSVNative"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "dsvTests", dependencies: ["DSVStorage"]),
+    ]
+)

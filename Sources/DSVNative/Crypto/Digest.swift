@@ -1,0 +1,71 @@
+import COpenSSL
+
+/// The hash functions dsv uses, all from OpenSSL's libcrypto.
+public enum DigestAlgorithm: Sendable {
+    /// Content addressing of manifests, SigV4.
+    case sha256
+    /// Git object ids and the pack trailer.
+    case sha1
+    /// S3 ETags of single-part, unencrypted uploads.
+    case md5
+
+    var evp: OpaquePointer {
+        switch self {
+        case .sha256: EVP_sha256()
+        case .sha1: EVP_sha1()
+        case .md5: EVP_md5()
+        }
+    }
+}
+
+/// An incremental hash (`EVP_DigestInit_ex`/`Update`/`Final_ex`). Feed it bytes, then `finish()`.
+public final class Hasher: @unchecked Sendable {
+    private let context: OpaquePointer
+    public let algorithm: DigestAlgorithm
+
+    public init(_ algorithm: DigestAlgorithm) {
+        self.algorithm = algorithm
+        guard let context = EVP_MD_CTX_new() else { fatalError("out of memory: EVP_MD_CTX_new") }
+        self.context = context
+        EVP_DigestInit_ex(context, algorithm.evp, nil)
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        if bytes.count > 0 { EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) }
+    }
+
+    public func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    public func update(_ string: String) {
+        var copy = string
+        copy.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The digest; the hasher starts over afterwards.
+    public func finish() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &out, &length)
+        EVP_DigestInit_ex(context, algorithm.evp, nil)
+        return Array(out.prefix(Int(length)))
+    }
+
+    /// The digest of one buffer.
+    public static func digest(_ algorithm: DigestAlgorithm, _ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        let hasher = Hasher(algorithm)
+        hasher.update(bytes)
+        return hasher.finish()
+    }
+
+    public static func digest(_ algorithm: DigestAlgorithm, _ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { digest(algorithm, $0) }
+    }
+
+    public static func digest(_ algorithm: DigestAlgorithm, _ string: String) -> [UInt8] {
+        digest(algorithm, Array(string.utf8))
+    }
+}

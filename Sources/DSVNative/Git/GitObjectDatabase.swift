@@ -1,0 +1,31 @@
+import CGit2
+
+/// A repository's object database: existence checks, raw reads, and writing a whole pack.
+public final class GitObjectDatabase: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init(pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { git_odb_free(pointer) }
+
+    /// Whether the object is already stored (loose or packed).
+    public func contains(_ id: GitObjectID) -> Bool {
+        var raw = id.raw
+        return git_odb_exists(pointer, &raw) == 1
+    }
+
+    /// The inflated content of an object.
+    public func read(_ id: GitObjectID) throws(GitError) -> [UInt8] {
+        var raw = id.raw
+        var object: OpaquePointer?
+        try gitCheck(git_odb_read(&object, pointer, &raw), "read object \(id.short)")
+        defer { git_odb_object_free(object) }
+        let size = git_odb_object_size(object)
+        guard size > 0, let data = git_odb_object_data(object) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: data, count: size))
+    }
+
+    /// Starts writing a pack into this database; see `GitPackWriter`.
+    public func packWriter() throws(GitError) -> GitPackWriter {
+        try GitPackWriter(odb: self)
+    }
+}

@@ -1,0 +1,150 @@
+import DSVNative
+
+/// A dsv repository: a bare git repository in `DIR/.dsv` holding the dataset's history, with
+/// dsv's settings in its git config under `[dsv]`.
+public final class DatasetRepository: @unchecked Sendable {
+    /// The folder name of a dsv repository inside the user's project folder.
+    public static let folderName = ".dsv"
+    /// The branch a new repository starts on.
+    public static let defaultBranch = "main"
+
+    public let git: GitRepository
+    /// The `.dsv` folder.
+    public let path: String
+
+    private init(git: GitRepository, path: String) {
+        self.git = git
+        self.path = path
+    }
+
+    /// Creates `directory/.dsv`. Refuses when one already exists.
+    public static func create(in directory: String) throws(RepositoryError) -> DatasetRepository {
+        let path = joinPath(directory, folderName)
+        if FileSystem.exists(path) { throw .alreadyExists(path: path) }
+        do {
+            try FileSystem.createDirectories(directory)
+            let git = try GitRepository.createBare(at: path, initialBranch: defaultBranch)
+            return DatasetRepository(git: git, path: path)
+        } catch let error as GitError {
+            throw .git(error)
+        } catch let error as SystemError {
+            throw .io(error)
+        } catch {
+            fatalError("unexpected error \(error)")
+        }
+    }
+
+    /// Finds the repository in `directory` or the nearest parent that has a `.dsv` folder.
+    public static func discover(from directory: String) throws(RepositoryError) -> DatasetRepository {
+        guard var current = FileSystem.resolved(directory) else {
+            throw .io(SystemError("open directory", path: directory))
+        }
+        while true {
+            let candidate = joinPath(current, folderName)
+            if FileSystem.isDirectory(candidate) {
+                do { return DatasetRepository(git: try GitRepository.open(at: candidate), path: candidate) }
+                catch { throw .git(error) }
+            }
+            if current == "/" { throw .notARepository(searchedFrom: directory) }
+            current = FileSystem.directory(of: current)
+        }
+    }
+
+    /// Takes the write lock (`.dsv/dsv.lock`), or throws `.locked` when another process has it.
+    /// Hold the returned lock for the whole write; the kernel drops it if the process dies.
+    public func lockForWriting() throws(RepositoryError) -> FileLock {
+        let lockPath = joinPath(path, "dsv.lock")
+        do {
+            guard let lock = try FileLock.tryAcquire(path: lockPath) else { throw RepositoryError.locked(path: lockPath) }
+            return lock
+        } catch let error as RepositoryError {
+            throw error
+        } catch let error as SystemError {
+            throw .io(error)
+        } catch {
+            fatalError("unexpected error \(error)")
+        }
+    }
+
+    // MARK: Settings
+
+    /// A `dsv.*` setting from the repository's git config, e.g. `setting("images")`.
+    public func setting(_ name: String) throws(RepositoryError) -> String? {
+        do { return try git.configuration().string("dsv.\(name)") } catch { throw .git(error) }
+    }
+
+    public func setSetting(_ name: String, to value: String) throws(RepositoryError) {
+        do { try git.configuration().set("dsv.\(name)", to: value) } catch { throw .git(error) }
+    }
+
+    // MARK: Branch and revisions
+
+    /// The full name of the current branch, e.g. `refs/heads/main`.
+    public func currentBranch() throws(RepositoryError) -> String {
+        do { return try git.headBranch() } catch { throw .git(error) }
+    }
+
+    /// The commit the current branch points at, or nil before the first version.
+    public func head() throws(RepositoryError) -> GitObjectID? {
+        do { return try git.referenceTarget(try git.headBranch()) } catch { throw .git(error) }
+    }
+
+    /// Resolves a revision in git's syntax to a commit id.
+    public func resolve(_ revision: String) throws(RepositoryError) -> GitObjectID {
+        do {
+            return try git.resolveCommit(revision)
+        } catch {
+            if revision == "HEAD", (try? head()) == nil { throw .noVersions }
+            if error.isNotFound || error.isAmbiguous || error.code == -1 { throw .unknownRevision(revision) }
+            throw .git(error)
+        }
+    }
+
+    /// Moves the current branch from `old` to `new` with compare-and-swap. This is the last step
+    /// of every commit: before it, the new objects are unreachable and the old version stays HEAD.
+    public func advanceBranch(from old: GitObjectID?, to new: GitObjectID, message: String) throws(RepositoryError) {
+        let branch = try currentBranch()
+        do {
+            try git.updateReference(branch, to: new, expecting: old, message: message)
+        } catch {
+            if error.isConcurrentModification { throw .concurrentUpdate(branch: branch) }
+            throw .git(error)
+        }
+    }
+
+    // MARK: Tags
+
+    /// Creates a lightweight tag; refuses invalid names and existing tags.
+    public func createTag(_ name: String, at commit: GitObjectID) throws(RepositoryError) {
+        let reference = "refs/tags/\(name)"
+        guard GitRepository.isValidReferenceName(reference) else {
+            throw .invalidName(name, reason: "not a valid tag name")
+        }
+        do {
+            if try git.referenceTarget(reference) != nil { throw RepositoryError.invalidName(name, reason: "tag already exists") }
+            try git.updateReference(reference, to: commit, expecting: nil, message: "dsv tag \(name)")
+        } catch let error as RepositoryError {
+            throw error
+        } catch let error as GitError {
+            if error.isConcurrentModification { throw .invalidName(name, reason: "tag already exists") }
+            throw .git(error)
+        } catch {
+            fatalError("unexpected error \(error)")
+        }
+    }
+
+    /// Tags as (name, commit), sorted by name.
+    public func tags() throws(RepositoryError) -> [(name: String, commit: GitObjectID)] {
+        do {
+            return try git.referenceNames(matching: "refs/tags/*").map { reference in
+                (String(reference.dropFirst("refs/tags/".count)), try git.resolveCommit(reference))
+            }
+        } catch let error as GitError { throw .git(error) } catch { fatalError("unexpected error \(error)") }
+    }
+}
+
+/// Joins two path components with exactly one slash.
+public func joinPath(_ base: String, _ component: String) -> String {
+    if base.isEmpty { return component }
+    return base.hasSuffix("/") ? base + component : base + "/" + component
+}

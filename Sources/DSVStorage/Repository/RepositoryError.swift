@@ -1,0 +1,42 @@
+import DSVNative
+
+/// What can go wrong in the repository layer. The CLI turns each case into one line and an
+/// exit code (SPEC §8).
+public enum RepositoryError: Error, Sendable {
+    /// No `.dsv` in the directory or any parent.
+    case notARepository(searchedFrom: String)
+    /// `dsv init` where a repository already exists.
+    case alreadyExists(path: String)
+    /// Another process holds the write lock.
+    case locked(path: String)
+    /// The branch moved while we were writing (a writer that did not take the lock).
+    case concurrentUpdate(branch: String)
+    /// A revision that names no commit.
+    case unknownRevision(String)
+    /// The branch has no commit yet.
+    case noVersions
+    /// A tag or branch name git would not accept, or a tag that already exists.
+    case invalidName(String, reason: String)
+    /// A commit that is not a dsv version, or a version whose objects are missing or corrupt.
+    case corruptVersion(String)
+    case git(GitError)
+    case io(SystemError)
+}
+
+extension RepositoryError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .notARepository(let directory):
+            "not a dsv repository (or any parent up to /): \(directory); run 'dsv init' first"
+        case .alreadyExists(let path): "a dsv repository already exists at \(path)"
+        case .locked(let path): "another dsv process holds the lock (\(path)); try again when it has finished"
+        case .concurrentUpdate(let branch): "\(branch) moved while this commit was written; nothing was changed"
+        case .unknownRevision(let revision): "unknown revision '\(revision)'"
+        case .noVersions: "no versions yet; run 'dsv commit EXPORT -m MESSAGE' first"
+        case .invalidName(let name, let reason): "invalid name '\(name)': \(reason)"
+        case .corruptVersion(let detail): "corrupt version: \(detail)"
+        case .git(let error): error.description
+        case .io(let error): error.description
+        }
+    }
+}

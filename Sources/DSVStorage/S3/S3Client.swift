@@ -1,0 +1,83 @@
+import DSVNative
+
+/// A small S3 client of our own: SigV4 on OpenSSL, transfers on libcurl. One easy handle is
+/// reused for successive requests so that its connection stays alive.
+///
+/// Not thread safe; give each thread its own client.
+public final class S3Client: @unchecked Sendable {
+    public let endpoint: S3Endpoint
+    public let region: String
+    /// nil for `--no-sign-request` (anonymous access to public buckets).
+    public let credentials: S3Credentials?
+    private let curl: CurlEasy
+
+    public init(endpoint: S3Endpoint, region: String, credentials: S3Credentials?) throws(S3Error) {
+        self.endpoint = endpoint
+        self.region = region
+        self.credentials = credentials
+        do { curl = try CurlEasy() } catch { throw .configuration("cannot start libcurl: \(error)") }
+    }
+
+    /// Uploads an object; returns its ETag (quotes removed).
+    @discardableResult
+    public func putObject(bucket: String, key: String, body: [UInt8]) throws(S3Error) -> String {
+        let response = try send("PUT", bucket: bucket, key: key, body: body)
+        return response.header("etag").map(ETag.normalize) ?? ""
+    }
+
+    /// Downloads a whole object.
+    public func getObject(bucket: String, key: String) throws(S3Error) -> [UInt8] {
+        try send("GET", bucket: bucket, key: key).body
+    }
+
+    /// Creates a bucket; an existing bucket we own is fine.
+    public func createBucket(_ bucket: String) throws(S3Error) {
+        do {
+            try send("PUT", bucket: bucket, key: "")
+        } catch .service(_, _, let code, _) where code == "BucketAlreadyOwnedByYou" || code == "BucketAlreadyExists" {
+            return
+        }
+    }
+
+    /// Sends one signed request and returns the response when its status is 2xx; S3's error
+    /// otherwise.
+    @discardableResult
+    public func send(_ method: String, bucket: String, key: String, query: [(String, String)] = [],
+                     headers: [(String, String)] = [], body: [UInt8] = []) throws(S3Error) -> HTTPResponse {
+        let path = endpoint.path(bucket: bucket, key: key)
+        let description = "\(method) s3://\(bucket)/\(key)"
+        var allHeaders = [("Host", endpoint.hostHeader(bucket: bucket))] + headers
+        if let credentials {
+            let signer = SigV4Signer(credentials: credentials, region: region)
+            let payloadHash = body.isEmpty ? SigV4Signer.emptyPayloadHash : hexString(Hasher.digest(.sha256, body))
+            allHeaders = signer.sign(method: method, path: path, query: query, headers: allHeaders,
+                                     payloadHash: payloadHash, date: .now())
+        }
+        let queryString = query.map { "\(URIEncoding.encode($0.0, keepSlash: false))=\(URIEncoding.encode($0.1, keepSlash: false))" }
+            .joined(separator: "&")
+        let request = HTTPRequest(method: method, url: endpoint.url(bucket: bucket, path: path, query: queryString),
+                                  headers: allHeaders.map { (name: $0.0, value: $0.1) }, body: body)
+        let response: HTTPResponse
+        do { response = try curl.perform(request) } catch {
+            throw .unavailable(request: description, reason: error.message)
+        }
+        guard (200..<300).contains(response.status) else {
+            let (code, message) = S3ErrorBody.parse(response.body)
+            throw .service(request: description, status: response.status,
+                           code: code.isEmpty ? "HTTP\(response.status)" : code, message: message)
+        }
+        return response
+    }
+}
+
+/// ETags as S3 sends them (`"9b2cf535f27731c974343645a3985328"`, `"…-3"` for multipart).
+public enum ETag {
+    /// Without the surrounding quotes.
+    public static func normalize(_ etag: String) -> String {
+        var text = Substring(etag)
+        if text.hasPrefix("W/") { text = text.dropFirst(2) }
+        if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = text.dropFirst().dropLast() }
+        if text.hasPrefix("&quot;") { return normalize(XMLText.unescape(String(text))) }
+        return String(text)
+    }
+}

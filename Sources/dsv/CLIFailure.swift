@@ -1,0 +1,54 @@
+import ArgumentParser
+import DSVDataset
+import DSVNative
+import DSVStorage
+
+/// Exit codes of SPEC §8.
+enum ExitStatus {
+    static let problemsFound: Int32 = 1
+    static let usage: Int32 = 2
+    static let badInput: Int32 = 65
+    static let unavailable: Int32 = 69
+    static let ioError: Int32 = 74
+    static let lockBusy: Int32 = 75
+}
+
+/// One message and one exit code for each error a library layer can throw.
+struct CLIFailure {
+    let message: String
+    let exitCode: Int32
+
+    init(_ error: Error) {
+        switch error {
+        case let error as RepositoryError:
+            message = error.description
+            switch error {
+            case .locked: exitCode = ExitStatus.lockBusy
+            case .io: exitCode = ExitStatus.ioError
+            case .notARepository, .alreadyExists, .unknownRevision, .noVersions, .invalidName:
+                exitCode = ExitStatus.usage
+            case .concurrentUpdate: exitCode = ExitStatus.lockBusy
+            case .corruptVersion, .git: exitCode = ExitStatus.badInput
+            }
+        case let error as S3Error:
+            message = error.description
+            switch error {
+            case .unavailable: exitCode = ExitStatus.unavailable
+            case .service(_, let status, _, _): exitCode = status >= 500 ? ExitStatus.unavailable : ExitStatus.badInput
+            case .configuration: exitCode = ExitStatus.usage
+            }
+        case let error as SystemError:
+            message = error.description
+            exitCode = ExitStatus.ioError
+        case let error as ValidationError:
+            message = error.message
+            exitCode = ExitStatus.usage
+        case let error as CustomStringConvertible:
+            message = error.description
+            exitCode = ExitStatus.badInput
+        default:
+            message = "\(error)"
+            exitCode = ExitStatus.badInput
+        }
+    }
+}

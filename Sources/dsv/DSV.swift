@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// The root command. Subcommands arrive with the issues that make them work; none is listed
+/// before it does.
+struct DSV: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "dsv",
+        abstract: "Version control for computer-vision datasets: COCO labels in git, images pinned in S3.",
+        discussion: """
+            Labels (COCO exports of completed CVAT jobs) are committed as versions; images stay in S3 \
+            and are pinned by ETag. See Documentation/ for the user guide.
+            """,
+        version: version,
+        subcommands: commandList)
+
+    static var commandList: [ParsableCommand.Type] { [Init.self] }
+}
+
+/// Options every command that works on a repository takes.
+struct RepositoryOptions: ParsableArguments {
+    @Option(name: .customShort("C"), help: ArgumentHelp("Run as if dsv was started in DIR.", valueName: "DIR"))
+    var directory: String?
+
+    /// The folder the command works from: `-C DIR` or the current directory.
+    var workingDirectory: String { directory ?? "." }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import DSVDataset
+import Glibc
+
+/// The CLI edge: parse, run, and turn any error into one `dsv: error: …` line and an exit code
+/// (SPEC §8). Nothing below this point prints or exits.
+@main
+enum Main {
+    static func main() {
+        let command: ParsableCommand
+        do {
+            command = try DSV.parseAsRoot()
+        } catch {
+            reportParseError(error)
+        }
+        do {
+            var runnable = command
+            try runnable.run()
+            exit(0)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            let failure = CLIFailure(error)
+            writeStandardError("dsv: error: \(failure.message)\n")
+            exit(failure.exitCode)
+        }
+    }
+
+    /// Help and `--version` exit 0; every other parse failure is a usage error, exit 2.
+    static func reportParseError(_ error: Error) -> Never {
+        let code = DSV.exitCode(for: error)
+        if code == .success { DSV.exit(withError: error) }
+        let message = DSV.message(for: error)
+        writeStandardError("dsv: error: \(message)\n")
+        let usage = DSV.fullMessage(for: error).split(separator: "\n").first { $0.hasPrefix("Usage:") }
+        if let usage { writeStandardError("\(usage)\nSee 'dsv --help'.\n") }
+        exit(2)
+    }
+}
+
+func writeStandardError(_ text: String) {
+    var copy = text
+    copy.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
