@@ -36,11 +36,12 @@ let package = Package(
         ]),
         .executableTarget(name: "dsv-bench", dependencies: ["DSVDataset", "DSVStorage", "DSVNative"]),
 
-        // MARK: Tests mirror Sources/.
-        .testTarget(name: "DSVNativeTests", dependencies: ["DSVNative"]),
-        .testTarget(name: "DSVStorageTests", dependencies: ["DSVStorage", "DSVNative"]),
-        .testTarget(name: "DSVDatasetTests", dependencies: ["DSVDataset", "DSVStorage", "DSVNative"],
+        // MARK: Tests mirror Sources/; DSVTestSupport holds what several of them share.
+        .target(name: "DSVTestSupport", dependencies: ["DSVNative", "DSVStorage"], path: "Tests/DSVTestSupport"),
+        .testTarget(name: "DSVNativeTests", dependencies: ["DSVNative", "DSVTestSupport"]),
+        .testTarget(name: "DSVStorageTests", dependencies: ["DSVStorage", "DSVNative", "DSVTestSupport"]),
+        .testTarget(name: "DSVDatasetTests", dependencies: ["DSVDataset", "DSVStorage", "DSVNative", "DSVTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "dsvTests", dependencies: ["DSVStorage"]),
+        .testTarget(name: "dsvTests", dependencies: ["DSVStorage", "DSVTestSupport"]),
     ]
 )

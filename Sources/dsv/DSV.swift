@@ -16,6 +16,9 @@ struct DSV: ParsableCommand {
         subcommands: commandList)
 
     static var commandList: [ParsableCommand.Type] { [Init.self] }
+
+    /// `dsv` alone prints the help.
+    func run() throws { print(DSV.helpMessage()) }
 }
 
 /// Options every command that works on a repository takes.

@@ -19,6 +19,8 @@ enum Main {
             exit(0)
         } catch let code as ExitCode {
             exit(code.rawValue)
+        } catch where DSV.exitCode(for: error) == .success {
+            DSV.exit(withError: error)  // `dsv help`, `--help` and `--version` print and exit 0
         } catch {
             let failure = CLIFailure(error)
             writeStandardError("dsv: error: \(failure.message)\n")

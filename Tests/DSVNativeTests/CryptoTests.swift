@@ -1,0 +1,42 @@
+import DSVNative
+import Testing
+
+@Suite struct CryptoTests {
+    /// RFC 4231 §4: HMAC-SHA256 test cases 1–4, 6 and 7 (case 5 tests truncation, which we never use).
+    @Test(arguments: [
+        ([UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8),
+         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+        (Array("Jefe".utf8), Array("what do ya want for nothing?".utf8),
+         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+        ([UInt8](repeating: 0xaa, count: 20), [UInt8](repeating: 0xdd, count: 50),
+         "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+        (Array(1...25), [UInt8](repeating: 0xcd, count: 50),
+         "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"),
+        ([UInt8](repeating: 0xaa, count: 131), Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
+         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+        ([UInt8](repeating: 0xaa, count: 131),
+         Array(("This is a test using a larger than block-size key and a larger than block-size data. "
+             + "The key needs to be hashed before being used by the HMAC algorithm.").utf8),
+         "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
+    ] as [([UInt8], [UInt8], String)])
+    func hmacSHA256MatchesRFC4231(key: [UInt8], message: [UInt8], expected: String) {
+        #expect(hexString(HMAC.sha256(key: key, message: message)) == expected)
+    }
+
+    @Test func digestsOfKnownInputs() {
+        #expect(hexString(Hasher.digest(.sha256, "abc"))
+            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(hexString(Hasher.digest(.sha1, "abc")) == "a9993e364706816aba3e25717850c26c9cd0d89d")
+        #expect(hexString(Hasher.digest(.md5, "")) == "d41d8cd98f00b204e9800998ecf8427e")
+    }
+
+    @Test func incrementalHashEqualsOneShot() {
+        let data = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let hasher = Hasher(.sha256)
+        data.withUnsafeBytes { bytes in
+            hasher.update(UnsafeRawBufferPointer(rebasing: bytes[..<12345]))
+            hasher.update(UnsafeRawBufferPointer(rebasing: bytes[12345...]))
+        }
+        #expect(hasher.finish() == Hasher.digest(.sha256, data))
+    }
+}

@@ -1,0 +1,125 @@
+import DSVStorage
+import Foundation
+
+/// A fresh temporary folder, removed when the value is dropped.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let path: String
+
+    public init(_ label: String = "dsv-test") {
+        let base = FileManager.default.temporaryDirectory.path
+        path = "\(base)/\(label)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    public func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// Writes `contents` to `name` (creating subfolders) and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ contents: String) -> String {
+        write(name, Data(contents.utf8))
+    }
+
+    @discardableResult
+    public func write(_ name: String, _ contents: Data) -> String {
+        let target = file(name)
+        try! FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                                 withIntermediateDirectories: true)
+        try! contents.write(to: URL(fileURLWithPath: target))
+        return target
+    }
+}
+
+/// The result of running a program to its end.
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs a program with arguments, optionally in a folder and with extra environment, and waits.
+@discardableResult
+public func runProcess(_ executable: String, _ arguments: [String], in directory: String? = nil,
+                       environment: [String: String] = [:], input: Data? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe(), inPipe = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = inPipe
+    try process.run()
+    if let input { inPipe.fileHandleForWriting.write(input) }
+    try inPipe.fileHandleForWriting.close()
+    // Read both pipes concurrently so that neither fills up and blocks the child.
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// `git fsck --strict` on a repository folder: the check a user would run.
+public func gitFsck(_ gitDirectory: String) throws -> ProcessResult {
+    try runProcess("git", ["--git-dir=\(gitDirectory)", "fsck", "--strict", "--no-progress"])
+}
+
+/// The test S3 server `make test` started, from its environment; nil when none was started.
+public struct TestS3: Sendable {
+    public let endpoint: String
+    public let accessKey: String
+    public let secretKey: String
+    public let region: String
+
+    public static var current: TestS3? {
+        let env = ProcessInfo.processInfo.environment
+        guard let endpoint = env["DSV_TEST_S3_ENDPOINT"], let access = env["AWS_ACCESS_KEY_ID"],
+              let secret = env["AWS_SECRET_ACCESS_KEY"] else { return nil }
+        return TestS3(endpoint: endpoint, accessKey: access, secretKey: secret, region: env["AWS_REGION"] ?? "us-east-1")
+    }
+
+    public var credentials: S3Credentials { S3Credentials(accessKeyID: accessKey, secretAccessKey: secretKey) }
+
+    public func client(credentials: S3Credentials? = nil) throws -> S3Client {
+        try S3Client(endpoint: S3Endpoint(url: endpoint), region: region, credentials: credentials ?? self.credentials)
+    }
+
+    /// A new bucket with a unique name.
+    public func makeBucket(_ label: String = "t") throws -> String {
+        let name = "\(label)-\(UUID().uuidString.prefix(8).lowercased())"
+        try client().createBucket(name)
+        return name
+    }
+}
+
+/// The project's `dsv` binary as built by `swift build` (or `DSV_BINARY`).
+public var dsvBinary: String {
+    if let path = ProcessInfo.processInfo.environment["DSV_BINARY"] { return path }
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.appendingPathComponent(".build/debug/dsv").path
+}
+
+/// Runs `dsv` with arguments in a folder.
+@discardableResult
+public func dsv(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> ProcessResult {
+    try runProcess(dsvBinary, arguments, in: directory, environment: environment)
+}
+
+/// The shared third-party COCO files (`../shared/testdata/coco`).
+public var sharedTestData: String {
+    if let path = ProcessInfo.processInfo.environment["DSV_TESTDATA"] { return path }
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    return url.appendingPathComponent("shared/testdata").path
+}
