@@ -37,6 +37,19 @@ struct CLIFailure {
             case .service(_, let status, _, _): exitCode = status >= 500 ? ExitStatus.unavailable : ExitStatus.badInput
             case .configuration: exitCode = ExitStatus.usage
             }
+        case let error as CommitError:
+            message = error.description
+            switch error {
+            case .input: exitCode = ExitStatus.badInput
+            case .repository(let inner): exitCode = CLIFailure(inner).exitCode
+            case .compression: exitCode = ExitStatus.ioError
+            }
+        case let error as CheckoutError:
+            message = error.description
+            switch error {
+            case .repository(let inner): exitCode = CLIFailure(inner).exitCode
+            case .io: exitCode = ExitStatus.ioError
+            }
         case let error as SystemError:
             message = error.description
             exitCode = ExitStatus.ioError

@@ -15,7 +15,9 @@ struct DSV: ParsableCommand {
         version: version,
         subcommands: commandList)
 
-    static var commandList: [ParsableCommand.Type] { [Init.self] }
+    static var commandList: [ParsableCommand.Type] {
+        [Init.self, Commit.self, Checkout.self, Log.self, Show.self, Tag.self, Tags.self]
+    }
 
     /// `dsv` alone prints the help.
     func run() throws { print(DSV.helpMessage()) }

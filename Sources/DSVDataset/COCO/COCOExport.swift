@@ -1,0 +1,135 @@
+import DSVNative
+
+/// One COCO file as the reader indexes it: the file's bytes and where every part lies in them.
+/// Nothing is copied or re-rendered; every value keeps its exact text. Arrays that were not
+/// written compactly are minified once into `arena` and indexed there.
+public final class COCOExport: @unchecked Sendable {
+    /// The path as the user gave it (for messages).
+    public let name: String
+    /// The file's bytes (a read-only mapping).
+    let mapping: FileMapping
+    /// Minified copies of the `images` / `annotations` arrays when the file was not compact.
+    var imagesArena: [UInt8]?
+    var annotationsArena: [UInt8]?
+
+    /// Top-level members in file order.
+    public internal(set) var members: [TopLevelMember] = []
+    /// Whitespace (and a UTF-8 BOM) before the top-level object, and whitespace after it.
+    public internal(set) var leading: Range<Int> = 0..<0
+    public internal(set) var trailing: Range<Int> = 0..<0
+
+    public internal(set) var images: [ImageEntry] = []
+    public internal(set) var annotations: [AnnotationEntry] = []
+    /// For each annotation, the index in `images` of the image it belongs to.
+    public internal(set) var annotationImages: [Int32] = []
+    /// The `categories` member, parsed (it is small).
+    public internal(set) var categories: [COCOCategory] = []
+    /// Whether the file has an `annotations` member at all (an image-info file has none).
+    public var hasAnnotations: Bool { members.contains { $0.kind == .annotations } }
+
+    init(name: String, mapping: FileMapping) {
+        self.name = name
+        self.mapping = mapping
+    }
+
+    public var fileBytes: UnsafeRawBufferPointer { mapping.bytes }
+
+    /// Runs `body` with the buffer that `images` entries index.
+    public func withImageBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        if let arena = imagesArena { return try arena.withUnsafeBytes { b in Result { () throws(E) in try body(b) } }.get() }
+        return try body(mapping.bytes)
+    }
+
+    public func withAnnotationBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        if let arena = annotationsArena {
+            return try arena.withUnsafeBytes { b in Result { () throws(E) in try body(b) } }.get()
+        }
+        return try body(mapping.bytes)
+    }
+}
+
+/// A member of the top-level object.
+public struct TopLevelMember: Sendable {
+    public enum Kind: Sendable { case images, annotations, other }
+    /// The key as decoded text.
+    public let key: String
+    /// The key literal with its quotes, exactly as written.
+    public let keyRange: Range<Int>
+    public let valueRange: Range<Int>
+    public let kind: Kind
+}
+
+/// An image object: its bytes, its `id` value and its `file_name` (the image key).
+public struct ImageEntry: Sendable {
+    public var range: Range<Int>
+    public var idRange: Range<Int>?
+    public var fileName: String
+}
+
+/// An annotation object and the values dsv needs to place it: `id`, `image_id`, `category_id`.
+public struct AnnotationEntry: Sendable {
+    public var range: Range<Int>
+    public var idRange: Range<Int>?
+    public var imageIDRange: Range<Int>
+    public var categoryIDRange: Range<Int>?
+}
+
+/// A category: its id value, its name, and the whole object as parsed.
+public struct COCOCategory: Sendable, Equatable {
+    public var id: IDKey
+    public var name: String
+    public var object: JSONValue
+}
+
+/// An id value as a hashable key: integers by value (`7`), anything else by its exact text.
+public enum IDKey: Hashable, Sendable, CustomStringConvertible {
+    case integer(Int64)
+    case text(String)
+
+    /// The key of the id value at `range`.
+    public init(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        if let value = CanonicalInteger.parse(bytes, range) { self = .integer(value) }
+        else { self = .text(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)) }
+    }
+
+    public init(_ value: JSONValue) {
+        if let text = value.numberText, let integer = CanonicalInteger.parse(text) { self = .integer(integer) }
+        else { self = .text(value.compact) }
+    }
+
+    public var description: String {
+        switch self {
+        case .integer(let value): String(value)
+        case .text(let text): text
+        }
+    }
+}
+
+/// Integers written the one way `String(Int64)` writes them (`0`, `-12`, no `+`, no leading
+/// zeros, no `-0`). Only these ids are lifted out of records, because only they re-render exactly.
+public enum CanonicalInteger {
+    @inline(__always)
+    public static func parse(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
+        var i = range.lowerBound
+        let end = range.upperBound
+        guard i < end else { return nil }
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        let digitsStart = i
+        guard i < end, end - i <= 18 else { return nil }
+        if bytes[i] == UInt8(ascii: "0") && (end - i > 1 || negative) { return nil }
+        var value: Int64 = 0
+        while i < end {
+            let d = bytes[i] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            value = value * 10 + Int64(d)
+            i += 1
+        }
+        guard i > digitsStart else { return nil }
+        return negative ? -value : value
+    }
+
+    public static func parse(_ text: String) -> Int64? {
+        Array(text.utf8).withUnsafeBytes { parse($0, 0..<$0.count) }
+    }
+}

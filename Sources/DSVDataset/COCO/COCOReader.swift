@@ -1,0 +1,237 @@
+import DSVNative
+
+/// Reads a COCO file faithfully: one validating pass over the mapped bytes that indexes the
+/// top-level members and every image and annotation object without building a tree, so every
+/// number, string escape and key order survives untouched. Then the COCO rules of SPEC §3 are
+/// checked (`COCOValidation`).
+public enum COCOReader {
+    public static func read(path: String, name: String? = nil) throws(COCOError) -> COCOExport {
+        let label = name ?? path
+        let mapping: FileMapping
+        do { mapping = try FileMapping(path: path) } catch {
+            throw .unreadable(file: label, reason: error.reason)
+        }
+        let export = COCOExport(name: label, mapping: mapping)
+        try index(export)
+        try COCOValidation.check(export)
+        return export
+    }
+
+    static func index(_ export: COCOExport) throws(COCOError) {
+        let bytes = export.mapping.bytes
+        var spacedArrays: Set<String> = []
+        if bytes.isEmpty { throw .notCOCO(file: export.name, reason: "the file is empty") }
+        do {
+            var scanner = JSONScanner(bytes)
+            // A UTF-8 byte order mark is tolerated and kept.
+            if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { scanner.position = 3 }
+            scanner.skipWhitespace()
+            export.leading = 0..<scanner.position
+            if scanner.atEnd { throw COCOError.notCOCO(file: export.name, reason: "the file holds only whitespace") }
+            if scanner.peek() == UInt8(ascii: "[") {
+                _ = try scanner.scanValue()
+                throw COCOError.notCOCO(file: export.name,
+                                        reason: "the top level is an array (a results file?); a COCO dataset is an object with an \"images\" array")
+            }
+            guard scanner.peek() == UInt8(ascii: "{") else {
+                _ = try scanner.scanValue()
+                throw COCOError.notCOCO(file: export.name, reason: "the top level is not an object")
+            }
+            scanner.position += 1
+            scanner.skipWhitespace()
+            var seenKeys: Set<String> = []
+            if scanner.peek() != UInt8(ascii: "}") {
+                while true {
+                    scanner.skipWhitespace()
+                    guard scanner.peek() == UInt8(ascii: "\"") else { throw scanner.unexpected(expected: "a string key") }
+                    let keyStart = scanner.position
+                    try scanner.skipString()
+                    let keyRange = keyStart..<scanner.position
+                    let key = JSONString.decode(UnsafeRawBufferPointer(rebasing: bytes[keyRange]))
+                    guard seenKeys.insert(key).inserted else {
+                        throw COCOError.invalid(file: export.name, reason: "the top-level key \"\(key)\" appears twice")
+                    }
+                    try scanner.expect(UInt8(ascii: ":"), "':'")
+                    scanner.skipWhitespace()
+                    let kind: TopLevelMember.Kind = key == "images" ? .images : key == "annotations" ? .annotations : .other
+                    let valueRange: Range<Int>
+                    switch kind {
+                    case .images:
+                        let (range, spaced) = try scanArray(&scanner, key: "images") { (s, start) throws(JSONSyntaxError) in
+                            export.images.append(try scanImage(&s, start))
+                        }
+                        valueRange = range
+                        if spaced { spacedArrays.insert(key) }
+                    case .annotations:
+                        let (range, spaced) = try scanArray(&scanner, key: "annotations") { (s, start) throws(JSONSyntaxError) in
+                            export.annotations.append(try scanAnnotation(&s, start))
+                        }
+                        valueRange = range
+                        if spaced { spacedArrays.insert(key) }
+                    case .other:
+                        valueRange = try scanner.scanValue()
+                    }
+                    export.members.append(TopLevelMember(key: key, keyRange: keyRange, valueRange: valueRange, kind: kind))
+                    scanner.skipWhitespace()
+                    let c = scanner.peek()
+                    if c == UInt8(ascii: ",") { scanner.position += 1; continue }
+                    if c == UInt8(ascii: "}") { break }
+                    throw scanner.unexpected(expected: "',' or '}'")
+                }
+            }
+            scanner.position += 1
+            let trailingStart = scanner.position
+            scanner.skipWhitespace()
+            if !scanner.atEnd { throw scanner.error("unexpected data after the top-level object") }
+            export.trailing = trailingStart..<scanner.position
+        } catch let error as JSONSyntaxError {
+            throw .syntax(file: export.name, position: TextPosition(offset: error.offset, in: bytes), reason: error.reason)
+        } catch let error as COCOError {
+            throw error
+        } catch {
+            fatalError("unexpected error \(error)")
+        }
+        // Re-index arrays that were not written compactly from a minified copy, so that stored
+        // records never depend on the export's whitespace.
+        for member in export.members where spacedArrays.contains(member.key) {
+            var arena: [UInt8] = []
+            JSONMinifier.minify(UnsafeRawBufferPointer(rebasing: bytes[member.valueRange]), into: &arena)
+            let result = arena.withUnsafeBytes { b in
+                Result { () throws(JSONSyntaxError) in
+                    var scanner = JSONScanner(b)
+                    if member.kind == .images {
+                        export.images = []
+                        _ = try scanArray(&scanner, key: member.key) { (s, start) throws(JSONSyntaxError) in
+                            export.images.append(try scanImage(&s, start))
+                        }
+                    } else {
+                        export.annotations = []
+                        _ = try scanArray(&scanner, key: member.key) { (s, start) throws(JSONSyntaxError) in
+                            export.annotations.append(try scanAnnotation(&s, start))
+                        }
+                    }
+                }
+            }
+            if case .failure(let error) = result { fatalError("minified JSON no longer scans: \(error.reason)") }
+            if member.kind == .images { export.imagesArena = arena } else { export.annotationsArena = arena }
+        }
+    }
+
+    /// Scans an array of objects, calling `element` with the scanner at each object's `{` and the
+    /// object's start offset; `element` consumes the object. Returns the array's range and whether
+    /// any object contained whitespace between its tokens (then it is re-indexed minified).
+    static func scanArray(_ scanner: inout JSONScanner, key: String,
+                          element: (inout JSONScanner, Int) throws(JSONSyntaxError) -> Void)
+        throws(JSONSyntaxError) -> (range: Range<Int>, spaced: Bool) {
+        let start = scanner.position
+        guard scanner.peek() == UInt8(ascii: "[") else {
+            let found = scanner.peek()
+            _ = try scanner.scanValue()
+            throw JSONSyntaxError(offset: start, reason: "\"\(key)\" must be an array, found \(describe(found))")
+        }
+        var spaced = false
+        scanner.position += 1
+        scanner.skipWhitespace()
+        if scanner.peek() == UInt8(ascii: "]") { scanner.position += 1; return (start..<scanner.position, false) }
+        while true {
+            scanner.skipWhitespace()
+            let elementStart = scanner.position
+            guard scanner.peek() == UInt8(ascii: "{") else {
+                let found = scanner.peek()
+                _ = try scanner.scanValue()
+                throw JSONSyntaxError(offset: elementStart, reason: "each entry of \"\(key)\" must be an object, found \(describe(found))")
+            }
+            scanner.sawWhitespace = false
+            try element(&scanner, elementStart)
+            spaced = spaced || scanner.sawWhitespace
+            scanner.skipWhitespace()
+            let c = scanner.peek()
+            if c == UInt8(ascii: ",") { scanner.position += 1; continue }
+            if c == UInt8(ascii: "]") { scanner.position += 1; return (start..<scanner.position, spaced) }
+            throw scanner.unexpected(expected: "',' or ']'")
+        }
+    }
+
+    /// The members of one object at the scanner, as (key literal range, value range), validated.
+    @inline(__always)
+    static func forEachMember(_ scanner: inout JSONScanner,
+                              _ body: (Range<Int>, Range<Int>) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+        scanner.position += 1  // {
+        scanner.skipWhitespace()
+        if scanner.peek() == UInt8(ascii: "}") { scanner.position += 1; return }
+        while true {
+            scanner.skipWhitespace()
+            guard scanner.peek() == UInt8(ascii: "\"") else { throw scanner.unexpected(expected: "a string key") }
+            let keyStart = scanner.position
+            try scanner.skipString()
+            let keyRange = keyStart..<scanner.position
+            try scanner.expect(UInt8(ascii: ":"), "':'")
+            let valueRange = try scanner.scanValue()
+            try body(keyRange, valueRange)
+            scanner.skipWhitespace()
+            let c = scanner.peek()
+            if c == UInt8(ascii: ",") { scanner.position += 1; continue }
+            if c == UInt8(ascii: "}") { scanner.position += 1; return }
+            throw scanner.unexpected(expected: "',' or '}'")
+        }
+    }
+
+    static func scanImage(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> ImageEntry {
+        var idRange: Range<Int>?
+        var fileNameRange: Range<Int>?
+        let base = scanner.bytes
+        try forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
+            if keyIs(base, key, "\"id\"") { idRange = value }
+            else if keyIs(base, key, "\"file_name\"") { fileNameRange = value }
+        }
+        let range = start..<scanner.position
+        guard let idRange else { throw JSONSyntaxError(offset: start, reason: "COCO: an image has no \"id\"") }
+        guard let fileNameRange else {
+            throw JSONSyntaxError(offset: start, reason: "COCO: an image has no \"file_name\"")
+        }
+        guard base[fileNameRange.lowerBound] == UInt8(ascii: "\"") else {
+            throw JSONSyntaxError(offset: fileNameRange.lowerBound, reason: "COCO: an image's \"file_name\" must be a string")
+        }
+        let fileName = JSONString.decode(UnsafeRawBufferPointer(rebasing: base[fileNameRange]))
+        return ImageEntry(range: range, idRange: idRange, fileName: fileName)
+    }
+
+    static func scanAnnotation(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> AnnotationEntry {
+        var idRange: Range<Int>?
+        var imageIDRange: Range<Int>?
+        var categoryIDRange: Range<Int>?
+        let base = scanner.bytes
+        try forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
+            switch key.count {
+            case 4 where keyIs(base, key, "\"id\""): idRange = value
+            case 10 where keyIs(base, key, "\"image_id\""): imageIDRange = value
+            case 13 where keyIs(base, key, "\"category_id\""): categoryIDRange = value
+            default: break
+            }
+        }
+        guard let imageIDRange else {
+            throw JSONSyntaxError(offset: start, reason: "COCO: an annotation has no \"image_id\"")
+        }
+        return AnnotationEntry(range: start..<scanner.position, idRange: idRange, imageIDRange: imageIDRange, categoryIDRange: categoryIDRange)
+    }
+
+    @inline(__always)
+    static func keyIs(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard range.count == count else { return false }
+        let text = literal.utf8Start
+        for i in 0..<count where bytes[range.lowerBound + i] != text[i] { return false }
+        return true
+    }
+
+    static func describe(_ c: UInt8) -> String {
+        switch c {
+        case UInt8(ascii: "{"): "an object"
+        case UInt8(ascii: "["): "an array"
+        case UInt8(ascii: "\""): "a string"
+        case UInt8(ascii: "n"): "null"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): "a boolean"
+        default: "a number"
+        }
+    }
+}

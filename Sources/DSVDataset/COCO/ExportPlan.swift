@@ -1,0 +1,203 @@
+/// Several exports (one per CVAT job) merged into one version, as indices into their bytes:
+/// images by key (an image in two exports must have the same content), categories by name
+/// with ids remapped consistently, ids renumbered per file when files collide. Single exports go
+/// through the same path with nothing to merge.
+public struct ExportPlan: Sendable {
+    public struct Ref: Sendable, Hashable {
+        public var file: Int32
+        public var index: Int32
+    }
+
+    public let exports: [COCOExport]
+    /// Images in the version's order.
+    public internal(set) var images: [Ref] = []
+    /// The image id each image gets (lifted ids only; nil where the id stays in the object).
+    public internal(set) var imageIDs: [Int64?] = []
+    /// Annotations of each image, in export order: `annotationsOfImage[imageStart[i]..<imageStart[i+1]]`.
+    public internal(set) var imageStart: [Int32] = []
+    public internal(set) var annotationsOfImage: [Ref] = []
+    /// Annotations in the version's order, as (image position, index within that image).
+    public internal(set) var annotationOrder: [(image: Int32, within: Int32)] = []
+    /// The id each annotation gets, by (file, index): lifted ids only.
+    public internal(set) var annotationIDs: [[Int64?]] = []
+    /// Per file: category id value → the merged id's text, where it differs.
+    public internal(set) var categoryRemap: [[IDKey: [UInt8]]] = []
+    /// The merged categories (the first file's, then new names from later files).
+    public internal(set) var categories: [COCOCategory] = []
+
+    public var imageCount: Int { images.count }
+    public var annotationCount: Int { annotationOrder.count }
+
+    public init(exports: [COCOExport]) throws(COCOError) {
+        precondition(!exports.isEmpty)
+        self.exports = exports
+        mergeCategories()
+        try assignIDs()
+        try placeImages()
+    }
+
+    public func key(of image: Int) -> String {
+        let ref = images[image]
+        return exports[Int(ref.file)].images[Int(ref.index)].fileName
+    }
+
+    // MARK: Categories
+
+    private mutating func mergeCategories() {
+        categories = exports[0].categories
+        var byName: [String: IDKey] = [:]
+        for category in categories where byName[category.name] == nil { byName[category.name] = category.id }
+        var nextID = (categories.compactMap { if case .integer(let v) = $0.id { v } else { nil } }.max() ?? 0) + 1
+        categoryRemap = [[:]]
+        for export in exports.dropFirst() {
+            var remap: [IDKey: [UInt8]] = [:]
+            for category in export.categories {
+                if let existing = byName[category.name] {
+                    if existing != category.id { remap[category.id] = Array(existing.description.utf8) }
+                    continue
+                }
+                var id = category.id
+                if categories.contains(where: { $0.id == id }) {
+                    id = .integer(nextID)
+                    nextID += 1
+                    remap[category.id] = Array(id.description.utf8)
+                } else if case .integer(let v) = id {
+                    nextID = max(nextID, v + 1)
+                }
+                var object = category.object
+                if case .object(var members) = object, let slot = members.firstIndex(where: { $0.0 == "id" }) {
+                    members[slot].1 = .number(id.description)
+                    object = .object(members)
+                }
+                categories.append(COCOCategory(id: id, name: category.name, object: object))
+                byName[category.name] = id
+            }
+            categoryRemap.append(remap)
+        }
+    }
+
+    // MARK: Ids
+
+    /// Lifted ids as written; when a later file's ids collide with earlier files', that file's
+    /// ids are shifted past them (CVAT numbers every job's export from 1).
+    private mutating func assignIDs() throws(COCOError) {
+        var usedImageIDs: Set<Int64> = []
+        var usedText: Set<String> = []
+        var imageIDsByFile: [[Int64?]] = []
+        var maxImageID: Int64 = 0
+        var maxAnnotationID: Int64 = 0
+        for export in exports {
+            var ids: [Int64?] = []
+            ids.reserveCapacity(export.images.count)
+            export.withImageBytes { bytes in
+                for image in export.images { ids.append(CanonicalInteger.parse(bytes, image.idRange!)) }
+            }
+            var annotationIDs: [Int64?] = []
+            annotationIDs.reserveCapacity(export.annotations.count)
+            export.withAnnotationBytes { bytes in
+                for annotation in export.annotations {
+                    annotationIDs.append(annotation.idRange.flatMap { CanonicalInteger.parse(bytes, $0) })
+                }
+            }
+            if !imageIDsByFile.isEmpty {
+                let lifted = ids.compactMap { $0 }
+                if lifted.contains(where: usedImageIDs.contains), let minimum = lifted.min() {
+                    let shift = maxImageID - minimum + 1
+                    ids = ids.map { $0.map { $0 + shift } }
+                }
+                let liftedAnnotations = annotationIDs.compactMap { $0 }
+                if let minimum = liftedAnnotations.min(), minimum <= maxAnnotationID {
+                    let shift = maxAnnotationID - minimum + 1
+                    annotationIDs = annotationIDs.map { $0.map { $0 + shift } }
+                }
+            }
+            try export.withImageBytes { (bytes) throws(COCOError) in
+                for (index, id) in ids.enumerated() where id == nil {
+                    let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[export.images[index].idRange!]), as: UTF8.self)
+                    if !usedText.insert(text).inserted {
+                        throw .conflict(reason: "image id \(text) appears in more than one export and is not an integer that could be renumbered")
+                    }
+                }
+            }
+            for id in ids.compactMap({ $0 }) {
+                usedImageIDs.insert(id)
+                maxImageID = max(maxImageID, id)
+            }
+            maxAnnotationID = max(maxAnnotationID, annotationIDs.compactMap { $0 }.max() ?? maxAnnotationID)
+            imageIDsByFile.append(ids)
+            self.annotationIDs.append(annotationIDs)
+        }
+        self.pendingImageIDs = imageIDsByFile
+    }
+
+    private var pendingImageIDs: [[Int64?]] = []
+
+    // MARK: Images and annotations
+
+    private mutating func placeImages() throws(COCOError) {
+        var positionOfKey: [String: Int32] = [:]
+        positionOfKey.reserveCapacity(exports.reduce(0) { $0 + $1.images.count })
+        // Per file: image index → position in the version (or -1 for a duplicate dropped).
+        var positions: [[Int32]] = []
+        var duplicates: [(file: Int32, index: Int32, position: Int32)] = []
+        for (file, export) in exports.enumerated() {
+            var filePositions = [Int32](repeating: -1, count: export.images.count)
+            for (index, image) in export.images.enumerated() {
+                if let existing = positionOfKey[image.fileName] {
+                    duplicates.append((Int32(file), Int32(index), existing))
+                    continue
+                }
+                let position = Int32(images.count)
+                positionOfKey[image.fileName] = position
+                images.append(Ref(file: Int32(file), index: Int32(index)))
+                imageIDs.append(pendingImageIDs[file][index])
+                filePositions[index] = position
+            }
+            positions.append(filePositions)
+        }
+        // Group annotations by image (counting sort), keeping export order within each image.
+        var counts = [Int32](repeating: 0, count: images.count + 1)
+        for (file, export) in exports.enumerated() {
+            for image in export.annotationImages {
+                let position = positions[file][Int(image)]
+                if position >= 0 { counts[Int(position) + 1] += 1 }
+            }
+        }
+        for i in 0..<images.count { counts[i + 1] += counts[i] }
+        imageStart = counts
+        var fill = counts
+        annotationsOfImage = [Ref](repeating: Ref(file: 0, index: 0), count: Int(counts[images.count]))
+        annotationOrder.reserveCapacity(annotationsOfImage.count)
+        for (file, export) in exports.enumerated() {
+            for (index, image) in export.annotationImages.enumerated() {
+                let position = positions[file][Int(image)]
+                guard position >= 0 else { continue }
+                let slot = Int(fill[Int(position)])
+                annotationsOfImage[slot] = Ref(file: Int32(file), index: Int32(index))
+                annotationOrder.append((position, Int32(slot) - counts[Int(position)]))
+                fill[Int(position)] += 1
+            }
+        }
+        try checkDuplicates(duplicates)
+    }
+
+    /// An image present in two exports must have the same content there (ids aside).
+    private func checkDuplicates(_ duplicates: [(file: Int32, index: Int32, position: Int32)]) throws(COCOError) {
+        guard !duplicates.isEmpty else { return }
+        for duplicate in duplicates {
+            let kept = images[Int(duplicate.position)]
+            let first = RecordEncoder.record(self, file: kept.file, index: kept.index,
+                                             annotations: annotationsFor(file: kept.file, image: kept.index))
+            let second = RecordEncoder.record(self, file: duplicate.file, index: duplicate.index,
+                                              annotations: annotationsFor(file: duplicate.file, image: duplicate.index))
+            if first.image.bytes != second.image.bytes || first.annotations.map(\.bytes) != second.annotations.map(\.bytes) {
+                throw .conflict(reason: "image \"\(first.key)\" is in \(exports[Int(kept.file)].name) and \(exports[Int(duplicate.file)].name) with different content")
+            }
+        }
+    }
+
+    private func annotationsFor(file: Int32, image: Int32) -> [Ref] {
+        exports[Int(file)].annotationImages.enumerated().filter { $0.element == image }
+            .map { Ref(file: file, index: Int32($0.offset)) }
+    }
+}

@@ -1,0 +1,237 @@
+/// A validating JSON scanner over raw bytes. It builds no tree: it checks the grammar (RFC 8259),
+/// UTF-8 and the finiteness of numbers, and reports where each value starts and ends, so that
+/// callers can keep every value's exact text by slicing the input.
+///
+/// This is the hot path of every commit (hundreds of MB): it works on an unsafe buffer with
+/// integer offsets and never allocates.
+public struct JSONScanner {
+    public let bytes: UnsafeRawBufferPointer
+    @usableFromInline let base: UnsafePointer<UInt8>
+    public let end: Int
+    /// The current offset.
+    public var position: Int
+    /// Set whenever whitespace between tokens is skipped; callers reset it to learn whether a
+    /// value was written compactly.
+    public var sawWhitespace = false
+
+    public init(_ bytes: UnsafeRawBufferPointer, position: Int = 0) {
+        self.bytes = bytes
+        base = bytes.count > 0 ? bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            : UnsafePointer(bitPattern: 1)!
+        end = bytes.count
+        self.position = position
+    }
+
+    @inline(__always) public var atEnd: Bool { position >= end }
+
+    @inline(__always) public func peek() -> UInt8 { position < end ? base[position] : 0 }
+
+    @inline(__always) public func byte(at offset: Int) -> UInt8 { base[offset] }
+
+    public func error(_ reason: String, at offset: Int? = nil) -> JSONSyntaxError {
+        JSONSyntaxError(offset: offset ?? position, reason: reason)
+    }
+
+    /// Skips spaces, tabs, CR and LF.
+    @inline(__always) public mutating func skipWhitespace() {
+        let start = position
+        while position < end {
+            let c = base[position]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { position += 1 } else { break }
+        }
+        if position != start { sawWhitespace = true }
+    }
+
+    /// Consumes `byte` (after whitespace) or throws.
+    @inline(__always) public mutating func expect(_ byte: UInt8, _ what: StaticString) throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard position < end, base[position] == byte else { throw unexpected(expected: what) }
+        position += 1
+    }
+
+    /// An error for the byte at the current position, phrased for a person.
+    public func unexpected(expected: StaticString) -> JSONSyntaxError {
+        if position >= end { return error("unexpected end of file (truncated?), expected \(expected)") }
+        let c = base[position]
+        if c == UInt8(ascii: "N") || c == UInt8(ascii: "I") || (c == UInt8(ascii: "-") && position + 1 < end && base[position + 1] == UInt8(ascii: "I")) {
+            return error("non-finite number (NaN or Infinity) is not valid JSON")
+        }
+        if c >= 0x20 && c < 0x7F { return error("unexpected '\(Character(UnicodeScalar(c)))', expected \(expected)") }
+        return error("unexpected byte 0x\(String(c, radix: 16)), expected \(expected)")
+    }
+
+    /// Validates one value starting at the current position (after whitespace) and returns its
+    /// range; the position ends just after it.
+    public mutating func scanValue() throws(JSONSyntaxError) -> Range<Int> {
+        skipWhitespace()
+        let start = position
+        try skipValue(depth: 0)
+        return start..<position
+    }
+
+    @usableFromInline mutating func skipValue(depth: Int) throws(JSONSyntaxError) {
+        guard position < end else { throw unexpected(expected: "a value") }
+        switch base[position] {
+        case UInt8(ascii: "{"):
+            guard depth < 512 else { throw error("nesting deeper than 512 levels") }
+            position += 1
+            skipWhitespace()
+            if position < end && base[position] == UInt8(ascii: "}") { position += 1; return }
+            while true {
+                skipWhitespace()
+                guard position < end, base[position] == UInt8(ascii: "\"") else { throw unexpected(expected: "a string key") }
+                try skipString()
+                try expect(UInt8(ascii: ":"), "':'")
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard position < end else { throw unexpected(expected: "',' or '}'") }
+                let c = base[position]
+                position += 1
+                if c == UInt8(ascii: ",") { continue }
+                if c == UInt8(ascii: "}") { return }
+                position -= 1
+                throw unexpected(expected: "',' or '}'")
+            }
+        case UInt8(ascii: "["):
+            guard depth < 512 else { throw error("nesting deeper than 512 levels") }
+            position += 1
+            skipWhitespace()
+            if position < end && base[position] == UInt8(ascii: "]") { position += 1; return }
+            while true {
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard position < end else { throw unexpected(expected: "',' or ']'") }
+                let c = base[position]
+                position += 1
+                if c == UInt8(ascii: ",") { continue }
+                if c == UInt8(ascii: "]") { return }
+                position -= 1
+                throw unexpected(expected: "',' or ']'")
+            }
+        case UInt8(ascii: "\""):
+            try skipString()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try skipNumber()
+        case UInt8(ascii: "t"): try skipLiteral("true")
+        case UInt8(ascii: "f"): try skipLiteral("false")
+        case UInt8(ascii: "n"): try skipLiteral("null")
+        default:
+            throw unexpected(expected: "a value")
+        }
+    }
+
+    @inline(__always) mutating func skipLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= end else { throw error("unexpected end of file (truncated?)") }
+        let text = literal.utf8Start
+        for i in 0..<count where base[position + i] != text[i] {
+            throw unexpected(expected: "a value")
+        }
+        position += count
+    }
+
+    /// Validates a string starting at its opening quote: escapes, control characters and UTF-8.
+    public mutating func skipString() throws(JSONSyntaxError) {
+        let open = position
+        position += 1
+        while true {
+            // Fast path: plain ASCII.
+            while position < end {
+                let c = base[position]
+                if c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 { break }
+                position += 1
+            }
+            guard position < end else { throw error("unterminated string (truncated?)", at: open) }
+            let c = base[position]
+            if c == 0x22 { position += 1; return }
+            if c == 0x5C {
+                guard position + 1 < end else { throw error("unterminated string (truncated?)", at: open) }
+                switch base[position + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    position += 2
+                case UInt8(ascii: "u"):
+                    guard position + 6 <= end else { throw error("unterminated string (truncated?)", at: open) }
+                    for i in 2..<6 where !isHexDigit(base[position + i]) {
+                        throw error("invalid \\u escape")
+                    }
+                    position += 6
+                default:
+                    throw error("invalid escape in string")
+                }
+            } else if c < 0x20 {
+                throw error("unescaped control character in string")
+            } else {
+                try skipUTF8Sequence()
+            }
+        }
+    }
+
+    /// Validates one multi-byte UTF-8 sequence (no overlongs, no surrogates, ≤ U+10FFFF).
+    @inline(__always) mutating func skipUTF8Sequence() throws(JSONSyntaxError) {
+        let c = base[position]
+        var length = 0
+        var minimum: UInt32 = 0
+        var scalar: UInt32 = 0
+        if c & 0xE0 == 0xC0 { length = 2; minimum = 0x80; scalar = UInt32(c & 0x1F) }
+        else if c & 0xF0 == 0xE0 { length = 3; minimum = 0x800; scalar = UInt32(c & 0x0F) }
+        else if c & 0xF8 == 0xF0 { length = 4; minimum = 0x10000; scalar = UInt32(c & 0x07) }
+        else { throw error("invalid UTF-8") }
+        guard position + length <= end else { throw error("invalid UTF-8 (truncated sequence)") }
+        for i in 1..<length {
+            let next = base[position + i]
+            guard next & 0xC0 == 0x80 else { throw error("invalid UTF-8") }
+            scalar = scalar << 6 | UInt32(next & 0x3F)
+        }
+        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else {
+            throw error("invalid UTF-8")
+        }
+        position += length
+    }
+
+    /// Validates a number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, and refuses one
+    /// whose value is not finite as a double (e.g. `1e999`).
+    public mutating func skipNumber() throws(JSONSyntaxError) {
+        let start = position
+        if base[position] == UInt8(ascii: "-") {
+            position += 1
+            if position < end && base[position] == UInt8(ascii: "I") { throw error("non-finite number (Infinity) is not valid JSON") }
+        }
+        guard position < end, isDigit(base[position]) else { throw error("invalid number", at: start) }
+        let integerStart = position
+        if base[position] == UInt8(ascii: "0") {
+            position += 1
+            if position < end && isDigit(base[position]) { throw error("invalid number (leading zero)", at: start) }
+        } else {
+            while position < end && isDigit(base[position]) { position += 1 }
+        }
+        let integerDigits = position - integerStart
+        var hasExponent = false
+        if position < end && base[position] == UInt8(ascii: ".") {
+            position += 1
+            guard position < end, isDigit(base[position]) else { throw error("invalid number (no digits after '.')", at: start) }
+            while position < end && isDigit(base[position]) { position += 1 }
+        }
+        if position < end && (base[position] | 0x20) == UInt8(ascii: "e") {
+            hasExponent = true
+            position += 1
+            if position < end && (base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-")) { position += 1 }
+            guard position < end, isDigit(base[position]) else { throw error("invalid number (no exponent digits)", at: start) }
+            while position < end && isDigit(base[position]) { position += 1 }
+        }
+        if hasExponent || integerDigits > 300 {
+            let text = String(decoding: UnsafeRawBufferPointer(start: base + start, count: position - start), as: UTF8.self)
+            if let value = Double(text), !value.isFinite {
+                throw error("non-finite number \(text.prefix(40)) (overflows a double)", at: start)
+            }
+        }
+    }
+
+    @inline(__always) func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
+
+    @inline(__always) func isHexDigit(_ c: UInt8) -> Bool {
+        c &- UInt8(ascii: "0") < 10 || (c | 0x20) &- UInt8(ascii: "a") < 6
+    }
+}

@@ -1,0 +1,70 @@
+/// `dataset.json`: the small, readable description at the root of every version (SPEC §2).
+public struct DatasetSummary: Sendable, Equatable {
+    public static let formatVersion = 1
+
+    public struct Source: Sendable, Equatable {
+        public var name: String
+        public var sha256: String
+        public var bytes: Int
+    }
+
+    public var format = DatasetSummary.formatVersion
+    /// `sha256:<hex>` over the canonical content.
+    public var manifest: String
+    public var imagesPrefix: String?
+    public var images: Int
+    public var annotations: Int
+    /// Category names in the version's order, with their annotation counts.
+    public var categories: [(name: String, annotations: Int)]
+    public var objectsPinned: Int
+    public var shards: Int
+    public var sources: [Source]
+
+    public static func == (a: DatasetSummary, b: DatasetSummary) -> Bool { a.json == b.json }
+
+    public var json: JSONValue {
+        .object([
+            ("format", .int(format)),
+            ("manifest", .string(manifest)),
+            ("images_prefix", imagesPrefix.map(JSONValue.string) ?? .null),
+            ("counts", .object([("images", .int(images)), ("annotations", .int(annotations)),
+                                ("categories", .int(categories.count))])),
+            ("annotations_per_category", .object(categories.map { ($0.name, .int($0.annotations)) })),
+            ("objects_pinned", .int(objectsPinned)),
+            ("shards", .int(shards)),
+            ("sources", .array(sources.map { .object([("name", .string($0.name)), ("sha256", .string($0.sha256)),
+                                                      ("bytes", .int($0.bytes))]) })),
+        ])
+    }
+
+    public var encoded: [UInt8] { Array((json.pretty + "\n").utf8) }
+
+    public init(manifest: String, imagesPrefix: String?, images: Int, annotations: Int,
+                categories: [(name: String, annotations: Int)], objectsPinned: Int, shards: Int, sources: [Source]) {
+        self.manifest = manifest
+        self.imagesPrefix = imagesPrefix
+        self.images = images
+        self.annotations = annotations
+        self.categories = categories
+        self.objectsPinned = objectsPinned
+        self.shards = shards
+        self.sources = sources
+    }
+
+    public init(decoding bytes: [UInt8]) throws(ShardCodec.Corrupt) {
+        guard let value = try? JSONValue.parse(bytes), let manifest = value["manifest"]?.stringValue,
+              let counts = value["counts"], let images = counts["images"]?.intValue,
+              let annotations = counts["annotations"]?.intValue else { throw ShardCodec.Corrupt() }
+        format = value["format"]?.intValue ?? 1
+        self.manifest = manifest
+        imagesPrefix = value["images_prefix"]?.stringValue
+        self.images = images
+        self.annotations = annotations
+        categories = (value["annotations_per_category"]?.objectValue ?? []).map { ($0.0, $0.1.intValue ?? 0) }
+        objectsPinned = value["objects_pinned"]?.intValue ?? 0
+        shards = value["shards"]?.intValue ?? 0
+        sources = (value["sources"]?.arrayValue ?? []).map {
+            Source(name: $0["name"]?.stringValue ?? "", sha256: $0["sha256"]?.stringValue ?? "", bytes: $0["bytes"]?.intValue ?? 0)
+        }
+    }
+}

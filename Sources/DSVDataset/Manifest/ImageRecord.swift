@@ -1,0 +1,76 @@
+/// One image of a version as a shard stores it: its key, the image object, its annotations in
+/// export order, and its S3 pin. Ids that CVAT renumbers on every export (`id`, and an
+/// annotation's `image_id`) are lifted out of the objects into the version's order stream, so a
+/// re-export that only renumbers leaves every record — and so every shard — unchanged.
+public struct ImageRecord: Sendable, Equatable {
+    /// The image key: its `file_name`.
+    public var key: String
+    public var image: ObjectTemplate
+    public var annotations: [ObjectTemplate]
+    public var pin: ObjectPin?
+
+    public init(key: String, image: ObjectTemplate, annotations: [ObjectTemplate], pin: ObjectPin?) {
+        self.key = key
+        self.image = image
+        self.annotations = annotations
+        self.pin = pin
+    }
+}
+
+/// A compact JSON object with some values cut out (the lifted ids). `cuts` are in ascending
+/// offset order; filling them back in gives the object's exact original text.
+public struct ObjectTemplate: Sendable, Equatable {
+    public enum Hole: UInt8, Sendable {
+        /// The object's own `id`.
+        case id = 1
+        /// An annotation's `image_id`, equal to its image's id.
+        case imageID = 2
+    }
+
+    public struct Cut: Sendable, Equatable {
+        public var hole: Hole
+        public var offset: Int
+    }
+
+    public var bytes: [UInt8]
+    public var cuts: [Cut]
+
+    public init(bytes: [UInt8], cuts: [Cut]) {
+        self.bytes = bytes
+        self.cuts = cuts
+    }
+
+    public var hasLiftedID: Bool { cuts.contains { $0.hole == .id } }
+
+    /// The object's text with the holes filled.
+    public func filled(id: String?, imageID: String?, into out: inout [UInt8]) {
+        var start = 0
+        for cut in cuts {
+            out.append(contentsOf: bytes[start..<cut.offset])
+            out.append(contentsOf: (cut.hole == .id ? id : imageID).map { Array($0.utf8) } ?? [])
+            start = cut.offset
+        }
+        out.append(contentsOf: bytes[start...])
+    }
+
+    public func filled(id: String?, imageID: String?) -> [UInt8] {
+        var out: [UInt8] = []
+        filled(id: id, imageID: imageID, into: &out)
+        return out
+    }
+}
+
+/// What pins an image's bytes in S3 at commit time.
+public struct ObjectPin: Sendable, Equatable, Hashable {
+    public var etag: String
+    public var size: Int64
+    public var versionID: String?
+    public var lastModified: String
+
+    public init(etag: String, size: Int64, versionID: String?, lastModified: String) {
+        self.etag = etag
+        self.size = size
+        self.versionID = versionID
+        self.lastModified = lastModified
+    }
+}

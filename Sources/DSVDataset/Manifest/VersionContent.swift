@@ -1,0 +1,67 @@
+import DSVNative
+import DSVStorage
+
+/// Everything a version stores, ready to be written as git objects: `dataset.json`, the header,
+/// the order stream and the shards, each compressed deterministically.
+public struct VersionContent: Sendable {
+    /// zstd level of every compressed object in format 1. Part of the format: changing it
+    /// changes every object id.
+    public static let compressionLevel: Int32 = 3
+
+    public struct Shard: Sendable {
+        public var number: Int
+        /// SHA-256 of the uncompressed shard: what the manifest digest covers.
+        public var contentDigest: [UInt8]
+        public var blob: GitObject
+    }
+
+    public var summary: DatasetSummary
+    public var header: [UInt8]
+    public var order: [UInt8]
+    public var shards: [Shard]
+
+    /// `sha256:<hex>` over the canonical (uncompressed) content: header, order stream and every
+    /// shard by number. Independent of compression and of how the export was formatted.
+    public static func digest(header: [UInt8], order: [UInt8], shards: [Shard]) -> String {
+        let hasher = Hasher(.sha256)
+        hasher.update("dsv manifest \(DatasetSummary.formatVersion)\n")
+        hasher.update("header \(hexString(Hasher.digest(.sha256, header)))\n")
+        hasher.update("order \(hexString(Hasher.digest(.sha256, order)))\n")
+        for shard in shards {
+            let (hi, lo) = ShardLayout.pathComponents(shard.number)
+            hasher.update("shard \(hi)\(lo) \(hexString(shard.contentDigest))\n")
+        }
+        return "sha256:" + hexString(hasher.finish())
+    }
+
+    /// The git objects of the version: blobs, the `shards/xx` trees, `shards/`, and the root tree
+    /// (last). Tree layout: `dataset.json`, `header.zst`, `order.zst`, `shards/<hi>/<lo>`.
+    public func gitObjects() throws(ZstdError) -> [GitObject] {
+        var objects: [GitObject] = []
+        var directories: [Int: [GitObject.TreeEntry]] = [:]
+        for shard in shards {
+            objects.append(shard.blob)
+            let (hi, lo) = ShardLayout.pathComponents(shard.number)
+            _ = hi
+            directories[shard.number >> 8, default: []].append(GitObject.TreeEntry(name: lo, id: shard.blob.id, isTree: false))
+        }
+        var shardEntries: [GitObject.TreeEntry] = []
+        for (directory, entries) in directories {
+            let tree = GitObject.tree(entries)
+            objects.append(tree)
+            shardEntries.append(GitObject.TreeEntry(name: ShardLayout.pathComponents(directory << 8).0, id: tree.id, isTree: true))
+        }
+        let shardsTree = GitObject.tree(shardEntries)
+        let summaryBlob = GitObject(kind: .blob, content: summary.encoded)
+        let headerBlob = GitObject(kind: .blob, content: try Zstd.compress(header, level: Self.compressionLevel))
+        let orderBlob = GitObject(kind: .blob, content: try Zstd.compress(order, level: Self.compressionLevel))
+        objects += [shardsTree, summaryBlob, headerBlob, orderBlob]
+        objects.append(GitObject.tree([
+            GitObject.TreeEntry(name: "dataset.json", id: summaryBlob.id, isTree: false),
+            GitObject.TreeEntry(name: "header.zst", id: headerBlob.id, isTree: false),
+            GitObject.TreeEntry(name: "order.zst", id: orderBlob.id, isTree: false),
+            GitObject.TreeEntry(name: "shards", id: shardsTree.id, isTree: true),
+        ]))
+        return objects
+    }
+}

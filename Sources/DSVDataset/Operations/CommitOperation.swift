@@ -1,0 +1,136 @@
+import Dispatch
+import DSVNative
+import DSVStorage
+
+/// `dsv commit`: read and validate the exports, build the version, write its objects as one
+/// pack, write the commit, and move the branch last with compare-and-swap, all under the
+/// repository's write lock. A crash at any point before the branch moves leaves the previous
+/// version as HEAD; the objects already written are unreachable and harmless.
+public enum CommitOperation {
+    public struct Request: Sendable {
+        public var exports: [String]
+        public var message: String
+        public var imagesPrefix: String?
+        public var pins: [String: ObjectPin]
+
+        public init(exports: [String], message: String, imagesPrefix: String? = nil, pins: [String: ObjectPin] = [:]) {
+            self.exports = exports
+            self.message = message
+            self.imagesPrefix = imagesPrefix
+            self.pins = pins
+        }
+    }
+
+    public enum Outcome: Sendable {
+        case committed(commit: GitObjectID, summary: DatasetSummary, objectsWritten: Int, bytesWritten: Int)
+        /// The content equals HEAD's: no commit was made.
+        case nothingChanged(head: GitObjectID)
+    }
+
+    public static func run(_ request: Request, in repository: DatasetRepository,
+                           author: GitSignature? = nil) throws(CommitError) -> Outcome {
+        let lock = try wrap { () throws(RepositoryError) in try repository.lockForWriting() }
+        defer { lock.release() }
+        let head = try wrap { () throws(RepositoryError) in try repository.head() }
+
+        let (exports, sources) = try read(request.exports)
+        let plan: ExportPlan
+        do { plan = try ExportPlan(exports: exports) } catch { throw .input(error) }
+        let content: VersionContent
+        do {
+            content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: request.imagesPrefix,
+                                               pins: request.pins)
+        } catch { throw .compression(error) }
+
+        if let head {
+            let previous = try wrap { () throws(RepositoryError) in try StoredVersion(repository: repository, commitID: head) }
+            if previous.manifest == content.summary.manifest && previous.summary.imagesPrefix == request.imagesPrefix {
+                return .nothingChanged(head: head)
+            }
+        }
+
+        let objects: [GitObject]
+        do { objects = try content.gitObjects() } catch { throw .compression(error) }
+        var pack = PackStream()
+        objects.forEach { pack.add($0) }
+        let written: (objects: Int, bytes: Int)
+        let commitID: GitObjectID
+        do {
+            written = try pack.write(to: try repository.git.objectDatabase())
+            let message = CommitMessage.compose(request.message, manifest: content.summary.manifest)
+            commitID = try repository.git.createCommit(tree: objects.last!.id, parents: head.map { [$0] } ?? [],
+                                                       message: message, author: author ?? defaultAuthor(repository))
+        } catch { throw .repository(.git(error)) }
+        try wrap { () throws(RepositoryError) in
+            try repository.advanceBranch(from: head, to: commitID, message: "dsv commit: \(firstLine(request.message))")
+        }
+        if let prefix = request.imagesPrefix {
+            try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }
+        }
+        return .committed(commit: commitID, summary: content.summary, objectsWritten: written.objects,
+                          bytesWritten: written.bytes)
+    }
+
+    /// Reads and validates every export; each file's SHA-256 is computed on another core while
+    /// it is parsed.
+    static func read(_ paths: [String]) throws(CommitError) -> ([COCOExport], [DatasetSummary.Source]) {
+        var exports: [COCOExport] = []
+        var sources: [DatasetSummary.Source] = []
+        for path in paths {
+            let digest = DigestSlot()
+            let group = DispatchGroup()
+            DispatchQueue.global().async(group: group) {
+                if let mapping = try? FileMapping(path: path) {
+                    digest.value = (hexString(Hasher.digest(.sha256, mapping.bytes)), mapping.count)
+                }
+            }
+            let export: COCOExport
+            do { export = try COCOReader.read(path: path) } catch {
+                group.wait()
+                throw .input(error)
+            }
+            group.wait()
+            guard let (sha256, size) = digest.value else {
+                throw .input(.unreadable(file: path, reason: "could not be read twice"))
+            }
+            exports.append(export)
+            sources.append(DatasetSummary.Source(name: FileSystem.lastComponent(of: path), sha256: sha256, bytes: size))
+        }
+        return (exports, sources)
+    }
+
+    /// The author as git takes it: `GIT_AUTHOR_NAME`/`GIT_AUTHOR_EMAIL`, then `user.name`/
+    /// `user.email`, else the login name and host — a commit never fails for want of an identity.
+    public static func defaultAuthor(_ repository: DatasetRepository) -> GitSignature {
+        let environment = ProcessEnvironment.self
+        let config = try? repository.git.configuration()
+        let (login, host) = FileSystem.loginAndHost
+        let name = environment.value("GIT_AUTHOR_NAME") ?? (try? config?.string("user.name")) ?? nil ?? login
+        let email = environment.value("GIT_AUTHOR_EMAIL") ?? (try? config?.string("user.email")) ?? nil ?? "\(login)@\(host)"
+        return GitSignature(name: name, email: email, time: UTCClock.now(), offsetMinutes: 0)
+    }
+
+    static func firstLine(_ text: String) -> String { String(text.split(separator: "\n").first ?? "") }
+
+    private static func wrap<T>(_ body: () throws(RepositoryError) -> T) throws(CommitError) -> T {
+        do { return try body() } catch { throw .repository(error) }
+    }
+}
+
+public enum CommitError: Error, Sendable, CustomStringConvertible {
+    case input(COCOError)
+    case repository(RepositoryError)
+    case compression(ZstdError)
+
+    public var description: String {
+        switch self {
+        case .input(let error): error.description
+        case .repository(let error): error.description
+        case .compression(let error): error.description
+        }
+    }
+}
+
+final class DigestSlot: @unchecked Sendable {
+    var value: (String, Int)?
+}

@@ -1,0 +1,35 @@
+import DSVDataset
+import DSVNative
+import Foundation
+
+@main
+enum BenchMain {
+    static func main() throws {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "generate":
+            var export = SyntheticExport()
+            var output = "export.json"
+            var rest = arguments.dropFirst()
+            while let option = rest.popFirst() {
+                let value = rest.popFirst() ?? ""
+                switch option {
+                case "--images": export.images = Int(value)!
+                case "--seed": export.seed = UInt64(value)!
+                case "--changed": export.changedFraction = Double(value)!
+                case "--out": output = value
+                default: fatalError("unknown option \(option)")
+                }
+            }
+            try export.write(to: output)
+        case "parse":
+            let start = Date()
+            let parsed = try COCOReader.read(path: arguments[1])
+            let seconds = Date().timeIntervalSince(start)
+            let mb = Double(parsed.fileBytes.count) / 1e6
+            print("parsed \(parsed.images.count) images, \(parsed.annotations.count) annotations, \(String(format: "%.0f", mb)) MB in \(String(format: "%.2f", seconds)) s = \(String(format: "%.0f", mb / seconds)) MB/s")
+        default:
+            print("usage: dsv-bench generate|parse|run")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// A synthetic CVAT-style COCO 1.0 export shaped like COCO train2017 by default: 118k images in
+/// batch folders, about 7.3 annotations per image with polygons, CVAT's `attributes`, and the
+/// number texts CVAT writes (`0.0`, `44709.573000000026`). Deterministic for a seed.
+///
+/// `changedFraction` makes the *next labeling round* of the same seed: that fraction of the
+/// images get moved boxes, flipped attributes, an added and a removed annotation, and then every
+/// id is renumbered as CVAT does on each export.
+struct SyntheticExport {
+    var images = 118_287
+    var annotationsPerImage = 7.3
+    var seed: UInt64 = 2017
+    var changedFraction = 0.0
+    var compact = true
+
+    static let categories = ["person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck",
+                             "boat", "traffic light", "fire hydrant", "stop sign", "parking meter", "bench",
+                             "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra",
+                             "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee"]
+
+    func write(to path: String) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteUnknown) }
+        defer { try? handle.close() }
+        var out = ""
+        out.reserveCapacity(1 << 22)
+        func flush(_ force: Bool = false) {
+            if force || out.utf8.count > 1 << 22 {
+                handle.write(Data(out.utf8))
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        out += #"{"licenses":[{"name":"","id":0,"url":""}],"info":{"contributor":"","date_created":"","description":"","url":"","version":"","year":""},"categories":["#
+        for (i, name) in Self.categories.enumerated() {
+            if i > 0 { out += "," }
+            out += #"{"id":\#(i + 1),"name":"\#(name)","supercategory":""}"#
+        }
+        out += #"],"images":["#
+        for i in 0..<images {
+            if i > 0 { out += "," }
+            var rng = Random(seed: seed &+ UInt64(i) &* 0x9E37_79B9)
+            let width = [640, 480, 500, 427][Int(rng.next() % 4)]
+            let height = [480, 640, 375, 333][Int(rng.next() % 4)]
+            out += #"{"id":\#(i + 1),"width":\#(width),"height":\#(height),"file_name":"\#(fileName(i))","license":0,"flickr_url":"","coco_url":"","date_captured":0}"#
+            flush()
+        }
+        out += #"],"annotations":["#
+        var annotationID = 0
+        for i in 0..<images {
+            var rng = Random(seed: seed &+ UInt64(i) &* 0x9E37_79B9)
+            _ = rng.next(); _ = rng.next()
+            let changed = isChanged(i)
+            var count = Int(rng.uniform() * annotationsPerImage * 2)
+            var changeRng = Random(seed: seed ^ 0xC0FFEE &+ UInt64(i))
+            let removed = changed && count > 1 ? Int(changeRng.next() % UInt64(count)) : -1
+            if changed { count += 1 }
+            for a in 0..<count {
+                var shape = Random(seed: seed &* 31 &+ UInt64(i) &* 1000 &+ UInt64(a))
+                if a == removed { continue }
+                annotationID += 1
+                let category = Int(shape.next() % UInt64(Self.categories.count)) + 1
+                var x = shape.uniform() * 500, y = shape.uniform() * 350
+                let w = 10 + shape.uniform() * 120, h = 10 + shape.uniform() * 120
+                var occluded = shape.next() % 5 == 0
+                if changed && a % 3 == 0 { x += 7.5; y -= 3.25; occluded.toggle() }
+                let points = 8 + Int(shape.next() % 24)
+                var polygon = ""
+                for p in 0..<points {
+                    let angle = Double(p) / Double(points) * 2 * Double.pi
+                    let px = x + w / 2 + cos(angle) * w / 2 * (0.8 + shape.uniform() * 0.2)
+                    let py = y + h / 2 + sin(angle) * h / 2 * (0.8 + shape.uniform() * 0.2)
+                    polygon += (p > 0 ? "," : "") + number(px) + "," + number(py)
+                }
+                let area = w * h * 0.78
+                if annotationID > 1 { out += "," }
+                out += #"{"id":\#(annotationID),"image_id":\#(i + 1),"category_id":\#(category),"segmentation":[[\#(polygon)]],"area":\#(area),"bbox":[\#(number(x)),\#(number(y)),\#(number(w)),\#(number(h))],"iscrowd":0,"attributes":{"occluded":\#(occluded),"rotation":0.0}}"#
+                flush()
+            }
+        }
+        out += "]}"
+        flush(true)
+    }
+
+    func fileName(_ i: Int) -> String { "batch_\(padded(i / 1000, 4))/\(padded(i + 1, 12)).jpg" }
+
+    func padded(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+
+    func isChanged(_ i: Int) -> Bool {
+        guard changedFraction > 0 else { return false }
+        var rng = Random(seed: seed ^ 0xBEEF &+ UInt64(i) &* 7919)
+        return rng.uniform() < changedFraction
+    }
+
+    /// Two decimals, as CVAT's polygon points mostly are.
+    func number(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let sign = hundredths < 0 ? "-" : ""
+        let magnitude = abs(hundredths)
+        return "\(sign)\(magnitude / 100).\(padded(magnitude % 100, 2))"
+    }
+}
+
+/// SplitMix64: small, fast and the same on every machine.
+struct Random {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import DSVDataset
+import DSVNative
+import DSVStorage
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List versions, newest first.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Option(name: .customShort("n"), help: "Show at most N versions.")
+    var limit: Int?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Argument(help: "Start from this version (default HEAD).")
+    var revision: String = "HEAD"
+
+    func run() throws {
+        let repo = try repository.open()
+        var next: GitObjectID? = try repo.resolve(revision)
+        var versions: [StoredVersion] = []
+        while let id = next, versions.count < (limit ?? Int.max) {
+            let version = try StoredVersion(repository: repo, commitID: id)
+            versions.append(version)
+            next = version.commit.parents.first
+        }
+        let tags = Dictionary(grouping: try repo.tags(), by: \.commit).mapValues { $0.map(\.name) }
+        if json {
+            print(JSONValue.array(versions.map { VersionJSON.brief($0, tags: tags[$0.commit.id] ?? []) }).pretty)
+            return
+        }
+        for (index, version) in versions.enumerated() {
+            if index > 0 { print() }
+            let names = tags[version.commit.id].map { " (tag: \($0.joined(separator: ", tag: ")))" } ?? ""
+            print(Style.commit("commit \(version.commit.id.hex)") + Style.tag(names))
+            print("Author: \(version.commit.author.name) <\(version.commit.author.email)>")
+            print("Date:   \(UTCClock.display(version.commit.author.time, offsetMinutes: version.commit.author.offsetMinutes))")
+            print()
+            for line in version.message.split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }
+            print()
+            print("    \(VersionText.counts(version.summary))")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import DSVDataset
+import DSVStorage
+
+extension RepositoryOptions {
+    /// The repository found from `-C DIR` or the current folder upwards.
+    func open() throws -> DatasetRepository {
+        try DatasetRepository.discover(from: workingDirectory)
+    }
+
+    /// A path given on the command line, relative to `-C DIR` when one was given (as git does).
+    func resolve(_ path: String) -> String {
+        guard let directory, !path.hasPrefix("/") else { return path }
+        return joinPath(directory, path)
+    }
+}
+
+/// Formatting shared by the commands that print versions.
+enum VersionText {
+    static func count(_ value: Int, _ noun: String) -> String {
+        "\(value.formatted) \(noun)\(value == 1 ? "" : "s")"
+    }
+
+    static func bytes(_ value: Int) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var size = Double(value)
+        var unit = 0
+        while size >= 1000 && unit < units.count - 1 {
+            size /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(value) B" : "\((size * 10).rounded() / 10) \(units[unit])"
+    }
+
+    /// One line of counts: "118,287 images, 860,001 annotations, 80 categories".
+    static func counts(_ summary: DatasetSummary) -> String {
+        [count(summary.images, "image"), count(summary.annotations, "annotation"),
+         count(summary.categories.count, "category").replacingCategoryPlural()].joined(separator: ", ")
+    }
+}
+
+extension Int {
+    /// Thousands separated by commas, as people read counts.
+    var formatted: String {
+        let digits = String(magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (self < 0 ? "-" : "") + out
+    }
+}
+
+extension String {
+    func replacingCategoryPlural() -> String { hasSuffix("categorys") ? String(dropLast(2)) + "ies" : self }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import DSVDataset
+import DSVNative
+import DSVStorage
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Describe a version: counts, categories, S3 prefix, manifest.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Argument(help: "The version (default HEAD).")
+    var revision: String = "HEAD"
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let repo = try repository.open()
+        let version = try StoredVersion(repository: repo, commitID: try repo.resolve(revision))
+        let summary = version.summary
+        if json {
+            print(VersionJSON.full(version).pretty)
+            return
+        }
+        print(Style.commit("commit \(version.commit.id.hex)"))
+        print("Author: \(version.commit.author.name) <\(version.commit.author.email)>")
+        print("Date:   \(UTCClock.display(version.commit.author.time, offsetMinutes: version.commit.author.offsetMinutes))")
+        print()
+        for line in version.message.split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }
+        print()
+        print("images:        \(summary.images.formatted)")
+        print("annotations:   \(summary.annotations.formatted)")
+        print("categories:    \(summary.categories.count.formatted)")
+        if let prefix = summary.imagesPrefix {
+            print("images prefix: \(prefix) (\(summary.objectsPinned.formatted) objects pinned)")
+        } else {
+            print("images prefix: none — this version pins no S3 objects")
+        }
+        print("manifest:      \(summary.manifest)")
+        if !summary.categories.isEmpty {
+            print()
+            print("annotations per category:")
+            let width = summary.categories.map(\.name.count).max() ?? 0
+            for (name, count) in summary.categories {
+                print("  \(name.padding(width))  \(count.formatted)")
+            }
+        }
+        print()
+        print("sources:")
+        for source in summary.sources {
+            print("  \(source.name)  \(VersionText.bytes(source.bytes))  sha256:\(source.sha256)")
+        }
+    }
+}
+
+/// The JSON forms of a version (SPEC §7).
+enum VersionJSON {
+    static func brief(_ version: StoredVersion, tags: [String]) -> JSONValue {
+        .object([
+            ("commit", .string(version.commit.id.hex)),
+            ("message", .string(version.message)),
+            ("author", .string(version.commit.author.name)),
+            ("email", .string(version.commit.author.email)),
+            ("date", .string(UTCClock.iso8601(version.commit.author.time))),
+            ("tags", .array(tags.map(JSONValue.string))),
+            ("images", .int(version.summary.images)),
+            ("annotations", .int(version.summary.annotations)),
+            ("manifest", .string(version.summary.manifest)),
+        ])
+    }
+
+    static func full(_ version: StoredVersion) -> JSONValue {
+        let summary = version.summary
+        return .object([
+            ("commit", .string(version.commit.id.hex)),
+            ("parents", .array(version.commit.parents.map { .string($0.hex) })),
+            ("message", .string(version.message)),
+            ("author", .string(version.commit.author.name)),
+            ("email", .string(version.commit.author.email)),
+            ("date", .string(UTCClock.iso8601(version.commit.author.time))),
+            ("images", .int(summary.images)),
+            ("annotations", .int(summary.annotations)),
+            ("categories", .object(summary.categories.map { ($0.name, .int($0.annotations)) })),
+            ("images_prefix", summary.imagesPrefix.map(JSONValue.string) ?? .null),
+            ("objects_pinned", .int(summary.objectsPinned)),
+            ("manifest", .string(summary.manifest)),
+            ("sources", summary.json["sources"] ?? .array([])),
+        ])
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+}

@@ -1,0 +1,17 @@
+import Glibc
+
+/// Terminal colors: only when stdout is a terminal and `NO_COLOR` is unset (no-color.org).
+enum Style {
+    static let enabled: Bool = isatty(1) == 1 && getenv("NO_COLOR") == nil && String(cString: getenv("TERM") ?? strdup("")) != "dumb"
+
+    static func paint(_ text: String, _ code: String) -> String {
+        enabled && !text.isEmpty ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    static func commit(_ text: String) -> String { paint(text, "33") }
+    static func tag(_ text: String) -> String { paint(text, "1;36") }
+    static func added(_ text: String) -> String { paint(text, "32") }
+    static func removed(_ text: String) -> String { paint(text, "31") }
+    static func modified(_ text: String) -> String { paint(text, "33") }
+    static func bold(_ text: String) -> String { paint(text, "1") }
+}

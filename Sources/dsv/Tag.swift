@@ -1,0 +1,45 @@
+import ArgumentParser
+import DSVDataset
+import DSVStorage
+
+struct Tag: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Name a version, e.g. `dsv tag round7`.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Argument(help: "The tag's name.")
+    var name: String
+
+    @Argument(help: "The version to name (default HEAD).")
+    var revision: String = "HEAD"
+
+    func run() throws {
+        let repo = try repository.open()
+        let commit = try repo.resolve(revision)
+        try repo.createTag(name, at: commit)
+        print("tagged \(commit.short) as \(name)")
+    }
+}
+
+struct Tags: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List tags and the versions they name.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let repo = try repository.open()
+        let tags = try repo.tags()
+        if json {
+            print(JSONValue.array(tags.map { .object([("name", .string($0.name)), ("commit", .string($0.commit.hex))]) }).pretty)
+            return
+        }
+        let width = tags.map(\.name.count).max() ?? 0
+        for tag in tags {
+            let version = try StoredVersion(repository: repo, commitID: tag.commit)
+            print("\(Style.tag(tag.name.padding(width)))  \(tag.commit.short)  \(version.message.split(separator: "\n").first ?? "")")
+        }
+    }
+}
