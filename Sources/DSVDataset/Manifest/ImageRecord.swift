@@ -32,10 +32,12 @@ public struct ObjectTemplate: Sendable, Equatable {
         public var offset: Int
     }
 
-    public var bytes: [UInt8]
+    /// A slice of the decompressed shard: records share their shard's buffer instead of each
+    /// allocating its own. Cut offsets are relative to the slice's start.
+    public var bytes: ArraySlice<UInt8>
     public var cuts: [Cut]
 
-    public init(bytes: [UInt8], cuts: [Cut]) {
+    public init(bytes: ArraySlice<UInt8>, cuts: [Cut]) {
         self.bytes = bytes
         self.cuts = cuts
     }
@@ -44,11 +46,12 @@ public struct ObjectTemplate: Sendable, Equatable {
 
     /// The object's text with the holes filled.
     public func filled(id: String?, imageID: String?, into out: inout [UInt8]) {
-        var start = 0
+        let base = bytes.startIndex
+        var start = base
         for cut in cuts {
-            out.append(contentsOf: bytes[start..<cut.offset])
-            out.append(contentsOf: (cut.hole == .id ? id : imageID).map { Array($0.utf8) } ?? [])
-            start = cut.offset
+            out.append(contentsOf: bytes[start..<base + cut.offset])
+            if let text = cut.hole == .id ? id : imageID { out.append(contentsOf: text.utf8) }
+            start = base + cut.offset
         }
         out.append(contentsOf: bytes[start...])
     }

@@ -37,7 +37,7 @@ public enum ShardCodec {
     }
 
     static func decodeTemplate(_ reader: inout ByteReader) throws -> ObjectTemplate {
-        let bytes = try reader.data()
+        let bytes = reader.bytes[try reader.dataRange()]
         let cutCount = Int(try reader.byte())
         var cuts: [ObjectTemplate.Cut] = []
         var last = 0

@@ -43,7 +43,7 @@ public enum VersionBuilder {
         // Encode, hash and compress the shards in parallel.
         let results = ResultSlots<Result<VersionContent.Shard, ZstdError>>(count: nonEmpty.count)
         let (shardStarts, shardMembers, imageKeys) = (starts, members, keys)
-        DispatchQueue.concurrentPerform(iterations: nonEmpty.count) { slot in
+        Parallel.forEach(nonEmpty.count, makeState: { ZstdCompressor(level: VersionContent.compressionLevel) }) { compressor, slot in
             let shard = nonEmpty[slot]
             var writer = ByteWriter(capacity: 16 * 1024)
             for byte in ShardCodec.magic.utf8 { writer.byte(byte) }
@@ -57,14 +57,14 @@ public enum VersionBuilder {
                 RecordEncoder.append(plan, file: ref.file, index: ref.index, annotations: annotations, pin: pin, to: &writer)
             }
             let digest = Hasher.digest(.sha256, writer.bytes)
-            if let blob = reuse.blob(for: digest) {
-                results[slot] = .success(VersionContent.Shard(number: shard, contentDigest: digest, blob: blob))
+            if let blobID = reuse.blobs[digest] {
+                results[slot] = .success(VersionContent.Shard(number: shard, contentDigest: digest, blobID: blobID, blob: nil))
                 return
             }
             results[slot] = Result { () throws(ZstdError) in
-                let compressed = try Zstd.compress(writer.bytes, level: VersionContent.compressionLevel)
-                return VersionContent.Shard(number: shard, contentDigest: digest,
-                                            blob: GitObject(kind: .blob, content: compressed))
+                let compressed = try compressor.compress(writer.bytes)
+                let blob = GitObject(kind: .blob, content: compressed)
+                return VersionContent.Shard(number: shard, contentDigest: digest, blobID: blob.id, blob: blob)
             }
         }
         var shards: [VersionContent.Shard] = []
@@ -114,12 +114,12 @@ public enum VersionBuilder {
     }
 }
 
-/// Compressed blobs of shards already stored, by the SHA-256 of their uncompressed content.
+/// Shards the repository already stores, by the SHA-256 of their uncompressed content: an
+/// unchanged shard is hashed but neither compressed nor written again.
 public struct ShardReuse: Sendable {
-    var blobs: [[UInt8]: GitObject] = [:]
+    public var blobs: [[UInt8]: GitObjectID] = [:]
     public init() {}
-    public init(_ blobs: [[UInt8]: GitObject]) { self.blobs = blobs }
-    func blob(for digest: [UInt8]) -> GitObject? { blobs[digest] }
+    public init(_ blobs: [[UInt8]: GitObjectID]) { self.blobs = blobs }
 }
 
 /// Fixed slots that parallel workers fill, each its own.

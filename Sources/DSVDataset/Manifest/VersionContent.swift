@@ -6,13 +6,15 @@ import DSVStorage
 public struct VersionContent: Sendable {
     /// zstd level of every compressed object in format 1. Part of the format: changing it
     /// changes every object id.
-    public static let compressionLevel: Int32 = 3
+    public static let compressionLevel: Int32 = 1
 
     public struct Shard: Sendable {
         public var number: Int
         /// SHA-256 of the uncompressed shard: what the manifest digest covers.
         public var contentDigest: [UInt8]
-        public var blob: GitObject
+        public var blobID: GitObjectID
+        /// The compressed blob to store, or nil when the repository already holds it.
+        public var blob: GitObject?
     }
 
     public var summary: DatasetSummary
@@ -40,10 +42,10 @@ public struct VersionContent: Sendable {
         var objects: [GitObject] = []
         var directories: [Int: [GitObject.TreeEntry]] = [:]
         for shard in shards {
-            objects.append(shard.blob)
+            if let blob = shard.blob { objects.append(blob) }
             let (hi, lo) = ShardLayout.pathComponents(shard.number)
             _ = hi
-            directories[shard.number >> 8, default: []].append(GitObject.TreeEntry(name: lo, id: shard.blob.id, isTree: false))
+            directories[shard.number >> 8, default: []].append(GitObject.TreeEntry(name: lo, id: shard.blobID, isTree: false))
         }
         var shardEntries: [GitObject.TreeEntry] = []
         for (directory, entries) in directories {

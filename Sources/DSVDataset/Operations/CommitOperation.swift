@@ -29,18 +29,26 @@ public enum CommitOperation {
 
     public static func run(_ request: Request, in repository: DatasetRepository,
                            author: GitSignature? = nil) throws(CommitError) -> Outcome {
+        let trace = Trace()
         let lock = try wrap { () throws(RepositoryError) in try repository.lockForWriting() }
         defer { lock.release() }
         let head = try wrap { () throws(RepositoryError) in try repository.head() }
 
         let (exports, sources) = try read(request.exports)
+        trace.mark("read and validate exports")
         let plan: ExportPlan
         do { plan = try ExportPlan(exports: exports) } catch { throw .input(error) }
+        trace.mark("plan")
+        let index = ShardDigestIndex(repository: repository)
+        let database: GitObjectDatabase
+        do { database = try repository.git.objectDatabase() } catch { throw .repository(.git(error)) }
+        let reuse = ShardReuse(index.load().filter { database.contains($0.value, refresh: false) })
         let content: VersionContent
         do {
             content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: request.imagesPrefix,
-                                               pins: request.pins)
+                                               pins: request.pins, reuse: reuse)
         } catch { throw .compression(error) }
+        trace.mark("build shards")
 
         if let head {
             let previous = try wrap { () throws(RepositoryError) in try StoredVersion(repository: repository, commitID: head) }
@@ -53,17 +61,20 @@ public enum CommitOperation {
         do { objects = try content.gitObjects() } catch { throw .compression(error) }
         var pack = PackStream()
         objects.forEach { pack.add($0) }
+        trace.mark("trees")
         let written: (objects: Int, bytes: Int)
         let commitID: GitObjectID
         do {
-            written = try pack.write(to: try repository.git.objectDatabase())
+            written = try pack.write(to: database)
             let message = CommitMessage.compose(request.message, manifest: content.summary.manifest)
+            trace.mark("write pack")
             commitID = try repository.git.createCommit(tree: objects.last!.id, parents: head.map { [$0] } ?? [],
                                                        message: message, author: author ?? defaultAuthor(repository))
         } catch { throw .repository(.git(error)) }
         try wrap { () throws(RepositoryError) in
             try repository.advanceBranch(from: head, to: commitID, message: "dsv commit: \(firstLine(request.message))")
         }
+        index.append(content.shards.filter { $0.blob != nil }.map { ($0.contentDigest, $0.blobID) })
         if let prefix = request.imagesPrefix {
             try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }
         }

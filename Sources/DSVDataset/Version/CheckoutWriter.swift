@@ -11,8 +11,10 @@ public enum CheckoutWriter {
         let records: [ImageRecord]
         let order: OrderStream
         let header: [UInt8]
+        let trace = Trace()
         do {
             records = try version.records().flatMap { $0 }
+            trace.mark("read shards")
             order = try version.order()
             header = try version.header()
         } catch {
@@ -87,7 +89,9 @@ public enum CheckoutWriter {
             buffer.append(UInt8(ascii: "}"))
             buffer.append(contentsOf: header[members.trailing])
             try flush(true)
+            trace.mark("assemble and write")
             try writer.commit()
+            trace.mark("sync and rename")
         } catch let error as SystemError {
             throw .io(error)
         } catch let error as CheckoutError {

@@ -88,8 +88,8 @@ public struct StoredVersion: Sendable {
         } catch { throw .git(error) }
         let slots = ResultSlots<[ImageRecord]>(count: numbers.count)
         let input = compressed
-        DispatchQueue.concurrentPerform(iterations: numbers.count) { index in
-            guard !input[index].isEmpty, let raw = try? Zstd.decompress(input[index]),
+        Parallel.forEach(numbers.count, makeState: { ZstdDecompressor() }) { decompressor, index in
+            guard !input[index].isEmpty, let raw = try? decompressor.decompress(input[index]),
                   let records = try? ShardCodec.decode(raw) else { return }
             slots[index] = records
         }

@@ -61,69 +61,15 @@ public final class AtomicFileWriter: @unchecked Sendable {
         }
     }
 
-    /// Flushes, syncs and renames the file into place.
-    public func commit() throws(SystemError) {
+    /// Flushes and renames the file into place. With `sync`, the data reaches the disk before
+    /// the rename (survives a power cut, at a cost); without it, a crashed process still never
+    /// leaves a partial file under the final name.
+    public func commit(sync: Bool = false) throws(SystemError) {
         try flush()
-        if fsync(fd) != 0 { throw SystemError("sync", path: destination) }
+        if sync && fsync(fd) != 0 { throw SystemError("sync", path: destination) }
         close(fd)
         fd = -1
         if rename(temporaryPath, destination) != 0 { throw SystemError("rename into", path: destination) }
         committed = true
-    }
-}
-
-/// Small path and file helpers on top of Glibc, so that layers above never call it directly.
-public enum FileSystem {
-    public static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    public static func lastComponent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
-    }
-
-    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
-    public static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-    }
-
-    /// The absolute form of `path`, with symlinks resolved (`realpath`), or nil if it does not exist.
-    public static func resolved(_ path: String) -> String? {
-        guard let result = realpath(path, nil) else { return nil }
-        defer { free(result) }
-        return String(cString: result)
-    }
-
-    public static var currentDirectory: String {
-        guard let cwd = getcwd(nil, 0) else { return "." }
-        defer { free(cwd) }
-        return String(cString: cwd)
-    }
-
-    /// `mkdir -p`.
-    public static func createDirectories(_ path: String) throws(SystemError) {
-        if isDirectory(path) { return }
-        let parent = directory(of: path)
-        if parent != path && !parent.isEmpty && parent != "." { try createDirectories(parent) }
-        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw SystemError("create directory", path: path) }
-    }
-
-    /// Reads a whole (small) file.
-    public static func read(_ path: String) throws(SystemError) -> [UInt8] {
-        let mapping = try FileMapping(path: path)
-        return Array(mapping.bytes)
-    }
-
-    /// The login name and host name, for a commit author of last resort.
-    public static var loginAndHost: (login: String, host: String) {
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, 255)
-        let login = getenv("USER").map { String(cString: $0) }
-            ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "dsv"
-        return (login, String(cString: host))
     }
 }

@@ -9,3 +9,9 @@ public enum ProcessEnvironment {
         return text.isEmpty ? nil : text
     }
 }
+
+/// Facts about the machine.
+public enum SystemInfo {
+    /// Online processors (`sysconf(_SC_NPROCESSORS_ONLN)`).
+    public static let processorCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+}

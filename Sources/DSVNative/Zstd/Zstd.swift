@@ -18,19 +18,10 @@ public enum ZstdError: Error, CustomStringConvertible, Sendable {
 /// Compression is deterministic for a given level and library major version: no dictionary, no
 /// checksum, single-threaded — that is part of dsv's format (equal content ⇒ equal git object).
 public enum Zstd {
-    /// Compresses `input` into one frame at `level`.
-    /// The corresponding C function is `ZSTD_compress`.
+    /// Compresses `input` into one frame at `level` (with a context of its own; reuse a
+    /// `ZstdCompressor` when compressing many small inputs).
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int32) throws(ZstdError) -> [UInt8] {
-        let bound = ZSTD_compressBound(input.count)
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = output.withUnsafeMutableBytes { out in
-            ZSTD_compress(out.baseAddress, bound, input.baseAddress, input.count, level)
-        }
-        if ZSTD_isError(written) != 0 {
-            throw .compressionFailed(String(cString: ZSTD_getErrorName(written)))
-        }
-        output.removeLast(bound - written)
-        return output
+        try ZstdCompressor(level: level).compress(input)
     }
 
     public static func compress(_ input: [UInt8], level: Int32) throws(ZstdError) -> [UInt8] {
@@ -38,20 +29,8 @@ public enum Zstd {
     }
 
     /// Decompresses one frame whose header records its content size (as `compress` writes).
-    /// The corresponding C functions are `ZSTD_getFrameContentSize` and `ZSTD_decompress`.
     public static func decompress(_ input: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
-        let size = ZSTD_getFrameContentSize(input.baseAddress, input.count)
-        if size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > UInt64(Int.max / 2) {
-            throw .corruptFrame("no content size in frame header")
-        }
-        if size == 0 { return [] }
-        var output = [UInt8](repeating: 0, count: Int(size))
-        let written = output.withUnsafeMutableBytes { out in
-            ZSTD_decompress(out.baseAddress, out.count, input.baseAddress, input.count)
-        }
-        if ZSTD_isError(written) != 0 { throw .corruptFrame(String(cString: ZSTD_getErrorName(written))) }
-        if written != Int(size) { throw .corruptFrame("frame decoded to \(written) of \(size) bytes") }
-        return output
+        try ZstdDecompressor().decompress(input)
     }
 
     public static func decompress(_ input: [UInt8]) throws(ZstdError) -> [UInt8] {
@@ -60,4 +39,68 @@ public enum Zstd {
 
     /// The linked library's version, e.g. "1.5.4".
     public static var version: String { String(cString: ZSTD_versionString()) }
+}
+
+/// A reusable compression context (`ZSTD_CCtx`). Creating a context costs more than compressing
+/// a small shard, so each worker keeps one. Not thread safe.
+public final class ZstdCompressor: @unchecked Sendable {
+    private let context: OpaquePointer
+    public let level: Int32
+
+    public init(level: Int32) {
+        guard let context = ZSTD_createCCtx() else { fatalError("out of memory: ZSTD_createCCtx") }
+        self.context = context
+        self.level = level
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+
+    /// One frame, with its content size in the header. The corresponding C function is
+    /// `ZSTD_compressCCtx`.
+    public func compress(_ input: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
+        let bound = ZSTD_compressBound(input.count)
+        var output = [UInt8](repeating: 0, count: bound)
+        let written = output.withUnsafeMutableBytes { out in
+            ZSTD_compressCCtx(context, out.baseAddress, bound, input.baseAddress, input.count, level)
+        }
+        if ZSTD_isError(written) != 0 { throw .compressionFailed(String(cString: ZSTD_getErrorName(written))) }
+        output.removeLast(bound - written)
+        return output
+    }
+
+    public func compress(_ input: [UInt8]) throws(ZstdError) -> [UInt8] {
+        try input.withUnsafeBytes { b in Result { () throws(ZstdError) in try compress(b) } }.get()
+    }
+}
+
+/// A reusable decompression context (`ZSTD_DCtx`). Not thread safe.
+public final class ZstdDecompressor: @unchecked Sendable {
+    private let context: OpaquePointer
+
+    public init() {
+        guard let context = ZSTD_createDCtx() else { fatalError("out of memory: ZSTD_createDCtx") }
+        self.context = context
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    /// The corresponding C functions are `ZSTD_getFrameContentSize` and `ZSTD_decompressDCtx`.
+    public func decompress(_ input: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
+        let size = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+        if size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > UInt64(1 << 40) {
+            throw .corruptFrame("no content size in frame header")
+        }
+        if size == 0 { return [] }
+        var output = [UInt8](repeating: 0, count: Int(size))
+        let written = output.withUnsafeMutableBytes { out in
+            ZSTD_decompressDCtx(context, out.baseAddress, out.count, input.baseAddress, input.count)
+        }
+        if ZSTD_isError(written) != 0 { throw .corruptFrame(String(cString: ZSTD_getErrorName(written))) }
+        if written != Int(size) { throw .corruptFrame("frame decoded to \(written) of \(size) bytes") }
+        return output
+    }
+
+    public func decompress(_ input: [UInt8]) throws(ZstdError) -> [UInt8] {
+        try input.withUnsafeBytes { b in Result { () throws(ZstdError) in try decompress(b) } }.get()
+    }
 }

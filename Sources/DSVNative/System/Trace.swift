@@ -1,0 +1,25 @@
+import Glibc
+
+/// Phase timings on stderr when `DSV_TRACE` is set: how a command's time splits, for
+/// performance work. Silent otherwise.
+public final class Trace: @unchecked Sendable {
+    public static let enabled = getenv("DSV_TRACE") != nil
+    private var last: Double
+
+    public init() { last = Trace.now() }
+
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Prints the time since the previous mark.
+    public func mark(_ phase: String) {
+        guard Trace.enabled else { return }
+        let current = Trace.now()
+        let line = "trace: \(phase) \(Int((current - last) * 1000)) ms\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+        last = current
+    }
+}
