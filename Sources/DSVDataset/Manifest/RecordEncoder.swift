@@ -16,27 +16,27 @@ enum RecordEncoder {
         export.withImageBytes { imageBytes in
             let idLifted = CanonicalInteger.parse(imageBytes, image.idRange!) != nil
             let idText = UnsafeRawBufferPointer(rebasing: imageBytes[image.idRange!])
-            appendTemplate(imageBytes, image.range,
-                           holes: idLifted ? [(image.idRange!, .id)] : [], substitution: nil, to: &writer)
+            var edits = TemplateEdits()
+            if idLifted { edits.add(image.idRange!, hole: .id) }
+            appendTemplate(imageBytes, image.range, edits: edits, to: &writer)
             appendPin(pin, to: &writer)
             writer.varint(annotations.count)
             export.withAnnotationBytes { bytes in
+                let remap = plan.categoryRemap[Int(file)]
+                let liftedIDs = plan.annotationIDs[Int(file)]
                 for ref in annotations {
-                    precondition(ref.file == file)
                     let annotation = export.annotations[Int(ref.index)]
-                    var holes: [(Range<Int>, ObjectTemplate.Hole)] = []
-                    if let idRange = annotation.idRange, plan.annotationIDs[Int(file)][Int(ref.index)] != nil {
-                        holes.append((idRange, .id))
+                    var edits = TemplateEdits()
+                    if let idRange = annotation.idRange, liftedIDs[Int(ref.index)] != nil {
+                        edits.add(idRange, hole: .id)
                     }
                     if idLifted && UnsafeRawBufferPointer(rebasing: bytes[annotation.imageIDRange]).elementsEqual(idText) {
-                        holes.append((annotation.imageIDRange, .imageID))
+                        edits.add(annotation.imageIDRange, hole: .imageID)
                     }
-                    var substitution: (Range<Int>, [UInt8])?
-                    if let range = annotation.categoryIDRange, !plan.categoryRemap[Int(file)].isEmpty,
-                       let replacement = plan.categoryRemap[Int(file)][IDKey(bytes, range)] {
-                        substitution = (range, replacement)
+                    if !remap.isEmpty, let range = annotation.categoryIDRange, let replacement = remap[IDKey(bytes, range)] {
+                        edits.add(range, replacement: replacement)
                     }
-                    appendTemplate(bytes, annotation.range, holes: holes, substitution: substitution, to: &writer)
+                    appendTemplate(bytes, annotation.range, edits: edits, to: &writer)
                 }
             }
         }
@@ -51,39 +51,36 @@ enum RecordEncoder {
         writer.string(pin.lastModified)
     }
 
-    /// The object at `range` with `holes` cut out and `substitution` (a value replaced by new
-    /// text) applied. Ranges are absolute offsets in `bytes`.
-    static func appendTemplate(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>,
-                               holes: [(Range<Int>, ObjectTemplate.Hole)], substitution: (Range<Int>, [UInt8])?,
+    /// The object at `range` with the edits applied: holes cut out (their offsets recorded) and
+    /// substitutions written in. Ranges are absolute offsets in `bytes`.
+    static func appendTemplate(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits,
                                to writer: inout ByteWriter) {
-        if holes.isEmpty && substitution == nil {
+        if edits.count == 0 {
             writer.varint(range.count)
             writer.raw(UnsafeRawBufferPointer(rebasing: bytes[range]))
             writer.byte(0)
             return
         }
-        // Edits in ascending order: (range, replacement bytes, hole kind or nil).
-        var edits: [(Range<Int>, [UInt8], ObjectTemplate.Hole?)] = holes.map { ($0.0, [], $0.1) }
-        if let substitution { edits.append((substitution.0, substitution.1, nil)) }
-        edits.sort { $0.0.lowerBound < $1.0.lowerBound }
-        let length = range.count - edits.reduce(0) { $0 + $1.0.count - $1.1.count }
+        let sorted = edits.sorted()
+        var length = range.count
+        for edit in sorted { length -= edit.range.count - edit.replacement.count }
         writer.varint(length)
         var cursor = range.lowerBound
         var written = 0
-        var cuts: [ObjectTemplate.Cut] = []
-        for (editRange, replacement, hole) in edits {
-            writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<editRange.lowerBound]))
-            written += editRange.lowerBound - cursor
-            if let hole { cuts.append(ObjectTemplate.Cut(hole: hole, offset: written)) }
-            writer.bytes.append(contentsOf: replacement)
-            written += replacement.count
-            cursor = editRange.upperBound
+        var cuts: [(ObjectTemplate.Hole, Int)] = []
+        for edit in sorted {
+            writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<edit.range.lowerBound]))
+            written += edit.range.lowerBound - cursor
+            if let hole = edit.hole { cuts.append((hole, written)) }
+            writer.bytes.append(contentsOf: edit.replacement)
+            written += edit.replacement.count
+            cursor = edit.range.upperBound
         }
         writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<range.upperBound]))
         writer.byte(UInt8(cuts.count))
-        for cut in cuts {
-            writer.byte(cut.hole.rawValue)
-            writer.varint(cut.offset)
+        for (hole, offset) in cuts {
+            writer.byte(hole.rawValue)
+            writer.varint(offset)
         }
     }
 
@@ -93,5 +90,37 @@ enum RecordEncoder {
         append(plan, file: file, index: index, annotations: annotations[...], pin: nil, to: &writer)
         var reader = ByteReader(writer.bytes)
         return try! ShardCodec.decodeRecord(&reader)
+    }
+}
+
+/// At most three edits of one object (its id, its image_id, its category_id), kept without
+/// allocating: this runs once per annotation.
+struct TemplateEdits {
+    struct Edit {
+        var range: Range<Int>
+        var replacement: [UInt8]
+        var hole: ObjectTemplate.Hole?
+    }
+
+    private(set) var count = 0
+    private var first: Edit?
+    private var second: Edit?
+    private var third: Edit?
+
+    mutating func add(_ range: Range<Int>, hole: ObjectTemplate.Hole) { append(Edit(range: range, replacement: [], hole: hole)) }
+
+    mutating func add(_ range: Range<Int>, replacement: [UInt8]) { append(Edit(range: range, replacement: replacement, hole: nil)) }
+
+    private mutating func append(_ edit: Edit) {
+        switch count {
+        case 0: first = edit
+        case 1: second = edit
+        default: third = edit
+        }
+        count += 1
+    }
+
+    func sorted() -> [Edit] {
+        [first, second, third].compactMap { $0 }.sorted { $0.range.lowerBound < $1.range.lowerBound }
     }
 }

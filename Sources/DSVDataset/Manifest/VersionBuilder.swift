@@ -90,25 +90,20 @@ public enum VersionBuilder {
         return VersionContent(summary: summary, header: header, order: order, shards: shards)
     }
 
-    /// Annotations per category name, in the merged categories' order (names of annotations whose
-    /// category_id names no category are left out).
+    /// Annotations per category name, in the merged categories' order (annotations whose
+    /// category_id names no category are not counted).
     static func categoryCounts(_ plan: ExportPlan) -> [(name: String, annotations: Int)] {
         var counts = [Int](repeating: 0, count: plan.categories.count)
-        let slotOfID = Dictionary(plan.categories.enumerated().map { ($0.element.id, $0.offset) }) { a, _ in a }
-        for (file, export) in plan.exports.enumerated() {
-            // Per file: its category id → merged slot (by name).
-            var slotOf: [IDKey: Int] = [:]
-            for category in export.categories {
-                if let slot = plan.categories.firstIndex(where: { $0.name == category.name }) { slotOf[category.id] = slot }
-            }
-            if file == 0 { slotOf.merge(slotOfID) { a, _ in a } }
-            export.withAnnotationBytes { bytes in
-                for annotation in export.annotations {
-                    guard let range = annotation.categoryIDRange else { continue }
-                    let id: IDKey = CanonicalInteger.parse(bytes, range).map(IDKey.integer) ?? IDKey(bytes, range)
-                    if let slot = slotOf[id] { counts[slot] += 1 }
-                }
-            }
+        let slotOfName = Dictionary(plan.categories.enumerated().map { ($0.element.name, $0.offset) }) { a, _ in a }
+        // Per file: its category id → slot of the merged category with the same name.
+        let slots: [[IDKey: Int]] = plan.exports.map { export in
+            Dictionary(export.categories.compactMap { c in slotOfName[c.name].map { (c.id, $0) } }) { a, _ in a }
+        }
+        for ref in plan.annotationsOfImage {
+            let export = plan.exports[Int(ref.file)]
+            guard let range = export.annotations[Int(ref.index)].categoryIDRange else { continue }
+            let slot = export.withAnnotationBytes { bytes in slots[Int(ref.file)][IDKey(bytes, range)] }
+            if let slot { counts[slot] += 1 }
         }
         return zip(plan.categories, counts).map { ($0.name, $1) }
     }

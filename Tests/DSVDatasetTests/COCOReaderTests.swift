@@ -1,0 +1,67 @@
+import DSVDataset
+import Testing
+
+@Suite struct COCOReaderTests {
+    @Test(arguments: Fixture.names("good"))
+    func readsEveryValidFixture(_ name: String) throws {
+        let export = try COCOReader.read(path: Fixture.path(name))
+        #expect(!export.images.isEmpty)
+    }
+
+    @Test func indexesImagesAnnotationsAndCategories() throws {
+        let export = try COCOReader.read(path: Fixture.path("good/cvat_attributes.json"))
+        #expect(export.images.map(\.fileName) == ["batch_0001/frame 000001.jpg", "batch_0001/frame_000002.jpg"])
+        #expect(export.annotations.count == 3)
+        #expect(export.annotationImages == [0, 0, 1])
+        #expect(export.categories.map(\.name) == ["car", "pedestrian"])
+        #expect(export.members.map(\.key) == ["licenses", "info", "categories", "images", "annotations"])
+    }
+
+    @Test func imageInfoFileHasNoAnnotationsMember() throws {
+        let export = try COCOReader.read(path: Fixture.path("good/image_info.json"))
+        #expect(!export.hasAnnotations)
+        #expect(export.annotations.isEmpty)
+    }
+
+    @Test func decodesEscapedFileNames() throws {
+        let export = try COCOReader.read(path: Fixture.path("good/big_ids_no_info.json"))
+        #expect(export.images[1].fileName == "sub dir/ünï cödé.jpg")
+    }
+
+    /// Each bad file is refused with the file's name and what is wrong (and where).
+    @Test(arguments: [
+        ("bad/empty.json", "empty.json: not a COCO dataset: the file is empty"),
+        ("bad/results.json", "the top level is an array (a results file?)"),
+        ("bad/truncated.json", "truncated"),
+        ("bad/duplicate_image_ids.json", "duplicate image id 1"),
+        ("bad/duplicate_file_names.json", "duplicate file_name \"a.jpg\""),
+        ("bad/dangling_image_id.json", "annotation id 5 has image_id 2, which names no image"),
+        ("bad/dangling_category_id.json", "annotation id 5 has category_id 9, which names no category"),
+        ("bad/nan.json", "nan.json:2:45: invalid JSON: non-finite number"),
+        ("bad/infinity.json", "non-finite number 1e999"),
+        ("bad/invalid_utf8.json", "invalid UTF-8"),
+        ("bad/no_images.json", "no \"images\" array"),
+        ("bad/annotations_not_array.json", "\"annotations\" must be an array"),
+        ("bad/escaping_name.json", "would land outside the images folder"),
+    ])
+    func refusesBadInput(_ name: String, _ expected: String) throws {
+        do {
+            _ = try COCOReader.read(path: Fixture.path(name))
+            Issue.record("\(name) was accepted")
+        } catch {
+            #expect(error.description.contains(expected), "\(error.description)")
+            #expect(error.description.contains(name.split(separator: "/").last!))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func syntaxErrorsGiveLineAndColumn() throws {
+        do {
+            _ = try COCOReader.read(path: Fixture.path("bad/truncated.json"))
+        } catch {
+            guard case .syntax(_, let position, _) = error else { Issue.record("\(error)"); return }
+            #expect(position.line == 1)
+            #expect(position.column > 100)
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import DSVDataset
+import DSVNative
+import DSVStorage
+import DSVTestSupport
+import Foundation
+import Testing
+
+@Suite struct CommitCheckoutTests {
+    static let compactFixtures = Fixture.names("good").filter { !$0.contains("pretty") }
+
+    /// A compact export comes back byte for byte: numbers, escapes, key order, array order.
+    @Test(arguments: compactFixtures)
+    func compactExportRoundTripsByteForByte(_ name: String) throws {
+        let scratch = try ScratchRepository()
+        try scratch.commit([Fixture.path(name)])
+        #expect(try scratch.checkout() == Fixture.bytes(Fixture.path(name)))
+        #expect(try gitFsck(scratch.repository.path).status == 0)
+    }
+
+    /// A pretty-printed CRLF export comes back with every token as written; only the whitespace
+    /// between tokens goes (the file's leading and trailing whitespace stays).
+    @Test func prettyExportRoundTripsEveryToken() throws {
+        let scratch = try ScratchRepository()
+        let path = Fixture.path("good/pretty_crlf.json")
+        try scratch.commit([path])
+        let out = try scratch.checkout()
+        #expect(out == minified(Fixture.bytes(path)) + Array("\r\n".utf8))
+        let original = try JSONSerialization.jsonObject(with: Data(Fixture.bytes(path))) as! NSDictionary
+        let restored = try JSONSerialization.jsonObject(with: Data(out)) as! NSDictionary
+        #expect(original == restored)
+    }
+
+    /// Real third-party files (../shared/testdata): every token kept.
+    @Test func sharedThirdPartyFilesRoundTrip() throws {
+        let files = FileManager.default.enumerator(atPath: sharedTestData)?.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".json") } ?? []
+        #expect(!files.isEmpty, "no files under \(sharedTestData)")
+        for file in files {
+            let path = "\(sharedTestData)/\(file)"
+            let scratch = try ScratchRepository()
+            try scratch.commit([path])
+            let out = try scratch.checkout()
+            let source = Fixture.bytes(path)
+            #expect(out == source || minified(out) == minified(source), "\(file)")
+        }
+    }
+
+    /// Same content, same digest and same tree — also when it was formatted differently.
+    @Test func contentAddressingIsDeterministic() throws {
+        let a = try ScratchRepository(), b = try ScratchRepository(), c = try ScratchRepository()
+        try a.commit([Fixture.path("good/cvat_attributes.json")])
+        try b.commit([Fixture.path("good/cvat_attributes.json")])
+        let pretty = c.directory.write("export.json", Data(minified(Fixture.bytes(Fixture.path("good/cvat_attributes.json")))))
+        _ = pretty
+        try c.commit([pretty])
+        #expect(try a.version().commit.tree == b.version().commit.tree)
+        #expect(try a.version().manifest == b.version().manifest)
+        #expect(try a.version().manifest == c.version().manifest)
+
+        let d = try ScratchRepository()
+        try d.commit([Fixture.path("good/pretty_crlf.json")])
+        let e = try ScratchRepository()
+        let compactCopy = e.directory.write("compact.json", Data(minified(Fixture.bytes(Fixture.path("good/pretty_crlf.json")))))
+        try e.commit([compactCopy])
+        #expect(try d.version().manifest != e.version().manifest, "trailing CRLF is part of the header")
+        #expect(try d.version().shardBlobs() == e.version().shardBlobs(), "records do not depend on whitespace")
+    }
+
+    @Test func recommittingUnchangedContentMakesNoCommit() throws {
+        let scratch = try ScratchRepository()
+        try scratch.commit([Fixture.path("good/numbers.json")], "first")
+        let head = try scratch.repository.head()
+        guard case .nothingChanged(let unchanged) = try scratch.commit([Fixture.path("good/numbers.json")], "again") else {
+            Issue.record("expected nothingChanged"); return
+        }
+        #expect(unchanged == head)
+        #expect(try scratch.repository.head() == head)
+    }
+
+    /// CVAT renumbers ids on every export: a re-export that differs only in ids rewrites no shard.
+    @Test func renumberedIdsRewriteNoShard() throws {
+        let scratch = try ScratchRepository()
+        let original = Fixture.path("good/cvat_attributes.json")
+        try scratch.commit([original], "round 1")
+        let source = String(decoding: Fixture.bytes(original), as: UTF8.self)
+        let split = source.range(of: "\"images\":")!.lowerBound
+        let text = String(source[..<split]) + String(source[split...])
+            .replacingOccurrences(of: "\"id\":1,", with: "\"id\":101,")
+            .replacingOccurrences(of: "\"id\":2,", with: "\"id\":102,")
+            .replacingOccurrences(of: "\"id\":3,", with: "\"id\":103,")
+            .replacingOccurrences(of: "\"image_id\":1,", with: "\"image_id\":101,")
+            .replacingOccurrences(of: "\"image_id\":2,", with: "\"image_id\":102,")
+        let renumbered = scratch.directory.write("renumbered.json", text)
+        try scratch.commit([renumbered], "round 2")
+        #expect(try scratch.version("HEAD").shardBlobs() == scratch.version("HEAD~1").shardBlobs())
+        #expect(try scratch.checkout("HEAD") == Fixture.bytes(renumbered))
+        #expect(try scratch.checkout("HEAD~1") == Fixture.bytes(original))
+    }
+
+    @Test func summaryCountsAndCategories() throws {
+        let scratch = try ScratchRepository()
+        try scratch.commit([Fixture.path("good/cvat_attributes.json")])
+        let summary = try scratch.version().summary
+        #expect(summary.images == 2)
+        #expect(summary.annotations == 3)
+        #expect(summary.categories.map(\.name) == ["car", "pedestrian"])
+        #expect(summary.categories.map(\.annotations) == [2, 1])
+        #expect(summary.imagesPrefix == nil)
+        #expect(summary.sources.first?.sha256 == hexString(Hasher.digest(.sha256, Fixture.bytes(Fixture.path("good/cvat_attributes.json")))))
+        let message = try scratch.version().commit.message
+        #expect(message.hasSuffix("\n\nDsv-Manifest: \(summary.manifest)\n"))
+    }
+
+    /// Two per-job exports: images merged by key, categories by name with ids remapped, colliding
+    /// ids renumbered; an image in both with the same content is kept once.
+    @Test func perJobExportsMerge() throws {
+        let scratch = try ScratchRepository()
+        let job1 = scratch.directory.write("job1.json", """
+            {"categories":[{"id":1,"name":"car"},{"id":2,"name":"person"}],"images":[{"id":1,"file_name":"a.jpg"},{"id":2,"file_name":"shared.jpg"}],"annotations":[{"id":1,"image_id":1,"category_id":2,"bbox":[1,2,3,4]},{"id":2,"image_id":2,"category_id":1,"bbox":[0,0,1,1]}]}
+            """)
+        let job2 = scratch.directory.write("job2.json", """
+            {"categories":[{"id":1,"name":"person"},{"id":2,"name":"bus"}],"images":[{"id":1,"file_name":"b.jpg"},{"id":2,"file_name":"shared.jpg"}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[5,6,7,8]},{"id":2,"image_id":1,"category_id":2,"bbox":[9,9,9,9]},{"id":3,"image_id":2,"category_id":3,"bbox":[0,0,1,1]}]}
+            """)
+        // job2's shared.jpg annotation names category 3, which job2 lacks: make it consistent first.
+        let job2Fixed = scratch.directory.write("job2.json", String(decoding: Fixture.bytes(job2), as: UTF8.self)
+            .replacingOccurrences(of: "\"category_id\":3", with: "\"category_id\":9")
+            .replacingOccurrences(of: "{\"id\":2,\"name\":\"bus\"}", with: "{\"id\":2,\"name\":\"bus\"},{\"id\":9,\"name\":\"car\"}"))
+        try scratch.commit([job1, job2Fixed])
+        let merged = try JSONValue.parse(try scratch.checkout())
+        #expect(merged["categories"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["car", "person", "bus"])
+        let images = merged["images"]!.arrayValue!
+        #expect(images.compactMap { $0["file_name"]?.stringValue } == ["a.jpg", "shared.jpg", "b.jpg"])
+        #expect(Set(images.compactMap { $0["id"]?.intValue }).count == 3, "image ids stay unique")
+        let annotations = merged["annotations"]!.arrayValue!
+        #expect(annotations.count == 4)
+        let bImage = images[2]["id"]!
+        let bAnnotations = annotations.filter { $0["image_id"] == bImage }
+        #expect(bAnnotations.compactMap { $0["category_id"]?.intValue } == [2, 3], "person → 2, bus → 3")
+        #expect(try scratch.version().summary.categories.map(\.annotations) == [1, 2, 1])
+    }
+
+    @Test func imageInTwoExportsWithDifferentContentIsAConflict() throws {
+        let scratch = try ScratchRepository()
+        let a = scratch.directory.write("a.json", #"{"images":[{"id":1,"file_name":"x.jpg","width":5}],"annotations":[]}"#)
+        let b = scratch.directory.write("b.json", #"{"images":[{"id":1,"file_name":"x.jpg","width":6}],"annotations":[]}"#)
+        #expect(throws: CommitError.self) { try scratch.commit([a, b]) }
+        #expect(try scratch.repository.head() == nil)
+    }
+
+    /// Bad input leaves the repository exactly as it was.
+    @Test(arguments: Fixture.names("bad"))
+    func badInputChangesNothing(_ name: String) throws {
+        let scratch = try ScratchRepository()
+        try scratch.commit([Fixture.path("good/numbers.json")])
+        let head = try scratch.repository.head()
+        let packs = try FileManager.default.contentsOfDirectory(atPath: scratch.repository.path + "/objects/pack")
+        #expect(throws: CommitError.self) { try scratch.commit([Fixture.path(name)]) }
+        #expect(try scratch.repository.head() == head)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.repository.path + "/objects/pack") == packs)
+    }
+
+    @Test func manyImagesSpreadOverShardsAndComeBackInOrder() throws {
+        let scratch = try ScratchRepository()
+        var images: [String] = [], annotations: [String] = []
+        var annotationID = 0
+        // Images in a non-sorted order, annotations interleaved across images.
+        for i in (0..<3000).reversed() {
+            images.append(#"{"id":\#(i),"file_name":"batch_\#(i % 7)/img_\#(i).jpg","width":640}"#)
+        }
+        for round in 0..<3 {
+            for i in stride(from: 0, to: 3000, by: 7) {
+                annotationID += 1
+                annotations.append(#"{"id":\#(annotationID),"image_id":\#(i),"category_id":1,"bbox":[\#(round).5,2,3,4]}"#)
+            }
+        }
+        let text = #"{"categories":[{"id":1,"name":"c"}],"images":[\#(images.joined(separator: ","))],"annotations":[\#(annotations.joined(separator: ","))]}"#
+        let path = scratch.directory.write("many.json", text)
+        try scratch.commit([path])
+        #expect(try scratch.checkout() == Fixture.bytes(path))
+        #expect(try scratch.version().shardBlobs().count > 2000)
+        #expect(try gitFsck(scratch.repository.path).status == 0)
+    }
+}

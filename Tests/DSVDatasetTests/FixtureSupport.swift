@@ -1,0 +1,54 @@
+import DSVDataset
+import DSVNative
+import DSVStorage
+import DSVTestSupport
+import Foundation
+
+/// Fixture files, named for the quirk they exercise (`Fixtures/good`, `Fixtures/bad`).
+enum Fixture {
+    static func path(_ name: String) -> String {
+        Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)!.path
+    }
+
+    static func names(_ folder: String) -> [String] {
+        let directory = Bundle.module.url(forResource: "Fixtures/\(folder)", withExtension: nil)!.path
+        return try! FileManager.default.contentsOfDirectory(atPath: directory).sorted().map { "\(folder)/\($0)" }
+    }
+
+    static func bytes(_ path: String) -> [UInt8] { Array(FileManager.default.contents(atPath: path)!) }
+}
+
+/// A repository in a temporary folder, with helpers to commit and check out.
+struct ScratchRepository {
+    let directory = TemporaryDirectory("dsv-repo")
+    let repository: DatasetRepository
+
+    init() throws { repository = try DatasetRepository.create(in: directory.path) }
+
+    static let author = GitSignature(name: "Test", email: "test@example.com", time: 1_764_000_000, offsetMinutes: 0)
+
+    @discardableResult
+    func commit(_ paths: [String], _ message: String = "test") throws -> CommitOperation.Outcome {
+        try CommitOperation.run(CommitOperation.Request(exports: paths, message: message), in: repository,
+                                author: Self.author)
+    }
+
+    func checkout(_ revision: String = "HEAD") throws -> [UInt8] {
+        let version = try StoredVersion(repository: repository, commitID: try repository.resolve(revision))
+        let out = directory.file("checkout-\(UUID().uuidString).json")
+        try CheckoutWriter.write(version, to: out)
+        return Fixture.bytes(out)
+    }
+
+    func version(_ revision: String = "HEAD") throws -> StoredVersion {
+        try StoredVersion(repository: repository, commitID: try repository.resolve(revision))
+    }
+}
+
+/// The document with insignificant whitespace removed (strings and numbers untouched): what a
+/// checkout of a pretty-printed export must equal.
+func minified(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    bytes.withUnsafeBytes { JSONMinifier.minify($0, into: &out) }
+    return out
+}
