@@ -1,0 +1,128 @@
+import DSVNative
+import DSVStorage
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// commit, checkout, log, show, tag and tags as a user runs them.
+@Suite struct VersionCommandTests {
+    static let round1 = #"{"licenses":[],"info":{"description":"cars"},"categories":[{"id":1,"name":"car"},{"id":2,"name":"person"}],"images":[{"id":1,"file_name":"b/1.jpg","width":640},{"id":2,"file_name":"b/2.jpg","width":640}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[1.5,2,3,4],"attributes":{"occluded":false}},{"id":2,"image_id":2,"category_id":2,"bbox":[0,0,1,1]}]}"#
+
+    func project() throws -> TemporaryDirectory {
+        let dir = TemporaryDirectory("dsv-cli")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("round1.json", Self.round1)
+        return dir
+    }
+
+    @Test func commitCheckoutRoundTrip() throws {
+        let dir = try project()
+        let commit = try dsv(["commit", "round1.json", "-m", "round 1"], in: dir.path)
+        #expect(commit.status == 0, "\(commit.stderr)")
+        #expect(commit.stdout.contains("2 images, 2 annotations, 2 categories"))
+        #expect(commit.stdout.contains("pins no S3 objects"))
+        let checkout = try dsv(["checkout", "HEAD", "-o", "out.json"], in: dir.path)
+        #expect(checkout.status == 0, "\(checkout.stderr)")
+        #expect(try String(contentsOfFile: dir.file("out.json"), encoding: .utf8) == Self.round1)
+        #expect(try gitFsck(dir.file(".dsv")).status == 0)
+
+        let again = try dsv(["commit", "round1.json", "-m", "same"], in: dir.path)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("nothing changed"))
+    }
+
+    @Test func worksFromASubfolderAndWithDashC() throws {
+        let dir = try project()
+        try FileManager.default.createDirectory(atPath: dir.file("deep/er"), withIntermediateDirectories: true)
+        #expect(try dsv(["commit", "../../round1.json", "-m", "r1"], in: dir.file("deep/er")).status == 0)
+        let show = try dsv(["show", "-C", dir.path, "--json"], in: "/")
+        #expect(show.status == 0, "\(show.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as! [String: Any]
+        #expect(json["images"] as? Int == 2)
+    }
+
+    @Test func showAndLogJSON() throws {
+        let dir = try project()
+        #expect(try dsv(["commit", "round1.json", "-m", "round 1"], in: dir.path).status == 0)
+        let round2 = Self.round1.replacingOccurrences(of: "[1.5,2,3,4]", with: "[2.5,2,3,4]")
+        dir.write("round2.json", round2)
+        #expect(try dsv(["commit", "round2.json", "-m", "round 2\n\nfixed a box"], in: dir.path).status == 0)
+
+        let show = try dsv(["show", "HEAD", "--json"], in: dir.path)
+        let json = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as! [String: Any]
+        #expect((json["commit"] as? String)?.count == 40)
+        #expect(json["message"] as? String == "round 2\n\nfixed a box")
+        #expect(json["images"] as? Int == 2)
+        #expect(json["annotations"] as? Int == 2)
+        #expect(json["categories"] as? [String: Int] == ["car": 1, "person": 1])
+        #expect(json["images_prefix"] is NSNull)
+        #expect(json["objects_pinned"] as? Int == 0)
+        #expect((json["manifest"] as? String)?.hasPrefix("sha256:") == true)
+
+        let log = try dsv(["log", "--json"], in: dir.path)
+        let entries = try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as! [[String: Any]]
+        #expect(entries.map { $0["message"] as? String } == ["round 2\n\nfixed a box", "round 1"])
+        let limited = try dsv(["log", "-n", "1"], in: dir.path)
+        #expect(limited.stdout.contains("round 2"))
+        #expect(!limited.stdout.contains("round 1"))
+
+        let human = try dsv(["show", "HEAD~1"], in: dir.path)
+        #expect(human.stdout.contains("images prefix: none"))
+        #expect(human.stdout.contains("round1.json"))
+    }
+
+    @Test func tagsNameVersions() throws {
+        let dir = try project()
+        #expect(try dsv(["commit", "round1.json", "-m", "round 1"], in: dir.path).status == 0)
+        #expect(try dsv(["tag", "round1"], in: dir.path).status == 0)
+        let duplicate = try dsv(["tag", "round1"], in: dir.path)
+        #expect(duplicate.status == 2)
+        #expect(duplicate.stderr.contains("tag already exists"))
+        let invalid = try dsv(["tag", "bad name"], in: dir.path)
+        #expect(invalid.status == 2)
+        let tags = try dsv(["tags", "--json"], in: dir.path)
+        let list = try JSONSerialization.jsonObject(with: Data(tags.stdout.utf8)) as! [[String: String]]
+        #expect(list.map { $0["name"] } == ["round1"])
+        #expect(try dsv(["checkout", "round1", "-o", "t.json"], in: dir.path).status == 0)
+        #expect(try String(contentsOfFile: dir.file("t.json"), encoding: .utf8) == Self.round1)
+    }
+
+    @Test func errorsAreOneLineWithTheirExitCode() throws {
+        let dir = try project()
+        dir.write("bad.json", #"{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"id":1,"image_id":7}]}"#)
+        let bad = try dsv(["commit", "bad.json", "-m", "x"], in: dir.path)
+        #expect(bad.status == 65)
+        #expect(bad.stderr == "dsv: error: bad.json: annotation id 1 has image_id 7, which names no image\n")
+        let missing = try dsv(["commit", "nope.json", "-m", "x"], in: dir.path)
+        #expect(missing.status == 65)
+        #expect(missing.stderr.hasPrefix("dsv: error: cannot read nope.json"))
+        let noVersions = try dsv(["checkout", "HEAD", "-o", "x.json"], in: dir.path)
+        #expect(noVersions.status == 2)
+        #expect(noVersions.stderr.contains("no versions yet"))
+        #expect(try dsv(["commit", "round1.json", "-m", "r1"], in: dir.path).status == 0)
+        let unknown = try dsv(["checkout", "nosuch", "-o", "x.json"], in: dir.path)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "dsv: error: unknown revision 'nosuch'\n")
+        let unwritable = try dsv(["checkout", "HEAD", "-o", "/proc/nope/x.json"], in: dir.path)
+        #expect(unwritable.status == 74)
+        let outside = TemporaryDirectory()
+        let notRepo = try dsv(["log"], in: outside.path)
+        #expect(notRepo.status == 2)
+        #expect(notRepo.stderr.contains("not a dsv repository"))
+        for result in [bad, missing, noVersions, unknown, unwritable, notRepo] {
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+    }
+
+    /// A second writer while the lock is held gets exit 75 and changes nothing.
+    @Test func secondWriterGetsExit75() throws {
+        let dir = try project()
+        let repository = try DatasetRepository.discover(from: dir.path)
+        let lock = try repository.lockForWriting()
+        let blocked = try dsv(["commit", "round1.json", "-m", "r1"], in: dir.path)
+        #expect(blocked.status == 75)
+        #expect(blocked.stderr.contains("another dsv process holds the lock"))
+        lock.release()
+        #expect(try dsv(["commit", "round1.json", "-m", "r1"], in: dir.path).status == 0)
+    }
+}
