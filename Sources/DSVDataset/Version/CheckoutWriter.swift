@@ -22,6 +22,7 @@ public enum CheckoutWriter {
         }
         guard order.ordinals.count == records.count else { throw .repository(.corruptVersion("order stream and shards disagree")) }
         do {
+            try FileSystem.createDirectories(FileSystem.directory(of: path))
             let writer = try AtomicFileWriter(destination: path)
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 20)

@@ -17,7 +17,7 @@ public final class AtomicFileWriter: @unchecked Sendable {
         let name = FileSystem.lastComponent(of: destination)
         temporaryPath = directory + "/." + name + ".dsv-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 { throw SystemError("create", path: temporaryPath) }
+        if fd < 0 { throw SystemError("create", path: destination) }
         buffer.reserveCapacity(bufferLimit)
     }
 
