@@ -28,8 +28,25 @@ enum BenchMain {
             let seconds = Date().timeIntervalSince(start)
             let mb = Double(parsed.fileBytes.count) / 1e6
             print("parsed \(parsed.images.count) images, \(parsed.annotations.count) annotations, \(String(format: "%.0f", mb)) MB in \(String(format: "%.2f", seconds)) s = \(String(format: "%.0f", mb / seconds)) MB/s")
+        case "run":
+            var bench = Benchmarks()
+            var rest = arguments.dropFirst()
+            while let option = rest.popFirst() {
+                let value = rest.popFirst() ?? ""
+                switch option {
+                case "--images": bench.images = Int(value)!
+                case "--work": bench.work = value
+                case "--dsv": bench.dsv = value
+                default: fatalError("unknown option \(option)")
+                }
+            }
+            try bench.run()
         default:
-            print("usage: dsv-bench generate|parse|run")
+            print("""
+                usage: dsv-bench generate [--images N] [--seed S] [--changed FRACTION] [--out FILE]
+                       dsv-bench parse FILE
+                       dsv-bench run [--images N] [--work DIR] [--dsv PATH]
+                """)
         }
     }
 }

@@ -67,3 +67,11 @@ extension FileSystem {
         if written != bytes.count { throw SystemError("write", path: path) }
     }
 }
+
+extension FileSystem {
+    /// A file's size in bytes, or 0 when it cannot be read.
+    public static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+}

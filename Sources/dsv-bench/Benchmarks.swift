@@ -1,0 +1,103 @@
+import DSVDataset
+import DSVNative
+import Foundation
+
+/// `dsv-bench run`: the SPEC §9 rows for what dsv does today, each beside its baseline, measured
+/// in the same run on a synthetic train2017-shaped export.
+struct Benchmarks {
+    var images = 118_287
+    var work = "bench-work"
+    var dsv = ".build/release/dsv"
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let work = FileSystem.resolved(self.work)!
+        let dsv = FileSystem.resolved(self.dsv)!
+        let round1 = "\(work)/export-\(images).json", round2 = "\(work)/export-\(images)-next.json"
+        if !FileManager.default.fileExists(atPath: round1) {
+            print("generating a \(images)-image CVAT-style export (round 1) …")
+            try SyntheticExport(images: images, changedFraction: 0).write(to: round1)
+        }
+        if !FileManager.default.fileExists(atPath: round2) {
+            print("generating the next round (1% of images changed, ids renumbered) …")
+            try SyntheticExport(images: images, changedFraction: 0.01).write(to: round2)
+        }
+        let exportSize = FileSystem.fileSize(round1)
+        print("export: \(megabytes(exportSize)), \(images) images")
+        var table = BenchTable()
+
+        // Parser throughput: our reader in this process, Python's json.load in a child.
+        let parseStart = Trace.now()
+        let parsed = try COCOReader.read(path: round1)
+        let ours = Trace.now() - parseStart
+        let annotationCount = parsed.annotations.count
+        let python = ChildProcess.run(["python3", "-c", "import json,gc,sys; gc.disable(); json.load(open(sys.argv[1]))", round1])
+        table.add("parse + validate the export", ours: "\(Int(Double(exportSize) / 1e6 / ours)) MB/s",
+                  baseline: "\(Int(Double(exportSize) / 1e6 / python.seconds)) MB/s", baselineName: "python json.load",
+                  ratio: ratio(python.seconds, ours) + " faster", target: "several hundred MB/s", met: Double(exportSize) / 1e6 / ours >= 300)
+        print("  (\(annotationCount) annotations)")
+
+        // zstd of the whole export (one thread) beside the zstd command line at the same level.
+        let mapping = try FileMapping(path: round1)
+        let zstdStart = Trace.now()
+        let compressed = try Zstd.compress(mapping.bytes, level: 3)
+        let zstdOurs = Trace.now() - zstdStart
+        let zstdCLI = ChildProcess.run(["sh", "-c", "zstd -3 -q -c -T1 \"$0\" > /dev/null", round1])
+        table.add("zstd -3 of the export (1 thread)", ours: seconds(zstdOurs) + " → " + megabytes(compressed.count),
+                  baseline: zstdCLI.status == 0 ? seconds(zstdCLI.seconds) : "zstd CLI missing", baselineName: "zstd -3",
+                  ratio: ratio(zstdCLI.seconds, zstdOurs), target: "same library, same speed", met: nil)
+
+        // Commit beside git add + git commit of the raw JSON.
+        let repo = "\(work)/repo", gitRepo = "\(work)/git-baseline"
+        for path in [repo, gitRepo] { try? FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.createDirectory(atPath: repo, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: gitRepo, withIntermediateDirectories: true)
+        _ = ChildProcess.run([dsv, "init"], directory: repo)
+        _ = ChildProcess.run(["git", "init", "-q"], directory: gitRepo)
+        let commit1 = ChildProcess.run([dsv, "commit", round1, "-m", "round 1"], directory: repo)
+        let size1 = ChildProcess.treeSize("\(repo)/.dsv")
+        try FileManager.default.copyItem(atPath: round1, toPath: "\(gitRepo)/instances_default.json")
+        let gitAdd1 = ChildProcess.run(["git", "add", "instances_default.json"], directory: gitRepo)
+        let gitCommit1 = ChildProcess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "r1"], directory: gitRepo)
+        let git1 = gitAdd1.seconds + gitCommit1.seconds
+        table.add("commit (first round)", ours: seconds(commit1.seconds), baseline: seconds(git1),
+                  baselineName: "git add + commit", ratio: ratio(commit1.seconds, git1), target: "< 1× git",
+                  met: commit1.status == 0 && commit1.seconds < git1)
+        table.add("commit peak memory", ours: megabytes(commit1.maxResidentBytes), baseline: megabytes(2 * exportSize),
+                  baselineName: "2× export size", ratio: ratio(Double(commit1.maxResidentBytes), Double(exportSize)) + " export",
+                  target: "< 2× export", met: commit1.maxResidentBytes < 2 * exportSize)
+
+        // The next round: 1% of images changed.
+        let commit2 = ChildProcess.run([dsv, "commit", round2, "-m", "round 2"], directory: repo)
+        let size2 = ChildProcess.treeSize("\(repo)/.dsv")
+        table.add("commit (next round, 1% changed)", ours: seconds(commit2.seconds), baseline: seconds(commit1.seconds),
+                  baselineName: "first commit", ratio: ratio(commit2.seconds, commit1.seconds), target: "< 0.25× first",
+                  met: commit2.status == 0 && commit2.seconds < commit1.seconds / 4)
+        let gitSize1 = ChildProcess.treeSize("\(gitRepo)/.git")
+        try FileManager.default.removeItem(atPath: "\(gitRepo)/instances_default.json")
+        try FileManager.default.copyItem(atPath: round2, toPath: "\(gitRepo)/instances_default.json")
+        _ = ChildProcess.run(["git", "add", "instances_default.json"], directory: gitRepo)
+        _ = ChildProcess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "r2"], directory: gitRepo)
+        let gitGrowth = ChildProcess.treeSize("\(gitRepo)/.git") - gitSize1
+        let growth = size2 - size1
+        table.add("repository growth (next round)", ours: megabytes(growth) + " of " + megabytes(size1),
+                  baseline: megabytes(gitGrowth), baselineName: "git, raw JSON",
+                  ratio: "\((Double(growth) / Double(size1) * 1000).rounded() / 10)% of first", target: "< 5% of first",
+                  met: Double(growth) < 0.05 * Double(size1))
+
+        // Checkout beside git checkout of the raw JSON.
+        let out = "\(work)/checkout.json"
+        try? FileManager.default.removeItem(atPath: out)
+        let checkout = ChildProcess.run([dsv, "checkout", "HEAD", "-o", out], directory: repo)
+        try FileManager.default.removeItem(atPath: "\(gitRepo)/instances_default.json")
+        let gitCheckout = ChildProcess.run(["git", "checkout", "--", "instances_default.json"], directory: gitRepo)
+        let identical = FileManager.default.contentsEqual(atPath: out, andPath: round2)
+        table.add("checkout", ours: seconds(checkout.seconds) + (identical ? " (byte-identical)" : " (DIFFERS)"),
+                  baseline: seconds(gitCheckout.seconds), baselineName: "git checkout",
+                  ratio: ratio(checkout.seconds, gitCheckout.seconds), target: "< 1× git",
+                  met: identical && checkout.seconds < gitCheckout.seconds)
+
+        print()
+        print(table.render())
+    }
+}
