@@ -116,13 +116,3 @@ public struct ShardReuse: Sendable {
     public init() {}
     public init(_ blobs: [[UInt8]: GitObjectID]) { self.blobs = blobs }
 }
-
-/// Fixed slots that parallel workers fill, each its own.
-final class ResultSlots<T>: @unchecked Sendable {
-    private var storage: [T?]
-    init(count: Int) { storage = [T?](repeating: nil, count: count) }
-    subscript(index: Int) -> T? {
-        get { storage.withUnsafeBufferPointer { $0[index] } }
-        set { storage.withUnsafeMutableBufferPointer { $0[index] = newValue } }
-    }
-}

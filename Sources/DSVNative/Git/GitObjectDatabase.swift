@@ -15,6 +15,12 @@ public final class GitObjectDatabase: @unchecked Sendable {
         return git_odb_exists_ext(pointer, &raw, refresh ? 0 : UInt32(GIT_ODB_LOOKUP_NO_REFRESH.rawValue)) == 1
     }
 
+    /// Rescans the pack folder, so that packs written since the database was opened are seen.
+    /// The corresponding C function is `git_odb_refresh`.
+    public func refresh() throws(GitError) {
+        try gitCheck(git_odb_refresh(pointer), "refresh object database")
+    }
+
     /// The inflated content of an object.
     public func read(_ id: GitObjectID) throws(GitError) -> [UInt8] {
         var raw = id.raw

@@ -23,6 +23,7 @@ public struct PackStream {
     /// and the pack's size in bytes.
     @discardableResult
     public func write(to database: GitObjectDatabase) throws(GitError) -> (objects: Int, bytes: Int) {
+        try database.refresh()
         let missing = objects.filter { !database.contains($0.id, refresh: false) }
         if missing.isEmpty { return (0, 0) }
         let writer = try database.packWriter()
