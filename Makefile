@@ -5,7 +5,7 @@
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
-APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libssl-dev libzstd-dev pkg-config git curl zstd python3 python3-pip
+APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libssl-dev libzstd-dev zlib1g-dev pkg-config git curl zstd python3 python3-pip
 S3_DIR := $(CURDIR)/.s3/test
 RELEASE_BIN := .build/release
 

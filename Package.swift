@@ -18,10 +18,11 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
 
         // MARK: Typed Swift wrappers over the C APIs; nothing above this layer touches C pointers.
-        .target(name: "DSVNative", dependencies: ["CGit2", "CCurl", "CCurlShim", "COpenSSL", "CZstd"]),
+        .target(name: "DSVNative", dependencies: ["CGit2", "CCurl", "CCurlShim", "COpenSSL", "CZstd", "CZlib"]),
 
         // MARK: Storage: the dsv repository on libgit2, and the S3 client.
         .target(name: "DSVStorage", dependencies: ["DSVNative"]),

@@ -11,6 +11,13 @@ public enum COCOReader {
         do { mapping = try FileMapping(path: path) } catch {
             throw .unreadable(file: label, reason: error.reason)
         }
+        return try read(mapping, name: label)
+    }
+
+    /// Reads an already mapped file (so that a caller hashing the same bytes on another core
+    /// does not map — and page in — the file twice).
+    public static func read(_ mapping: FileMapping, name: String) throws(COCOError) -> COCOExport {
+        let label = name
         let export = COCOExport(name: label, mapping: mapping)
         try index(export)
         try COCOValidation.check(export)

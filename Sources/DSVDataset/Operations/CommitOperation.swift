@@ -62,12 +62,11 @@ public enum CommitOperation {
         var pack = PackStream()
         objects.forEach { pack.add($0) }
         trace.mark("trees")
-        let written: (objects: Int, bytes: Int)
+        let written = try wrap { () throws(RepositoryError) in try repository.store(pack) }
+        trace.mark("write pack")
         let commitID: GitObjectID
         do {
-            written = try pack.write(to: database)
             let message = CommitMessage.compose(request.message, manifest: content.summary.manifest)
-            trace.mark("write pack")
             commitID = try repository.git.createCommit(tree: objects.last!.id, parents: head.map { [$0] } ?? [],
                                                        message: message, author: author ?? defaultAuthor(repository))
         } catch { throw .repository(.git(error)) }
@@ -88,24 +87,24 @@ public enum CommitOperation {
         var exports: [COCOExport] = []
         var sources: [DatasetSummary.Source] = []
         for path in paths {
+            let mapping: FileMapping
+            do { mapping = try FileMapping(path: path) } catch {
+                throw .input(.unreadable(file: path, reason: error.reason))
+            }
             let digest = DigestSlot()
             let group = DispatchGroup()
             DispatchQueue.global().async(group: group) {
-                if let mapping = try? FileMapping(path: path) {
-                    digest.value = (hexString(Hasher.digest(.sha256, mapping.bytes)), mapping.count)
-                }
+                digest.value = hexString(Hasher.digest(.sha256, mapping.bytes))
             }
             let export: COCOExport
-            do { export = try COCOReader.read(path: path) } catch {
+            do { export = try COCOReader.read(mapping, name: path) } catch {
                 group.wait()
                 throw .input(error)
             }
             group.wait()
-            guard let (sha256, size) = digest.value else {
-                throw .input(.unreadable(file: path, reason: "could not be read twice"))
-            }
             exports.append(export)
-            sources.append(DatasetSummary.Source(name: FileSystem.lastComponent(of: path), sha256: sha256, bytes: size))
+            sources.append(DatasetSummary.Source(name: FileSystem.lastComponent(of: path), sha256: digest.value ?? "",
+                                                 bytes: mapping.count))
         }
         return (exports, sources)
     }
@@ -143,5 +142,5 @@ public enum CommitError: Error, Sendable, CustomStringConvertible {
 }
 
 final class DigestSlot: @unchecked Sendable {
-    var value: (String, Int)?
+    var value: String?
 }

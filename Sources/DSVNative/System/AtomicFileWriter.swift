@@ -65,11 +65,17 @@ public final class AtomicFileWriter: @unchecked Sendable {
     /// the rename (survives a power cut, at a cost); without it, a crashed process still never
     /// leaves a partial file under the final name.
     public func commit(sync: Bool = false) throws(SystemError) {
+        try commit(as: destination, sync: sync)
+    }
+
+    /// Like `commit()`, under a name known only once the content is written (e.g. a pack
+    /// named by its checksum).
+    public func commit(as finalPath: String, sync: Bool = false) throws(SystemError) {
         try flush()
-        if sync && fsync(fd) != 0 { throw SystemError("sync", path: destination) }
+        if sync && fsync(fd) != 0 { throw SystemError("sync", path: finalPath) }
         close(fd)
         fd = -1
-        if rename(temporaryPath, destination) != 0 { throw SystemError("rename into", path: destination) }
+        if rename(temporaryPath, finalPath) != 0 { throw SystemError("rename into", path: finalPath) }
         committed = true
     }
 }

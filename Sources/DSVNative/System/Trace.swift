@@ -14,11 +14,24 @@ public final class Trace: @unchecked Sendable {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
+    /// Current resident set size in MB (`/proc/self/statm`).
+    static func residentMegabytes() -> Int {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var size = 0, resident = 0
+        withUnsafeMutablePointer(to: &size) { s in
+            withUnsafeMutablePointer(to: &resident) { r in
+                _ = withVaList([s, r]) { vfscanf(file, "%ld %ld", $0) }
+            }
+        }
+        return resident * Int(sysconf(Int32(_SC_PAGESIZE))) / 1_000_000
+    }
+
     /// Prints the time since the previous mark.
     public func mark(_ phase: String) {
         guard Trace.enabled else { return }
         let current = Trace.now()
-        let line = "trace: \(phase) \(Int((current - last) * 1000)) ms\n"
+        let line = "trace: \(phase) \(Int((current - last) * 1000)) ms, rss \(Trace.residentMegabytes()) MB\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
         last = current
     }

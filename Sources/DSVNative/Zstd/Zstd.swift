@@ -64,8 +64,8 @@ public final class ZstdCompressor: @unchecked Sendable {
             ZSTD_compressCCtx(context, out.baseAddress, bound, input.baseAddress, input.count, level)
         }
         if ZSTD_isError(written) != 0 { throw .compressionFailed(String(cString: ZSTD_getErrorName(written))) }
-        output.removeLast(bound - written)
-        return output
+        // A copy of exactly the written size: trimming would keep the bound's whole capacity.
+        return Array(output[..<written])
     }
 
     public func compress(_ input: [UInt8]) throws(ZstdError) -> [UInt8] {

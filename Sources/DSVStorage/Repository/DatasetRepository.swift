@@ -112,6 +112,17 @@ public final class DatasetRepository: @unchecked Sendable {
         }
     }
 
+    // MARK: Objects
+
+    /// Stores the queued objects the repository lacks, as one pack. Returns how many objects
+    /// were written and the pack's size.
+    @discardableResult
+    public func store(_ pack: PackStream) throws(RepositoryError) -> (objects: Int, bytes: Int) {
+        let database: GitObjectDatabase
+        do { database = try git.objectDatabase() } catch { throw .git(error) }
+        return try pack.write(to: database, packDirectory: joinPath(path, "objects/pack"))
+    }
+
     // MARK: Tags
 
     /// Creates a lightweight tag; refuses invalid names and existing tags.
