@@ -20,9 +20,10 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        .target(name: "CGit2Shim", dependencies: ["CGit2"]),
 
         // MARK: Typed Swift wrappers over the C APIs; nothing above this layer touches C pointers.
-        .target(name: "DSVNative", dependencies: ["CGit2", "CCurl", "CCurlShim", "COpenSSL", "CZstd", "CZlib"]),
+        .target(name: "DSVNative", dependencies: ["CGit2", "CGit2Shim", "CCurl", "CCurlShim", "COpenSSL", "CZstd", "CZlib"]),
 
         // MARK: Storage: the dsv repository on libgit2, and the S3 client.
         .target(name: "DSVStorage", dependencies: ["DSVNative"]),

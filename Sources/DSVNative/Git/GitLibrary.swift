@@ -1,10 +1,17 @@
 import CGit2
+import CGit2Shim
 
 /// libgit2 must be initialised once per process before any other call; `git_libgit2_init` is
 /// reference counted and thread safe, and we never shut it down (the process exit does).
+///
+/// Strict hash verification (re-hashing every object read with the collision-detecting SHA-1)
+/// is turned off, as in git itself: a checkout reads 10⁵ shard blobs, and their content is
+/// checked anyway — zstd frames carry their size, shards their structure. `git fsck` still
+/// verifies every object.
 enum GitLibrary {
     static let initialised: Bool = {
         git_libgit2_init()
+        dsv_git_set_strict_hash_verification(0)
         return true
     }()
 

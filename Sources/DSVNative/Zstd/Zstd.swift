@@ -59,13 +59,17 @@ public final class ZstdCompressor: @unchecked Sendable {
     /// `ZSTD_compressCCtx`.
     public func compress(_ input: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = output.withUnsafeMutableBytes { out in
-            ZSTD_compressCCtx(context, out.baseAddress, bound, input.baseAddress, input.count, level)
+        var written = 0
+        let output = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            written = ZSTD_compressCCtx(context, buffer.baseAddress, bound, input.baseAddress, input.count, level)
+            count = ZSTD_isError(written) != 0 ? 0 : written
         }
         if ZSTD_isError(written) != 0 { throw .compressionFailed(String(cString: ZSTD_getErrorName(written))) }
-        // A copy of exactly the written size: trimming would keep the bound's whole capacity.
-        return Array(output[..<written])
+        // A copy of exactly the written size: the buffer above keeps the bound's whole capacity.
+        return [UInt8](unsafeUninitializedCapacity: written) { buffer, count in
+            _ = buffer.initialize(from: output)
+            count = written
+        }
     }
 
     public func compress(_ input: [UInt8]) throws(ZstdError) -> [UInt8] {
@@ -91,9 +95,11 @@ public final class ZstdDecompressor: @unchecked Sendable {
             throw .corruptFrame("no content size in frame header")
         }
         if size == 0 { return [] }
-        var output = [UInt8](repeating: 0, count: Int(size))
-        let written = output.withUnsafeMutableBytes { out in
-            ZSTD_decompressDCtx(context, out.baseAddress, out.count, input.baseAddress, input.count)
+        var written = 0
+        // Uninitialized: zstd writes every byte, or we throw the buffer away.
+        let output = [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, count in
+            written = ZSTD_decompressDCtx(context, buffer.baseAddress, buffer.count, input.baseAddress, input.count)
+            count = ZSTD_isError(written) != 0 ? 0 : min(written, buffer.count)
         }
         if ZSTD_isError(written) != 0 { throw .corruptFrame(String(cString: ZSTD_getErrorName(written))) }
         if written != Int(size) { throw .corruptFrame("frame decoded to \(written) of \(size) bytes") }
