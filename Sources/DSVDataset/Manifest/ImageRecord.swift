@@ -17,8 +17,9 @@ public struct ImageRecord: Sendable, Equatable {
     }
 }
 
-/// A compact JSON object with some values cut out (the lifted ids). `cuts` are in ascending
-/// offset order; filling them back in gives the object's exact original text.
+/// A compact JSON object with some values cut out (the lifted ids). Filling them back in gives
+/// the object's exact original text. An object has at most two holes — its `id` and, for an
+/// annotation, its `image_id` — kept inline: a checkout decodes about a million of these.
 public struct ObjectTemplate: Sendable, Equatable {
     public enum Hole: UInt8, Sendable {
         /// The object's own `id`.
@@ -27,31 +28,33 @@ public struct ObjectTemplate: Sendable, Equatable {
         case imageID = 2
     }
 
-    public struct Cut: Sendable, Equatable {
-        public var hole: Hole
-        public var offset: Int
-    }
-
     /// A slice of the decompressed shard: records share their shard's buffer instead of each
-    /// allocating its own. Cut offsets are relative to the slice's start.
+    /// allocating its own.
     public var bytes: ArraySlice<UInt8>
-    public var cuts: [Cut]
+    /// Offsets (relative to the slice's start) of the holes, -1 where there is none.
+    public var idOffset: Int32 = -1
+    public var imageIDOffset: Int32 = -1
 
-    public init(bytes: ArraySlice<UInt8>, cuts: [Cut]) {
-        self.bytes = bytes
-        self.cuts = cuts
-    }
+    public init(bytes: ArraySlice<UInt8>) { self.bytes = bytes }
 
-    public var hasLiftedID: Bool { cuts.contains { $0.hole == .id } }
+    public var hasLiftedID: Bool { idOffset >= 0 }
 
-    /// The object's text with the holes filled.
+    /// The object's text with the holes filled (no allocation: this runs once per object).
     public func filled(id: String?, imageID: String?, into out: inout [UInt8]) {
         let base = bytes.startIndex
         var start = base
-        for cut in cuts {
-            out.append(contentsOf: bytes[start..<base + cut.offset])
-            if let text = cut.hole == .id ? id : imageID { out.append(contentsOf: text.utf8) }
-            start = base + cut.offset
+        func fill(_ offset: Int32, _ text: String?) {
+            guard offset >= 0 else { return }
+            out.append(contentsOf: bytes[start..<base + Int(offset)])
+            if let text { out.append(contentsOf: text.utf8) }
+            start = base + Int(offset)
+        }
+        if imageIDOffset >= 0 && imageIDOffset < idOffset {
+            fill(imageIDOffset, imageID)
+            fill(idOffset, id)
+        } else {
+            fill(idOffset, id)
+            fill(imageIDOffset, imageID)
         }
         out.append(contentsOf: bytes[start...])
     }

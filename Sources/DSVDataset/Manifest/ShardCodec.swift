@@ -5,49 +5,151 @@ public enum ShardCodec {
 
     public struct Corrupt: Error, Sendable {}
 
+    /// The shard's records as values.
     public static func decode(_ bytes: [UInt8]) throws(Corrupt) -> [ImageRecord] {
+        let view = try ShardView(bytes)
+        return (0..<view.count).map { view.record($0) }
+    }
+
+    static func decodeRecord(_ reader: inout ByteReader) throws(Corrupt) -> ImageRecord {
+        var view = ShardView(empty: reader.bytes)
+        try view.readRecord(&reader)
+        return view.record(0)
+    }
+}
+
+/// Where a template lies in its shard's buffer, and its holes: what a checkout needs, without
+/// one allocation per object.
+public struct TemplateRef: Sendable {
+    public var start: Int32
+    public var length: Int32
+    /// Offsets of the `id` and `image_id` holes relative to `start`, -1 where none.
+    public var idOffset: Int32
+    public var imageIDOffset: Int32
+
+    /// Appends the object's text with its holes filled.
+    @inline(__always)
+    public func fill(_ bytes: UnsafeBufferPointer<UInt8>, id: Int64?, imageID: Int64?, into out: inout [UInt8]) {
+        var cursor = Int(start)
+        func hole(_ offset: Int32, _ value: Int64?) {
+            guard offset >= 0 else { return }
+            let end = Int(start) + Int(offset)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor..<end]))
+            if let value { Decimal.append(value, to: &out) }
+            cursor = end
+        }
+        if imageIDOffset >= 0 && imageIDOffset < idOffset {
+            hole(imageIDOffset, imageID)
+            hole(idOffset, id)
+        } else {
+            hole(idOffset, id)
+            hole(imageIDOffset, imageID)
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor..<Int(start) + Int(length)]))
+    }
+}
+
+/// A decoded shard as flat tables over its buffer: per record its key, image template and pin,
+/// and its annotations' templates. Built once per shard; records are materialized on demand.
+public struct ShardView: Sendable {
+    public let bytes: [UInt8]
+    public private(set) var keys: [Range<Int32>] = []
+    public private(set) var images: [TemplateRef] = []
+    public private(set) var pins: [ObjectPin?] = []
+    /// Record i's annotations are `annotations[annotationStart[i]..<annotationStart[i + 1]]`.
+    public private(set) var annotationStart: [Int32] = [0]
+    public private(set) var annotations: [TemplateRef] = []
+
+    public var count: Int { images.count }
+
+    public init(_ bytes: [UInt8]) throws(ShardCodec.Corrupt) {
+        self.bytes = bytes
         var reader = ByteReader(bytes)
         do {
-            try reader.expect(magic)
+            try reader.expect(ShardCodec.magic)
             let count = try reader.int()
-            var records: [ImageRecord] = []
-            records.reserveCapacity(count)
-            for _ in 0..<count { records.append(try decodeRecord(&reader)) }
-            guard reader.atEnd else { throw Corrupt() }
-            return records
-        } catch { throw Corrupt() }
+            keys.reserveCapacity(count)
+            images.reserveCapacity(count)
+            pins.reserveCapacity(count)
+            annotationStart.reserveCapacity(count + 1)
+            for _ in 0..<count { try readRecord(&reader) }
+            guard reader.atEnd else { throw ShardCodec.Corrupt() }
+        } catch { throw ShardCodec.Corrupt() }
     }
 
-    static func decodeRecord(_ reader: inout ByteReader) throws -> ImageRecord {
-        let key = try reader.string()
-        let image = try decodeTemplate(&reader)
-        var pin: ObjectPin?
-        if try reader.byte() == RecordEncoder.pinPresent {
-            let etag = try reader.string()
-            let size = Int64(try reader.varint())
-            let version = try reader.string()
-            pin = ObjectPin(etag: etag, size: size, versionID: version.isEmpty ? nil : version,
-                            lastModified: try reader.string())
-        }
-        let count = try reader.int()
-        var annotations: [ObjectTemplate] = []
-        annotations.reserveCapacity(count)
-        for _ in 0..<count { annotations.append(try decodeTemplate(&reader)) }
-        return ImageRecord(key: key, image: image, annotations: annotations, pin: pin)
+    init(empty bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func readRecord(_ reader: inout ByteReader) throws(ShardCodec.Corrupt) {
+        do {
+            let key = try reader.dataRange()
+            keys.append(Int32(key.lowerBound)..<Int32(key.upperBound))
+            images.append(try readTemplate(&reader))
+            if try reader.byte() == RecordEncoder.pinPresent {
+                let etag = try reader.string()
+                let size = Int64(try reader.varint())
+                let version = try reader.string()
+                pins.append(ObjectPin(etag: etag, size: size, versionID: version.isEmpty ? nil : version,
+                                      lastModified: try reader.string()))
+            } else {
+                pins.append(nil)
+            }
+            let count = try reader.int()
+            for _ in 0..<count { annotations.append(try readTemplate(&reader)) }
+            annotationStart.append(Int32(annotations.count))
+        } catch { throw ShardCodec.Corrupt() }
     }
 
-    static func decodeTemplate(_ reader: inout ByteReader) throws -> ObjectTemplate {
-        let bytes = reader.bytes[try reader.dataRange()]
+    func readTemplate(_ reader: inout ByteReader) throws(ByteReader.Malformed) -> TemplateRef {
+        let range = try reader.dataRange()
+        var template = TemplateRef(start: Int32(range.lowerBound), length: Int32(range.count), idOffset: -1, imageIDOffset: -1)
         let cutCount = Int(try reader.byte())
-        var cuts: [ObjectTemplate.Cut] = []
         var last = 0
         for _ in 0..<cutCount {
-            guard let hole = ObjectTemplate.Hole(rawValue: try reader.byte()) else { throw Corrupt() }
+            let hole = try reader.byte()
             let offset = try reader.int()
-            guard offset >= last, offset <= bytes.count else { throw Corrupt() }
+            guard offset >= last, offset <= range.count else { throw ByteReader.Malformed() }
             last = offset
-            cuts.append(ObjectTemplate.Cut(hole: hole, offset: offset))
+            switch ObjectTemplate.Hole(rawValue: hole) {
+            case .id?: template.idOffset = Int32(offset)
+            case .imageID?: template.imageIDOffset = Int32(offset)
+            case nil: throw ByteReader.Malformed()
+            }
         }
-        return ObjectTemplate(bytes: bytes, cuts: cuts)
+        return template
+    }
+
+    /// Record `index` as a value.
+    public func record(_ index: Int) -> ImageRecord {
+        let key = String(decoding: bytes[Int(keys[index].lowerBound)..<Int(keys[index].upperBound)], as: UTF8.self)
+        let annotations = (Int(annotationStart[index])..<Int(annotationStart[index + 1])).map { template(self.annotations[$0]) }
+        return ImageRecord(key: key, image: template(images[index]), annotations: annotations, pin: pins[index])
+    }
+
+    func template(_ ref: TemplateRef) -> ObjectTemplate {
+        var template = ObjectTemplate(bytes: bytes[Int(ref.start)..<Int(ref.start + ref.length)])
+        template.idOffset = ref.idOffset
+        template.imageIDOffset = ref.imageIDOffset
+        return template
+    }
+}
+
+/// Decimal digits of an integer straight into a byte buffer (ids are written a million times
+/// per checkout; no String in between).
+enum Decimal {
+    @inline(__always)
+    static func append(_ value: Int64, to out: inout [UInt8]) {
+        if value == 0 { out.append(UInt8(ascii: "0")); return }
+        var magnitude = value.magnitude
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // room for 20 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while magnitude > 0 {
+                raw[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(raw[i]) }
+        }
     }
 }

@@ -8,19 +8,27 @@ import DSVStorage
 /// renamed, so the destination never holds a partial file.
 public enum CheckoutWriter {
     public static func write(_ version: StoredVersion, to path: String) throws(CheckoutError) {
-        let records: [ImageRecord]
+        let views: [ShardView]
         let order: OrderStream
         let header: [UInt8]
         let trace = Trace()
         do {
-            records = try version.records().flatMap { $0 }
+            views = try version.views()
             trace.mark("read shards")
             order = try version.order()
             header = try version.header()
         } catch {
             throw .repository(error)
         }
-        guard order.ordinals.count == records.count else { throw .repository(.corruptVersion("order stream and shards disagree")) }
+        // Ordinal → (shard, record).
+        var location: [(shard: Int32, record: Int32)] = []
+        location.reserveCapacity(order.ordinals.count)
+        for (shard, view) in views.enumerated() {
+            for record in 0..<view.count { location.append((Int32(shard), Int32(record))) }
+        }
+        guard order.ordinals.count == location.count, order.ordinals.allSatisfy({ Int($0) < location.count }) else {
+            throw .repository(.corruptVersion("order stream and shards disagree"))
+        }
         do {
             try FileSystem.createDirectories(FileSystem.directory(of: path))
             let writer = try AtomicFileWriter(destination: path)
@@ -32,12 +40,14 @@ public enum CheckoutWriter {
                     buffer.removeAll(keepingCapacity: true)
                 }
             }
-            // Image id text per position.
-            var imageIDs = [String?](repeating: nil, count: records.count)
+            // The lifted id of each image, by export position.
+            var imageIDs = [Int64?](repeating: nil, count: location.count)
             var liftedImage = 0
-            for (position, ordinal) in order.ordinals.enumerated() where records[Int(ordinal)].image.hasLiftedID {
+            for (position, ordinal) in order.ordinals.enumerated() {
+                let (shard, record) = location[Int(ordinal)]
+                guard views[Int(shard)].images[Int(record)].idOffset >= 0 else { continue }
                 guard liftedImage < order.imageIDs.count else { throw CheckoutError.repository(.corruptVersion("missing image ids")) }
-                imageIDs[position] = String(order.imageIDs[liftedImage])
+                imageIDs[position] = order.imageIDs[liftedImage]
                 liftedImage += 1
             }
             let members = try HeaderLayout(header)
@@ -52,7 +62,11 @@ public enum CheckoutWriter {
                     buffer.append(UInt8(ascii: "["))
                     for (position, ordinal) in order.ordinals.enumerated() {
                         if position > 0 { buffer.append(UInt8(ascii: ",")) }
-                        records[Int(ordinal)].image.filled(id: imageIDs[position], imageID: nil, into: &buffer)
+                        let (shard, record) = location[Int(ordinal)]
+                        let view = views[Int(shard)]
+                        view.bytes.withUnsafeBufferPointer { bytes in
+                            view.images[Int(record)].fill(bytes, id: imageIDs[position], imageID: nil, into: &buffer)
+                        }
                         try flush()
                     }
                     buffer.append(UInt8(ascii: "]"))
@@ -62,25 +76,31 @@ public enum CheckoutWriter {
                     var first = true
                     for run in order.runs {
                         guard Int(run.image) < order.ordinals.count else { throw CheckoutError.repository(.corruptVersion("bad annotation run")) }
-                        let record = records[Int(order.ordinals[Int(run.image)])]
-                        guard Int(run.start + run.length) <= record.annotations.count else {
+                        let (shard, record) = location[Int(order.ordinals[Int(run.image)])]
+                        let view = views[Int(shard)]
+                        let base = Int(view.annotationStart[Int(record)])
+                        guard base + Int(run.start + run.length) <= Int(view.annotationStart[Int(record) + 1]) else {
                             throw CheckoutError.repository(.corruptVersion("bad annotation run"))
                         }
-                        for within in Int(run.start)..<Int(run.start + run.length) {
-                            if !first { buffer.append(UInt8(ascii: ",")) }
-                            first = false
-                            let template = record.annotations[within]
-                            var id: String?
-                            if template.hasLiftedID {
-                                guard liftedAnnotation < order.annotationIDs.count else {
-                                    throw CheckoutError.repository(.corruptVersion("missing annotation ids"))
+                        try view.bytes.withUnsafeBufferPointer { bytes in
+                            try Result { () throws(CheckoutError) in
+                                for within in Int(run.start)..<Int(run.start + run.length) {
+                                    if !first { buffer.append(UInt8(ascii: ",")) }
+                                    first = false
+                                    let template = view.annotations[base + within]
+                                    var id: Int64?
+                                    if template.idOffset >= 0 {
+                                        guard liftedAnnotation < order.annotationIDs.count else {
+                                            throw .repository(.corruptVersion("missing annotation ids"))
+                                        }
+                                        id = order.annotationIDs[liftedAnnotation]
+                                        liftedAnnotation += 1
+                                    }
+                                    template.fill(bytes, id: id, imageID: imageIDs[Int(run.image)], into: &buffer)
                                 }
-                                id = String(order.annotationIDs[liftedAnnotation])
-                                liftedAnnotation += 1
-                            }
-                            template.filled(id: id, imageID: imageIDs[Int(run.image)], into: &buffer)
-                            try flush()
+                            }.get()
                         }
+                        try flush()
                     }
                     buffer.append(UInt8(ascii: "]"))
                 default:
@@ -92,7 +112,7 @@ public enum CheckoutWriter {
             try flush(true)
             trace.mark("assemble and write")
             try writer.commit()
-            trace.mark("sync and rename")
+            trace.mark("rename")
         } catch let error as SystemError {
             throw .io(error)
         } catch let error as CheckoutError {

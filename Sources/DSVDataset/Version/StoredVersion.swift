@@ -73,34 +73,35 @@ public struct StoredVersion: Sendable {
     }
 
     /// The records of the given shards (all by default), shard by shard in ascending number,
-    /// keys ascending within: the manifest's ordinal order. Decompression runs in parallel.
+    /// keys ascending within: the manifest's ordinal order.
     public func records(shards wanted: [Int]? = nil) throws(RepositoryError) -> [[ImageRecord]] {
+        try views(shards: wanted).map { view in (0..<view.count).map { view.record($0) } }
+    }
+
+    /// The given shards (all by default) decoded as flat views, in ascending shard number.
+    /// Reading and decompression run in parallel; each worker opens the repository for itself,
+    /// libgit2's fastest way to read from several threads.
+    public func views(shards wanted: [Int]? = nil) throws(RepositoryError) -> [ShardView] {
         let shardBlobs = try shardBlobs()
         let numbers = (wanted ?? Array(shardBlobs.keys)).sorted()
-        var compressed: [[UInt8]] = []
-        compressed.reserveCapacity(numbers.count)
-        do {
-            let database = try repository.git.objectDatabase()
-            for number in numbers {
-                guard let blob = shardBlobs[number] else { compressed.append([]); continue }
-                compressed.append(try database.read(blob))
+        let path = repository.path
+        let blobs = numbers.map { shardBlobs[$0] }
+        let slots = ResultSlots<ShardView>(count: numbers.count)
+        Parallel.forEach(numbers.count, makeState: { (try? GitRepository.open(at: path).objectDatabase(), ZstdDecompressor()) }) { state, index in
+            guard let blob = blobs[index] else {
+                slots[index] = try? ShardView(Array(ShardCodec.magic.utf8) + [0])
+                return
             }
-        } catch { throw .git(error) }
-        let slots = ResultSlots<[ImageRecord]>(count: numbers.count)
-        let input = compressed
-        Parallel.forEach(numbers.count, makeState: { ZstdDecompressor() }) { decompressor, index in
-            guard !input[index].isEmpty, let raw = try? decompressor.decompress(input[index]),
-                  let records = try? ShardCodec.decode(raw) else { return }
-            slots[index] = records
+            guard let database = state.0,
+                  let raw = try? database.withObject(blob, { try state.1.decompress($0) }),
+                  let view = try? ShardView(raw) else { return }
+            slots[index] = view
         }
-        var result: [[ImageRecord]] = []
+        var result: [ShardView] = []
         result.reserveCapacity(numbers.count)
         for (index, number) in numbers.enumerated() {
-            if shardBlobs[number] == nil { result.append([]); continue }
-            guard let records = slots[index] else {
-                throw .corruptVersion("\(commit.id.short): shard \(number) is corrupt")
-            }
-            result.append(records)
+            guard let view = slots[index] else { throw .corruptVersion("\(commit.id.short): shard \(number) is unreadable or corrupt") }
+            result.append(view)
         }
         return result
     }

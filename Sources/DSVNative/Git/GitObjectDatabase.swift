@@ -32,6 +32,16 @@ public final class GitObjectDatabase: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: data, count: size))
     }
 
+    /// Calls `body` with an object's inflated content, without copying it out of libgit2.
+    /// The bytes are valid only during the call.
+    public func withObject<R>(_ id: GitObjectID, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        var raw = id.raw
+        var object: OpaquePointer?
+        try gitCheck(git_odb_read(&object, pointer, &raw), "read object \(id.short)")
+        defer { git_odb_object_free(object) }
+        return try body(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
+    }
+
     /// Starts writing a pack into this database; see `GitPackWriter`.
     public func packWriter() throws(GitError) -> GitPackWriter {
         try GitPackWriter(odb: self)
