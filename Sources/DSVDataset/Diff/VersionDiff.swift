@@ -1,0 +1,146 @@
+import DSVNative
+import DSVStorage
+
+/// The difference between two versions, image by image and annotation by annotation (SPEC §6).
+/// Computed from the manifests alone: shards whose blob ids are equal are skipped without being
+/// read, so the cost grows with what changed.
+public struct VersionDiff: Sendable {
+    public enum ImageStatus: String, Sendable { case added, removed, modified }
+
+    public struct ImageChange: Sendable {
+        public var key: String
+        public var status: ImageStatus
+        public var annotations: AnnotationChanges
+        /// Changed fields of the image object itself (ids aside).
+        public var fields: [FieldChange]
+        public var pin: (from: ObjectPin?, to: ObjectPin?)?
+    }
+
+    public struct Side: Sendable {
+        /// A commit id, or "working" for an export on disk.
+        public var name: String
+        public var summary: DatasetSummary
+    }
+
+    public var from: Side
+    public var to: Side
+    /// Changed images sorted by key.
+    public var images: [ImageChange]
+    public var categoriesAdded: [String]
+    public var categoriesRemoved: [String]
+    /// Shards compared and shards read, to show what the diff cost.
+    public var shardsCompared: Int
+    public var shardsRead: Int
+
+    // MARK: Summary
+
+    public var imagesAdded: Int { images.count { $0.status == .added } }
+    public var imagesRemoved: Int { images.count { $0.status == .removed } }
+    public var imagesModified: Int { images.count { $0.status == .modified } }
+    public var imagesUnchanged: Int { to.summary.images - imagesAdded - imagesModified }
+    public var annotationsAdded: Int { images.reduce(0) { $0 + $1.annotations.added.count } }
+    public var annotationsRemoved: Int { images.reduce(0) { $0 + $1.annotations.removed.count } }
+    public var annotationsModified: Int { images.reduce(0) { $0 + $1.annotations.modified.count } }
+    public var annotationsRelabeled: Int { images.reduce(0) { $0 + $1.annotations.relabeled.count } }
+    public var annotationsUnchanged: Int {
+        to.summary.annotations - annotationsAdded - annotationsModified - annotationsRelabeled
+    }
+    public var objectsChanged: Int { images.count { $0.pin != nil } }
+    public var isEmpty: Bool { images.isEmpty && categoriesAdded.isEmpty && categoriesRemoved.isEmpty }
+
+    /// Annotations per category before and after, by name, in the new version's order then the
+    /// removed ones.
+    public var categoryCounts: [(name: String, before: Int, after: Int)] {
+        let before = Dictionary(from.summary.categories.map { ($0.name, $0.annotations) }) { a, _ in a }
+        let after = Dictionary(to.summary.categories.map { ($0.name, $0.annotations) }) { a, _ in a }
+        var names = to.summary.categories.map(\.name)
+        for (name, _) in from.summary.categories where !names.contains(name) { names.append(name) }
+        return names.map { ($0, before[$0] ?? 0, after[$0] ?? 0) }
+    }
+
+    // MARK: Computing
+
+    /// Diffs two stored versions.
+    public static func between(_ old: StoredVersion, _ new: StoredVersion) throws(RepositoryError) -> VersionDiff {
+        let oldBlobs = try old.shardBlobs(), newBlobs = try new.shardBlobs()
+        let oldCategories = try categories(old.header()), newCategories = try categories(new.header())
+        // A category whose id now names something else (a rename) changes every annotation of
+        // it without changing a byte of the shards: then every shard is compared.
+        let oldNames = Dictionary(oldCategories) { a, _ in a }
+        let renamed = newCategories.contains { id, name in oldNames[id].map { $0 != name } ?? false }
+        var changed: [Int] = []
+        for number in Set(oldBlobs.keys).union(newBlobs.keys) where renamed || oldBlobs[number] != newBlobs[number] {
+            changed.append(number)
+        }
+        changed.sort()
+        let oldViews = try old.views(shards: changed.filter { oldBlobs[$0] != nil })
+        let newViews = try new.views(shards: changed.filter { newBlobs[$0] != nil })
+        return compare(from: Side(name: old.commit.id.hex, summary: old.summary), to: Side(name: new.commit.id.hex, summary: new.summary),
+                       oldRecords: oldViews.flatMap { view in (0..<view.count).map { view.record($0) } },
+                       newRecords: newViews.flatMap { view in (0..<view.count).map { view.record($0) } },
+                       oldCategories: oldCategories, newCategories: newCategories,
+                       shardsCompared: Set(oldBlobs.keys).union(newBlobs.keys).count,
+                       shardsRead: oldViews.count + newViews.count, compareEqualRecords: renamed)
+    }
+
+    /// Diffs records already decoded (both sides restricted to the shards that differ).
+    static func compare(from: Side, to: Side, oldRecords: [ImageRecord], newRecords: [ImageRecord],
+                        oldCategories: [(IDKey, String)], newCategories: [(IDKey, String)],
+                        shardsCompared: Int, shardsRead: Int, compareEqualRecords: Bool = false) -> VersionDiff {
+        let oldByKey = Dictionary(oldRecords.map { ($0.key, $0) }) { a, _ in a }
+        let newByKey = Dictionary(newRecords.map { ($0.key, $0) }) { a, _ in a }
+        let oldNames = Dictionary(oldCategories) { a, _ in a }, newNames = Dictionary(newCategories) { a, _ in a }
+        var keys = Array(Set(oldByKey.keys).union(newByKey.keys))
+        keys.sort { ShardLayout.keyPrecedes($0, $1) }
+        var images: [ImageChange] = []
+        for key in keys {
+            let a = oldByKey[key], b = newByKey[key]
+            if a == b && !compareEqualRecords { continue }
+            let oldAnnotations = a?.annotations.map { DiffAnnotation(template: $0, categories: oldNames) } ?? []
+            let newAnnotations = b?.annotations.map { DiffAnnotation(template: $0, categories: newNames) } ?? []
+            let changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
+            let oldImage = a.flatMap { try? JSONValue.parse($0.image.filled(id: "0", imageID: nil)) } ?? .object([])
+            let newImage = b.flatMap { try? JSONValue.parse($0.image.filled(id: "0", imageID: nil)) } ?? .object([])
+            let fields = (a != nil && b != nil) ? FieldChange.between(oldImage, newImage, ignoring: ["id"]) : []
+            let pinChanged = a != nil && b != nil && a?.pin != b?.pin
+            let status: ImageStatus = a == nil ? .added : b == nil ? .removed : .modified
+            if status == .modified && changes.isEmpty && fields.isEmpty && !pinChanged { continue }
+            images.append(ImageChange(key: key, status: status, annotations: changes, fields: fields,
+                                      pin: pinChanged ? (a?.pin, b?.pin) : nil))
+        }
+        let oldSet = Set(oldCategories.map(\.1)), newSet = Set(newCategories.map(\.1))
+        return VersionDiff(from: from, to: to, images: images,
+                           categoriesAdded: newCategories.map(\.1).filter { !oldSet.contains($0) },
+                           categoriesRemoved: oldCategories.map(\.1).filter { !newSet.contains($0) },
+                           shardsCompared: shardsCompared, shardsRead: shardsRead)
+    }
+
+    /// Category id → name from a stored header.
+    static func categories(_ header: [UInt8]) -> [(IDKey, String)] {
+        guard let document = try? JSONValue.parse(header), let items = document["categories"]?.arrayValue else { return [] }
+        return items.compactMap { item in
+            guard let id = item["id"] else { return nil }
+            return (IDKey(id), item["name"]?.stringValue ?? IDKey(id).description)
+        }
+    }
+
+    // MARK: Filtering
+
+    /// Only images under `prefix` and annotation changes touching `category` (either side).
+    public func filtered(pathPrefix: String?, category: String?) -> VersionDiff {
+        var copy = self
+        copy.images = images.compactMap { image in
+            if let pathPrefix, !image.key.hasPrefix(pathPrefix) { return nil }
+            guard let category else { return image }
+            var filteredImage = image
+            var changes = image.annotations
+            changes.added = changes.added.filter { $0.category == category }
+            changes.removed = changes.removed.filter { $0.category == category }
+            changes.modified = changes.modified.filter { $0.from.category == category || $0.to.category == category }
+            changes.relabeled = changes.relabeled.filter { $0.from.category == category || $0.to.category == category }
+            filteredImage.annotations = changes
+            return changes.isEmpty ? nil : filteredImage
+        }
+        return copy
+    }
+}

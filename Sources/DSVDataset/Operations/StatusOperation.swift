@@ -1,0 +1,58 @@
+import DSVNative
+import DSVStorage
+
+/// `dsv status`: exports on disk against a version (HEAD), before committing. The exports are
+/// built into shards exactly as a commit would (unchanged shards hit the shard index and are not
+/// compressed), nothing is written, and only the shards whose ids differ are compared.
+public enum StatusOperation {
+    public static func run(exports paths: [String], against version: StoredVersion?,
+                           in repository: DatasetRepository) throws(CommitError) -> VersionDiff {
+        let (exports, sources) = try CommitOperation.read(paths)
+        let plan: ExportPlan
+        do { plan = try ExportPlan(exports: exports) } catch { throw .input(error) }
+        let database: GitObjectDatabase
+        do { database = try repository.git.objectDatabase() } catch { throw .repository(.git(error)) }
+        let reuse = ShardReuse(ShardDigestIndex(repository: repository).load().filter { database.contains($0.value, refresh: false) })
+        let content: VersionContent
+        do {
+            content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: version?.summary.imagesPrefix, reuse: reuse)
+        } catch { throw .compression(error) }
+
+        let oldBlobs: [Int: GitObjectID]
+        do { oldBlobs = try version?.shardBlobs() ?? [:] } catch { throw .repository(error) }
+        let newShards = Dictionary(content.shards.map { ($0.number, $0) }) { a, _ in a }
+        let changed = Set(oldBlobs.keys).union(newShards.keys).filter { oldBlobs[$0] != newShards[$0]?.blobID }.sorted()
+
+        var newRecords: [ImageRecord] = []
+        do {
+            let decompressor = ZstdDecompressor()
+            for number in changed {
+                guard let shard = newShards[number] else { continue }
+                let raw = if let blob = shard.blob {
+                    try decompressor.decompress(blob.content)
+                } else {
+                    try database.withObject(shard.blobID) { try decompressor.decompress($0) }
+                }
+                newRecords += try ShardCodec.decode(raw)
+            }
+        } catch {
+            throw .repository(.corruptVersion("cannot read back a working shard: \(error)"))
+        }
+        var oldRecords: [ImageRecord] = []
+        var oldCategories: [(IDKey, String)] = []
+        if let version {
+            do {
+                oldRecords = try version.records(shards: changed.filter { oldBlobs[$0] != nil }).flatMap { $0 }
+                oldCategories = VersionDiff.categories(try version.header())
+            } catch { throw .repository(error) }
+        }
+        let emptySummary = DatasetSummary(manifest: "", imagesPrefix: nil, images: 0, annotations: 0, categories: [],
+                                          objectsPinned: 0, shards: 0, sources: [])
+        return VersionDiff.compare(
+            from: VersionDiff.Side(name: version?.commit.id.hex ?? "", summary: version?.summary ?? emptySummary),
+            to: VersionDiff.Side(name: "working", summary: content.summary),
+            oldRecords: oldRecords, newRecords: newRecords,
+            oldCategories: oldCategories, newCategories: VersionDiff.categories(content.header),
+            shardsCompared: Set(oldBlobs.keys).union(newShards.keys).count, shardsRead: changed.count)
+    }
+}

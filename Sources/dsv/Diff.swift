@@ -1,0 +1,60 @@
+import ArgumentParser
+import DSVDataset
+import DSVStorage
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what changed between two versions, image by image and annotation by annotation.",
+        discussion: """
+            With no revision: the last version against its parent. With one: that version against HEAD. \
+            Images are matched by file_name and categories by name; ids are not identity. Annotations \
+            are matched by content, then paired by box IoU ≥ 0.5 within a category (modified), then by \
+            identical geometry across categories (relabeled). Only shards that differ are read.
+            """)
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Argument(help: "The old version (default HEAD~1).")
+    var from: String?
+
+    @Argument(help: "The new version (default HEAD).")
+    var to: String?
+
+    @OptionGroup var options: DiffOptions
+
+    func run() throws {
+        let repo = try repository.open()
+        let (oldRevision, newRevision) = switch (from, to) {
+        case (nil, _): ("HEAD~1", "HEAD")
+        case (let a?, nil): (a, "HEAD")
+        case (let a?, let b?): (a, b)
+        }
+        let old = try StoredVersion(repository: repo, commitID: try repo.resolve(oldRevision))
+        let new = try StoredVersion(repository: repo, commitID: try repo.resolve(newRevision))
+        let diff = try VersionDiff.between(old, new)
+        try options.report(diff, title: "diff \(oldRevision) (\(old.commit.id.short)) → \(newRevision) (\(new.commit.id.short))")
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what an export on disk would change against the current version, before committing.")
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Argument(help: ArgumentHelp("COCO JSON files exported from CVAT.", valueName: "EXPORT"))
+    var exports: [String]
+
+    @OptionGroup var options: DiffOptions
+
+    func validate() throws {
+        if exports.isEmpty { throw ValidationError("give the EXPORT files to compare with HEAD") }
+    }
+
+    func run() throws {
+        let repo = try repository.open()
+        let head = try repo.head().map { try StoredVersion(repository: repo, commitID: $0) }
+        let diff = try StatusOperation.run(exports: exports.map(repository.resolve), against: head, in: repo)
+        try options.report(diff, title: "status: \(exports.joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))")
+    }
+}

@@ -1,0 +1,110 @@
+import DSVDataset
+
+/// The reviewer's view of a diff: the summary tables, then image by image what changed in each
+/// annotation. Shared by `diff` and `status`.
+enum DiffOutput {
+    static func printSummary(_ diff: VersionDiff, title: String) {
+        print(Style.bold(title))
+        print()
+        let rows = [
+            ["", "added", "removed", "modified", "relabeled", "unchanged"],
+            ["images", "\(diff.imagesAdded)", "\(diff.imagesRemoved)", "\(diff.imagesModified)", "-", "\(diff.imagesUnchanged)"],
+            ["annotations", "\(diff.annotationsAdded)", "\(diff.annotationsRemoved)", "\(diff.annotationsModified)",
+             "\(diff.annotationsRelabeled)", "\(diff.annotationsUnchanged)"],
+        ]
+        printTable(rows)
+        if diff.objectsChanged > 0 { print("S3 objects changed: \(diff.objectsChanged)") }
+        if !diff.categoriesAdded.isEmpty { print(Style.added("categories added: \(diff.categoriesAdded.joined(separator: ", "))")) }
+        if !diff.categoriesRemoved.isEmpty { print(Style.removed("categories removed: \(diff.categoriesRemoved.joined(separator: ", "))")) }
+        let changedCategories = diff.categoryCounts.filter { $0.before != $0.after }
+        if !changedCategories.isEmpty {
+            print()
+            printTable([["category", "before", "after", "delta"]] + changedCategories.map {
+                [$0.name, $0.before.formatted, $0.after.formatted, signed($0.after - $0.before)]
+            })
+        }
+    }
+
+    static func printImages(_ diff: VersionDiff) {
+        for image in diff.images {
+            print()
+            switch image.status {
+            case .added: print(Style.added("A \(image.key)") + "  (\(VersionText.count(image.annotations.added.count, "annotation")))")
+            case .removed: print(Style.removed("D \(image.key)") + "  (\(VersionText.count(image.annotations.removed.count, "annotation")))")
+            case .modified: print(Style.modified("M \(image.key)"))
+            }
+            for field in image.fields {
+                print("    image \(field.field): \(text(field.from)) → \(text(field.to))")
+            }
+            if let pin = image.pin {
+                print("    S3 object: etag \(pin.from?.etag ?? "none") → \(pin.to?.etag ?? "none")")
+            }
+            let changes = image.annotations
+            for pair in changes.modified {
+                let boxes = box(pair.from) == box(pair.to) ? box(pair.to) : box(pair.from) + " → " + box(pair.to)
+                print(Style.modified("    ~ \(pair.to.category)") + " " + boxes)
+                for field in FieldChange.between(pair.from.object, pair.to.object, ignoring: ["category_id", "bbox"]) {
+                    print("        \(field.field): \(text(field.from)) → \(text(field.to))")
+                }
+            }
+            for pair in changes.relabeled {
+                print(Style.modified("    ⇄ \(pair.from.category) → \(pair.to.category)") + " " + box(pair.to))
+            }
+            for annotation in changes.added { print(Style.added("    + \(annotation.category)") + " " + box(annotation)) }
+            for annotation in changes.removed { print(Style.removed("    - \(annotation.category)") + " " + box(annotation)) }
+        }
+    }
+
+    static func box(_ annotation: DiffAnnotation) -> String {
+        guard case .object(let members) = annotation.object, let bbox = members.first(where: { $0.0 == "bbox" })?.1 else {
+            return ""
+        }
+        return bbox.compact
+    }
+
+    static func text(_ value: JSONValue?) -> String { value?.compact ?? "(none)" }
+
+    static func signed(_ value: Int) -> String { value > 0 ? "+\(value.formatted)" : value.formatted }
+
+    static func printTable(_ rows: [[String]]) {
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            let cells = row.enumerated().map { index, cell in
+                index == 0 ? cell.padding(widths[index]) : String(repeating: " ", count: widths[index] - cell.count) + cell
+            }
+            print(cells.joined(separator: "  "))
+        }
+    }
+}
+
+/// Options `diff` and `status` share.
+struct DiffOptions: ParsableArguments {
+    @Flag(help: "Only the summary tables.")
+    var stat = false
+
+    @Flag(help: "Exit with 1 when there are differences.")
+    var exitCode = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Option(help: "Only annotation changes in this category (by name).")
+    var category: String?
+
+    @Option(name: .customLong("path"), help: ArgumentHelp("Only images whose key starts with PREFIX.", valueName: "PREFIX"))
+    var pathPrefix: String?
+
+    /// Prints the diff as asked and returns the exit status.
+    func report(_ full: VersionDiff, title: String) throws {
+        let diff = full.filtered(pathPrefix: pathPrefix, category: category)
+        if json {
+            print(diff.json.pretty)
+        } else {
+            DiffOutput.printSummary(diff, title: title)
+            if !stat { DiffOutput.printImages(diff) }
+        }
+        if exitCode && !diff.isEmpty { throw ExitCode(ExitStatus.problemsFound) }
+    }
+}
+
+import ArgumentParser

@@ -1,0 +1,188 @@
+import DSVDataset
+import DSVNative
+import DSVStorage
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// Exact results for every kind of change SPEC §6 names.
+@Suite struct VersionDiffTests {
+    static let categories = #"[{"id":1,"name":"car"},{"id":2,"name":"person"},{"id":3,"name":"bus"}]"#
+
+    /// A small export: `images` as (file_name, annotations as (category id, bbox, occluded)).
+    static func export(_ images: [(String, [(Int, [Double], Bool)])], categories: String = categories,
+                       firstImageID: Int = 1, firstAnnotationID: Int = 1) -> String {
+        var imageTexts: [String] = [], annotationTexts: [String] = []
+        var annotationID = firstAnnotationID
+        for (offset, (name, annotations)) in images.enumerated() {
+            let id = firstImageID + offset
+            imageTexts.append(#"{"id":\#(id),"file_name":"\#(name)","width":640,"height":480}"#)
+            for (category, bbox, occluded) in annotations {
+                let box = bbox.map { String($0) }.joined(separator: ",")
+                annotationTexts.append(#"{"id":\#(annotationID),"image_id":\#(id),"category_id":\#(category),"bbox":[\#(box)],"attributes":{"occluded":\#(occluded)}}"#)
+                annotationID += 1
+            }
+        }
+        return #"{"categories":\#(categories),"images":[\#(imageTexts.joined(separator: ","))],"annotations":[\#(annotationTexts.joined(separator: ","))]}"#
+    }
+
+    func diff(_ old: String, _ new: String) throws -> VersionDiff {
+        let scratch = try ScratchRepository()
+        try scratch.commit([scratch.directory.write("old.json", old)], "old")
+        try scratch.commit([scratch.directory.write("new.json", new)], "new")
+        return try VersionDiff.between(scratch.version("HEAD~1"), scratch.version("HEAD"))
+    }
+
+    static let base: [(String, [(Int, [Double], Bool)])] = [
+        ("a.jpg", [(1, [10, 10, 100, 50], false), (2, [200, 100, 40, 80], false)]),
+        ("b.jpg", [(1, [0, 0, 20, 20], false)]),
+        ("c.jpg", [(3, [5, 5, 50, 50], true)]),
+    ]
+
+    @Test func everyKindOfChange() throws {
+        var next = Self.base
+        next[0].1[0].1 = [14, 12, 100, 50]        // a: car moved (IoU ≈ 0.88) → modified
+        next[0].1[1].2 = true                    // a: person occluded flipped → modified
+        next[1].1[0].0 = 2                       // b: car → person, same box → relabeled
+        next[2].1.append((2, [300, 300, 10, 10], false))  // c: person added
+        next.append(("d.jpg", [(1, [1, 1, 2, 2], false)]))  // d: image added with 1 annotation
+        let diff = try diff(Self.export(Self.base), Self.export(next))
+        #expect(diff.imagesAdded == 1 && diff.imagesRemoved == 0 && diff.imagesModified == 3 && diff.imagesUnchanged == 0)
+        #expect(diff.annotationsAdded == 2)
+        #expect(diff.annotationsRemoved == 0)
+        #expect(diff.annotationsModified == 2)
+        #expect(diff.annotationsRelabeled == 1)
+        #expect(diff.annotationsUnchanged == 1)
+        let a = diff.images.first { $0.key == "a.jpg" }!
+        #expect(a.status == .modified)
+        let moved = a.annotations.modified.first { $0.to.category == "car" }!
+        #expect(moved.from.bbox == [10, 10, 100, 50] && moved.to.bbox == [14, 12, 100, 50])
+        let occluded = a.annotations.modified.first { $0.to.category == "person" }!
+        #expect(FieldChange.between(occluded.from.object, occluded.to.object)
+            == [FieldChange(field: "attributes.occluded", from: .bool(false), to: .bool(true))])
+        let b = diff.images.first { $0.key == "b.jpg" }!
+        #expect(b.annotations.relabeled.count == 1)
+        #expect(b.annotations.relabeled[0].from.category == "car" && b.annotations.relabeled[0].to.category == "person")
+        #expect(diff.images.first { $0.key == "d.jpg" }?.status == .added)
+        #expect(diff.images.map(\.key) == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"])
+    }
+
+    @Test func removedImagesCountTheirAnnotations() throws {
+        let diff = try diff(Self.export(Self.base), Self.export(Array(Self.base.dropFirst())))
+        #expect(diff.imagesRemoved == 1)
+        #expect(diff.annotationsRemoved == 2)
+        #expect(diff.images.first?.annotations.removed.map(\.category) == ["car", "person"])
+    }
+
+    @Test func aMovedBoxWithLowOverlapIsRemovedAndAdded() throws {
+        var next = Self.base
+        next[1].1[0].1 = [15, 15, 20, 20]  // IoU = 25/775 < 0.5
+        let diff = try diff(Self.export(Self.base), Self.export(next))
+        #expect(diff.annotationsAdded == 1 && diff.annotationsRemoved == 1 && diff.annotationsModified == 0)
+    }
+
+    /// CVAT renumbers ids on every export: no changes, and no shard is even read.
+    @Test func renumberedIdsAreNoChange() throws {
+        let diff = try diff(Self.export(Self.base), Self.export(Self.base, firstImageID: 500, firstAnnotationID: 9000))
+        #expect(diff.isEmpty)
+        #expect(diff.shardsRead == 0)
+        #expect(diff.annotationsUnchanged == 4)
+    }
+
+    /// Categories are matched by name: remapped ids change nothing; a renamed category shows
+    /// as one added and one removed, its annotations as relabeled.
+    @Test func categoryIdRemapsAndRenames() throws {
+        let remapped = #"[{"id":7,"name":"bus"},{"id":8,"name":"car"},{"id":9,"name":"person"}]"#
+        let remappedBase = Self.base.map { ($0.0, $0.1.map { ([0, 8, 9, 7][$0.0], $0.1, $0.2) }) }
+        #expect(try diff(Self.export(Self.base), Self.export(remappedBase, categories: remapped)).isEmpty)
+
+        let renamed = #"[{"id":1,"name":"automobile"},{"id":2,"name":"person"},{"id":3,"name":"bus"}]"#
+        let diff = try diff(Self.export(Self.base), Self.export(Self.base, categories: renamed))
+        #expect(diff.categoriesAdded == ["automobile"])
+        #expect(diff.categoriesRemoved == ["car"])
+        #expect(diff.annotationsRelabeled == 2)
+    }
+
+    /// Duplicate identical annotations are a multiset: one of two copies removed is one removal.
+    @Test func duplicateIdenticalAnnotations() throws {
+        let twice: [(String, [(Int, [Double], Bool)])] = [("a.jpg", [(1, [1, 1, 5, 5], false), (1, [1, 1, 5, 5], false)])]
+        let once: [(String, [(Int, [Double], Bool)])] = [("a.jpg", [(1, [1, 1, 5, 5], false)])]
+        let diff = try diff(Self.export(twice), Self.export(once))
+        #expect(diff.annotationsRemoved == 1 && diff.annotationsUnchanged == 1 && diff.annotationsModified == 0)
+    }
+
+    @Test func imageMetadataChangeIsAModification() throws {
+        let old = Self.export(Self.base)
+        let new = old.replacingOccurrences(of: #""file_name":"c.jpg","width":640"#, with: #""file_name":"c.jpg","width":1280"#)
+        let diff = try diff(old, new)
+        #expect(diff.imagesModified == 1)
+        #expect(diff.images[0].fields == [FieldChange(field: "width", from: .number("640"), to: .number("1280"))])
+    }
+
+    /// An image whose S3 pin changed is modified, with the old and new object.
+    @Test func changedPinIsAModification() throws {
+        let scratch = try ScratchRepository()
+        let path = scratch.directory.write("e.json", Self.export(Self.base))
+        let pin = ObjectPin(etag: "aaa", size: 10, versionID: nil, lastModified: "2026-01-01T00:00:00Z")
+        var newPin = pin
+        newPin.etag = "bbb"
+        for (message, pin) in [("old", pin), ("new", newPin)] {
+            _ = try CommitOperation.run(.init(exports: [path], message: message, imagesPrefix: "s3://b/p/", pins: ["b.jpg": pin]),
+                                        in: scratch.repository, author: ScratchRepository.author)
+        }
+        let diff = try VersionDiff.between(scratch.version("HEAD~1"), scratch.version("HEAD"))
+        #expect(diff.objectsChanged == 1)
+        #expect(diff.images.map(\.key) == ["b.jpg"])
+        #expect(diff.images[0].pin?.from?.etag == "aaa" && diff.images[0].pin?.to?.etag == "bbb")
+        #expect(diff.json["images"]?.arrayValue?.first?["object"]?["to"]?["etag"] == .string("bbb"))
+    }
+
+    @Test func jsonHasTheFieldsOfTheSpec() throws {
+        var next = Self.base
+        next[1].1[0].0 = 2
+        let json = try diff(Self.export(Self.base), Self.export(next)).json
+        for key in ["from", "to", "summary", "images"] { #expect(json[key] != nil) }
+        let summary = json["summary"]!
+        #expect(summary["images"]?["modified"] == .int(1))
+        #expect(summary["annotations"]?["relabeled"] == .int(1))
+        #expect(summary["objects"]?["changed"] == .int(0))
+        let image = json["images"]!.arrayValue![0]
+        #expect(image["key"] == .string("b.jpg") && image["status"] == .string("modified"))
+        #expect(image["annotations"]?["relabeled"]?.arrayValue?.first?["to"]?["category"] == .string("person"))
+    }
+
+    @Test func filtersByCategoryAndPath() throws {
+        var next = Self.base
+        next[0].1[0].1 = [14, 12, 100, 50]
+        next[2].1.append((2, [300, 300, 10, 10], false))
+        let diff = try diff(Self.export(Self.base), Self.export(next))
+        #expect(diff.filtered(pathPrefix: nil, category: "person").images.map(\.key) == ["c.jpg"])
+        #expect(diff.filtered(pathPrefix: "a", category: nil).images.map(\.key) == ["a.jpg"])
+    }
+
+    /// `status`: an export on disk against HEAD, the same result as committing and diffing.
+    @Test func statusMatchesDiffAfterCommit() throws {
+        let scratch = try ScratchRepository()
+        try scratch.commit([scratch.directory.write("old.json", Self.export(Self.base))], "old")
+        var next = Self.base
+        next[0].1[1].2 = true
+        let working = scratch.directory.write("new.json", Self.export(next))
+        let status = try StatusOperation.run(exports: [working], against: try scratch.version(), in: scratch.repository)
+        #expect(status.to.name == "working")
+        #expect(status.annotationsModified == 1 && status.imagesModified == 1)
+        #expect(try scratch.repository.head() == scratch.version().commit.id, "status commits nothing")
+    }
+}
+
+extension VersionDiffTests {
+    /// A new category alone reads only the shards that changed.
+    @Test func addedCategoryReadsOnlyChangedShards() throws {
+        let more = #"[{"id":1,"name":"car"},{"id":2,"name":"person"},{"id":3,"name":"bus"},{"id":4,"name":"tram"}]"#
+        var next = Self.base
+        next[2].1.append((4, [1, 1, 3, 3], false))
+        let diff = try diff(Self.export(Self.base), Self.export(next, categories: more))
+        #expect(diff.categoriesAdded == ["tram"])
+        #expect(diff.shardsRead == 2)
+        #expect(diff.annotationsAdded == 1)
+    }
+}
