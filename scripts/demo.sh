@@ -39,17 +39,22 @@ echo "== 1. after each labeling round: commit the export"
 run dsv init
 run dsv commit round1.json -m "round 1: first 24 frames"
 run dsv tag round1
+echo
+echo "== 2. in review: what the second round changes, before and after committing it"
+run dsv status round2.json --stat
 run dsv commit round2.json -m "round 2: corrections and 6 new frames"
 run dsv tag round2
 run dsv commit round2.json -m "same export again"
 
+run dsv diff round1 round2 --path batch_0000/
+
 echo
-echo "== 2. history"
+echo "== 3. history"
 run dsv log
 run dsv show round2
 
 echo
-echo "== 3. for training: the exact labels of a version"
+echo "== 4. for training: the exact labels of a version"
 run dsv checkout round1 -o train/annotations.json
 say cmp round1.json train/annotations.json
 cmp round1.json train/annotations.json && echo "byte-identical to the round 1 export"

@@ -85,6 +85,21 @@ struct Benchmarks {
                   ratio: "\((Double(growth) / Double(size1) * 1000).rounded() / 10)% of first", target: "< 5% of first",
                   met: Double(growth) < 0.05 * Double(size1))
 
+        // Diff of the two rounds beside loading both exports in Python, and beside a naive
+        // full-load semantic diff.
+        let diff = ChildProcess.run([dsv, "diff", "HEAD~1", "HEAD", "--stat"], directory: repo)
+        let naive = try String(decoding: ChildProcess.output(["python3", scriptPath("naive-diff.py"), round1, round2]), as: UTF8.self)
+        let timings = Dictionary(naive.split(separator: "\n").compactMap { line -> (String, Double)? in
+            let parts = line.split(separator: " ")
+            return parts.count == 2 ? (String(parts[0]), Double(parts[1]) ?? 0) : nil
+        }) { a, _ in a }
+        let load = timings["load"] ?? 0, naiveDiff = load + (timings["diff"] ?? 0)
+        table.add("diff (versions 1% apart)", ours: seconds(diff.seconds), baseline: seconds(load),
+                  baselineName: "json.load of both", ratio: ratio(load, diff.seconds) + " faster", target: "≥ 10× faster",
+                  met: diff.status == 0 && load >= 10 * diff.seconds)
+        table.add("diff vs a naive semantic diff", ours: seconds(diff.seconds), baseline: seconds(naiveDiff),
+                  baselineName: "python load + diff", ratio: ratio(naiveDiff, diff.seconds) + " faster", target: "-", met: nil)
+
         // Checkout beside git checkout of the raw JSON.
         let out = "\(work)/checkout.json"
         try? FileManager.default.removeItem(atPath: out)
@@ -99,5 +114,12 @@ struct Benchmarks {
 
         print()
         print(table.render())
+    }
+
+    /// A script of ours beside the benchmark binary's source tree (`scripts/`).
+    func scriptPath(_ name: String) -> String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("scripts/\(name)").path
     }
 }

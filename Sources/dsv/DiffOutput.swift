@@ -6,13 +6,16 @@ enum DiffOutput {
     static func printSummary(_ diff: VersionDiff, title: String) {
         print(Style.bold(title))
         print()
+        let filtered = diff.filter != nil
         let rows = [
             ["", "added", "removed", "modified", "relabeled", "unchanged"],
-            ["images", "\(diff.imagesAdded)", "\(diff.imagesRemoved)", "\(diff.imagesModified)", "-", "\(diff.imagesUnchanged)"],
+            ["images", "\(diff.imagesAdded)", "\(diff.imagesRemoved)", "\(diff.imagesModified)", "-",
+             filtered ? "-" : "\(diff.imagesUnchanged)"],
             ["annotations", "\(diff.annotationsAdded)", "\(diff.annotationsRemoved)", "\(diff.annotationsModified)",
-             "\(diff.annotationsRelabeled)", "\(diff.annotationsUnchanged)"],
+             "\(diff.annotationsRelabeled)", filtered ? "-" : "\(diff.annotationsUnchanged)"],
         ]
         printTable(rows)
+        if let filter = diff.filter { print("(only changes matching \(filter); the category table covers the whole version)") }
         if diff.objectsChanged > 0 { print("S3 objects changed: \(diff.objectsChanged)") }
         if !diff.categoriesAdded.isEmpty { print(Style.added("categories added: \(diff.categoriesAdded.joined(separator: ", "))")) }
         if !diff.categoriesRemoved.isEmpty { print(Style.removed("categories removed: \(diff.categoriesRemoved.joined(separator: ", "))")) }

@@ -17,6 +17,7 @@ extension VersionDiff {
                     ($0.name, .object([("before", .int($0.before)), ("after", .int($0.after)), ("delta", .int($0.after - $0.before))]))
                 })),
             ])),
+            ("filter", filter.map(JSONValue.string) ?? .null),
             ("images", .array(images.map(\.json))),
         ])
     }

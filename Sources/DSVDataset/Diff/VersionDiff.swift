@@ -31,6 +31,8 @@ public struct VersionDiff: Sendable {
     /// Shards compared and shards read, to show what the diff cost.
     public var shardsCompared: Int
     public var shardsRead: Int
+    /// Set when `filtered` narrowed the changes: counts then describe what is shown.
+    public var filter: String?
 
     // MARK: Summary
 
@@ -112,7 +114,7 @@ public struct VersionDiff: Sendable {
         return VersionDiff(from: from, to: to, images: images,
                            categoriesAdded: newCategories.map(\.1).filter { !oldSet.contains($0) },
                            categoriesRemoved: oldCategories.map(\.1).filter { !newSet.contains($0) },
-                           shardsCompared: shardsCompared, shardsRead: shardsRead)
+                           shardsCompared: shardsCompared, shardsRead: shardsRead, filter: nil)
     }
 
     /// Category id → name from a stored header.
@@ -129,6 +131,8 @@ public struct VersionDiff: Sendable {
     /// Only images under `prefix` and annotation changes touching `category` (either side).
     public func filtered(pathPrefix: String?, category: String?) -> VersionDiff {
         var copy = self
+        let filters = [pathPrefix.map { "path \($0)" }, category.map { "category \($0)" }].compactMap { $0 }
+        if !filters.isEmpty { copy.filter = filters.joined(separator: ", ") }
         copy.images = images.compactMap { image in
             if let pathPrefix, !image.key.hasPrefix(pathPrefix) { return nil }
             guard let category else { return image }

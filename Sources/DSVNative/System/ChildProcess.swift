@@ -36,6 +36,34 @@ public enum ChildProcess {
         return Measurement(status: exitCode, seconds: seconds, maxResidentBytes: Int(usage.ru_maxrss) * 1024)
     }
 
+    /// Runs a program and returns its standard output (for baselines that time themselves).
+    public static func output(_ arguments: [String]) throws(SystemError) -> [UInt8] {
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw SystemError("create a pipe for", path: arguments[0]) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ)
+        close(pipeEnds[1])
+        defer { close(pipeEnds[0]) }
+        guard spawned == 0 else { throw SystemError("run", path: arguments[0], errno: spawned) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(pipeEnds[0], &chunk, chunk.count)
+            if n <= 0 { break }
+            output += chunk[0..<n]
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return output
+    }
+
     /// Total size in bytes of the files under `path` (`du -sb`-like, apparent sizes).
     public static func treeSize(_ path: String) -> Int {
         var total = 0

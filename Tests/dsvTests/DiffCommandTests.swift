@@ -1,0 +1,69 @@
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// `dsv diff` and `dsv status` as a reviewer runs them.
+@Suite struct DiffCommandTests {
+    static let round1 = #"{"categories":[{"id":1,"name":"car"},{"id":2,"name":"person"}],"images":[{"id":1,"file_name":"b/1.jpg"},{"id":2,"file_name":"b/2.jpg"}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[10,10,100,50],"attributes":{"occluded":false}},{"id":2,"image_id":2,"category_id":2,"bbox":[0,0,10,10]}]}"#
+    static let round2 = #"{"categories":[{"id":1,"name":"car"},{"id":2,"name":"person"}],"images":[{"id":1,"file_name":"b/1.jpg"},{"id":2,"file_name":"b/2.jpg"},{"id":3,"file_name":"b/3.jpg"}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[12,10,100,50],"attributes":{"occluded":true}},{"id":2,"image_id":2,"category_id":2,"bbox":[0,0,10,10]},{"id":3,"image_id":3,"category_id":2,"bbox":[5,5,5,5]}]}"#
+
+    func project() throws -> TemporaryDirectory {
+        let dir = TemporaryDirectory("dsv-diff")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", Self.round1)
+        dir.write("r2.json", Self.round2)
+        #expect(try dsv(["commit", "r1.json", "-m", "round 1"], in: dir.path).status == 0)
+        return dir
+    }
+
+    @Test func statusThenDiffForAReviewer() throws {
+        let dir = try project()
+        let status = try dsv(["status", "r2.json"], in: dir.path, environment: ["NO_COLOR": "1"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("A b/3.jpg  (1 annotation)"))
+        #expect(status.stdout.contains("M b/1.jpg"))
+        #expect(status.stdout.contains("~ car [10,10,100,50] → [12,10,100,50]"))
+        #expect(status.stdout.contains("attributes.occluded: false → true"))
+        #expect(!status.stdout.contains("\u{1B}["), "no color when not a terminal")
+
+        #expect(try dsv(["commit", "r2.json", "-m", "round 2"], in: dir.path).status == 0)
+        let diff = try dsv(["diff"], in: dir.path)
+        #expect(diff.status == 0)
+        #expect(diff.stdout == status.stdout.replacingOccurrences(of: status.stdout.components(separatedBy: "\n")[0],
+                                                                   with: diff.stdout.components(separatedBy: "\n")[0]))
+        let stat = try dsv(["diff", "HEAD~1", "HEAD", "--stat"], in: dir.path)
+        #expect(stat.stdout.contains("annotations"))
+        #expect(!stat.stdout.contains("b/1.jpg"))
+    }
+
+    @Test func exitCodeAndJSON() throws {
+        let dir = try project()
+        #expect(try dsv(["commit", "r2.json", "-m", "round 2"], in: dir.path).status == 0)
+        #expect(try dsv(["diff", "--exit-code"], in: dir.path).status == 1)
+        #expect(try dsv(["diff", "HEAD", "HEAD", "--exit-code"], in: dir.path).status == 0)
+        let json = try dsv(["diff", "HEAD~1", "HEAD", "--json"], in: dir.path)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let summary = object["summary"] as! [String: Any]
+        #expect((summary["images"] as! [String: Int]) == ["added": 1, "removed": 0, "modified": 1, "unchanged": 1])
+        #expect((summary["annotations"] as! [String: Int])
+            == ["added": 1, "removed": 0, "modified": 1, "relabeled": 0, "unchanged": 1])
+        let status = try dsv(["status", "r2.json", "--json"], in: dir.path)
+        let working = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
+        #expect(working["to"] as? String == "working")
+        let filtered = try dsv(["diff", "HEAD~1", "HEAD", "--category", "car"], in: dir.path)
+        #expect(filtered.stdout.contains("b/1.jpg") && !filtered.stdout.contains("b/3.jpg"))
+    }
+
+    @Test func badRevisionsAndExports() throws {
+        let dir = try project()
+        let unknown = try dsv(["diff", "nope"], in: dir.path)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "dsv: error: unknown revision 'nope'\n")
+        let noParent = try dsv(["diff"], in: dir.path)
+        #expect(noParent.status == 2)
+        dir.write("bad.json", "{\"images\":[")
+        let bad = try dsv(["status", "bad.json"], in: dir.path)
+        #expect(bad.status == 65)
+        #expect(bad.stderr.hasPrefix("dsv: error: bad.json:1:12: invalid JSON"))
+    }
+}
