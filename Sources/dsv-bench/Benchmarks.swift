@@ -9,6 +9,19 @@ struct Benchmarks {
     var work = "bench-work"
     var dsv = ".build/release/dsv"
 
+    /// Runs a command through `dsv-bench measure`, so its peak memory is its own.
+    func measure(_ arguments: [String], directory: String? = nil) -> ChildProcess.Measurement {
+        let launcher = FileSystem.resolved(CommandLine.arguments[0]) ?? CommandLine.arguments[0]
+        let previous = FileManager.default.currentDirectoryPath
+        if let directory { FileManager.default.changeCurrentDirectoryPath(directory) }
+        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        let text = (try? String(decoding: ChildProcess.output([launcher, "measure"] + arguments), as: UTF8.self)) ?? ""
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard parts.count == 3 else { return ChildProcess.Measurement(status: 127, seconds: 0, maxResidentBytes: 0) }
+        return ChildProcess.Measurement(status: Int32(parts[0]) ?? 127, seconds: Double(parts[1]) ?? 0,
+                                        maxResidentBytes: Int(parts[2]) ?? 0)
+    }
+
     func run() throws {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let work = FileSystem.resolved(self.work)!
@@ -54,7 +67,7 @@ struct Benchmarks {
         try FileManager.default.createDirectory(atPath: gitRepo, withIntermediateDirectories: true)
         _ = ChildProcess.run([dsv, "init"], directory: repo)
         _ = ChildProcess.run(["git", "init", "-q"], directory: gitRepo)
-        let commit1 = ChildProcess.run([dsv, "commit", round1, "-m", "round 1"], directory: repo)
+        let commit1 = measure([dsv, "commit", round1, "-m", "round 1"], directory: repo)
         let size1 = ChildProcess.treeSize("\(repo)/.dsv")
         try FileManager.default.copyItem(atPath: round1, toPath: "\(gitRepo)/instances_default.json")
         let gitAdd1 = ChildProcess.run(["git", "add", "instances_default.json"], directory: gitRepo)

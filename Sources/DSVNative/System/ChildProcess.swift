@@ -8,6 +8,12 @@ public enum ChildProcess {
         public let seconds: Double
         /// Peak resident set size in bytes.
         public let maxResidentBytes: Int
+
+        public init(status: Int32, seconds: Double, maxResidentBytes: Int) {
+            self.status = status
+            self.seconds = seconds
+            self.maxResidentBytes = maxResidentBytes
+        }
     }
 
     /// `arguments[0]` is looked up on PATH. Output goes to `/dev/null` unless `quiet` is false.
