@@ -65,3 +65,29 @@ import Testing
         }
     }
 }
+
+@Suite struct JSONScannerTests {
+    func scan(_ text: String) -> Result<Range<Int>, JSONSyntaxError> {
+        Array(text.utf8).withUnsafeBytes { bytes in
+            Result { () throws(JSONSyntaxError) in
+                var scanner = JSONScanner(bytes)
+                let range = try scanner.scanValue()
+                scanner.skipWhitespace()
+                if !scanner.atEnd { throw scanner.error("trailing data") }
+                return range
+            }
+        }
+    }
+
+    @Test(arguments: ["[1,2,3]", "[ 1 , -2.5e3 ,\n3 ]", "[1,\"a\",2]", "[1,[2,3],{\"a\":[4 ,5]}]", "[]", "[ ]",
+                      "[-0,0.5,1E+2]", "{\"a\":[1,2] , \"b\" : null}", "\"\\u00e9\\ud83d\\ude00\"", "[true,false,null]"])
+    func acceptsValidJSON(_ text: String) {
+        if case .failure(let error) = scan(text) { Issue.record("\(text): \(error.reason)") }
+    }
+
+    @Test(arguments: ["[1,,2]", "[1 2]", "[1,]", "[01]", "[1.]", "[.5]", "[1e]", "[-]", "[NaN]", "[1,2", "{\"a\" 1}",
+                      "{\"a\":1,}", "\"\\x\"", "\"a\nb\"", "[Infinity]", "[-Infinity]", "[1e400]", "tru", "[1]]"])
+    func refusesInvalidJSON(_ text: String) {
+        if case .success = scan(text) { Issue.record("\(text) was accepted") }
+    }
+}

@@ -19,8 +19,11 @@ public enum COCOReader {
     public static func read(_ mapping: FileMapping, name: String) throws(COCOError) -> COCOExport {
         let label = name
         let export = COCOExport(name: label, mapping: mapping)
+        let trace = Trace()
         try index(export)
+        trace.mark("index \(name)")
         try COCOValidation.check(export)
+        trace.mark("validate \(name)")
         return export
     }
 
@@ -64,17 +67,29 @@ public enum COCOReader {
                     let valueRange: Range<Int>
                     switch kind {
                     case .images:
-                        let (range, spaced) = try scanArray(&scanner, key: "images") { (s, start) throws(JSONSyntaxError) in
-                            export.images.append(try scanImage(&s, start))
+                        if let (range, spaced, entries) = try ParallelArrayScan.scan(&scanner, element: scanImage) {
+                            export.images = entries
+                            valueRange = range
+                            if spaced { spacedArrays.insert(key) }
+                        } else {
+                            let (range, spaced) = try scanArray(&scanner, key: "images") { (s, start) throws(JSONSyntaxError) in
+                                export.images.append(try scanImage(&s, start))
+                            }
+                            valueRange = range
+                            if spaced { spacedArrays.insert(key) }
                         }
-                        valueRange = range
-                        if spaced { spacedArrays.insert(key) }
                     case .annotations:
-                        let (range, spaced) = try scanArray(&scanner, key: "annotations") { (s, start) throws(JSONSyntaxError) in
-                            export.annotations.append(try scanAnnotation(&s, start))
+                        if let (range, spaced, entries) = try ParallelArrayScan.scan(&scanner, element: scanAnnotation) {
+                            export.annotations = entries
+                            valueRange = range
+                            if spaced { spacedArrays.insert(key) }
+                        } else {
+                            let (range, spaced) = try scanArray(&scanner, key: "annotations") { (s, start) throws(JSONSyntaxError) in
+                                export.annotations.append(try scanAnnotation(&s, start))
+                            }
+                            valueRange = range
+                            if spaced { spacedArrays.insert(key) }
                         }
-                        valueRange = range
-                        if spaced { spacedArrays.insert(key) }
                     case .other:
                         valueRange = try scanner.scanValue()
                     }

@@ -32,8 +32,13 @@ public struct JSONScanner {
         JSONSyntaxError(offset: offset ?? position, reason: reason)
     }
 
-    /// Skips spaces, tabs, CR and LF.
+    /// Skips spaces, tabs, CR and LF. Compact JSON has none, so the first test usually ends it.
     @inline(__always) public mutating func skipWhitespace() {
+        guard position < end, base[position] <= 0x20 else { return }
+        skipWhitespaceSlow()
+    }
+
+    @inline(never) mutating func skipWhitespaceSlow() {
         let start = position
         while position < end {
             let c = base[position]
@@ -98,6 +103,19 @@ public struct JSONScanner {
             position += 1
             skipWhitespace()
             if position < end && base[position] == UInt8(ascii: "]") { position += 1; return }
+            // Fast path for arrays of numbers (polygons, boxes, RLE counts, keypoints): each
+            // turn consumes a number and its separator; a non-number falls through to the
+            // general loop at the start of a value.
+            while position < end, base[position] == UInt8(ascii: "-") || isDigit(base[position]) {
+                try skipNumber()
+                skipWhitespace()
+                guard position < end else { throw unexpected(expected: "',' or ']'") }
+                let c = base[position]
+                if c == UInt8(ascii: "]") { position += 1; return }
+                guard c == UInt8(ascii: ",") else { throw unexpected(expected: "',' or ']'") }
+                position += 1
+                skipWhitespace()
+            }
             while true {
                 skipWhitespace()
                 try skipValue(depth: depth + 1)
@@ -193,6 +211,7 @@ public struct JSONScanner {
 
     /// Validates a number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, and refuses one
     /// whose value is not finite as a double (e.g. `1e999`).
+    @inline(__always)
     public mutating func skipNumber() throws(JSONSyntaxError) {
         let start = position
         if base[position] == UInt8(ascii: "-") {

@@ -1,0 +1,147 @@
+import Dispatch
+import DSVNative
+
+/// Scans a large top-level array of objects (`images`, `annotations`) on all cores.
+///
+/// The array is cut speculatively: from evenly spaced guesses, each cut moves forward to the next
+/// place where one element ends and the next begins *the way the first element began* (for
+/// CVAT, `},{"id":`). Each worker scans from its cut until it reaches the next one. A cut is
+/// trusted only if the worker before it, scanning from a trusted start, lands exactly on it;
+/// otherwise (the pattern occurred inside a nested object or a string, or the array ended before
+/// it) that worker simply carries on sequentially from where it stopped. The result — entries,
+/// errors and their positions — is therefore exactly that of a sequential scan.
+enum ParallelArrayScan {
+    /// Below this, one core is as fast.
+    static let minimumBytes = 8 << 20
+
+    struct Chunk<Entry> {
+        var entries: [Entry] = []
+        var end = 0
+        var spaced = false
+        var error: JSONSyntaxError?
+        /// How the chunk stopped: on the next cut, past it, or at the array's `]`.
+        var outcome = Outcome.landed
+        enum Outcome { case landed, overshot, ended }
+    }
+
+    /// `scanner` is at the array's `[`. Returns nil when the array is not worth or not fit for
+    /// splitting; the caller then scans it sequentially.
+    static func scan<Entry>(_ scanner: inout JSONScanner,
+                            element: @escaping @Sendable (inout JSONScanner, Int) throws(JSONSyntaxError) -> Entry)
+        throws(JSONSyntaxError) -> (range: Range<Int>, spaced: Bool, entries: [Entry])? {
+        let bytes = scanner.bytes
+        let start = scanner.position
+        let workers = SystemInfo.processorCount
+        guard workers > 1, bytes.count - start >= minimumBytes, bytes[start] == UInt8(ascii: "[") else { return nil }
+        // The first element's opening up to its first ':' is the pattern that starts elements.
+        var first = start + 1
+        while first < bytes.count, bytes[first] <= 0x20 { first += 1 }
+        guard first < bytes.count, bytes[first] == UInt8(ascii: "{") else { return nil }
+        var colon = first
+        while colon < min(bytes.count, first + 64), bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+        guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":") else { return nil }
+        let pattern = [UInt8(ascii: "}"), UInt8(ascii: ",")] + Array(bytes[first...colon])
+
+        var cuts: [Int] = [first]
+        for k in 1..<workers {
+            let guess = max(cuts.last! + 1, start + (bytes.count - start) * k / workers)
+            guard let found = find(pattern, in: bytes, from: guess, limit: 4 << 20) else { break }
+            cuts.append(found + 2)  // the element's '{'
+        }
+        guard cuts.count > 1 else { return nil }
+
+        let slots = ResultSlots<Chunk<Entry>>(count: cuts.count)
+        let boundaries = cuts
+        let shared = SharedBytes(bytes: bytes)
+        DispatchQueue.concurrentPerform(iterations: boundaries.count) { index in
+            let next = index + 1 < boundaries.count ? boundaries[index + 1] : Int.max
+            slots[index] = scanChunk(shared.bytes, from: boundaries[index], until: next, element: element)
+        }
+        var entries: [Entry] = []
+        var spaced = false
+        var index = 0
+        while true {
+            let chunk = slots[index]!
+            entries += chunk.entries
+            spaced = spaced || chunk.spaced
+            if let error = chunk.error { throw error }
+            switch chunk.outcome {
+            case .ended:
+                scanner.position = chunk.end
+                return (start..<chunk.end, spaced, entries)
+            case .landed where index + 1 < boundaries.count:
+                index += 1
+            case .landed, .overshot:
+                // The next cut was not a real boundary: go on sequentially from here.
+                let rest = scanChunk(bytes, from: chunk.end, until: Int.max, element: element)
+                entries += rest.entries
+                if let error = rest.error { throw error }
+                scanner.position = rest.end
+                return (start..<rest.end, spaced || rest.spaced, entries)
+            }
+        }
+    }
+
+    /// Scans elements from `from` (an element's start) until the position after a separator
+    /// reaches `until`, or the array ends.
+    static func scanChunk<Entry>(_ bytes: UnsafeRawBufferPointer, from: Int, until: Int,
+                                 element: (inout JSONScanner, Int) throws(JSONSyntaxError) -> Entry) -> Chunk<Entry> {
+        var chunk = Chunk<Entry>()
+        var scanner = JSONScanner(bytes, position: from)
+        do throws(JSONSyntaxError) {
+            while true {
+                let elementStart = scanner.position
+                guard scanner.peek() == UInt8(ascii: "{") else {
+                    throw JSONSyntaxError(offset: elementStart, reason: "each entry of the array must be an object")
+                }
+                scanner.sawWhitespace = false
+                chunk.entries.append(try element(&scanner, elementStart))
+                chunk.spaced = chunk.spaced || scanner.sawWhitespace
+                scanner.skipWhitespace()
+                let c = scanner.peek()
+                if c == UInt8(ascii: "]") {
+                    scanner.position += 1
+                    chunk.end = scanner.position
+                    chunk.outcome = .ended
+                    return chunk
+                }
+                guard c == UInt8(ascii: ",") else { throw scanner.unexpected(expected: "',' or ']'") }
+                scanner.position += 1
+                scanner.skipWhitespace()
+                if scanner.position >= until {
+                    chunk.end = scanner.position
+                    chunk.outcome = scanner.position == until ? .landed : .overshot
+                    return chunk
+                }
+            }
+        } catch {
+            chunk.error = error
+            chunk.end = scanner.position
+            return chunk
+        }
+    }
+
+    static func find(_ pattern: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int, limit: Int) -> Int? {
+        let end = min(bytes.count - pattern.count, from + limit)
+        guard from <= end else { return nil }
+        var i = from
+        let first = pattern[0]
+        while i <= end {
+            if bytes[i] == first {
+                var matched = true
+                for j in 1..<pattern.count where bytes[i + j] != pattern[j] {
+                    matched = false
+                    break
+                }
+                if matched { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// Read-only bytes that outlive the parallel scan (the export's mapping), shared by its workers.
+struct SharedBytes: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+}

@@ -1,0 +1,64 @@
+import DSVDataset
+import DSVNative
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// Exports over 8 MB are scanned on all cores; the result must be exactly that of one core.
+@Suite struct ParallelScanTests {
+    /// A ~12 MB export. `nested` gives every annotation a `segments_info` array of objects that
+    /// start like annotations do (`{"id":`), so that the speculative cuts land inside them.
+    static func export(images: Int = 40_000, nested: Bool = false, breakAt: Int? = nil) -> String {
+        var out = #"{"categories":[{"id":1,"name":"car"}],"images":["#
+        for i in 0..<images {
+            if i > 0 { out += "," }
+            out += #"{"id":\#(i + 1),"file_name":"f/\#(i).jpg","width":640,"height":480}"#
+        }
+        out += #"],"annotations":["#
+        for i in 0..<images * 3 {
+            if i > 0 { out += "," }
+            let extra = nested ? #","segments_info":[{"id":\#(i),"area":1},{"id":\#(i + 1),"area":2}]"# : ""
+            let imageID = i == breakAt ? images + 10 : i / 3 + 1
+            out += #"{"id":\#(i + 1),"image_id":\#(imageID),"category_id":1,"bbox":[\#(i % 500).25,1,2,3],"area":6\#(extra)}"#
+        }
+        return out + "]}"
+    }
+
+    @Test(arguments: [false, true])
+    func largeExportsRoundTrip(nested: Bool) throws {
+        let scratch = try ScratchRepository()
+        let path = scratch.directory.write("large.json", Self.export(nested: nested))
+        let export = try COCOReader.read(path: path)
+        #expect(export.images.count == 40_000)
+        #expect(export.annotations.count == 120_000)
+        #expect(FileSystem.fileSize(path) > 10 << 20, "the annotations alone exceed the parallel scan's 8 MB threshold")
+        #expect(export.annotationImages[119_999] == 39_999)
+        try scratch.commit([path])
+        #expect(try scratch.checkout() == Fixture.bytes(path))
+    }
+
+    /// An error deep in the second half is reported exactly as a sequential scan reports it.
+    @Test func errorsInTheSecondHalfAreTheSequentialOnes() throws {
+        let dir = TemporaryDirectory()
+        let dangling = dir.write("dangling.json", Self.export(breakAt: 100_000))
+        #expect {
+            try COCOReader.read(path: dangling)
+        } throws: { error in
+            (error as? COCOError)?.description.contains("annotation id 100001 has image_id 40010, which names no image") == true
+        }
+        var text = Array(Self.export().utf8)
+        // The separator between two annotations three quarters in becomes '#'.
+        var broken = text.count * 3 / 4
+        while !(text[broken] == UInt8(ascii: ",") && text[broken - 1] == UInt8(ascii: "}") && text[broken + 1] == UInt8(ascii: "{")) {
+            broken += 1
+        }
+        text[broken] = UInt8(ascii: "#")
+        let path = dir.write("broken.json", Data(text))
+        #expect {
+            try COCOReader.read(path: path)
+        } throws: { error in
+            guard case .syntax(_, let position, _) = error as? COCOError else { return false }
+            return position.line == 1 && position.column == broken + 1
+        }
+    }
+}
