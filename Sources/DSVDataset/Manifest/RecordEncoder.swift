@@ -61,26 +61,58 @@ enum RecordEncoder {
             writer.byte(0)
             return
         }
-        let sorted = edits.sorted()
-        var length = range.count
-        for edit in sorted { length -= edit.range.count - edit.replacement.count }
-        writer.varint(length)
-        var cursor = range.lowerBound
-        var written = 0
+        if edits.substitution == nil {
+            appendCutting(bytes, range, edits.holes.0!, edits.holes.1, to: &writer)
+            return
+        }
+        // Rare (merged exports with remapped categories): a substitution among the holes.
+        var pieces: [(range: Range<Int>, replacement: [UInt8], hole: ObjectTemplate.Hole?)] = [(edits.substitution!.0, edits.substitution!.1, nil)]
+        if let hole = edits.holes.0 { pieces.append((hole.0, [], hole.1)) }
+        if let hole = edits.holes.1 { pieces.append((hole.0, [], hole.1)) }
+        pieces.sort { $0.range.lowerBound < $1.range.lowerBound }
+        writer.varint(range.count - pieces.reduce(0) { $0 + $1.range.count - $1.replacement.count })
+        var cursor = range.lowerBound, written = 0
         var cuts: [(ObjectTemplate.Hole, Int)] = []
-        for edit in sorted {
-            writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<edit.range.lowerBound]))
-            written += edit.range.lowerBound - cursor
-            if let hole = edit.hole { cuts.append((hole, written)) }
-            writer.bytes.append(contentsOf: edit.replacement)
-            written += edit.replacement.count
-            cursor = edit.range.upperBound
+        for piece in pieces {
+            writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<piece.range.lowerBound]))
+            written += piece.range.lowerBound - cursor
+            if let hole = piece.hole { cuts.append((hole, written)) }
+            writer.bytes.append(contentsOf: piece.replacement)
+            written += piece.replacement.count
+            cursor = piece.range.upperBound
         }
         writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<range.upperBound]))
         writer.byte(UInt8(cuts.count))
         for (hole, offset) in cuts {
             writer.byte(hole.rawValue)
             writer.varint(offset)
+        }
+    }
+
+    /// The common case, once per annotation: one or two holes and nothing else, no allocation.
+    @inline(__always)
+    static func appendCutting(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>,
+                              _ first: (Range<Int>, ObjectTemplate.Hole), _ second: (Range<Int>, ObjectTemplate.Hole)?,
+                              to writer: inout ByteWriter) {
+        var a = first, b = second
+        if let other = b, other.0.lowerBound < a.0.lowerBound { b = a; a = other }
+        writer.varint(range.count - a.0.count - (b?.0.count ?? 0))
+        writer.raw(UnsafeRawBufferPointer(rebasing: bytes[range.lowerBound..<a.0.lowerBound]))
+        let firstOffset = a.0.lowerBound - range.lowerBound
+        var cursor = a.0.upperBound
+        var secondOffset = 0
+        if let b {
+            writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<b.0.lowerBound]))
+            secondOffset = firstOffset + (b.0.lowerBound - cursor)
+            cursor = b.0.upperBound
+        }
+        writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<range.upperBound]))
+        writer.byte(b == nil ? 1 : 2)
+        writer.byte(a.1.rawValue)
+        writer.varint(firstOffset)
+        if let b {
+            writer.byte(b.1.rawValue)
+            writer.varint(secondOffset)
         }
     }
 
@@ -93,34 +125,17 @@ enum RecordEncoder {
     }
 }
 
-/// At most three edits of one object (its id, its image_id, its category_id), kept without
-/// allocating: this runs once per annotation.
+/// The edits of one object: at most two holes (its id, its image_id) and one substitution (a
+/// remapped category_id). Kept inline without allocating: this runs once per annotation.
 struct TemplateEdits {
-    struct Edit {
-        var range: Range<Int>
-        var replacement: [UInt8]
-        var hole: ObjectTemplate.Hole?
+    private(set) var holes: ((Range<Int>, ObjectTemplate.Hole)?, (Range<Int>, ObjectTemplate.Hole)?) = (nil, nil)
+    private(set) var substitution: (Range<Int>, [UInt8])?
+
+    var count: Int { (holes.0 == nil ? 0 : 1) + (holes.1 == nil ? 0 : 1) + (substitution == nil ? 0 : 1) }
+
+    mutating func add(_ range: Range<Int>, hole: ObjectTemplate.Hole) {
+        if holes.0 == nil { holes.0 = (range, hole) } else { holes.1 = (range, hole) }
     }
 
-    private(set) var count = 0
-    private var first: Edit?
-    private var second: Edit?
-    private var third: Edit?
-
-    mutating func add(_ range: Range<Int>, hole: ObjectTemplate.Hole) { append(Edit(range: range, replacement: [], hole: hole)) }
-
-    mutating func add(_ range: Range<Int>, replacement: [UInt8]) { append(Edit(range: range, replacement: replacement, hole: nil)) }
-
-    private mutating func append(_ edit: Edit) {
-        switch count {
-        case 0: first = edit
-        case 1: second = edit
-        default: third = edit
-        }
-        count += 1
-    }
-
-    func sorted() -> [Edit] {
-        [first, second, third].compactMap { $0 }.sorted { $0.range.lowerBound < $1.range.lowerBound }
-    }
+    mutating func add(_ range: Range<Int>, replacement: [UInt8]) { substitution = (range, replacement) }
 }

@@ -96,14 +96,20 @@ public enum VersionBuilder {
         var counts = [Int](repeating: 0, count: plan.categories.count)
         let slotOfName = Dictionary(plan.categories.enumerated().map { ($0.element.name, $0.offset) }) { a, _ in a }
         // Per file: its category id → slot of the merged category with the same name.
-        let slots: [[IDKey: Int]] = plan.exports.map { export in
-            Dictionary(export.categories.compactMap { c in slotOfName[c.name].map { (c.id, $0) } }) { a, _ in a }
+        let slots: [IDLookup<Int>] = plan.exports.map { export in
+            var lookup = IDLookup<Int>()
+            for category in export.categories { if let slot = slotOfName[category.name] { lookup.insert(category.id, slot) } }
+            return lookup
         }
-        for ref in plan.annotationsOfImage {
-            let export = plan.exports[Int(ref.file)]
-            guard let range = export.annotations[Int(ref.index)].categoryIDRange else { continue }
-            let slot = export.withAnnotationBytes { bytes in slots[Int(ref.file)][IDKey(bytes, range)] }
-            if let slot { counts[slot] += 1 }
+        for (file, export) in plan.exports.enumerated() {
+            export.withAnnotationBytes { bytes in
+                // Annotations dropped with a duplicate image are not in the plan: count the plan's.
+                for ref in plan.annotationsOfImage[...] where ref.file == Int32(file) {
+                    guard let range = export.annotations[Int(ref.index)].categoryIDRange,
+                          let slot = slots[file].value(bytes, range) else { continue }
+                    counts[slot] += 1
+                }
+            }
         }
         return zip(plan.categories, counts).map { ($0.name, $1) }
     }

@@ -25,15 +25,29 @@ public struct VersionContent: Sendable {
     /// `sha256:<hex>` over the canonical (uncompressed) content: header, order stream and every
     /// shard by number. Independent of compression and of how the export was formatted.
     public static func digest(header: [UInt8], order: [UInt8], shards: [Shard]) -> String {
-        let hasher = Hasher(.sha256)
-        hasher.update("dsv manifest \(DatasetSummary.formatVersion)\n")
-        hasher.update("header \(hexString(Hasher.digest(.sha256, header)))\n")
-        hasher.update("order \(hexString(Hasher.digest(.sha256, order)))\n")
-        for shard in shards {
-            let (hi, lo) = ShardLayout.pathComponents(shard.number)
-            hasher.update("shard \(hi)\(lo) \(hexString(shard.contentDigest))\n")
+        // The text is built as bytes: it has a line per shard, 10⁵ of them.
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = Array("dsv manifest \(DatasetSummary.formatVersion)\n".utf8)
+        text.reserveCapacity(shards.count * 76 + 200)
+        func appendHex(_ bytes: [UInt8]) {
+            for byte in bytes {
+                text.append(hex[Int(byte >> 4)])
+                text.append(hex[Int(byte & 15)])
+            }
         }
-        return "sha256:" + hexString(hasher.finish())
+        text += Array("header ".utf8)
+        appendHex(Hasher.digest(.sha256, header))
+        text += Array("\norder ".utf8)
+        appendHex(Hasher.digest(.sha256, order))
+        text.append(UInt8(ascii: "\n"))
+        for shard in shards {
+            text += Array("shard ".utf8)
+            appendHex([UInt8(shard.number >> 8), UInt8(shard.number & 0xFF)])
+            text.append(UInt8(ascii: " "))
+            appendHex(shard.contentDigest)
+            text.append(UInt8(ascii: "\n"))
+        }
+        return "sha256:" + hexString(Hasher.digest(.sha256, text))
     }
 
     /// The git objects of the version: blobs, the `shards/xx` trees, `shards/`, and the root tree
