@@ -67,29 +67,13 @@ public enum COCOReader {
                     let valueRange: Range<Int>
                     switch kind {
                     case .images:
-                        if let (range, spaced, entries) = try ParallelArrayScan.scan(&scanner, element: scanImage) {
-                            export.images = entries
-                            valueRange = range
-                            if spaced { spacedArrays.insert(key) }
-                        } else {
-                            let (range, spaced) = try scanArray(&scanner, key: "images") { (s, start) throws(JSONSyntaxError) in
-                                export.images.append(try scanImage(&s, start))
-                            }
-                            valueRange = range
-                            if spaced { spacedArrays.insert(key) }
-                        }
+                        let (range, spaced, entries) = try scanEntries(&scanner, key: key, element: scanImage)
+                        (export.images, valueRange) = (entries, range)
+                        if spaced { spacedArrays.insert(key) }
                     case .annotations:
-                        if let (range, spaced, entries) = try ParallelArrayScan.scan(&scanner, element: scanAnnotation) {
-                            export.annotations = entries
-                            valueRange = range
-                            if spaced { spacedArrays.insert(key) }
-                        } else {
-                            let (range, spaced) = try scanArray(&scanner, key: "annotations") { (s, start) throws(JSONSyntaxError) in
-                                export.annotations.append(try scanAnnotation(&s, start))
-                            }
-                            valueRange = range
-                            if spaced { spacedArrays.insert(key) }
-                        }
+                        let (range, spaced, entries) = try scanEntries(&scanner, key: key, element: scanAnnotation)
+                        (export.annotations, valueRange) = (entries, range)
+                        if spaced { spacedArrays.insert(key) }
                     case .other:
                         valueRange = try scanner.scanValue()
                     }
@@ -137,6 +121,19 @@ public enum COCOReader {
             if case .failure(let error) = result { fatalError("minified JSON no longer scans: \(error.reason)") }
             if member.kind == .images { export.imagesArena = arena } else { export.annotationsArena = arena }
         }
+    }
+
+    /// The entries of an `images` or `annotations` array: on all cores when it is large, else
+    /// sequentially; the result is the same either way.
+    static func scanEntries<Entry>(_ scanner: inout JSONScanner, key: String,
+                                   element: @escaping @Sendable (inout JSONScanner, Int) throws(JSONSyntaxError) -> Entry)
+        throws(JSONSyntaxError) -> (range: Range<Int>, spaced: Bool, entries: [Entry]) {
+        if let parallel = try ParallelArrayScan.scan(&scanner, element: element) { return parallel }
+        var entries: [Entry] = []
+        let (range, spaced) = try scanArray(&scanner, key: key) { (s, start) throws(JSONSyntaxError) in
+            entries.append(try element(&s, start))
+        }
+        return (range, spaced, entries)
     }
 
     /// Scans an array of objects, calling `element` with the scanner at each object's `{` and the

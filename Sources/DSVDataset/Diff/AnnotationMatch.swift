@@ -13,7 +13,7 @@ public struct DiffAnnotation: Sendable, Equatable {
 
     public init(template: ObjectTemplate, categories: [IDKey: String]) {
         // The holes of lifted ids are filled with placeholders; ids are dropped right after.
-        var members = (try? JSONValue.parse(template.filled(id: "0", imageID: "0")))?.objectValue ?? []
+        var members = (try? JSONValue.parse(template.filled(id: 0, imageID: 0)))?.objectValue ?? []
         members.removeAll { $0.0 == "id" || $0.0 == "image_id" }
         let categoryValue = members.first { $0.0 == "category_id" }?.1
         let name = categoryValue.map { categories[IDKey($0)] ?? "category \(IDKey($0))" } ?? "(none)"

@@ -101,8 +101,8 @@ public struct VersionDiff: Sendable {
             let oldAnnotations = a?.annotations.map { DiffAnnotation(template: $0, categories: oldNames) } ?? []
             let newAnnotations = b?.annotations.map { DiffAnnotation(template: $0, categories: newNames) } ?? []
             let changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
-            let oldImage = a.flatMap { try? JSONValue.parse($0.image.filled(id: "0", imageID: nil)) } ?? .object([])
-            let newImage = b.flatMap { try? JSONValue.parse($0.image.filled(id: "0", imageID: nil)) } ?? .object([])
+            let oldImage = a.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
+            let newImage = b.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
             let fields = (a != nil && b != nil) ? FieldChange.between(oldImage, newImage, ignoring: ["id"]) : []
             let pinChanged = a != nil && b != nil && a?.pin != b?.pin
             let status: ImageStatus = a == nil ? .added : b == nil ? .removed : .modified

@@ -39,29 +39,11 @@ public struct ObjectTemplate: Sendable, Equatable {
 
     public var hasLiftedID: Bool { idOffset >= 0 }
 
-    /// The object's text with the holes filled (no allocation: this runs once per object).
-    public func filled(id: String?, imageID: String?, into out: inout [UInt8]) {
-        let base = bytes.startIndex
-        var start = base
-        func fill(_ offset: Int32, _ text: String?) {
-            guard offset >= 0 else { return }
-            out.append(contentsOf: bytes[start..<base + Int(offset)])
-            if let text { out.append(contentsOf: text.utf8) }
-            start = base + Int(offset)
-        }
-        if imageIDOffset >= 0 && imageIDOffset < idOffset {
-            fill(imageIDOffset, imageID)
-            fill(idOffset, id)
-        } else {
-            fill(idOffset, id)
-            fill(imageIDOffset, imageID)
-        }
-        out.append(contentsOf: bytes[start...])
-    }
-
-    public func filled(id: String?, imageID: String?) -> [UInt8] {
+    /// The object's text with the holes filled.
+    public func filled(id: Int64?, imageID: Int64?) -> [UInt8] {
         var out: [UInt8] = []
-        filled(id: id, imageID: imageID, into: &out)
+        let reference = TemplateRef(start: 0, length: Int32(bytes.count), idOffset: idOffset, imageIDOffset: imageIDOffset)
+        bytes.withUnsafeBufferPointer { reference.fill($0, id: id, imageID: imageID, into: &out) }
         return out
     }
 }

@@ -16,8 +16,8 @@ public struct StoredVersion: Sendable {
     /// Reads the version at `commitID`; a commit that is not a dsv version is `corruptVersion`.
     public init(repository: DatasetRepository, commitID: GitObjectID) throws(RepositoryError) {
         self.repository = repository
-        do {
-            commit = try repository.git.commit(commitID)
+        (commit, summary, headerBlob, orderBlob, shardsTree) = try RepositoryError.mapping {
+            let commit = try repository.git.commit(commitID)
             let root = try repository.git.tree(commit.tree)
             func entry(_ name: String) throws(RepositoryError) -> GitTreeEntry {
                 guard let found = root.first(where: { $0.name == name }) else {
@@ -26,24 +26,17 @@ public struct StoredVersion: Sendable {
                 return found
             }
             let database = try repository.git.objectDatabase()
+            let summary: DatasetSummary
             do { summary = try DatasetSummary(decoding: try database.read(try entry("dataset.json").id)) }
             catch is ShardCodec.Corrupt { throw RepositoryError.corruptVersion("\(commitID.short): unreadable dataset.json") }
-            headerBlob = try entry("header.zst").id
-            orderBlob = try entry("order.zst").id
-            shardsTree = try entry("shards").id
-        } catch let error as RepositoryError {
-            throw error
-        } catch let error as GitError {
-            throw .git(error)
-        } catch {
-            fatalError("unexpected error \(error)")
+            return (commit, summary, try entry("header.zst").id, try entry("order.zst").id, try entry("shards").id)
         }
     }
 
     /// Blob id of each non-empty shard, by shard number (reads the 256 `shards/xx` trees).
     public func shardBlobs() throws(RepositoryError) -> [Int: GitObjectID] {
-        var blobs: [Int: GitObjectID] = [:]
-        do {
+        try RepositoryError.mapping {
+            var blobs: [Int: GitObjectID] = [:]
             for directory in try repository.git.tree(shardsTree) where directory.isTree {
                 for file in try repository.git.tree(directory.id) {
                     guard let number = ShardLayout.shard(directory: directory.name, name: file.name) else {
@@ -52,14 +45,8 @@ public struct StoredVersion: Sendable {
                     blobs[number] = file.id
                 }
             }
-        } catch let error as RepositoryError {
-            throw error
-        } catch let error as GitError {
-            throw .git(error)
-        } catch {
-            fatalError("unexpected error \(error)")
+            return blobs
         }
-        return blobs
     }
 
     /// The version's manifest digest (`sha256:…`).

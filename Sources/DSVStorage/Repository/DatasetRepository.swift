@@ -21,16 +21,9 @@ public final class DatasetRepository: @unchecked Sendable {
     public static func create(in directory: String) throws(RepositoryError) -> DatasetRepository {
         let path = joinPath(directory, folderName)
         if FileSystem.exists(path) { throw .alreadyExists(path: path) }
-        do {
+        return try RepositoryError.mapping {
             try FileSystem.createDirectories(directory)
-            let git = try GitRepository.createBare(at: path, initialBranch: defaultBranch)
-            return DatasetRepository(git: git, path: path)
-        } catch let error as GitError {
-            throw .git(error)
-        } catch let error as SystemError {
-            throw .io(error)
-        } catch {
-            fatalError("unexpected error \(error)")
+            return DatasetRepository(git: try GitRepository.createBare(at: path, initialBranch: defaultBranch), path: path)
         }
     }
 
@@ -54,15 +47,9 @@ public final class DatasetRepository: @unchecked Sendable {
     /// Hold the returned lock for the whole write; the kernel drops it if the process dies.
     public func lockForWriting() throws(RepositoryError) -> FileLock {
         let lockPath = joinPath(path, "dsv.lock")
-        do {
+        return try RepositoryError.mapping {
             guard let lock = try FileLock.tryAcquire(path: lockPath) else { throw RepositoryError.locked(path: lockPath) }
             return lock
-        } catch let error as RepositoryError {
-            throw error
-        } catch let error as SystemError {
-            throw .io(error)
-        } catch {
-            fatalError("unexpected error \(error)")
         }
     }
 
@@ -131,26 +118,23 @@ public final class DatasetRepository: @unchecked Sendable {
         guard GitRepository.isValidReferenceName(reference) else {
             throw .invalidName(name, reason: "not a valid tag name")
         }
-        do {
+        try RepositoryError.mapping {
             if try git.referenceTarget(reference) != nil { throw RepositoryError.invalidName(name, reason: "tag already exists") }
-            try git.updateReference(reference, to: commit, expecting: nil, message: "dsv tag \(name)")
-        } catch let error as RepositoryError {
-            throw error
-        } catch let error as GitError {
-            if error.isConcurrentModification { throw .invalidName(name, reason: "tag already exists") }
-            throw .git(error)
-        } catch {
-            fatalError("unexpected error \(error)")
+            do {
+                try git.updateReference(reference, to: commit, expecting: nil, message: "dsv tag \(name)")
+            } catch let error as GitError where error.isConcurrentModification {
+                throw RepositoryError.invalidName(name, reason: "tag already exists")
+            }
         }
     }
 
     /// Tags as (name, commit), sorted by name.
     public func tags() throws(RepositoryError) -> [(name: String, commit: GitObjectID)] {
-        do {
-            return try git.referenceNames(matching: "refs/tags/*").map { reference in
+        try RepositoryError.mapping {
+            try git.referenceNames(matching: "refs/tags/*").map { reference in
                 (String(reference.dropFirst("refs/tags/".count)), try git.resolveCommit(reference))
             }
-        } catch let error as GitError { throw .git(error) } catch { fatalError("unexpected error \(error)") }
+        }
     }
 }
 

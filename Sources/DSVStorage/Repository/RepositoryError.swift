@@ -40,3 +40,21 @@ extension RepositoryError: CustomStringConvertible {
         }
     }
 }
+
+extension RepositoryError {
+    /// Runs `body`, turning the lower layers' errors into this layer's: the one place where
+    /// `GitError` and `SystemError` become repository errors.
+    public static func mapping<T>(_ body: () throws -> T) throws(RepositoryError) -> T {
+        do {
+            return try body()
+        } catch let error as RepositoryError {
+            throw error
+        } catch let error as GitError {
+            throw .git(error)
+        } catch let error as SystemError {
+            throw .io(error)
+        } catch {
+            throw .corruptVersion("\(error)")
+        }
+    }
+}
