@@ -34,7 +34,7 @@ struct CLIFailure {
             message = error.description
             switch error {
             case .unavailable: exitCode = ExitStatus.unavailable
-            case .service(_, let status, _, _): exitCode = status >= 500 ? ExitStatus.unavailable : ExitStatus.badInput
+            case .service: exitCode = ExitStatus.unavailable
             case .configuration: exitCode = ExitStatus.usage
             }
         case let error as CommitError:
@@ -43,12 +43,21 @@ struct CLIFailure {
             case .input: exitCode = ExitStatus.badInput
             case .repository(let inner): exitCode = CLIFailure(inner).exitCode
             case .compression: exitCode = ExitStatus.ioError
+            case .s3(let inner): exitCode = CLIFailure(inner).exitCode
+            case .missingObjects: exitCode = ExitStatus.badInput
             }
         case let error as CheckoutError:
             message = error.description
             switch error {
             case .repository(let inner): exitCode = CLIFailure(inner).exitCode
             case .io: exitCode = ExitStatus.ioError
+            }
+        case let error as VerifyOperation.Failure:
+            message = error.description
+            switch error {
+            case .noPrefix: exitCode = ExitStatus.usage
+            case .s3(let inner): exitCode = CLIFailure(inner).exitCode
+            case .repository(let inner): exitCode = CLIFailure(inner).exitCode
             }
         case let error as SystemError:
             message = error.description

@@ -7,7 +7,9 @@ struct Commit: ParsableCommand {
         abstract: "Record COCO exports as a new version.",
         discussion: """
             Several exports (one per CVAT job) are merged into one version: images by file_name, \
-            categories by name. Committing content identical to the current version makes no commit.
+            categories by name. With --images (or a prefix remembered from an earlier commit), every \
+            image is pinned to its S3 object (ETag, size, VersionId) by listing the prefix. \
+            Committing content identical to the current version makes no commit.
             """)
 
     @OptionGroup var repository: RepositoryOptions
@@ -18,26 +20,51 @@ struct Commit: ParsableCommand {
     @Option(name: .shortAndLong, help: "The version's message, e.g. \"round 7\".")
     var message: String
 
+    @Option(help: ArgumentHelp("Where the images are: s3://bucket/prefix/ (remembered for later commits).", valueName: "S3-PREFIX"))
+    var images: String?
+
+    @Flag(help: "Commit even when some images have no object under the prefix.")
+    var allowMissing = false
+
+    @OptionGroup var s3: S3Options
+
     func validate() throws {
         if exports.isEmpty { throw ValidationError("give at least one EXPORT to commit") }
         if message.allSatisfy(\.isWhitespace) { throw ValidationError("the message (-m) must not be empty") }
+        if let images { _ = try S3Location(url: images) }
     }
 
     func run() throws {
         let repo = try repository.open()
-        let request = CommitOperation.Request(exports: exports.map(repository.resolve), message: message)
+        let prefix = try images ?? repo.setting("images")
+        let request = CommitOperation.Request(exports: exports.map(repository.resolve), message: message,
+                                              imagesPrefix: prefix, s3: try prefix.map { _ in try s3.configuration() },
+                                              allowMissing: allowMissing)
         let branch = (try? repo.currentBranch()).map { String($0.dropFirst("refs/heads/".count)) } ?? "main"
         switch try CommitOperation.run(request, in: repo) {
         case .nothingChanged(let head):
             print("nothing changed: the exports match \(head.short) on \(branch); no commit made")
-        case .committed(let commit, let summary, let objects, let bytes):
+        case .committed(let commit, let summary, let objects, let bytes, let missing):
             print("[\(branch) \(commit.short)] \(message.split(separator: "\n").first ?? "")")
             print("  \(VersionText.counts(summary))")
             print("  manifest \(summary.manifest)")
             print("  stored \(VersionText.count(objects, "new object")) (\(VersionText.bytes(bytes)))")
-            if summary.imagesPrefix == nil {
+            if let prefix = summary.imagesPrefix {
+                print("  pinned \(summary.objectsPinned.formatted) of \(summary.images.formatted) images in \(prefix)")
+                if !missing.isEmpty { print("  \(VersionText.count(missing.count, "image")) without an object (--allow-missing)") }
+            } else {
                 print("  no images prefix: this version pins no S3 objects")
             }
         }
+    }
+}
+
+/// How to reach S3 (the AWS environment variables; see the user guide).
+struct S3Options: ParsableArguments {
+    @Flag(help: "Do not sign requests (public buckets).")
+    var noSignRequest = false
+
+    func configuration() throws -> S3Configuration {
+        try S3Configuration.fromEnvironment(signRequests: !noSignRequest)
     }
 }

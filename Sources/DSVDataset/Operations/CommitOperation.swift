@@ -11,18 +11,27 @@ public enum CommitOperation {
         public var exports: [String]
         public var message: String
         public var imagesPrefix: String?
+        /// Pins given directly (tests); with `s3` set, pins come from listing the prefix instead.
         public var pins: [String: ObjectPin]
+        /// Where to list the images prefix; nil pins nothing.
+        public var s3: S3Configuration?
+        /// Commit even when some images have no object under the prefix.
+        public var allowMissing: Bool
 
-        public init(exports: [String], message: String, imagesPrefix: String? = nil, pins: [String: ObjectPin] = [:]) {
+        public init(exports: [String], message: String, imagesPrefix: String? = nil, pins: [String: ObjectPin] = [:],
+                    s3: S3Configuration? = nil, allowMissing: Bool = false) {
             self.exports = exports
             self.message = message
             self.imagesPrefix = imagesPrefix
             self.pins = pins
+            self.s3 = s3
+            self.allowMissing = allowMissing
         }
     }
 
     public enum Outcome: Sendable {
-        case committed(commit: GitObjectID, summary: DatasetSummary, objectsWritten: Int, bytesWritten: Int)
+        case committed(commit: GitObjectID, summary: DatasetSummary, objectsWritten: Int, bytesWritten: Int,
+                       missingObjects: [String])
         /// The content equals HEAD's: no commit was made.
         case nothingChanged(head: GitObjectID)
     }
@@ -39,6 +48,15 @@ public enum CommitOperation {
         let plan: ExportPlan
         do { plan = try ExportPlan(exports: exports) } catch { throw .input(error) }
         trace.mark("plan")
+        var pins = request.pins
+        var missing: [String] = []
+        if let prefix = request.imagesPrefix, let s3 = request.s3 {
+            (pins, missing) = try pin(plan, prefix: prefix, s3: s3)
+            trace.mark("pin images in S3")
+            if !missing.isEmpty && !request.allowMissing {
+                throw .missingObjects(location: prefix, keys: Array(missing.prefix(20)), count: missing.count)
+            }
+        }
         let index = ShardDigestIndex(repository: repository)
         let database: GitObjectDatabase
         do { database = try repository.git.objectDatabase() } catch { throw .repository(.git(error)) }
@@ -46,7 +64,7 @@ public enum CommitOperation {
         let content: VersionContent
         do {
             content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: request.imagesPrefix,
-                                               pins: request.pins, reuse: reuse)
+                                               pins: pins, reuse: reuse)
         } catch { throw .compression(error) }
         trace.mark("build shards")
 
@@ -78,7 +96,26 @@ public enum CommitOperation {
             try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }
         }
         return .committed(commit: commitID, summary: content.summary, objectsWritten: written.objects,
-                          bytesWritten: written.bytes)
+                          bytesWritten: written.bytes, missingObjects: missing)
+    }
+
+    /// Every image's object, resolved by listing the prefix once (pages, not one request per
+    /// image). Returns the pins by image key and the keys with no object, sorted.
+    static func pin(_ plan: ExportPlan, prefix: String, s3: S3Configuration) throws(CommitError) -> ([String: ObjectPin], [String]) {
+        let inventory: S3Inventory
+        do { inventory = try S3Inventory.list(try S3Location(url: prefix), configuration: s3) } catch { throw .s3(error) }
+        var pins: [String: ObjectPin] = [:]
+        var missing: [String] = []
+        for position in 0..<plan.imageCount {
+            let key = plan.key(of: position)
+            guard let object = inventory.current[inventory.location.key(for: key)] else {
+                missing.append(inventory.location.key(for: key))
+                continue
+            }
+            pins[key] = ObjectPin(etag: object.etag, size: object.size, versionID: object.versionID,
+                                  lastModified: object.lastModified)
+        }
+        return (pins, missing.sorted())
     }
 
     /// Reads and validates every export; each file's SHA-256 is computed on another core while
@@ -131,12 +168,20 @@ public enum CommitError: Error, Sendable, CustomStringConvertible {
     case input(COCOError)
     case repository(RepositoryError)
     case compression(ZstdError)
+    case s3(S3Error)
+    /// Images with no object under the prefix: the first keys and how many in all.
+    case missingObjects(location: String, keys: [String], count: Int)
 
     public var description: String {
         switch self {
         case .input(let error): error.description
         case .repository(let error): error.description
         case .compression(let error): error.description
+        case .s3(let error): error.description
+        case .missingObjects(let location, let keys, let count):
+            "\(count) image\(count == 1 ? "" : "s") missing under \(location): \(keys.joined(separator: ", "))"
+                + (count > keys.count ? ", … (\(count - keys.count) more)" : "")
+                + "; nothing committed (--allow-missing commits without them)"
         }
     }
 }

@@ -9,6 +9,8 @@ public final class S3Client: @unchecked Sendable {
     public let region: String
     /// nil for `--no-sign-request` (anonymous access to public buckets).
     public let credentials: S3Credentials?
+    /// How failed requests are retried.
+    public var retryPolicy = RetryPolicy()
     private let curl: CurlEasy
 
     public init(endpoint: S3Endpoint, region: String, credentials: S3Credentials?) throws(S3Error) {
@@ -57,18 +59,37 @@ public final class S3Client: @unchecked Sendable {
             .joined(separator: "&")
         let request = HTTPRequest(method: method, url: endpoint.url(bucket: bucket, path: path, query: queryString),
                                   headers: allHeaders.map { (name: $0.0, value: $0.1) }, body: body)
-        let response: HTTPResponse
-        do { response = try curl.perform(request) } catch {
-            throw .unavailable(request: description, reason: error.message)
+        var attempt = 0
+        while true {
+            var retryAfter: Double?
+            let failure: S3Error
+            switch Result(catching: { () throws(CurlError) in try curl.perform(request) }) {
+            case .success(let response):
+                if (200..<300).contains(response.status) { return response }
+                let (code, message) = S3ErrorBody.parse(response.body)
+                failure = .service(request: description, status: response.status,
+                                   code: code.isEmpty ? "HTTP\(response.status)" : code, message: message)
+                guard RetryPolicy.isRetryable(status: response.status, code: code) else { throw failure }
+                retryAfter = response.header("retry-after").flatMap(Double.init)
+            case .failure(let error):
+                failure = .unavailable(request: description, reason: error.message)
+                guard error.isTransient else { throw failure }
+            }
+            attempt += 1
+            guard attempt < retryPolicy.attempts else {
+                if case .service(let request, let status, let code, let message) = failure {
+                    throw .unavailable(request: request, reason: "\(status) \(code)\(message.isEmpty ? "" : ": \(message)") after \(attempt) attempts")
+                }
+                if case .unavailable(let request, let reason) = failure {
+                    throw .unavailable(request: request, reason: "\(reason) (after \(attempt) attempts)")
+                }
+                throw failure
+            }
+            UTCClock.sleep(seconds: retryPolicy.delay(attempt: attempt, retryAfter: retryAfter))
         }
-        guard (200..<300).contains(response.status) else {
-            let (code, message) = S3ErrorBody.parse(response.body)
-            throw .service(request: description, status: response.status,
-                           code: code.isEmpty ? "HTTP\(response.status)" : code, message: message)
-        }
-        return response
     }
 }
+
 
 /// ETags as S3 sends them (`"9b2cf535f27731c974343645a3985328"`, `"…-3"` for multipart).
 public enum ETag {
@@ -79,5 +100,25 @@ public enum ETag {
         if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = text.dropFirst().dropLast() }
         if text.hasPrefix("&quot;") { return normalize(XMLText.unescape(String(text))) }
         return String(text)
+    }
+}
+
+/// Retries with exponential backoff and full jitter (AWS's recommendation): on 5xx, 408, 429,
+/// `SlowDown`, timeouts and connection resets; never on other 4xx. `Retry-After` is honored.
+public struct RetryPolicy: Sendable {
+    public var attempts = 5
+    public var baseDelay = 0.1
+    public var maxDelay = 5.0
+
+    public init() {}
+
+    static func isRetryable(status: Int, code: String) -> Bool {
+        status >= 500 || status == 408 || status == 429 || code == "SlowDown" || code == "RequestTimeout"
+    }
+
+    /// A random delay in [0, min(max, base·2^attempt)], or what the server asked for.
+    func delay(attempt: Int, retryAfter: Double?) -> Double {
+        if let retryAfter { return min(retryAfter, 30) }
+        return Double.random(in: 0...min(maxDelay, baseDelay * Double(1 << min(attempt, 16))))
     }
 }

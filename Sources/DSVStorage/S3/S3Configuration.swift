@@ -1,0 +1,41 @@
+import DSVNative
+
+/// Where and as whom to talk to S3, the AWS way: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_S3`/
+/// `AWS_ENDPOINT_URL` (custom endpoints use path-style addressing), and no signing at all for
+/// public buckets (`--no-sign-request`).
+public struct S3Configuration: Sendable {
+    public var endpoint: S3Endpoint
+    public var region: String
+    public var credentials: S3Credentials?
+
+    public init(endpoint: S3Endpoint, region: String, credentials: S3Credentials?) {
+        self.endpoint = endpoint
+        self.region = region
+        self.credentials = credentials
+    }
+
+    /// From the environment. Without credentials (and without `signRequests: false`) it is a
+    /// configuration error that names what to set.
+    public static func fromEnvironment(signRequests: Bool = true) throws(S3Error) -> S3Configuration {
+        let env = ProcessEnvironment.self
+        let region = env.value("AWS_REGION") ?? env.value("AWS_DEFAULT_REGION") ?? "us-east-1"
+        let endpoint: S3Endpoint
+        if let url = env.value("AWS_ENDPOINT_URL_S3") ?? env.value("AWS_ENDPOINT_URL") {
+            endpoint = try S3Endpoint(url: url, pathStyle: true)
+        } else {
+            endpoint = .aws(region: region)
+        }
+        guard signRequests else { return S3Configuration(endpoint: endpoint, region: region, credentials: nil) }
+        guard let access = env.value("AWS_ACCESS_KEY_ID"), let secret = env.value("AWS_SECRET_ACCESS_KEY") else {
+            throw .configuration("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or use --no-sign-request for a public bucket)")
+        }
+        return S3Configuration(endpoint: endpoint, region: region,
+                               credentials: S3Credentials(accessKeyID: access, secretAccessKey: secret,
+                                                          sessionToken: env.value("AWS_SESSION_TOKEN")))
+    }
+
+    public func client() throws(S3Error) -> S3Client {
+        try S3Client(endpoint: endpoint, region: region, credentials: credentials)
+    }
+}
