@@ -37,7 +37,7 @@ cp "$work/dataset/round2/instances_default.json" round2.json
 echo
 echo "== 1. after each labeling round: commit the export"
 run dsv init
-run dsv commit round1.json -m "round 1: first 24 frames"
+run dsv commit round1.json -m "round 1: first 24 frames" --images "s3://$bucket/ship_detector/"
 run dsv tag round1
 echo
 echo "== 2. in review: what the second round changes, before and after committing it"
@@ -58,6 +58,14 @@ echo "== 4. for training: the exact labels of a version"
 run dsv checkout round1 -o train/annotations.json
 say cmp round1.json train/annotations.json
 cmp round1.json train/annotations.json && echo "byte-identical to the round 1 export"
+
+echo
+echo "== 5. are the pinned image bytes still in S3? (then an annotator overwrites one image)"
+run dsv verify round2
+curl -sf -T "$work/dataset/images/batch_0000/frame_000001.png" --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
+    --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$AWS_ENDPOINT_URL_S3/$bucket/ship_detector/batch_0000/frame_000002.png" >/dev/null
+say dsv verify round2
+dsv verify round2 || echo "(exit $?: the version's pinned bytes are no longer what S3 serves)"
 
 say git --git-dir=.dsv fsck --strict
 git --git-dir=.dsv fsck --strict && echo "git fsck: clean"

@@ -32,6 +32,11 @@ public final class S3Client: @unchecked Sendable {
         try send("GET", bucket: bucket, key: key).body
     }
 
+    /// Deletes an object (a delete marker on a versioned bucket).
+    public func deleteObject(bucket: String, key: String) throws(S3Error) {
+        try send("DELETE", bucket: bucket, key: key)
+    }
+
     /// Creates a bucket; an existing bucket we own is fine.
     public func createBucket(_ bucket: String) throws(S3Error) {
         do {
