@@ -148,7 +148,8 @@ private let readCallback: dsv_curl_data_callback = { pointer, size, count, conte
 }
 
 extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
+    /// Without the leading and trailing characters that are in `set`.
+    public func trimmingCharacters(in set: String) -> String {
         let chars = Set(set)
         var sub = Substring(self)
         while let first = sub.first, chars.contains(first) { sub = sub.dropFirst() }

@@ -2,8 +2,9 @@ import DSVNative
 
 /// Where and as whom to talk to S3, the AWS way: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_S3`/
-/// `AWS_ENDPOINT_URL` (custom endpoints use path-style addressing), and no signing at all for
-/// public buckets (`--no-sign-request`).
+/// `AWS_ENDPOINT_URL` (custom endpoints use path-style addressing unless the profile says
+/// `addressing_style = virtual`), `AWS_PROFILE` with `~/.aws/credentials` and `~/.aws/config`,
+/// and no signing at all for public buckets (`--no-sign-request`).
 public struct S3Configuration: Sendable {
     public var endpoint: S3Endpoint
     public var region: String
@@ -19,20 +20,27 @@ public struct S3Configuration: Sendable {
     /// configuration error that names what to set.
     public static func fromEnvironment(signRequests: Bool = true) throws(S3Error) -> S3Configuration {
         let env = ProcessEnvironment.self
-        let region = env.value("AWS_REGION") ?? env.value("AWS_DEFAULT_REGION") ?? "us-east-1"
+        let profile = AWSProfile.load()
+        let region = env.value("AWS_REGION") ?? env.value("AWS_DEFAULT_REGION") ?? profile.region ?? "us-east-1"
         let endpoint: S3Endpoint
-        if let url = env.value("AWS_ENDPOINT_URL_S3") ?? env.value("AWS_ENDPOINT_URL") {
-            endpoint = try S3Endpoint(url: url, pathStyle: true)
+        if let url = env.value("AWS_ENDPOINT_URL_S3") ?? env.value("AWS_ENDPOINT_URL") ?? profile.endpointURL {
+            endpoint = try S3Endpoint(url: url, pathStyle: profile.addressingStyle != "virtual")
         } else {
-            endpoint = .aws(region: region)
+            var aws = S3Endpoint.aws(region: region)
+            aws.pathStyle = profile.addressingStyle == "path"
+            endpoint = aws
         }
         guard signRequests else { return S3Configuration(endpoint: endpoint, region: region, credentials: nil) }
-        guard let access = env.value("AWS_ACCESS_KEY_ID"), let secret = env.value("AWS_SECRET_ACCESS_KEY") else {
-            throw .configuration("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or use --no-sign-request for a public bucket)")
+        // Environment variables first, as the AWS tools take them, then the profile.
+        let fromEnvironment = env.value("AWS_ACCESS_KEY_ID").flatMap { access in
+            env.value("AWS_SECRET_ACCESS_KEY").map { (access, $0, env.value("AWS_SESSION_TOKEN")) }
+        }
+        let fromProfile = profile.accessKeyID.flatMap { access in profile.secretAccessKey.map { (access, $0, profile.sessionToken) } }
+        guard let (access, secret, token) = fromEnvironment ?? fromProfile else {
+            throw .configuration("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials (or use --no-sign-request for a public bucket)")
         }
         return S3Configuration(endpoint: endpoint, region: region,
-                               credentials: S3Credentials(accessKeyID: access, secretAccessKey: secret,
-                                                          sessionToken: env.value("AWS_SESSION_TOKEN")))
+                               credentials: S3Credentials(accessKeyID: access, secretAccessKey: secret, sessionToken: token))
     }
 
     public func client() throws(S3Error) -> S3Client {

@@ -1,0 +1,72 @@
+import DSVStorage
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// Commands that talk to S3, as a user runs them against the test server.
+@Suite(.enabled(if: TestS3.current != nil, "needs the test S3 server (make test)"))
+struct S3CommandTests {
+    let s3 = TestS3.current!
+    static let export = #"{"images":[{"id":1,"file_name":"a/1.jpg"},{"id":2,"file_name":"a/2.jpg"}],"annotations":[]}"#
+
+    func project() throws -> (TemporaryDirectory, String) {
+        let bucket = try s3.makeBucket("cli")
+        let client = try s3.client()
+        for key in ["p/a/1.jpg", "p/a/2.jpg"] { try client.putObject(bucket: bucket, key: key, body: Array(key.utf8)) }
+        let dir = TemporaryDirectory("dsv-s3")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("e.json", Self.export)
+        return (dir, bucket)
+    }
+
+    /// Credentials and endpoint from AWS_PROFILE and the shared files, none from the environment.
+    @Test func profilesFromTheSharedFiles() throws {
+        let (dir, bucket) = try project()
+        dir.write("aws/credentials", "[lab]\naws_access_key_id = \(s3.accessKey)\naws_secret_access_key = \(s3.secretKey)\n")
+        dir.write("aws/config", "[profile lab]\nregion = \(s3.region)\nendpoint_url = \(s3.endpoint)\ns3 =\n  addressing_style = path\n")
+        let environment = ["AWS_PROFILE": "lab", "AWS_SHARED_CREDENTIALS_FILE": dir.file("aws/credentials"),
+                           "AWS_CONFIG_FILE": dir.file("aws/config"), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                           "AWS_ENDPOINT_URL_S3": "", "AWS_ENDPOINT_URL": ""]
+        let commit = try dsv(["commit", "e.json", "-m", "r1", "--images", "s3://\(bucket)/p/"], in: dir.path, environment: environment)
+        #expect(commit.status == 0, "\(commit.stderr)")
+        #expect(commit.stdout.contains("pinned 2 of 2 images"))
+        let verify = try dsv(["verify", "--json"], in: dir.path, environment: environment)
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
+    @Test func wrongCredentialsAreOneLineWithS3sCode() throws {
+        let (dir, bucket) = try project()
+        let result = try dsv(["commit", "e.json", "-m", "r1", "--images", "s3://\(bucket)/p/"], in: dir.path,
+                             environment: ["AWS_SECRET_ACCESS_KEY": "wrong-secret"])
+        #expect(result.status == 69)
+        #expect(result.stderr.hasPrefix("dsv: error: GET s3://\(bucket)/"))
+        #expect(result.stderr.contains("SignatureDoesNotMatch"))
+        #expect(!result.stderr.contains("wrong-secret"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        let missing = try dsv(["commit", "e.json", "-m", "r1", "--images", "s3://\(bucket)/p/"], in: dir.path,
+                              environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "none",
+                                            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no credentials"))
+    }
+
+    /// A dead endpoint: retried with backoff, then exit 69 within a bounded time, nothing committed.
+    @Test func deadServerIsExit69() throws {
+        let (dir, bucket) = try project()
+        let start = Date()
+        let result = try dsv(["commit", "e.json", "-m", "r1", "--images", "s3://\(bucket)/p/"], in: dir.path,
+                             environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("S3 unavailable"))
+        #expect(Date().timeIntervalSince(start) < 30)
+        #expect(try dsv(["log"], in: dir.path).status == 2, "no version was made")
+    }
+
+    @Test func missingObjectsExit65() throws {
+        let (dir, bucket) = try project()
+        dir.write("e.json", Self.export.replacingOccurrences(of: "a/2.jpg", with: "a/gone.jpg"))
+        let result = try dsv(["commit", "e.json", "-m", "r1", "--images", "s3://\(bucket)/p/"], in: dir.path)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("1 image missing under s3://\(bucket)/p/: p/a/gone.jpg"))
+    }
+}
