@@ -123,3 +123,35 @@ public var sharedTestData: String {
     for _ in 0..<4 { url.deleteLastPathComponent() }
     return url.appendingPathComponent("shared/testdata").path
 }
+
+/// The test suite's fault-injecting proxy (`Tests/Support/fault_proxy.py`) in front of the test
+/// S3: a share of requests get 503 SlowDown, another share a dropped connection. Stopped (by its
+/// pid) when the value goes away.
+public final class FaultProxy: @unchecked Sendable {
+    public let endpoint: String
+    private let process: Process
+
+    public init(upstream: String, slowDown: Double, drop: Double, seed: Int = 7) throws {
+        var script = URL(fileURLWithPath: #filePath)
+        for _ in 0..<2 { script.deleteLastPathComponent() }
+        script.appendPathComponent("Support/fault_proxy.py")
+        let port = upstream.split(separator: ":").last.map(String.init) ?? "80"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, port, String(slowDown), String(drop), String(seed)]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line.append(byte)
+        }
+        endpoint = "http://127.0.0.1:\(String(decoding: line, as: UTF8.self))"
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
