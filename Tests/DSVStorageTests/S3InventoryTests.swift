@@ -47,6 +47,18 @@ struct S3InventoryTests {
         #expect(inventory.current["p/gone.jpg"] == nil, "a delete marker hides the key")
     }
 
+    /// Multipart uploads have ETags that are not MD5s (`…-N`); they are pinned as they are.
+    @Test func multipartETagsArePinnedAsListed() throws {
+        let bucket = try s3.makeBucket("mp")
+        let client = try s3.client()
+        let part = [UInt8](repeating: 7, count: 5 << 20)
+        let etag = try client.putObjectMultipart(bucket: bucket, key: "m/big.jpg", parts: [part, [1, 2, 3]])
+        #expect(etag.hasSuffix("-2"), "\(etag)")
+        let inventory = try S3Inventory.list(S3Location(url: "s3://\(bucket)/m/"), configuration: configuration)
+        #expect(inventory.current["m/big.jpg"]?.etag == etag)
+        #expect(inventory.current["m/big.jpg"]?.size == Int64(part.count + 3))
+    }
+
     @Test func locationsParse() throws {
         #expect(try S3Location(url: "s3://b/p/q/") == S3Location(bucket: "b", prefix: "p/q/"))
         #expect(try S3Location(url: "s3://b") == S3Location(bucket: "b", prefix: ""))

@@ -32,6 +32,26 @@ public final class S3Client: @unchecked Sendable {
         try send("GET", bucket: bucket, key: key).body
     }
 
+    /// Uploads an object in parts (CreateMultipartUpload, UploadPart, CompleteMultipartUpload);
+    /// its ETag is not an MD5 but ends in `-<parts>`. Returns the ETag.
+    @discardableResult
+    public func putObjectMultipart(bucket: String, key: String, parts: [[UInt8]]) throws(S3Error) -> String {
+        let created = String(decoding: try send("POST", bucket: bucket, key: key, query: [("uploads", "")]).body, as: UTF8.self)
+        guard let upload = XMLText.first("UploadId", in: created) else {
+            throw .service(request: "POST s3://\(bucket)/\(key)?uploads", status: 200, code: "NoUploadId", message: "")
+        }
+        var completion = "<CompleteMultipartUpload>"
+        for (index, part) in parts.enumerated() {
+            let response = try send("PUT", bucket: bucket, key: key,
+                                    query: [("partNumber", String(index + 1)), ("uploadId", upload)], body: part)
+            let etag = response.header("etag") ?? ""
+            completion += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(etag)</ETag></Part>"
+        }
+        completion += "</CompleteMultipartUpload>"
+        let done = try send("POST", bucket: bucket, key: key, query: [("uploadId", upload)], body: Array(completion.utf8))
+        return ETag.normalize(XMLText.first("ETag", in: String(decoding: done.body, as: UTF8.self)) ?? "")
+    }
+
     /// Deletes an object (a delete marker on a versioned bucket).
     public func deleteObject(bucket: String, key: String) throws(S3Error) {
         try send("DELETE", bucket: bucket, key: key)
