@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# make bench: the SPEC §9 benchmarks. BENCH_IMAGES (default 118287, COCO train2017's size)
-# sets the synthetic export's size; exports are generated once into bench-work/ and reused.
+# make bench: the SPEC §9 benchmarks. BENCH_IMAGES (default 118287, COCO train2017's size) sets
+# the synthetic export's size, BENCH_OBJECTS (default 100000) the number of S3 objects pinned;
+# exports are generated once into bench-work/ and reused. A local S3 is started for the pinning
+# rows and stopped by its pid at the end.
 set -euo pipefail
 bin=${1:-.build/release}
+top=$(cd "$(dirname "$0")/.." && pwd)
 command -v zstd >/dev/null || echo "bench: the zstd command line is missing (make deps installs it)" >&2
-exec "$bin/dsv-bench" run --images "${BENCH_IMAGES:-118287}" --work bench-work --dsv "$bin/dsv"
+s3dir="$top/.s3/bench"
+trap '"$top/scripts/s3-server.sh" stop "$s3dir"' EXIT
+"$top/scripts/s3-server.sh" start "$s3dir"
+. "$s3dir/env"
+"$bin/dsv-bench" run --images "${BENCH_IMAGES:-118287}" --objects "${BENCH_OBJECTS:-100000}" --work bench-work --dsv "$bin/dsv"

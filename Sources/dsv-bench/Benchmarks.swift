@@ -1,5 +1,6 @@
 import DSVDataset
 import DSVNative
+import DSVStorage
 import Foundation
 
 /// `dsv-bench run`: the SPEC §9 rows for what dsv does today, each beside its baseline, measured
@@ -8,6 +9,7 @@ struct Benchmarks {
     var images = 118_287
     var work = "bench-work"
     var dsv = ".build/release/dsv"
+    var objects = 100_000
 
     /// Runs a command through `dsv-bench measure`, so its peak memory is its own.
     func measure(_ arguments: [String], directory: String? = nil) -> ChildProcess.Measurement {
@@ -125,8 +127,43 @@ struct Benchmarks {
                   ratio: ratio(checkout.seconds, gitCheckout.seconds), target: "< 1× git",
                   met: identical && checkout.seconds < gitCheckout.seconds)
 
+        try pinningRows(&table)
+
         print()
         print(table.render())
+    }
+
+    /// Pinning `objects` S3 objects by listing beside one HEAD per object, on the local SeaweedFS
+    /// that `scripts/bench.sh` starts (skipped without one).
+    func pinningRows(_ table: inout BenchTable) throws {
+        guard ProcessEnvironment.value("DSV_TEST_S3_ENDPOINT") != nil else {
+            print("  (no local S3: the pinning rows are skipped)")
+            return
+        }
+        let configuration = try S3Configuration.fromEnvironment()
+        let bucket = "bench-pinning"
+        try configuration.client().createBucket(bucket)
+        let keys = (0..<objects).map { "images/batch_\($0 / 1000)/\($0).jpg" }
+        print("uploading \(objects) small objects to s3://\(bucket)/images/ …")
+        let uploaded = ParallelWork.run(keys.count, workers: 16, configuration: configuration) { client, index in
+            _ = try client.putObject(bucket: bucket, key: keys[index], body: Array(keys[index].utf8))
+        }
+        guard uploaded else { print("  (upload failed: the pinning rows are skipped)"); return }
+
+        let listStart = Trace.now()
+        let inventory = try S3Inventory.list(S3Location(url: "s3://\(bucket)/images/"), configuration: configuration)
+        let listing = Trace.now() - listStart
+        let headStart = Trace.now()
+        let headed = ParallelWork.run(keys.count, workers: 16, configuration: configuration) { client, index in
+            _ = try client.send("HEAD", bucket: bucket, key: keys[index])
+        }
+        let heads = Trace.now() - headStart
+        table.add("pin \(objects) objects (requests)", ours: "\(inventory.requests) listing requests",
+                  baseline: "\(objects) requests", baselineName: "one HEAD per object",
+                  ratio: ratio(Double(objects), Double(inventory.requests)) + " fewer", target: "pages, not objects",
+                  met: inventory.current.count == objects && inventory.requests * 100 < objects)
+        table.add("pin \(objects) objects (time)", ours: seconds(listing), baseline: headed ? seconds(heads) : "failed",
+                  baselineName: "HEAD ×\(objects), 16 threads", ratio: ratio(heads, listing) + " faster", target: "-", met: nil)
     }
 
     /// A script of ours beside the benchmark binary's source tree (`scripts/`).
@@ -134,5 +171,22 @@ struct Benchmarks {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.appendingPathComponent("scripts/\(name)").path
+    }
+}
+
+/// Runs `body` for indices `0..<count` on threads, each with its own S3 client.
+enum ParallelWork {
+    static func run(_ count: Int, workers: Int, configuration: S3Configuration,
+                    _ body: @escaping @Sendable (S3Client, Int) throws -> Void) -> Bool {
+        let failures = ResultSlots<Bool>(count: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            guard let client = try? configuration.client() else { failures[worker] = true; return }
+            var index = worker
+            while index < count {
+                if (try? body(client, index)) == nil { failures[worker] = true; return }
+                index += workers
+            }
+        }
+        return (0..<workers).allSatisfy { failures[$0] == nil }
     }
 }

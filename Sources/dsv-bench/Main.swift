@@ -42,6 +42,7 @@ enum BenchMain {
                 case "--images": bench.images = Int(value)!
                 case "--work": bench.work = value
                 case "--dsv": bench.dsv = value
+                case "--objects": bench.objects = Int(value)!
                 default: fatalError("unknown option \(option)")
                 }
             }
@@ -50,7 +51,7 @@ enum BenchMain {
             print("""
                 usage: dsv-bench generate [--images N] [--seed S] [--changed FRACTION] [--out FILE]
                        dsv-bench parse FILE
-                       dsv-bench run [--images N] [--work DIR] [--dsv PATH]
+                       dsv-bench run [--images N] [--objects N] [--work DIR] [--dsv PATH]
                 """)
         }
     }
