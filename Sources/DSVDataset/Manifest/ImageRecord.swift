@@ -41,10 +41,15 @@ public struct ObjectTemplate: Sendable, Equatable {
 
     /// The object's text with the holes filled.
     public func filled(id: Int64?, imageID: Int64?) -> [UInt8] {
-        var out: [UInt8] = []
         let reference = TemplateRef(start: 0, length: Int32(bytes.count), idOffset: idOffset, imageIDOffset: imageIDOffset)
-        bytes.withUnsafeBufferPointer { reference.fill($0, id: id, imageID: imageID, into: &out) }
-        return out
+        let length = CheckoutDocument.length(reference, id: id, imageID: imageID)
+        return [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            var offset = 0
+            bytes.withUnsafeBufferPointer { source in
+                reference.fill(source, id: id, imageID: imageID, at: UnsafeMutableRawBufferPointer(buffer), offset: &offset)
+            }
+            count = offset
+        }
     }
 }
 

@@ -26,17 +26,27 @@ public struct TemplateRef: Sendable {
     /// Offsets of the `id` and `image_id` holes relative to `start`, -1 where none.
     public var idOffset: Int32
     public var imageIDOffset: Int32
+}
 
-    /// Appends the object's text with its holes filled.
+extension TemplateRef {
+    /// Writes the object's text with its holes filled at `offset` in `out`, advancing `offset`.
+    /// The caller has sized `out` (see `CheckoutDocument`).
     @inline(__always)
-    public func fill(_ bytes: UnsafeBufferPointer<UInt8>, id: Int64?, imageID: Int64?, into out: inout [UInt8]) {
+    func fill(_ bytes: UnsafeBufferPointer<UInt8>, id: Int64?, imageID: Int64?,
+              at out: UnsafeMutableRawBufferPointer, offset: inout Int) {
         var cursor = Int(start)
-        func hole(_ offset: Int32, _ value: Int64?) {
-            guard offset >= 0 else { return }
-            let end = Int(start) + Int(offset)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor..<end]))
-            if let value { Decimal.append(value, to: &out) }
+        func copy(upTo end: Int) {
+            let count = end - cursor
+            if count > 0 {
+                (out.baseAddress! + offset).copyMemory(from: bytes.baseAddress! + cursor, byteCount: count)
+                offset += count
+            }
             cursor = end
+        }
+        func hole(_ holeOffset: Int32, _ value: Int64?) {
+            guard holeOffset >= 0 else { return }
+            copy(upTo: Int(start) + Int(holeOffset))
+            if let value { offset += Decimal.write(value, to: out.baseAddress! + offset) }
         }
         if imageIDOffset >= 0 && imageIDOffset < idOffset {
             hole(imageIDOffset, imageID)
@@ -45,7 +55,7 @@ public struct TemplateRef: Sendable {
             hole(idOffset, id)
             hole(imageIDOffset, imageID)
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[cursor..<Int(start) + Int(length)]))
+        copy(upTo: Int(start) + Int(length))
     }
 }
 
@@ -136,20 +146,29 @@ public struct ShardView: Sendable {
 /// Decimal digits of an integer straight into a byte buffer (ids are written a million times
 /// per checkout; no String in between).
 enum Decimal {
-    @inline(__always)
-    static func append(_ value: Int64, to out: inout [UInt8]) {
-        if value == 0 { out.append(UInt8(ascii: "0")); return }
+    /// How many bytes `write` writes for `value`.
+    static func digits(_ value: Int64) -> Int {
         var magnitude = value.magnitude
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // room for 20 digits
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while magnitude > 0 {
-                raw[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            for i in stride(from: count - 1, through: 0, by: -1) { out.append(raw[i]) }
+        var count = value < 0 ? 2 : 1
+        while magnitude >= 10 {
+            magnitude /= 10
+            count += 1
         }
+        return count
+    }
+
+    /// Writes `value` at `pointer`; returns the number of bytes.
+    @inline(__always)
+    static func write(_ value: Int64, to pointer: UnsafeMutableRawPointer) -> Int {
+        let count = digits(value)
+        var magnitude = value.magnitude
+        var index = count - 1
+        repeat {
+            pointer.storeBytes(of: UInt8(ascii: "0") + UInt8(magnitude % 10), toByteOffset: index, as: UInt8.self)
+            magnitude /= 10
+            index -= 1
+        } while magnitude > 0
+        if value < 0 { pointer.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 0, as: UInt8.self) }
+        return count
     }
 }

@@ -1,126 +1,234 @@
+import Dispatch
 import DSVNative
 import DSVStorage
 
 /// Writes a version back as a COCO document: the header's members in their order, the images
 /// and annotations in the export's order with their lifted ids filled back in. For a compact
 /// export the result is byte-identical to it; for any export it parses equal, with every
-/// number's text, string escape and key order as they were. Written under a temporary name and
-/// renamed, so the destination never holds a partial file.
+/// number's text, string escape and key order as they were.
+///
+/// Every object's output length is known before writing (its template's length plus its ids'
+/// digits), so the file is sized first and filled in parallel through a memory mapping, under
+/// a temporary name renamed at the end: the destination never holds a partial file.
 public enum CheckoutWriter {
     public static func write(_ version: StoredVersion, to path: String) throws(CheckoutError) {
-        let views: [ShardView]
-        let order: OrderStream
-        let header: [UInt8]
         let trace = Trace()
+        let document: CheckoutDocument
         do {
-            views = try version.views()
+            let views = try version.views()
             trace.mark("read shards")
-            order = try version.order()
-            header = try version.header()
-        } catch {
+            document = try CheckoutDocument(views: views, order: try version.order(), header: try version.header())
+        } catch let error as RepositoryError {
             throw .repository(error)
+        } catch let error as CheckoutError {
+            throw error
+        } catch {
+            throw .repository(.corruptVersion("\(error)"))
         }
-        // Ordinal → (shard, record).
+        do {
+            try FileSystem.createDirectories(FileSystem.directory(of: path))
+            let file = try MappedOutputFile(destination: path, count: document.size)
+            document.render(into: SharedOutput(bytes: file.bytes))
+            trace.mark("render")
+            try file.commit()
+            trace.mark("rename")
+        } catch {
+            throw .io(error)
+        }
+    }
+}
+
+/// A checkout laid out: where every piece of the output goes.
+struct CheckoutDocument: @unchecked Sendable {
+    let views: [ShardView]
+    let order: OrderStream
+    let header: [UInt8]
+    let members: HeaderLayout
+    /// Ordinal → (shard, record).
+    let location: [(shard: Int32, record: Int32)]
+    /// The lifted id of each image, by export position.
+    let imageIDs: [Int64?]
+    /// Output offset of each image object, and of each annotation run; the first lifted
+    /// annotation id of each run.
+    var imageOffsets: [Int] = []
+    var runOffsets: [Int] = []
+    var runLifted: [Int] = []
+    /// Output offset of each header member's key, and the range of its value.
+    var keyOffsets: [Int] = []
+    var valueRanges: [Range<Int>] = []
+    var size = 0
+
+    init(views: [ShardView], order: OrderStream, header: [UInt8]) throws(CheckoutError) {
+        self.views = views
+        self.order = order
+        self.header = header
+        members = try HeaderLayout(header)
         var location: [(shard: Int32, record: Int32)] = []
         location.reserveCapacity(order.ordinals.count)
         for (shard, view) in views.enumerated() {
             for record in 0..<view.count { location.append((Int32(shard), Int32(record))) }
         }
-        guard order.ordinals.count == location.count, order.ordinals.allSatisfy({ Int($0) < location.count }) else {
+        guard order.ordinals.count == location.count, order.ordinals.allSatisfy({ $0 >= 0 && Int($0) < location.count }) else {
             throw .repository(.corruptVersion("order stream and shards disagree"))
         }
-        do {
-            try FileSystem.createDirectories(FileSystem.directory(of: path))
-            let writer = try AtomicFileWriter(destination: path)
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(1 << 20)
-            func flush(_ force: Bool = false) throws(SystemError) {
-                if force || buffer.count >= 1 << 20 {
-                    try writer.write(buffer)
-                    buffer.removeAll(keepingCapacity: true)
+        self.location = location
+        var imageIDs = [Int64?](repeating: nil, count: location.count)
+        var lifted = 0
+        for (position, ordinal) in order.ordinals.enumerated() {
+            let (shard, record) = location[Int(ordinal)]
+            guard views[Int(shard)].images[Int(record)].idOffset >= 0 else { continue }
+            guard lifted < order.imageIDs.count else { throw .repository(.corruptVersion("missing image ids")) }
+            imageIDs[position] = order.imageIDs[lifted]
+            lifted += 1
+        }
+        self.imageIDs = imageIDs
+        try layOut()
+    }
+
+    /// Computes every offset and the file's size, checking the runs against the shards.
+    private mutating func layOut() throws(CheckoutError) {
+        var offset = members.leading.count + 1
+        for (index, member) in members.members.enumerated() {
+            if index > 0 { offset += 1 }
+            keyOffsets.append(offset)
+            offset += member.key.count + 1
+            let valueStart = offset
+            switch member.name {
+            case "images":
+                offset += 1
+                imageOffsets.reserveCapacity(order.ordinals.count)
+                for (position, ordinal) in order.ordinals.enumerated() {
+                    if position > 0 { offset += 1 }
+                    imageOffsets.append(offset)
+                    let (shard, record) = location[Int(ordinal)]
+                    offset += Self.length(views[Int(shard)].images[Int(record)], id: imageIDs[position], imageID: nil)
+                }
+                offset += 1
+            case "annotations":
+                offset += 1
+                var lifted = 0
+                var first = true
+                runOffsets.reserveCapacity(order.runs.count)
+                for run in order.runs {
+                    guard run.image >= 0, Int(run.image) < order.ordinals.count, run.start >= 0, run.length > 0 else {
+                        throw .repository(.corruptVersion("bad annotation run"))
+                    }
+                    let (shard, record) = location[Int(order.ordinals[Int(run.image)])]
+                    let view = views[Int(shard)]
+                    let base = Int(view.annotationStart[Int(record)])
+                    guard base + Int(run.start + run.length) <= Int(view.annotationStart[Int(record) + 1]) else {
+                        throw .repository(.corruptVersion("bad annotation run"))
+                    }
+                    runLifted.append(lifted)
+                    for within in Int(run.start)..<Int(run.start + run.length) {
+                        if !first { offset += 1 }
+                        first = false
+                        if within == Int(run.start) { runOffsets.append(offset) }
+                        let template = view.annotations[base + within]
+                        var id: Int64?
+                        if template.idOffset >= 0 {
+                            guard lifted < order.annotationIDs.count else { throw .repository(.corruptVersion("missing annotation ids")) }
+                            id = order.annotationIDs[lifted]
+                            lifted += 1
+                        }
+                        offset += Self.length(template, id: id, imageID: imageIDs[Int(run.image)])
+                    }
+                }
+                offset += 1
+            default:
+                offset += member.value.count
+            }
+            valueRanges.append(valueStart..<offset)
+        }
+        size = offset + 1 + members.trailing.count
+    }
+
+    static func length(_ template: TemplateRef, id: Int64?, imageID: Int64?) -> Int {
+        var length = Int(template.length)
+        if template.idOffset >= 0, let id { length += Decimal.digits(id) }
+        if template.imageIDOffset >= 0, let imageID { length += Decimal.digits(imageID) }
+        return length
+    }
+
+    /// Fills the file: the header's pieces here, the images and annotations in parallel chunks.
+    func render(into output: SharedOutput) {
+        let out = output.bytes
+        func put(_ bytes: ArraySlice<UInt8>, at offset: Int) {
+            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[offset..<offset + $0.count]).copyMemory(from: $0) }
+        }
+        put(header[members.leading], at: 0)
+        out[members.leading.count] = UInt8(ascii: "{")
+        for (index, member) in members.members.enumerated() {
+            if index > 0 { out[keyOffsets[index] - 1] = UInt8(ascii: ",") }
+            put(header[member.key], at: keyOffsets[index])
+            out[keyOffsets[index] + member.key.count] = UInt8(ascii: ":")
+            let value = valueRanges[index]
+            if member.name == "images" || member.name == "annotations" {
+                out[value.lowerBound] = UInt8(ascii: "[")
+                out[value.upperBound - 1] = UInt8(ascii: "]")
+            } else {
+                put(header[member.value], at: value.lowerBound)
+            }
+        }
+        out[size - members.trailing.count - 1] = UInt8(ascii: "}")
+        put(header[members.trailing], at: size - members.trailing.count)
+
+        // Images and annotation runs, in chunks over all cores.
+        let chunks = SystemInfo.processorCount * 4
+        let images = order.ordinals.count, runs = order.runs.count
+        let document = self
+        DispatchQueue.concurrentPerform(iterations: 2 * chunks) { task in
+            let chunk = task % chunks
+            if task < chunks {
+                for position in images * chunk / chunks..<images * (chunk + 1) / chunks {
+                    document.renderImage(position, into: output)
+                }
+            } else {
+                for run in runs * chunk / chunks..<runs * (chunk + 1) / chunks {
+                    document.renderRun(run, into: output)
                 }
             }
-            // The lifted id of each image, by export position.
-            var imageIDs = [Int64?](repeating: nil, count: location.count)
-            var liftedImage = 0
-            for (position, ordinal) in order.ordinals.enumerated() {
-                let (shard, record) = location[Int(ordinal)]
-                guard views[Int(shard)].images[Int(record)].idOffset >= 0 else { continue }
-                guard liftedImage < order.imageIDs.count else { throw CheckoutError.repository(.corruptVersion("missing image ids")) }
-                imageIDs[position] = order.imageIDs[liftedImage]
-                liftedImage += 1
-            }
-            let members = try HeaderLayout(header)
-            buffer.append(contentsOf: header[members.leading])
-            buffer.append(UInt8(ascii: "{"))
-            for (index, member) in members.members.enumerated() {
-                if index > 0 { buffer.append(UInt8(ascii: ",")) }
-                buffer.append(contentsOf: header[member.key])
-                buffer.append(UInt8(ascii: ":"))
-                switch member.name {
-                case "images":
-                    buffer.append(UInt8(ascii: "["))
-                    for (position, ordinal) in order.ordinals.enumerated() {
-                        if position > 0 { buffer.append(UInt8(ascii: ",")) }
-                        let (shard, record) = location[Int(ordinal)]
-                        let view = views[Int(shard)]
-                        view.bytes.withUnsafeBufferPointer { bytes in
-                            view.images[Int(record)].fill(bytes, id: imageIDs[position], imageID: nil, into: &buffer)
-                        }
-                        try flush()
-                    }
-                    buffer.append(UInt8(ascii: "]"))
-                case "annotations":
-                    buffer.append(UInt8(ascii: "["))
-                    var liftedAnnotation = 0
-                    var first = true
-                    for run in order.runs {
-                        guard Int(run.image) < order.ordinals.count else { throw CheckoutError.repository(.corruptVersion("bad annotation run")) }
-                        let (shard, record) = location[Int(order.ordinals[Int(run.image)])]
-                        let view = views[Int(shard)]
-                        let base = Int(view.annotationStart[Int(record)])
-                        guard base + Int(run.start + run.length) <= Int(view.annotationStart[Int(record) + 1]) else {
-                            throw CheckoutError.repository(.corruptVersion("bad annotation run"))
-                        }
-                        try view.bytes.withUnsafeBufferPointer { bytes in
-                            try Result { () throws(CheckoutError) in
-                                for within in Int(run.start)..<Int(run.start + run.length) {
-                                    if !first { buffer.append(UInt8(ascii: ",")) }
-                                    first = false
-                                    let template = view.annotations[base + within]
-                                    var id: Int64?
-                                    if template.idOffset >= 0 {
-                                        guard liftedAnnotation < order.annotationIDs.count else {
-                                            throw .repository(.corruptVersion("missing annotation ids"))
-                                        }
-                                        id = order.annotationIDs[liftedAnnotation]
-                                        liftedAnnotation += 1
-                                    }
-                                    template.fill(bytes, id: id, imageID: imageIDs[Int(run.image)], into: &buffer)
-                                }
-                            }.get()
-                        }
-                        try flush()
-                    }
-                    buffer.append(UInt8(ascii: "]"))
-                default:
-                    buffer.append(contentsOf: header[member.value])
-                }
-            }
-            buffer.append(UInt8(ascii: "}"))
-            buffer.append(contentsOf: header[members.trailing])
-            try flush(true)
-            trace.mark("assemble and write")
-            try writer.commit()
-            trace.mark("rename")
-        } catch let error as SystemError {
-            throw .io(error)
-        } catch let error as CheckoutError {
-            throw error
-        } catch {
-            fatalError("unexpected error \(error)")
         }
     }
+
+    func renderImage(_ position: Int, into output: SharedOutput) {
+        let (shard, record) = location[Int(order.ordinals[position])]
+        let view = views[Int(shard)]
+        var offset = imageOffsets[position]
+        if position > 0 { output.bytes[offset - 1] = UInt8(ascii: ",") }
+        view.bytes.withUnsafeBufferPointer { bytes in
+            view.images[Int(record)].fill(bytes, id: imageIDs[position], imageID: nil, at: output.bytes, offset: &offset)
+        }
+    }
+
+    func renderRun(_ index: Int, into output: SharedOutput) {
+        let run = order.runs[index]
+        let (shard, record) = location[Int(order.ordinals[Int(run.image)])]
+        let view = views[Int(shard)]
+        let base = Int(view.annotationStart[Int(record)])
+        var offset = runOffsets[index]
+        var lifted = runLifted[index]
+        view.bytes.withUnsafeBufferPointer { bytes in
+            for within in Int(run.start)..<Int(run.start + run.length) {
+                if !(index == 0 && within == Int(run.start)) {
+                    output.bytes[offset - 1] = UInt8(ascii: ",")
+                }
+                let template = view.annotations[base + within]
+                var id: Int64?
+                if template.idOffset >= 0 {
+                    id = order.annotationIDs[lifted]
+                    lifted += 1
+                }
+                template.fill(bytes, id: id, imageID: imageIDs[Int(run.image)], at: output.bytes, offset: &offset)
+                offset += 1
+            }
+        }
+    }
+}
+
+/// The mapped output, written by several threads at disjoint offsets.
+struct SharedOutput: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
 }
 
 public enum CheckoutError: Error, Sendable, CustomStringConvertible {
