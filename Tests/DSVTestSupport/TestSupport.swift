@@ -131,7 +131,8 @@ public final class FaultProxy: @unchecked Sendable {
     public let endpoint: String
     private let process: Process
 
-    public init(upstream: String, slowDown: Double, drop: Double, seed: Int = 7) throws {
+    /// With `dieAfter`, the proxy exits abruptly after that many requests.
+    public init(upstream: String, slowDown: Double, drop: Double, seed: Int = 7, dieAfter: Int? = nil) throws {
         var script = URL(fileURLWithPath: #filePath)
         for _ in 0..<2 { script.deleteLastPathComponent() }
         script.appendPathComponent("Support/fault_proxy.py")
@@ -139,6 +140,7 @@ public final class FaultProxy: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path, port, String(slowDown), String(drop), String(seed)]
+            + (dieAfter.map { [String($0)] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

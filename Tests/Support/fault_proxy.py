@@ -3,15 +3,18 @@
 verbatim (Host header included, so SigV4 signatures still verify) and, at random, answers
 503 SlowDown instead or drops the connection without an answer.
 
-usage: fault_proxy.py UPSTREAM_PORT SLOWDOWN_RATE DROP_RATE SEED
-prints the port it listens on (127.0.0.1), then serves until killed.
+usage: fault_proxy.py UPSTREAM_PORT SLOWDOWN_RATE DROP_RATE SEED [DIE_AFTER]
+prints the port it listens on (127.0.0.1), then serves until killed — or, with DIE_AFTER, exits
+abruptly after that many requests (a server that dies mid-run).
 """
-import http.client, random, socket, sys, threading
+import http.client, os, random, socket, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 upstream_port, slowdown, drop, seed = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+die_after = int(sys.argv[5]) if len(sys.argv) > 5 else None
 rng = random.Random(seed)
 lock = threading.Lock()
+served = 0
 
 SLOWDOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
             b'<Message>Please reduce your request rate.</Message></Error>')
@@ -23,10 +26,14 @@ class Proxy(BaseHTTPRequestHandler):
         pass
 
     def handle_any(self):
+        global served
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         with lock:
             roll = rng.random()
+            served += 1
+            if die_after is not None and served > die_after:
+                os._exit(0)
         if roll < drop:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)

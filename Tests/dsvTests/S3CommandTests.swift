@@ -62,6 +62,24 @@ struct S3CommandTests {
         #expect(try dsv(["log"], in: dir.path).status == 2, "no version was made")
     }
 
+    /// The server dies in the middle of the listing: exit 69 within a bounded time, nothing
+    /// committed; the same command against a healthy server then succeeds.
+    @Test func serverDyingMidRunIsExit69ThenARerunWorks() throws {
+        let (dir, bucket) = try project()
+        let client = try s3.client()
+        for i in 0..<30 { try client.putObject(bucket: bucket, key: "p/f\(i)/x.jpg", body: [UInt8(i)]) }
+        let proxy = try FaultProxy(upstream: s3.endpoint, slowDown: 0, drop: 0, dieAfter: 5)
+        let start = Date()
+        let dying = try dsv(["commit", "e.json", "-m", "r1", "--images", "s3://\(bucket)/p/"], in: dir.path,
+                            environment: ["AWS_ENDPOINT_URL_S3": proxy.endpoint])
+        #expect(dying.status == 69, "\(dying.stderr)")
+        #expect(dying.stderr.hasPrefix("dsv: error: GET s3://\(bucket)/"))
+        #expect(Date().timeIntervalSince(start) < 30)
+        #expect(try dsv(["log"], in: dir.path).status == 2, "no version was made")
+        let healthy = try dsv(["commit", "e.json", "-m", "r1", "--images", "s3://\(bucket)/p/"], in: dir.path)
+        #expect(healthy.status == 0, "\(healthy.stderr)")
+    }
+
     @Test func missingObjectsExit65() throws {
         let (dir, bucket) = try project()
         dir.write("e.json", Self.export.replacingOccurrences(of: "a/2.jpg", with: "a/gone.jpg"))
