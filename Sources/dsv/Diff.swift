@@ -29,6 +29,9 @@ struct Diff: ParsableCommand {
         case (let a?, nil): (a, "HEAD")
         case (let a?, let b?): (a, b)
         }
+        if from == nil, let head = try repo.head(), try repo.git.commit(head).parents.isEmpty {
+            throw ValidationError("HEAD is the first version: there is nothing before it to compare; try 'dsv show' or 'dsv diff REV1 REV2'")
+        }
         let old = try StoredVersion(repository: repo, commitID: try repo.resolve(oldRevision))
         let new = try StoredVersion(repository: repo, commitID: try repo.resolve(newRevision))
         let diff = try VersionDiff.between(old, new)

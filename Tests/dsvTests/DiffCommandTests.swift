@@ -61,6 +61,7 @@ import Testing
         #expect(unknown.stderr == "dsv: error: unknown revision 'nope'\n")
         let noParent = try dsv(["diff"], in: dir.path)
         #expect(noParent.status == 2)
+        #expect(noParent.stderr.contains("HEAD is the first version"))
         dir.write("bad.json", "{\"images\":[")
         let bad = try dsv(["status", "bad.json"], in: dir.path)
         #expect(bad.status == 65)
