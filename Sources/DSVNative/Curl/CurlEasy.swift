@@ -21,7 +21,7 @@ public final class CurlEasy: @unchecked Sendable {
         var upload: [UInt8] = []
         var uploadOffset = 0
     }
-    private let collector = Collector()
+    let collector = Collector()
 
     public init() throws(CurlError) {
         _ = CurlLibrary.initialised
@@ -49,6 +49,11 @@ public final class CurlEasy: @unchecked Sendable {
         try prepare(request, timeouts: timeouts)
         let code = curl_easy_perform(handle)
         if code != CURLE_OK { throw CurlError(code, detail: "\(request.method) \(request.url)") }
+        return takeResponse()
+    }
+
+    /// The response of the transfer that just finished; the handle is ready for the next one.
+    func takeResponse() -> HTTPResponse {
         var status = 0
         _ = dsv_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         let response = HTTPResponse(status: status, headers: collector.headers, body: collector.body)

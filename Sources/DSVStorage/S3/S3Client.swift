@@ -52,6 +52,20 @@ public final class S3Client: @unchecked Sendable {
         return ETag.normalize(XMLText.first("ETag", in: String(decoding: done.body, as: UTF8.self)) ?? "")
     }
 
+    /// A presigned GET URL for an object, valid for `expires` seconds (SigV4 query signing).
+    public func presignedURL(bucket: String, key: String, expires: Int, versionID: String? = nil) -> String {
+        let path = endpoint.path(bucket: bucket, key: key)
+        let query = versionID.map { [("versionId", $0)] } ?? []
+        guard let credentials else {
+            let plain = query.map { "\($0.0)=\(URIEncoding.encode($0.1, keepSlash: false))" }.joined(separator: "&")
+            return endpoint.url(bucket: bucket, path: path, query: plain)
+        }
+        let signed = SigV4Signer(credentials: credentials, region: region)
+            .presignedQuery(method: "GET", path: path, host: endpoint.hostHeader(bucket: bucket), query: query,
+                            expires: expires, date: .now())
+        return endpoint.url(bucket: bucket, path: path, query: signed)
+    }
+
     /// Deletes an object (a delete marker on a versioned bucket).
     public func deleteObject(bucket: String, key: String) throws(S3Error) {
         try send("DELETE", bucket: bucket, key: key)
@@ -67,54 +81,130 @@ public final class S3Client: @unchecked Sendable {
     }
 
     /// Sends one signed request and returns the response when its status is 2xx; S3's error
-    /// otherwise.
+    /// otherwise. Retried as `retryPolicy` says.
     @discardableResult
     public func send(_ method: String, bucket: String, key: String, query: [(String, String)] = [],
                      headers: [(String, String)] = [], body: [UInt8] = []) throws(S3Error) -> HTTPResponse {
-        let path = endpoint.path(bucket: bucket, key: key)
-        let description = "\(method) s3://\(bucket)/\(key)"
-        var allHeaders = [("Host", endpoint.hostHeader(bucket: bucket))] + headers
-        if let credentials {
-            let signer = SigV4Signer(credentials: credentials, region: region)
-            let payloadHash = body.isEmpty ? SigV4Signer.emptyPayloadHash : hexString(Hasher.digest(.sha256, body))
-            allHeaders = signer.sign(method: method, path: path, query: query, headers: allHeaders,
-                                     payloadHash: payloadHash, date: .now())
-        }
-        let queryString = query.map { "\(URIEncoding.encode($0.0, keepSlash: false))=\(URIEncoding.encode($0.1, keepSlash: false))" }
-            .joined(separator: "&")
-        let request = HTTPRequest(method: method, url: endpoint.url(bucket: bucket, path: path, query: queryString),
-                                  headers: allHeaders.map { (name: $0.0, value: $0.1) }, body: body)
+        let call = S3Call(method: method, bucket: bucket, key: key, query: query, headers: headers, body: body)
         var attempt = 0
         while true {
-            var retryAfter: Double?
-            let failure: S3Error
-            switch Result(catching: { () throws(CurlError) in try curl.perform(request) }) {
+            let outcome = classify(call, Result(catching: { () throws(CurlError) in try curl.perform(request(for: call)) }))
+            switch outcome {
+            case .success(let response): return response
+            case .failure(let error): throw error
+            case .retry(let error, let retryAfter):
+                attempt += 1
+                guard attempt < retryPolicy.attempts else { throw retryPolicy.finalError(error, attempts: attempt) }
+                UTCClock.sleep(seconds: retryPolicy.delay(attempt: attempt, retryAfter: retryAfter))
+            }
+        }
+    }
+
+    /// Runs calls through libcurl's multi interface on this thread — up to `concurrency` in
+    /// flight, connections reused — retrying each as `retryPolicy` says. Each success goes to
+    /// `handle`, which may return follow-up calls (the next page of a listing). The first final
+    /// failure stops the run and is thrown.
+    public func run(_ calls: [S3Call], concurrency: Int,
+                    handle: (S3Call, HTTPResponse) throws(S3Error) -> [S3Call]) throws(S3Error) {
+        struct Pending { var call: S3Call; var attempt: Int; var notBefore: Double }
+        var queue = calls.map { Pending(call: $0, attempt: 0, notBefore: 0) }
+        var active: [Int: Pending] = [:]
+        var nextTag = 0
+        var failure: S3Error?
+        let multi: CurlMulti
+        do { multi = try CurlMulti(maxConnectionsPerHost: concurrency) } catch { throw .configuration("cannot start libcurl: \(error)") }
+        multi.run(concurrency: concurrency, next: {
+            if failure != nil { return .done }
+            let now = Trace.now()
+            guard let index = queue.firstIndex(where: { $0.notBefore <= now }) else {
+                return queue.isEmpty ? .done : .wait(seconds: (queue.map(\.notBefore).min() ?? now) - now)
+            }
+            let pending = queue.remove(at: index)
+            nextTag += 1
+            active[nextTag] = pending
+            return .request(tag: nextTag, request(for: pending.call))
+        }, completed: { tag, result in
+            guard var pending = active.removeValue(forKey: tag), failure == nil else { return }
+            switch classify(pending.call, result) {
             case .success(let response):
-                if (200..<300).contains(response.status) { return response }
-                let (code, message) = S3ErrorBody.parse(response.body)
-                failure = .service(request: description, status: response.status,
-                                   code: code.isEmpty ? "HTTP\(response.status)" : code, message: message)
-                guard RetryPolicy.isRetryable(status: response.status, code: code) else { throw failure }
-                retryAfter = response.header("retry-after").flatMap(Double.init)
+                do throws(S3Error) { queue += try handle(pending.call, response).map { Pending(call: $0, attempt: 0, notBefore: 0) } }
+                catch { failure = error }
             case .failure(let error):
-                failure = .unavailable(request: description, reason: error.message)
-                guard error.isTransient else { throw failure }
-            }
-            attempt += 1
-            guard attempt < retryPolicy.attempts else {
-                if case .service(let request, let status, let code, let message) = failure {
-                    throw .unavailable(request: request, reason: "\(status) \(code)\(message.isEmpty ? "" : ": \(message)") after \(attempt) attempts")
+                failure = error
+            case .retry(let error, let retryAfter):
+                pending.attempt += 1
+                guard pending.attempt < retryPolicy.attempts else {
+                    failure = retryPolicy.finalError(error, attempts: pending.attempt)
+                    return
                 }
-                if case .unavailable(let request, let reason) = failure {
-                    throw .unavailable(request: request, reason: "\(reason) (after \(attempt) attempts)")
-                }
-                throw failure
+                pending.notBefore = Trace.now() + retryPolicy.delay(attempt: pending.attempt, retryAfter: retryAfter)
+                queue.append(pending)
             }
-            UTCClock.sleep(seconds: retryPolicy.delay(attempt: attempt, retryAfter: retryAfter))
+        })
+        if let failure { throw failure }
+    }
+
+    /// The signed HTTP request for a call (signed when sent, so a retry gets a fresh date).
+    func request(for call: S3Call) -> HTTPRequest {
+        let path = endpoint.path(bucket: call.bucket, key: call.key)
+        var headers = [("Host", endpoint.hostHeader(bucket: call.bucket))] + call.headers
+        if let credentials {
+            let signer = SigV4Signer(credentials: credentials, region: region)
+            let payloadHash = call.body.isEmpty ? SigV4Signer.emptyPayloadHash : hexString(Hasher.digest(.sha256, call.body))
+            headers = signer.sign(method: call.method, path: path, query: call.query, headers: headers,
+                                  payloadHash: payloadHash, date: .now())
+        }
+        let query = call.query.map { "\(URIEncoding.encode($0.0, keepSlash: false))=\(URIEncoding.encode($0.1, keepSlash: false))" }
+            .joined(separator: "&")
+        return HTTPRequest(method: call.method, url: endpoint.url(bucket: call.bucket, path: path, query: query),
+                           headers: headers.map { (name: $0.0, value: $0.1) }, body: call.body)
+    }
+
+    enum Outcome {
+        case success(HTTPResponse)
+        case retry(S3Error, retryAfter: Double?)
+        case failure(S3Error)
+    }
+
+    /// What a transfer's result means: 2xx, a retryable failure, or a final one.
+    func classify(_ call: S3Call, _ result: Result<HTTPResponse, CurlError>) -> Outcome {
+        switch result {
+        case .success(let response):
+            if (200..<300).contains(response.status) { return .success(response) }
+            let (code, message) = S3ErrorBody.parse(response.body)
+            let error = S3Error.service(request: call.description, status: response.status,
+                                        code: code.isEmpty ? "HTTP\(response.status)" : code, message: message)
+            guard RetryPolicy.isRetryable(status: response.status, code: code) else { return .failure(error) }
+            return .retry(error, retryAfter: response.header("retry-after").flatMap(Double.init))
+        case .failure(let error):
+            let failure = S3Error.unavailable(request: call.description, reason: error.message)
+            return error.isTransient ? .retry(failure, retryAfter: nil) : .failure(failure)
         }
     }
 }
 
+/// One S3 request, before signing.
+public struct S3Call: Sendable, CustomStringConvertible {
+    public var method: String
+    public var bucket: String
+    public var key: String
+    public var query: [(String, String)]
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(method: String, bucket: String, key: String, query: [(String, String)] = [],
+                headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.bucket = bucket
+        self.key = key
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+
+    /// "GET s3://bucket/key", as errors name requests.
+    public var description: String { "\(method) s3://\(bucket)/\(key)" }
+}
 
 /// ETags as S3 sends them (`"9b2cf535f27731c974343645a3985328"`, `"…-3"` for multipart).
 public enum ETag {
@@ -139,6 +229,18 @@ public struct RetryPolicy: Sendable {
 
     static func isRetryable(status: Int, code: String) -> Bool {
         status >= 500 || status == 408 || status == 429 || code == "SlowDown" || code == "RequestTimeout"
+    }
+
+    /// The error after the last attempt: "unavailable", with S3's code where there was one.
+    func finalError(_ error: S3Error, attempts: Int) -> S3Error {
+        switch error {
+        case .service(let request, let status, let code, let message):
+            .unavailable(request: request, reason: "\(status) \(code)\(message.isEmpty ? "" : ": \(message)") after \(attempts) attempts")
+        case .unavailable(let request, let reason):
+            .unavailable(request: request, reason: "\(reason) (after \(attempts) attempts)")
+        case .configuration:
+            error
+        }
     }
 
     /// A random delay in [0, min(max, base·2^attempt)], or what the server asked for.

@@ -2,8 +2,8 @@ import Dispatch
 import DSVNative
 
 /// What S3 holds under a prefix, listed once: the current object for every key, and on a
-/// versioned bucket every version. Listing runs in parallel across the prefix's sub-folders
-/// (CVAT keys usually carry `batch_0007/…` folders), one client per worker.
+/// versioned bucket every version. Listing runs concurrently across the prefix's sub-folders
+/// (CVAT keys usually carry `batch_0007/…` folders) through libcurl's multi interface.
 public struct S3Inventory: Sendable {
     public let location: S3Location
     public let versioned: Bool
@@ -21,18 +21,20 @@ public struct S3Inventory: Sendable {
         var prefixes: [String] = [location.prefix]
         var requests = 1
         if !versioned {
-            // The first level, then its folders in parallel.
+            // The first level, then its folders concurrently.
             let level = try client.listObjects(bucket: location.bucket, prefix: location.prefix, delimiter: "/")
             requests += 1
             objects = level.objects
             prefixes = level.folders
         }
-        let results = ParallelListing.run(prefixes, configuration: configuration) { (client, prefix) throws(S3Error) in
-            versioned ? try client.listVersions(bucket: location.bucket, prefix: prefix)
-                : try client.listObjects(bucket: location.bucket, prefix: prefix).objects
+        // Every folder's pages through one multi handle: a page's answer starts the next page.
+        let first = prefixes.map { ListingPage.call(bucket: location.bucket, prefix: $0, versioned: versioned) }
+        try client.run(first, concurrency: 16) { (call, response) throws(S3Error) in
+            let page = ListingPage(call, body: response.body)
+            objects += page.objects
+            requests += 1
+            return page.next.map { [$0] } ?? []
         }
-        for result in results { objects += try result.get() }
-        requests += prefixes.count
         var current: [String: S3ObjectInfo] = [:]
         var versions: [String: Set<String>] = [:]
         for object in objects {
@@ -40,30 +42,5 @@ public struct S3Inventory: Sendable {
             if let version = object.versionID { versions[object.key, default: []].insert(version) }
         }
         return S3Inventory(location: location, versioned: versioned, current: current, versions: versions, requests: requests)
-    }
-}
-
-/// Runs one listing per prefix on a few threads, each with its own client (connection).
-enum ParallelListing {
-    static func run<T: Sendable>(_ prefixes: [String], configuration: S3Configuration,
-                                 _ body: @escaping @Sendable (S3Client, String) throws(S3Error) -> T) -> [Result<T, S3Error>] {
-        let workers = min(max(1, prefixes.count), 8)
-        let results = ResultSlots<Result<T, S3Error>>(count: prefixes.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let client: S3Client
-            switch Result(catching: { () throws(S3Error) in try configuration.client() }) {
-            case .success(let made): client = made
-            case .failure(let error):
-                var index = worker
-                while index < prefixes.count { results[index] = .failure(error); index += workers }
-                return
-            }
-            var index = worker
-            while index < prefixes.count {
-                results[index] = Result { () throws(S3Error) in try body(client, prefixes[index]) }
-                index += workers
-            }
-        }
-        return (0..<prefixes.count).map { results[$0]! }
     }
 }

@@ -10,44 +10,74 @@ public struct S3ObjectInfo: Sendable, Equatable {
     public var isLatest: Bool = true
 }
 
+/// One page of a listing: ListObjectsV2 (`versioned == false`) or ListObjectVersions.
+struct ListingPage {
+    var objects: [S3ObjectInfo] = []
+    var folders: [String] = []
+    /// The call for the next page, when the listing is truncated.
+    var next: S3Call?
+
+    /// The call for a page of `prefix`; `marker` continues a truncated listing.
+    static func call(bucket: String, prefix: String, versioned: Bool, delimiter: String? = nil,
+                     marker: (String, String?)? = nil) -> S3Call {
+        var query = versioned ? [("versions", ""), ("prefix", prefix), ("max-keys", "1000")]
+                              : [("list-type", "2"), ("prefix", prefix), ("max-keys", "1000")]
+        if let delimiter { query.append(("delimiter", delimiter)) }
+        if let (first, second) = marker {
+            if versioned {
+                query.append(("key-marker", first))
+                if let second { query.append(("version-id-marker", second)) }
+            } else {
+                query.append(("continuation-token", first))
+            }
+        }
+        return S3Call(method: "GET", bucket: bucket, key: "", query: query)
+    }
+
+    init(_ call: S3Call, body: [UInt8]) {
+        let text = Substring(String(decoding: body, as: UTF8.self))
+        let versioned = call.query.contains { $0.0 == "versions" }
+        let prefix = call.query.first { $0.0 == "prefix" }?.1 ?? ""
+        let delimiter = call.query.first { $0.0 == "delimiter" }?.1
+        objects = XMLText.elements(versioned ? "Version" : "Contents", in: text).compactMap { S3Client.object($0, versioned: versioned) }
+        for entry in XMLText.elements("CommonPrefixes", in: text) { folders += XMLText.all("Prefix", in: entry) }
+        guard XMLText.all("IsTruncated", in: text).first == "true" else { return }
+        if versioned, let key = XMLText.all("NextKeyMarker", in: text).first {
+            next = Self.call(bucket: call.bucket, prefix: prefix, versioned: true, delimiter: delimiter,
+                             marker: (key, XMLText.all("NextVersionIdMarker", in: text).first))
+        } else if !versioned, let token = XMLText.all("NextContinuationToken", in: text).first {
+            next = Self.call(bucket: call.bucket, prefix: prefix, versioned: false, delimiter: delimiter, marker: (token, nil))
+        }
+    }
+}
+
 extension S3Client {
     /// Every object under `prefix` — or, with `delimiter: "/"`, the objects directly at that
     /// level and the folders below it — by ListObjectsV2 pages of up to 1,000 keys, never one
     /// request per object.
     public func listObjects(bucket: String, prefix: String, delimiter: String? = nil) throws(S3Error)
         -> (objects: [S3ObjectInfo], folders: [String]) {
-        var objects: [S3ObjectInfo] = []
-        var folders: [String] = []
-        var token: String?
-        repeat {
-            var query = [("list-type", "2"), ("prefix", prefix), ("max-keys", "1000")]
-            if let delimiter { query.append(("delimiter", delimiter)) }
-            if let token { query.append(("continuation-token", token)) }
-            let body = Substring(String(decoding: try send("GET", bucket: bucket, key: "", query: query).body, as: UTF8.self))
-            objects += XMLText.elements("Contents", in: body).compactMap { Self.object($0, versioned: false) }
-            for entry in XMLText.elements("CommonPrefixes", in: body) { folders += XMLText.all("Prefix", in: entry) }
-            token = XMLText.all("IsTruncated", in: body).first == "true" ? XMLText.all("NextContinuationToken", in: body).first : nil
-        } while token != nil
-        return (objects, folders)
+        let pages = try listPages(ListingPage.call(bucket: bucket, prefix: prefix, versioned: false, delimiter: delimiter))
+        return (pages.flatMap(\.objects), pages.flatMap(\.folders))
     }
 
     /// Every version of every object under `prefix` of a versioned bucket (ListObjectVersions
     /// pages). Delete markers are left out: a key whose latest entry is a delete marker has no
     /// version with `isLatest`.
     public func listVersions(bucket: String, prefix: String) throws(S3Error) -> [S3ObjectInfo] {
-        var objects: [S3ObjectInfo] = []
-        var keyMarker: String?, versionMarker: String?
-        repeat {
-            var query = [("versions", ""), ("prefix", prefix), ("max-keys", "1000")]
-            if let keyMarker { query.append(("key-marker", keyMarker)) }
-            if let versionMarker { query.append(("version-id-marker", versionMarker)) }
-            let body = Substring(String(decoding: try send("GET", bucket: bucket, key: "", query: query).body, as: UTF8.self))
-            objects += XMLText.elements("Version", in: body).compactMap { Self.object($0, versioned: true) }
-            let truncated = XMLText.all("IsTruncated", in: body).first == "true"
-            keyMarker = truncated ? XMLText.all("NextKeyMarker", in: body).first : nil
-            versionMarker = truncated ? XMLText.all("NextVersionIdMarker", in: body).first : nil
-        } while keyMarker != nil
-        return objects
+        try listPages(ListingPage.call(bucket: bucket, prefix: prefix, versioned: true)).flatMap(\.objects)
+    }
+
+    func listPages(_ first: S3Call) throws(S3Error) -> [ListingPage] {
+        var pages: [ListingPage] = []
+        var call: S3Call? = first
+        while let current = call {
+            let page = ListingPage(current, body: try send(current.method, bucket: current.bucket, key: current.key,
+                                                         query: current.query).body)
+            pages.append(page)
+            call = page.next
+        }
+        return pages
     }
 
     /// Whether versioning is enabled on the bucket (GetBucketVersioning).
