@@ -1,4 +1,3 @@
-import Dispatch
 import DSVNative
 
 /// What S3 holds under a prefix, listed once: the current object for every key, and on a
