@@ -1,3 +1,4 @@
+import Dispatch
 import DSVNative
 
 /// What S3 holds under a prefix, listed once: the current object for every key, and on a
@@ -27,13 +28,21 @@ public struct S3Inventory: Sendable {
             prefixes = level.folders
         }
         // Every folder's pages through one multi handle: a page's answer starts the next page.
+        // The thread driving the transfers reads only the continuation; the entries are parsed
+        // afterwards on all cores.
         let first = prefixes.map { ListingPage.call(bucket: location.bucket, prefix: $0, versioned: versioned) }
+        var pages: [(S3Call, [UInt8])] = []
         try client.run(first, concurrency: 16) { (call, response) throws(S3Error) in
-            let page = ListingPage(call, body: response.body)
-            objects += page.objects
+            pages.append((call, response.body))
             requests += 1
-            return page.next.map { [$0] } ?? []
+            return ListingPage(call, body: response.body, entries: false).next.map { [$0] } ?? []
         }
+        let parsed = ResultSlots<[S3ObjectInfo]>(count: pages.count)
+        let bodies = pages
+        DispatchQueue.concurrentPerform(iterations: bodies.count) { index in
+            parsed[index] = ListingPage(bodies[index].0, body: bodies[index].1).objects
+        }
+        for index in 0..<bodies.count { objects += parsed[index] ?? [] }
         var current: [String: S3ObjectInfo] = [:]
         var versions: [String: Set<String>] = [:]
         for object in objects {

@@ -34,13 +34,17 @@ struct ListingPage {
         return S3Call(method: "GET", bucket: bucket, key: "", query: query)
     }
 
-    init(_ call: S3Call, body: [UInt8]) {
+    /// With `entries: false` only what continues the listing is read (the entries can be
+    /// parsed later, off the thread that drives the transfers).
+    init(_ call: S3Call, body: [UInt8], entries: Bool = true) {
         let text = Substring(String(decoding: body, as: UTF8.self))
         let versioned = call.query.contains { $0.0 == "versions" }
         let prefix = call.query.first { $0.0 == "prefix" }?.1 ?? ""
         let delimiter = call.query.first { $0.0 == "delimiter" }?.1
-        objects = XMLText.elements(versioned ? "Version" : "Contents", in: text).compactMap { S3Client.object($0, versioned: versioned) }
-        for entry in XMLText.elements("CommonPrefixes", in: text) { folders += XMLText.all("Prefix", in: entry) }
+        if entries {
+            objects = XMLText.elements(versioned ? "Version" : "Contents", in: text).compactMap { S3Client.object($0, versioned: versioned) }
+            for entry in XMLText.elements("CommonPrefixes", in: text) { folders += XMLText.all("Prefix", in: entry) }
+        }
         guard XMLText.all("IsTruncated", in: text).first == "true" else { return }
         if versioned, let key = XMLText.all("NextKeyMarker", in: text).first {
             next = Self.call(bucket: call.bucket, prefix: prefix, versioned: true, delimiter: delimiter,
