@@ -121,4 +121,9 @@ public struct ShardReuse: Sendable {
     public var blobs: [[UInt8]: GitObjectID] = [:]
     public init() {}
     public init(_ blobs: [[UInt8]: GitObjectID]) { self.blobs = blobs }
+
+    /// The repository's local shard index, keeping only blobs the repository really holds.
+    public init(index: ShardDigestIndex, database: GitObjectDatabase) {
+        blobs = index.load().filter { database.contains($0.value, refresh: false) }
+    }
 }

@@ -60,7 +60,7 @@ public enum CommitOperation {
         let index = ShardDigestIndex(repository: repository)
         let database: GitObjectDatabase
         do { database = try repository.git.objectDatabase() } catch { throw .repository(.git(error)) }
-        let reuse = ShardReuse(index.load().filter { database.contains($0.value, refresh: false) })
+        let reuse = ShardReuse(index: index, database: database)
         let content: VersionContent
         do {
             content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: request.imagesPrefix,

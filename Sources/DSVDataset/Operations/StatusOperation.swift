@@ -12,7 +12,7 @@ public enum StatusOperation {
         do { plan = try ExportPlan(exports: exports) } catch { throw .input(error) }
         let database: GitObjectDatabase
         do { database = try repository.git.objectDatabase() } catch { throw .repository(.git(error)) }
-        let reuse = ShardReuse(ShardDigestIndex(repository: repository).load().filter { database.contains($0.value, refresh: false) })
+        let reuse = ShardReuse(index: ShardDigestIndex(repository: repository), database: database)
         let content: VersionContent
         do {
             content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: version?.summary.imagesPrefix, reuse: reuse)
