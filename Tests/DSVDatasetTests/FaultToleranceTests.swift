@@ -33,6 +33,17 @@ struct FaultToleranceTests {
         }
     }
 
+    /// A 503 with `Retry-After: 1` makes the client wait that second, not its own short backoff.
+    @Test func retryAfterIsHonored() throws {
+        let proxy = try FaultProxy(upstream: s3.endpoint, slowDown: 1.0, drop: 0, retryAfter: 1)
+        let client = try S3Client(endpoint: S3Endpoint(url: proxy.endpoint), region: s3.region, credentials: s3.credentials)
+        client.retryPolicy.attempts = 2
+        client.retryPolicy.baseDelay = 0.001
+        let start = Trace.now()
+        #expect(throws: S3Error.self) { try client.getObject(bucket: "any", key: "k") }
+        #expect(Trace.now() - start >= 0.95)
+    }
+
     @Test func retriesStopAtTheLastAttempt() throws {
         let proxy = try FaultProxy(upstream: s3.endpoint, slowDown: 1.0, drop: 0)
         let client = try S3Client(endpoint: S3Endpoint(url: proxy.endpoint), region: s3.region, credentials: s3.credentials)

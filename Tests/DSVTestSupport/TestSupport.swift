@@ -132,7 +132,9 @@ public final class FaultProxy: @unchecked Sendable {
     private let process: Process
 
     /// With `dieAfter`, the proxy exits abruptly after that many requests.
-    public init(upstream: String, slowDown: Double, drop: Double, seed: Int = 7, dieAfter: Int? = nil) throws {
+    /// With `retryAfter`, its 503 answers carry that `Retry-After` (seconds).
+    public init(upstream: String, slowDown: Double, drop: Double, seed: Int = 7, dieAfter: Int? = nil,
+                retryAfter: Int? = nil) throws {
         var script = URL(fileURLWithPath: #filePath)
         for _ in 0..<2 { script.deleteLastPathComponent() }
         script.appendPathComponent("Support/fault_proxy.py")
@@ -140,7 +142,7 @@ public final class FaultProxy: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path, port, String(slowDown), String(drop), String(seed)]
-            + (dieAfter.map { [String($0)] } ?? [])
+            + [String(dieAfter ?? 0)] + (retryAfter.map { [String($0)] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

@@ -3,15 +3,17 @@
 verbatim (Host header included, so SigV4 signatures still verify) and, at random, answers
 503 SlowDown instead or drops the connection without an answer.
 
-usage: fault_proxy.py UPSTREAM_PORT SLOWDOWN_RATE DROP_RATE SEED [DIE_AFTER]
+usage: fault_proxy.py UPSTREAM_PORT SLOWDOWN_RATE DROP_RATE SEED [DIE_AFTER [RETRY_AFTER]]
 prints the port it listens on (127.0.0.1), then serves until killed — or, with DIE_AFTER, exits
-abruptly after that many requests (a server that dies mid-run).
+abruptly after that many requests (a server that dies mid-run; 0 for never). With RETRY_AFTER,
+its 503 answers carry a Retry-After header of that many seconds.
 """
 import http.client, os, random, socket, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 upstream_port, slowdown, drop, seed = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-die_after = int(sys.argv[5]) if len(sys.argv) > 5 else None
+die_after = int(sys.argv[5]) if len(sys.argv) > 5 and int(sys.argv[5]) > 0 else None
+retry_after = sys.argv[6] if len(sys.argv) > 6 else None
 rng = random.Random(seed)
 lock = threading.Lock()
 served = 0
@@ -41,6 +43,8 @@ class Proxy(BaseHTTPRequestHandler):
         if roll < drop + slowdown:
             self.send_response(503)
             self.send_header("Content-Type", "application/xml")
+            if retry_after is not None:
+                self.send_header("Retry-After", retry_after)
             self.send_header("Content-Length", str(len(SLOWDOWN)))
             self.end_headers()
             self.wfile.write(SLOWDOWN)
