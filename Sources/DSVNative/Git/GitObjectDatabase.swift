@@ -41,9 +41,4 @@ public final class GitObjectDatabase: @unchecked Sendable {
         defer { git_odb_object_free(object) }
         return try body(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object)))
     }
-
-    /// Starts writing a pack into this database; see `GitPackWriter`.
-    public func packWriter() throws(GitError) -> GitPackWriter {
-        try GitPackWriter(odb: self)
-    }
 }
