@@ -9,7 +9,7 @@ enum Main {
     static func main() {
         let command: ParsableCommand
         do {
-            command = try DSV.parseAsRoot()
+            command = try DSV.parseAsRoot(gitStyleArguments(Array(CommandLine.arguments.dropFirst())))
         } catch {
             reportParseError(error)
         }
@@ -38,6 +38,15 @@ enum Main {
         if let usage { writeStandardError("\(usage)\nSee 'dsv --help'.\n") }
         exit(2)
     }
+}
+
+/// `dsv -C DIR log` as git takes it: a leading `-C DIR` moves after the subcommand, where each
+/// command declares it.
+func gitStyleArguments(_ arguments: [String]) -> [String] {
+    guard arguments.count >= 3, arguments[0] == "-C" else { return arguments }
+    var rest = Array(arguments.dropFirst(2))
+    rest.insert(contentsOf: ["-C", arguments[1]], at: 1)
+    return rest
 }
 
 func writeStandardError(_ text: String) {

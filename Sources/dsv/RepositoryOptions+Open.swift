@@ -16,8 +16,9 @@ extension RepositoryOptions {
 
 /// Formatting shared by the commands that print versions.
 enum VersionText {
-    static func count(_ value: Int, _ noun: String) -> String {
-        "\(value.formatted) \(noun)\(value == 1 ? "" : "s")"
+    /// "1 image", "2 images"; `plural` for nouns that do not just take an "s".
+    static func count(_ value: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(value.formatted) \(value == 1 ? noun : plural ?? noun + "s")"
     }
 
     static func bytes(_ value: Int) -> String {
@@ -34,7 +35,7 @@ enum VersionText {
     /// One line of counts: "118,287 images, 860,001 annotations, 80 categories".
     static func counts(_ summary: DatasetSummary) -> String {
         [count(summary.images, "image"), count(summary.annotations, "annotation"),
-         count(summary.categories.count, "category").replacingCategoryPlural()].joined(separator: ", ")
+         count(summary.categories.count, "category", plural: "categories")].joined(separator: ", ")
     }
 }
 
@@ -49,8 +50,4 @@ extension Int {
         }
         return (self < 0 ? "-" : "") + out
     }
-}
-
-extension String {
-    func replacingCategoryPlural() -> String { hasSuffix("categorys") ? String(dropLast(2)) + "ies" : self }
 }

@@ -35,10 +35,11 @@ import Testing
         let dir = try project()
         try FileManager.default.createDirectory(atPath: dir.file("deep/er"), withIntermediateDirectories: true)
         #expect(try dsv(["commit", "../../round1.json", "-m", "r1"], in: dir.file("deep/er")).status == 0)
-        let show = try dsv(["show", "-C", dir.path, "--json"], in: "/")
+        let show = try dsv(["-C", dir.path, "show", "--json"], in: "/")
         #expect(show.status == 0, "\(show.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as! [String: Any]
         #expect(json["images"] as? Int == 2)
+        #expect(try dsv(["log", "-C", dir.path, "-n", "1"], in: "/").status == 0, "-C after the command too")
     }
 
     @Test func showAndLogJSON() throws {
