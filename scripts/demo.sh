@@ -58,6 +58,11 @@ echo "== 4. for training: the exact labels of a version"
 run dsv checkout round1 -o train/annotations.json
 say cmp round1.json train/annotations.json
 cmp round1.json train/annotations.json && echo "byte-identical to the round 1 export"
+echo "and the exact image bytes, verified against the pinned ETags, kept in a content cache:"
+run dsv materialize round1 --out train/images --cache "$work/cache"
+run dsv materialize round2 --out train/images --cache "$work/cache"
+say cmp train/images/batch_0000/frame_000001.png "$work/dataset/images/batch_0000/frame_000001.png"
+cmp train/images/batch_0000/frame_000001.png "$work/dataset/images/batch_0000/frame_000001.png" && echo "identical"
 
 echo
 echo "== 5. are the pinned image bytes still in S3? (then an annotator overwrites one image)"
@@ -66,6 +71,8 @@ curl -sf -T "$work/dataset/images/batch_0000/frame_000001.png" --aws-sigv4 "aws:
     --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$AWS_ENDPOINT_URL_S3/$bucket/ship_detector/batch_0000/frame_000002.png" >/dev/null
 say dsv verify round2
 dsv verify round2 || echo "(exit $?: the version's pinned bytes are no longer what S3 serves)"
+say dsv materialize round2 --out fresh/images --cache "$work/cache2"
+dsv materialize round2 --out fresh/images --cache "$work/cache2" || echo "(exit $?: the changed image is reported, not written)"
 
 say git --git-dir=.dsv fsck --strict
 git --git-dir=.dsv fsck --strict && echo "git fsck: clean"

@@ -36,6 +36,7 @@ struct CLIFailure {
             case .unavailable: exitCode = ExitStatus.unavailable
             case .service: exitCode = ExitStatus.unavailable
             case .configuration: exitCode = ExitStatus.usage
+            case .local: exitCode = ExitStatus.ioError
             }
         case let error as CommitError:
             message = error.description
@@ -56,6 +57,15 @@ struct CLIFailure {
             message = error.description
             switch error {
             case .noPrefix: exitCode = ExitStatus.usage
+            case .s3(let inner): exitCode = CLIFailure(inner).exitCode
+            case .repository(let inner): exitCode = CLIFailure(inner).exitCode
+            }
+        case let error as MaterializeOperation.Failure:
+            message = error.description
+            switch error {
+            case .noPrefix: exitCode = ExitStatus.usage
+            case .output(.outside): exitCode = ExitStatus.badInput
+            case .output(.io), .cache: exitCode = ExitStatus.ioError
             case .s3(let inner): exitCode = CLIFailure(inner).exitCode
             case .repository(let inner): exitCode = CLIFailure(inner).exitCode
             }

@@ -2,6 +2,7 @@
 /// annotations that name an existing image and (when the file has categories) an existing
 /// category, and image keys that stay inside a folder.
 import DSVNative
+import DSVStorage
 
 enum COCOValidation {
     static func check(_ export: COCOExport) throws(COCOError) {
@@ -95,17 +96,7 @@ enum COCOValidation {
 /// `DIR/<file_name>`, so an absolute path or a `..` component would escape it.
 public enum ImageKey {
     /// Why `key` is unacceptable, or nil.
-    public static func problem(_ key: String) -> String? {
-        let utf8 = key.utf8
-        if utf8.isEmpty { return "is empty" }
-        if utf8.first == UInt8(ascii: "/") { return "is an absolute path" }
-        if utf8.contains(0) { return "contains a NUL byte" }
-        if utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            .contains(where: { $0.elementsEqual("..".utf8) }) {
-            return "has a '..' component and would land outside the images folder"
-        }
-        return nil
-    }
+    public static func problem(_ key: String) -> String? { RelativePath.problem(key) }
 }
 
 /// Ids to values, with integer ids (nearly all of them) in a plain `Int64` table: validation

@@ -72,6 +72,11 @@ public struct ShardView: Sendable {
 
     public var count: Int { images.count }
 
+    /// The key (`file_name`) of a record.
+    public func key(_ record: Int) -> String {
+        String(decoding: bytes[Int(keys[record].lowerBound)..<Int(keys[record].upperBound)], as: UTF8.self)
+    }
+
     public init(_ bytes: [UInt8]) throws(ShardCodec.Corrupt) {
         self.bytes = bytes
         var reader = ByteReader(bytes)

@@ -37,22 +37,19 @@ public enum VerifyOperation {
         guard let prefix = version.summary.imagesPrefix else { throw .noPrefix(version.commit.id.short) }
         let inventory: S3Inventory
         do { inventory = try S3Inventory.list(try S3Location(url: prefix), configuration: s3) } catch { throw .s3(error) }
-        let views: [ShardView]
-        do { views = try version.views() } catch { throw .repository(error) }
+        let images: [PinnedImage]
+        do { images = try version.pinnedImages() } catch { throw .repository(error) }
         var report = Report(checked: 0, missing: [], changed: [])
-        for view in views {
-            for record in 0..<view.count {
-                guard let pin = view.pins[record] else { continue }
-                report.checked += 1
-                let fileName = String(decoding: view.bytes[Int(view.keys[record].lowerBound)..<Int(view.keys[record].upperBound)], as: UTF8.self)
-                let key = inventory.location.key(for: fileName)
-                if let version = pin.versionID, inventory.versioned {
-                    if !(inventory.versions[key]?.contains(version) ?? false) { report.missing.append(key) }
-                } else if let current = inventory.current[key] {
-                    if current.etag != pin.etag || current.size != pin.size { report.changed.append(key) }
-                } else {
-                    report.missing.append(key)
-                }
+        for image in images {
+            guard let pin = image.pin else { continue }
+            report.checked += 1
+            let key = inventory.location.key(for: image.key)
+            if let version = pin.versionID, inventory.versioned {
+                if !(inventory.versions[key]?.contains(version) ?? false) { report.missing.append(key) }
+            } else if let current = inventory.current[key] {
+                if current.etag != pin.etag || current.size != pin.size { report.changed.append(key) }
+            } else {
+                report.missing.append(key)
             }
         }
         report.missing.sort()

@@ -93,6 +93,15 @@ public struct StoredVersion: Sendable {
         return result
     }
 
+    /// Every image's key and S3 pin (nil when it was not pinned), in the manifest's order.
+    public func pinnedImages() throws(RepositoryError) -> [PinnedImage] {
+        var images: [PinnedImage] = []
+        for view in try views() {
+            for record in 0..<view.count { images.append(PinnedImage(key: view.key(record), pin: view.pins[record])) }
+        }
+        return images
+    }
+
     func decompressedBlob(_ id: GitObjectID, what: String) throws(RepositoryError) -> [UInt8] {
         do {
             return try Zstd.decompress(try repository.git.objectDatabase().read(id))
@@ -105,6 +114,12 @@ public struct StoredVersion: Sendable {
 
     /// The message the user wrote, without the `Dsv-Manifest` trailer.
     public var message: String { CommitMessage.userMessage(commit.message) }
+}
+
+/// An image's key (its `file_name`) and what pins its bytes in S3.
+public struct PinnedImage: Sendable, Equatable {
+    public var key: String
+    public var pin: ObjectPin?
 }
 
 /// Commit messages of versions end with a `Dsv-Manifest: sha256:<hex>` trailer.

@@ -14,14 +14,7 @@ enum CurlLibrary {
 public final class CurlEasy: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    /// Received body and headers of the transfer in progress.
-    final class Collector {
-        var body: [UInt8] = []
-        var headers: [(name: String, value: String)] = []
-        var upload: [UInt8] = []
-        var uploadOffset = 0
-    }
-    let collector = Collector()
+    let collector = CurlCollector()
 
     public init() throws(CurlError) {
         _ = CurlLibrary.initialised
@@ -48,23 +41,35 @@ public final class CurlEasy: @unchecked Sendable {
     public func perform(_ request: HTTPRequest, timeouts: Timeouts = Timeouts()) throws(CurlError) -> HTTPResponse {
         try prepare(request, timeouts: timeouts)
         let code = curl_easy_perform(handle)
-        if code != CURLE_OK { throw CurlError(code, detail: "\(request.method) \(request.url)") }
-        return takeResponse()
+        if code != CURLE_OK { throw takeFailure(code, detail: "\(request.method) \(request.url)") }
+        return try takeResponse().get()
     }
 
     /// The response of the transfer that just finished; the handle is ready for the next one.
-    func takeResponse() -> HTTPResponse {
+    /// A download whose file could not be finished is a failure like a transport error.
+    func takeResponse() -> Result<HTTPResponse, CurlError> {
         var status = 0
         _ = dsv_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        let response = HTTPResponse(status: status, headers: collector.headers, body: collector.body)
-        collector.body = []
-        collector.headers = []
-        collector.upload = []
-        return response
+        defer { collector.reset() }
+        let downloaded: DownloadResult?
+        do { downloaded = try collector.finishDownload(status: status) } catch {
+            return .failure(CurlError(CURLE_WRITE_ERROR, localFailure: error))
+        }
+        return .success(HTTPResponse(status: status, headers: collector.headers, body: collector.body, downloaded: downloaded))
+    }
+
+    /// The error of a transfer that failed; a partial download is removed.
+    func takeFailure(_ code: CURLcode, detail: String) -> CurlError {
+        let local = collector.localFailure
+        collector.abandonDownload()
+        collector.reset()
+        return CurlError(code, detail: detail, localFailure: local)
     }
 
     func prepare(_ request: HTTPRequest, timeouts: Timeouts) throws(CurlError) {
         curl_easy_reset(handle)
+        collector.reset()
+        collector.download = request.download
         try set(CURLOPT_URL, request.url)
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_CONNECTTIMEOUT, timeouts.connectSeconds)
@@ -82,7 +87,7 @@ public final class CurlEasy: @unchecked Sendable {
             try check(dsv_curl_setopt_off(handle, request.method == "PUT" ? CURLOPT_INFILESIZE_LARGE
                                                                           : CURLOPT_POSTFIELDSIZE_LARGE,
                                           curl_off_t(request.body.count)))
-            try check(dsv_curl_setopt_data_callback(handle, CURLOPT_READFUNCTION, readCallback))
+            try check(dsv_curl_setopt_data_callback(handle, CURLOPT_READFUNCTION, CurlCollector.readCallback))
             try check(dsv_curl_setopt_pointer(handle, CURLOPT_READDATA, Unmanaged.passUnretained(collector).toOpaque()))
         default:
             try set(CURLOPT_CUSTOMREQUEST, request.method)
@@ -95,9 +100,9 @@ public final class CurlEasy: @unchecked Sendable {
         }
         try check(dsv_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         let context = Unmanaged.passUnretained(collector).toOpaque()
-        try check(dsv_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, writeCallback))
+        try check(dsv_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, CurlCollector.writeCallback))
         try check(dsv_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
-        try check(dsv_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback))
+        try check(dsv_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, CurlCollector.headerCallback))
         try check(dsv_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context))
     }
 
@@ -113,41 +118,4 @@ public final class CurlEasy: @unchecked Sendable {
     private func check(_ code: CURLcode) throws(CurlError) {
         if code != CURLE_OK { throw CurlError(code) }
     }
-}
-
-private let writeCallback: dsv_curl_data_callback = { pointer, size, count, context in
-    let collector = Unmanaged<CurlEasy.Collector>.fromOpaque(context!).takeUnretainedValue()
-    let length = size * count
-    if length > 0, let pointer {
-        collector.body.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: length))
-    }
-    return length
-}
-
-private let headerCallback: dsv_curl_data_callback = { pointer, size, count, context in
-    let collector = Unmanaged<CurlEasy.Collector>.fromOpaque(context!).takeUnretainedValue()
-    let length = size * count
-    guard let pointer else { return length }
-    let line = String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
-    if line.hasPrefix("HTTP/") {
-        collector.headers = []  // a new response (after a redirect or 100-continue)
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
-        collector.headers.append((name: name, value: value))
-    }
-    return length
-}
-
-private let readCallback: dsv_curl_data_callback = { pointer, size, count, context in
-    let collector = Unmanaged<CurlEasy.Collector>.fromOpaque(context!).takeUnretainedValue()
-    let length = min(size * count, collector.upload.count - collector.uploadOffset)
-    if length > 0, let pointer {
-        collector.upload.withUnsafeBytes { bytes in
-            UnsafeMutableRawPointer(pointer).copyMemory(from: bytes.baseAddress! + collector.uploadOffset,
-                                                        byteCount: length)
-        }
-        collector.uploadOffset += length
-    }
-    return length
 }

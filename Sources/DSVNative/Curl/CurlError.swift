@@ -5,16 +5,21 @@ import CCurl
 public struct CurlError: Error, CustomStringConvertible, Sendable {
     public let code: UInt32
     public let message: String
+    /// Set when the transfer stopped because its download file could not be written (no space
+    /// left, a read-only folder): a local failure, not the server's.
+    public let localFailure: SystemError?
 
-    init(_ code: CURLcode, detail: String = "") {
+    init(_ code: CURLcode, detail: String = "", localFailure: SystemError? = nil) {
         self.code = code.rawValue
         let text = String(cString: curl_easy_strerror(code))
-        message = detail.isEmpty ? text : "\(text): \(detail)"
+        message = localFailure?.description ?? (detail.isEmpty ? text : "\(text): \(detail)")
+        self.localFailure = localFailure
     }
 
     /// Timeouts, refused or reset connections and the like: worth retrying.
     public var isTransient: Bool {
-        switch CURLcode(code) {
+        if localFailure != nil { return false }
+        return switch CURLcode(code) {
         case CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
              CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_COULDNT_RESOLVE_HOST, CURLE_SSL_CONNECT_ERROR,
              CURLE_HTTP2, CURLE_HTTP2_STREAM:

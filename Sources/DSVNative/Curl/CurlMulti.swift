@@ -71,8 +71,7 @@ public final class CurlMulti: @unchecked Sendable {
                       let entry = inFlight.removeValue(forKey: handle) else { continue }
                 let code = message.pointee.data.result
                 curl_multi_remove_handle(multi, handle)
-                let result: Result<HTTPResponse, CurlError> = code == CURLE_OK
-                    ? .success(entry.easy.takeResponse()) : .failure(CurlError(code))
+                let result = code == CURLE_OK ? entry.easy.takeResponse() : .failure(entry.easy.takeFailure(code, detail: ""))
                 idle.append(entry.easy)
                 completed(entry.tag, result)
             }

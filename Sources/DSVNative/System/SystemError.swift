@@ -13,6 +13,9 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
     }
 
     public var isNotFound: Bool { errno == ENOENT }
+    /// Codes for errors found by inspection rather than by a failed call.
+    public static let notADirectory = ENOTDIR
+    public static let fileExists = EEXIST
     public var reason: String { String(cString: strerror(errno)) }
     public var description: String { "cannot \(operation) \(path): \(reason)" }
 }

@@ -106,39 +106,71 @@ public final class S3Client: @unchecked Sendable {
     /// failure stops the run and is thrown.
     public func run(_ calls: [S3Call], concurrency: Int,
                     handle: (S3Call, HTTPResponse) throws(S3Error) -> [S3Call]) throws(S3Error) {
+        try run(calls, concurrency: concurrency, completed: { (call, result) throws(S3Error) in
+            try handle(call, result.get())
+        })
+    }
+
+    /// Runs calls as above, giving every final result — a 2xx response, or the error after the
+    /// last retry — to `completed`, which decides: it returns follow-up calls, or throws to stop
+    /// the run. Once stopped no call starts, but the transfers already in flight still finish
+    /// and are delivered (a download that completed is not thrown away); the first error thrown
+    /// is rethrown at the end.
+    public func run(_ calls: [S3Call], concurrency: Int,
+                    completed: (S3Call, Result<HTTPResponse, S3Error>) throws(S3Error) -> [S3Call]) throws(S3Error) {
         struct Pending { var call: S3Call; var attempt: Int; var notBefore: Double }
-        var queue = calls.map { Pending(call: $0, attempt: 0, notBefore: 0) }
+        var fresh = calls
+        var nextFresh = 0
+        var retries: [Pending] = []
         var active: [Int: Pending] = [:]
         var nextTag = 0
         var failure: S3Error?
         let multi: CurlMulti
         do { multi = try CurlMulti(maxConnectionsPerHost: concurrency) } catch { throw .configuration("cannot start libcurl: \(error)") }
+        func deliver(_ call: S3Call, _ result: Result<HTTPResponse, S3Error>) {
+            do throws(S3Error) {
+                let more = try completed(call, result)
+                if failure == nil { fresh += more }
+            } catch {
+                if failure == nil { failure = error }
+            }
+        }
         multi.run(concurrency: concurrency, next: {
             if failure != nil { return .done }
-            let now = Trace.now()
-            guard let index = queue.firstIndex(where: { $0.notBefore <= now }) else {
-                return queue.isEmpty ? .done : .wait(seconds: (queue.map(\.notBefore).min() ?? now) - now)
+            let pending: Pending
+            if nextFresh < fresh.count {
+                pending = Pending(call: fresh[nextFresh], attempt: 0, notBefore: 0)
+                nextFresh += 1
+            } else {
+                let now = Trace.now()
+                guard let index = retries.firstIndex(where: { $0.notBefore <= now }) else {
+                    return retries.isEmpty ? .done : .wait(seconds: (retries.map(\.notBefore).min() ?? now) - now)
+                }
+                pending = retries.remove(at: index)
             }
-            let pending = queue.remove(at: index)
             nextTag += 1
             active[nextTag] = pending
             return .request(tag: nextTag, request(for: pending.call))
         }, completed: { tag, result in
-            guard var pending = active.removeValue(forKey: tag), failure == nil else { return }
+            guard var pending = active.removeValue(forKey: tag) else { return }
             switch classify(pending.call, result) {
             case .success(let response):
-                do throws(S3Error) { queue += try handle(pending.call, response).map { Pending(call: $0, attempt: 0, notBefore: 0) } }
-                catch { failure = error }
+                deliver(pending.call, .success(response))
             case .failure(let error):
-                failure = error
+                deliver(pending.call, .failure(error))
             case .retry(let error, let retryAfter):
                 pending.attempt += 1
-                guard pending.attempt < retryPolicy.attempts else {
-                    failure = retryPolicy.finalError(error, attempts: pending.attempt)
+                guard pending.attempt < retryPolicy.attempts, failure == nil else {
+                    deliver(pending.call, .failure(retryPolicy.finalError(error, attempts: pending.attempt)))
                     return
                 }
                 pending.notBefore = Trace.now() + retryPolicy.delay(attempt: pending.attempt, retryAfter: retryAfter)
-                queue.append(pending)
+                retries.append(pending)
+            }
+            // Drop consumed calls now and then so that a long run does not keep them all.
+            if nextFresh > 4096 && nextFresh * 2 > fresh.count {
+                fresh.removeFirst(nextFresh)
+                nextFresh = 0
             }
         })
         if let failure { throw failure }
@@ -157,7 +189,7 @@ public final class S3Client: @unchecked Sendable {
         let query = call.query.map { "\(URIEncoding.encode($0.0, keepSlash: false))=\(URIEncoding.encode($0.1, keepSlash: false))" }
             .joined(separator: "&")
         return HTTPRequest(method: call.method, url: endpoint.url(bucket: call.bucket, path: path, query: query),
-                           headers: headers.map { (name: $0.0, value: $0.1) }, body: call.body)
+                           headers: headers.map { (name: $0.0, value: $0.1) }, body: call.body, download: call.download)
     }
 
     enum Outcome {
@@ -177,6 +209,7 @@ public final class S3Client: @unchecked Sendable {
             guard RetryPolicy.isRetryable(status: response.status, code: code) else { return .failure(error) }
             return .retry(error, retryAfter: response.header("retry-after").flatMap(Double.init))
         case .failure(let error):
+            if let local = error.localFailure { return .failure(.local(request: call.description, local)) }
             let failure = S3Error.unavailable(request: call.description, reason: error.message)
             return error.isTransient ? .retry(failure, retryAfter: nil) : .failure(failure)
         }
@@ -191,15 +224,18 @@ public struct S3Call: Sendable, CustomStringConvertible {
     public var query: [(String, String)]
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// Where a 2xx response's body is streamed instead of memory.
+    public var download: DownloadTarget?
 
     public init(method: String, bucket: String, key: String, query: [(String, String)] = [],
-                headers: [(String, String)] = [], body: [UInt8] = []) {
+                headers: [(String, String)] = [], body: [UInt8] = [], download: DownloadTarget? = nil) {
         self.method = method
         self.bucket = bucket
         self.key = key
         self.query = query
         self.headers = headers
         self.body = body
+        self.download = download
     }
 
     /// "GET s3://bucket/key", as errors name requests.
@@ -215,6 +251,11 @@ public enum ETag {
         if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = text.dropFirst().dropLast() }
         if text.hasPrefix("&quot;") { return normalize(XMLText.unescape(String(text))) }
         return String(text)
+    }
+
+    /// A plain MD5 (32 hex digits): a single-part upload. Multipart ETags end in `-<parts>`.
+    public static func isPlainMD5(_ etag: String) -> Bool {
+        etag.utf8.count == 32 && etag.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 102) }
     }
 }
 
@@ -238,7 +279,7 @@ public struct RetryPolicy: Sendable {
             .unavailable(request: request, reason: "\(status) \(code)\(message.isEmpty ? "" : ": \(message)") after \(attempts) attempts")
         case .unavailable(let request, let reason):
             .unavailable(request: request, reason: "\(reason) (after \(attempts) attempts)")
-        case .configuration:
+        case .configuration, .local:
             error
         }
     }

@@ -43,9 +43,12 @@ public struct S3Endpoint: Sendable, Equatable {
         S3Endpoint(scheme: "https", host: "s3.\(region).amazonaws.com", port: nil, pathStyle: false)
     }
 
+    /// `host` or `host:port`.
+    public var authority: String { port.map { "\(host):\($0)" } ?? host }
+
     /// The Host header for a bucket.
     func hostHeader(bucket: String) -> String {
-        let base = port.map { "\(host):\($0)" } ?? host
+        let base = authority
         return pathStyle || bucket.isEmpty ? base : "\(bucket).\(base)"
     }
 

@@ -7,6 +7,9 @@ public enum S3Error: Error, Sendable {
     case service(request: String, status: Int, code: String, message: String)
     /// The request did not complete (connection refused, timeout, reset), after retries.
     case unavailable(request: String, reason: String)
+    /// A downloaded object could not be written to a local file (no space left, a read-only
+    /// folder): the request named, the file's error.
+    case local(request: String, SystemError)
     /// No usable configuration: missing credentials, a malformed URL, an unknown profile.
     case configuration(String)
 
@@ -23,6 +26,7 @@ extension S3Error: CustomStringConvertible {
         case .service(let request, let status, let code, let message):
             "\(request): S3 answered \(status) \(code)\(message.isEmpty ? "" : ": \(message)")"
         case .unavailable(let request, let reason): "\(request): S3 unavailable: \(reason)"
+        case .local(let request, let error): "\(request): \(error)"
         case .configuration(let reason): "S3 configuration: \(reason)"
         }
     }

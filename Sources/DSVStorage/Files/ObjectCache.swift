@@ -1,0 +1,83 @@
+import DSVNative
+
+/// A content cache of downloaded S3 objects, keyed by endpoint, bucket, key, ETag and version:
+/// the same pinned object is downloaded once for every materialization of every version that
+/// pins it. An entry appears (by rename) only once its download is complete and verified, so a
+/// crash never leaves a partial entry; temporary files of dead processes are swept on open.
+///
+/// Layout: `ROOT/objects/ab/<rest of sha256 hex>`, `ROOT/tmp/<pid>-<random>`.
+public struct ObjectCache: Sendable {
+    public let root: String
+
+    /// `$XDG_CACHE_HOME/dsv`, else `~/.cache/dsv`.
+    public static var defaultRoot: String {
+        if let xdg = ProcessEnvironment.value("XDG_CACHE_HOME") { return xdg + "/dsv" }
+        return (ProcessEnvironment.value("HOME") ?? ".") + "/.cache/dsv"
+    }
+
+    public init(root: String) throws(SystemError) {
+        self.root = root
+        try FileSystem.createDirectories(root + "/objects")
+        try FileSystem.createDirectories(root + "/tmp")
+        sweepTemporaries()
+    }
+
+    /// Which object an entry holds. The ETag is part of the key even with a version id: a
+    /// version's bytes never change, and an entry must never answer for different bytes.
+    public struct Identity: Sendable, Hashable {
+        public var endpoint: String
+        public var bucket: String
+        public var key: String
+        public var etag: String
+        public var versionID: String?
+
+        public init(endpoint: String, bucket: String, key: String, etag: String, versionID: String?) {
+            self.endpoint = endpoint
+            self.bucket = bucket
+            self.key = key
+            self.etag = etag
+            self.versionID = versionID
+        }
+
+        var digest: String {
+            hexString(Hasher.digest(.sha256, [endpoint, bucket, key, etag, versionID ?? ""].joined(separator: "\u{0}")))
+        }
+    }
+
+    /// The entry's path (whether or not it exists yet).
+    public func path(for identity: Identity) -> String {
+        let hex = identity.digest
+        return "\(root)/objects/\(hex.prefix(2))/\(hex.dropFirst(2))"
+    }
+
+    /// The entry's path when it is there with the expected size (a file cut short by a power
+    /// loss before the kernel wrote it back is not taken).
+    public func entry(for identity: Identity, size: Int64) -> String? {
+        let path = path(for: identity)
+        guard let status = try? FileStatus.of(path), status.kind == .file, status.size == size else { return nil }
+        return path
+    }
+
+    /// A fresh temporary path for a download in progress.
+    public func temporaryPath() -> String {
+        "\(root)/tmp/\(ProcessEnvironment.processID)-\(UInt64.random(in: 0...UInt64.max))"
+    }
+
+    /// Moves a complete, verified download into the cache; returns the entry's path.
+    @discardableResult
+    public func admit(_ temporary: String, as identity: Identity) throws(SystemError) -> String {
+        let path = path(for: identity)
+        try FileSystem.makeDirectory(FileSystem.directory(of: path))
+        try FileSystem.rename(temporary, to: path)
+        return path
+    }
+
+    /// Removes temporary files whose process is gone (killed mid-download).
+    private func sweepTemporaries() {
+        for name in FileSystem.entries(of: root + "/tmp") {
+            guard let dash = name.firstIndex(of: "-"), let pid = Int32(name[..<dash]),
+                  !ProcessEnvironment.isAlive(pid) else { continue }
+            FileSystem.remove(root + "/tmp/" + name)
+        }
+    }
+}

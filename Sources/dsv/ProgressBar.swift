@@ -1,0 +1,44 @@
+import DSVNative
+import Glibc
+
+/// A one-line progress display on stderr, redrawn in place at most ten times a second — only
+/// when stderr is a terminal, so that logs and pipes get just the final summary.
+final class ProgressBar {
+    private let enabled: Bool
+    private let started = Trace.now()
+    private var lastDrawn = 0.0
+    private var drewSomething = false
+
+    init() { enabled = isatty(2) == 1 && getenv("TERM").map { String(cString: $0) } != "dumb" }
+
+    /// Redraws the line; `force` for the last state.
+    func update(files done: Int, of total: Int, bytes: Int64, of totalBytes: Int64, force: Bool = false) {
+        guard enabled else { return }
+        let now = Trace.now()
+        guard force || now - lastDrawn >= 0.1 else { return }
+        lastDrawn = now
+        let elapsed = max(now - started, 0.001)
+        let rate = Double(bytes) / elapsed
+        let width = 24
+        let fraction = total == 0 ? 1 : Double(done) / Double(total)
+        let filled = Int(fraction * Double(width))
+        var line = "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] "
+        line += "\(done.formatted)/\(total.formatted) files  \(VersionText.bytes(Int(bytes)))  \(VersionText.bytes(Int(rate)))/s"
+        if rate > 0, totalBytes > bytes {
+            line += "  ETA \(Self.duration(Double(totalBytes - bytes) / rate))"
+        }
+        writeStandardError("\r\u{1B}[K" + line)
+        drewSomething = true
+    }
+
+    /// Clears the line before the summary is printed.
+    func finish() {
+        if enabled && drewSomething { writeStandardError("\r\u{1B}[K") }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded(.up))
+        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return total >= 3600 ? "\(total / 3600)h\(twoDigits(total / 60 % 60))m" : "\(total / 60):\(twoDigits(total % 60))"
+    }
+}
