@@ -23,6 +23,9 @@ SLOWDOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Cod
 
 class Proxy(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in one segment: without it Nagle's algorithm and delayed ACKs
+    # hold each response back by 40 ms.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -63,11 +66,20 @@ class Proxy(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up on this request (it may be stopping)
         connection.close()
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+class Server(ThreadingHTTPServer):
+    # Clients open dozens of connections at once; the default backlog of 5 drops their SYNs,
+    # which TCP retries only after 1, 3, 7… seconds.
+    request_queue_size = 256
+    daemon_threads = True
+
+server = Server(("127.0.0.1", 0), Proxy)
 print(server.server_address[1], flush=True)
 server.serve_forever()

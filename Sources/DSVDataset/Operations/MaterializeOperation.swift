@@ -106,8 +106,7 @@ public enum MaterializeOperation {
                 state.done += 1
                 continue
             }
-            let identity = ObjectCache.Identity(endpoint: s3.endpoint.authority, bucket: location.bucket,
-                                                key: location.key(for: image.key), etag: pin.etag, versionID: pin.versionID)
+            let identity = ObjectCache.Identity(bucket: location.bucket, key: location.key(for: image.key), etag: pin.etag, versionID: pin.versionID)
             let destination: String
             do { destination = try output.path(for: image.key) } catch { throw .output(error) }
             if let entry = cache.entry(for: identity, size: pin.size) {

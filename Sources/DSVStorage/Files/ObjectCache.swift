@@ -1,6 +1,6 @@
 import DSVNative
 
-/// A content cache of downloaded S3 objects, keyed by endpoint, bucket, key, ETag and version:
+/// A content cache of downloaded S3 objects, keyed by bucket, key, ETag and version:
 /// the same pinned object is downloaded once for every materialization of every version that
 /// pins it. An entry appears (by rename) only once its download is complete and verified, so a
 /// crash never leaves a partial entry; temporary files of dead processes are swept on open.
@@ -22,17 +22,17 @@ public struct ObjectCache: Sendable {
         sweepTemporaries()
     }
 
-    /// Which object an entry holds. The ETag is part of the key even with a version id: a
-    /// version's bytes never change, and an entry must never answer for different bytes.
+    /// Which object an entry holds. The ETag is part of the key even with a version id: an
+    /// entry must never answer for different bytes. The endpoint is not: one store is often
+    /// reached by several URLs (a proxy, a VPC endpoint), and bucket, key, ETag and size
+    /// together already name the bytes.
     public struct Identity: Sendable, Hashable {
-        public var endpoint: String
         public var bucket: String
         public var key: String
         public var etag: String
         public var versionID: String?
 
-        public init(endpoint: String, bucket: String, key: String, etag: String, versionID: String?) {
-            self.endpoint = endpoint
+        public init(bucket: String, key: String, etag: String, versionID: String?) {
             self.bucket = bucket
             self.key = key
             self.etag = etag
@@ -40,7 +40,7 @@ public struct ObjectCache: Sendable {
         }
 
         var digest: String {
-            hexString(Hasher.digest(.sha256, [endpoint, bucket, key, etag, versionID ?? ""].joined(separator: "\u{0}")))
+            hexString(Hasher.digest(.sha256, [bucket, key, etag, versionID ?? ""].joined(separator: "\u{0}")))
         }
     }
 
