@@ -9,7 +9,7 @@ APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libssl-dev libzstd-dev zlib1g-d
 S3_DIR := $(CURDIR)/.s3/test
 RELEASE_BIN := .build/release
 
-.PHONY: all deps build release install clean test demo bench
+.PHONY: all deps bench-deps build release install clean test demo bench
 
 all: build
 
@@ -52,6 +52,11 @@ demo: deps
 	$(SWIFT) build -c release --product dsv
 	scripts/demo.sh $(RELEASE_BIN)/dsv
 
-bench: deps
+## bench-deps: boto3, for the materialize baseline.
+bench-deps: deps
+	@python3 -c 'import boto3' 2>/dev/null || { echo "deps: installing boto3"; \
+	    python3 -m pip install -q boto3 2>/dev/null || python3 -m pip install -q --break-system-packages boto3; }
+
+bench: bench-deps
 	$(SWIFT) build -c release
 	scripts/bench.sh $(RELEASE_BIN)

@@ -10,6 +10,9 @@ struct Benchmarks {
     var work = "bench-work"
     var dsv = ".build/release/dsv"
     var objects = 100_000
+    var materializeObjects = 10_000
+    /// Which groups of rows to run: `commit` (parse to checkout), `pinning`, `materialize`.
+    var groups: Set<String> = ["commit", "pinning", "materialize"]
 
     /// Runs a command through `dsv-bench measure`, so its peak memory is its own.
     func measure(_ arguments: [String], directory: String? = nil) -> ChildProcess.Measurement {
@@ -28,6 +31,16 @@ struct Benchmarks {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let work = FileSystem.resolved(self.work)!
         let dsv = FileSystem.resolved(self.dsv)!
+        var table = BenchTable()
+        if groups.contains("commit") { try commitRows(&table, work: work, dsv: dsv) }
+        if groups.contains("pinning") { try pinningRows(&table) }
+        if groups.contains("materialize") { try materializeRows(&table, work: work, dsv: dsv) }
+        print()
+        print(table.render())
+    }
+
+    /// Parse, compression, commit, next round, growth, diff and checkout on the synthetic export.
+    func commitRows(_ table: inout BenchTable, work: String, dsv: String) throws {
         let round1 = "\(work)/export-\(images).json", round2 = "\(work)/export-\(images)-next.json"
         if !FileManager.default.fileExists(atPath: round1) {
             print("generating a \(images)-image CVAT-style export (round 1) …")
@@ -39,7 +52,6 @@ struct Benchmarks {
         }
         let exportSize = FileSystem.fileSize(round1)
         print("export: \(megabytes(exportSize)), \(images) images")
-        var table = BenchTable()
 
         // Parser throughput: our reader in this process, Python's json.load in a child.
         let parseStart = Trace.now()
@@ -126,11 +138,6 @@ struct Benchmarks {
                   baseline: seconds(gitCheckout.seconds), baselineName: "git checkout",
                   ratio: ratio(checkout.seconds, gitCheckout.seconds), target: "< 1× git",
                   met: identical && checkout.seconds < gitCheckout.seconds)
-
-        try pinningRows(&table)
-
-        print()
-        print(table.render())
     }
 
     /// Pinning `objects` S3 objects by listing beside one HEAD per object, on the local SeaweedFS

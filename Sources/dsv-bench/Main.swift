@@ -43,6 +43,8 @@ enum BenchMain {
                 case "--work": bench.work = value
                 case "--dsv": bench.dsv = value
                 case "--objects": bench.objects = Int(value)!
+                case "--materialize-objects": bench.materializeObjects = Int(value)!
+                case "--only": bench.groups = Set(value.split(separator: ",").map(String.init))
                 default: fatalError("unknown option \(option)")
                 }
             }
@@ -51,7 +53,8 @@ enum BenchMain {
             print("""
                 usage: dsv-bench generate [--images N] [--seed S] [--changed FRACTION] [--out FILE]
                        dsv-bench parse FILE
-                       dsv-bench run [--images N] [--objects N] [--work DIR] [--dsv PATH]
+                       dsv-bench run [--images N] [--objects N] [--materialize-objects N] [--work DIR] [--dsv PATH]
+                                     [--only commit,pinning,materialize]
                 """)
         }
     }

@@ -104,6 +104,28 @@ struct MaterializeCommandTests {
         #expect(project.isComplete("out", names: names))
     }
 
+    /// An image relabeled with new bytes under the same name: each version's materialization
+    /// puts its own bytes in place, and the older version comes back from the cache without a
+    /// GET even though S3 no longer holds those bytes.
+    @Test func eachVersionGetsItsOwnBytesUnderTheSameName() throws {
+        var project = try project(3)
+        let name = project.contents.keys.sorted()[0]
+        let old = project.contents[name]!
+        let new = Array("re-encoded \(name)".utf8)
+        #expect(try materialize(project).0.status == 0)
+        try s3.client().putObject(bucket: project.bucket, key: "p/\(name)", body: new)
+        project.contents[name] = new
+        try commit(project, names: project.contents.keys.sorted(), message: "r2")
+        let (second, json) = try materialize(project)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(json["downloaded"] as? Int == 1)
+        #expect(project.file("out", name) == new)
+        let (back, again) = try materialize(project, revision: "HEAD~1")
+        #expect(back.status == 0)
+        #expect(again["downloaded"] as? Int == 0)
+        #expect(project.file("out", name) == old)
+    }
+
     /// On a versioned bucket the pinned version is fetched even after the key was overwritten.
     @Test func versionedBucketsGiveThePinnedVersion() throws {
         let project = try project(4, label: "matv", versioned: true)

@@ -120,7 +120,7 @@ public enum MaterializeOperation {
                 state.done += 1
                 continue
             }
-            let call = fetch(identity, pin: pin, into: cache.temporaryPath())
+            let call = fetch(identity, pin: pin, into: cache.temporaryPath(for: identity))
             downloads[call.download!.path] = (image, destination, identity)
             calls.append(call)
             state.bytesToDownload += pin.size

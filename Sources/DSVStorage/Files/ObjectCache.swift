@@ -5,7 +5,9 @@ import DSVNative
 /// pins it. An entry appears (by rename) only once its download is complete and verified, so a
 /// crash never leaves a partial entry; temporary files of dead processes are swept on open.
 ///
-/// Layout: `ROOT/objects/ab/<rest of sha256 hex>`, `ROOT/tmp/<pid>-<random>`.
+/// Layout: `ROOT/objects/ab/<rest of sha256 hex>`, `ROOT/tmp/ab/<pid>-<random>`. Temporary
+/// files are spread over 256 folders like the entries: ext4 allocates a new file's inode near
+/// its folder's, and ten thousand files created in one folder made each creation ~5× dearer.
 public struct ObjectCache: Sendable {
     public let root: String
 
@@ -17,10 +19,16 @@ public struct ObjectCache: Sendable {
 
     public init(root: String) throws(SystemError) {
         self.root = root
-        try FileSystem.createDirectories(root + "/objects")
-        try FileSystem.createDirectories(root + "/tmp")
+        if !FileSystem.isDirectory(root + "/tmp/ff") {
+            for area in ["objects", "tmp"] {
+                try FileSystem.createDirectories(root + "/" + area)
+                for byte in 0..<256 { try FileSystem.makeDirectory(root + "/" + area + "/" + Self.hexByte(byte)) }
+            }
+        }
         sweepTemporaries()
     }
+
+    static func hexByte(_ value: Int) -> String { hexString([UInt8(value)]) }
 
     /// Which object an entry holds. The ETag is part of the key even with a version id: an
     /// entry must never answer for different bytes. The endpoint is not: one store is often
@@ -58,26 +66,28 @@ public struct ObjectCache: Sendable {
         return path
     }
 
-    /// A fresh temporary path for a download in progress.
-    public func temporaryPath() -> String {
-        "\(root)/tmp/\(ProcessEnvironment.processID)-\(UInt64.random(in: 0...UInt64.max))"
+    /// A fresh temporary path for a download of `identity` in progress.
+    public func temporaryPath(for identity: Identity) -> String {
+        "\(root)/tmp/\(identity.digest.prefix(2))/\(ProcessEnvironment.processID)-\(UInt64.random(in: 0...UInt64.max))"
     }
 
     /// Moves a complete, verified download into the cache; returns the entry's path.
     @discardableResult
     public func admit(_ temporary: String, as identity: Identity) throws(SystemError) -> String {
         let path = path(for: identity)
-        try FileSystem.makeDirectory(FileSystem.directory(of: path))
         try FileSystem.rename(temporary, to: path)
         return path
     }
 
     /// Removes temporary files whose process is gone (killed mid-download).
     private func sweepTemporaries() {
-        for name in FileSystem.entries(of: root + "/tmp") {
-            guard let dash = name.firstIndex(of: "-"), let pid = Int32(name[..<dash]),
-                  !ProcessEnvironment.isAlive(pid) else { continue }
-            FileSystem.remove(root + "/tmp/" + name)
+        for byte in 0..<256 {
+            let folder = root + "/tmp/" + Self.hexByte(byte)
+            for name in FileSystem.entries(of: folder) {
+                guard let dash = name.firstIndex(of: "-"), let pid = Int32(name[..<dash]),
+                      !ProcessEnvironment.isAlive(pid) else { continue }
+                FileSystem.remove(folder + "/" + name)
+            }
         }
     }
 }
