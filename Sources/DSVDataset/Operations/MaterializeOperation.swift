@@ -145,11 +145,14 @@ public enum MaterializeOperation {
                     case .missing?: report.missing.append(identity.key)
                     case nil: throw error
                     }
+                    // What an earlier version left under this name is not this version's image.
+                    FileSystem.remove(destination)
                     return []
                 }
                 let downloaded = response.downloaded ?? DownloadResult(bytes: 0, digest: nil)
                 guard matches(response, downloaded, image.pin!) else {
                     FileSystem.remove(temporary)
+                    FileSystem.remove(destination)
                     report.changed.append(identity.key)
                     return []
                 }
