@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "DSVStorageTests", dependencies: ["DSVStorage", "DSVNative", "DSVTestSupport"]),
         .testTarget(name: "DSVDatasetTests", dependencies: ["DSVDataset", "DSVStorage", "DSVNative", "DSVTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "dsvTests", dependencies: ["DSVStorage", "DSVTestSupport"]),
+        .testTarget(name: "dsvTests", dependencies: ["DSVNative", "DSVStorage", "DSVTestSupport"]),
     ]
 )

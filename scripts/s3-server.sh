@@ -41,7 +41,10 @@ PY
 {"identities": [{"name": "dsv-test", "credentials": [{"accessKey": "$access", "secretKey": "$secret"}],
   "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
 JSON
-    weed mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+    # Every bucket is a SeaweedFS collection with volumes of its own; the automatic volume limit
+    # (free disk / volume size) runs out after a few dozen buckets, so it is raised. Volume
+    # files grow as written, so the limit costs no disk.
+    weed mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -volume.max=2000 \
         -master.port="$master" -volume.port="$volume" -filer.port="$filer" -admin.port="$admin" \
         -s3.port="$s3" -s3.config="$dir/identities.json" -debug.port="$debug" \
         -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 \

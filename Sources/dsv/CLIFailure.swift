@@ -69,6 +69,14 @@ struct CLIFailure {
             case .s3(let inner): exitCode = CLIFailure(inner).exitCode
             case .repository(let inner): exitCode = CLIFailure(inner).exitCode
             }
+        case let error as SharingError:
+            message = error.description
+            switch error {
+            case .unknownRemote, .noRemoteBranch: exitCode = ExitStatus.usage
+            case .pushRejected, .diverged: exitCode = ExitStatus.problemsFound
+            case .transport: exitCode = ExitStatus.unavailable
+            case .repository(let inner): exitCode = CLIFailure(inner).exitCode
+            }
         case let error as SystemError:
             message = error.description
             exitCode = ExitStatus.ioError

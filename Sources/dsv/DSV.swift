@@ -16,7 +16,8 @@ struct DSV: ParsableCommand {
         subcommands: commandList)
 
     static var commandList: [ParsableCommand.Type] {
-        [Init.self, Commit.self, Status.self, Diff.self, Checkout.self, Materialize.self, Verify.self, Log.self, Show.self, Tag.self, Tags.self]
+        [Init.self, Commit.self, Status.self, Diff.self, Checkout.self, Materialize.self, Verify.self, Log.self, Show.self, Tag.self, Tags.self,
+         Remote.self, Push.self, Pull.self, Clone.self]
     }
 
     /// `dsv` alone prints the help.

@@ -11,13 +11,35 @@ final class ProgressBar {
 
     init() { enabled = isatty(2) == 1 && getenv("TERM").map { String(cString: $0) } != "dumb" }
 
-    /// Redraws the line; `force` for the last state.
-    func update(files done: Int, of total: Int, bytes: Int64, of totalBytes: Int64, force: Bool = false) {
+    /// Redraws the line with `text` (computed only when drawn); `force` for the last state.
+    func show(_ text: @autoclosure () -> String, force: Bool = false) {
         guard enabled else { return }
         let now = Trace.now()
         guard force || now - lastDrawn >= 0.1 else { return }
         lastDrawn = now
-        let elapsed = max(now - started, 0.001)
+        writeStandardError("\r\u{1B}[K" + text())
+        drewSomething = true
+    }
+
+    /// Files and bytes with a bar, the rate and the time left.
+    func update(files done: Int, of total: Int, bytes: Int64, of totalBytes: Int64, force: Bool = false) {
+        show(line(files: done, of: total, bytes: bytes, of: totalBytes), force: force)
+    }
+
+    /// A git transfer: objects received, indexed or sent.
+    func update(_ progress: GitTransferProgress) {
+        let verb = switch progress.phase {
+        case .receiving: "receiving objects"
+        case .indexing: "indexing objects"
+        case .sending: "sending objects"
+        }
+        let percent = progress.total == 0 ? 100 : progress.done * 100 / progress.total
+        show("\(verb): \(percent)% (\(progress.done.formatted)/\(progress.total.formatted)), \(VersionText.bytes(progress.bytes))",
+             force: progress.done == progress.total)
+    }
+
+    private func line(files done: Int, of total: Int, bytes: Int64, of totalBytes: Int64) -> String {
+        let elapsed = max(Trace.now() - started, 0.001)
         let rate = Double(bytes) / elapsed
         let width = 24
         let fraction = total == 0 ? 1 : Double(done) / Double(total)
@@ -27,8 +49,7 @@ final class ProgressBar {
         if rate > 0, totalBytes > bytes {
             line += "  ETA \(Self.duration(Double(totalBytes - bytes) / rate))"
         }
-        writeStandardError("\r\u{1B}[K" + line)
-        drewSomething = true
+        return line
     }
 
     /// Clears the line before the summary is printed.

@@ -11,8 +11,21 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     /// The reference moved under us (a compare-and-swap lost the race) or a lock file exists.
     public var isConcurrentModification: Bool { code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue }
     public var isAmbiguous: Bool { code == GIT_EAMBIGUOUS.rawValue }
+    /// The remote could not be reached, refused us, or broke off: a network failure.
+    public var isNetwork: Bool {
+        code == GIT_EAUTH.rawValue || code == GIT_ECERTIFICATE.rawValue
+            || (git_error_last()?.pointee.klass).map { Int($0) == Int(GIT_ERROR_NET.rawValue) || Int($0) == Int(GIT_ERROR_SSH.rawValue) || Int($0) == Int(GIT_ERROR_HTTP.rawValue) } ?? false
+    }
+    /// A push that would lose the remote's history.
+    public var isNonFastForward: Bool { code == GIT_ENONFASTFORWARD.rawValue }
 
     public var description: String { "\(operation): \(message)" }
+
+    init(code: Int32, operation: String, message: String) {
+        self.code = code
+        self.operation = operation
+        self.message = message
+    }
 
     init(code: Int32, operation: String) {
         self.code = code

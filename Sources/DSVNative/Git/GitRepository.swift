@@ -8,6 +8,7 @@ public final class GitRepository: @unchecked Sendable {
     let pointer: OpaquePointer
 
     private init(pointer: OpaquePointer) { self.pointer = pointer }
+    convenience init(wrapping pointer: OpaquePointer) { self.init(pointer: pointer) }
     deinit { git_repository_free(pointer) }
 
     /// Creates a bare repository at `path` whose HEAD points at `refs/heads/<initialBranch>`.
@@ -90,6 +91,12 @@ public final class GitRepository: @unchecked Sendable {
         }
         try gitCheck(code, "update \(name)")
         git_reference_free(out)
+    }
+
+    /// Points HEAD at a branch (`refs/heads/main`), born or not.
+    /// The corresponding C function is `git_repository_set_head`.
+    public func setHead(_ branch: String) throws(GitError) {
+        try gitCheck(git_repository_set_head(pointer, branch), "set HEAD to \(branch)")
     }
 
     /// Names of the references matching a glob, e.g. `refs/tags/*`, sorted.

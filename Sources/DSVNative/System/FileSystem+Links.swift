@@ -59,6 +59,18 @@ extension FileSystem {
         }
     }
 
+    /// Removes a file or a folder with everything in it (`rm -rf`); symlinks are removed, not
+    /// followed. For cleaning up what a failed operation created.
+    public static func removeTree(_ path: String) {
+        guard let status = try? FileStatus.of(path) else { return }
+        if status.kind == .directory {
+            for name in entries(of: path) { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
     /// The names in a directory (without `.` and `..`); empty when it cannot be read.
     public static func entries(of directory: String) -> [String] {
         guard let handle = opendir(directory) else { return [] }
