@@ -65,7 +65,14 @@ say cmp train/images/batch_0000/frame_000001.png "$work/dataset/images/batch_000
 cmp train/images/batch_0000/frame_000001.png "$work/dataset/images/batch_0000/frame_000001.png" && echo "identical"
 
 echo
-echo "== 5. are the pinned image bytes still in S3? (then an annotator overwrites one image)"
+echo "== 5. share: push to the team's git server, clone on the training machine"
+git init -q --bare "$work/server.git"
+run dsv remote add origin "$work/server.git"
+run dsv push --tags
+(cd "$work" && run dsv clone "$work/server.git" trainer && cd trainer && run dsv materialize round2 --out images --cache "$work/cache")
+
+echo
+echo "== 6. are the pinned image bytes still in S3? (then an annotator overwrites one image)"
 run dsv verify round2
 curl -sf -T "$work/dataset/images/batch_0000/frame_000001.png" --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
     --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$AWS_ENDPOINT_URL_S3/$bucket/ship_detector/batch_0000/frame_000002.png" >/dev/null
