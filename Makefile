@@ -2,6 +2,9 @@
 #   make demo    the main job end to end on a local S3 with a small realistic dataset
 #   make test    install what is missing, start a local S3, run the test suite
 #   make bench   the SPEC §9 benchmarks, each beside its baseline
+#   make stress  the crash, concurrency and fault tests at length (minutes)
+#   make fuzz    libFuzzer on the COCO reader for FUZZ_SECONDS
+#   make sanitize  the test suite under AddressSanitizer, then ThreadSanitizer
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
@@ -9,7 +12,7 @@ APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libssl-dev libzstd-dev zlib1g-d
 S3_DIR := $(CURDIR)/.s3/test
 RELEASE_BIN := .build/release
 
-.PHONY: all deps bench-deps build release install clean test demo bench
+.PHONY: all deps bench-deps build stress fuzz sanitize release install clean test demo bench
 
 all: build
 
@@ -39,14 +42,38 @@ install: release
 	install -m 0755 $(RELEASE_BIN)/dsv $(DESTDIR)$(PREFIX)/bin/dsv
 
 clean:
-	rm -rf .build .s3 demo-work bench-work
+	rm -rf .build .build-fuzz .build-address .build-thread .s3 demo-work bench-work
 
 ## test: a SeaweedFS S3 on free loopback ports for the tests, stopped by its pid even when they fail.
 test: build
-	@scripts/s3-server.sh start $(S3_DIR)
-	@. $(S3_DIR)/env && export DSV_BINARY=$(CURDIR)/.build/debug/dsv DSV_TESTDATA=$(abspath ../shared/testdata) && \
-	    $(SWIFT) test; status=$$?; \
-	    scripts/s3-server.sh stop $(S3_DIR); exit $$status
+	@scripts/with-test-s3.sh $(S3_DIR) env DSV_BINARY=$(CURDIR)/.build/debug/dsv $(SWIFT) test
+
+## stress: the crash (random SIGKILLs), concurrent-writer, hostile-input and S3 fault tests at length.
+STRESS_ROUNDS ?= 60
+STRESS_TESTS := CrashSafetyTests|HostileInputTests|FaultToleranceTests|slowDownsAndDropsAreRetried|aKilledRunResumes|aDyingServerIsExit69
+stress: build
+	@scripts/with-test-s3.sh $(S3_DIR) env DSV_BINARY=$(CURDIR)/.build/debug/dsv DSV_STRESS_ROUNDS=$(STRESS_ROUNDS) \
+	    $(SWIFT) test --filter '$(STRESS_TESTS)'
+
+## fuzz: libFuzzer (with AddressSanitizer) on the COCO reader, from the good fixtures and the regressions.
+FUZZ_SECONDS ?= 120
+FUZZ_BUILD := .build-fuzz
+fuzz: deps
+	$(SWIFT) build --product dsv-fuzz --build-path $(FUZZ_BUILD) -Xswiftc -sanitize=fuzzer,address \
+	    -Xswiftc -DFUZZING -Xswiftc -parse-as-library 2>&1 | grep -v "Cannot export local symbol" || true
+	@mkdir -p $(FUZZ_BUILD)/corpus && cp Tests/DSVDatasetTests/Fixtures/good/*.json $(FUZZ_BUILD)/corpus/ && \
+	    find Tests/Fuzz/regressions -type f ! -name '.*' -exec cp {} $(FUZZ_BUILD)/corpus/ \;
+	$(FUZZ_BUILD)/debug/dsv-fuzz $(FUZZ_BUILD)/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -artifact_prefix=$(FUZZ_BUILD)/ -print_final_stats=1
+
+## sanitize: the whole test suite under AddressSanitizer, then ThreadSanitizer (own build folders).
+sanitize: deps
+	@for sanitizer in address thread; do \
+	    echo "== $$sanitizer sanitizer"; \
+	    $(SWIFT) build --build-tests --sanitize=$$sanitizer --build-path .build-$$sanitizer || exit 1; \
+	    scripts/with-test-s3.sh $(S3_DIR) env DSV_BINARY=$(CURDIR)/.build-$$sanitizer/debug/dsv \
+	        $(SWIFT) test --skip-build --sanitize=$$sanitizer --build-path .build-$$sanitizer || exit 1; \
+	done
 
 demo: deps
 	$(SWIFT) build -c release --product dsv

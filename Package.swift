@@ -37,6 +37,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dsv-bench", dependencies: ["DSVDataset", "DSVStorage", "DSVNative"]),
+        // libFuzzer target for the COCO reader (`make fuzz`); without -D FUZZING it replays files.
+        .executableTarget(name: "dsv-fuzz", dependencies: ["DSVDataset", "DSVNative"]),
 
         // MARK: Tests mirror Sources/; DSVTestSupport holds what several of them share.
         .target(name: "DSVTestSupport", dependencies: ["DSVNative", "DSVStorage"], path: "Tests/DSVTestSupport"),

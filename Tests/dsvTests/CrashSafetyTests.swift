@@ -31,8 +31,13 @@ import Testing
         let repository = try DatasetRepository.discover(from: dir.path)
         let first = try repository.head()!
 
+        // `make stress` sets DSV_STRESS_ROUNDS for many random moments; `make test` keeps a few
+        // fixed ones spread over the commit.
+        let rounds = Int(ProcessInfo.processInfo.environment["DSV_STRESS_ROUNDS"] ?? "") ?? 0
+        let delays = rounds > 0 ? (0..<rounds).map { _ in Double.random(in: 0.001...0.6) }
+                                : [0.005, 0.02, 0.05, 0.08, 0.12, 0.2, 0.3, 0.5]
         var sawOld = false
-        for delay in [0.005, 0.02, 0.05, 0.08, 0.12, 0.2, 0.3, 0.5] {
+        for delay in delays {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: dsvBinary)
             process.arguments = ["commit", "r2.json", "-m", "r2"]
@@ -65,5 +70,50 @@ import Testing
         let final = try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path)
         #expect(final.status == 0, "\(final.stderr)")
         #expect(try gitFsck(dir.file(".dsv")).status == 0)
+    }
+
+    /// Two commits started together on one repository: each ends with exit 0 or with 75 and
+    /// the lock message; the repository stays consistent and holds exactly the commits that
+    /// succeeded.
+    @Test func concurrentWritersEndCleanly() throws {
+        let dir = TemporaryDirectory("dsv-concurrent")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        let rounds = max(3, Int(ProcessInfo.processInfo.environment["DSV_STRESS_ROUNDS"] ?? "") ?? 0)
+        for round in 0..<rounds {
+            for side in 0..<2 { dir.write("e\(side).json", Self.export(images: 1500, shift: Double(round * 2 + side) / 4)) }
+            let before = try DatasetRepository.discover(from: dir.path).head()
+            let processes = try (0..<2).map { side -> (Process, Pipe) in
+                let process = Process()
+                let err = Pipe()
+                process.executableURL = URL(fileURLWithPath: dsvBinary)
+                process.arguments = ["commit", "e\(side).json", "-m", "side \(side)"]
+                process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = err
+                try process.run()
+                return (process, err)
+            }
+            var succeeded = 0
+            for (process, err) in processes {
+                let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                if process.terminationStatus == 0 {
+                    succeeded += 1
+                } else {
+                    #expect(process.terminationStatus == 75, "\(message)")
+                    #expect(message.hasPrefix("dsv: error: another dsv process holds the lock"))
+                }
+            }
+            #expect(succeeded >= 1)
+            #expect(try gitFsck(dir.file(".dsv")).status == 0)
+            var commits = 0
+            var cursor = try DatasetRepository.discover(from: dir.path).head()
+            let repository = try DatasetRepository.discover(from: dir.path)
+            while let id = cursor, id != before {
+                commits += 1
+                cursor = try repository.git.commit(id).parents.first
+            }
+            #expect(commits == succeeded, "one version per successful commit, none lost or half-made")
+        }
     }
 }

@@ -43,7 +43,7 @@ extension FileSystem {
             }
             var offset = 0
             while offset < count {
-                let written = buffer.withUnsafeBytes { write(target, $0.baseAddress! + offset, count - offset) }
+                let written = buffer.withUnsafeBytes { Glibc.write(target, $0.baseAddress! + offset, count - offset) }
                 if written < 0 {
                     if errno == EINTR { continue }
                     failure = SystemError("write", path: to)

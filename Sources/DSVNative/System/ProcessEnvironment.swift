@@ -2,6 +2,9 @@ import Glibc
 
 /// The process environment (`getenv`).
 public enum ProcessEnvironment {
+    /// Ends the process with `status`.
+    public static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
+
     /// The value of `name`, or nil when unset or empty.
     public static func value(_ name: String) -> String? {
         guard let raw = getenv(name) else { return nil }

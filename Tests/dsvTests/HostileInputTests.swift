@@ -1,0 +1,64 @@
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// Whatever bytes an export holds, `dsv commit` ends with exit 0 or 65 — never a signal, a hang
+/// or another code — and the repository stays consistent. Mutants of the fixtures here; libFuzzer
+/// goes further in `make fuzz`, and what it found is kept in Tests/Fuzz/regressions.
+struct HostileInputTests {
+    static var fixtures: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Byte flips, deletions, duplications and truncations, from a fixed seed.
+    static func mutants(of bytes: [UInt8], count: Int, seed: UInt64) -> [[UInt8]] {
+        var state = seed
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        let interesting = Array("{}[]\",:0-.eE\\u9 nultrfa".utf8) + [0, 0xFF, 0xC3, 0x80]
+        return (0..<count).map { _ in
+            var mutant = bytes
+            for _ in 0...(next() % 4) where !mutant.isEmpty {
+                let at = next() % mutant.count
+                switch next() % 4 {
+                case 0: mutant[at] = interesting[next() % interesting.count]
+                case 1: mutant.remove(at: at)
+                case 2: mutant.insert(contentsOf: mutant[at..<min(mutant.count, at + 1 + next() % 16)], at: at)
+                default: mutant.removeLast(next() % max(1, mutant.count - at))
+                }
+            }
+            return mutant
+        }
+    }
+
+    @Test func mutatedExportsEndInExit0Or65() throws {
+        let dir = TemporaryDirectory("dsv-hostile")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        let good = Self.fixtures.appendingPathComponent("DSVDatasetTests/Fixtures/good")
+        let names = try FileManager.default.contentsOfDirectory(atPath: good.path).sorted()
+        let perFile = max(4, (Int(ProcessInfo.processInfo.environment["DSV_STRESS_ROUNDS"] ?? "") ?? 0) * 5 / names.count)
+        var inputs: [[UInt8]] = []
+        for (index, name) in names.enumerated() {
+            let bytes = [UInt8](try Data(contentsOf: good.appendingPathComponent(name)))
+            inputs += Self.mutants(of: bytes, count: perFile, seed: UInt64(index + 1))
+        }
+        let regressions = Self.fixtures.appendingPathComponent("Fuzz/regressions")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: regressions.path)) ?? [] where !name.hasPrefix(".") {
+            inputs.append([UInt8](try Data(contentsOf: regressions.appendingPathComponent(name))))
+        }
+        var refused = 0
+        for (index, input) in inputs.enumerated() {
+            dir.write("mutant.json", Data(input))
+            let result = try dsv(["commit", "mutant.json", "-m", "mutant \(index)"], in: dir.path)
+            #expect(result.status == 0 || result.status == 65, "input \(index): exit \(result.status): \(result.stderr)")
+            if result.status == 65 {
+                refused += 1
+                #expect(result.stderr.hasPrefix("dsv: error: ") && result.stderr.split(separator: "\n").count == 1)
+            }
+        }
+        #expect(refused > 0 && refused < inputs.count, "the mutants are a mix of good and bad input")
+        #expect(try gitFsck(dir.file(".dsv")).status == 0)
+    }
+}
