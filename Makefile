@@ -67,8 +67,10 @@ fuzz: deps
 	    -artifact_prefix=$(FUZZ_BUILD)/ -print_final_stats=1
 
 ## sanitize: the whole test suite under AddressSanitizer, then ThreadSanitizer (own build folders).
+## The dsv processes the tests start are sanitized too; third-party leaks are suppressed.
 sanitize: deps
-	@for sanitizer in address thread; do \
+	@export LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt:print_suppressions=0; \
+	for sanitizer in address thread; do \
 	    echo "== $$sanitizer sanitizer"; \
 	    $(SWIFT) build --build-tests --sanitize=$$sanitizer --build-path .build-$$sanitizer || exit 1; \
 	    scripts/with-test-s3.sh $(S3_DIR) env DSV_BINARY=$(CURDIR)/.build-$$sanitizer/debug/dsv \
