@@ -57,22 +57,22 @@ extension GitRepository {
 
     /// The references a remote advertises (`git ls-remote`): name → id.
     public func remoteReferences(_ name: String, progress: ((GitTransferProgress) -> Void)? = nil) throws(GitError) -> [String: GitObjectID] {
-        let remote = try lookupRemote(name)
-        defer { git_remote_free(remote) }
-        let context = GitTransferContext(url: String(cString: git_remote_url(remote)), progress: progress)
-        var callbacks = git_remote_callbacks()
-        git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION))
-        context.install(in: &callbacks)
-        let code = withExtendedLifetime(context) { git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil) }
-        try context.check(code, "connect to '\(name)'")
-        defer { git_remote_disconnect(remote) }
-        var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
-        var count = 0
-        try gitCheck(git_remote_ls(&heads, &count, remote), "list references of '\(name)'")
         var result: [String: GitObjectID] = [:]
-        for index in 0..<count {
-            guard let head = heads?[index]?.pointee else { continue }
-            result[String(cString: head.name)] = GitObjectID(head.oid)
+        try transfer(with: name, progress: progress, operation: "connect to '\(name)'") { remote, context in
+            var callbacks = git_remote_callbacks()
+            git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION))
+            context.install(in: &callbacks)
+            let connected = git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil)
+            guard connected == 0 else { return connected }
+            defer { git_remote_disconnect(remote) }
+            var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+            var count = 0
+            let listed = git_remote_ls(&heads, &count, remote)
+            for index in 0..<(listed == 0 ? count : 0) {
+                guard let head = heads?[index]?.pointee else { continue }
+                result[String(cString: head.name)] = GitObjectID(head.oid)
+            }
+            return listed
         }
         return result
     }
@@ -81,37 +81,42 @@ extension GitRepository {
     /// into what was fetched.
     public func fetch(remote name: String, refspecs: [String] = [],
                       progress: ((GitTransferProgress) -> Void)? = nil) throws(GitError) {
-        let remote = try lookupRemote(name)
-        defer { git_remote_free(remote) }
-        let context = GitTransferContext(url: String(cString: git_remote_url(remote)), progress: progress)
-        var options = git_fetch_options()
-        git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
-        options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL
-        context.install(in: &options.callbacks)
-        let code = withStringArray(refspecs) { specs in
-            withExtendedLifetime(context) { git_remote_fetch(remote, specs, &options, "dsv pull") }
+        try transfer(with: name, progress: progress, operation: "fetch from '\(name)'") { remote, context in
+            var options = git_fetch_options()
+            git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
+            options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL
+            context.install(in: &options.callbacks)
+            return withStringArray(refspecs) { git_remote_fetch(remote, $0, &options, "dsv pull") }
         }
-        try context.check(code, "fetch from '\(name)'")
     }
 
     /// Pushes `refspecs` (`+` in front forces one). A reference the remote refuses is thrown,
     /// with the remote's reason.
     public func push(remote name: String, refspecs: [String],
                      progress: ((GitTransferProgress) -> Void)? = nil) throws(GitError) {
-        let remote = try lookupRemote(name)
-        defer { git_remote_free(remote) }
-        let context = GitTransferContext(url: String(cString: git_remote_url(remote)), progress: progress)
-        var options = git_push_options()
-        git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
-        context.install(in: &options.callbacks)
-        let code = withStringArray(refspecs) { specs in
-            withExtendedLifetime(context) { git_remote_push(remote, specs, &options) }
+        let context = try transfer(with: name, progress: progress, operation: "push to '\(name)'") { remote, context in
+            var options = git_push_options()
+            git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
+            context.install(in: &options.callbacks)
+            return withStringArray(refspecs) { git_remote_push(remote, $0, &options) }
         }
-        try context.check(code, "push to '\(name)'")
         if let (reference, status) = context.rejected.first {
             throw GitError(code: GIT_ENONFASTFORWARD.rawValue, operation: "push to '\(name)'",
                            message: "the remote refused \(reference): \(status)")
         }
+    }
+
+    /// Runs one libgit2 call on the named remote with a transfer context for its callbacks,
+    /// alive for the whole call; a failure is thrown with what the context learned.
+    @discardableResult
+    private func transfer(with name: String, progress: ((GitTransferProgress) -> Void)?, operation: String,
+                          _ body: (OpaquePointer, GitTransferContext) -> Int32) throws(GitError) -> GitTransferContext {
+        let remote = try lookupRemote(name)
+        defer { git_remote_free(remote) }
+        let context = GitTransferContext(url: String(cString: git_remote_url(remote)), progress: progress)
+        let code = withExtendedLifetime(context) { body(remote, context) }
+        try context.check(code, operation)
+        return context
     }
 
     /// Clones `url` into a new bare repository at `path`; its remote is `origin`.

@@ -59,18 +59,18 @@ public enum FileSystem {
 extension FileSystem {
     /// Writes a whole (small) file, replacing what was there. Not atomic: for scratch files.
     public static func write(_ bytes: [UInt8], to path: String) throws(SystemError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if fd < 0 { throw SystemError("create", path: path) }
-        defer { close(fd) }
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if written != bytes.count { throw SystemError("write", path: path) }
+        try write(bytes, to: path, flags: O_TRUNC, failing: "create")
     }
 
     /// Appends bytes to a file, creating it if needed (`O_APPEND`: concurrent appends of whole
     /// entries do not interleave).
     public static func append(_ bytes: [UInt8], to path: String) throws(SystemError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        if fd < 0 { throw SystemError("open", path: path) }
+        try write(bytes, to: path, flags: O_APPEND, failing: "open")
+    }
+
+    private static func write(_ bytes: [UInt8], to path: String, flags: Int32, failing operation: String) throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0o644)
+        if fd < 0 { throw SystemError(operation, path: path) }
         defer { close(fd) }
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         if written != bytes.count { throw SystemError("write", path: path) }
