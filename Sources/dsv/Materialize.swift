@@ -13,7 +13,7 @@ struct Materialize: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: "The version (default HEAD).")
+    @Argument(help: "The version.")
     var revision: String = "HEAD"
 
     @Option(name: [.customLong("out"), .short], help: ArgumentHelp("The folder to write the images to.", valueName: "DIR"))

@@ -61,7 +61,7 @@ struct Push: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: "The remote (default origin).")
+    @Argument(help: "The remote.")
     var remote: String = "origin"
 
     @Flag(help: "Push every tag too.")
@@ -91,7 +91,7 @@ struct Pull: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: "The remote (default origin).")
+    @Argument(help: "The remote.")
     var remote: String = "origin"
 
     func run() throws {

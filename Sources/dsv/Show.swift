@@ -8,7 +8,7 @@ struct Show: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: "The version (default HEAD).")
+    @Argument(help: "The version.")
     var revision: String = "HEAD"
 
     @Flag(help: "Print JSON.")

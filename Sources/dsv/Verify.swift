@@ -9,7 +9,7 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: "The version (default HEAD).")
+    @Argument(help: "The version.")
     var revision: String = "HEAD"
 
     @Flag(help: "Print JSON: checked, missing, changed.")
