@@ -8,7 +8,8 @@
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
-APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libssl-dev libzstd-dev zlib1g-dev pkg-config git curl zstd python3 python3-pip
+# chromium: the review page's browser test renders `dsv diff --html` headless.
+APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libssl-dev libzstd-dev zlib1g-dev pkg-config git curl zstd python3 python3-pip chromium
 S3_DIR := $(CURDIR)/.s3/test
 RELEASE_BIN := .build/release
 

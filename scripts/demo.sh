@@ -81,6 +81,11 @@ dsv verify round2 || echo "(exit $?: the version's pinned bytes are no longer wh
 say dsv materialize round2 --out fresh/images --cache "$work/cache2"
 dsv materialize round2 --out fresh/images --cache "$work/cache2" || echo "(exit $?: the changed image is reported, not written)"
 
+echo
+echo "== 7. the reviewer's page: every changed image with its old (dashed) and new shapes"
+run dsv diff round1 round2 --html review.html --images-from train/images
+echo "open $work/project/review.html in a browser"
+
 say git --git-dir=.dsv fsck --strict
 git --git-dir=.dsv fsck --strict && echo "git fsck: clean"
 echo

@@ -1,4 +1,5 @@
 import DSVDataset
+import DSVNative
 
 /// The reviewer's view of a diff: the summary tables, then image by image what changed in each
 /// annotation. Shared by `diff` and `status`.
@@ -97,10 +98,45 @@ struct DiffOptions: ParsableArguments {
     @Option(name: .customLong("path"), help: ArgumentHelp("Only images whose key starts with PREFIX.", valueName: "PREFIX"))
     var pathPrefix: String?
 
-    /// Prints the diff as asked and returns the exit status.
-    func report(_ full: VersionDiff, title: String) throws {
+    @Option(help: ArgumentHelp("Write a self-contained review page: each changed image with its old and new shapes.",
+                               valueName: "FILE"))
+    var html: String?
+
+    @Option(help: ArgumentHelp("With --html: take the images from a folder made by 'dsv materialize' (works offline) "
+                               + "instead of presigned S3 URLs.", valueName: "DIR"))
+    var imagesFrom: String?
+
+    @Option(help: ArgumentHelp("With --html: how long the presigned image URLs stay valid.", valueName: "SECONDS"))
+    var expires: Int = 7 * 24 * 3600
+
+    @OptionGroup var s3: S3Options
+
+    func validate() throws {
+        if html == nil && imagesFrom != nil { throw ValidationError("--images-from goes with --html") }
+        guard (1...604_800).contains(expires) else { throw ValidationError("--expires must be 1 to 604800 seconds (7 days, S3's limit)") }
+    }
+
+    /// Prints (or writes) the diff as asked and returns the exit status.
+    /// - Parameters:
+    ///   - headers: the stored headers of the versions compared, for keypoint skeletons.
+    ///   - resolve: turns a path given on the command line into one to open.
+    func report(_ full: VersionDiff, title: String, headers: [[UInt8]] = [], resolve: (String) -> String = { $0 }) throws {
         let diff = full.filtered(pathPrefix: pathPrefix, category: category)
-        if json {
+        if let html {
+            let path = resolve(html)
+            let urls = try ReviewImages.urls(for: diff, page: path, imagesFrom: imagesFrom.map(resolve), expires: expires, s3: s3)
+            var skeletons: [(String, JSONValue)] = []
+            for header in headers {
+                for entry in ReviewPage.skeletons(header: header) where !skeletons.contains(where: { $0.0 == entry.0 }) {
+                    skeletons.append(entry)
+                }
+            }
+            let page = ReviewPage.render(diff, title: title, urls: urls, skeletons: skeletons)
+            let writer = try AtomicFileWriter(destination: path)
+            try writer.write(Array(page.utf8))
+            try writer.commit()
+            print("wrote \(path): \(VersionText.count(diff.images.count, "changed image"))")
+        } else if json {
             print(diff.json.pretty)
         } else {
             DiffOutput.printSummary(diff, title: title)

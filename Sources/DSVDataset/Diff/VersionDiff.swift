@@ -14,6 +14,9 @@ public struct VersionDiff: Sendable {
         /// Changed fields of the image object itself (ids aside).
         public var fields: [FieldChange]
         public var pin: (from: ObjectPin?, to: ObjectPin?)?
+        /// The object to show for this image: the new version's, or the old one's when the
+        /// image was removed (nil when not pinned).
+        public var shownPin: ObjectPin?
     }
 
     public struct Side: Sendable {
@@ -108,7 +111,7 @@ public struct VersionDiff: Sendable {
             let status: ImageStatus = a == nil ? .added : b == nil ? .removed : .modified
             if status == .modified && changes.isEmpty && fields.isEmpty && !pinChanged { continue }
             images.append(ImageChange(key: key, status: status, annotations: changes, fields: fields,
-                                      pin: pinChanged ? (a?.pin, b?.pin) : nil))
+                                      pin: pinChanged ? (a?.pin, b?.pin) : nil, shownPin: b?.pin ?? a?.pin))
         }
         let oldSet = Set(oldCategories.map(\.1)), newSet = Set(newCategories.map(\.1))
         return VersionDiff(from: from, to: to, images: images,

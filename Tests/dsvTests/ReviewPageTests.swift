@@ -1,0 +1,122 @@
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// The review page in a real browser: headless Chromium renders `dsv diff --html` of a known diff
+/// with its images from the test S3 (presigned URLs); the DOM hooks say which cards there are,
+/// what changed, and that every image loaded. A screenshot is kept in `.build/test-artifacts/`.
+@Suite(.enabled(if: TestS3.current != nil && chromiumPath != nil, "needs the test S3 and chromium (make test)"))
+struct ReviewPageTests {
+    let s3 = TestS3.current!
+
+    static var chromium: String? { chromiumPath }
+
+    static var artifacts: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent(".build/test-artifacts").path
+    }
+
+    /// A 320×240 PNG of one color (Python's zlib, as the demo makes them).
+    func png(_ red: Int, _ green: Int, _ blue: Int) throws -> Data {
+        let script = """
+            import struct, sys, zlib
+            w, h, px = 320, 240, bytes([\(red), \(green), \(blue)])
+            rows = b"".join(b"\\x00" + px * w for _ in range(h))
+            chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+            sys.stdout.buffer.write(b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                                    + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
+    }
+
+    static let categories = #""categories":[{"id":1,"name":"car"},{"id":2,"name":"person","keypoints":["head","hand","foot"],"skeleton":[[1,2],[2,3]]},{"id":3,"name":"truck"}]"#
+    static let round1 = #"{"images":[{"id":1,"file_name":"a.png"},{"id":2,"file_name":"b.png"},{"id":3,"file_name":"gone.png"}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[20,20,100,60]},{"id":2,"image_id":2,"category_id":1,"bbox":[50,50,80,80],"segmentation":[[50,50,130,50,130,130]]},{"id":3,"image_id":3,"category_id":1,"bbox":[10,10,30,30]}],"# + categories + "}"
+    static let round2 = #"{"images":[{"id":1,"file_name":"a.png"},{"id":2,"file_name":"b.png"},{"id":4,"file_name":"new.png"}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[24,20,100,64]},{"id":5,"image_id":1,"category_id":2,"bbox":[200,40,60,150],"keypoints":[230,50,2,220,120,2,235,185,1],"num_keypoints":3},{"id":2,"image_id":2,"category_id":3,"bbox":[50,50,80,80],"segmentation":[[50,50,130,50,130,130]]},{"id":6,"image_id":4,"category_id":1,"bbox":[100,100,40,40],"segmentation":{"size":[240,320],"counts":"Tag0X1X600000000000000000000000000000000000000000000000000000000000000000000000000000lRZ1"}},{"id":7,"image_id":4,"category_id":1,"bbox":[10,150,50,40],"segmentation":{"size":[240,320],"counts":[36010,30,210,30,210,30,40270]}}],"# + categories + "}"
+
+    @Test func reviewPageShowsEveryChangedImageInABrowser() throws {
+        let bucket = try s3.makeBucket("review")
+        let client = try s3.client()
+        let colors = ["a.png": (90, 110, 140), "b.png": (120, 90, 90), "gone.png": (60, 120, 60), "new.png": (100, 100, 100)]
+        for (name, color) in colors {
+            try client.putObject(bucket: bucket, key: "p/\(name)", body: [UInt8](try png(color.0, color.1, color.2)))
+        }
+        let dir = TemporaryDirectory("dsv-review")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", Self.round1)
+        dir.write("r2.json", Self.round2)
+        #expect(try dsv(["commit", "r1.json", "-m", "r1", "--images", "s3://\(bucket)/p/"], in: dir.path).status == 0)
+        #expect(try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path).status == 0)
+
+        let result = try dsv(["diff", "--html", "review.html", "--expires", "3600"], in: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "wrote review.html: 4 changed images\n")
+        let page = try String(contentsOfFile: dir.file("review.html"), encoding: .utf8)
+        #expect(!page.contains("<script src") && !page.contains("<link "), "self-contained: nothing fetched but the images")
+        #expect(page.contains("X-Amz-Signature="), "images through presigned URLs")
+
+        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,6000",
+                                                  "--virtual-time-budget=10000", "--dump-dom", "file://\(dir.file("review.html"))"])
+        #expect(dom.status == 0, "\(dom.stderr)")
+        let cards = Self.cards(in: dom.stdout)
+        #expect(cards.map(\.key) == ["a.png", "b.png", "gone.png", "new.png"])
+        #expect(cards.map(\.change) == ["modified", "modified", "removed", "added"])
+        #expect(cards.allSatisfy { $0.loaded == "true" }, "every image loaded: \(cards)")
+        // The shapes: a modified box drawn old (dashed) and new, an added person with its
+        // skeleton, a relabel, a removed image's box, two masks (both RLE forms) as images.
+        #expect(dom.stdout.contains(#"data-kind="modified" data-side="old""#) && dom.stdout.contains(#"data-kind="modified" data-side="new""#))
+        #expect(dom.stdout.components(separatedBy: "<line ").count - 1 == 2, "the person's skeleton: two bones")
+        #expect(dom.stdout.contains(#"data-kind="relabeled""#))
+        #expect(dom.stdout.contains("car → truck"))
+        #expect(dom.stdout.components(separatedBy: "href=\"data:image/png").count - 1 == 2, "both masks decoded")
+        #expect(dom.stdout.contains("modified car: bbox [20,20,100,60] → [24,20,100,64]"))
+
+        try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
+        let screenshot = Self.artifacts + "/review-page.png"
+        try? FileManager.default.removeItem(atPath: screenshot)
+        _ = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1300",
+                                            "--virtual-time-budget=10000", "--screenshot=\(screenshot)", "file://\(dir.file("review.html"))"])
+        let size = (try? FileManager.default.attributesOfItem(atPath: screenshot)[.size] as? Int) ?? 0
+        #expect(size > 20_000, "a screenshot of the page was kept at \(screenshot)")
+    }
+
+    /// `--images-from` a materialized folder: relative paths, the page works offline.
+    @Test func imagesFromAMaterializedFolder() throws {
+        let dir = TemporaryDirectory("dsv-review-offline")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", Self.round1)
+        dir.write("r2.json", Self.round2)
+        #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
+        #expect(try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path).status == 0)
+        for name in ["a.png", "b.png", "gone.png", "new.png"] { dir.write("data/images/\(name)", try png(80, 80, 80)) }
+        try FileManager.default.createDirectory(atPath: dir.file("reviews"), withIntermediateDirectories: true)
+        let result = try dsv(["diff", "--html", "reviews/r2.html", "--images-from", "data/images", "--category", "truck"], in: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let page = try String(contentsOfFile: dir.file("reviews/r2.html"), encoding: .utf8)
+        #expect(page.contains(#""urls":["../data/images/b.png"]"#), "only the filtered image, by a relative path")
+        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,3000",
+                                                  "--virtual-time-budget=5000", "--dump-dom", "file://\(dir.file("reviews/r2.html"))"])
+        let cards = Self.cards(in: dom.stdout)
+        #expect(cards.count == 1 && cards.first?.key == "b.png" && cards.first?.loaded == "true", "\(cards)")
+    }
+
+    struct Card: Equatable { var key: String; var change: String; var loaded: String }
+
+    static func cards(in dom: String) -> [Card] {
+        let pattern = #/<section class="card[^"]*" data-key="([^"]*)" data-change="(\w+)" data-loaded="(\w+)"/#
+        return dom.matches(of: pattern).map { Card(key: String($0.1), change: String($0.2), loaded: String($0.3)) }
+    }
+}
+
+/// Debian's headless-capable Chromium, which `make deps` installs.
+let chromiumPath: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+}
