@@ -6,10 +6,11 @@ enum ReviewPageAssets {
     static let css = """
         :root { --added: #1a9c3a; --removed: #d62728; --modified: #e07b00; --relabeled: #8e44ad; }
         body { font: 14px/1.4 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d1f23; }
-        header#top { background: #fff; padding: 12px 20px; border-bottom: 1px solid #ddd; position: sticky; top: 0; z-index: 2; }
+        header#top { background: #fff; padding: 12px 20px; border-bottom: 1px solid #ddd; }
         h1 { font-size: 17px; margin: 0 0 6px; }
         #summary { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
         #summary table { border-collapse: collapse; font-size: 12px; }
+        #summary .categories { max-height: 160px; overflow-y: auto; padding-right: 8px; }
         #summary td, #summary th { padding: 1px 8px; text-align: right; }
         #summary th:first-child, #summary td:first-child { text-align: left; }
         .count { font-weight: 600; }
@@ -85,7 +86,7 @@ enum ReviewPageAssets {
               row.append(el("td", {}, name), el("td", {}, c.before), el("td", {}, c.after),
                          el("td", { class: c.delta > 0 ? "added" : "removed" }, (c.delta > 0 ? "+" : "") + c.delta));
             }
-            if (table.rows.length > 1) box.appendChild(table);
+            if (table.rows.length > 1) box.appendChild(el("div", { class: "categories" })).appendChild(table);
           }
 
           function categoriesOf(image) {
