@@ -103,6 +103,34 @@ struct SharingCommandTests {
         #expect(try log(bob) == log(alice))
     }
 
+    /// Smart HTTP behind Basic auth (as an https server would be): no credentials, a wrong
+    /// password in the URL (never printed), then the password from git's credential store.
+    @Test func httpWithCredentials() throws {
+        let (root, _, alice) = try team()
+        let server = try GitHTTPServer(root: root.path, user: "alice", password: "s3cret")
+        let url = "http://127.0.0.1:\(server.port)/server.git"
+        let home = root.file("home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let withStore = ["HOME": home, "XDG_CONFIG_HOME": home + "/.config"]
+
+        #expect(try dsv(["remote", "add", "origin", url], in: alice).status == 0)
+        let anonymous = try dsv(["push"], in: alice, environment: withStore)
+        #expect(anonymous.status == 69)
+        #expect(anonymous.stderr.contains("authentication required: put the user and password in the URL or in ~/.git-credentials"))
+        #expect(try dsv(["remote", "add", "wrong", "http://alice:nope@127.0.0.1:\(server.port)/server.git"], in: alice).status == 0)
+        let wrong = try dsv(["push", "wrong"], in: alice, environment: withStore)
+        #expect(wrong.status == 69)
+        #expect(wrong.stderr.contains("alice:***@") && !wrong.stderr.contains("nope"), "the password is not printed")
+        #expect(!(try dsv(["remote", "-v"], in: alice).stdout.contains("nope")))
+
+        root.write("home/.git-credentials", "http://alice:s3cret@127.0.0.1:\(server.port)\n")
+        let push = try dsv(["push", "--tags"], in: alice, environment: withStore)
+        #expect(push.status == 0, "\(push.stderr)")
+        let clone = try dsv(["clone", url, "bob"], in: root.path, environment: withStore)
+        #expect(clone.status == 0, "\(clone.stderr)")
+        #expect(try log(root.file("bob")) == log(alice))
+    }
+
     @Test func unreachableRemotesAndUnknownNames() throws {
         let (root, _, alice) = try team()
         #expect(try dsv(["remote", "add", "dead", "git://127.0.0.1:1/x.git"], in: alice).status == 0)
@@ -149,6 +177,36 @@ struct SharingWithS3Tests {
         let commit = try dsv(["commit", "r2.json", "-m", "r2"], in: trainer)
         #expect(commit.status == 0, "\(commit.stderr)")
         #expect(commit.stdout.contains("pinned 3 of 3 images in s3://\(bucket)/p/"))
+    }
+}
+
+/// `Tests/Support/git_http_server.py`: `git http-backend` behind Basic auth on a free loopback
+/// port; stopped by its pid.
+final class GitHTTPServer {
+    let port: Int
+    private let process: Process
+
+    init(root: String, user: String, password: String) throws {
+        var script = URL(fileURLWithPath: #filePath)
+        for _ in 0..<2 { script.deleteLastPathComponent() }
+        script.appendPathComponent("Support/git_http_server.py")
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, root, user, password]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line.append(byte)
+        }
+        port = Int(String(decoding: line, as: UTF8.self)) ?? 0
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 }
 

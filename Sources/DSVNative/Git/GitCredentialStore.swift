@@ -25,6 +25,17 @@ enum GitCredentialStore {
         return nil
     }
 
+    /// The URL with its password (if any) replaced by `***`, for messages: secrets are never
+    /// printed.
+    static func redacted(_ url: String) -> String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@"),
+              let colon = rest[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<rest.index(after: colon)]) + "***" + String(url[at...])
+    }
+
     /// Scheme, host (with port), user and password of a URL.
     static func parse(_ url: String) -> Entry? {
         guard let schemeEnd = url.firstRange(of: "://") else { return nil }

@@ -43,6 +43,9 @@ extension GitRepository {
         git_remote_free(remote)
     }
 
+    /// A URL fit to print: a password in it becomes `***`.
+    public static func redactedURL(_ url: String) -> String { GitCredentialStore.redacted(url) }
+
     public static func isValidRemoteName(_ name: String) -> Bool {
         GitLibrary.ensure()
         var valid: Int32 = 0

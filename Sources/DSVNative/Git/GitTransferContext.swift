@@ -84,6 +84,11 @@ final class GitTransferContext {
             return GIT_EAUTH.rawValue
         }
         if allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 {
+            // libgit2 tries a password in the URL itself before asking.
+            if GitCredentialStore.parse(self.url)?.password.isEmpty == false {
+                credentialProblem = "authentication failed with the user and password in the URL"
+                return GIT_EAUTH.rawValue
+            }
             if !triedStoredPassword, let stored = GitCredentialStore.lookup(url: url, username: username) {
                 triedStoredPassword = true
                 return git_credential_userpass_plaintext_new(out, stored.username, stored.password)

@@ -178,7 +178,7 @@ public enum SharingError: Error, Sendable, CustomStringConvertible {
         case .diverged(let branch, let remote, let ours, let theirs):
             "\(branch) (\(ours.short)) and \(remote)/\(branch) (\(theirs.short)) have diverged; nothing was changed"
         case .transport(let url, let error):
-            "\(url): \(error.message)"
+            "\(GitRepository.redactedURL(url)): \(error.message)"
         case .repository(let error):
             error.description
         }
