@@ -124,25 +124,19 @@ public var sharedTestData: String {
     return url.appendingPathComponent("shared/testdata").path
 }
 
-/// The test suite's fault-injecting proxy (`Tests/Support/fault_proxy.py`) in front of the test
-/// S3: a share of requests get 503 SlowDown, another share a dropped connection. Stopped (by its
-/// pid) when the value goes away.
-public final class FaultProxy: @unchecked Sendable {
-    public let endpoint: String
+/// A server of the test suite's own (`Tests/Support/NAME.py`) on a free loopback port, which it
+/// prints first; stopped by its pid when the value goes away.
+public final class SupportServer: @unchecked Sendable {
+    public let port: Int
     private let process: Process
 
-    /// With `dieAfter`, the proxy exits abruptly after that many requests.
-    /// With `retryAfter`, its 503 answers carry that `Retry-After` (seconds).
-    public init(upstream: String, slowDown: Double, drop: Double, seed: Int = 7, dieAfter: Int? = nil,
-                retryAfter: Int? = nil) throws {
+    public init(_ name: String, _ arguments: [String]) throws {
         var script = URL(fileURLWithPath: #filePath)
         for _ in 0..<2 { script.deleteLastPathComponent() }
-        script.appendPathComponent("Support/fault_proxy.py")
-        let port = upstream.split(separator: ":").last.map(String.init) ?? "80"
+        script.appendPathComponent("Support/\(name).py")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, port, String(slowDown), String(drop), String(seed)]
-            + [String(dieAfter ?? 0)] + (retryAfter.map { [String($0)] } ?? [])
+        process.arguments = ["python3", script.path] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -151,11 +145,28 @@ public final class FaultProxy: @unchecked Sendable {
         while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
             line.append(byte)
         }
-        endpoint = "http://127.0.0.1:\(String(decoding: line, as: UTF8.self))"
+        port = Int(String(decoding: line, as: UTF8.self)) ?? 0
     }
 
     deinit {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+}
+
+/// The test suite's fault-injecting proxy (`Tests/Support/fault_proxy.py`) in front of the test
+/// S3: a share of requests get 503 SlowDown, another share a dropped connection.
+public final class FaultProxy: @unchecked Sendable {
+    public let endpoint: String
+    private let server: SupportServer
+
+    /// With `dieAfter`, the proxy exits abruptly after that many requests.
+    /// With `retryAfter`, its 503 answers carry that `Retry-After` (seconds).
+    public init(upstream: String, slowDown: Double, drop: Double, seed: Int = 7, dieAfter: Int? = nil,
+                retryAfter: Int? = nil) throws {
+        let port = upstream.split(separator: ":").last.map(String.init) ?? "80"
+        server = try SupportServer("fault_proxy", [port, String(slowDown), String(drop), String(seed)]
+                                   + [String(dieAfter ?? 0)] + (retryAfter.map { [String($0)] } ?? []))
+        endpoint = "http://127.0.0.1:\(server.port)"
     }
 }

@@ -107,7 +107,8 @@ struct SharingCommandTests {
     /// password in the URL (never printed), then the password from git's credential store.
     @Test func httpWithCredentials() throws {
         let (root, _, alice) = try team()
-        let server = try GitHTTPServer(root: root.path, user: "alice", password: "s3cret")
+        // `git http-backend` behind Basic auth, as an https server would be.
+        let server = try SupportServer("git_http_server", [root.path, "alice", "s3cret"])
         let url = "http://127.0.0.1:\(server.port)/server.git"
         let home = root.file("home")
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
@@ -177,36 +178,6 @@ struct SharingWithS3Tests {
         let commit = try dsv(["commit", "r2.json", "-m", "r2"], in: trainer)
         #expect(commit.status == 0, "\(commit.stderr)")
         #expect(commit.stdout.contains("pinned 3 of 3 images in s3://\(bucket)/p/"))
-    }
-}
-
-/// `Tests/Support/git_http_server.py`: `git http-backend` behind Basic auth on a free loopback
-/// port; stopped by its pid.
-final class GitHTTPServer {
-    let port: Int
-    private let process: Process
-
-    init(root: String, user: String, password: String) throws {
-        var script = URL(fileURLWithPath: #filePath)
-        for _ in 0..<2 { script.deleteLastPathComponent() }
-        script.appendPathComponent("Support/git_http_server.py")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, root, user, password]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
-        }
-        port = Int(String(decoding: line, as: UTF8.self)) ?? 0
-    }
-
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
     }
 }
 
