@@ -64,7 +64,11 @@ struct S3Options: ParsableArguments {
     @Flag(help: "Do not sign requests (public buckets).")
     var noSignRequest = false
 
+    @Option(help: ArgumentHelp("The AWS profile of ~/.aws/credentials and ~/.aws/config (instead of AWS_PROFILE).",
+                               valueName: "NAME"))
+    var profile: String?
+
     func configuration() throws -> S3Configuration {
-        try S3Configuration.fromEnvironment(signRequests: !noSignRequest)
+        try S3Configuration.fromEnvironment(signRequests: !noSignRequest, profile: profile)
     }
 }

@@ -32,6 +32,13 @@ struct S3CommandTests {
         #expect(commit.stdout.contains("pinned 2 of 2 images"))
         let verify = try dsv(["verify", "--json"], in: dir.path, environment: environment)
         #expect(verify.status == 0, "\(verify.stderr)")
+        // `--profile` instead of AWS_PROFILE; its keys win over (wrong) ones in the environment.
+        var explicit = environment
+        explicit["AWS_PROFILE"] = "none"
+        explicit["AWS_ACCESS_KEY_ID"] = s3.accessKey
+        explicit["AWS_SECRET_ACCESS_KEY"] = "wrong-secret"
+        let withProfile = try dsv(["verify", "--profile", "lab"], in: dir.path, environment: explicit)
+        #expect(withProfile.status == 0, "\(withProfile.stderr)")
     }
 
     @Test func wrongCredentialsAreOneLineWithS3sCode() throws {

@@ -17,10 +17,11 @@ public struct S3Configuration: Sendable {
     }
 
     /// From the environment. Without credentials (and without `signRequests: false`) it is a
-    /// configuration error that names what to set.
-    public static func fromEnvironment(signRequests: Bool = true) throws(S3Error) -> S3Configuration {
+    /// configuration error that names what to set. An explicit `profile` (`--profile`) is read
+    /// instead of `AWS_PROFILE`, and its keys win over `AWS_ACCESS_KEY_ID`, as the AWS CLI does.
+    public static func fromEnvironment(signRequests: Bool = true, profile explicitProfile: String? = nil) throws(S3Error) -> S3Configuration {
         let env = ProcessEnvironment.self
-        let profile = AWSProfile.load()
+        let profile = AWSProfile.load(explicitProfile)
         let region = env.value("AWS_REGION") ?? env.value("AWS_DEFAULT_REGION") ?? profile.region ?? "us-east-1"
         let endpoint: S3Endpoint
         if let url = env.value("AWS_ENDPOINT_URL_S3") ?? env.value("AWS_ENDPOINT_URL") ?? profile.endpointURL {
@@ -36,7 +37,7 @@ public struct S3Configuration: Sendable {
             env.value("AWS_SECRET_ACCESS_KEY").map { (access, $0, env.value("AWS_SESSION_TOKEN")) }
         }
         let fromProfile = profile.accessKeyID.flatMap { access in profile.secretAccessKey.map { (access, $0, profile.sessionToken) } }
-        guard let (access, secret, token) = fromEnvironment ?? fromProfile else {
+        guard let (access, secret, token) = explicitProfile != nil ? fromProfile ?? fromEnvironment : fromEnvironment ?? fromProfile else {
             throw .configuration("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials (or use --no-sign-request for a public bucket)")
         }
         return S3Configuration(endpoint: endpoint, region: region,
