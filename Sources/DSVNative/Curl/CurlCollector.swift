@@ -55,15 +55,9 @@ final class CurlCollector {
             return true
         }
         guard openDownload(target) else { return false }
-        var offset = 0
-        while offset < bytes.count {
-            let count = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if count < 0 {
-                if errno == EINTR { continue }
-                localFailure = SystemError("write", path: target.path)
-                return false
-            }
-            offset += count
+        do { try FileSystem.writeAll(bytes, to: fd, path: target.path) } catch {
+            localFailure = error
+            return false
         }
         hasher?.update(bytes)
         written += bytes.count

@@ -13,9 +13,7 @@ public final class AtomicFileWriter: @unchecked Sendable {
 
     public init(destination: String) throws(SystemError) {
         self.destination = destination
-        let directory = FileSystem.directory(of: destination)
-        let name = FileSystem.lastComponent(of: destination)
-        temporaryPath = directory + "/." + name + ".dsv-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        temporaryPath = FileSystem.temporaryPath(beside: destination)
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw SystemError("create", path: destination) }
         buffer.reserveCapacity(bufferLimit)
@@ -50,15 +48,7 @@ public final class AtomicFileWriter: @unchecked Sendable {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("write", path: destination)
-            }
-            offset += n
-        }
+        try FileSystem.writeAll(bytes, to: fd, path: destination)
     }
 
     /// Flushes and renames the file into place. With `sync`, the data reaches the disk before

@@ -33,7 +33,7 @@ extension FileSystem {
         if target < 0 { throw SystemError("create", path: to) }
         var failure: SystemError?
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        copying: while true {
+        while true {
             let count = Glibc.read(source, &buffer, buffer.count)
             if count == 0 { break }
             if count < 0 {
@@ -41,15 +41,12 @@ extension FileSystem {
                 failure = SystemError("read", path: from)
                 break
             }
-            var offset = 0
-            while offset < count {
-                let written = buffer.withUnsafeBytes { Glibc.write(target, $0.baseAddress! + offset, count - offset) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = SystemError("write", path: to)
-                    break copying
-                }
-                offset += written
+            let written = buffer.withUnsafeBytes { bytes in
+                Result { () throws(SystemError) in try writeAll(UnsafeRawBufferPointer(rebasing: bytes[..<count]), to: target, path: to) }
+            }
+            if case .failure(let error) = written {
+                failure = error
+                break
             }
         }
         if close(target) != 0 && failure == nil { failure = SystemError("write", path: to) }

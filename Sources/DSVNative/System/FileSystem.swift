@@ -72,8 +72,28 @@ extension FileSystem {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0o644)
         if fd < 0 { throw SystemError(operation, path: path) }
         defer { close(fd) }
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if written != bytes.count { throw SystemError("write", path: path) }
+        try bytes.withUnsafeBytes { bytes in Result { () throws(SystemError) in try writeAll(bytes, to: fd, path: path) } }.get()
+    }
+
+    /// Writes every byte to an open file, through partial writes and interruptions; `path`
+    /// names the file in the error.
+    public static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("write", path: path)
+            }
+            offset += count
+        }
+    }
+
+    /// A fresh name for a file being written beside `destination`, hidden and unique to this
+    /// process, to be renamed over it once complete.
+    public static func temporaryPath(beside destination: String) -> String {
+        directory(of: destination) + "/." + lastComponent(of: destination)
+            + ".dsv-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 }
 

@@ -15,9 +15,7 @@ public final class MappedOutputFile: @unchecked Sendable {
     public init(destination: String, count: Int) throws(SystemError) {
         self.destination = destination
         self.count = count
-        let directory = FileSystem.directory(of: destination)
-        temporaryPath = directory + "/." + FileSystem.lastComponent(of: destination)
-            + ".dsv-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        temporaryPath = FileSystem.temporaryPath(beside: destination)
         fd = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw SystemError("create", path: destination) }
         guard count > 0 else { return }

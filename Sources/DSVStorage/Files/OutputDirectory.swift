@@ -50,9 +50,7 @@ public final class OutputDirectory: @unchecked Sendable {
     @discardableResult
     public func place(_ source: String, at destination: String) throws(SystemError) -> Bool {
         if try FileStatus.of(destination) == nil, try FileSystem.hardLink(from: source, to: destination) { return true }
-        let temporary = FileSystem.directory(of: destination) + "/." + FileSystem.lastComponent(of: destination)
-            + ".dsv-tmp-\(ProcessEnvironment.processID)"
-        FileSystem.remove(temporary)
+        let temporary = FileSystem.temporaryPath(beside: destination)
         let linked = try FileSystem.hardLink(from: source, to: temporary)
         if !linked { try FileSystem.copyFile(from: source, to: temporary) }
         do { try FileSystem.rename(temporary, to: destination) } catch {
