@@ -49,6 +49,8 @@ public enum MaterializeOperation {
         public var missing: [String] = []
 
         public var isComplete: Bool { changed.isEmpty && missing.isEmpty }
+        /// Files dealt with so far, whatever became of them.
+        var done: Int { fromCache + downloaded + changed.count + missing.count }
 
         public var json: JSONValue {
             .object([("files", .int(files)), ("downloaded", .int(downloaded)), ("from_cache", .int(fromCache)),
@@ -97,13 +99,16 @@ public enum MaterializeOperation {
         do { output = try OutputDirectory(root: request.output) } catch { throw .output(error) }
 
         var report = Report(files: images.count)
-        var state = Progress(files: images.count, done: 0, bytesDownloaded: 0, bytesToDownload: 0)
-        var downloads: [String: (image: PinnedImage, destination: String, identity: ObjectCache.Identity)] = [:]
+        var bytesToDownload: Int64 = 0
+        func progressed() {
+            progress(Progress(files: report.files, done: report.done, bytesDownloaded: report.bytesDownloaded,
+                              bytesToDownload: bytesToDownload))
+        }
+        var downloads: [String: (pin: ObjectPin, destination: String, identity: ObjectCache.Identity)] = [:]
         var calls: [S3Call] = []
         for image in images {
             guard let pin = image.pin else {
                 report.missing.append(location.key(for: image.key))
-                state.done += 1
                 continue
             }
             let identity = ObjectCache.Identity(bucket: location.bucket, key: location.key(for: image.key), etag: pin.etag, versionID: pin.versionID)
@@ -117,24 +122,20 @@ public enum MaterializeOperation {
                     do { try output.place(entry, at: destination) } catch { throw .output(.io(error)) }
                 }
                 report.fromCache += 1
-                state.done += 1
                 continue
             }
             let call = fetch(identity, pin: pin, into: cache.temporaryPath(for: identity))
-            downloads[call.download!.path] = (image, destination, identity)
+            downloads[call.download!.path] = (pin, destination, identity)
             calls.append(call)
-            state.bytesToDownload += pin.size
+            bytesToDownload += pin.size
         }
-        progress(state)
+        progressed()
 
         do throws(S3Error) {
             try client.run(calls, concurrency: max(1, request.concurrency), completed: { (call, result) throws(S3Error) in
                 let temporary = call.download!.path
-                guard let (image, destination, identity) = downloads.removeValue(forKey: temporary) else { return [] }
-                defer {
-                    state.done += 1
-                    progress(state)
-                }
+                guard let (pin, destination, identity) = downloads.removeValue(forKey: temporary) else { return [] }
+                defer { progressed() }
                 let response: HTTPResponse
                 switch result {
                 case .success(let success): response = success
@@ -150,7 +151,7 @@ public enum MaterializeOperation {
                     return []
                 }
                 let downloaded = response.downloaded ?? DownloadResult(bytes: 0, digest: nil)
-                guard matches(response, downloaded, image.pin!) else {
+                guard matches(response, downloaded, pin) else {
                     FileSystem.remove(temporary)
                     FileSystem.remove(destination)
                     report.changed.append(identity.key)
@@ -164,7 +165,6 @@ public enum MaterializeOperation {
                 }
                 report.downloaded += 1
                 report.bytesDownloaded += Int64(downloaded.bytes)
-                state.bytesDownloaded += Int64(downloaded.bytes)
                 return []
             })
         } catch {

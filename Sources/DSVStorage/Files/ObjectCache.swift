@@ -35,20 +35,20 @@ public struct ObjectCache: Sendable {
     /// reached by several URLs (a proxy, a VPC endpoint), and bucket, key, ETag and size
     /// together already name the bytes.
     public struct Identity: Sendable, Hashable {
-        public var bucket: String
-        public var key: String
-        public var etag: String
-        public var versionID: String?
+        public let bucket: String
+        public let key: String
+        public let etag: String
+        public let versionID: String?
+        /// sha256 of the above, hex: the entry's name. Computed once; the entry, its temporary
+        /// file and the admission all need it.
+        let digest: String
 
         public init(bucket: String, key: String, etag: String, versionID: String?) {
             self.bucket = bucket
             self.key = key
             self.etag = etag
             self.versionID = versionID
-        }
-
-        var digest: String {
-            hexString(Hasher.digest(.sha256, [bucket, key, etag, versionID ?? ""].joined(separator: "\u{0}")))
+            digest = hexString(Hasher.digest(.sha256, [bucket, key, etag, versionID ?? ""].joined(separator: "\u{0}")))
         }
     }
 

@@ -94,8 +94,7 @@ public final class S3Client: @unchecked Sendable {
             case .failure(let error): throw error
             case .retry(let error, let retryAfter):
                 attempt += 1
-                guard attempt < retryPolicy.attempts else { throw retryPolicy.finalError(error, attempts: attempt) }
-                UTCClock.sleep(seconds: retryPolicy.delay(attempt: attempt, retryAfter: retryAfter))
+                UTCClock.sleep(seconds: try retryPolicy.afterFailure(error, retryAfter: retryAfter, attempts: attempt).get())
             }
         }
     }
@@ -160,12 +159,16 @@ public final class S3Client: @unchecked Sendable {
                 deliver(pending.call, .failure(error))
             case .retry(let error, let retryAfter):
                 pending.attempt += 1
-                guard pending.attempt < retryPolicy.attempts, failure == nil else {
-                    deliver(pending.call, .failure(retryPolicy.finalError(error, attempts: pending.attempt)))
-                    return
+                // A stopped run retries nothing: the error is final at once.
+                let next = failure == nil ? retryPolicy.afterFailure(error, retryAfter: retryAfter, attempts: pending.attempt)
+                                          : .failure(retryPolicy.finalError(error, attempts: pending.attempt))
+                switch next {
+                case .success(let delay):
+                    pending.notBefore = Trace.now() + delay
+                    retries.append(pending)
+                case .failure(let final):
+                    deliver(pending.call, .failure(final))
                 }
-                pending.notBefore = Trace.now() + retryPolicy.delay(attempt: pending.attempt, retryAfter: retryAfter)
-                retries.append(pending)
             }
             // Drop consumed calls now and then so that a long run does not keep them all.
             if nextFresh > 4096 && nextFresh * 2 > fresh.count {
@@ -270,6 +273,13 @@ public struct RetryPolicy: Sendable {
 
     static func isRetryable(status: Int, code: String) -> Bool {
         status >= 500 || status == 408 || status == 429 || code == "SlowDown" || code == "RequestTimeout"
+    }
+
+    /// After a retryable failure of attempt number `attempts` (counting from 1): the delay
+    /// before the next attempt, or the final error when no attempt is left.
+    func afterFailure(_ error: S3Error, retryAfter: Double?, attempts: Int) -> Result<Double, S3Error> {
+        attempts < self.attempts ? .success(delay(attempt: attempts, retryAfter: retryAfter))
+                                 : .failure(finalError(error, attempts: attempts))
     }
 
     /// The error after the last attempt: "unavailable", with S3's code where there was one.
