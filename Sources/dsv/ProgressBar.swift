@@ -55,7 +55,11 @@ final class ProgressBar {
     /// Clears the line before the summary is printed.
     func finish() {
         if enabled && drewSomething { writeStandardError("\r\u{1B}[K") }
+        drewSomething = false
     }
+
+    /// A command that fails leaves no half-drawn bar before its error line.
+    deinit { finish() }
 
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded(.up))
