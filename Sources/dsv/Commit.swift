@@ -40,7 +40,7 @@ struct Commit: ParsableCommand {
         let request = CommitOperation.Request(exports: exports.map(repository.resolve), message: message,
                                               imagesPrefix: prefix, s3: try prefix.map { _ in try s3.configuration() },
                                               allowMissing: allowMissing)
-        let branch = (try? repo.currentBranch()).map { String($0.dropFirst("refs/heads/".count)) } ?? "main"
+        let branch = (try? repo.currentBranch()).map(DatasetRepository.branchName) ?? DatasetRepository.defaultBranch
         switch try CommitOperation.run(request, in: repo) {
         case .nothingChanged(let head):
             print("nothing changed: the exports match \(head.short) on \(branch); no commit made")

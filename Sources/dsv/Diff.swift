@@ -36,7 +36,7 @@ struct Diff: ParsableCommand {
         let new = try StoredVersion(repository: repo, commitID: try repo.resolve(newRevision))
         let diff = try VersionDiff.between(old, new)
         try options.report(diff, title: "diff \(oldRevision) (\(old.commit.id.short)) → \(newRevision) (\(new.commit.id.short))",
-                           headers: [try new.header(), try old.header()], resolve: repository.resolve)
+                           headers: { [try new.header(), try old.header()] }, resolve: repository.resolve)
     }
 }
 
@@ -60,6 +60,6 @@ struct Status: ParsableCommand {
         let head = try repo.head().map { try StoredVersion(repository: repo, commitID: $0) }
         let diff = try StatusOperation.run(exports: exports.map(repository.resolve), against: head, in: repo)
         try options.report(diff, title: "status: \(exports.joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))",
-                           headers: try head.map { [try $0.header()] } ?? [], resolve: repository.resolve)
+                           headers: { try head.map { [try $0.header()] } ?? [] }, resolve: repository.resolve)
     }
 }

@@ -118,15 +118,17 @@ struct DiffOptions: ParsableArguments {
 
     /// Prints (or writes) the diff as asked and returns the exit status.
     /// - Parameters:
-    ///   - headers: the stored headers of the versions compared, for keypoint skeletons.
+    ///   - headers: the stored headers of the versions compared, for keypoint skeletons; read
+    ///     only for `--html`.
     ///   - resolve: turns a path given on the command line into one to open.
-    func report(_ full: VersionDiff, title: String, headers: [[UInt8]] = [], resolve: (String) -> String = { $0 }) throws {
+    func report(_ full: VersionDiff, title: String, headers: () throws -> [[UInt8]] = { [] },
+                resolve: (String) -> String = { $0 }) throws {
         let diff = full.filtered(pathPrefix: pathPrefix, category: category)
         if let html {
             let path = resolve(html)
             let urls = try ReviewImages.urls(for: diff, page: path, imagesFrom: imagesFrom.map(resolve), expires: expires, s3: s3)
             var skeletons: [(String, JSONValue)] = []
-            for header in headers {
+            for header in try headers() {
                 for entry in ReviewPage.skeletons(header: header) where !skeletons.contains(where: { $0.0 == entry.0 }) {
                     skeletons.append(entry)
                 }

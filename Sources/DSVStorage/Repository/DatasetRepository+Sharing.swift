@@ -31,18 +31,15 @@ extension DatasetRepository {
     public func push(to remote: String, tags: Bool, force: Bool,
                      progress: ((GitTransferProgress) -> Void)? = nil) throws(SharingError) -> PushOutcome {
         let url = try remoteURL(remote)
-        let branch: String, local: GitObjectID
-        do {
-            branch = try currentBranch()
-            guard let head = try head() else { throw RepositoryError.noVersions }
-            local = head
-        } catch let error as RepositoryError { throw .repository(error) } catch { throw .repository(.noVersions) }
+        let branch: String, head: GitObjectID?
+        do { (branch, head) = (try currentBranch(), try self.head()) } catch { throw .repository(error) }
+        guard let local = head else { throw .repository(.noVersions) }
         let theirs: GitObjectID?
         do { theirs = try git.remoteReferences(remote, progress: progress)[branch] } catch { throw .transport(url, error) }
         var refspecs: [String] = []
         if theirs != local {
             if let theirs, !force, try !isFastForward(from: theirs, to: local) {
-                throw .pushRejected(remote: remote, branch: shortName(branch), theirs: theirs, ours: local)
+                throw .pushRejected(remote: remote, branch: Self.branchName(branch), theirs: theirs, ours: local)
             }
             refspecs.append("\(force ? "+" : "")\(branch):\(branch)")
         }
@@ -51,7 +48,7 @@ extension DatasetRepository {
         }
         if !refspecs.isEmpty {
             do { try git.push(remote: remote, refspecs: refspecs, progress: progress) } catch {
-                if error.isNonFastForward { throw .pushRejected(remote: remote, branch: shortName(branch), theirs: theirs, ours: local) }
+                if error.isNonFastForward { throw .pushRejected(remote: remote, branch: Self.branchName(branch), theirs: theirs, ours: local) }
                 throw .transport(url, error)
             }
         }
@@ -74,12 +71,10 @@ extension DatasetRepository {
         do {
             try git.fetch(remote: remote, refspecs: ["+refs/heads/*:refs/remotes/\(remote)/*"], progress: progress)
         } catch { throw .transport(url, error) }
-        let tracking = "refs/remotes/\(remote)/\(shortName(branch))"
-        let theirs: GitObjectID
-        do {
-            guard let target = try git.referenceTarget(tracking) else { throw SharingError.noRemoteBranch(remote: remote, branch: shortName(branch)) }
-            theirs = target
-        } catch let error as SharingError { throw error } catch let error as GitError { throw .repository(.git(error)) } catch { throw .repository(.noVersions) }
+        let tracking = "refs/remotes/\(remote)/\(Self.branchName(branch))"
+        let target: GitObjectID?
+        do { target = try git.referenceTarget(tracking) } catch { throw .repository(.git(error)) }
+        guard let theirs = target else { throw .noRemoteBranch(remote: remote, branch: Self.branchName(branch)) }
         let lock: FileLock
         do { lock = try lockForWriting() } catch { throw .repository(error) }
         defer { lock.release() }
@@ -88,7 +83,7 @@ extension DatasetRepository {
         if local == theirs { return .upToDate(theirs) }
         if let local, try isFastForward(from: theirs, to: local) { return .ahead(local) }
         if let local, try !isFastForward(from: local, to: theirs) {
-            throw .diverged(branch: shortName(branch), remote: remote, ours: local, theirs: theirs)
+            throw .diverged(branch: Self.branchName(branch), remote: remote, ours: local, theirs: theirs)
         }
         do { try advanceBranch(from: local, to: theirs, message: "dsv pull \(remote)") } catch { throw .repository(error) }
         return .fastForwarded(from: local, to: theirs)
@@ -103,17 +98,15 @@ extension DatasetRepository {
         var source = url
         if !url.contains("://"), FileSystem.isDirectory(joinPath(url, folderName)) { source = joinPath(url, folderName) }
         let createdDirectory = !FileSystem.exists(directory)
+        let repository: DatasetRepository
         do {
-            _ = try GitRepository.cloneBare(from: source, to: path, progress: progress)
+            repository = DatasetRepository(git: try GitRepository.cloneBare(from: source, to: path, progress: progress), path: path)
         } catch {
             FileSystem.removeTree(createdDirectory ? directory : path)
             throw .transport(url, error)
         }
-        do {
-            let repository = try discover(from: directory)
-            try repository.checkOutRemoteBranch()
-            return repository
-        } catch { throw .repository(error) }
+        do { try repository.checkOutRemoteBranch() } catch { throw .repository(error) }
+        return repository
     }
 
     /// After a clone from a server whose HEAD names no branch (a bare repository made by
@@ -140,9 +133,7 @@ extension DatasetRepository {
         } catch { throw .repository(.git(error)) }
     }
 
-    func shortName(_ branch: String) -> String {
-        branch.hasPrefix("refs/heads/") ? String(branch.dropFirst("refs/heads/".count)) : branch
-    }
+
 
     /// The folder `dsv clone URL` makes when none is given: the URL's last component without
     /// `.git`, or the project folder's name for `…/project/.dsv`.

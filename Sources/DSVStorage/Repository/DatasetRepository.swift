@@ -12,7 +12,7 @@ public final class DatasetRepository: @unchecked Sendable {
     /// The `.dsv` folder.
     public let path: String
 
-    private init(git: GitRepository, path: String) {
+    init(git: GitRepository, path: String) {
         self.git = git
         self.path = path
     }
@@ -69,6 +69,11 @@ public final class DatasetRepository: @unchecked Sendable {
     /// The full name of the current branch, e.g. `refs/heads/main`.
     public func currentBranch() throws(RepositoryError) -> String {
         do { return try git.headBranch() } catch { throw .git(error) }
+    }
+
+    /// A branch's name without `refs/heads/` (`main`), as people say it.
+    public static func branchName(_ reference: String) -> String {
+        reference.hasPrefix("refs/heads/") ? String(reference.dropFirst("refs/heads/".count)) : reference
     }
 
     /// The commit the current branch points at, or nil before the first version.
