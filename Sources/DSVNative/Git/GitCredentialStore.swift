@@ -28,24 +28,15 @@ enum GitCredentialStore {
     /// The URL with its password (if any) replaced by `***`, for messages: secrets are never
     /// printed.
     static func redacted(_ url: String) -> String {
-        guard let schemeEnd = url.firstRange(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@"),
-              let colon = rest[..<at].firstIndex(of: ":") else { return url }
-        return String(url[..<rest.index(after: colon)]) + "***" + String(url[at...])
+        guard let userInfo = authority(of: url)?.userInfo, let colon = userInfo.firstIndex(of: ":") else { return url }
+        return String(url[...colon]) + "***" + String(url[userInfo.endIndex...])
     }
 
     /// Scheme, host (with port), user and password of a URL.
     static func parse(_ url: String) -> Entry? {
-        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
-        let scheme = String(url[..<schemeEnd.lowerBound]).lowercased()
-        var rest = url[schemeEnd.upperBound...]
-        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        guard let parts = authority(of: url) else { return nil }
         var username = "", password = ""
-        if let at = rest.lastIndex(of: "@") {
-            let userInfo = rest[..<at]
-            rest = rest[rest.index(after: at)...]
+        if let userInfo = parts.userInfo {
             if let colon = userInfo.firstIndex(of: ":") {
                 username = percentDecoded(userInfo[..<colon])
                 password = percentDecoded(userInfo[userInfo.index(after: colon)...])
@@ -53,7 +44,16 @@ enum GitCredentialStore {
                 username = percentDecoded(userInfo)
             }
         }
-        return Entry(scheme: scheme, host: rest.lowercased(), username: username, password: password)
+        return Entry(scheme: parts.scheme.lowercased(), host: parts.host.lowercased(), username: username, password: password)
+    }
+
+    /// The pieces of `scheme://[userinfo@]host[:port]/…`, as slices of the URL.
+    static func authority(of url: String) -> (scheme: Substring, userInfo: Substring?, host: Substring)? {
+        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
+        var rest = url[schemeEnd.upperBound...]
+        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        guard let at = rest.lastIndex(of: "@") else { return (url[..<schemeEnd.lowerBound], nil, rest) }
+        return (url[..<schemeEnd.lowerBound], rest[..<at], rest[rest.index(after: at)...])
     }
 
     static func percentDecoded(_ text: Substring) -> String {
