@@ -2,8 +2,8 @@ import DSVDataset
 import DSVNative
 
 /// The fuzz target of `make fuzz`: any bytes go through what `dsv commit` does with an export
-/// before it touches a repository — the faithful reader, the COCO checks, the merge plan, and
-/// the sharded, compressed manifest. A refusal (`COCOError`) is the right answer to bad input;
+/// before it touches a repository — the zip reader (for inputs that start like a zip), the
+/// faithful reader, the COCO checks, the merge plan, and the sharded, compressed manifest. A refusal (`COCOError`) is the right answer to bad input;
 /// a crash, a sanitizer report or a hang is a bug.
 enum FuzzTarget {
     /// The reader maps files, so each input is written to one scratch file first.
@@ -12,9 +12,8 @@ enum FuzzTarget {
     static func run(_ bytes: UnsafeRawBufferPointer) {
         do { try FileSystem.write(Array(bytes), to: scratch) } catch { fatalError("cannot write \(scratch): \(error)") }
         do {
-            let export = try COCOReader.read(path: scratch, name: "fuzz.json")
-            let plan = try ExportPlan(exports: [export])
-            _ = try VersionBuilder.build(plan, sources: [], imagesPrefix: nil)
+            let (plan, sources) = try ExportInput.read([scratch])
+            _ = try VersionBuilder.build(plan, sources: sources, imagesPrefix: nil)
         } catch {
             // Refused, as bad input must be.
         }

@@ -46,12 +46,15 @@ struct CLIFailure {
             case .compression: exitCode = ExitStatus.ioError
             case .s3(let inner): exitCode = CLIFailure(inner).exitCode
             case .missingObjects: exitCode = ExitStatus.badInput
+            case .archive: exitCode = ExitStatus.badInput
+            case .usage: exitCode = ExitStatus.usage
             }
         case let error as CheckoutError:
             message = error.description
             switch error {
             case .repository(let inner): exitCode = CLIFailure(inner).exitCode
             case .io: exitCode = ExitStatus.ioError
+            case .subsetRequired, .unknownSubset: exitCode = ExitStatus.usage
             }
         case let error as VerifyOperation.Failure:
             message = error.description

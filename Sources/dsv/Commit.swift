@@ -7,15 +7,22 @@ struct Commit: ParsableCommand {
         abstract: "Record COCO exports as a new version.",
         discussion: """
             Several exports (one per CVAT job) are merged into one version: images by file_name, \
-            categories by name. With --images (or a prefix remembered from an earlier commit), every \
+            categories by name. A CVAT export zip is read as it is: every annotations/*.json inside. \
+            Subsets (splits) come from the file names (instances_Train.json is subset Train) or from \
+            --subset; files of one subset merge, different subsets stay apart. With --images (or a prefix remembered from an earlier commit), every \
             image is pinned to its S3 object (ETag, size, VersionId) by listing the prefix. \
             Committing content identical to the current version makes no commit.
             """)
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: ArgumentHelp("COCO JSON files exported from CVAT.", valueName: "EXPORT"))
+    @Argument(help: ArgumentHelp("COCO JSON files or CVAT export zips.", valueName: "EXPORT"))
     var exports: [String]
+
+    @Option(help: ArgumentHelp("The subset (split) of the loose JSON files, e.g. Train; default: from the file names "
+                               + "(<task>_<subset>.json), else the previous version's only subset, else \"default\".",
+                               valueName: "NAME"))
+    var subset: String?
 
     @Option(name: .shortAndLong, help: "The version's message, e.g. \"round 7\".")
     var message: String
@@ -32,6 +39,7 @@ struct Commit: ParsableCommand {
         if exports.isEmpty { throw ValidationError("give at least one EXPORT to commit") }
         if message.allSatisfy(\.isWhitespace) { throw ValidationError("the message (-m) must not be empty") }
         if let images { _ = try S3Location(url: images) }
+        if let subset, let problem = Subset.problem(subset) { throw ValidationError("--subset: \(problem)") }
     }
 
     func run() throws {
@@ -39,7 +47,7 @@ struct Commit: ParsableCommand {
         let prefix = try images ?? repo.setting("images")
         let request = CommitOperation.Request(exports: exports.map(repository.resolve), message: message,
                                               imagesPrefix: prefix, s3: try prefix.map { _ in try s3.configuration() },
-                                              allowMissing: allowMissing)
+                                              allowMissing: allowMissing, subset: subset)
         let branch = (try? repo.currentBranch()).map(DatasetRepository.branchName) ?? DatasetRepository.defaultBranch
         switch try CommitOperation.run(request, in: repo) {
         case .nothingChanged(let head):
@@ -47,6 +55,7 @@ struct Commit: ParsableCommand {
         case .committed(let commit, let summary, let objects, let bytes, let missing):
             print("[\(branch) \(commit.short)] \(message.split(separator: "\n").first ?? "")")
             print("  \(VersionText.counts(summary))")
+            if let subsets = VersionText.subsets(summary) { print("  subsets: \(subsets)") }
             print("  manifest \(summary.manifest)")
             print("  stored \(VersionText.count(objects, "new object")) (\(VersionText.bytes(bytes)))")
             if let prefix = summary.imagesPrefix {

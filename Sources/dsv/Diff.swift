@@ -36,7 +36,7 @@ struct Diff: ParsableCommand {
         let new = try StoredVersion(repository: repo, commitID: try repo.resolve(newRevision))
         let diff = try VersionDiff.between(old, new)
         try options.report(diff, title: "diff \(oldRevision) (\(old.commit.id.short)) → \(newRevision) (\(new.commit.id.short))",
-                           headers: { [try new.header(), try old.header()] }, resolve: repository.resolve)
+                           headers: { try (new.headers() + old.headers()).map(\.header) }, resolve: repository.resolve)
     }
 }
 
@@ -46,20 +46,24 @@ struct Status: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: ArgumentHelp("COCO JSON files exported from CVAT.", valueName: "EXPORT"))
+    @Argument(help: ArgumentHelp("COCO JSON files or CVAT export zips, as 'dsv commit' takes them.", valueName: "EXPORT"))
     var exports: [String]
+
+    @Option(help: ArgumentHelp("The subset of the loose JSON files, as 'dsv commit --subset' takes it.", valueName: "NAME"))
+    var filesSubset: String?
 
     @OptionGroup var options: DiffOptions
 
     func validate() throws {
         if exports.isEmpty { throw ValidationError("give the EXPORT files to compare with HEAD") }
+        if let filesSubset, let problem = Subset.problem(filesSubset) { throw ValidationError("--files-subset: \(problem)") }
     }
 
     func run() throws {
         let repo = try repository.open()
         let head = try repo.head().map { try StoredVersion(repository: repo, commitID: $0) }
-        let diff = try StatusOperation.run(exports: exports.map(repository.resolve), against: head, in: repo)
+        let diff = try StatusOperation.run(exports: exports.map(repository.resolve), subset: filesSubset, against: head, in: repo)
         try options.report(diff, title: "status: \(exports.joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))",
-                           headers: { try head.map { [try $0.header()] } ?? [] }, resolve: repository.resolve)
+                           headers: { try head?.headers().map(\.header) ?? [] }, resolve: repository.resolve)
     }
 }

@@ -37,6 +37,7 @@ enum DiffOutput {
             case .removed: print(Style.removed("D \(image.key)") + "  (\(VersionText.count(image.annotations.removed.count, "annotation")))")
             case .modified: print(Style.modified("M \(image.key)"))
             }
+            if let move = image.subsetMove { print("    subset: \(move.from) → \(move.to)") }
             for field in image.fields {
                 print("    image \(field.field): \(text(field.from)) → \(text(field.to))")
             }
@@ -98,6 +99,9 @@ struct DiffOptions: ParsableArguments {
     @Option(name: .customLong("path"), help: ArgumentHelp("Only images whose key starts with PREFIX.", valueName: "PREFIX"))
     var pathPrefix: String?
 
+    @Option(help: ArgumentHelp("Only images in this subset (before or after), e.g. Train.", valueName: "NAME"))
+    var subset: String?
+
     @Option(help: ArgumentHelp("Write a self-contained review page: each changed image with its old and new shapes.",
                                valueName: "FILE"))
     var html: String?
@@ -123,7 +127,7 @@ struct DiffOptions: ParsableArguments {
     ///   - resolve: turns a path given on the command line into one to open.
     func report(_ full: VersionDiff, title: String, headers: () throws -> [[UInt8]] = { [] },
                 resolve: (String) -> String = { $0 }) throws {
-        let diff = full.filtered(pathPrefix: pathPrefix, category: category)
+        let diff = full.filtered(pathPrefix: pathPrefix, category: category, subset: subset)
         if let html {
             let path = resolve(html)
             let urls = try ReviewImages.urls(for: diff, page: path, imagesFrom: imagesFrom.map(resolve), expires: expires, s3: s3)

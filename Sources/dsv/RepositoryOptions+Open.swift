@@ -37,6 +37,18 @@ enum VersionText {
         [count(summary.images, "image"), count(summary.annotations, "annotation"),
          count(summary.categories.count, "category", plural: "categories")].joined(separator: ", ")
     }
+
+    /// The counts of one subset: "subset Train: 120 images, 830 annotations".
+    static func counts(_ summary: DatasetSummary, subset: String) -> String {
+        guard let counts = summary.subsets.first(where: { $0.subset.name == subset }) else { return "subset \(subset)" }
+        return "subset \(subset): \(count(counts.images, "image")), \(count(counts.annotations, "annotation"))"
+    }
+
+    /// "Train 120 images, Validation 30 images", or nil for a version with only the default subset.
+    static func subsets(_ summary: DatasetSummary) -> String? {
+        guard summary.subsets.count > 1 || !summary.subsets[0].subset.isDefault else { return nil }
+        return summary.subsets.map { "\($0.subset.name) \(count($0.images, "image"))" }.joined(separator: ", ")
+    }
 }
 
 extension Int {

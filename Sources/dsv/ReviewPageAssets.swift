@@ -221,6 +221,7 @@ enum ReviewPageAssets {
               drawShape(overlay, pair.to, "relabeled", false, pair.from.category + " → " + pair.to.category, extent);
               item("relabeled", "relabeled " + pair.from.category + " → " + pair.to.category);
             }
+            if (image.subset) item("modified subset", "subset " + image.subset.from + " → " + image.subset.to);
             for (const field of image.fields || []) item("modified", "image " + field.field + ": " + short(field.from) + " → " + short(field.to));
             if (image.object) item("modified", "S3 object changed: ETag " + (image.object.from ? image.object.from.etag : "none") +
                                    " → " + (image.object.to ? image.object.to.etag : "none"));

@@ -31,6 +31,9 @@ struct Show: ParsableCommand {
         print("images:        \(summary.images.formatted)")
         print("annotations:   \(summary.annotations.formatted)")
         print("categories:    \(summary.categories.count.formatted)")
+        print("subsets:       " + summary.subsets.map {
+            "\($0.subset.name) (\($0.images.formatted) images, \($0.annotations.formatted) annotations)"
+        }.joined(separator: ", "))
         if let prefix = summary.imagesPrefix {
             print("images prefix: \(prefix) (\(summary.objectsPinned.formatted) objects pinned)")
         } else {
@@ -81,6 +84,7 @@ enum VersionJSON {
             ("images", .int(summary.images)),
             ("annotations", .int(summary.annotations)),
             ("categories", .object(summary.categories.map { ($0.name, .int($0.annotations)) })),
+            ("subsets", .object(summary.subsets.map { ($0.subset.name, .int($0.images)) })),
             ("images_prefix", summary.imagesPrefix.map(JSONValue.string) ?? .null),
             ("objects_pinned", .int(summary.objectsPinned)),
             ("manifest", .string(summary.manifest)),

@@ -39,6 +39,7 @@ extension VersionDiff.ImageChange {
             ])),
         ]
         if !fields.isEmpty { members.append(("fields", .array(fields.map(\.json)))) }
+        if let move = subsetMove { members.append(("subset", .object([("from", .string(move.from)), ("to", .string(move.to))]))) }
         if let pin {
             members.append(("object", .object([("from", pin.from.map(\.json) ?? .null), ("to", pin.to.map(\.json) ?? .null)])))
         }

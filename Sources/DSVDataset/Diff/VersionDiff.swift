@@ -14,10 +14,15 @@ public struct VersionDiff: Sendable {
         /// Changed fields of the image object itself (ids aside).
         public var fields: [FieldChange]
         public var pin: (from: ObjectPin?, to: ObjectPin?)?
+        /// The image's subset in the old and the new version (nil on the side it is absent from).
+        public var subsets: (from: String?, to: String?)
         /// The object to show for this image: the new version's, or the old one's when the
         /// image was removed (nil when not pinned).
         public var shownPin: ObjectPin?
     }
+
+    /// Category id → name, per subset (each subset has its own header and categories).
+    public typealias CategoryNames = [String: [(IDKey, String)]]
 
     public struct Side: Sendable {
         /// A commit id, or "working" for an export on disk.
@@ -68,11 +73,13 @@ public struct VersionDiff: Sendable {
     /// Diffs two stored versions.
     public static func between(_ old: StoredVersion, _ new: StoredVersion) throws(RepositoryError) -> VersionDiff {
         let oldBlobs = try old.shardBlobs(), newBlobs = try new.shardBlobs()
-        let oldCategories = try categories(old.header()), newCategories = try categories(new.header())
+        let oldCategories = try categories(old), newCategories = try categories(new)
         // A category whose id now names something else (a rename) changes every annotation of
         // it without changing a byte of the shards: then every shard is compared.
-        let oldNames = Dictionary(oldCategories) { a, _ in a }
-        let renamed = newCategories.contains { id, name in oldNames[id].map { $0 != name } ?? false }
+        let renamed = newCategories.contains { subset, categories in
+            let oldNames = Dictionary(oldCategories[subset] ?? []) { a, _ in a }
+            return categories.contains { id, name in oldNames[id].map { $0 != name } ?? false }
+        }
         var changed: [Int] = []
         for number in Set(oldBlobs.keys).union(newBlobs.keys) where renamed || oldBlobs[number] != newBlobs[number] {
             changed.append(number)
@@ -90,34 +97,56 @@ public struct VersionDiff: Sendable {
 
     /// Diffs records already decoded (both sides restricted to the shards that differ).
     static func compare(from: Side, to: Side, oldRecords: [ImageRecord], newRecords: [ImageRecord],
-                        oldCategories: [(IDKey, String)], newCategories: [(IDKey, String)],
+                        oldCategories: CategoryNames, newCategories: CategoryNames,
                         shardsCompared: Int, shardsRead: Int, compareEqualRecords: Bool = false) -> VersionDiff {
         let oldByKey = Dictionary(oldRecords.map { ($0.key, $0) }) { a, _ in a }
         let newByKey = Dictionary(newRecords.map { ($0.key, $0) }) { a, _ in a }
-        let oldNames = Dictionary(oldCategories) { a, _ in a }, newNames = Dictionary(newCategories) { a, _ in a }
+        let oldNames = oldCategories.mapValues { Dictionary($0) { a, _ in a } }
+        let newNames = newCategories.mapValues { Dictionary($0) { a, _ in a } }
         var keys = Array(Set(oldByKey.keys).union(newByKey.keys))
         keys.sort { ShardLayout.keyPrecedes($0, $1) }
         var images: [ImageChange] = []
         for key in keys {
             let a = oldByKey[key], b = newByKey[key]
             if a == b && !compareEqualRecords { continue }
-            let oldAnnotations = a?.annotations.map { DiffAnnotation(template: $0, categories: oldNames) } ?? []
-            let newAnnotations = b?.annotations.map { DiffAnnotation(template: $0, categories: newNames) } ?? []
+            let oldAnnotations = a.map { record in
+                record.annotations.map { DiffAnnotation(template: $0, categories: oldNames[record.subset] ?? [:]) }
+            } ?? []
+            let newAnnotations = b.map { record in
+                record.annotations.map { DiffAnnotation(template: $0, categories: newNames[record.subset] ?? [:]) }
+            } ?? []
             let changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
             let oldImage = a.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
             let newImage = b.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
             let fields = (a != nil && b != nil) ? FieldChange.between(oldImage, newImage, ignoring: ["id"]) : []
             let pinChanged = a != nil && b != nil && a?.pin != b?.pin
+            let moved = a != nil && b != nil && a?.subset != b?.subset
             let status: ImageStatus = a == nil ? .added : b == nil ? .removed : .modified
-            if status == .modified && changes.isEmpty && fields.isEmpty && !pinChanged { continue }
+            if status == .modified && changes.isEmpty && fields.isEmpty && !pinChanged && !moved { continue }
             images.append(ImageChange(key: key, status: status, annotations: changes, fields: fields,
-                                      pin: pinChanged ? (a?.pin, b?.pin) : nil, shownPin: b?.pin ?? a?.pin))
+                                      pin: pinChanged ? (a?.pin, b?.pin) : nil, subsets: (a?.subset, b?.subset),
+                                      shownPin: b?.pin ?? a?.pin))
         }
-        let oldSet = Set(oldCategories.map(\.1)), newSet = Set(newCategories.map(\.1))
+        let oldList = names(oldCategories), newList = names(newCategories)
+        let oldSet = Set(oldList), newSet = Set(newList)
         return VersionDiff(from: from, to: to, images: images,
-                           categoriesAdded: newCategories.map(\.1).filter { !oldSet.contains($0) },
-                           categoriesRemoved: oldCategories.map(\.1).filter { !newSet.contains($0) },
+                           categoriesAdded: newList.filter { !oldSet.contains($0) },
+                           categoriesRemoved: oldList.filter { !newSet.contains($0) },
                            shardsCompared: shardsCompared, shardsRead: shardsRead, filter: nil)
+    }
+
+    /// Category names of every subset, each once, in subset order then header order.
+    static func names(_ categories: CategoryNames) -> [String] {
+        var seen: Set<String> = []
+        return categories.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .flatMap { categories[$0]!.map(\.1) }.filter { seen.insert($0).inserted }
+    }
+
+    /// Category id → name of each subset of a stored version.
+    static func categories(_ version: StoredVersion) throws(RepositoryError) -> CategoryNames {
+        var names: CategoryNames = [:]
+        for (subset, header) in try version.headers() { names[subset] = categories(header) }
+        return names
     }
 
     /// Category id → name from a stored header.
@@ -131,13 +160,15 @@ public struct VersionDiff: Sendable {
 
     // MARK: Filtering
 
-    /// Only images under `prefix` and annotation changes touching `category` (either side).
-    public func filtered(pathPrefix: String?, category: String?) -> VersionDiff {
+    /// Only images under `prefix`, in `subset` (on either side), and annotation changes touching
+    /// `category` (either side).
+    public func filtered(pathPrefix: String?, category: String?, subset: String? = nil) -> VersionDiff {
         var copy = self
-        let filters = [pathPrefix.map { "path \($0)" }, category.map { "category \($0)" }].compactMap { $0 }
+        let filters = [pathPrefix.map { "path \($0)" }, subset.map { "subset \($0)" }, category.map { "category \($0)" }].compactMap { $0 }
         if !filters.isEmpty { copy.filter = filters.joined(separator: ", ") }
         copy.images = images.compactMap { image in
             if let pathPrefix, !image.key.hasPrefix(pathPrefix) { return nil }
+            if let subset, image.subsets.from != subset && image.subsets.to != subset { return nil }
             guard let category else { return image }
             var filteredImage = image
             var changes = image.annotations
@@ -149,5 +180,13 @@ public struct VersionDiff: Sendable {
             return changes.isEmpty ? nil : filteredImage
         }
         return copy
+    }
+}
+
+extension VersionDiff.ImageChange {
+    /// The subsets of an image that moved between them (e.g. Validation → Train), or nil.
+    public var subsetMove: (from: String, to: String)? {
+        guard let from = subsets.from, let to = subsets.to, from != to else { return nil }
+        return (from, to)
     }
 }

@@ -8,6 +8,19 @@ public struct DatasetSummary: Sendable, Equatable {
         public var bytes: Int
     }
 
+    /// A subset with its counts; the version's subsets in the order of their names.
+    public struct SubsetCounts: Sendable, Equatable {
+        public var subset: Subset
+        public var images: Int
+        public var annotations: Int
+
+        public init(subset: Subset, images: Int, annotations: Int) {
+            self.subset = subset
+            self.images = images
+            self.annotations = annotations
+        }
+    }
+
     public var format = DatasetSummary.formatVersion
     /// `sha256:<hex>` over the canonical content.
     public var manifest: String
@@ -19,6 +32,7 @@ public struct DatasetSummary: Sendable, Equatable {
     public var objectsPinned: Int
     public var shards: Int
     public var sources: [Source]
+    public var subsets: [SubsetCounts]
 
     public static func == (a: DatasetSummary, b: DatasetSummary) -> Bool { a.json == b.json }
 
@@ -32,6 +46,10 @@ public struct DatasetSummary: Sendable, Equatable {
             ("annotations_per_category", .object(categories.map { ($0.name, .int($0.annotations)) })),
             ("objects_pinned", .int(objectsPinned)),
             ("shards", .int(shards)),
+            ("subsets", .array(subsets.map {
+                .object([("name", .string($0.subset.name)), ("task", .string($0.subset.task)),
+                         ("images", .int($0.images)), ("annotations", .int($0.annotations))])
+            })),
             ("sources", .array(sources.map { .object([("name", .string($0.name)), ("sha256", .string($0.sha256)),
                                                       ("bytes", .int($0.bytes))]) })),
         ])
@@ -40,7 +58,8 @@ public struct DatasetSummary: Sendable, Equatable {
     public var encoded: [UInt8] { Array((json.pretty + "\n").utf8) }
 
     public init(manifest: String, imagesPrefix: String?, images: Int, annotations: Int,
-                categories: [(name: String, annotations: Int)], objectsPinned: Int, shards: Int, sources: [Source]) {
+                categories: [(name: String, annotations: Int)], objectsPinned: Int, shards: Int, sources: [Source],
+                subsets: [SubsetCounts]? = nil) {
         self.manifest = manifest
         self.imagesPrefix = imagesPrefix
         self.images = images
@@ -49,6 +68,7 @@ public struct DatasetSummary: Sendable, Equatable {
         self.objectsPinned = objectsPinned
         self.shards = shards
         self.sources = sources
+        self.subsets = subsets ?? [SubsetCounts(subset: .default, images: images, annotations: annotations)]
     }
 
     public init(decoding bytes: [UInt8]) throws(ShardCodec.Corrupt) {
@@ -65,6 +85,17 @@ public struct DatasetSummary: Sendable, Equatable {
         shards = value["shards"]?.intValue ?? 0
         sources = (value["sources"]?.arrayValue ?? []).map {
             Source(name: $0["name"]?.stringValue ?? "", sha256: $0["sha256"]?.stringValue ?? "", bytes: $0["bytes"]?.intValue ?? 0)
+        }
+        if let listed = value["subsets"]?.arrayValue {
+            subsets = try listed.map { (item) throws(ShardCodec.Corrupt) in
+                guard let name = item["name"]?.stringValue, Subset.problem(name) == nil,
+                      Subset.problem(item["task"]?.stringValue ?? Subset.defaultTask) == nil else { throw ShardCodec.Corrupt() }
+                return SubsetCounts(subset: Subset(name: name, task: item["task"]?.stringValue ?? Subset.defaultTask),
+                                    images: item["images"]?.intValue ?? 0, annotations: item["annotations"]?.intValue ?? 0)
+            }
+            guard !subsets.isEmpty else { throw ShardCodec.Corrupt() }
+        } else {
+            subsets = [SubsetCounts(subset: .default, images: images, annotations: annotations)]
         }
     }
 }

@@ -8,12 +8,16 @@ public struct ImageRecord: Sendable, Equatable {
     public var image: ObjectTemplate
     public var annotations: [ObjectTemplate]
     public var pin: ObjectPin?
+    /// The subset (split) the image is in.
+    public var subset: String
 
-    public init(key: String, image: ObjectTemplate, annotations: [ObjectTemplate], pin: ObjectPin?) {
+    public init(key: String, image: ObjectTemplate, annotations: [ObjectTemplate], pin: ObjectPin?,
+                subset: String = Subset.defaultName) {
         self.key = key
         self.image = image
         self.annotations = annotations
         self.pin = pin
+        self.subset = subset
     }
 }
 

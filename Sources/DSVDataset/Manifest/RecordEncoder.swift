@@ -1,15 +1,17 @@
 /// Writes image records into a shard's bytes straight from the exports' buffers: no record is
 /// built as an intermediate value, so a commit's memory stays near the export's size.
 ///
-/// Record layout (format 1): key, image template, pin, annotation count, annotation templates.
-/// A template is its bytes (length-prefixed), a cut count, and per cut the hole kind and offset.
+/// Record layout (format 1): key, image template, a flags byte, the pin when flagged, the
+/// subset when flagged, annotation count, annotation templates. A template is its bytes
+/// (length-prefixed), a cut count, and per cut the hole kind and offset. A record of the default
+/// subset has no subset field, so versions without subsets keep the bytes they always had.
 enum RecordEncoder {
-    static let pinAbsent: UInt8 = 0
     static let pinPresent: UInt8 = 1
+    static let subsetPresent: UInt8 = 2
 
     /// Appends the record of image `index` of file `file` with the given annotations.
     static func append(_ plan: ExportPlan, file: Int32, index: Int32, annotations: ArraySlice<ExportPlan.Ref>,
-                       pin: ObjectPin?, to writer: inout ByteWriter) {
+                       pin: ObjectPin?, subset: String?, to writer: inout ByteWriter) {
         let export = plan.exports[Int(file)]
         let image = export.images[Int(index)]
         writer.string(image.fileName)
@@ -19,7 +21,7 @@ enum RecordEncoder {
             var edits = TemplateEdits()
             if idLifted { edits.add(image.idRange!, hole: .id) }
             appendTemplate(imageBytes, image.range, edits: edits, to: &writer)
-            appendPin(pin, to: &writer)
+            appendPinAndSubset(pin, subset, to: &writer)
             writer.varint(annotations.count)
             export.withAnnotationBytes { bytes in
                 let remap = plan.categoryRemap[Int(file)]
@@ -42,13 +44,15 @@ enum RecordEncoder {
         }
     }
 
-    static func appendPin(_ pin: ObjectPin?, to writer: inout ByteWriter) {
-        guard let pin else { writer.byte(pinAbsent); return }
-        writer.byte(pinPresent)
-        writer.string(pin.etag)
-        writer.varint(UInt64(pin.size))
-        writer.string(pin.versionID ?? "")
-        writer.string(pin.lastModified)
+    static func appendPinAndSubset(_ pin: ObjectPin?, _ subset: String?, to writer: inout ByteWriter) {
+        writer.byte((pin == nil ? 0 : pinPresent) | (subset == nil ? 0 : subsetPresent))
+        if let pin {
+            writer.string(pin.etag)
+            writer.varint(UInt64(pin.size))
+            writer.string(pin.versionID ?? "")
+            writer.string(pin.lastModified)
+        }
+        if let subset { writer.string(subset) }
     }
 
     /// The object at `range` with the edits applied: holes cut out (their offsets recorded) and
@@ -119,7 +123,7 @@ enum RecordEncoder {
     /// One image's record as a value (for merging checks and tests).
     static func record(_ plan: ExportPlan, file: Int32, index: Int32, annotations: [ExportPlan.Ref]) -> ImageRecord {
         var writer = ByteWriter()
-        append(plan, file: file, index: index, annotations: annotations[...], pin: nil, to: &writer)
+        append(plan, file: file, index: index, annotations: annotations[...], pin: nil, subset: nil, to: &writer)
         var reader = ByteReader(writer.bytes)
         return try! ShardCodec.decodeRecord(&reader)
     }

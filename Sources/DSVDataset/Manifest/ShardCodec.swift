@@ -66,11 +66,16 @@ public struct ShardView: Sendable {
     public private(set) var keys: [Range<Int32>] = []
     public private(set) var images: [TemplateRef] = []
     public private(set) var pins: [ObjectPin?] = []
+    /// Each record's subset; nil for the default subset.
+    public private(set) var subsets: [String?] = []
     /// Record i's annotations are `annotations[annotationStart[i]..<annotationStart[i + 1]]`.
     public private(set) var annotationStart: [Int32] = [0]
     public private(set) var annotations: [TemplateRef] = []
 
     public var count: Int { images.count }
+
+    /// The subset of a record.
+    public func subset(_ record: Int) -> String { subsets[record] ?? Subset.defaultName }
 
     /// The key (`file_name`) of a record.
     public func key(_ record: Int) -> String {
@@ -86,6 +91,7 @@ public struct ShardView: Sendable {
             keys.reserveCapacity(count)
             images.reserveCapacity(count)
             pins.reserveCapacity(count)
+            subsets.reserveCapacity(count)
             annotationStart.reserveCapacity(count + 1)
             for _ in 0..<count { try readRecord(&reader) }
             guard reader.atEnd else { throw ShardCodec.Corrupt() }
@@ -99,7 +105,9 @@ public struct ShardView: Sendable {
             let key = try reader.dataRange()
             keys.append(Int32(key.lowerBound)..<Int32(key.upperBound))
             images.append(try readTemplate(&reader))
-            if try reader.byte() == RecordEncoder.pinPresent {
+            let flags = try reader.byte()
+            guard flags & ~(RecordEncoder.pinPresent | RecordEncoder.subsetPresent) == 0 else { throw ShardCodec.Corrupt() }
+            if flags & RecordEncoder.pinPresent != 0 {
                 let etag = try reader.string()
                 let size = Int64(try reader.varint())
                 let version = try reader.string()
@@ -107,6 +115,13 @@ public struct ShardView: Sendable {
                                       lastModified: try reader.string()))
             } else {
                 pins.append(nil)
+            }
+            if flags & RecordEncoder.subsetPresent != 0 {
+                let subset = try reader.string()
+                guard subset != Subset.defaultName, Subset.problem(subset) == nil else { throw ShardCodec.Corrupt() }
+                subsets.append(subset)
+            } else {
+                subsets.append(nil)
             }
             let count = try reader.int()
             for _ in 0..<count { annotations.append(try readTemplate(&reader)) }
@@ -137,7 +152,8 @@ public struct ShardView: Sendable {
     public func record(_ index: Int) -> ImageRecord {
         let key = String(decoding: bytes[Int(keys[index].lowerBound)..<Int(keys[index].upperBound)], as: UTF8.self)
         let annotations = (Int(annotationStart[index])..<Int(annotationStart[index + 1])).map { template(self.annotations[$0]) }
-        return ImageRecord(key: key, image: template(images[index]), annotations: annotations, pin: pins[index])
+        return ImageRecord(key: key, image: template(images[index]), annotations: annotations, pin: pins[index],
+                           subset: subsets[index] ?? Subset.defaultName)
     }
 
     func template(_ ref: TemplateRef) -> ObjectTemplate {

@@ -17,14 +17,23 @@ public struct VersionContent: Sendable {
         public var blob: GitObject?
     }
 
+    /// A subset's own objects: its header and its order stream.
+    public struct SubsetObjects: Sendable {
+        public var subset: Subset
+        public var header: [UInt8]
+        public var order: [UInt8]
+    }
+
     public var summary: DatasetSummary
-    public var header: [UInt8]
-    public var order: [UInt8]
+    /// In the order of their names.
+    public var subsets: [SubsetObjects]
     public var shards: [Shard]
 
-    /// `sha256:<hex>` over the canonical (uncompressed) content: header, order stream and every
-    /// shard by number. Independent of compression and of how the export was formatted.
-    public static func digest(header: [UInt8], order: [UInt8], shards: [Shard]) -> String {
+    /// `sha256:<hex>` over the canonical (uncompressed) content: each subset's header and order
+    /// stream, and every shard by number. Independent of compression and of how the export was
+    /// formatted. The default subset has no name line, so a version without subsets has the
+    /// digest it always had.
+    public static func digest(subsets: [SubsetObjects], shards: [Shard]) -> String {
         // The text is built as bytes: it has a line per shard, 10⁵ of them.
         let hex = Array("0123456789abcdef".utf8)
         var text: [UInt8] = Array("dsv manifest \(DatasetSummary.formatVersion)\n".utf8)
@@ -35,11 +44,18 @@ public struct VersionContent: Sendable {
                 text.append(hex[Int(byte & 15)])
             }
         }
-        text += Array("header ".utf8)
-        appendHex(Hasher.digest(.sha256, header))
-        text += Array("\norder ".utf8)
-        appendHex(Hasher.digest(.sha256, order))
-        text.append(UInt8(ascii: "\n"))
+        for subset in subsets {
+            if !subset.subset.isDefault {
+                text += Array("subset ".utf8)
+                appendHex(Array(subset.subset.name.utf8))
+                text.append(UInt8(ascii: "\n"))
+            }
+            text += Array("header ".utf8)
+            appendHex(Hasher.digest(.sha256, subset.header))
+            text += Array("\norder ".utf8)
+            appendHex(Hasher.digest(.sha256, subset.order))
+            text.append(UInt8(ascii: "\n"))
+        }
         for shard in shards {
             text += Array("shard ".utf8)
             appendHex([UInt8(shard.number >> 8), UInt8(shard.number & 0xFF)])
@@ -51,7 +67,8 @@ public struct VersionContent: Sendable {
     }
 
     /// The git objects of the version: blobs, the `shards/xx` trees, `shards/`, and the root tree
-    /// (last). Tree layout: `dataset.json`, `header.zst`, `order.zst`, `shards/<hi>/<lo>`.
+    /// (last). Tree layout: `dataset.json`, `header.zst` and `order.zst` of the default subset,
+    /// `subsets/<name>/{header,order}.zst` of the others, `shards/<hi>/<lo>`.
     public func gitObjects() throws(ZstdError) -> [GitObject] {
         var objects: [GitObject] = []
         var directories: [Int: [GitObject.TreeEntry]] = [:]
@@ -69,15 +86,30 @@ public struct VersionContent: Sendable {
         }
         let shardsTree = GitObject.tree(shardEntries)
         let summaryBlob = GitObject(kind: .blob, content: summary.encoded)
-        let headerBlob = GitObject(kind: .blob, content: try Zstd.compress(header, level: Self.compressionLevel))
-        let orderBlob = GitObject(kind: .blob, content: try Zstd.compress(order, level: Self.compressionLevel))
-        objects += [shardsTree, summaryBlob, headerBlob, orderBlob]
-        objects.append(GitObject.tree([
-            GitObject.TreeEntry(name: "dataset.json", id: summaryBlob.id, isTree: false),
-            GitObject.TreeEntry(name: "header.zst", id: headerBlob.id, isTree: false),
-            GitObject.TreeEntry(name: "order.zst", id: orderBlob.id, isTree: false),
-            GitObject.TreeEntry(name: "shards", id: shardsTree.id, isTree: true),
-        ]))
+        objects += [shardsTree, summaryBlob]
+        var root = [GitObject.TreeEntry(name: "dataset.json", id: summaryBlob.id, isTree: false),
+                    GitObject.TreeEntry(name: "shards", id: shardsTree.id, isTree: true)]
+        var named: [GitObject.TreeEntry] = []
+        for subset in subsets {
+            let headerBlob = GitObject(kind: .blob, content: try Zstd.compress(subset.header, level: Self.compressionLevel))
+            let orderBlob = GitObject(kind: .blob, content: try Zstd.compress(subset.order, level: Self.compressionLevel))
+            objects += [headerBlob, orderBlob]
+            let entries = [GitObject.TreeEntry(name: StoredVersion.headerFile, id: headerBlob.id, isTree: false),
+                           GitObject.TreeEntry(name: StoredVersion.orderFile, id: orderBlob.id, isTree: false)]
+            if subset.subset.isDefault {
+                root += entries
+            } else {
+                let tree = GitObject.tree(entries)
+                objects.append(tree)
+                named.append(GitObject.TreeEntry(name: subset.subset.name, id: tree.id, isTree: true))
+            }
+        }
+        if !named.isEmpty {
+            let subsetsTree = GitObject.tree(named)
+            objects.append(subsetsTree)
+            root.append(GitObject.TreeEntry(name: StoredVersion.subsetsFolder, id: subsetsTree.id, isTree: true))
+        }
+        objects.append(GitObject.tree(root))
         return objects
     }
 }

@@ -17,10 +17,13 @@ public enum CommitOperation {
         public var s3: S3Configuration?
         /// Commit even when some images have no object under the prefix.
         public var allowMissing: Bool
+        /// The subset of the loose JSON files (`--subset`); nil: named by the files.
+        public var subset: String?
 
         public init(exports: [String], message: String, imagesPrefix: String? = nil, pins: [String: ObjectPin] = [:],
-                    s3: S3Configuration? = nil, allowMissing: Bool = false) {
+                    s3: S3Configuration? = nil, allowMissing: Bool = false, subset: String? = nil) {
             self.exports = exports
+            self.subset = subset
             self.message = message
             self.imagesPrefix = imagesPrefix
             self.pins = pins
@@ -43,11 +46,11 @@ public enum CommitOperation {
         defer { lock.release() }
         let head = try wrap { () throws(RepositoryError) in try repository.head() }
 
-        let (exports, sources) = try read(request.exports)
-        trace.mark("read and validate exports")
-        let plan: ExportPlan
-        do { plan = try ExportPlan(exports: exports) } catch { throw .input(error) }
-        trace.mark("plan")
+        let previous = try head.map { (id) throws(CommitError) in
+            try wrap { () throws(RepositoryError) in try StoredVersion(repository: repository, commitID: id) }
+        }
+        let (plan, sources) = try ExportInput.read(request.exports, subset: request.subset, previous: previous)
+        trace.mark("read, validate and plan exports")
         var pins = request.pins
         var missing: [String] = []
         if let prefix = request.imagesPrefix, let s3 = request.s3 {
@@ -68,9 +71,9 @@ public enum CommitOperation {
         } catch { throw .compression(error) }
         trace.mark("build shards")
 
-        if let head {
-            let previous = try wrap { () throws(RepositoryError) in try StoredVersion(repository: repository, commitID: head) }
-            if previous.manifest == content.summary.manifest && previous.summary.imagesPrefix == request.imagesPrefix {
+        if let head, let previous {
+            if previous.manifest == content.summary.manifest && previous.summary.imagesPrefix == request.imagesPrefix
+                && previous.subsets == content.subsets.map(\.subset) {
                 return .nothingChanged(head: head)
             }
         }
@@ -101,13 +104,12 @@ public enum CommitOperation {
 
     /// Every image's object, resolved by listing the prefix once (pages, not one request per
     /// image). Returns the pins by image key and the keys with no object, sorted.
-    static func pin(_ plan: ExportPlan, prefix: String, s3: S3Configuration) throws(CommitError) -> ([String: ObjectPin], [String]) {
+    static func pin(_ plan: VersionPlan, prefix: String, s3: S3Configuration) throws(CommitError) -> ([String: ObjectPin], [String]) {
         let inventory: S3Inventory
         do { inventory = try S3Inventory.list(try S3Location(url: prefix), configuration: s3) } catch { throw .s3(error) }
         var pins: [String: ObjectPin] = [:]
         var missing: [String] = []
-        for position in 0..<plan.imageCount {
-            let key = plan.key(of: position)
+        for key in plan.parts.flatMap({ part in (0..<part.plan.imageCount).map(part.plan.key(of:)) }) {
             guard let object = inventory.current[inventory.location.key(for: key)] else {
                 missing.append(inventory.location.key(for: key))
                 continue
@@ -116,34 +118,6 @@ public enum CommitOperation {
                                   lastModified: object.lastModified)
         }
         return (pins, missing.sorted())
-    }
-
-    /// Reads and validates every export; each file's SHA-256 is computed on another core while
-    /// it is parsed.
-    static func read(_ paths: [String]) throws(CommitError) -> ([COCOExport], [DatasetSummary.Source]) {
-        var exports: [COCOExport] = []
-        var sources: [DatasetSummary.Source] = []
-        for path in paths {
-            let mapping: FileMapping
-            do { mapping = try FileMapping(path: path) } catch {
-                throw .input(.unreadable(file: path, reason: error.reason))
-            }
-            let digest = DigestSlot()
-            let group = DispatchGroup()
-            DispatchQueue.global().async(group: group) {
-                digest.value = hexString(Hasher.digest(.sha256, mapping.bytes))
-            }
-            let export: COCOExport
-            do { export = try COCOReader.read(mapping, name: path) } catch {
-                group.wait()
-                throw .input(error)
-            }
-            group.wait()
-            exports.append(export)
-            sources.append(DatasetSummary.Source(name: FileSystem.lastComponent(of: path), sha256: digest.value ?? "",
-                                                 bytes: mapping.count))
-        }
-        return (exports, sources)
     }
 
     /// The author as git takes it: `GIT_AUTHOR_NAME`/`GIT_AUTHOR_EMAIL`, then `user.name`/
@@ -171,6 +145,10 @@ public enum CommitError: Error, Sendable, CustomStringConvertible {
     case s3(S3Error)
     /// Images with no object under the prefix: the first keys and how many in all.
     case missingObjects(location: String, keys: [String], count: Int)
+    /// A zip archive that cannot be read.
+    case archive(ZipArchive.Failure)
+    /// Options that do not fit the files given.
+    case usage(String)
 
     public var description: String {
         switch self {
@@ -178,14 +156,12 @@ public enum CommitError: Error, Sendable, CustomStringConvertible {
         case .repository(let error): error.description
         case .compression(let error): error.description
         case .s3(let error): error.description
+        case .archive(let error): error.description
+        case .usage(let message): message
         case .missingObjects(let location, let keys, let count):
             "\(count) image\(count == 1 ? "" : "s") missing under \(location): \(keys.joined(separator: ", "))"
                 + (count > keys.count ? ", … (\(count - keys.count) more)" : "")
                 + "; nothing committed (--allow-missing commits without them)"
         }
     }
-}
-
-final class DigestSlot: @unchecked Sendable {
-    var value: String?
 }

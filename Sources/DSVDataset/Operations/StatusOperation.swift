@@ -5,11 +5,10 @@ import DSVStorage
 /// built into shards exactly as a commit would (unchanged shards hit the shard index and are not
 /// compressed), nothing is written, and only the shards whose ids differ are compared.
 public enum StatusOperation {
-    public static func run(exports paths: [String], against version: StoredVersion?,
+    /// - Parameter subset: the subset of the loose JSON files, as `commit --subset` takes it.
+    public static func run(exports paths: [String], subset: String? = nil, against version: StoredVersion?,
                            in repository: DatasetRepository) throws(CommitError) -> VersionDiff {
-        let (exports, sources) = try CommitOperation.read(paths)
-        let plan: ExportPlan
-        do { plan = try ExportPlan(exports: exports) } catch { throw .input(error) }
+        let (plan, sources) = try ExportInput.read(paths, subset: subset, previous: version)
         let database: GitObjectDatabase
         do { database = try repository.git.objectDatabase() } catch { throw .repository(.git(error)) }
         let reuse = ShardReuse(index: ShardDigestIndex(repository: repository), database: database)
@@ -39,20 +38,22 @@ public enum StatusOperation {
             throw .repository(.corruptVersion("cannot read back a working shard: \(error)"))
         }
         var oldRecords: [ImageRecord] = []
-        var oldCategories: [(IDKey, String)] = []
+        var oldCategories: VersionDiff.CategoryNames = [:]
         if let version {
             do {
                 oldRecords = try version.records(shards: changed.filter { oldBlobs[$0] != nil }).flatMap { $0 }
-                oldCategories = VersionDiff.categories(try version.header())
+                oldCategories = try VersionDiff.categories(version)
             } catch { throw .repository(error) }
         }
+        var newCategories: VersionDiff.CategoryNames = [:]
+        for subset in content.subsets { newCategories[subset.subset.name] = VersionDiff.categories(subset.header) }
         let emptySummary = DatasetSummary(manifest: "", imagesPrefix: nil, images: 0, annotations: 0, categories: [],
                                           objectsPinned: 0, shards: 0, sources: [])
         return VersionDiff.compare(
             from: VersionDiff.Side(name: version?.commit.id.hex ?? "", summary: version?.summary ?? emptySummary),
             to: VersionDiff.Side(name: "working", summary: content.summary),
             oldRecords: oldRecords, newRecords: newRecords,
-            oldCategories: oldCategories, newCategories: VersionDiff.categories(content.header),
+            oldCategories: oldCategories, newCategories: newCategories,
             shardsCompared: Set(oldBlobs.keys).union(newShards.keys).count, shardsRead: changed.count)
     }
 }

@@ -11,13 +11,51 @@ import DSVStorage
 /// digits), so the file is sized first and filled in parallel through a memory mapping, under
 /// a temporary name renamed at the end: the destination never holds a partial file.
 public enum CheckoutWriter {
-    public static func write(_ version: StoredVersion, to path: String) throws(CheckoutError) {
+    /// Writes one subset of the version to `path` (nil: the version's only subset).
+    public static func write(_ version: StoredVersion, subset: String? = nil, to path: String) throws(CheckoutError) {
+        let name = try chosenSubset(version, subset)
+        let shards = try readShards(version)
+        try write(version, subset: name, shards: shards, to: path)
+    }
+
+    /// Writes every subset (or only `only`) as CVAT lays out its export:
+    /// `directory/annotations/<task>_<subset>.json`, reading the shards once.
+    /// Returns the files written with their subsets, in the order of the subsets' names.
+    public static func writeDirectory(_ version: StoredVersion, only: String? = nil,
+                                      to directory: String) throws(CheckoutError) -> [(path: String, subset: Subset)] {
+        var wanted: [String]?
+        if let only { wanted = [try chosenSubset(version, only)] }
+        let shards = try readShards(version)
+        var written: [(path: String, subset: Subset)] = []
+        for subset in version.subsets where wanted?.contains(subset.name) ?? true {
+            let path = joinPath(directory, subset.fileName)
+            try write(version, subset: subset.name, shards: shards, to: path)
+            written.append((path, subset))
+        }
+        return written
+    }
+
+    /// The subset a single-file checkout writes: the one asked for, or the only one.
+    static func chosenSubset(_ version: StoredVersion, _ subset: String?) throws(CheckoutError) -> String {
+        let names = version.subsets.map(\.name)
+        if let subset {
+            guard names.contains(subset) else { throw .unknownSubset(subset, available: names) }
+            return subset
+        }
+        guard names.count == 1 else { throw .subsetRequired(available: names) }
+        return names[0]
+    }
+
+    static func readShards(_ version: StoredVersion) throws(CheckoutError) -> CheckoutShards {
+        do { return CheckoutShards(views: try version.views()) } catch { throw .repository(error) }
+    }
+
+    static func write(_ version: StoredVersion, subset: String, shards: CheckoutShards, to path: String) throws(CheckoutError) {
         let trace = Trace()
         let document: CheckoutDocument
         do {
-            let views = try version.views()
-            trace.mark("read shards")
-            document = try CheckoutDocument(views: views, order: try version.order(), header: try version.header())
+            document = try CheckoutDocument(shards: shards, order: try version.order(of: subset),
+                                            header: try version.header(of: subset), subset: subset)
         } catch let error as RepositoryError {
             throw .repository(error)
         } catch let error as CheckoutError {
@@ -35,6 +73,24 @@ public enum CheckoutWriter {
         } catch {
             throw .io(error)
         }
+    }
+}
+
+/// A version's shards decoded once for any number of subset checkouts, with where each
+/// manifest ordinal lies.
+struct CheckoutShards: @unchecked Sendable {
+    let views: [ShardView]
+    /// Ordinal → (shard, record).
+    let location: [(shard: Int32, record: Int32)]
+
+    init(views: [ShardView]) {
+        self.views = views
+        var location: [(shard: Int32, record: Int32)] = []
+        location.reserveCapacity(views.reduce(0) { $0 + $1.count })
+        for (shard, view) in views.enumerated() {
+            for record in 0..<view.count { location.append((Int32(shard), Int32(record))) }
+        }
+        self.location = location
     }
 }
 
@@ -58,18 +114,21 @@ struct CheckoutDocument: @unchecked Sendable {
     var valueRanges: [Range<Int>] = []
     var size = 0
 
-    init(views: [ShardView], order: OrderStream, header: [UInt8]) throws(CheckoutError) {
+    /// - Parameter subset: the subset whose order stream this is; every image it lists must be
+    ///   one of that subset's records.
+    init(shards: CheckoutShards, order: OrderStream, header: [UInt8], subset: String) throws(CheckoutError) {
+        let (views, location) = (shards.views, shards.location)
         self.views = views
         self.order = order
         self.header = header
         members = try HeaderLayout(header)
-        var location: [(shard: Int32, record: Int32)] = []
-        location.reserveCapacity(order.ordinals.count)
-        for (shard, view) in views.enumerated() {
-            for record in 0..<view.count { location.append((Int32(shard), Int32(record))) }
-        }
-        guard order.ordinals.count == location.count, order.ordinals.allSatisfy({ $0 >= 0 && Int($0) < location.count }) else {
-            throw .repository(.corruptVersion("order stream and shards disagree"))
+        let stored = subset == Subset.defaultName ? nil : subset
+        guard order.ordinals.count <= location.count, order.ordinals.allSatisfy({ ordinal in
+            guard ordinal >= 0 && Int(ordinal) < location.count else { return false }
+            let (shard, record) = location[Int(ordinal)]
+            return views[Int(shard)].subsets[Int(record)] == stored
+        }) else {
+            throw .repository(.corruptVersion("the order stream of subset \(subset) and the shards disagree"))
         }
         self.location = location
         var imageIDs = [Int64?](repeating: nil, count: location.count)
@@ -234,11 +293,19 @@ struct SharedOutput: @unchecked Sendable {
 public enum CheckoutError: Error, Sendable, CustomStringConvertible {
     case repository(RepositoryError)
     case io(SystemError)
+    /// A single-file checkout of a version with several subsets, without `--subset`.
+    case subsetRequired(available: [String])
+    case unknownSubset(String, available: [String])
 
     public var description: String {
         switch self {
         case .repository(let error): error.description
         case .io(let error): error.description
+        case .subsetRequired(let available):
+            "this version has \(available.count) subsets (\(available.joined(separator: ", "))): choose one with --subset NAME, "
+                + "or write them all with -o DIR/"
+        case .unknownSubset(let name, let available):
+            "this version has no subset \(name); its subsets: \(available.joined(separator: ", "))"
         }
     }
 }

@@ -6,22 +6,26 @@ import DSVStorage
 /// header, the order stream and the shards. Shards are read by number, so a diff can read only
 /// those whose blob ids differ.
 public struct StoredVersion: Sendable {
+    static let headerFile = "header.zst"
+    static let orderFile = "order.zst"
+    static let subsetsFolder = "subsets"
+
     public let commit: GitCommit
     public let summary: DatasetSummary
     let shardsTree: GitObjectID
-    let headerBlob: GitObjectID
-    let orderBlob: GitObjectID
+    /// Each subset's header and order stream blobs, by subset name.
+    let subsetBlobs: [String: (header: GitObjectID, order: GitObjectID)]
     let repository: DatasetRepository
 
     /// Reads the version at `commitID`; a commit that is not a dsv version is `corruptVersion`.
     public init(repository: DatasetRepository, commitID: GitObjectID) throws(RepositoryError) {
         self.repository = repository
-        (commit, summary, headerBlob, orderBlob, shardsTree) = try RepositoryError.mapping {
+        (commit, summary, subsetBlobs, shardsTree) = try RepositoryError.mapping {
             let commit = try repository.git.commit(commitID)
             let root = try repository.git.tree(commit.tree)
-            func entry(_ name: String) throws(RepositoryError) -> GitTreeEntry {
-                guard let found = root.first(where: { $0.name == name }) else {
-                    throw .corruptVersion("\(commitID.short) has no \(name); is it a dsv version?")
+            func entry(_ name: String, in tree: [GitTreeEntry] = root, path: String = "") throws(RepositoryError) -> GitTreeEntry {
+                guard let found = tree.first(where: { $0.name == name }) else {
+                    throw .corruptVersion("\(commitID.short) has no \(path)\(name); is it a dsv version?")
                 }
                 return found
             }
@@ -29,7 +33,19 @@ public struct StoredVersion: Sendable {
             let summary: DatasetSummary
             do { summary = try DatasetSummary(decoding: try database.read(try entry("dataset.json").id)) }
             catch is ShardCodec.Corrupt { throw RepositoryError.corruptVersion("\(commitID.short): unreadable dataset.json") }
-            return (commit, summary, try entry("header.zst").id, try entry("order.zst").id, try entry("shards").id)
+            var blobs: [String: (header: GitObjectID, order: GitObjectID)] = [:]
+            for counts in summary.subsets {
+                let name = counts.subset.name
+                if counts.subset.isDefault {
+                    blobs[name] = (try entry(Self.headerFile).id, try entry(Self.orderFile).id)
+                } else {
+                    let folder = try repository.git.tree(try entry(name, in: try repository.git.tree(try entry(Self.subsetsFolder).id),
+                                                               path: "\(Self.subsetsFolder)/").id)
+                    let path = "\(Self.subsetsFolder)/\(name)/"
+                    blobs[name] = (try entry(Self.headerFile, in: folder, path: path).id, try entry(Self.orderFile, in: folder, path: path).id)
+                }
+            }
+            return (commit, summary, blobs, try entry("shards").id)
         }
     }
 
@@ -52,11 +68,26 @@ public struct StoredVersion: Sendable {
     /// The version's manifest digest (`sha256:…`).
     public var manifest: String { summary.manifest }
 
-    public func header() throws(RepositoryError) -> [UInt8] { try decompressedBlob(headerBlob, what: "header") }
+    /// The version's subsets, in the order of their names.
+    public var subsets: [Subset] { summary.subsets.map(\.subset) }
 
-    public func order() throws(RepositoryError) -> OrderStream {
-        do { return try OrderStream.decode(try decompressedBlob(orderBlob, what: "order stream")) }
-        catch { throw .corruptVersion("\(commit.id.short): corrupt order stream") }
+    /// A subset's header: its COCO document without images and annotations.
+    public func header(of subset: String) throws(RepositoryError) -> [UInt8] {
+        guard let blobs = subsetBlobs[subset] else { throw .corruptVersion("\(commit.id.short) has no subset \(subset)") }
+        return try decompressedBlob(blobs.header, what: "header of subset \(subset)")
+    }
+
+    /// Every subset's header, by subset name.
+    public func headers() throws(RepositoryError) -> [(subset: String, header: [UInt8])] {
+        var headers: [(subset: String, header: [UInt8])] = []
+        for subset in subsets { headers.append((subset.name, try header(of: subset.name))) }
+        return headers
+    }
+
+    public func order(of subset: String) throws(RepositoryError) -> OrderStream {
+        guard let blobs = subsetBlobs[subset] else { throw .corruptVersion("\(commit.id.short) has no subset \(subset)") }
+        do { return try OrderStream.decode(try decompressedBlob(blobs.order, what: "order stream of subset \(subset)")) }
+        catch { throw .corruptVersion("\(commit.id.short): corrupt order stream of subset \(subset)") }
     }
 
     /// The records of the given shards (all by default), shard by shard in ascending number,

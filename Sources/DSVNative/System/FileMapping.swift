@@ -26,6 +26,26 @@ public final class FileMapping: @unchecked Sendable {
         base = mapped
     }
 
+    /// Anonymous memory of `count` bytes, for bytes that exist only decoded (an entry of a zip
+    /// archive), named `path` for messages. Fill it through `writableBytes`, then `seal()` it.
+    public init(anonymous path: String, count: Int) throws(SystemError) {
+        self.path = path
+        self.count = count
+        guard count > 0 else {
+            base = nil
+            return
+        }
+        let mapped = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let mapped, mapped != MAP_FAILED else { throw SystemError("allocate memory for", path: path) }
+        base = mapped
+    }
+
+    /// The bytes of an anonymous mapping before `seal()`.
+    public var writableBytes: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: base, count: count) }
+
+    /// Makes an anonymous mapping read-only, like a file's.
+    public func seal() { if let base { mprotect(base, count, PROT_READ) } }
+
     deinit { if let base { munmap(base, count) } }
 
     /// The file's bytes; valid while this object is alive.

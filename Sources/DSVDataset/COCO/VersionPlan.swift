@@ -1,0 +1,58 @@
+/// A version's exports grouped by subset: the files of one subset merged into one `ExportPlan`
+/// (per-job exports), different subsets kept apart, in the order of their names so the same
+/// files give the same version whatever order they were given in. An image key may be in one
+/// subset only.
+public struct VersionPlan: Sendable {
+    public struct Part: Sendable {
+        public var subset: Subset
+        public var plan: ExportPlan
+    }
+
+    public let parts: [Part]
+
+    public var imageCount: Int { parts.reduce(0) { $0 + $1.plan.imageCount } }
+    public var annotationCount: Int { parts.reduce(0) { $0 + $1.plan.annotationCount } }
+    public var exports: [COCOExport] { parts.flatMap(\.plan.exports) }
+
+    /// - Parameter exports: each export with the subset it belongs to.
+    public init(_ exports: [(export: COCOExport, subset: Subset)]) throws(COCOError) {
+        precondition(!exports.isEmpty)
+        var names: [String] = []
+        var grouped: [String: [(COCOExport, Subset)]] = [:]
+        for item in exports {
+            if grouped[item.subset.name] == nil { names.append(item.subset.name) }
+            grouped[item.subset.name, default: []].append(item)
+        }
+        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var parts: [Part] = []
+        for name in names {
+            let members = grouped[name]!
+            // The task of the subset's first file names its checkout file.
+            parts.append(Part(subset: members[0].1, plan: try ExportPlan(exports: members.map(\.0))))
+        }
+        self.parts = parts
+        if parts.count > 1 { try checkDisjoint() }
+    }
+
+    /// An image in two subsets is an error that names it, both subsets and their files.
+    private func checkDisjoint() throws(COCOError) {
+        var subsetOfKey: [String: Int] = [:]
+        subsetOfKey.reserveCapacity(imageCount)
+        for (index, part) in parts.enumerated() {
+            for position in 0..<part.plan.imageCount {
+                let key = part.plan.key(of: position)
+                if let other = subsetOfKey.updateValue(index, forKey: key) {
+                    throw .conflict(reason: "image \"\(key)\" is in subset \(parts[other].subset.name) (\(file(of: key, in: parts[other]))) "
+                                    + "and in subset \(part.subset.name) (\(file(of: key, in: part))); an image belongs to one subset")
+                }
+            }
+        }
+    }
+
+    private func file(of key: String, in part: Part) -> String {
+        for position in 0..<part.plan.imageCount where part.plan.key(of: position) == key {
+            return part.plan.exports[Int(part.plan.images[position].file)].name
+        }
+        return "?"
+    }
+}

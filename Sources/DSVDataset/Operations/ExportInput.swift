@@ -1,0 +1,91 @@
+import Dispatch
+import DSVNative
+import DSVStorage
+
+/// What `commit` and `status` read: COCO files given on the command line, and the
+/// `annotations/*.json` inside CVAT export zips (their images, if any, are left alone). Each
+/// file is assigned its subset: `--subset` for loose files, else the one its name gives
+/// (`<task>_<subset>.json`), else the subset of the version it follows when that version has only
+/// one (a lone file committed with `--subset Train` stays in Train next round), else the default.
+public enum ExportInput {
+    /// Reads and validates every export; each file's SHA-256 is computed on another core while
+    /// it is parsed.
+    /// - Parameters:
+    ///   - subset: the subset of the loose JSON files (`--subset`).
+    ///   - previous: the version this one follows, if any.
+    public static func read(_ paths: [String], subset: String? = nil,
+                            previous: StoredVersion? = nil) throws(CommitError) -> (VersionPlan, [DatasetSummary.Source]) {
+        let unnamed = previous.flatMap { $0.subsets.count == 1 ? $0.subsets[0] : nil } ?? .default
+        var documents: [(label: String, source: String, mapping: FileMapping, subset: Subset)] = []
+        var looseFiles = 0
+        for path in paths {
+            let mapping: FileMapping
+            do { mapping = try FileMapping(path: path) } catch {
+                throw .input(.unreadable(file: path, reason: error.reason))
+            }
+            if ZipArchive.looksLikeZip(mapping.bytes) {
+                documents += try zipDocuments(path)
+                continue
+            }
+            looseFiles += 1
+            let named = subset.map { Subset(name: $0, task: Subset.named(byFile: path)?.task ?? Subset.defaultTask) }
+            documents.append((path, FileSystem.lastComponent(of: path), mapping,
+                              named ?? Subset.named(byFile: path) ?? unnamed))
+        }
+        if subset != nil && looseFiles == 0 {
+            throw .usage("--subset names the subset of loose JSON files; the files inside a zip are named by their subset")
+        }
+        var exports: [(export: COCOExport, subset: Subset)] = []
+        var sources: [DatasetSummary.Source] = []
+        for document in documents {
+            let digest = DigestSlot()
+            let group = DispatchGroup()
+            let mapping = document.mapping
+            DispatchQueue.global().async(group: group) {
+                digest.value = hexString(Hasher.digest(.sha256, mapping.bytes))
+            }
+            let export: COCOExport
+            do { export = try COCOReader.read(mapping, name: document.label) } catch {
+                group.wait()
+                throw .input(error)
+            }
+            group.wait()
+            exports.append((export, document.subset))
+            sources.append(DatasetSummary.Source(name: document.source, sha256: digest.value ?? "", bytes: mapping.count))
+        }
+        do { return (try VersionPlan(exports), sources) } catch { throw .input(error) }
+    }
+
+    /// The `annotations/*.json` of a CVAT export zip, decoded, each with the subset its name gives.
+    static func zipDocuments(_ path: String) throws(CommitError) -> [(label: String, source: String, mapping: FileMapping, subset: Subset)] {
+        let archive: ZipArchive
+        do { archive = try ZipArchive(path: path) } catch { throw .archive(error) }
+        let zipName = FileSystem.lastComponent(of: path)
+        var documents: [(label: String, source: String, mapping: FileMapping, subset: Subset)] = []
+        for entry in archive.entries where isAnnotationFile(entry) {
+            let mapping: FileMapping
+            do { mapping = try archive.contents(of: entry, name: "\(path)/\(entry.name)") } catch { throw .archive(error) }
+            documents.append(("\(path)/\(entry.name)", "\(zipName)/\(entry.name)", mapping,
+                              Subset.named(byFile: entry.name) ?? .default))
+        }
+        guard !documents.isEmpty else {
+            throw .input(.notCOCO(file: path, reason: "no annotations/*.json inside; a CVAT COCO export zip holds annotations/instances_<subset>.json"))
+        }
+        return documents
+    }
+
+    /// `annotations/<name>.json`, at the top of the zip or in one folder (a re-zipped export);
+    /// not the resource forks macOS adds.
+    static func isAnnotationFile(_ entry: ZipArchive.Entry) -> Bool {
+        let components = entry.name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !entry.isDirectory, components.count >= 2, components[components.count - 2] == "annotations",
+              let file = components.last, file.hasSuffix(".json"), !file.hasPrefix("._"),
+              components.first != "__MACOSX" else { return false }
+        return true
+    }
+}
+
+/// A file's SHA-256, computed on another thread while the file is parsed.
+final class DigestSlot: @unchecked Sendable {
+    var value: String?
+}
