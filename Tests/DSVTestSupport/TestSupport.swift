@@ -124,6 +124,22 @@ public var sharedTestData: String {
     return url.appendingPathComponent("shared/testdata").path
 }
 
+/// The path of a script of the test suite's own, `Tests/Support/NAME.py`.
+public func supportScript(_ name: String) -> String {
+    var script = URL(fileURLWithPath: #filePath)
+    for _ in 0..<2 { script.deleteLastPathComponent() }
+    return script.appendingPathComponent("Support/\(name).py").path
+}
+
+/// Writes a zip archive with Python's `zipfile` (`Tests/Support/make_zip.py`): an archive made
+/// by another producer than dsv's reader. `entries` are `NAME=SOURCE` and the script's flags.
+public func makeZip(_ path: String, _ entries: [String]) throws {
+    let result = try runProcess("python3", [supportScript("make_zip"), path] + entries)
+    guard result.status == 0 else { throw ZipFixtureError(message: result.stderr) }
+}
+
+public struct ZipFixtureError: Error { public let message: String }
+
 /// A server of the test suite's own (`Tests/Support/NAME.py`) on a free loopback port, which it
 /// prints first; stopped by its pid when the value goes away.
 public final class SupportServer: @unchecked Sendable {
@@ -131,12 +147,9 @@ public final class SupportServer: @unchecked Sendable {
     private let process: Process
 
     public init(_ name: String, _ arguments: [String]) throws {
-        var script = URL(fileURLWithPath: #filePath)
-        for _ in 0..<2 { script.deleteLastPathComponent() }
-        script.appendPathComponent("Support/\(name).py")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path] + arguments
+        process.arguments = ["python3", supportScript(name)] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
