@@ -108,6 +108,22 @@ struct ReviewPageTests {
         #expect(cards.count == 1 && cards.first?.key == "b.png" && cards.first?.loaded == "true", "\(cards)")
     }
 
+    /// Images that moved between subsets get a card that says so.
+    @Test func subsetMovesAreShown() throws {
+        let dir = TemporaryDirectory("dsv-review-subsets")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", Self.round1)
+        #expect(try dsv(["commit", "r1.json", "--subset", "Validation", "-m", "r1"], in: dir.path).status == 0)
+        #expect(try dsv(["commit", "r1.json", "--subset", "Train", "-m", "r1 to train"], in: dir.path).status == 0)
+        for name in ["a.png", "b.png", "gone.png"] { dir.write("images/\(name)", try png(80, 80, 80)) }
+        let result = try dsv(["diff", "--html", "review.html", "--images-from", "images"], in: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,3000",
+                                                  "--virtual-time-budget=5000", "--dump-dom", "file://\(dir.file("review.html"))"])
+        #expect(Self.cards(in: dom.stdout).map(\.key) == ["a.png", "b.png", "gone.png"])
+        #expect(dom.stdout.components(separatedBy: #"<li class="modified subset">subset Validation → Train</li>"#).count == 4)
+    }
+
     struct Card: Equatable { var key: String; var change: String; var loaded: String }
 
     static func cards(in dom: String) -> [Card] {
