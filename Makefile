@@ -64,6 +64,11 @@ fuzz: deps
 	    -Xswiftc -DFUZZING -Xswiftc -parse-as-library 2>&1 | grep -v "Cannot export local symbol" || true
 	@mkdir -p $(FUZZ_BUILD)/corpus && cp Tests/DSVDatasetTests/Fixtures/good/*.json $(FUZZ_BUILD)/corpus/ && \
 	    find Tests/Fuzz/regressions -type f ! -name '.*' -exec cp {} $(FUZZ_BUILD)/corpus/ \;
+	@python3 Tests/Support/make_zip.py $(FUZZ_BUILD)/corpus/seed-deflated.zip \
+	    annotations/instances_Train.json=Tests/DSVDatasetTests/Fixtures/good/cvat_attributes.json \
+	    annotations/instances_Validation.json=Tests/DSVDatasetTests/Fixtures/good/rle_counts.json
+	@python3 Tests/Support/make_zip.py $(FUZZ_BUILD)/corpus/seed-stored.zip --stored --zip64 \
+	    annotations/person_keypoints_default.json=Tests/DSVDatasetTests/Fixtures/good/person_keypoints_default.json
 	$(FUZZ_BUILD)/debug/dsv-fuzz $(FUZZ_BUILD)/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_BUILD)/ -print_final_stats=1
 

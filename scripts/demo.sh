@@ -86,6 +86,28 @@ echo "== 7. the reviewer's page: every changed image with its old (dashed) and n
 run dsv diff round1 round2 --html review.html --images-from train/images
 echo "open $work/project/review.html in a browser"
 
+echo
+echo "== 8. CVAT's export zip as it is, with the train/validation split as part of the version"
+python3 - round2.json <<'PY'
+import json, sys, zipfile
+doc = json.load(open(sys.argv[1]))
+def export(name, validation):
+    with zipfile.ZipFile(name, "w", zipfile.ZIP_DEFLATED) as archive:
+        for subset in ("Train", "Validation"):
+            images = [im for im in doc["images"] if (im["file_name"] in validation) == (subset == "Validation")]
+            ids = {im["id"] for im in images}
+            part = dict(doc, images=images, annotations=[a for a in doc["annotations"] if a["image_id"] in ids])
+            archive.writestr(f"annotations/instances_{subset}.json", json.dumps(part, separators=(",", ":")))
+names = sorted(im["file_name"] for im in doc["images"])
+export("round3_export.zip", set(names[::5]))           # every fifth frame held out for validation
+export("round4_export.zip", set(names[::5][:-2]) | {names[1]})   # two frames back to Train, one out
+PY
+run dsv commit round3_export.zip -m "round 3: the project's export zip, Train/Validation"
+run dsv commit round4_export.zip -m "round 4: the split revised"
+run dsv diff HEAD~1 HEAD
+run dsv checkout HEAD -o split/
+ls split/annotations
+
 say git --git-dir=.dsv fsck --strict
 git --git-dir=.dsv fsck --strict && echo "git fsck: clean"
 echo
