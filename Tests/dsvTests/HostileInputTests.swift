@@ -61,4 +61,29 @@ struct HostileInputTests {
         #expect(refused > 0 && refused < inputs.count, "the mutants are a mix of good and bad input")
         #expect(try gitFsck(dir.file(".dsv")).status == 0)
     }
+
+    /// Damaged CVAT export zips (Python-written, then mutated anywhere: headers, central
+    /// directory, compressed data): exit 0 or 65 with one line, never a crash.
+    @Test func mutatedZipsEndInExit0Or65() throws {
+        let dir = TemporaryDirectory("dsv-hostile-zip")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        let good = Self.fixtures.appendingPathComponent("DSVDatasetTests/Fixtures/good")
+        let zip = dir.file("export.zip")
+        try makeZip(zip, ["annotations/instances_Train.json=\(good.path)/cvat_attributes.json", "--stored",
+                          "annotations/instances_Validation.json=\(good.path)/rle_counts.json"])
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
+        let count = max(40, (Int(ProcessInfo.processInfo.environment["DSV_STRESS_ROUNDS"] ?? "") ?? 0) * 5)
+        var refused = 0
+        for (index, mutant) in Self.mutants(of: bytes, count: count, seed: 99).enumerated() {
+            dir.write("mutant.zip", Data(mutant))
+            let result = try dsv(["commit", "mutant.zip", "-m", "mutant \(index)"], in: dir.path)
+            #expect(result.status == 0 || result.status == 65, "zip mutant \(index): exit \(result.status): \(result.stderr)")
+            if result.status == 65 {
+                refused += 1
+                #expect(result.stderr.hasPrefix("dsv: error: ") && result.stderr.split(separator: "\n").count == 1)
+            }
+        }
+        #expect(refused > 0, "damaged zips are refused")
+        #expect(try gitFsck(dir.file(".dsv")).status == 0)
+    }
 }

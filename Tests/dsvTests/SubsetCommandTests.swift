@@ -106,6 +106,9 @@ import Testing
                 ["from": "Train", "to": "Validation"], ["from": "Validation", "to": "Train"], ["from": "Validation", "to": "Train"],
             ])
         }
+        // status of loose files named as commit --subset would name them.
+        let loose = try json(try dsv(["status", Self.tennis, "--files-subset", "Train", "--json"], in: dir.path))
+        #expect((loose["summary"] as! [String: Any])["images"] as? [String: Int] == ["added": 0, "removed": 0, "modified": 140, "unchanged": 401])
         let human = try dsv(["diff"], in: dir.path).stdout
         #expect(human.contains("M frame_000400.png\n    subset: Validation → Train"))
         let filtered = try json(try dsv(["diff", "--json", "--subset", "Validation", "--path", "frame_0000"], in: dir.path))
