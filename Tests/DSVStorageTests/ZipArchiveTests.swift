@@ -96,6 +96,11 @@ import Testing
         let central = try #require(Self.offset(of: [0x50, 0x4B, 0x01, 0x02], in: sized))
         sized[central + 24] &+= 1
         #expect(failure(sized) != nil)
+        // A declared size deflate cannot reach (a zip bomb's claim) is refused before allocating.
+        var bomb = good
+        for i in 0..<4 { bomb[central + 24 + i] = [0xF0, 0xFF, 0xFF, 0xFE][i] }
+        guard case .corrupt(_, let claim)? = failure(bomb) else { Issue.record("an impossible size must be corrupt"); return }
+        #expect(claim.contains("declares 4278190064 bytes"))
         // Encrypted (flag bit 0) and another compression method are unsupported, by name.
         var encrypted = good
         encrypted[central + 8] |= 1

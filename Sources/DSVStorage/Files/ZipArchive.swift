@@ -71,6 +71,11 @@ public struct ZipArchive: Sendable {
         if entry.method == Self.methodStored && entry.compressedSize != entry.size {
             throw .corrupt(archive: path, reason: "\(entry.name) is stored with two different sizes")
         }
+        // Deflate expands at most 1,032 to 1: a larger declared size is a lie, refused before
+        // any memory is set aside for it.
+        if entry.method == Self.methodDeflated && entry.size / 1032 > entry.compressedSize + 1 {
+            throw .corrupt(archive: path, reason: "\(entry.name) declares \(entry.size) bytes, more than its \(entry.compressedSize) compressed bytes can hold")
+        }
         let output: FileMapping
         do { output = try FileMapping(anonymous: name, count: entry.size) } catch {
             throw .unreadable(archive: path, reason: "\(entry.name) declares \(entry.size) bytes: \(error.reason)")
