@@ -22,6 +22,9 @@ public final class COCOExport: @unchecked Sendable {
     public internal(set) var annotations: [AnnotationEntry] = []
     /// For each annotation, the index in `images` of the image it belongs to.
     public internal(set) var annotationImages: [Int32] = []
+    /// For each annotation, the index in `categories` of its category; -1 when it has no
+    /// `category_id` or the file has no categories.
+    public internal(set) var annotationCategories: [Int32] = []
     /// The `categories` member, parsed (it is small).
     public internal(set) var categories: [COCOCategory] = []
     /// Whether the file has an `annotations` member at all (an image-info file has none).

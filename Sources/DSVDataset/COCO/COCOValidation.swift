@@ -28,14 +28,16 @@ enum COCOValidation {
                 }
             }
         }
-        var categoryIDs = IDLookup<Bool>()
-        for category in export.categories { categoryIDs.insert(category.id, true) }
+        var categoryIDs = IDLookup<Int32>()
+        for (index, category) in export.categories.enumerated() { categoryIDs.insert(category.id, Int32(index)) }
         // Two lookups per annotation, read-only: spread over the cores in contiguous chunks, each
-        // keeping its first problem; the problem reported is the first in file order.
+        // keeping its first problem; the problem reported is the first in file order. Each
+        // annotation's image and category (an index in `categories`, -1 for none) are kept.
         let annotations = export.annotations
         let count = annotations.count
         let chunks = min(max(1, count / 50_000), SystemInfo.processorCount * 4)
         let images = ResultSlots<[Int32]>(count: chunks)
+        let categories = ResultSlots<[Int32]>(count: chunks)
         let problems = ResultSlots<String>(count: chunks)
         let checkCategories = !export.categories.isEmpty
         let (imageTable, categoryTable) = (imageByID, categoryIDs)
@@ -44,8 +46,9 @@ enum COCOValidation {
             Parallel.forEach(chunks, makeState: { () }) { _, chunk in
                 let bytes = shared.bytes
                 let range = count * chunk / chunks..<count * (chunk + 1) / chunks
-                var owners = [Int32]()
+                var owners = [Int32](), named = [Int32]()
                 owners.reserveCapacity(range.count)
+                named.reserveCapacity(range.count)
                 for index in range {
                     let annotation = annotations[index]
                     guard let image = imageTable.value(bytes, annotation.imageIDRange) else {
@@ -53,21 +56,30 @@ enum COCOValidation {
                         return
                     }
                     owners.append(image)
-                    if checkCategories, let categoryRange = annotation.categoryIDRange, categoryTable.value(bytes, categoryRange) == nil {
-                        problems[chunk] = "annotation \(describe(annotation, bytes, index)) has category_id \(IDKey(bytes, categoryRange)), which names no category"
-                        return
+                    var category: Int32 = -1
+                    if checkCategories, let categoryRange = annotation.categoryIDRange {
+                        guard let found = categoryTable.value(bytes, categoryRange) else {
+                            problems[chunk] = "annotation \(describe(annotation, bytes, index)) has category_id \(IDKey(bytes, categoryRange)), which names no category"
+                            return
+                        }
+                        category = found
                     }
+                    named.append(category)
                 }
                 images[chunk] = owners
+                categories[chunk] = named
             }
         }
-        var annotationImages: [Int32] = []
+        var annotationImages: [Int32] = [], annotationCategories: [Int32] = []
         annotationImages.reserveCapacity(count)
+        annotationCategories.reserveCapacity(count)
         for chunk in 0..<chunks {
             if let problem = problems[chunk] { throw .invalid(file: export.name, reason: problem) }
             annotationImages += images[chunk] ?? []
+            annotationCategories += categories[chunk] ?? []
         }
         export.annotationImages = annotationImages
+        export.annotationCategories = annotationCategories
     }
 
     static func describe(_ annotation: AnnotationEntry, _ bytes: UnsafeRawBufferPointer, _ index: Int) -> String {

@@ -130,25 +130,20 @@ public enum VersionBuilder {
     }
 
     /// Annotations per category name, in the merged categories' order (annotations whose
-    /// category_id names no category are not counted).
+    /// category_id names no category are not counted), from the category validation found for
+    /// each annotation.
     static func categoryCounts(_ plan: ExportPlan) -> [(name: String, annotations: Int)] {
         var counts = [Int](repeating: 0, count: plan.categories.count)
         let slotOfName = Dictionary(plan.categories.enumerated().map { ($0.element.name, $0.offset) }) { a, _ in a }
-        // Per file: its category id → slot of the merged category with the same name.
-        let slots: [IDLookup<Int>] = plan.exports.map { export in
-            var lookup = IDLookup<Int>()
-            for category in export.categories { if let slot = slotOfName[category.name] { lookup.insert(category.id, slot) } }
-            return lookup
-        }
-        for (file, export) in plan.exports.enumerated() {
-            export.withAnnotationBytes { bytes in
-                // Annotations dropped with a duplicate image are not in the plan: count the plan's.
-                for ref in plan.annotationsOfImage[...] where ref.file == Int32(file) {
-                    guard let range = export.annotations[Int(ref.index)].categoryIDRange,
-                          let slot = slots[file].value(bytes, range) else { continue }
-                    counts[slot] += 1
-                }
-            }
+        // Per file: its category index → slot of the merged category with the same name.
+        let slots: [[Int]] = plan.exports.map { export in export.categories.map { slotOfName[$0.name] ?? -1 } }
+        let categoryOf = plan.exports.map(\.annotationCategories)
+        // Annotations dropped with a duplicate image are not in the plan: count the plan's.
+        for ref in plan.annotationsOfImage {
+            let category = Int(categoryOf[Int(ref.file)][Int(ref.index)])
+            guard category >= 0 else { continue }
+            let slot = slots[Int(ref.file)][category]
+            if slot >= 0 { counts[slot] += 1 }
         }
         return zip(plan.categories, counts).map { ($0.name, $1) }
     }
