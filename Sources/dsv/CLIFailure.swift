@@ -66,7 +66,7 @@ struct CLIFailure {
         case let error as MaterializeOperation.Failure:
             message = error.description
             switch error {
-            case .noPrefix: exitCode = ExitStatus.usage
+            case .noPrefix, .unknownSubset: exitCode = ExitStatus.usage
             case .output(.outside): exitCode = ExitStatus.badInput
             case .output(.io), .cache: exitCode = ExitStatus.ioError
             case .s3(let inner): exitCode = CLIFailure(inner).exitCode

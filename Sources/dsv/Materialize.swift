@@ -29,6 +29,9 @@ struct Materialize: ParsableCommand {
                                valueName: "I/N"))
     var shard: String?
 
+    @Option(help: ArgumentHelp("Only the images of this subset, e.g. Train.", valueName: "NAME"))
+    var subset: String?
+
     @Flag(help: "Print a JSON summary: files, downloaded, from_cache, already_present, bytes_downloaded, changed, missing.")
     var json = false
 
@@ -46,7 +49,7 @@ struct Materialize: ParsableCommand {
         let version = try StoredVersion(repository: repo, commitID: try repo.resolve(revision))
         let request = MaterializeOperation.Request(
             output: repository.resolve(output), cache: cache.map(repository.resolve) ?? ObjectCache.defaultRoot,
-            concurrency: jobs, shard: try shard.map { try MaterializeOperation.Shard.parse($0).get() })
+            concurrency: jobs, shard: try shard.map { try MaterializeOperation.Shard.parse($0).get() }, subset: subset)
         let bar = ProgressBar()
         let report = try MaterializeOperation.run(version, s3: try s3.configuration(), request: request) { progress in
             bar.update(files: progress.done, of: progress.files, bytes: progress.bytesDownloaded, of: progress.bytesToDownload,
@@ -59,6 +62,7 @@ struct Materialize: ParsableCommand {
             for key in report.changed { print(Style.modified("changed  \(key)  (changed in S3 since commit; not written)")) }
             for key in report.missing { print(Style.removed("missing  \(key)  (not in S3; not written)")) }
             var line = "\(VersionText.count(report.files, "file")) in \(request.output)"
+            line += request.subset.map { " (subset \($0))" } ?? ""
             line += request.shard.map { " (shard \($0))" } ?? ""
             line += ": \(report.downloaded.formatted) downloaded (\(VersionText.bytes(Int(report.bytesDownloaded)))), "
             line += "\(report.fromCache.formatted) from cache"

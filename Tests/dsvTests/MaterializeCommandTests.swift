@@ -188,6 +188,26 @@ struct MaterializeCommandTests {
         #expect(bad.status == 2 && bad.stderr.contains("invalid shard '4/3'"))
     }
 
+    /// `--subset Train`: only the training images (here committed from a zip with two subsets).
+    @Test func onlyOneSubset() throws {
+        let project = try project(8)
+        let names = project.contents.keys.sorted()
+        func document(_ part: ArraySlice<String>) -> String {
+            let images = part.enumerated().map { #"{"id":\#($0.offset + 1),"file_name":"\#($0.element)"}"# }
+            return #"{"images":[\#(images.joined(separator: ","))],"annotations":[]}"#
+        }
+        let train = project.dir.write("train.json", document(names[..<5])), validation = project.dir.write("val.json", document(names[5...]))
+        try makeZip(project.dir.file("export.zip"), ["annotations/instances_Train.json=\(train)", "annotations/instances_Validation.json=\(validation)"])
+        #expect(try dsv(["commit", "export.zip", "-m", "split"], in: project.dir.path).status == 0)
+        let (result, json) = try materialize(project, ["--subset", "Validation"], out: "val")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(json["files"] as? Int == 3)
+        #expect(project.isComplete("val", names: names[5...]))
+        #expect(names[..<5].allSatisfy { project.file("val", $0) == nil }, "no training image")
+        let unknown = try dsv(["materialize", "--out", "x", "--subset", "Test"], in: project.dir.path)
+        #expect(unknown.status == 2 && unknown.stderr.contains("no subset Test; its subsets: Train, Validation"))
+    }
+
     /// A folder on the way that is a symlink would lead outside: refused, nothing written there.
     @Test func symlinksInTheOutputAreNotFollowed() throws {
         let project = try project(3, names: { "sub/img\($0).jpg" })

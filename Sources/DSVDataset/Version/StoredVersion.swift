@@ -124,11 +124,13 @@ public struct StoredVersion: Sendable {
         return result
     }
 
-    /// Every image's key and S3 pin (nil when it was not pinned), in the manifest's order.
+    /// Every image's key, S3 pin (nil when it was not pinned) and subset, in the manifest's order.
     public func pinnedImages() throws(RepositoryError) -> [PinnedImage] {
         var images: [PinnedImage] = []
         for view in try views() {
-            for record in 0..<view.count { images.append(PinnedImage(key: view.key(record), pin: view.pins[record])) }
+            for record in 0..<view.count {
+                images.append(PinnedImage(key: view.key(record), pin: view.pins[record], subset: view.subset(record)))
+            }
         }
         return images
     }
@@ -147,10 +149,11 @@ public struct StoredVersion: Sendable {
     public var message: String { CommitMessage.userMessage(commit.message) }
 }
 
-/// An image's key (its `file_name`) and what pins its bytes in S3.
+/// An image's key (its `file_name`), what pins its bytes in S3, and its subset.
 public struct PinnedImage: Sendable, Equatable {
     public var key: String
     public var pin: ObjectPin?
+    public var subset: String
 }
 
 /// Commit messages of versions end with a `Dsv-Manifest: sha256:<hex>` trailer.
