@@ -1,4 +1,5 @@
 import DSVDataset
+import DSVTestSupport
 import Testing
 
 @Suite struct COCOReaderTests {
@@ -52,6 +53,32 @@ import Testing
             #expect(error.description.contains(expected), "\(error.description)")
             #expect(error.description.contains(name.split(separator: "/").last!))
             #expect(!error.description.contains("\n"))
+        }
+    }
+
+    /// Image ids are looked up in an array when they are dense and in a dictionary when not;
+    /// either way the same references resolve and the same ones are refused.
+    @Test(arguments: [
+        (#"[{"id":1,"file_name":"a"},{"id":2,"file_name":"b"},{"id":3,"file_name":"c"}]"#, "3", nil),
+        (#"[{"id":1,"file_name":"a"},{"id":2,"file_name":"b"},{"id":3,"file_name":"c"}]"#, "4", "has image_id 4, which names no image"),
+        (#"[{"id":1,"file_name":"a"},{"id":2,"file_name":"b"},{"id":3,"file_name":"c"}]"#, "0", "has image_id 0, which names no image"),
+        (#"[{"id":-5,"file_name":"a"},{"id":-4,"file_name":"b"}]"#, "-5", nil),
+        (#"[{"id":1,"file_name":"a"},{"id":10000000000000,"file_name":"b"}]"#, "10000000000000", nil),
+        (#"[{"id":1,"file_name":"a"},{"id":10000000000000,"file_name":"b"}]"#, "2", "has image_id 2, which names no image"),
+        (#"[{"id":1,"file_name":"a"},{"id":"x","file_name":"b"}]"#, #""x""#, nil),
+        (#"[{"id":1,"file_name":"a"},{"id":"x","file_name":"b"}]"#, "1.0", "has image_id 1.0, which names no image"),
+        (#"[{"id":1,"file_name":"a"},{"id":2,"file_name":"b"},{"id":1,"file_name":"c"}]"#, "1", "duplicate image id 1"),
+        (#"[{"id":-9223372036854775807,"file_name":"a"},{"id":922337203685477580,"file_name":"b"}]"#, "922337203685477580", nil),
+    ] as [(String, String, String?)])
+    func imageIdLookups(images: String, imageID: String, expected: String?) throws {
+        let dir = TemporaryDirectory("dsv-ids")
+        let path = dir.write("ids.json", #"{"images":\#(images),"annotations":[{"id":1,"image_id":\#(imageID)}]}"#)
+        do {
+            let export = try COCOReader.read(path: path)
+            #expect(expected == nil, "accepted, expected \(expected ?? "")")
+            #expect(export.annotationImages.count == 1)
+        } catch {
+            #expect(expected.map { error.description.contains($0) } ?? false, "\(error.description)")
         }
     }
 

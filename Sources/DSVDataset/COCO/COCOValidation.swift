@@ -11,11 +11,11 @@ enum COCOValidation {
         }
         _ = imagesMember
         try parseCategories(export)
-        var imageByID = IDLookup<Int32>()
-        imageByID.integers.reserveCapacity(export.images.count)
         var keys: Set<String> = []
         keys.reserveCapacity(export.images.count)
+        var imageByID = IDIndex(integers: [])
         try export.withImageBytes { (bytes) throws(COCOError) in
+            imageByID = IDIndex(integers: export.images.map { CanonicalInteger.parse(bytes, $0.idRange!) })
             for (index, image) in export.images.enumerated() {
                 if !imageByID.insert(bytes, image.idRange!, Int32(index)) {
                     throw .invalid(file: export.name, reason: "duplicate image id \(IDKey(bytes, image.idRange!))")
@@ -28,7 +28,7 @@ enum COCOValidation {
                 }
             }
         }
-        var categoryIDs = IDLookup<Int32>()
+        var categoryIDs = IDIndex(integers: export.categories.map { if case .integer(let id) = $0.id { id } else { nil } })
         for (index, category) in export.categories.enumerated() { categoryIDs.insert(category.id, Int32(index)) }
         // Two lookups per annotation, read-only: spread over the cores in contiguous chunks, each
         // keeping its first problem; the problem reported is the first in file order. Each
@@ -111,27 +111,60 @@ public enum ImageKey {
     public static func problem(_ key: String) -> String? { RelativePath.problem(key) }
 }
 
-/// Ids to values, with integer ids (nearly all of them) in a plain `Int64` table: validation
-/// looks up two ids per annotation, a million times per export.
-struct IDLookup<Value: Sendable>: Sendable {
-    var integers: [Int64: Value] = [:]
-    var others: [IDKey: Value] = [:]
+/// Ids to indices (of images, of categories): validation looks up two ids per annotation, a
+/// million times per export. Integer ids that are dense — CVAT numbers them from 1 — are found
+/// in a plain array indexed by id; sparse ones in a dictionary, and ids that are not canonical
+/// integers by their text.
+struct IDIndex: Sendable {
+    private var dense: [Int32] = []
+    private var base: Int64 = 0
+    private var integers: [Int64: Int32] = [:]
+    private var others: [IDKey: Int32] = [:]
+
+    /// Ready for the given ids (nil: not a canonical integer); dense when they span at most a
+    /// few times their count.
+    init(integers ids: [Int64?]) {
+        var minimum = Int64.max, maximum = Int64.min, count = 0
+        for case let id? in ids {
+            minimum = min(minimum, id)
+            maximum = max(maximum, id)
+            count += 1
+        }
+        if count > 0, maximum.subtractingReportingOverflow(minimum).overflow == false,
+           maximum - minimum < Int64(4 * count + 1024) {
+            base = minimum
+            dense = [Int32](repeating: -1, count: Int(maximum - minimum) + 1)
+        } else {
+            integers.reserveCapacity(count)
+        }
+    }
 
     /// Inserts the id at `range`; false when it was already there.
-    mutating func insert(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ value: Value) -> Bool {
-        if let integer = CanonicalInteger.parse(bytes, range) { return integers.updateValue(value, forKey: integer) == nil }
+    mutating func insert(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ value: Int32) -> Bool {
+        if let integer = CanonicalInteger.parse(bytes, range) { return insert(integer, value) }
         return others.updateValue(value, forKey: IDKey(bytes, range)) == nil
     }
 
-    mutating func insert(_ key: IDKey, _ value: Value) {
+    mutating func insert(_ key: IDKey, _ value: Int32) {
         switch key {
-        case .integer(let integer): integers[integer] = value
+        case .integer(let integer): _ = insert(integer, value)
         case .text: others[key] = value
         }
     }
 
-    func value(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Value? {
-        if let integer = CanonicalInteger.parse(bytes, range) { return integers[integer] }
-        return others[IDKey(bytes, range)]
+    private mutating func insert(_ integer: Int64, _ value: Int32) -> Bool {
+        guard !dense.isEmpty, integer >= base, integer - base < Int64(dense.count) else {
+            return integers.updateValue(value, forKey: integer) == nil
+        }
+        let slot = Int(integer - base)
+        defer { dense[slot] = value }
+        return dense[slot] < 0
+    }
+
+    func value(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int32? {
+        guard let integer = CanonicalInteger.parse(bytes, range) else { return others[IDKey(bytes, range)] }
+        guard !dense.isEmpty, integer >= base, integer - base < Int64(dense.count) else { return integers[integer] }
+        let value = dense[Int(integer - base)]
+        return value < 0 ? nil : value
     }
 }
