@@ -107,13 +107,18 @@ import Testing
     }
 
     @Test(arguments: ["[1,2,3]", "[ 1 , -2.5e3 ,\n3 ]", "[1,\"a\",2]", "[1,[2,3],{\"a\":[4 ,5]}]", "[]", "[ ]",
-                      "[-0,0.5,1E+2]", "{\"a\":[1,2] , \"b\" : null}", "\"\\u00e9\\ud83d\\ude00\"", "[true,false,null]"])
+                      "[-0,0.5,1E+2]", "{\"a\":[1,2] , \"b\" : null}", "\"\\u00e9\\ud83d\\ude00\"", "[true,false,null]",
+                      // Runs of plain numbers (the fast path) mixed with what it hands over.
+                      "[0,-0,10.25,-3.5,7]", "[1,2.5e3,4,5]", "[1,2 ,3]", "[1,2,\"x\",3,4]", "[1,2,[3,4],5]", "[0.0,-0.0]",
+                      "[[1,2],[3,4.5]]", "[\(String(repeating: "9", count: 295))]"])
     func acceptsValidJSON(_ text: String) {
         if case .failure(let error) = scan(text) { Issue.record("\(text): \(error.reason)") }
     }
 
     @Test(arguments: ["[1,,2]", "[1 2]", "[1,]", "[01]", "[1.]", "[.5]", "[1e]", "[-]", "[NaN]", "[1,2", "{\"a\" 1}",
-                      "{\"a\":1,}", "\"\\x\"", "\"a\nb\"", "[Infinity]", "[-Infinity]", "[1e400]", "tru", "[1]]"])
+                      "{\"a\":1,}", "\"\\x\"", "\"a\nb\"", "[Infinity]", "[-Infinity]", "[1e400]", "tru", "[1]]",
+                      "[1,2,]", "[1,-]", "[1,00]", "[1,2.]", "[1,2.a]", "[1,-a]", "[1,2", "[1,2,", "[1,2x]", "[1,+2]", "[1,2}",
+                      "[1,\(String(repeating: "9", count: 400))]", "[1,2,3e999]"])
     func refusesInvalidJSON(_ text: String) {
         if case .success = scan(text) { Issue.record("\(text) was accepted") }
     }

@@ -107,6 +107,8 @@ public struct JSONScanner {
             // turn consumes a number and its separator; a non-number falls through to the
             // general loop at the start of a value.
             while position < end, base[position] == UInt8(ascii: "-") || isDigit(base[position]) {
+                if skipPlainNumbers() { return }
+                guard position < end, base[position] == UInt8(ascii: "-") || isDigit(base[position]) else { break }
                 try skipNumber()
                 skipWhitespace()
                 guard position < end else { throw unexpected(expected: "',' or ']'") }
@@ -137,6 +139,55 @@ public struct JSONScanner {
         case UInt8(ascii: "n"): try skipLiteral("null")
         default:
             throw unexpected(expected: "a value")
+        }
+    }
+
+    /// Consumes compact runs of plain numbers in an array — `12.5,-3,0.25]` — the bulk of a COCO
+    /// file's bytes (polygons, boxes, RLE counts, keypoints), with the position in a register and
+    /// no call per number. It accepts only what `skipNumber` accepts without further checks (no
+    /// exponent, under 290 integer digits) followed by `,` or `]`; anything else (an exponent,
+    /// whitespace, another kind of value, an error) stops it at the start of that element, for
+    /// the general path to take over — and report any error exactly as it would have.
+    /// - Returns: true when it consumed the array's closing `]`.
+    @inline(__always) mutating func skipPlainNumbers() -> Bool {
+        let b = base, e = end
+        var p = position
+        while true {
+            let start = p
+            var c: UInt8 = p < e ? b[p] : 0
+            if c == UInt8(ascii: "-") {
+                p += 1
+                c = p < e ? b[p] : 0
+            }
+            if c == UInt8(ascii: "0") {
+                p += 1
+            } else if c &- UInt8(ascii: "1") < 9 {
+                p += 1
+                let digits = p
+                while p < e && b[p] &- UInt8(ascii: "0") < 10 { p += 1 }
+                if p - digits > 290 { position = start; return false }
+            } else {
+                position = start
+                return false
+            }
+            c = p < e ? b[p] : 0
+            if c == UInt8(ascii: ".") {
+                p += 1
+                guard p < e, b[p] &- UInt8(ascii: "0") < 10 else { position = start; return false }
+                p += 1
+                while p < e && b[p] &- UInt8(ascii: "0") < 10 { p += 1 }
+                c = p < e ? b[p] : 0
+            }
+            if c == UInt8(ascii: ",") {
+                p += 1
+                continue
+            }
+            if c == UInt8(ascii: "]") {
+                position = p + 1
+                return true
+            }
+            position = start
+            return false
         }
     }
 
