@@ -67,14 +67,23 @@ public struct ImageEntry: Sendable {
     public var range: Range<Int>
     public var idRange: Range<Int>?
     public var fileName: String
+    /// The id as a canonical integer, parsed while its bytes were at hand; `CanonicalInteger.absent`
+    /// when it is not one.
+    public var id: Int64 = CanonicalInteger.absent
 }
 
-/// An annotation object and the values dsv needs to place it: `id`, `image_id`, `category_id`.
+/// An annotation object and the values dsv needs to place it: `id`, `image_id`, `category_id`,
+/// where each is written, and its value when it is a canonical integer (else
+/// `CanonicalInteger.absent`), parsed during the scan: looking the bytes up again later, a
+/// million times over a file that no longer fits in the caches, costs more than the scan.
 public struct AnnotationEntry: Sendable {
     public var range: Range<Int>
     public var idRange: Range<Int>?
     public var imageIDRange: Range<Int>
     public var categoryIDRange: Range<Int>?
+    public var id: Int64 = CanonicalInteger.absent
+    public var imageID: Int64 = CanonicalInteger.absent
+    public var categoryID: Int64 = CanonicalInteger.absent
 }
 
 /// A category: its id value, its name, and the whole object as parsed.
@@ -111,6 +120,16 @@ public enum IDKey: Hashable, Sendable, CustomStringConvertible {
 /// Integers written the one way `String(Int64)` writes them (`0`, `-12`, no `+`, no leading
 /// zeros, no `-0`). Only these ids are lifted out of records, because only they re-render exactly.
 public enum CanonicalInteger {
+    /// Stands for "not a canonical integer" where an `Int64?` would cost twice the memory
+    /// (parsed values have at most 18 digits, so this is never one).
+    public static let absent = Int64.min
+
+    /// The value of `range`, or `absent`.
+    @inline(__always)
+    public static func value(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>?) -> Int64 {
+        guard let range, let value = parse(bytes, range) else { return absent }
+        return value
+    }
     @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
         var i = range.lowerBound

@@ -212,7 +212,7 @@ public enum COCOReader {
             throw JSONSyntaxError(offset: fileNameRange.lowerBound, reason: "COCO: an image's \"file_name\" must be a string")
         }
         let fileName = JSONString.decode(UnsafeRawBufferPointer(rebasing: base[fileNameRange]))
-        return ImageEntry(range: range, idRange: idRange, fileName: fileName)
+        return ImageEntry(range: range, idRange: idRange, fileName: fileName, id: CanonicalInteger.value(base, idRange))
     }
 
     static func scanAnnotation(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> AnnotationEntry {
@@ -231,7 +231,10 @@ public enum COCOReader {
         guard let imageIDRange else {
             throw JSONSyntaxError(offset: start, reason: "COCO: an annotation has no \"image_id\"")
         }
-        return AnnotationEntry(range: start..<scanner.position, idRange: idRange, imageIDRange: imageIDRange, categoryIDRange: categoryIDRange)
+        return AnnotationEntry(range: start..<scanner.position, idRange: idRange, imageIDRange: imageIDRange,
+                               categoryIDRange: categoryIDRange, id: CanonicalInteger.value(base, idRange),
+                               imageID: CanonicalInteger.value(base, imageIDRange),
+                               categoryID: CanonicalInteger.value(base, categoryIDRange))
     }
 
     @inline(__always)

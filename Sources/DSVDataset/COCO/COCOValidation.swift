@@ -15,9 +15,9 @@ enum COCOValidation {
         keys.reserveCapacity(export.images.count)
         var imageByID = IDIndex(integers: [])
         try export.withImageBytes { (bytes) throws(COCOError) in
-            imageByID = IDIndex(integers: export.images.map { CanonicalInteger.parse(bytes, $0.idRange!) })
+            imageByID = IDIndex(integers: export.images.map { $0.id == CanonicalInteger.absent ? nil : $0.id })
             for (index, image) in export.images.enumerated() {
-                if !imageByID.insert(bytes, image.idRange!, Int32(index)) {
+                if !imageByID.insert(image.id, bytes, image.idRange!, Int32(index)) {
                     throw .invalid(file: export.name, reason: "duplicate image id \(IDKey(bytes, image.idRange!))")
                 }
                 if !keys.insert(image.fileName).inserted {
@@ -51,14 +51,14 @@ enum COCOValidation {
                 named.reserveCapacity(range.count)
                 for index in range {
                     let annotation = annotations[index]
-                    guard let image = imageTable.value(bytes, annotation.imageIDRange) else {
+                    guard let image = imageTable.value(annotation.imageID, bytes, annotation.imageIDRange) else {
                         problems[chunk] = "annotation \(describe(annotation, bytes, index)) has image_id \(IDKey(bytes, annotation.imageIDRange)), which names no image"
                         return
                     }
                     owners.append(image)
                     var category: Int32 = -1
                     if checkCategories, let categoryRange = annotation.categoryIDRange {
-                        guard let found = categoryTable.value(bytes, categoryRange) else {
+                        guard let found = categoryTable.value(annotation.categoryID, bytes, categoryRange) else {
                             problems[chunk] = "annotation \(describe(annotation, bytes, index)) has category_id \(IDKey(bytes, categoryRange)), which names no category"
                             return
                         }
@@ -139,9 +139,10 @@ struct IDIndex: Sendable {
         }
     }
 
-    /// Inserts the id at `range`; false when it was already there.
-    mutating func insert(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ value: Int32) -> Bool {
-        if let integer = CanonicalInteger.parse(bytes, range) { return insert(integer, value) }
+    /// Inserts the id at `range` (`integer` is its value, or `CanonicalInteger.absent`); false
+    /// when it was already there.
+    mutating func insert(_ integer: Int64, _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ value: Int32) -> Bool {
+        if integer != CanonicalInteger.absent { return insert(integer, value) }
         return others.updateValue(value, forKey: IDKey(bytes, range)) == nil
     }
 
@@ -161,8 +162,10 @@ struct IDIndex: Sendable {
         return dense[slot] < 0
     }
 
-    func value(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int32? {
-        guard let integer = CanonicalInteger.parse(bytes, range) else { return others[IDKey(bytes, range)] }
+    /// The value of the id at `range`, whose integer value (or `CanonicalInteger.absent`) is known.
+    @inline(__always)
+    func value(_ integer: Int64, _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int32? {
+        guard integer != CanonicalInteger.absent else { return others[IDKey(bytes, range)] }
         guard !dense.isEmpty, integer >= base, integer - base < Int64(dense.count) else { return integers[integer] }
         let value = dense[Int(integer - base)]
         return value < 0 ? nil : value

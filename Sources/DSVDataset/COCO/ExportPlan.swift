@@ -89,15 +89,11 @@ public struct ExportPlan: Sendable {
         for export in exports {
             var ids: [Int64?] = []
             ids.reserveCapacity(export.images.count)
-            export.withImageBytes { bytes in
-                for image in export.images { ids.append(CanonicalInteger.parse(bytes, image.idRange!)) }
-            }
+            for image in export.images { ids.append(image.id == CanonicalInteger.absent ? nil : image.id) }
             var annotationIDs: [Int64?] = []
             annotationIDs.reserveCapacity(export.annotations.count)
-            export.withAnnotationBytes { bytes in
-                for annotation in export.annotations {
-                    annotationIDs.append(annotation.idRange.flatMap { CanonicalInteger.parse(bytes, $0) })
-                }
+            for annotation in export.annotations {
+                annotationIDs.append(annotation.id == CanonicalInteger.absent ? nil : annotation.id)
             }
             if !imageIDsByFile.isEmpty {
                 let lifted = ids.compactMap { $0 }

@@ -16,7 +16,7 @@ enum RecordEncoder {
         let image = export.images[Int(index)]
         writer.string(image.fileName)
         export.withImageBytes { imageBytes in
-            let idLifted = CanonicalInteger.parse(imageBytes, image.idRange!) != nil
+            let idLifted = image.id != CanonicalInteger.absent
             let idText = UnsafeRawBufferPointer(rebasing: imageBytes[image.idRange!])
             var edits = TemplateEdits()
             if idLifted { edits.add(image.idRange!, hole: .id) }
