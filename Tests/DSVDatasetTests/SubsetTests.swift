@@ -145,6 +145,19 @@ import Testing
         #expect(status.images.compactMap(\.subsetMove).map(\.to) == ["Validation", "Validation"])
     }
 
+    /// The same bytes mean another category when the subsets number their categories differently:
+    /// a move then also relabels.
+    @Test func aMoveBetweenSubsetsWithOtherCategoryIdsRelabels() throws {
+        let swapped = #"[{"id":1,"name":"person","supercategory":""},{"id":2,"name":"car","supercategory":""}]"#
+        try commit([("instances_Train.json", Self.document([0, 1, 2])), ("instances_Validation.json", Self.document([3], categories: swapped))])
+        try commit([("instances_Train.json", Self.document([0, 1])), ("instances_Validation.json", Self.document([3, 2], categories: swapped))])
+        let diff = try VersionDiff.between(scratch.version("HEAD~1"), scratch.version())
+        #expect(diff.images.map(\.key) == ["frame_2.jpg"])
+        #expect(diff.images[0].subsetMove! == ("Train", "Validation"))
+        // frame_2 is category 1 (car in Train); in Validation category 1 is person.
+        #expect(diff.images[0].annotations.relabeled.map { "\($0.from.category) → \($0.to.category)" } == ["car → person"])
+    }
+
     @Test func aLoneFileFollowsThePreviousVersionsOnlySubset() throws {
         try commit([("round1.json", Self.document([1, 2]))], subset: "Train")
         #expect(try scratch.version().subsets == [Subset(name: "Train")])

@@ -106,9 +106,27 @@ public struct VersionDiff: Sendable {
         var keys = Array(Set(oldByKey.keys).union(newByKey.keys))
         keys.sort { ShardLayout.keyPrecedes($0, $1) }
         var images: [ImageChange] = []
+        // Whether a category id names the same category in an old and a new subset, by pair.
+        var sameCategories: [String: Bool] = [:]
         for key in keys {
             let a = oldByKey[key], b = newByKey[key]
             if a == b && !compareEqualRecords { continue }
+            // The same objects, byte for byte, in subsets whose categories agree: nothing to
+            // match (an image that only moved between subsets or whose S3 object changed).
+            if !compareEqualRecords, let a, let b, a.image == b.image, a.annotations == b.annotations {
+                let pair = a.subset + "\u{0}" + b.subset
+                let agree = sameCategories[pair] ?? {
+                    let same = oldNames[a.subset] == newNames[b.subset]
+                    sameCategories[pair] = same
+                    return same
+                }()
+                if agree {
+                    images.append(ImageChange(key: key, status: .modified, annotations: AnnotationChanges(from: [], to: []), fields: [],
+                                              pin: a.pin != b.pin ? (a.pin, b.pin) : nil, subsets: (a.subset, b.subset),
+                                              shownPin: b.pin ?? a.pin))
+                    continue
+                }
+            }
             let oldAnnotations = a.map { record in
                 record.annotations.map { DiffAnnotation(template: $0, categories: oldNames[record.subset] ?? [:]) }
             } ?? []
