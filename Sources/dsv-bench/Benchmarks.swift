@@ -11,8 +11,8 @@ struct Benchmarks {
     var dsv = ".build/release/dsv"
     var objects = 100_000
     var materializeObjects = 10_000
-    /// Which groups of rows to run: `commit` (parse to checkout), `pinning`, `materialize`.
-    var groups: Set<String> = ["commit", "pinning", "materialize"]
+    /// Which groups of rows to run: `commit` (parse to checkout), `zip`, `pinning`, `materialize`.
+    var groups: Set<String> = ["commit", "zip", "pinning", "materialize"]
 
     /// Runs a command through `dsv-bench measure`, so its peak memory is its own.
     func measure(_ arguments: [String], directory: String? = nil) -> ChildProcess.Measurement {
@@ -33,19 +33,26 @@ struct Benchmarks {
         let dsv = FileSystem.resolved(self.dsv)!
         var table = BenchTable()
         if groups.contains("commit") { try commitRows(&table, work: work, dsv: dsv) }
+        if groups.contains("zip") { try zipRows(&table, work: work, dsv: dsv) }
         if groups.contains("pinning") { try pinningRows(&table) }
         if groups.contains("materialize") { try materializeRows(&table, work: work, dsv: dsv) }
         print()
         print(table.render())
     }
 
+    /// The synthetic train2017-shaped export (round 1), generated once into `work`.
+    func firstRound(work: String) throws -> String {
+        let path = "\(work)/export-\(images).json"
+        if !FileManager.default.fileExists(atPath: path) {
+            print("generating a \(images)-image CVAT-style export (round 1) …")
+            try SyntheticExport(images: images, changedFraction: 0).write(to: path)
+        }
+        return path
+    }
+
     /// Parse, compression, commit, next round, growth, diff and checkout on the synthetic export.
     func commitRows(_ table: inout BenchTable, work: String, dsv: String) throws {
-        let round1 = "\(work)/export-\(images).json", round2 = "\(work)/export-\(images)-next.json"
-        if !FileManager.default.fileExists(atPath: round1) {
-            print("generating a \(images)-image CVAT-style export (round 1) …")
-            try SyntheticExport(images: images, changedFraction: 0).write(to: round1)
-        }
+        let round1 = try firstRound(work: work), round2 = "\(work)/export-\(images)-next.json"
         if !FileManager.default.fileExists(atPath: round2) {
             print("generating the next round (1% of images changed, ids renumbered) …")
             try SyntheticExport(images: images, changedFraction: 0.01).write(to: round2)
