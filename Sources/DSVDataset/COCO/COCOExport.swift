@@ -76,14 +76,49 @@ public struct ImageEntry: Sendable {
 /// where each is written, and its value when it is a canonical integer (else
 /// `CanonicalInteger.absent`), parsed during the scan: looking the bytes up again later, a
 /// million times over a file that no longer fits in the caches, costs more than the scan.
+///
+/// There are a million of these per export, so the places are kept as 32-bit offsets within the
+/// object (64 bytes an entry instead of 104) and offered as ranges.
 public struct AnnotationEntry: Sendable {
-    public var range: Range<Int>
-    public var idRange: Range<Int>?
-    public var imageIDRange: Range<Int>
-    public var categoryIDRange: Range<Int>?
-    public var id: Int64 = CanonicalInteger.absent
-    public var imageID: Int64 = CanonicalInteger.absent
-    public var categoryID: Int64 = CanonicalInteger.absent
+    private let start: Int
+    private let length: UInt32
+    private let idPlace: Place
+    private let imageIDPlace: Place
+    private let categoryIDPlace: Place
+    public let id: Int64
+    public let imageID: Int64
+    public let categoryID: Int64
+
+    /// A value's offset from the object's start and its length; `offset == .max` for none.
+    private struct Place: Sendable {
+        var offset: UInt32
+        var length: UInt32
+        static let none = Place(offset: .max, length: 0)
+    }
+
+    /// The largest object this can describe (4 GiB).
+    public static let maximumLength = Int(UInt32.max - 1)
+
+    /// - Precondition: `range.count <= maximumLength`, and the other ranges lie within `range`.
+    init(range: Range<Int>, idRange: Range<Int>?, imageIDRange: Range<Int>, categoryIDRange: Range<Int>?,
+         id: Int64, imageID: Int64, categoryID: Int64) {
+        start = range.lowerBound
+        length = UInt32(range.count)
+        func place(_ value: Range<Int>?) -> Place {
+            value.map { Place(offset: UInt32($0.lowerBound - range.lowerBound), length: UInt32($0.count)) } ?? .none
+        }
+        (idPlace, imageIDPlace, categoryIDPlace) = (place(idRange), place(imageIDRange), place(categoryIDRange))
+        (self.id, self.imageID, self.categoryID) = (id, imageID, categoryID)
+    }
+
+    private func range(_ place: Place) -> Range<Int>? {
+        place.offset == .max ? nil : start + Int(place.offset)..<start + Int(place.offset) + Int(place.length)
+    }
+
+    public var range: Range<Int> { start..<start + Int(length) }
+    public var idRange: Range<Int>? { range(idPlace) }
+    public var imageIDRange: Range<Int> { range(imageIDPlace)! }
+    public var categoryIDRange: Range<Int>? { range(categoryIDPlace) }
 }
 
 /// A category: its id value, its name, and the whole object as parsed.

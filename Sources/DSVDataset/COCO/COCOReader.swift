@@ -231,6 +231,9 @@ public enum COCOReader {
         guard let imageIDRange else {
             throw JSONSyntaxError(offset: start, reason: "COCO: an annotation has no \"image_id\"")
         }
+        guard scanner.position - start <= AnnotationEntry.maximumLength else {
+            throw JSONSyntaxError(offset: start, reason: "COCO: an annotation of over 4 GiB")
+        }
         return AnnotationEntry(range: start..<scanner.position, idRange: idRange, imageIDRange: imageIDRange,
                                categoryIDRange: categoryIDRange, id: CanonicalInteger.value(base, idRange),
                                imageID: CanonicalInteger.value(base, imageIDRange),
