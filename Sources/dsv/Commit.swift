@@ -7,7 +7,8 @@ struct Commit: ParsableCommand {
         abstract: "Record COCO exports as a new version.",
         discussion: """
             Several exports (one per CVAT job) are merged into one version: images by file_name, \
-            categories by name. A CVAT export zip is read as it is: every annotations/*.json inside. \
+            categories by name. A CVAT export zip (or the folder it extracts to) is read as it is: every \
+            annotations/*.json inside. \
             Subsets (splits) come from the file names (instances_Train.json is subset Train) or from \
             --subset; files of one subset merge, different subsets stay apart. With --images (or a prefix remembered from an earlier commit), every \
             image is pinned to its S3 object (ETag, size, VersionId) by listing the prefix. \
@@ -16,7 +17,7 @@ struct Commit: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: ArgumentHelp("COCO JSON files or CVAT export zips.", valueName: "EXPORT"))
+    @Argument(help: ArgumentHelp("COCO JSON files, CVAT export zips, or folders they were extracted to.", valueName: "EXPORT"))
     var exports: [String]
 
     @Option(help: ArgumentHelp("The subset (split) of the loose JSON files, e.g. Train; default: from the file names "

@@ -80,8 +80,13 @@ import Testing
         #expect(unknown.status == 2 && unknown.stderr.contains("no subset Test; its subsets: Train, Validation"))
         #expect(try gitFsck(dir.file(".dsv")).status == 0)
 
-        // The same zip again: nothing changed.
+        // The same zip again, or the folder it extracts to: nothing changed.
         #expect(try dsv(["commit", "round1.zip", "-m", "again"], in: dir.path).stdout.contains("nothing changed"))
+        #expect(try runProcess("python3", ["-m", "zipfile", "-e", "round1.zip", "extracted"], in: dir.path).status == 0)
+        let folder = try dsv(["commit", "extracted", "-m", "folder"], in: dir.path)
+        #expect(folder.status == 0 && folder.stdout.contains("nothing changed"), "\(folder.stdout)\(folder.stderr)")
+        let empty = try dsv(["commit", "data/annotations", "-m", "not an export"], in: dir.path)
+        #expect(empty.status == 65 && empty.stderr.contains("no annotations/*.json inside"), "\(empty.stderr)")
     }
 
     @Test func subsetMovesInDiffAndStatus() throws {

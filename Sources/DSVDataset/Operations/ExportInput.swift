@@ -3,7 +3,8 @@ import DSVNative
 import DSVStorage
 
 /// What `commit` and `status` read: COCO files given on the command line, and the
-/// `annotations/*.json` inside CVAT export zips (their images, if any, are left alone). Each
+/// `annotations/*.json` inside CVAT export zips or their extracted folders (their images, if
+/// any, are left alone). Each
 /// file is assigned its subset: `--subset` for loose files, else the one its name gives
 /// (`<task>_<subset>.json`), else the subset of the version it follows when that version has only
 /// one (a lone file committed with `--subset Train` stays in Train next round), else the default.
@@ -19,6 +20,10 @@ public enum ExportInput {
         var documents: [(label: String, source: String, mapping: FileMapping, subset: Subset)] = []
         var looseFiles = 0
         for path in paths {
+            if FileSystem.isDirectory(path) {
+                documents += try folderDocuments(path)
+                continue
+            }
             let mapping: FileMapping
             do { mapping = try FileMapping(path: path) } catch {
                 throw .input(.unreadable(file: path, reason: error.reason))
@@ -33,7 +38,7 @@ public enum ExportInput {
                               named ?? Subset.named(byFile: path) ?? unnamed))
         }
         if subset != nil && looseFiles == 0 {
-            throw .usage("--subset names the subset of loose JSON files; the files inside a zip are named by their subset")
+            throw .usage("--subset names the subset of loose JSON files; the files of an export zip or folder are named by their subset")
         }
         var exports: [(export: COCOExport, subset: Subset)] = []
         var sources: [DatasetSummary.Source] = []
@@ -70,6 +75,25 @@ public enum ExportInput {
         }
         guard !documents.isEmpty else {
             throw .input(.notCOCO(file: path, reason: "no annotations/*.json inside; a CVAT COCO export zip holds annotations/instances_<subset>.json"))
+        }
+        return documents
+    }
+
+    /// The `annotations/*.json` of an extracted CVAT export, in the order of their names.
+    static func folderDocuments(_ path: String) throws(CommitError) -> [(label: String, source: String, mapping: FileMapping, subset: Subset)] {
+        let folder = joinPath(path, "annotations")
+        let names = FileSystem.entries(of: folder).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard !names.isEmpty else {
+            throw .input(.notCOCO(file: path, reason: "a folder, with no annotations/*.json inside; an extracted CVAT COCO export holds annotations/instances_<subset>.json"))
+        }
+        let folderName = FileSystem.lastComponent(of: path.hasSuffix("/") ? String(path.dropLast()) : path)
+        var documents: [(label: String, source: String, mapping: FileMapping, subset: Subset)] = []
+        for name in names {
+            let file = joinPath(folder, name)
+            let mapping: FileMapping
+            do { mapping = try FileMapping(path: file) } catch { throw .input(.unreadable(file: file, reason: error.reason)) }
+            documents.append((file, "\(folderName)/annotations/\(name)", mapping, Subset.named(byFile: name) ?? .default))
         }
         return documents
     }
