@@ -48,16 +48,7 @@ struct HostileInputTests {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: regressions.path)) ?? [] where !name.hasPrefix(".") {
             inputs.append([UInt8](try Data(contentsOf: regressions.appendingPathComponent(name))))
         }
-        var refused = 0
-        for (index, input) in inputs.enumerated() {
-            dir.write("mutant.json", Data(input))
-            let result = try dsv(["commit", "mutant.json", "-m", "mutant \(index)"], in: dir.path)
-            #expect(result.status == 0 || result.status == 65, "input \(index): exit \(result.status): \(result.stderr)")
-            if result.status == 65 {
-                refused += 1
-                #expect(result.stderr.hasPrefix("dsv: error: ") && result.stderr.split(separator: "\n").count == 1)
-            }
-        }
+        let refused = try Self.commitEach(inputs, as: "mutant.json", in: dir)
         #expect(refused > 0 && refused < inputs.count, "the mutants are a mix of good and bad input")
         #expect(try gitFsck(dir.file(".dsv")).status == 0)
     }
@@ -73,17 +64,24 @@ struct HostileInputTests {
                           "annotations/instances_Validation.json=\(good.path)/rle_counts.json"])
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zip)))
         let count = max(40, (Int(ProcessInfo.processInfo.environment["DSV_STRESS_ROUNDS"] ?? "") ?? 0) * 5)
+        let refused = try Self.commitEach(Self.mutants(of: bytes, count: count, seed: 99), as: "mutant.zip", in: dir)
+        #expect(refused > 0, "damaged zips are refused")
+        #expect(try gitFsck(dir.file(".dsv")).status == 0)
+    }
+
+    /// Commits each input under `name`, expecting exit 0, or 65 with one error line; returns how
+    /// many were refused.
+    static func commitEach(_ inputs: [[UInt8]], as name: String, in dir: TemporaryDirectory) throws -> Int {
         var refused = 0
-        for (index, mutant) in Self.mutants(of: bytes, count: count, seed: 99).enumerated() {
-            dir.write("mutant.zip", Data(mutant))
-            let result = try dsv(["commit", "mutant.zip", "-m", "mutant \(index)"], in: dir.path)
-            #expect(result.status == 0 || result.status == 65, "zip mutant \(index): exit \(result.status): \(result.stderr)")
+        for (index, input) in inputs.enumerated() {
+            dir.write(name, Data(input))
+            let result = try dsv(["commit", name, "-m", "mutant \(index)"], in: dir.path)
+            #expect(result.status == 0 || result.status == 65, "\(name) #\(index): exit \(result.status): \(result.stderr)")
             if result.status == 65 {
                 refused += 1
                 #expect(result.stderr.hasPrefix("dsv: error: ") && result.stderr.split(separator: "\n").count == 1)
             }
         }
-        #expect(refused > 0, "damaged zips are refused")
-        #expect(try gitFsck(dir.file(".dsv")).status == 0)
+        return refused
     }
 }
