@@ -9,6 +9,16 @@ import DSVStorage
 /// (`<task>_<subset>.json`), else the subset of the version it follows when that version has only
 /// one (a lone file committed with `--subset Train` stays in Train next round), else the default.
 public enum ExportInput {
+    /// One COCO document to read, wherever it came from.
+    struct Document {
+        /// How messages name it: its path, or the zip's path and the path inside.
+        var label: String
+        /// How `dataset.json` lists it: the file's name, or the zip's (folder's) and the path inside.
+        var source: String
+        var mapping: FileMapping
+        var subset: Subset
+    }
+
     /// Reads and validates every export; each file's SHA-256 is computed on another core while
     /// it is parsed.
     /// - Parameters:
@@ -17,7 +27,7 @@ public enum ExportInput {
     public static func read(_ paths: [String], subset: String? = nil,
                             previous: StoredVersion? = nil) throws(CommitError) -> (VersionPlan, [DatasetSummary.Source]) {
         let unnamed = previous.flatMap { $0.subsets.count == 1 ? $0.subsets[0] : nil } ?? .default
-        var documents: [(label: String, source: String, mapping: FileMapping, subset: Subset)] = []
+        var documents: [Document] = []
         var looseFiles = 0
         for path in paths {
             if FileSystem.isDirectory(path) {
@@ -34,8 +44,8 @@ public enum ExportInput {
             }
             looseFiles += 1
             let named = subset.map { Subset(name: $0, task: Subset.named(byFile: path)?.task ?? Subset.defaultTask) }
-            documents.append((path, FileSystem.lastComponent(of: path), mapping,
-                              named ?? Subset.named(byFile: path) ?? unnamed))
+            documents.append(Document(label: path, source: FileSystem.lastComponent(of: path), mapping: mapping,
+                                      subset: named ?? Subset.named(byFile: path) ?? unnamed))
         }
         if subset != nil && looseFiles == 0 {
             throw .usage("--subset names the subset of loose JSON files; the files of an export zip or folder are named by their subset")
@@ -62,16 +72,16 @@ public enum ExportInput {
     }
 
     /// The `annotations/*.json` of a CVAT export zip, decoded, each with the subset its name gives.
-    static func zipDocuments(_ path: String) throws(CommitError) -> [(label: String, source: String, mapping: FileMapping, subset: Subset)] {
+    static func zipDocuments(_ path: String) throws(CommitError) -> [Document] {
         let archive: ZipArchive
         do { archive = try ZipArchive(path: path) } catch { throw .archive(error) }
         let zipName = FileSystem.lastComponent(of: path)
-        var documents: [(label: String, source: String, mapping: FileMapping, subset: Subset)] = []
+        var documents: [Document] = []
         for entry in archive.entries where isAnnotationFile(entry) {
             let mapping: FileMapping
             do { mapping = try archive.contents(of: entry, name: "\(path)/\(entry.name)") } catch { throw .archive(error) }
-            documents.append(("\(path)/\(entry.name)", "\(zipName)/\(entry.name)", mapping,
-                              Subset.named(byFile: entry.name) ?? .default))
+            documents.append(Document(label: "\(path)/\(entry.name)", source: "\(zipName)/\(entry.name)", mapping: mapping,
+                                      subset: Subset.named(byFile: entry.name) ?? .default))
         }
         guard !documents.isEmpty else {
             throw .input(.notCOCO(file: path, reason: "no annotations/*.json inside; a CVAT COCO export zip holds annotations/instances_<subset>.json"))
@@ -80,7 +90,7 @@ public enum ExportInput {
     }
 
     /// The `annotations/*.json` of an extracted CVAT export, in the order of their names.
-    static func folderDocuments(_ path: String) throws(CommitError) -> [(label: String, source: String, mapping: FileMapping, subset: Subset)] {
+    static func folderDocuments(_ path: String) throws(CommitError) -> [Document] {
         let folder = joinPath(path, "annotations")
         let names = FileSystem.entries(of: folder).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
@@ -88,12 +98,13 @@ public enum ExportInput {
             throw .input(.notCOCO(file: path, reason: "a folder, with no annotations/*.json inside; an extracted CVAT COCO export holds annotations/instances_<subset>.json"))
         }
         let folderName = FileSystem.lastComponent(of: path.hasSuffix("/") ? String(path.dropLast()) : path)
-        var documents: [(label: String, source: String, mapping: FileMapping, subset: Subset)] = []
+        var documents: [Document] = []
         for name in names {
             let file = joinPath(folder, name)
             let mapping: FileMapping
             do { mapping = try FileMapping(path: file) } catch { throw .input(.unreadable(file: file, reason: error.reason)) }
-            documents.append((file, "\(folderName)/annotations/\(name)", mapping, Subset.named(byFile: name) ?? .default))
+            documents.append(Document(label: file, source: "\(folderName)/annotations/\(name)", mapping: mapping,
+                                      subset: Subset.named(byFile: name) ?? .default))
         }
         return documents
     }
