@@ -36,6 +36,7 @@ import Testing
         ("instances_train_v2.json", "instances", "train_v2"),
         ("panoptic_val2017.json", "panoptic", "val2017"),
         ("captions_Test set.json", "captions", "Test set"),
+        ("annotations\\instances_Validation.json", "instances", "Validation"),
     ])
     func subsetFromFileName(file: String, task: String, name: String) {
         #expect(Subset.named(byFile: file) == Subset(name: name, task: task))

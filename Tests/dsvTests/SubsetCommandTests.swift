@@ -149,6 +149,16 @@ import Testing
         #expect(commit.status == 0, "\(commit.stderr)")
         #expect(try json(try dsv(["show", "--json"], in: dir.path))["subsets"] as? [String: Int] == ["Train": 500, "Validation": 41])
 
+        // Per-job zips of one subset merge; a zip made on Windows names its folders with '\'.
+        let (job1, job2) = try split(Self.keypoints, task: "person_keypoints", at: 1, into: dir.file("jobs"))
+        try makeZip(dir.file("job1.zip"), ["annotations/person_keypoints_Train.json=\(job1)"])
+        try makeZip(dir.file("job2.zip"), ["annotations\\person_keypoints_Train.json=\(job2)"])
+        let jobs = TemporaryDirectory("dsv-jobs")
+        #expect(try dsv(["init"], in: jobs.path).status == 0)
+        let merged = try dsv(["commit", dir.file("job1.zip"), dir.file("job2.zip"), "-m", "two jobs"], in: jobs.path)
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(try json(try dsv(["show", "--json"], in: jobs.path))["subsets"] as? [String: Int] == ["Train": 2])
+
         // --subset names loose files only.
         let zipOnly = try dsv(["commit", "train.zip", "--subset", "Test", "-m", "x"], in: dir.path)
         #expect(zipOnly.status == 2 && zipOnly.stderr.contains("--subset names the subset of loose JSON files"))

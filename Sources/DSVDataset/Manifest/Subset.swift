@@ -28,7 +28,7 @@ public struct Subset: Sendable, Hashable {
 
     /// The subset a file's name gives (`<task>_<subset>.json` with a COCO task), or nil.
     public static func named(byFile path: String) -> Subset? {
-        let file = path.split(separator: "/").last.map(String.init) ?? path
+        let file = path.split { $0 == "/" || $0 == "\\" }.last.map(String.init) ?? path
         guard file.hasSuffix(".json") else { return nil }
         let stem = String(file.dropLast(5))
         for task in knownTasks where stem.hasPrefix(task + "_") {

@@ -110,9 +110,9 @@ public enum ExportInput {
     }
 
     /// `annotations/<name>.json`, at the top of the zip or in one folder (a re-zipped export);
-    /// not the resource forks macOS adds.
+    /// not the resource forks macOS adds. Some Windows tools separate folders with `\`.
     static func isAnnotationFile(_ entry: ZipArchive.Entry) -> Bool {
-        let components = entry.name.split(separator: "/", omittingEmptySubsequences: false)
+        let components = entry.name.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }
         guard !entry.isDirectory, components.count >= 2, components[components.count - 2] == "annotations",
               let file = components.last, file.hasSuffix(".json"), !file.hasPrefix("._"),
               components.first != "__MACOSX" else { return false }
