@@ -17,8 +17,10 @@ public enum Inflater {
     }
 
     /// Decodes `input` into `output`, which must be exactly the declared uncompressed size.
+    /// - Parameter slice: how much zlib is handed at once (its counters are 32-bit); smaller
+    ///   only to test the slicing.
     public static func inflate(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
-                               crc expected: UInt32) throws(Failure) {
+                               crc expected: UInt32, slice: Int = 1 << 30) throws(Failure) {
         var stream = z_stream()
         // `inflateInit2` is a macro; its function takes the library's version and the struct's size.
         guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -28,7 +30,6 @@ public enum Inflater {
         var consumed = 0, produced = 0
         var status = Z_OK
         // avail_in/avail_out are 32-bit: large entries go through in slices.
-        let slice = 1 << 30
         while status == Z_OK {
             let inputCount = min(slice, input.count - consumed)
             let outputCount = min(slice, output.count - produced)
