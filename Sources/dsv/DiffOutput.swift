@@ -20,6 +20,14 @@ enum DiffOutput {
         if diff.objectsChanged > 0 { print("S3 objects changed: \(diff.objectsChanged)") }
         if !diff.categoriesAdded.isEmpty { print(Style.added("categories added: \(diff.categoriesAdded.joined(separator: ", "))")) }
         if !diff.categoriesRemoved.isEmpty { print(Style.removed("categories removed: \(diff.categoriesRemoved.joined(separator: ", "))")) }
+        // Split sizes, for versions that have splits (a version without is all `default`).
+        let changedSubsets = diff.subsetCounts.filter { $0.before != $0.after }
+        if !changedSubsets.isEmpty && diff.subsetCounts.contains(where: { $0.name != Subset.defaultName }) {
+            print()
+            printTable([["subset", "images before", "after", "delta"]] + changedSubsets.map {
+                [$0.name, $0.before.formatted, $0.after.formatted, signed($0.after - $0.before)]
+            })
+        }
         let changedCategories = diff.categoryCounts.filter { $0.before != $0.after }
         if !changedCategories.isEmpty {
             print()

@@ -105,6 +105,8 @@ import Testing
             let document = try json(result)
             let summary = document["summary"] as! [String: Any]
             #expect((summary["images"] as? [String: Int]) == ["added": 0, "removed": 0, "modified": 3, "unchanged": 538])
+            #expect((summary["per_subset"] as? [String: [String: Int]]) == ["Train": ["before": 400, "after": 401, "delta": 1],
+                                                                          "Validation": ["before": 141, "after": 140, "delta": -1]])
             let images = document["images"] as! [[String: Any]]
             #expect(images.map { $0["key"] as! String } == ["frame_000005.png", "frame_000400.png", "frame_000401.png"])
             #expect(images.map { $0["subset"] as! [String: String] } == [
@@ -116,6 +118,8 @@ import Testing
         #expect((loose["summary"] as! [String: Any])["images"] as? [String: Int] == ["added": 0, "removed": 0, "modified": 140, "unchanged": 401])
         let human = try dsv(["diff"], in: dir.path).stdout
         #expect(human.contains("M frame_000400.png\n    subset: Validation → Train"))
+        #expect(human.contains("subset      images before  after  delta\nTrain                 400    401     +1\nValidation            141    140     -1\n"),
+                "\(human)")
         let filtered = try json(try dsv(["diff", "--json", "--subset", "Validation", "--path", "frame_0000"], in: dir.path))
         #expect((filtered["images"] as! [[String: Any]]).map { $0["key"] as! String } == ["frame_000005.png"])
         #expect(filtered["filter"] as? String == "path frame_0000, subset Validation")

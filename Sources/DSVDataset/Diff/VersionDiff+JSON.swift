@@ -16,6 +16,9 @@ extension VersionDiff {
                 ("per_category", .object(categoryCounts.map {
                     ($0.name, .object([("before", .int($0.before)), ("after", .int($0.after)), ("delta", .int($0.after - $0.before))]))
                 })),
+                ("per_subset", .object(subsetCounts.map {
+                    ($0.name, .object([("before", .int($0.before)), ("after", .int($0.after)), ("delta", .int($0.after - $0.before))]))
+                })),
             ])),
             ("filter", filter.map(JSONValue.string) ?? .null),
             ("images", .array(images.map(\.json))),

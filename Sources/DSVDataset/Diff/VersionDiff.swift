@@ -68,6 +68,16 @@ public struct VersionDiff: Sendable {
         return names.map { ($0, before[$0] ?? 0, after[$0] ?? 0) }
     }
 
+    /// Images per subset before and after, by name, in the new version's order then the removed
+    /// ones.
+    public var subsetCounts: [(name: String, before: Int, after: Int)] {
+        let before = Dictionary(from.summary.subsets.map { ($0.subset.name, $0.images) }) { a, _ in a }
+        let after = Dictionary(to.summary.subsets.map { ($0.subset.name, $0.images) }) { a, _ in a }
+        var names = to.summary.subsets.map(\.subset.name)
+        for counts in from.summary.subsets where !names.contains(counts.subset.name) { names.append(counts.subset.name) }
+        return names.map { ($0, before[$0] ?? 0, after[$0] ?? 0) }
+    }
+
     // MARK: Computing
 
     /// Diffs two stored versions.
