@@ -114,6 +114,18 @@ import Testing
         #expect(try scratch.repository.head() == before, "nothing committed")
     }
 
+    /// A Datumaro COCO export has a file per task for the same images (instances_val.json,
+    /// captions_val.json): one subset cannot keep both files as they were, so it is refused.
+    @Test func oneTaskPerSubset() throws {
+        #expect {
+            try commit([("instances_val.json", Self.document([1, 2])), ("captions_val.json", Self.document([1, 2]))])
+        } throws: { error in
+            guard case CommitError.input(.conflict(let reason)) = error else { return false }
+            return reason.contains("subset val mixes COCO tasks: instances") && reason.contains("captions_val.json")
+        }
+        #expect(try scratch.repository.head() == nil)
+    }
+
     @Test func filesOfOneSubsetMerge() throws {
         guard case .committed(_, let summary, _, _, _) = try commit([
             ("job1/instances_Train.json", Self.document([1, 2])), ("job2/instances_Train.json", Self.document([3, 4])),

@@ -27,7 +27,12 @@ public struct VersionPlan: Sendable {
         var parts: [Part] = []
         for name in names {
             let members = grouped[name]!
-            // The task of the subset's first file names its checkout file.
+            // One task per subset, so that its checkout file is the one committed: a Datumaro
+            // export with instances_val.json and captions_val.json would otherwise come back as one.
+            if let other = members.first(where: { $0.1.task != members[0].1.task }) {
+                throw .conflict(reason: "subset \(name) mixes COCO tasks: \(members[0].1.task) (\(members[0].0.name)) and \(other.1.task) "
+                                + "(\(other.0.name)); a version keeps one task per subset — commit the tasks separately")
+            }
             parts.append(Part(subset: members[0].1, plan: try ExportPlan(exports: members.map(\.0))))
         }
         self.parts = parts
