@@ -68,6 +68,10 @@ import Testing
         #expect(bytes(dir.file("data/annotations/instances_Train.json")) == bytes(train))
         #expect(bytes(dir.file("data/annotations/instances_Validation.json")) == bytes(validation))
         #expect(!FileManager.default.fileExists(atPath: dir.file("data/images")), "images in the zip are left alone")
+        let onlyValidation = try dsv(["checkout", "HEAD", "-o", "val/", "--subset", "Validation"], in: dir.path)
+        #expect(onlyValidation.status == 0, "\(onlyValidation.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("val/annotations")) == ["instances_Validation.json"])
+        #expect(bytes(dir.file("val/annotations/instances_Validation.json")) == bytes(validation))
 
         // One file needs a subset.
         let ambiguous = try dsv(["checkout", "HEAD", "-o", "one.json"], in: dir.path)
