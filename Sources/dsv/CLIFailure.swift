@@ -25,7 +25,7 @@ struct CLIFailure {
             switch error {
             case .locked: exitCode = ExitStatus.lockBusy
             case .io: exitCode = ExitStatus.ioError
-            case .notARepository, .alreadyExists, .unknownRevision, .noVersions, .invalidName:
+            case .notARepository, .alreadyExists, .unknownRevision, .unknownSubset, .noVersions, .invalidName:
                 exitCode = ExitStatus.usage
             case .concurrentUpdate: exitCode = ExitStatus.lockBusy
             case .corruptVersion, .git: exitCode = ExitStatus.badInput
@@ -54,7 +54,7 @@ struct CLIFailure {
             switch error {
             case .repository(let inner): exitCode = CLIFailure(inner).exitCode
             case .io: exitCode = ExitStatus.ioError
-            case .subsetRequired, .unknownSubset: exitCode = ExitStatus.usage
+            case .subsetRequired: exitCode = ExitStatus.usage
             }
         case let error as VerifyOperation.Failure:
             message = error.description
@@ -66,7 +66,7 @@ struct CLIFailure {
         case let error as MaterializeOperation.Failure:
             message = error.description
             switch error {
-            case .noPrefix, .unknownSubset: exitCode = ExitStatus.usage
+            case .noPrefix: exitCode = ExitStatus.usage
             case .output(.outside): exitCode = ExitStatus.badInput
             case .output(.io), .cache: exitCode = ExitStatus.ioError
             case .s3(let inner): exitCode = CLIFailure(inner).exitCode

@@ -68,13 +68,10 @@ public enum MaterializeOperation {
         case s3(S3Error)
         case repository(RepositoryError)
         case cache(SystemError)
-        case unknownSubset(String, available: [String])
 
         public var description: String {
             switch self {
             case .noPrefix(let commit): "version \(commit) pins no S3 objects (it was committed without --images)"
-            case .unknownSubset(let name, let available):
-                "this version has no subset \(name); its subsets: \(available.joined(separator: ", "))"
             case .output(let error): error.description
             case .s3(let error): error.description
             case .repository(let error): error.description
@@ -92,10 +89,10 @@ public enum MaterializeOperation {
             location = try S3Location(url: prefix)
             client = try s3.client()
         } catch { throw .s3(error) }
-        if let subset = request.subset, !version.subsets.contains(where: { $0.name == subset }) {
-            throw .unknownSubset(subset, available: version.subsets.map(\.name))
-        }
         var images: [PinnedImage]
+        if let subset = request.subset {
+            do { _ = try version.subset(named: subset) } catch { throw .repository(error) }
+        }
         do { images = try version.pinnedImages() } catch { throw .repository(error) }
         if let subset = request.subset { images = images.filter { $0.subset == subset } }
         if let shard = request.shard { images = shard.select(images) }

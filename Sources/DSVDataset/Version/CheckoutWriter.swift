@@ -37,11 +37,10 @@ public enum CheckoutWriter {
 
     /// The subset a single-file checkout writes: the one asked for, or the only one.
     static func chosenSubset(_ version: StoredVersion, _ subset: String?) throws(CheckoutError) -> String {
-        let names = version.subsets.map(\.name)
         if let subset {
-            guard names.contains(subset) else { throw .unknownSubset(subset, available: names) }
-            return subset
+            do { return try version.subset(named: subset).name } catch { throw .repository(error) }
         }
+        let names = version.subsets.map(\.name)
         guard names.count == 1 else { throw .subsetRequired(available: names) }
         return names[0]
     }
@@ -295,7 +294,6 @@ public enum CheckoutError: Error, Sendable, CustomStringConvertible {
     case io(SystemError)
     /// A single-file checkout of a version with several subsets, without `--subset`.
     case subsetRequired(available: [String])
-    case unknownSubset(String, available: [String])
 
     public var description: String {
         switch self {
@@ -304,8 +302,6 @@ public enum CheckoutError: Error, Sendable, CustomStringConvertible {
         case .subsetRequired(let available):
             "this version has \(available.count) subsets (\(available.joined(separator: ", "))): choose one with --subset NAME, "
                 + "or write them all with -o DIR/"
-        case .unknownSubset(let name, let available):
-            "this version has no subset \(name); its subsets: \(available.joined(separator: ", "))"
         }
     }
 }

@@ -34,13 +34,15 @@ public struct StoredVersion: Sendable {
             do { summary = try DatasetSummary(decoding: try database.read(try entry("dataset.json").id)) }
             catch is ShardCodec.Corrupt { throw RepositoryError.corruptVersion("\(commitID.short): unreadable dataset.json") }
             var blobs: [String: (header: GitObjectID, order: GitObjectID)] = [:]
+            var subsetsFolder: [GitTreeEntry]?
             for counts in summary.subsets {
                 let name = counts.subset.name
                 if counts.subset.isDefault {
                     blobs[name] = (try entry(Self.headerFile).id, try entry(Self.orderFile).id)
                 } else {
-                    let folder = try repository.git.tree(try entry(name, in: try repository.git.tree(try entry(Self.subsetsFolder).id),
-                                                               path: "\(Self.subsetsFolder)/").id)
+                    let named = try subsetsFolder ?? repository.git.tree(try entry(Self.subsetsFolder).id)
+                    subsetsFolder = named
+                    let folder = try repository.git.tree(try entry(name, in: named, path: "\(Self.subsetsFolder)/").id)
                     let path = "\(Self.subsetsFolder)/\(name)/"
                     blobs[name] = (try entry(Self.headerFile, in: folder, path: path).id, try entry(Self.orderFile, in: folder, path: path).id)
                 }
@@ -71,10 +73,22 @@ public struct StoredVersion: Sendable {
     /// The version's subsets, in the order of their names.
     public var subsets: [Subset] { summary.subsets.map(\.subset) }
 
+    /// The subset called `name`, or `unknownSubset` naming those the version has.
+    public func subset(named name: String) throws(RepositoryError) -> Subset {
+        guard let subset = subsets.first(where: { $0.name == name }) else {
+            throw .unknownSubset(name, available: subsets.map(\.name))
+        }
+        return subset
+    }
+
+    /// The blobs of a subset's header and order stream (`init` found them for every subset).
+    private func blobs(of name: String) throws(RepositoryError) -> (header: GitObjectID, order: GitObjectID) {
+        subsetBlobs[try subset(named: name).name]!
+    }
+
     /// A subset's header: its COCO document without images and annotations.
     public func header(of subset: String) throws(RepositoryError) -> [UInt8] {
-        guard let blobs = subsetBlobs[subset] else { throw .corruptVersion("\(commit.id.short) has no subset \(subset)") }
-        return try decompressedBlob(blobs.header, what: "header of subset \(subset)")
+        try decompressedBlob(try blobs(of: subset).header, what: "header of subset \(subset)")
     }
 
     /// Every subset's header, by subset name.
@@ -85,8 +99,8 @@ public struct StoredVersion: Sendable {
     }
 
     public func order(of subset: String) throws(RepositoryError) -> OrderStream {
-        guard let blobs = subsetBlobs[subset] else { throw .corruptVersion("\(commit.id.short) has no subset \(subset)") }
-        do { return try OrderStream.decode(try decompressedBlob(blobs.order, what: "order stream of subset \(subset)")) }
+        let blob = try blobs(of: subset).order
+        do { return try OrderStream.decode(try decompressedBlob(blob, what: "order stream of subset \(subset)")) }
         catch { throw .corruptVersion("\(commit.id.short): corrupt order stream of subset \(subset)") }
     }
 

@@ -13,6 +13,8 @@ public enum RepositoryError: Error, Sendable {
     case concurrentUpdate(branch: String)
     /// A revision that names no commit.
     case unknownRevision(String)
+    /// A subset the version does not have, with those it has.
+    case unknownSubset(String, available: [String])
     /// The branch has no commit yet.
     case noVersions
     /// A tag or branch name git would not accept, or a tag that already exists.
@@ -32,6 +34,8 @@ extension RepositoryError: CustomStringConvertible {
         case .locked(let path): "another dsv process holds the lock (\(path)); try again when it has finished"
         case .concurrentUpdate(let branch): "\(branch) moved while this commit was written; nothing was changed"
         case .unknownRevision(let revision): "unknown revision '\(revision)'"
+        case .unknownSubset(let name, let available):
+            "this version has no subset \(name); its subsets: \(available.joined(separator: ", "))"
         case .noVersions: "no versions yet; run 'dsv commit EXPORT -m MESSAGE' first"
         case .invalidName(let name, let reason): "invalid name '\(name)': \(reason)"
         case .corruptVersion(let detail): "corrupt version: \(detail)"
