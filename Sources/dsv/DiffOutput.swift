@@ -21,20 +21,18 @@ enum DiffOutput {
         if !diff.categoriesAdded.isEmpty { print(Style.added("categories added: \(diff.categoriesAdded.joined(separator: ", "))")) }
         if !diff.categoriesRemoved.isEmpty { print(Style.removed("categories removed: \(diff.categoriesRemoved.joined(separator: ", "))")) }
         // Split sizes, for versions that have splits (a version without is all `default`).
-        let changedSubsets = diff.subsetCounts.filter { $0.before != $0.after }
-        if !changedSubsets.isEmpty && diff.subsetCounts.contains(where: { $0.name != Subset.defaultName }) {
-            print()
-            printTable([["subset", "images before", "after", "delta"]] + changedSubsets.map {
-                [$0.name, $0.before.formatted, $0.after.formatted, signed($0.after - $0.before)]
-            })
+        if diff.subsetCounts.contains(where: { $0.name != Subset.defaultName }) {
+            printChanges(diff.subsetCounts, header: ["subset", "images before", "after", "delta"])
         }
-        let changedCategories = diff.categoryCounts.filter { $0.before != $0.after }
-        if !changedCategories.isEmpty {
-            print()
-            printTable([["category", "before", "after", "delta"]] + changedCategories.map {
-                [$0.name, $0.before.formatted, $0.after.formatted, signed($0.after - $0.before)]
-            })
-        }
+        printChanges(diff.categoryCounts, header: ["category", "before", "after", "delta"])
+    }
+
+    /// The counts that changed, as a table under `header`; nothing when none did.
+    static func printChanges(_ counts: [VersionDiff.CountChange], header: [String]) {
+        let changed = counts.filter { $0.before != $0.after }
+        guard !changed.isEmpty else { return }
+        print()
+        printTable([header] + changed.map { [$0.name, $0.before.formatted, $0.after.formatted, signed($0.after - $0.before)] })
     }
 
     static func printImages(_ diff: VersionDiff) {

@@ -13,16 +13,21 @@ extension VersionDiff {
                 ("categories", .object([("added", .array(categoriesAdded.map(JSONValue.string))),
                                         ("removed", .array(categoriesRemoved.map(JSONValue.string)))])),
                 ("objects", .object([("changed", .int(objectsChanged))])),
-                ("per_category", .object(categoryCounts.map {
-                    ($0.name, .object([("before", .int($0.before)), ("after", .int($0.after)), ("delta", .int($0.after - $0.before))]))
-                })),
-                ("per_subset", .object(subsetCounts.map {
-                    ($0.name, .object([("before", .int($0.before)), ("after", .int($0.after)), ("delta", .int($0.after - $0.before))]))
-                })),
+                ("per_category", Self.json(categoryCounts)),
+                ("per_subset", Self.json(subsetCounts)),
             ])),
             ("filter", filter.map(JSONValue.string) ?? .null),
             ("images", .array(images.map(\.json))),
         ])
+    }
+}
+
+extension VersionDiff {
+    /// `{"name": {"before": …, "after": …, "delta": …}}`.
+    static func json(_ counts: [CountChange]) -> JSONValue {
+        .object(counts.map {
+            ($0.name, .object([("before", .int($0.before)), ("after", .int($0.after)), ("delta", .int($0.after - $0.before))]))
+        })
     }
 }
 

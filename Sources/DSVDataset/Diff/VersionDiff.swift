@@ -58,23 +58,26 @@ public struct VersionDiff: Sendable {
     public var objectsChanged: Int { images.count { $0.pin != nil } }
     public var isEmpty: Bool { images.isEmpty && categoriesAdded.isEmpty && categoriesRemoved.isEmpty }
 
-    /// Annotations per category before and after, by name, in the new version's order then the
-    /// removed ones.
-    public var categoryCounts: [(name: String, before: Int, after: Int)] {
-        let before = Dictionary(from.summary.categories.map { ($0.name, $0.annotations) }) { a, _ in a }
-        let after = Dictionary(to.summary.categories.map { ($0.name, $0.annotations) }) { a, _ in a }
-        var names = to.summary.categories.map(\.name)
-        for (name, _) in from.summary.categories where !names.contains(name) { names.append(name) }
-        return names.map { ($0, before[$0] ?? 0, after[$0] ?? 0) }
+    /// A count by name before and after.
+    public typealias CountChange = (name: String, before: Int, after: Int)
+
+    /// Annotations per category before and after, by name.
+    public var categoryCounts: [CountChange] {
+        Self.countChanges(from.summary.categories.map { ($0.name, $0.annotations) },
+                          to.summary.categories.map { ($0.name, $0.annotations) })
     }
 
-    /// Images per subset before and after, by name, in the new version's order then the removed
-    /// ones.
-    public var subsetCounts: [(name: String, before: Int, after: Int)] {
-        let before = Dictionary(from.summary.subsets.map { ($0.subset.name, $0.images) }) { a, _ in a }
-        let after = Dictionary(to.summary.subsets.map { ($0.subset.name, $0.images) }) { a, _ in a }
-        var names = to.summary.subsets.map(\.subset.name)
-        for counts in from.summary.subsets where !names.contains(counts.subset.name) { names.append(counts.subset.name) }
+    /// Images per subset before and after, by name.
+    public var subsetCounts: [CountChange] {
+        Self.countChanges(from.summary.subsets.map { ($0.subset.name, $0.images) },
+                          to.summary.subsets.map { ($0.subset.name, $0.images) })
+    }
+
+    /// Counts by name on both sides, in the new side's order then the names only the old one has.
+    static func countChanges(_ old: [(String, Int)], _ new: [(String, Int)]) -> [CountChange] {
+        let before = Dictionary(old) { a, _ in a }, after = Dictionary(new) { a, _ in a }
+        var names = new.map(\.0)
+        for (name, _) in old where after[name] == nil { names.append(name) }
         return names.map { ($0, before[$0] ?? 0, after[$0] ?? 0) }
     }
 
