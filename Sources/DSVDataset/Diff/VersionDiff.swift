@@ -126,30 +126,29 @@ public struct VersionDiff: Sendable {
             if a == b && !compareEqualRecords { continue }
             // The same objects, byte for byte, in subsets whose categories agree: nothing to
             // match (an image that only moved between subsets or whose S3 object changed).
+            var sameObjects = false
             if !compareEqualRecords, let a, let b, a.image == b.image, a.annotations == b.annotations {
                 let pair = a.subset + "\u{0}" + b.subset
-                let agree = sameCategories[pair] ?? {
+                sameObjects = sameCategories[pair] ?? {
                     let same = oldNames[a.subset] == newNames[b.subset]
                     sameCategories[pair] = same
                     return same
                 }()
-                if agree {
-                    images.append(ImageChange(key: key, status: .modified, annotations: AnnotationChanges(from: [], to: []), fields: [],
-                                              pin: a.pin != b.pin ? (a.pin, b.pin) : nil, subsets: (a.subset, b.subset),
-                                              shownPin: b.pin ?? a.pin))
-                    continue
-                }
             }
-            let oldAnnotations = a.map { record in
-                record.annotations.map { DiffAnnotation(template: $0, categories: oldNames[record.subset] ?? [:]) }
-            } ?? []
-            let newAnnotations = b.map { record in
-                record.annotations.map { DiffAnnotation(template: $0, categories: newNames[record.subset] ?? [:]) }
-            } ?? []
-            let changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
-            let oldImage = a.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
-            let newImage = b.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
-            let fields = (a != nil && b != nil) ? FieldChange.between(oldImage, newImage, ignoring: ["id"]) : []
+            var changes = AnnotationChanges(from: [], to: [])
+            var fields: [FieldChange] = []
+            if !sameObjects {
+                let oldAnnotations = a.map { record in
+                    record.annotations.map { DiffAnnotation(template: $0, categories: oldNames[record.subset] ?? [:]) }
+                } ?? []
+                let newAnnotations = b.map { record in
+                    record.annotations.map { DiffAnnotation(template: $0, categories: newNames[record.subset] ?? [:]) }
+                } ?? []
+                changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
+                let oldImage = a.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
+                let newImage = b.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
+                fields = (a != nil && b != nil) ? FieldChange.between(oldImage, newImage, ignoring: ["id"]) : []
+            }
             let pinChanged = a != nil && b != nil && a?.pin != b?.pin
             let moved = a != nil && b != nil && a?.subset != b?.subset
             let status: ImageStatus = a == nil ? .added : b == nil ? .removed : .modified
