@@ -159,6 +159,10 @@ public enum CanonicalInteger {
     /// (parsed values have at most 18 digits, so this is never one).
     public static let absent = Int64.min
 
+    /// `value` as an optional: nil for `absent`.
+    @inline(__always)
+    public static func optional(_ value: Int64) -> Int64? { value == absent ? nil : value }
+
     /// The value of `range`, or `absent`.
     @inline(__always)
     public static func value(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>?) -> Int64 {

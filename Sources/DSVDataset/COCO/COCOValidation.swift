@@ -13,9 +13,8 @@ enum COCOValidation {
         try parseCategories(export)
         var keys: Set<String> = []
         keys.reserveCapacity(export.images.count)
-        var imageByID = IDIndex(integers: [])
+        var imageByID = IDIndex(integers: export.images.map { CanonicalInteger.optional($0.id) })
         try export.withImageBytes { (bytes) throws(COCOError) in
-            imageByID = IDIndex(integers: export.images.map { $0.id == CanonicalInteger.absent ? nil : $0.id })
             for (index, image) in export.images.enumerated() {
                 if !imageByID.insert(image.id, bytes, image.idRange!, Int32(index)) {
                     throw .invalid(file: export.name, reason: "duplicate image id \(IDKey(bytes, image.idRange!))")

@@ -89,11 +89,11 @@ public struct ExportPlan: Sendable {
         for export in exports {
             var ids: [Int64?] = []
             ids.reserveCapacity(export.images.count)
-            for image in export.images { ids.append(image.id == CanonicalInteger.absent ? nil : image.id) }
+            for image in export.images { ids.append(CanonicalInteger.optional(image.id)) }
             var annotationIDs: [Int64?] = []
             annotationIDs.reserveCapacity(export.annotations.count)
             for annotation in export.annotations {
-                annotationIDs.append(annotation.id == CanonicalInteger.absent ? nil : annotation.id)
+                annotationIDs.append(CanonicalInteger.optional(annotation.id))
             }
             if !imageIDsByFile.isEmpty {
                 let lifted = ids.compactMap { $0 }

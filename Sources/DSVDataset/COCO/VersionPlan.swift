@@ -12,7 +12,8 @@ public struct VersionPlan: Sendable {
 
     public var imageCount: Int { parts.reduce(0) { $0 + $1.plan.imageCount } }
     public var annotationCount: Int { parts.reduce(0) { $0 + $1.plan.annotationCount } }
-    public var exports: [COCOExport] { parts.flatMap(\.plan.exports) }
+    /// Every image key, subset after subset.
+    public var keys: [String] { parts.flatMap { part in (0..<part.plan.imageCount).map(part.plan.key(of:)) } }
 
     /// - Parameter exports: each export with the subset it belongs to.
     public init(_ exports: [(export: COCOExport, subset: Subset)]) throws(COCOError) {

@@ -68,7 +68,7 @@ public struct DatasetSummary: Sendable, Equatable {
         self.objectsPinned = objectsPinned
         self.shards = shards
         self.sources = sources
-        self.subsets = subsets ?? [SubsetCounts(subset: .default, images: images, annotations: annotations)]
+        self.subsets = subsets ?? Self.defaultSubsetOnly(images: images, annotations: annotations)
     }
 
     public init(decoding bytes: [UInt8]) throws(ShardCodec.Corrupt) {
@@ -88,14 +88,21 @@ public struct DatasetSummary: Sendable, Equatable {
         }
         if let listed = value["subsets"]?.arrayValue {
             subsets = try listed.map { (item) throws(ShardCodec.Corrupt) in
-                guard let name = item["name"]?.stringValue, Subset.problem(name) == nil,
-                      Subset.problem(item["task"]?.stringValue ?? Subset.defaultTask) == nil else { throw ShardCodec.Corrupt() }
-                return SubsetCounts(subset: Subset(name: name, task: item["task"]?.stringValue ?? Subset.defaultTask),
+                let task = item["task"]?.stringValue ?? Subset.defaultTask
+                guard let name = item["name"]?.stringValue, Subset.problem(name) == nil, Subset.problem(task) == nil else {
+                    throw ShardCodec.Corrupt()
+                }
+                return SubsetCounts(subset: Subset(name: name, task: task),
                                     images: item["images"]?.intValue ?? 0, annotations: item["annotations"]?.intValue ?? 0)
             }
             guard !subsets.isEmpty else { throw ShardCodec.Corrupt() }
         } else {
-            subsets = [SubsetCounts(subset: .default, images: images, annotations: annotations)]
+            subsets = Self.defaultSubsetOnly(images: images, annotations: annotations)
         }
+    }
+
+    /// The subsets of a version that lists none (written before subsets existed): all of it is `default`.
+    static func defaultSubsetOnly(images: Int, annotations: Int) -> [SubsetCounts] {
+        [SubsetCounts(subset: .default, images: images, annotations: annotations)]
     }
 }

@@ -150,10 +150,9 @@ public struct ShardView: Sendable {
 
     /// Record `index` as a value.
     public func record(_ index: Int) -> ImageRecord {
-        let key = String(decoding: bytes[Int(keys[index].lowerBound)..<Int(keys[index].upperBound)], as: UTF8.self)
         let annotations = (Int(annotationStart[index])..<Int(annotationStart[index + 1])).map { template(self.annotations[$0]) }
-        return ImageRecord(key: key, image: template(images[index]), annotations: annotations, pin: pins[index],
-                           subset: subsets[index] ?? Subset.defaultName)
+        return ImageRecord(key: key(index), image: template(images[index]), annotations: annotations, pin: pins[index],
+                           subset: subset(index))
     }
 
     func template(_ ref: TemplateRef) -> ObjectTemplate {

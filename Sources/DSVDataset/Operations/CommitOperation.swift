@@ -109,7 +109,7 @@ public enum CommitOperation {
         do { inventory = try S3Inventory.list(try S3Location(url: prefix), configuration: s3) } catch { throw .s3(error) }
         var pins: [String: ObjectPin] = [:]
         var missing: [String] = []
-        for key in plan.parts.flatMap({ part in (0..<part.plan.imageCount).map(part.plan.key(of:)) }) {
+        for key in plan.keys {
             guard let object = inventory.current[inventory.location.key(for: key)] else {
                 missing.append(inventory.location.key(for: key))
                 continue

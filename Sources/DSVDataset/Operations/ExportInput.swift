@@ -43,9 +43,10 @@ public enum ExportInput {
                 continue
             }
             looseFiles += 1
-            let named = subset.map { Subset(name: $0, task: Subset.named(byFile: path)?.task ?? Subset.defaultTask) }
+            let fromName = Subset.named(byFile: path)
+            let given = subset.map { Subset(name: $0, task: fromName?.task ?? Subset.defaultTask) }
             documents.append(Document(label: path, source: FileSystem.lastComponent(of: path), mapping: mapping,
-                                      subset: named ?? Subset.named(byFile: path) ?? unnamed))
+                                      subset: given ?? fromName ?? unnamed))
         }
         if subset != nil && looseFiles == 0 {
             throw .usage("--subset names the subset of loose JSON files; the files of an export zip or folder are named by their subset")
@@ -78,9 +79,10 @@ public enum ExportInput {
         let zipName = FileSystem.lastComponent(of: path)
         var documents: [Document] = []
         for entry in archive.entries where isAnnotationFile(entry) {
+            let label = "\(path)/\(entry.name)"
             let mapping: FileMapping
-            do { mapping = try archive.contents(of: entry, name: "\(path)/\(entry.name)") } catch { throw .archive(error) }
-            documents.append(Document(label: "\(path)/\(entry.name)", source: "\(zipName)/\(entry.name)", mapping: mapping,
+            do { mapping = try archive.contents(of: entry, name: label) } catch { throw .archive(error) }
+            documents.append(Document(label: label, source: "\(zipName)/\(entry.name)", mapping: mapping,
                                       subset: Subset.named(byFile: entry.name) ?? .default))
         }
         guard !documents.isEmpty else {

@@ -60,8 +60,13 @@ public enum Inflater {
         guard produced == output.count else {
             throw .mismatch("the entry holds \(produced) bytes, the archive declares \(output.count)")
         }
+        try check(UnsafeRawBufferPointer(output), crc: expected)
+    }
+
+    /// Checks decoded (or stored) bytes against the CRC-32 their archive declares.
+    public static func check(_ bytes: UnsafeRawBufferPointer, crc expected: UInt32) throws(Failure) {
         var crc = CRC32()
-        crc.update(UnsafeRawBufferPointer(output))
+        crc.update(bytes)
         guard crc.value == expected else { throw .mismatch("CRC-32 mismatch: the entry's data is damaged") }
     }
 }

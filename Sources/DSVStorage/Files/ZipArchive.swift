@@ -83,9 +83,7 @@ public struct ZipArchive: Sendable {
         do throws(Inflater.Failure) {
             if entry.method == Self.methodStored {
                 if entry.size > 0 { output.writableBytes.copyMemory(from: input) }
-                var crc = CRC32()
-                crc.update(input)
-                if crc.value != entry.crc { throw Inflater.Failure.mismatch("CRC-32 mismatch: the entry's data is damaged") }
+                try Inflater.check(input, crc: entry.crc)
             } else {
                 try Inflater.inflate(input, into: output.writableBytes, crc: entry.crc)
             }
