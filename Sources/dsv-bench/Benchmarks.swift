@@ -40,6 +40,14 @@ struct Benchmarks {
         print(table.render())
     }
 
+    /// The baseline's `git add PATH` + `git commit` in `repository`; returns the seconds both took.
+    func gitAddAndCommit(_ path: String, message: String, in repository: String) -> Double {
+        let add = ChildProcess.run(["git", "add", path], directory: repository)
+        let commit = ChildProcess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", message],
+                                      directory: repository)
+        return add.seconds + commit.seconds
+    }
+
     /// The synthetic train2017-shaped export (round 1), generated once into `work`.
     func firstRound(work: String) throws -> String {
         let path = "\(work)/export-\(images).json"
@@ -94,9 +102,7 @@ struct Benchmarks {
         let commit1 = measure([dsv, "commit", round1, "-m", "round 1"], directory: repo)
         let size1 = ChildProcess.treeSize("\(repo)/.dsv")
         try FileManager.default.copyItem(atPath: round1, toPath: "\(gitRepo)/instances_default.json")
-        let gitAdd1 = ChildProcess.run(["git", "add", "instances_default.json"], directory: gitRepo)
-        let gitCommit1 = ChildProcess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "r1"], directory: gitRepo)
-        let git1 = gitAdd1.seconds + gitCommit1.seconds
+        let git1 = gitAddAndCommit("instances_default.json", message: "r1", in: gitRepo)
         table.add("commit (first round)", ours: seconds(commit1.seconds), baseline: seconds(git1),
                   baselineName: "git add + commit", ratio: ratio(commit1.seconds, git1), target: "< 1× git",
                   met: commit1.status == 0 && commit1.seconds < git1)
@@ -113,8 +119,7 @@ struct Benchmarks {
         let gitSize1 = ChildProcess.treeSize("\(gitRepo)/.git")
         try FileManager.default.removeItem(atPath: "\(gitRepo)/instances_default.json")
         try FileManager.default.copyItem(atPath: round2, toPath: "\(gitRepo)/instances_default.json")
-        _ = ChildProcess.run(["git", "add", "instances_default.json"], directory: gitRepo)
-        _ = ChildProcess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "r2"], directory: gitRepo)
+        _ = gitAddAndCommit("instances_default.json", message: "r2", in: gitRepo)
         let gitGrowth = ChildProcess.treeSize("\(gitRepo)/.git") - gitSize1
         let growth = size2 - size1
         table.add("repository growth (next round)", ours: megabytes(growth) + " of " + megabytes(size1),

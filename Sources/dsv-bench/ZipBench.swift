@@ -27,9 +27,7 @@ extension Benchmarks {
         _ = ChildProcess.run(["git", "init", "-q"], directory: gitRepo)
         let ours = measure([dsv, "commit", zip, "-m", "round 1 (zip)"], directory: repo)
         let extract = ChildProcess.run(["python3", "-m", "zipfile", "-e", zip, "."], directory: gitRepo)
-        let add = ChildProcess.run(["git", "add", "annotations"], directory: gitRepo)
-        let commit = ChildProcess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "r1"], directory: gitRepo)
-        let baseline = extract.seconds + add.seconds + commit.seconds
+        let baseline = extract.seconds + gitAddAndCommit("annotations", message: "r1", in: gitRepo)
         table.add("commit of a CVAT export zip", ours: seconds(ours.seconds) + ", " + megabytes(ours.maxResidentBytes),
                   baseline: seconds(baseline), baselineName: "extract + git add + commit",
                   ratio: ratio(ours.seconds, baseline), target: "< 1× extract + git",
