@@ -94,4 +94,17 @@ struct S3CommandTests {
         #expect(result.status == 65)
         #expect(result.stderr.contains("1 image missing under s3://\(bucket)/p/: p/a/gone.jpg"))
     }
+
+    /// Status against a pinned version changes only what the labels change: the images it does
+    /// not touch keep their pins, so they are unchanged, and no S3 object is said to have changed.
+    @Test func statusAgainstAPinnedVersion() throws {
+        let (dir, bucket) = try project()
+        #expect(try dsv(["commit", "e.json", "-m", "r1", "--images", "s3://\(bucket)/p/"], in: dir.path).status == 0)
+        dir.write("next.json", #"{"images":[{"id":1,"file_name":"a/1.jpg","width":640},{"id":2,"file_name":"a/2.jpg"}],"annotations":[]}"#)
+        let status = try dsv(["status", "next.json", "--json"], in: dir.path)
+        #expect(status.status == 0, "\(status.stderr)")
+        let summary = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any])["summary"] as! [String: Any]
+        #expect(summary["images"] as? [String: Int] == ["added": 0, "removed": 0, "modified": 1, "unchanged": 1])
+        #expect(summary["objects"] as? [String: Int] == ["changed": 0])
+    }
 }

@@ -4,6 +4,9 @@ import DSVStorage
 /// `dsv status`: exports on disk against a version (HEAD), before committing. The exports are
 /// built into shards exactly as a commit would (unchanged shards hit the shard index and are not
 /// compressed), nothing is written, and only the shards whose ids differ are compared.
+///
+/// S3 is not listed: each image keeps the pin the version has for its key, so that an image
+/// whose labels did not change is unchanged (as the commit will find it, unless S3 changed).
 public enum StatusOperation {
     /// - Parameter subset: the subset of the loose JSON files, as `commit --subset` takes it.
     public static func run(exports paths: [String], subset: String? = nil, against version: StoredVersion?,
@@ -12,9 +15,14 @@ public enum StatusOperation {
         let database: GitObjectDatabase
         do { database = try repository.git.objectDatabase() } catch { throw .repository(.git(error)) }
         let reuse = ShardReuse(index: ShardDigestIndex(repository: repository), database: database)
+        var pins: [String: ObjectPin] = [:]
+        if let version, version.summary.objectsPinned > 0 {
+            do { for image in try version.pinnedImages() { pins[image.key] = image.pin } } catch { throw .repository(error) }
+        }
         let content: VersionContent
         do {
-            content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: version?.summary.imagesPrefix, reuse: reuse)
+            content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: version?.summary.imagesPrefix,
+                                               pins: pins, reuse: reuse)
         } catch { throw .compression(error) }
 
         let oldBlobs: [Int: GitObjectID]
