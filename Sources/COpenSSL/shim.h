@@ -3,3 +3,4 @@
 #include <openssl/sha.h>
 #include <openssl/md5.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>

@@ -9,13 +9,23 @@ public enum DigestAlgorithm: Sendable {
     /// S3 ETags of single-part, unencrypted uploads.
     case md5
 
+    /// Fetched once: OpenSSL 3 looks an implicit `EVP_sha256()` up again, under a lock, on every
+    /// `EVP_DigestInit_ex` — a cost that shows with millions of small hashes on several cores.
     var evp: OpaquePointer {
         switch self {
-        case .sha256: EVP_sha256()
-        case .sha1: EVP_sha1()
-        case .md5: EVP_md5()
+        case .sha256: Self.fetched.sha256
+        case .sha1: Self.fetched.sha1
+        case .md5: Self.fetched.md5
         }
     }
+
+    private struct Fetched: @unchecked Sendable {
+        let sha256 = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()!
+        let sha1 = EVP_MD_fetch(nil, "SHA1", nil) ?? EVP_sha1()!
+        let md5 = EVP_MD_fetch(nil, "MD5", nil) ?? EVP_md5()!
+    }
+
+    private static let fetched = Fetched()
 }
 
 /// An incremental hash (`EVP_DigestInit_ex`/`Update`/`Final_ex`). Feed it bytes, then `finish()`.
@@ -52,6 +62,18 @@ public final class Hasher: @unchecked Sendable {
         EVP_DigestFinal_ex(context, &out, &length)
         EVP_DigestInit_ex(context, algorithm.evp, nil)
         return Array(out.prefix(Int(length)))
+    }
+
+    /// Lends the digest's bytes without allocating (for millions of small hashes); the hasher
+    /// starts over afterwards.
+    public func finish<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var out: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var length: UInt32 = 0
+        return withUnsafeMutableBytes(of: &out) { raw in
+            EVP_DigestFinal_ex(context, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), &length)
+            EVP_DigestInit_ex(context, algorithm.evp, nil)
+            return body(UnsafeRawBufferPointer(rebasing: raw[0..<Int(length)]))
+        }
     }
 
     /// The digest of one buffer.

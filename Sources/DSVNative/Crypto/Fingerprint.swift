@@ -1,0 +1,196 @@
+import COpenSSL
+
+/// A 128-bit keyed fingerprint of a sequence of byte strings, several times cheaper than SHA-256: it tells
+/// whether content is *the same as before* without hashing it cryptographically.
+///
+/// Why it is safe to trust: the content passes through NH, UMAC's universal hash (RFC 4418), on
+/// 64-bit words with two Toeplitz-shifted keys — for two different inputs of the same length
+/// under a random key, their NH values collide with probability at most 2⁻¹²⁸ — and the NH
+/// values of its 1 KiB blocks, with the input's length, go through SHA-256. Two different
+/// inputs therefore share a fingerprint only if NH collides on every block where they differ
+/// (≤ 2⁻¹²⁸) or SHA-256 collides. Whoever writes the content never sees the key (it is random per
+/// repository and stays local), so crafted collisions are no easier than accidental ones.
+///
+/// The value depends on the key and on the machine's byte order: it is a local cache key, never
+/// part of a stored format.
+public final class FingerprintKey: @unchecked Sendable {
+    /// 64-bit words of one block.
+    static let blockWords = 128
+    /// The key material: NH words for a block plus the shift of the second instance, then a prefix for
+    /// the outer SHA-256.
+    public static let byteCount = (blockWords + 2) * 8 + 32
+
+    let words: UnsafeMutablePointer<UInt64>
+    let outer: [UInt8]
+    /// The key as stored.
+    public let bytes: [UInt8]
+
+    /// A key from `byteCount` stored bytes.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == Self.byteCount else { return nil }
+        self.bytes = bytes
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.blockWords + 2)
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<(Self.blockWords + 2) { words[i] = raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) }
+        }
+        self.words = words
+        outer = Array(bytes.suffix(32))
+    }
+
+    /// A fresh key from OpenSSL's random generator.
+    public static func random() -> FingerprintKey {
+        var bytes = [UInt8](repeating: 0, count: byteCount)
+        guard RAND_bytes(&bytes, Int32(byteCount)) == 1 else { fatalError("OpenSSL's random generator failed") }
+        return FingerprintKey(bytes: bytes)!
+    }
+
+    deinit { words.deallocate() }
+}
+
+/// A fingerprint: equal for equal content under one key.
+public struct Fingerprint: Hashable, Sendable {
+    public var high: UInt64
+    public var low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// From 16 big-endian bytes.
+    public init?(bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 16 else { return nil }
+        high = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        low = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    }
+
+    /// Big-endian, 16 bytes.
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+    }
+}
+
+/// Computes fingerprints of a sequence of pieces (byte strings) and word pairs, read in place:
+/// nothing is copied. The sequence is laid out injectively as 16-byte pairs — a piece as a pair
+/// holding its length, then its bytes zero-padded to whole pairs — and NH runs over those pairs in
+/// blocks of 64. Reusable: `finish()` starts it over. One per thread.
+public struct Fingerprinter {
+    private let key: FingerprintKey
+    /// Pairs absorbed in all, and the current block's position (in words) and NH sums.
+    private var pairs: UInt64 = 0
+    private var slot = 0
+    private var low1: UInt64 = 0, high1: UInt64 = 0, low2: UInt64 = 0, high2: UInt64 = 0
+    /// Four words per finished block: the two NH sums, 128 bits each.
+    private var sums: [UInt64] = []
+    private let outer = Hasher(.sha256)
+
+    public init(key: FingerprintKey) {
+        self.key = key
+        sums.reserveCapacity(256)
+    }
+
+    /// Two words, as one pair.
+    @inline(__always)
+    public mutating func words(_ first: UInt64, _ second: UInt64) {
+        absorb(first, second)
+    }
+
+    /// A piece: its length, then its bytes. `readable` is memory around it that may be read
+    /// (the piece's buffer), so that its last partial pair is loaded whole and masked.
+    @inline(__always)
+    public mutating func piece(_ bytes: UnsafeRawBufferPointer, readable: UnsafeRawBufferPointer) {
+        absorb(UInt64(bytes.count), 0)
+        guard var p = bytes.baseAddress, bytes.count > 0 else { return }
+        var remaining = bytes.count
+        while remaining >= 16 {
+            // Whole pairs up to the end of the block, with the sums in registers.
+            let pairs = min(remaining / 16, (FingerprintKey.blockWords - slot) / 2)
+            let k = key.words + slot
+            var (l1, h1, l2, h2) = (low1, high1, low2, high2)
+            for i in 0..<pairs {
+                let m0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i, as: UInt64.self))
+                let m1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i &+ 8, as: UInt64.self))
+                Self.step(m0, m1, key: k + 2 &* i, &l1, &h1, &l2, &h2)
+            }
+            (low1, high1, low2, high2) = (l1, h1, l2, h2)
+            self.pairs &+= UInt64(pairs)
+            slot &+= 2 &* pairs
+            if slot == FingerprintKey.blockWords { endBlock() }
+            p += 16 &* pairs
+            remaining -= 16 &* pairs
+        }
+        guard remaining > 0 else { return }
+        var m0: UInt64 = 0, m1: UInt64 = 0
+        if let end = readable.baseAddress.map({ $0 + readable.count }), p + 16 <= end {
+            m0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            m1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            if remaining < 8 {
+                m0 &= ~0 >> (64 - 8 * UInt64(remaining))
+                m1 = 0
+            } else {
+                m1 = remaining == 8 ? 0 : m1 & (~0 >> (128 - 8 * UInt64(remaining)))
+            }
+        } else {
+            for i in 0..<remaining {
+                let byte = UInt64(p.load(fromByteOffset: i, as: UInt8.self))
+                if i < 8 { m0 |= byte << (8 * UInt64(i)) } else { m1 |= byte << (8 * UInt64(i - 8)) }
+            }
+        }
+        absorb(m0, m1)
+    }
+
+    /// A string, as a piece.
+    public mutating func piece(_ text: String) {
+        var copy = text
+        copy.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            piece(bytes, readable: bytes)
+        }
+    }
+
+    /// The fingerprint of everything fed since the last `finish()`.
+    public mutating func finish() -> Fingerprint {
+        if slot > 0 { endBlock() }
+        outer.update(key.outer)
+        var count = pairs
+        withUnsafeBytes(of: &count) { outer.update($0) }
+        sums.withUnsafeBytes { outer.update($0) }
+        let digest = outer.finish()
+        sums.removeAll(keepingCapacity: true)
+        pairs = 0
+        return digest.withUnsafeBytes { Fingerprint(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<16]))! }
+    }
+
+    /// One pair into NH under the key and under the key shifted by two words.
+    @inline(__always)
+    private mutating func absorb(_ m0: UInt64, _ m1: UInt64) {
+        Self.step(m0, m1, key: key.words + slot, &low1, &high1, &low2, &high2)
+        pairs &+= 1
+        slot &+= 2
+        if slot == FingerprintKey.blockWords { endBlock() }
+    }
+
+    /// NH's step for one pair: (m0 + k0)·(m1 + k1) added to the first 128-bit sum, and the same
+    /// with the key two words on to the second.
+    @inline(__always)
+    private static func step(_ m0: UInt64, _ m1: UInt64, key k: UnsafePointer<UInt64>,
+                             _ low1: inout UInt64, _ high1: inout UInt64, _ low2: inout UInt64, _ high2: inout UInt64) {
+        let p1 = (m0 &+ k[0]).multipliedFullWidth(by: m1 &+ k[1])
+        let p2 = (m0 &+ k[2]).multipliedFullWidth(by: m1 &+ k[3])
+        let (s1, c1) = low1.addingReportingOverflow(p1.low)
+        low1 = s1
+        high1 = high1 &+ p1.high &+ (c1 ? 1 : 0)
+        let (s2, c2) = low2.addingReportingOverflow(p2.low)
+        low2 = s2
+        high2 = high2 &+ p2.high &+ (c2 ? 1 : 0)
+    }
+
+    private mutating func endBlock() {
+        sums.append(low1)
+        sums.append(high1)
+        sums.append(low2)
+        sums.append(high2)
+        (low1, high1, low2, high2) = (0, 0, 0, 0)
+        slot = 0
+    }
+}
