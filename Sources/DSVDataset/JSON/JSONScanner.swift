@@ -206,7 +206,20 @@ public struct JSONScanner {
         let open = position
         position += 1
         while true {
-            // Fast path: plain ASCII.
+            // Fast path: plain ASCII, eight bytes at a time (SWAR): a word goes by whole unless it
+            // holds a quote, a backslash, a control character or a non-ASCII byte; then the
+            // first such byte is exactly where the byte loop below takes over.
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while position + 8 <= end {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let flagged = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) | word) & highs
+                if flagged != 0 {
+                    position += flagged.trailingZeroBitCount >> 3
+                    break
+                }
+                position += 8
+            }
             while position < end {
                 let c = base[position]
                 if c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 { break }
