@@ -137,6 +137,13 @@ public struct ExportPlan: Sendable {
         var positions: [[Int32]] = []
         var duplicates: [(file: Int32, index: Int32, position: Int32)] = []
         for (file, export) in exports.enumerated() {
+            if exports.count == 1 {
+                // One export: its keys are unique (validation checked), nothing to merge.
+                images = (0..<Int32(export.images.count)).map { Ref(file: 0, index: $0) }
+                imageIDs = pendingImageIDs[0]
+                positions = [Array(0..<Int32(export.images.count))]
+                break
+            }
             var filePositions = [Int32](repeating: -1, count: export.images.count)
             for (index, image) in export.images.enumerated() {
                 if let existing = positionOfKey[image.fileName] {
