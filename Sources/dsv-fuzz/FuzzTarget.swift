@@ -8,12 +8,15 @@ import DSVNative
 enum FuzzTarget {
     /// The reader maps files, so each input is written to one scratch file first.
     static let scratch = "/tmp/dsv-fuzz-\(ProcessEnvironment.processID).json"
+    /// Shards are fingerprinted as a commit with a shard cache does (reads in place, past pieces).
+    static let key = FingerprintKey.random()
 
     static func run(_ bytes: UnsafeRawBufferPointer) {
         do { try FileSystem.write(Array(bytes), to: scratch) } catch { fatalError("cannot write \(scratch): \(error)") }
         do {
             let (plan, sources) = try ExportInput.read([scratch])
-            _ = try VersionBuilder.build(plan, sources: sources, imagesPrefix: nil)
+            defer { sources.wait() }
+            _ = try VersionBuilder.build(plan, sources: { sources.resolved }, imagesPrefix: nil, reuse: ShardReuse(key: key))
         } catch {
             // Refused, as bad input must be.
         }

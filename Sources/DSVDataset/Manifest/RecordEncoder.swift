@@ -1,3 +1,4 @@
+import DSVNative
 /// Writes image records into a shard's bytes straight from the exports' buffers: no record is
 /// built as an intermediate value, so a commit's memory stays near the export's size.
 ///
@@ -9,20 +10,22 @@ enum RecordEncoder {
     static let pinPresent: UInt8 = 1
     static let subsetPresent: UInt8 = 2
 
-    /// Appends the record of image `index` of file `file` with the given annotations.
+    /// Sends the record of image `index` of file `file` with the given annotations to a sink:
+    /// every decision about the record (its holes, its substitutions) is taken here, once, for
+    /// both the stored bytes and the fingerprint.
     static func append(_ plan: ExportPlan, file: Int32, index: Int32, annotations: ArraySlice<ExportPlan.Ref>,
-                       pin: ObjectPin?, subset: String?, to writer: inout ByteWriter) {
+                       pin: ObjectPin?, subset: String?, to writer: inout some RecordSink) {
         let export = plan.exports[Int(file)]
         let image = export.images[Int(index)]
-        writer.string(image.fileName)
+        writer.key(image.fileName)
         export.withImageBytes { imageBytes in
             let idLifted = image.id != CanonicalInteger.absent
             let idText = UnsafeRawBufferPointer(rebasing: imageBytes[image.idRange!])
             var edits = TemplateEdits()
             if idLifted { edits.add(image.idRange!, hole: .id) }
-            appendTemplate(imageBytes, image.range, edits: edits, to: &writer)
-            appendPinAndSubset(pin, subset, to: &writer)
-            writer.varint(annotations.count)
+            writer.template(imageBytes, image.range, edits: edits)
+            writer.pinAndSubset(pin, subset)
+            writer.count(annotations.count)
             export.withAnnotationBytes { bytes in
                 let remap = plan.categoryRemap[Int(file)]
                 let liftedIDs = plan.annotationIDs[Int(file)]
@@ -38,7 +41,7 @@ enum RecordEncoder {
                     if !remap.isEmpty, let range = annotation.categoryIDRange, let replacement = remap[IDKey(bytes, range)] {
                         edits.add(range, replacement: replacement)
                     }
-                    appendTemplate(bytes, annotation.range, edits: edits, to: &writer)
+                    writer.template(bytes, annotation.range, edits: edits)
                 }
             }
         }

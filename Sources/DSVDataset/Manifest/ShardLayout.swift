@@ -10,8 +10,13 @@ public enum ShardLayout {
     public static let shardCount = 1 << 16
 
     public static func shard(of key: String) -> Int {
-        let digest = Hasher.digest(.sha256, key)
-        return Int(digest[0]) << 8 | Int(digest[1])
+        shard(of: key, using: Hasher(.sha256))
+    }
+
+    /// The same with a SHA-256 hasher of the caller's (one per thread, for every key of a version).
+    public static func shard(of key: String, using hasher: Hasher) -> Int {
+        hasher.update(key)
+        return hasher.finish { Int($0[0]) << 8 | Int($0[1]) }
     }
 
     /// `("ab", "cd")` for shard 0xabcd.
@@ -25,7 +30,9 @@ public enum ShardLayout {
         return hi << 8 | lo
     }
 
-    static func hexByte(_ value: Int) -> String {
+    static func hexByte(_ value: Int) -> String { hexBytes[value] }
+
+    private static let hexBytes: [String] = (0..<256).map { value in
         let digits = Array("0123456789abcdef")
         return String([digits[value >> 4], digits[value & 15]])
     }

@@ -6,12 +6,14 @@ import DSVStorage
 /// parallel, one shard at a time per worker, so at most a few uncompressed shards exist at once.
 public enum VersionBuilder {
     /// - Parameters:
+    ///   - sources: the source files, asked for last (their SHA-256 may still be computing).
     ///   - pins: the S3 pin of each image key, when the version pins objects.
     ///   - reuse: compressed blobs of shards whose content digest is already known (from the
     ///     previous version), so unchanged shards are not compressed again.
-    public static func build(_ plan: VersionPlan, sources: [DatasetSummary.Source], imagesPrefix: String?,
+    public static func build(_ plan: VersionPlan, sources: () -> [DatasetSummary.Source], imagesPrefix: String?,
                              pins: [String: ObjectPin] = [:],
                              reuse: ShardReuse = ShardReuse()) throws(ZstdError) -> VersionContent {
+        let trace = Trace()
         let count = plan.imageCount
         // Every image of every subset gets a position: the subsets one after the other.
         var partOf = [Int32](repeating: 0, count: count)
@@ -28,8 +30,15 @@ public enum VersionBuilder {
             }
         }
         // Shard of every image, then images grouped by shard and sorted by key within.
-        var shardOf = [Int32](repeating: 0, count: count)
-        for position in 0..<count { shardOf[position] = Int32(ShardLayout.shard(of: keys[position])) }
+        let shardSlots = ResultSlots<Int32>(count: count)
+        let allKeys = keys
+        Parallel.forEach((count + 4095) / 4096, makeState: { Hasher(.sha256) }) { hasher, chunk in
+            for position in chunk * 4096..<min(count, (chunk + 1) * 4096) {
+                shardSlots[position] = Int32(ShardLayout.shard(of: allKeys[position], using: hasher))
+            }
+        }
+        let shardOf = (0..<count).map { shardSlots[$0]! }
+        trace.mark("shard of every key")
         var starts = [Int32](repeating: 0, count: ShardLayout.shardCount + 1)
         for shard in shardOf { starts[Int(shard) + 1] += 1 }
         for i in 0..<ShardLayout.shardCount { starts[i + 1] += starts[i] }
@@ -48,39 +57,11 @@ public enum VersionBuilder {
             for slot in range { ordinals[Int(members[slot])] = Int32(slot) }
         }
 
-        // Encode, hash and compress the shards in parallel.
-        let results = ResultSlots<Result<VersionContent.Shard, ZstdError>>(count: nonEmpty.count)
-        let (shardStarts, shardMembers, imageKeys, parts, partOfImage, localOfImage) = (starts, members, keys, plan.parts, partOf, localOf)
-        Parallel.forEach(nonEmpty.count, makeState: { ZstdCompressor(level: VersionContent.compressionLevel) }) { compressor, slot in
-            let shard = nonEmpty[slot]
-            var writer = ByteWriter(capacity: 16 * 1024)
-            for byte in ShardCodec.magic.utf8 { writer.byte(byte) }
-            let range = Int(shardStarts[shard])..<Int(shardStarts[shard + 1])
-            writer.varint(range.count)
-            for slotIndex in range {
-                let position = Int(shardMembers[slotIndex])
-                let part = parts[Int(partOfImage[position])]
-                let local = Int(localOfImage[position])
-                let ref = part.plan.images[local]
-                let annotations = part.plan.annotationsOfImage[Int(part.plan.imageStart[local])..<Int(part.plan.imageStart[local + 1])]
-                let pin = pins.isEmpty ? nil : pins[imageKeys[position]]
-                RecordEncoder.append(part.plan, file: ref.file, index: ref.index, annotations: annotations, pin: pin,
-                                     subset: part.subset.isDefault ? nil : part.subset.name, to: &writer)
-            }
-            let digest = Hasher.digest(.sha256, writer.bytes)
-            if let blobID = reuse.blobs[digest] {
-                results[slot] = .success(VersionContent.Shard(number: shard, contentDigest: digest, blobID: blobID, blob: nil))
-                return
-            }
-            results[slot] = Result { () throws(ZstdError) in
-                let compressed = try compressor.compress(writer.bytes)
-                let blob = GitObject(kind: .blob, content: compressed)
-                return VersionContent.Shard(number: shard, contentDigest: digest, blobID: blob.id, blob: blob)
-            }
-        }
-        var shards: [VersionContent.Shard] = []
-        shards.reserveCapacity(nonEmpty.count)
-        for slot in 0..<nonEmpty.count { shards.append(try results[slot]!.get()) }
+        trace.mark("group and sort keys")
+        let records = ShardRecords(starts: starts, members: members, keys: keys, parts: plan.parts, partOf: partOf,
+                                   localOf: localOf, pins: pins)
+        let shards = try buildShards(nonEmpty, reuse: reuse, records: records)
+        trace.mark("encode, hash and compress shards")
 
         // Each subset's header and order stream (its images' ordinals in its export order).
         var subsets: [VersionContent.SubsetObjects] = []
@@ -96,8 +77,49 @@ public enum VersionBuilder {
             manifest: VersionContent.digest(subsets: subsets, shards: shards),
             imagesPrefix: imagesPrefix, images: count, annotations: plan.annotationCount,
             categories: categoryCounts(plan), objectsPinned: pins.isEmpty ? 0 : keys.count { pins[$0] != nil }, shards: shards.count,
-            sources: sources, subsets: counts)
+            sources: sources(), subsets: counts)
+        trace.mark("headers, order streams and summary")
         return VersionContent(summary: summary, subsets: subsets, shards: shards)
+    }
+
+    /// The shards' content digests and blobs. With a shard cache, every shard is first
+    /// fingerprinted — from the exports' bytes in place, nothing encoded — and a known
+    /// fingerprint gives its SHA-256 and blob; the other shards are encoded, hashed and
+    /// compressed on all cores, one shard at a time per worker.
+    static func buildShards(_ numbers: [Int], reuse: ShardReuse,
+                            records: ShardRecords) throws(ZstdError) -> [VersionContent.Shard] {
+        var shards = [VersionContent.Shard?](repeating: nil, count: numbers.count)
+        let fingerprints = reuse.key.map { ShardFingerprints.compute(numbers, records: records, key: $0) }
+        if let fingerprints, !reuse.known.isEmpty {
+            let lookup = Trace()
+            let found = ResultSlots<VersionContent.Shard>(count: numbers.count)
+            Parallel.forEach((numbers.count + 1023) / 1024, makeState: { () }) { _, chunk in
+                for slot in chunk * 1024..<min(numbers.count, (chunk + 1) * 1024) {
+                    guard let known = reuse.known[fingerprints[slot]], reuse.stored(known) else { continue }
+                    found[slot] = VersionContent.Shard(number: numbers[slot], contentDigest: known.contentDigest,
+                                                       blobID: known.blobID, blob: nil, fingerprint: fingerprints[slot])
+                }
+            }
+            for slot in numbers.indices { shards[slot] = found[slot] }
+            lookup.mark("look up known shards")
+        }
+        let pending = numbers.indices.filter { shards[$0] == nil }
+        let trace = Trace()
+        let results = ResultSlots<Result<VersionContent.Shard, ZstdError>>(count: pending.count)
+        let todo = pending
+        Parallel.forEach(todo.count, makeState: { ZstdCompressor(level: VersionContent.compressionLevel) }) { compressor, index in
+            let (slot, number) = (todo[index], numbers[todo[index]])
+            var writer = ByteWriter(capacity: 16 * 1024)
+            records.write(shard: number, to: &writer)
+            results[index] = Result { () throws(ZstdError) in
+                let blob = GitObject(kind: .blob, content: try compressor.compress(writer.bytes))
+                return VersionContent.Shard(number: number, contentDigest: Hasher.digest(.sha256, writer.bytes), blobID: blob.id,
+                                            blob: blob, fingerprint: fingerprints?[slot])
+            }
+        }
+        trace.mark("encode, hash and compress \(todo.count) shards")
+        for (index, slot) in todo.enumerated() { shards[slot] = try results[index]!.get() }
+        return shards.map { $0! }
     }
 
     /// A subset's order stream: its images' manifest ordinals and lifted ids, its annotation runs.
@@ -149,15 +171,69 @@ public enum VersionBuilder {
     }
 }
 
-/// Shards the repository already stores, by the SHA-256 of their uncompressed content: an
-/// unchanged shard is hashed but neither compressed nor written again.
-public struct ShardReuse: Sendable {
-    public var blobs: [[UInt8]: GitObjectID] = [:]
-    public init() {}
-    public init(_ blobs: [[UInt8]: GitObjectID]) { self.blobs = blobs }
+/// Every image's place: its shard (`starts`/`members`, sorted by key within a shard) and its
+/// part and position in the plan. Writes a shard's bytes, or feeds what they depend on into a
+/// fingerprint.
+struct ShardRecords: @unchecked Sendable {
+    let starts: [Int32]
+    let members: [Int32]
+    let keys: [String]
+    let parts: [VersionPlan.Part]
+    let partOf: [Int32]
+    let localOf: [Int32]
+    let pins: [String: ObjectPin]
 
-    /// The repository's local shard index, keeping only blobs the repository really holds.
-    public init(index: ShardDigestIndex, database: GitObjectDatabase) {
-        blobs = index.load().filter { database.contains($0.value, refresh: false) }
+    var imageCount: Int { keys.count }
+
+    /// The shard's bytes: the magic, the record count, the records sorted by key.
+    func write(shard: Int, to writer: inout ByteWriter) {
+        for byte in ShardCodec.magic.utf8 { writer.byte(byte) }
+        writer.varint(Int(starts[shard + 1] - starts[shard]))
+        for slot in Int(starts[shard])..<Int(starts[shard + 1]) { write(image: Int(members[slot]), to: &writer) }
+    }
+
+    /// The record of the image at `position` (the version's order) to a sink.
+    /// (Parts are reached in place, not copied: a copy of a plan retains and releases every
+    /// array in it, from all cores at once.)
+    func write(image position: Int, to sink: inout some RecordSink) {
+        let part = Int(partOf[position])
+        let local = Int(localOf[position])
+        let ref = parts[part].plan.images[local]
+        let start = Int(parts[part].plan.imageStart[local]), end = Int(parts[part].plan.imageStart[local + 1])
+        RecordEncoder.append(parts[part].plan, file: ref.file, index: ref.index, annotations: parts[part].plan.annotationsOfImage[start..<end],
+                             pin: pins.isEmpty ? nil : pins[keys[position]],
+                             subset: parts[part].subset.isDefault ? nil : parts[part].subset.name, to: &sink)
+    }
+}
+
+/// What the repository already stores about shards (its `ShardCache`): with a key, shards are
+/// fingerprinted first and known ones are reused; without one (no repository), every shard is
+/// encoded, hashed and compressed.
+public struct ShardReuse: Sendable {
+    public var key: FingerprintKey?
+    public var known: [Fingerprint: ShardCache.Entry]
+    /// Whether the repository still holds an entry's blob (a cache entry may outlive it).
+    public var stored: @Sendable (ShardCache.Entry) -> Bool
+
+    /// Nothing known; with a key, shards are still fingerprinted (for a cache to learn them).
+    public init(key: FingerprintKey? = nil) {
+        self.key = key
+        known = [:]
+        stored = { _ in false }
+    }
+
+    /// - Parameter head: the commit the new version will follow; entries from it or its history
+    ///   are known to be stored, others are looked up.
+    public init(cache: ShardCache, repository: GitRepository, head: GitObjectID?) throws(GitError) {
+        key = cache.key
+        known = cache.entries
+        var inHistory: Set<GitObjectID> = []
+        if let head {
+            for commit in cache.commits where (try? repository.isDescendant(head, of: commit)) == true {
+                inHistory.insert(commit)
+            }
+        }
+        let (database, history) = (try repository.objectDatabase(), inHistory)
+        stored = { entry in history.contains(entry.commit) || database.contains(entry.blobID, refresh: false) }
     }
 }

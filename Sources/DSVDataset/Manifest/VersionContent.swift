@@ -15,6 +15,16 @@ public struct VersionContent: Sendable {
         public var blobID: GitObjectID
         /// The compressed blob to store, or nil when the repository already holds it.
         public var blob: GitObject?
+        /// The content's fingerprint under the shard cache's key, when there is a cache.
+        public var fingerprint: Fingerprint?
+    }
+
+    /// The shards the shard cache did not know, for the cache once `commit` stores them.
+    public func newlyFingerprinted(in commit: GitObjectID) -> [(Fingerprint, ShardCache.Entry)] {
+        shards.compactMap { shard in
+            guard shard.blob != nil, let fingerprint = shard.fingerprint else { return nil }
+            return (fingerprint, ShardCache.Entry(contentDigest: shard.contentDigest, blobID: shard.blobID, commit: commit))
+        }
     }
 
     /// A subset's own objects: its header and its order stream.

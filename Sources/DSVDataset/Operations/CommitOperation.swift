@@ -49,7 +49,9 @@ public enum CommitOperation {
         let previous = try head.map { (id) throws(CommitError) in
             try wrap { () throws(RepositoryError) in try StoredVersion(repository: repository, commitID: id) }
         }
+        trace.mark("lock and previous version")
         let (plan, sources) = try ExportInput.read(request.exports, subset: request.subset, previous: previous)
+        defer { sources.wait() }
         trace.mark("read, validate and plan exports")
         var pins = request.pins
         var missing: [String] = []
@@ -60,13 +62,13 @@ public enum CommitOperation {
                 throw .missingObjects(location: prefix, keys: Array(missing.prefix(20)), count: missing.count)
             }
         }
-        let index = ShardDigestIndex(repository: repository)
-        let database: GitObjectDatabase
-        do { database = try repository.git.objectDatabase() } catch { throw .repository(.git(error)) }
-        let reuse = ShardReuse(index: index, database: database)
+        var cache = ShardCache(repository: repository)
+        let reuse: ShardReuse
+        do { reuse = try ShardReuse(cache: cache, repository: repository.git, head: head) } catch { throw .repository(.git(error)) }
+        trace.mark("load shard cache")
         let content: VersionContent
         do {
-            content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: request.imagesPrefix,
+            content = try VersionBuilder.build(plan, sources: { sources.resolved }, imagesPrefix: request.imagesPrefix,
                                                pins: pins, reuse: reuse)
         } catch { throw .compression(error) }
         trace.mark("build shards")
@@ -74,6 +76,8 @@ public enum CommitOperation {
         if let head, let previous {
             if previous.manifest == content.summary.manifest && previous.summary.imagesPrefix == request.imagesPrefix
                 && previous.subsets == content.subsets.map(\.subset) {
+                // HEAD stores every shard: remember those the cache did not know.
+                cache.append(content.newlyFingerprinted(in: head))
                 return .nothingChanged(head: head)
             }
         }
@@ -94,7 +98,7 @@ public enum CommitOperation {
         try wrap { () throws(RepositoryError) in
             try repository.advanceBranch(from: head, to: commitID, message: "dsv commit: \(firstLine(request.message))")
         }
-        index.append(content.shards.filter { $0.blob != nil }.map { ($0.contentDigest, $0.blobID) })
+        cache.append(content.newlyFingerprinted(in: commitID))
         if let prefix = request.imagesPrefix {
             try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }
         }

@@ -19,13 +19,15 @@ public enum ExportInput {
         var subset: Subset
     }
 
-    /// Reads and validates every export; each file's SHA-256 is computed on another core while
-    /// it is parsed.
+    /// Reads and validates every export. Each file's SHA-256 (for `dataset.json`) is then computed
+    /// on another thread until the caller asks for `sources` — which it does last, so that the
+    /// hash fills the time other steps leave a core idle. The caller must `wait()` for it on
+    /// every path (a process that exits while OpenSSL hashes on another thread can crash).
     /// - Parameters:
     ///   - subset: the subset of the loose JSON files (`--subset`).
     ///   - previous: the version this one follows, if any.
     public static func read(_ paths: [String], subset: String? = nil,
-                            previous: StoredVersion? = nil) throws(CommitError) -> (VersionPlan, [DatasetSummary.Source]) {
+                            previous: StoredVersion? = nil) throws(CommitError) -> (VersionPlan, SourceDigests) {
         let unnamed = previous.flatMap { $0.subsets.count == 1 ? $0.subsets[0] : nil } ?? .default
         var documents: [Document] = []
         var looseFiles = 0
@@ -52,24 +54,14 @@ public enum ExportInput {
             throw .usage("--subset names the subset of loose JSON files; the files of an export zip or folder are named by their subset")
         }
         var exports: [(export: COCOExport, subset: Subset)] = []
-        var sources: [DatasetSummary.Source] = []
         for document in documents {
-            let digest = DigestSlot()
-            let group = DispatchGroup()
-            let mapping = document.mapping
-            DispatchQueue.global().async(group: group) {
-                digest.value = hexString(Hasher.digest(.sha256, mapping.bytes))
-            }
-            let export: COCOExport
-            do { export = try COCOReader.read(mapping, name: document.label) } catch {
-                group.wait()
+            do { exports.append((try COCOReader.read(document.mapping, name: document.label), document.subset)) } catch {
                 throw .input(error)
             }
-            group.wait()
-            exports.append((export, document.subset))
-            sources.append(DatasetSummary.Source(name: document.source, sha256: digest.value ?? "", bytes: mapping.count))
         }
-        do { return (try VersionPlan(exports), sources) } catch { throw .input(error) }
+        let plan: VersionPlan
+        do { plan = try VersionPlan(exports) } catch { throw .input(error) }
+        return (plan, SourceDigests(documents.map { ($0.source, $0.mapping) }))
     }
 
     /// The `annotations/*.json` of a CVAT export zip, decoded, each with the subset its name gives.
@@ -122,7 +114,23 @@ public enum ExportInput {
     }
 }
 
-/// A file's SHA-256, computed on another thread while the file is parsed.
-final class DigestSlot: @unchecked Sendable {
-    var value: String?
+/// The source files' names, sizes and SHA-256, hashed one after the other on a thread of their
+/// own; `resolved` waits for them.
+public final class SourceDigests: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var sources: [DatasetSummary.Source] = []
+
+    init(_ files: [(name: String, mapping: FileMapping)]) {
+        DispatchQueue.global().async(group: group) { [self] in
+            sources = files.map { DatasetSummary.Source(name: $0.name, sha256: hexString(Hasher.digest(.sha256, $0.mapping.bytes)),
+                                                        bytes: $0.mapping.count) }
+        }
+    }
+
+    public var resolved: [DatasetSummary.Source] {
+        wait()
+        return sources
+    }
+
+    public func wait() { group.wait() }
 }

@@ -12,16 +12,20 @@ public enum StatusOperation {
     public static func run(exports paths: [String], subset: String? = nil, against version: StoredVersion?,
                            in repository: DatasetRepository) throws(CommitError) -> VersionDiff {
         let (plan, sources) = try ExportInput.read(paths, subset: subset, previous: version)
+        defer { sources.wait() }
         let database: GitObjectDatabase
-        do { database = try repository.git.objectDatabase() } catch { throw .repository(.git(error)) }
-        let reuse = ShardReuse(index: ShardDigestIndex(repository: repository), database: database)
+        let reuse: ShardReuse
+        do {
+            database = try repository.git.objectDatabase()
+            reuse = try ShardReuse(cache: ShardCache(repository: repository), repository: repository.git, head: version?.commit.id)
+        } catch { throw .repository(.git(error)) }
         var pins: [String: ObjectPin] = [:]
         if let version, version.summary.objectsPinned > 0 {
             do { for image in try version.pinnedImages() { pins[image.key] = image.pin } } catch { throw .repository(error) }
         }
         let content: VersionContent
         do {
-            content = try VersionBuilder.build(plan, sources: sources, imagesPrefix: version?.summary.imagesPrefix,
+            content = try VersionBuilder.build(plan, sources: { sources.resolved }, imagesPrefix: version?.summary.imagesPrefix,
                                                pins: pins, reuse: reuse)
         } catch { throw .compression(error) }
 

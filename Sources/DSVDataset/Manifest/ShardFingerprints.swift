@@ -1,0 +1,46 @@
+import DSVNative
+
+/// Fingerprints of a version's shards, from the exports' bytes in place (see `Fingerprint`):
+/// what lets a commit recognise an unchanged shard without encoding, hashing or compressing it.
+///
+/// Two levels, so that the exports are read in their own order: every image's record is
+/// fingerprinted in the version's order — sequential reads of the export, on all cores — and a
+/// shard's fingerprint is the SHA-256 of its header and its records' fingerprints in key order.
+/// (Reading records shard by shard instead jumps across the whole export for every record,
+/// and costs twice as much in cache and TLB misses.)
+enum ShardFingerprints {
+    /// Bump whenever what a `ByteWriter` makes of a record's `RecordSink` calls changes (a format
+    /// change), so that shard caches filled by an older dsv stop matching.
+    static let encodingVersion: UInt64 = 1
+    /// Images per task of the record pass.
+    static let chunk = 2048
+
+    /// The fingerprint of each shard in `numbers`, in that order.
+    static func compute(_ numbers: [Int], records: ShardRecords, key: FingerprintKey) -> [Fingerprint] {
+        let trace = Trace()
+        let count = records.imageCount
+        let perRecord = ResultSlots<Fingerprint>(count: count)
+        Parallel.forEach((count + chunk - 1) / chunk, makeState: { Fingerprinter(key: key) }) { fingerprinter, task in
+            for position in task * chunk..<min(count, (task + 1) * chunk) {
+                records.write(image: position, to: &fingerprinter)
+                perRecord[position] = fingerprinter.finish()
+            }
+        }
+        trace.mark("fingerprint every record")
+        let perShard = ResultSlots<Fingerprint>(count: numbers.count)
+        Parallel.forEach(numbers.count, makeState: { (Hasher(.sha256), [UInt8]()) }) { state, slot in
+            let shard = numbers[slot]
+            state.1.removeAll(keepingCapacity: true)
+            state.1 += Array(ShardCodec.magic.utf8)
+            withUnsafeBytes(of: (encodingVersion, UInt64(records.starts[shard + 1] - records.starts[shard]))) { state.1 += $0 }
+            for member in records.starts[shard]..<records.starts[shard + 1] {
+                let fingerprint = perRecord[Int(records.members[Int(member)])]!
+                withUnsafeBytes(of: (fingerprint.high, fingerprint.low)) { state.1 += $0 }
+            }
+            state.0.update(state.1)
+            perShard[slot] = state.0.finish().withUnsafeBytes { Fingerprint(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<16]))! }
+        }
+        trace.mark("fingerprint every shard")
+        return (0..<numbers.count).map { perShard[$0]! }
+    }
+}

@@ -1,0 +1,64 @@
+import DSVNative
+import DSVStorage
+import DSVTestSupport
+import Foundation
+import Testing
+
+@Suite struct ShardCacheTests {
+    static func entry(_ seed: UInt8, commit: UInt8 = 1) -> (Fingerprint, ShardCache.Entry) {
+        (Fingerprint(high: UInt64(seed), low: ~UInt64(seed)),
+         ShardCache.Entry(contentDigest: [UInt8](repeating: seed, count: 32), blobID: GitObjectID(bytes: [UInt8](repeating: seed, count: 20)),
+                          commit: GitObjectID(bytes: [UInt8](repeating: commit, count: 20))))
+    }
+
+    @Test func entriesAndTheKeySurviveAReload() throws {
+        let directory = TemporaryDirectory("shard-cache")
+        let path = directory.file("cache")
+        var cache = ShardCache(path: path)
+        #expect(cache.entries.isEmpty)
+        cache.append([Self.entry(1), Self.entry(2)])
+        cache.append([Self.entry(3, commit: 2)])
+        let reloaded = ShardCache(path: path)
+        #expect(reloaded.key.bytes == cache.key.bytes)
+        #expect(reloaded.entries.count == 3)
+        #expect(reloaded.entries[Self.entry(3).0]?.blobID == Self.entry(3).1.blobID)
+        #expect(reloaded.entries[Self.entry(3).0]?.commit == Self.entry(3, commit: 2).1.commit)
+        #expect(reloaded.entries[Self.entry(2).0]?.contentDigest == Self.entry(2).1.contentDigest)
+        #expect(reloaded.commits.count == 2)
+    }
+
+    /// A flipped byte loses that entry only; a torn append loses the torn entry and the file is
+    /// written whole on the next append, so later entries are not misaligned.
+    @Test func damageCostsOnlyTheDamagedEntries() throws {
+        let directory = TemporaryDirectory("shard-cache")
+        let path = directory.file("cache")
+        var cache = ShardCache(path: path)
+        cache.append([Self.entry(1), Self.entry(2), Self.entry(3)])
+        var bytes = Array(FileManager.default.contents(atPath: path)!)
+        bytes[bytes.count - 92 - 50] ^= 0x40   // inside the second entry
+        bytes += [1, 2, 3]                     // a torn append
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        var damaged = ShardCache(path: path)
+        #expect(Set(damaged.entries.keys) == [Self.entry(1).0, Self.entry(3).0])
+        damaged.append([Self.entry(4)])
+        let repaired = ShardCache(path: path)
+        #expect(Set(repaired.entries.keys) == [Self.entry(1).0, Self.entry(3).0, Self.entry(4).0])
+        #expect(repaired.key.bytes == cache.key.bytes)
+    }
+
+    /// Anything that is not a cache gives an empty one with a new key (so no fingerprint
+    /// computed under another key can match).
+    @Test func aForeignOrTruncatedFileStartsAfresh() throws {
+        let directory = TemporaryDirectory("shard-cache")
+        let path = directory.file("cache")
+        var cache = ShardCache(path: path)
+        cache.append([Self.entry(1)])
+        let original = Array(FileManager.default.contents(atPath: path)!)
+        for damaged in [Array(original.prefix(40)), Array("not a cache".utf8), [UInt8]()] {
+            FileManager.default.createFile(atPath: path, contents: Data(damaged))
+            let fresh = ShardCache(path: path)
+            #expect(fresh.entries.isEmpty)
+            #expect(fresh.key.bytes != cache.key.bytes)
+        }
+    }
+}
