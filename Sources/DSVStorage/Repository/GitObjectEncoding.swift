@@ -38,11 +38,10 @@ public struct GitObject: Sendable {
     /// A tree object from its entries; entries are sorted as git requires (a subtree's name
     /// compares as if it ended in "/").
     public static func tree(_ entries: [TreeEntry]) -> GitObject {
-        let sorted = entries.sorted { a, b in
-            let ka = Array(a.name.utf8) + (a.isTree ? [UInt8(ascii: "/")] : [])
-            let kb = Array(b.name.utf8) + (b.isTree ? [UInt8(ascii: "/")] : [])
-            return ka.lexicographicallyPrecedes(kb)
-        }
+        // git's order: by name, a tree's name as if it ended in '/' (each key made once, not
+        // once per comparison).
+        let sorted = entries.map { (key: Array($0.name.utf8) + ($0.isTree ? [UInt8(ascii: "/")] : []), entry: $0) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.entry)
         var content: [UInt8] = []
         content.reserveCapacity(sorted.count * 32)
         for entry in sorted {
