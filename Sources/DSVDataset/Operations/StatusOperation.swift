@@ -2,7 +2,7 @@ import DSVNative
 import DSVStorage
 
 /// `dsv status`: exports on disk against a version (HEAD), before committing. The exports are
-/// built into shards exactly as a commit would (unchanged shards hit the shard index and are not
+/// built into shards exactly as a commit would (unchanged shards are found in the shard cache and not
 /// compressed), nothing is written, and only the shards whose ids differ are compared.
 ///
 /// S3 is not listed: each image keeps the pin the version has for its key, so that an image
