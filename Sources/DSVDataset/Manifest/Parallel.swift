@@ -17,4 +17,13 @@ enum Parallel {
             }
         }
     }
+
+    /// Calls `body` with consecutive ranges of `0..<count`, `chunk` indices each, spread over the
+    /// cores: for passes that should read their input in order.
+    static func forEachChunk<State>(_ count: Int, chunk: Int, makeState: @Sendable () -> State,
+                                    _ body: @Sendable (inout State, Range<Int>) -> Void) {
+        forEach((count + chunk - 1) / chunk, makeState: makeState) { state, index in
+            body(&state, index * chunk..<min(count, (index + 1) * chunk))
+        }
+    }
 }

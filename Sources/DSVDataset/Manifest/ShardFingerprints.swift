@@ -20,8 +20,8 @@ enum ShardFingerprints {
         let trace = Trace()
         let count = records.imageCount
         let perRecord = ResultSlots<Fingerprint>(count: count)
-        Parallel.forEach((count + chunk - 1) / chunk, makeState: { Fingerprinter(key: key) }) { fingerprinter, task in
-            for position in task * chunk..<min(count, (task + 1) * chunk) {
+        Parallel.forEachChunk(count, chunk: chunk, makeState: { Fingerprinter(key: key) }) { fingerprinter, positions in
+            for position in positions {
                 records.write(image: position, to: &fingerprinter)
                 perRecord[position] = fingerprinter.finish()
             }

@@ -32,10 +32,8 @@ public enum VersionBuilder {
         // Shard of every image, then images grouped by shard and sorted by key within.
         let shardSlots = ResultSlots<Int32>(count: count)
         let allKeys = keys
-        Parallel.forEach((count + 4095) / 4096, makeState: { Hasher(.sha256) }) { hasher, chunk in
-            for position in chunk * 4096..<min(count, (chunk + 1) * 4096) {
-                shardSlots[position] = Int32(ShardLayout.shard(of: allKeys[position], using: hasher))
-            }
+        Parallel.forEachChunk(count, chunk: 4096, makeState: { Hasher(.sha256) }) { hasher, positions in
+            for position in positions { shardSlots[position] = Int32(ShardLayout.shard(of: allKeys[position], using: hasher)) }
         }
         let shardOf = (0..<count).map { shardSlots[$0]! }
         trace.mark("shard of every key")
@@ -93,8 +91,8 @@ public enum VersionBuilder {
         if let fingerprints, !reuse.known.isEmpty {
             let lookup = Trace()
             let found = ResultSlots<VersionContent.Shard>(count: numbers.count)
-            Parallel.forEach((numbers.count + 1023) / 1024, makeState: { () }) { _, chunk in
-                for slot in chunk * 1024..<min(numbers.count, (chunk + 1) * 1024) {
+            Parallel.forEachChunk(numbers.count, chunk: 1024, makeState: { () }) { _, slots in
+                for slot in slots {
                     guard let known = reuse.known[fingerprints[slot]], reuse.stored(known) else { continue }
                     found[slot] = VersionContent.Shard(number: numbers[slot], contentDigest: known.contentDigest,
                                                        blobID: known.blobID, blob: nil, fingerprint: fingerprints[slot])
@@ -103,10 +101,9 @@ public enum VersionBuilder {
             for slot in numbers.indices { shards[slot] = found[slot] }
             lookup.mark("look up known shards")
         }
-        let pending = numbers.indices.filter { shards[$0] == nil }
+        let todo = numbers.indices.filter { shards[$0] == nil }
         let trace = Trace()
-        let results = ResultSlots<Result<VersionContent.Shard, ZstdError>>(count: pending.count)
-        let todo = pending
+        let results = ResultSlots<Result<VersionContent.Shard, ZstdError>>(count: todo.count)
         Parallel.forEach(todo.count, makeState: { ZstdCompressor(level: VersionContent.compressionLevel) }) { compressor, index in
             let (slot, number) = (todo[index], numbers[todo[index]])
             var writer = ByteWriter(capacity: 16 * 1024)
