@@ -62,65 +62,27 @@ enum RecordEncoder {
     /// substitutions written in. Ranges are absolute offsets in `bytes`.
     static func appendTemplate(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits,
                                to writer: inout ByteWriter) {
-        if edits.count == 0 {
-            writer.varint(range.count)
-            writer.raw(UnsafeRawBufferPointer(rebasing: bytes[range]))
-            writer.byte(0)
-            return
-        }
-        if edits.substitution == nil {
-            appendCutting(bytes, range, edits.holes.0!, edits.holes.1, to: &writer)
-            return
-        }
-        // Rare (merged exports with remapped categories): a substitution among the holes.
-        var pieces: [(range: Range<Int>, replacement: [UInt8], hole: ObjectTemplate.Hole?)] = [(edits.substitution!.0, edits.substitution!.1, nil)]
-        if let hole = edits.holes.0 { pieces.append((hole.0, [], hole.1)) }
-        if let hole = edits.holes.1 { pieces.append((hole.0, [], hole.1)) }
-        pieces.sort { $0.range.lowerBound < $1.range.lowerBound }
-        writer.varint(range.count - pieces.reduce(0) { $0 + $1.range.count - $1.replacement.count })
-        var cursor = range.lowerBound, written = 0
-        var cuts: [(ObjectTemplate.Hole, Int)] = []
-        for piece in pieces {
-            writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<piece.range.lowerBound]))
-            written += piece.range.lowerBound - cursor
-            if let hole = piece.hole { cuts.append((hole, written)) }
-            writer.bytes.append(contentsOf: piece.replacement)
-            written += piece.replacement.count
-            cursor = piece.range.upperBound
-        }
-        writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<range.upperBound]))
-        writer.byte(UInt8(cuts.count))
-        for (hole, offset) in cuts {
+        writer.varint(edits.templateLength(range))
+        var written = 0
+        var cuts: ((ObjectTemplate.Hole, Int)?, (ObjectTemplate.Hole, Int)?) = (nil, nil)
+        edits.walk(range, run: { run in
+            writer.raw(UnsafeRawBufferPointer(rebasing: bytes[run]))
+            written += run.count
+        }, edit: { edit in
+            switch edit {
+            case .hole(let hole): if cuts.0 == nil { cuts.0 = (hole, written) } else { cuts.1 = (hole, written) }
+            case .replacement(let replacement):
+                replacement.withUnsafeBytes { writer.raw($0) }
+                written += replacement.count
+            }
+        })
+        writer.byte((cuts.0 == nil ? 0 : 1) + (cuts.1 == nil ? 0 : 1))
+        func cut(_ hole: ObjectTemplate.Hole, at offset: Int) {
             writer.byte(hole.rawValue)
             writer.varint(offset)
         }
-    }
-
-    /// The common case, once per annotation: one or two holes and nothing else, no allocation.
-    @inline(__always)
-    static func appendCutting(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>,
-                              _ first: (Range<Int>, ObjectTemplate.Hole), _ second: (Range<Int>, ObjectTemplate.Hole)?,
-                              to writer: inout ByteWriter) {
-        var a = first, b = second
-        if let other = b, other.0.lowerBound < a.0.lowerBound { b = a; a = other }
-        writer.varint(range.count - a.0.count - (b?.0.count ?? 0))
-        writer.raw(UnsafeRawBufferPointer(rebasing: bytes[range.lowerBound..<a.0.lowerBound]))
-        let firstOffset = a.0.lowerBound - range.lowerBound
-        var cursor = a.0.upperBound
-        var secondOffset = 0
-        if let b {
-            writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<b.0.lowerBound]))
-            secondOffset = firstOffset + (b.0.lowerBound - cursor)
-            cursor = b.0.upperBound
-        }
-        writer.raw(UnsafeRawBufferPointer(rebasing: bytes[cursor..<range.upperBound]))
-        writer.byte(b == nil ? 1 : 2)
-        writer.byte(a.1.rawValue)
-        writer.varint(firstOffset)
-        if let b {
-            writer.byte(b.1.rawValue)
-            writer.varint(secondOffset)
-        }
+        if let (hole, offset) = cuts.0 { cut(hole, at: offset) }
+        if let (hole, offset) = cuts.1 { cut(hole, at: offset) }
     }
 
     /// One image's record as a value (for merging checks and tests).
@@ -138,6 +100,12 @@ struct TemplateEdits {
     private(set) var holes: ((Range<Int>, ObjectTemplate.Hole)?, (Range<Int>, ObjectTemplate.Hole)?) = (nil, nil)
     private(set) var substitution: (Range<Int>, [UInt8])?
 
+    /// An edit, at its place in the object.
+    enum Edit {
+        case hole(ObjectTemplate.Hole)
+        case replacement([UInt8])
+    }
+
     var count: Int { (holes.0 == nil ? 0 : 1) + (holes.1 == nil ? 0 : 1) + (substitution == nil ? 0 : 1) }
 
     mutating func add(_ range: Range<Int>, hole: ObjectTemplate.Hole) {
@@ -145,4 +113,36 @@ struct TemplateEdits {
     }
 
     mutating func add(_ range: Range<Int>, replacement: [UInt8]) { substitution = (range, replacement) }
+
+    /// The template's length: the object's bytes without the holes, with the substitution's.
+    func templateLength(_ range: Range<Int>) -> Int {
+        range.count - (holes.0?.0.count ?? 0) - (holes.1?.0.count ?? 0)
+            - (substitution.map { $0.0.count - $0.1.count } ?? 0)
+    }
+
+    /// The object at `range` in order: `run` gets each stretch of kept bytes (possibly empty),
+    /// `edit` each edit between two of them — the one template layout every sink follows.
+    /// Allocation-free unless there is a substitution (merged exports with remapped categories).
+    @inline(__always)
+    func walk(_ range: Range<Int>, run: (Range<Int>) -> Void, edit: (Edit) -> Void) {
+        var cursor = range.lowerBound
+        func visit(_ place: Range<Int>, _ change: Edit) {
+            run(cursor..<place.lowerBound)
+            edit(change)
+            cursor = place.upperBound
+        }
+        if let substitution {
+            var edits: [(place: Range<Int>, change: Edit)] = [(substitution.0, .replacement(substitution.1))]
+            if let (place, hole) = holes.0 { edits.append((place, .hole(hole))) }
+            if let (place, hole) = holes.1 { edits.append((place, .hole(hole))) }
+            edits.sort { $0.place.lowerBound < $1.place.lowerBound }
+            for (place, change) in edits { visit(place, change) }
+        } else {
+            var (a, b) = holes
+            if let x = a, let y = b, y.0.lowerBound < x.0.lowerBound { (a, b) = (y, x) }
+            if let (place, hole) = a { visit(place, .hole(hole)) }
+            if let (place, hole) = b { visit(place, .hole(hole)) }
+        }
+        run(cursor..<range.upperBound)
+    }
 }

@@ -32,29 +32,16 @@ extension Fingerprinter: RecordSink {
 
     mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits) {
         words(UInt64(edits.count), 0)
-        var cursor = range.lowerBound
-        if edits.substitution == nil {
-            // Once per annotation: at most two holes, in place, no allocation.
-            var (a, b) = edits.holes
-            if let x = a, let y = b, y.0.lowerBound < x.0.lowerBound { (a, b) = (y, x) }
-            for hole in [a, b].lazy.compactMap({ $0 }) {
-                piece(UnsafeRawBufferPointer(rebasing: bytes[cursor..<hole.0.lowerBound]), readable: bytes)
-                words(UInt64(hole.1.rawValue), 0)
-                cursor = hole.0.upperBound
+        edits.walk(range, run: { run in
+            piece(UnsafeRawBufferPointer(rebasing: bytes[run]), readable: bytes)
+        }, edit: { edit in
+            switch edit {
+            case .hole(let hole): words(UInt64(hole.rawValue), 0)
+            case .replacement(let replacement):
+                words(0x100, 0)
+                replacement.withUnsafeBytes { piece($0, readable: $0) }
             }
-        } else {
-            var cuts: [(range: Range<Int>, kind: UInt64, replacement: [UInt8])] = [(edits.substitution!.0, 0x100, edits.substitution!.1)]
-            if let hole = edits.holes.0 { cuts.append((hole.0, UInt64(hole.1.rawValue), [])) }
-            if let hole = edits.holes.1 { cuts.append((hole.0, UInt64(hole.1.rawValue), [])) }
-            cuts.sort { $0.range.lowerBound < $1.range.lowerBound }
-            for cut in cuts {
-                piece(UnsafeRawBufferPointer(rebasing: bytes[cursor..<cut.range.lowerBound]), readable: bytes)
-                words(cut.kind, 0)
-                cut.replacement.withUnsafeBytes { piece($0, readable: $0) }
-                cursor = cut.range.upperBound
-            }
-        }
-        piece(UnsafeRawBufferPointer(rebasing: bytes[cursor..<range.upperBound]), readable: bytes)
+        })
     }
 
     mutating func pinAndSubset(_ pin: ObjectPin?, _ subset: String?) {
