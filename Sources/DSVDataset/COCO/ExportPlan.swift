@@ -131,32 +131,33 @@ public struct ExportPlan: Sendable {
     // MARK: Images and annotations
 
     private mutating func placeImages() throws(COCOError) {
-        var positionOfKey: [String: Int32] = [:]
-        positionOfKey.reserveCapacity(exports.reduce(0) { $0 + $1.images.count })
         // Per file: image index → position in the version (or -1 for a duplicate dropped).
         var positions: [[Int32]] = []
         var duplicates: [(file: Int32, index: Int32, position: Int32)] = []
-        for (file, export) in exports.enumerated() {
-            if exports.count == 1 {
-                // One export: its keys are unique (validation checked), nothing to merge.
-                images = (0..<Int32(export.images.count)).map { Ref(file: 0, index: $0) }
-                imageIDs = pendingImageIDs[0]
-                positions = [Array(0..<Int32(export.images.count))]
-                break
-            }
-            var filePositions = [Int32](repeating: -1, count: export.images.count)
-            for (index, image) in export.images.enumerated() {
-                if let existing = positionOfKey[image.fileName] {
-                    duplicates.append((Int32(file), Int32(index), existing))
-                    continue
+        if exports.count == 1 {
+            // One export: its keys are unique (validation checked), nothing to merge.
+            let count = Int32(exports[0].images.count)
+            images = (0..<count).map { Ref(file: 0, index: $0) }
+            imageIDs = pendingImageIDs[0]
+            positions = [Array(0..<count)]
+        } else {
+            var positionOfKey: [String: Int32] = [:]
+            positionOfKey.reserveCapacity(exports.reduce(0) { $0 + $1.images.count })
+            for (file, export) in exports.enumerated() {
+                var filePositions = [Int32](repeating: -1, count: export.images.count)
+                for (index, image) in export.images.enumerated() {
+                    if let existing = positionOfKey[image.fileName] {
+                        duplicates.append((Int32(file), Int32(index), existing))
+                        continue
+                    }
+                    let position = Int32(images.count)
+                    positionOfKey[image.fileName] = position
+                    images.append(Ref(file: Int32(file), index: Int32(index)))
+                    imageIDs.append(pendingImageIDs[file][index])
+                    filePositions[index] = position
                 }
-                let position = Int32(images.count)
-                positionOfKey[image.fileName] = position
-                images.append(Ref(file: Int32(file), index: Int32(index)))
-                imageIDs.append(pendingImageIDs[file][index])
-                filePositions[index] = position
+                positions.append(filePositions)
             }
-            positions.append(filePositions)
         }
         // Group annotations by image (counting sort), keeping export order within each image.
         var counts = [Int32](repeating: 0, count: images.count + 1)

@@ -31,14 +31,14 @@ enum ShardFingerprints {
         Parallel.forEach(numbers.count, makeState: { (Hasher(.sha256), [UInt8]()) }) { state, slot in
             let shard = numbers[slot]
             state.1.removeAll(keepingCapacity: true)
-            state.1 += Array(ShardCodec.magic.utf8)
+            state.1 += ShardCodec.magic.utf8
             withUnsafeBytes(of: (encodingVersion, UInt64(records.starts[shard + 1] - records.starts[shard]))) { state.1 += $0 }
             for member in records.starts[shard]..<records.starts[shard + 1] {
                 let fingerprint = perRecord[Int(records.members[Int(member)])]!
                 withUnsafeBytes(of: (fingerprint.high, fingerprint.low)) { state.1 += $0 }
             }
             state.0.update(state.1)
-            perShard[slot] = state.0.finish().withUnsafeBytes { Fingerprint(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<16]))! }
+            perShard[slot] = state.0.finish { Fingerprint(truncating: $0) }
         }
         trace.mark("fingerprint every shard")
         return (0..<numbers.count).map { perShard[$0]! }

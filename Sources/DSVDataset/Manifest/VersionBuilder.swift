@@ -8,8 +8,8 @@ public enum VersionBuilder {
     /// - Parameters:
     ///   - sources: the source files, asked for last (their SHA-256 may still be computing).
     ///   - pins: the S3 pin of each image key, when the version pins objects.
-    ///   - reuse: compressed blobs of shards whose content digest is already known (from the
-    ///     previous version), so unchanged shards are not compressed again.
+    ///   - reuse: the shard cache's key and what it knows, so that unchanged shards are
+    ///     recognised by their fingerprints and not encoded, hashed or compressed again.
     public static func build(_ plan: VersionPlan, sources: () -> [DatasetSummary.Source], imagesPrefix: String?,
                              pins: [String: ObjectPin] = [:],
                              reuse: ShardReuse = ShardReuse()) throws(ZstdError) -> VersionContent {

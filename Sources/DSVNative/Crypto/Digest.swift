@@ -56,17 +56,12 @@ public final class Hasher: @unchecked Sendable {
     }
 
     /// The digest; the hasher starts over afterwards.
-    public func finish() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &out, &length)
-        EVP_DigestInit_ex(context, algorithm.evp, nil)
-        return Array(out.prefix(Int(length)))
-    }
+    public func finish() -> [UInt8] { finish { Array($0) } }
 
     /// Lends the digest's bytes without allocating (for millions of small hashes); the hasher
     /// starts over afterwards.
     public func finish<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        // EVP_MAX_MD_SIZE (64) bytes, on the stack.
         var out: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         var length: UInt32 = 0
         return withUnsafeMutableBytes(of: &out) { raw in

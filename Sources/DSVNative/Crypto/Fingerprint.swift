@@ -64,6 +64,11 @@ public struct Fingerprint: Hashable, Sendable {
         low = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
     }
 
+    /// The first 16 bytes of a longer digest.
+    public init(truncating digest: UnsafeRawBufferPointer) {
+        self.init(bytes: UnsafeRawBufferPointer(rebasing: digest.prefix(16)))!
+    }
+
     /// Big-endian, 16 bytes.
     public var bytes: [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
@@ -155,10 +160,9 @@ public struct Fingerprinter {
         var count = pairs
         withUnsafeBytes(of: &count) { outer.update($0) }
         sums.withUnsafeBytes { outer.update($0) }
-        let digest = outer.finish()
         sums.removeAll(keepingCapacity: true)
         pairs = 0
-        return digest.withUnsafeBytes { Fingerprint(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<16]))! }
+        return outer.finish { Fingerprint(truncating: $0) }
     }
 
     /// One pair into NH under the key and under the key shifted by two words.
