@@ -15,7 +15,7 @@ enum FuzzTarget {
         do { try FileSystem.write(Array(bytes), to: scratch) } catch { fatalError("cannot write \(scratch): \(error)") }
         do {
             let (plan, sources) = try ExportInput.read([scratch])
-            defer { sources.wait() }
+            defer { sources.cancel() }
             _ = try VersionBuilder.build(plan, sources: { sources.resolved }, imagesPrefix: nil, reuse: ShardReuse(key: key))
         } catch {
             // Refused, as bad input must be.

@@ -1,3 +1,5 @@
+import DSVTestSupport
+import Foundation
 import DSVNative
 import Testing
 
@@ -38,5 +40,42 @@ import Testing
             hasher.update(UnsafeRawBufferPointer(rebasing: bytes[12345...]))
         }
         #expect(hasher.finish() == Hasher.digest(.sha256, data))
+    }
+}
+
+@Suite struct BackgroundDigestsTests {
+    /// Files of several steps, an empty one and a small one: each digest is the file's SHA-256,
+    /// in order, whether the background thread got to it or `finish()` did.
+    @Test func digestsEqualOneShotHashes() throws {
+        let folder = TemporaryDirectory()
+        let sizes = [5 << 20 | 12345, 0, 3, 1 << 20]
+        var mappings: [FileMapping] = []
+        var expected: [[UInt8]] = []
+        for (index, size) in sizes.enumerated() {
+            let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ index) }
+            let path = folder.write("f\(index)", Data(data))
+            mappings.append(try FileMapping(path: path))
+            expected.append(Hasher.digest(.sha256, data))
+        }
+        #expect(BackgroundDigests(mappings).finish() == expected)
+        // However far the background thread got, the caller's takeover gives the same digests.
+        for pause in [0, 1000, 20_000] {
+            let digests = BackgroundDigests(mappings)
+            usleep(UInt32(pause))
+            #expect(digests.finish() == expected)
+        }
+        #expect(BackgroundDigests([]).finish() == [])
+    }
+
+    /// A cancelled run stops; cancelling twice, or after finishing, is harmless.
+    @Test func cancelStops() throws {
+        let folder = TemporaryDirectory()
+        let mapping = try FileMapping(path: folder.write("big", Data(count: 8 << 20)))
+        let digests = BackgroundDigests([mapping])
+        digests.cancel()
+        digests.cancel()
+        let finished = BackgroundDigests([mapping])
+        #expect(finished.finish() == [Hasher.digest(.sha256, [UInt8](repeating: 0, count: 8 << 20))])
+        finished.cancel()
     }
 }

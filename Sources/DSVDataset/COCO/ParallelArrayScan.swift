@@ -55,14 +55,18 @@ enum ParallelArrayScan {
         let shared = SharedBytes(bytes: bytes)
         DispatchQueue.concurrentPerform(iterations: boundaries.count) { index in
             let next = index + 1 < boundaries.count ? boundaries[index + 1] : Int.max
-            slots[index] = scanChunk(shared.bytes, from: boundaries[index], until: next, element: element)
+            // The first chunk's array will receive the others: it reserves room for all of them.
+            let extent = (index == 0 || next == .max ? shared.bytes.count : next) - boundaries[index]
+            slots[index] = scanChunk(shared.bytes, from: boundaries[index], until: next, extent: extent, element: element)
         }
         var entries: [Entry] = []
         var spaced = false
         var index = 0
         while true {
-            let chunk = slots[index]!
-            entries += chunk.entries
+            // Moved out of its slot, so that appending to the first chunk's array does not copy it.
+            var chunk = slots[index]!
+            slots[index] = nil
+            if index == 0 { swap(&entries, &chunk.entries) } else { entries += chunk.entries }
             spaced = spaced || chunk.spaced
             if let error = chunk.error { throw error }
             switch chunk.outcome {
@@ -73,7 +77,7 @@ enum ParallelArrayScan {
                 index += 1
             case .landed, .overshot:
                 // The next cut was not a real boundary: go on sequentially from here.
-                let rest = scanChunk(bytes, from: chunk.end, until: Int.max, element: element)
+                let rest = scanChunk(bytes, from: chunk.end, until: Int.max, extent: 0, element: element)
                 entries += rest.entries
                 if let error = rest.error { throw error }
                 scanner.position = rest.end
@@ -83,16 +87,24 @@ enum ParallelArrayScan {
     }
 
     /// Scans elements from `from` (an element's start) until the position after a separator
-    /// reaches `until`, or the array ends.
-    static func scanChunk<Entry>(_ bytes: UnsafeRawBufferPointer, from: Int, until: Int,
+    /// reaches `until`, or the array ends. The entries' array reserves, once a sample of elements
+    /// gives their size, room for `extent` bytes of them: growing it by doubling copied and paged
+    /// in each entry several times, which cost more than scanning (reserved room that is never
+    /// used is never touched, so it costs no memory).
+    static func scanChunk<Entry>(_ bytes: UnsafeRawBufferPointer, from: Int, until: Int, extent: Int,
                                  element: (inout JSONScanner, Int) throws(JSONSyntaxError) -> Entry) -> Chunk<Entry> {
         var chunk = Chunk<Entry>()
         var scanner = JSONScanner(bytes, position: from)
+        let sample = 256
         do throws(JSONSyntaxError) {
             while true {
                 let elementStart = scanner.position
                 guard scanner.peek() == UInt8(ascii: "{") else {
                     throw JSONSyntaxError(offset: elementStart, reason: "each entry of the array must be an object")
+                }
+                if chunk.entries.count == sample {
+                    let averageBytes = max(1, (elementStart - from) / sample)
+                    chunk.entries.reserveCapacity(extent / averageBytes + extent / averageBytes / 4 + sample)
                 }
                 scanner.sawWhitespace = false
                 chunk.entries.append(try element(&scanner, elementStart))

@@ -51,7 +51,7 @@ public enum CommitOperation {
         }
         trace.mark("lock and previous version")
         let (plan, sources) = try ExportInput.read(request.exports, subset: request.subset, previous: previous)
-        defer { sources.wait() }
+        defer { sources.cancel() }
         trace.mark("read, validate and plan exports")
         var pins = request.pins
         var missing: [String] = []

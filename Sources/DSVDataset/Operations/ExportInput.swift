@@ -1,4 +1,3 @@
-import Dispatch
 import DSVNative
 import DSVStorage
 
@@ -19,9 +18,9 @@ public enum ExportInput {
         var subset: Subset
     }
 
-    /// Reads and validates every export. Each file's SHA-256 (for `dataset.json`) is then computed
-    /// on another thread until the caller asks for `sources` — which it does last, so that the
-    /// hash fills the time other steps leave a core idle. The caller must `wait()` for it on
+    /// Reads and validates every export. Meanwhile each file's SHA-256 (for `dataset.json`) is
+    /// computed on an idle-class thread, which fills the moments the reading and the building
+    /// leave a core idle; the caller asks for `sources.resolved` last, and must `cancel()` it on
     /// every path (a process that exits while OpenSSL hashes on another thread can crash).
     /// - Parameters:
     ///   - subset: the subset of the loose JSON files (`--subset`).
@@ -53,15 +52,19 @@ public enum ExportInput {
         if subset != nil && looseFiles == 0 {
             throw .usage("--subset names the subset of loose JSON files; the files of an export zip or folder are named by their subset")
         }
-        var exports: [(export: COCOExport, subset: Subset)] = []
-        for document in documents {
-            do { exports.append((try COCOReader.read(document.mapping, name: document.label), document.subset)) } catch {
-                throw .input(error)
+        let sources = SourceDigests(documents.map { ($0.source, $0.mapping) })
+        do throws(CommitError) {
+            var exports: [(export: COCOExport, subset: Subset)] = []
+            for document in documents {
+                do { exports.append((try COCOReader.read(document.mapping, name: document.label), document.subset)) } catch {
+                    throw .input(error)
+                }
             }
+            do { return (try VersionPlan(exports), sources) } catch { throw .input(error) }
+        } catch {
+            sources.cancel()
+            throw error
         }
-        let plan: VersionPlan
-        do { plan = try VersionPlan(exports) } catch { throw .input(error) }
-        return (plan, SourceDigests(documents.map { ($0.source, $0.mapping) }))
     }
 
     /// The `annotations/*.json` of a CVAT export zip, decoded, each with the subset its name gives.
@@ -114,23 +117,24 @@ public enum ExportInput {
     }
 }
 
-/// The source files' names, sizes and SHA-256, hashed one after the other on a thread of their
-/// own; `resolved` waits for them.
-public final class SourceDigests: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var sources: [DatasetSummary.Source] = []
+/// The source files' names, sizes and SHA-256, hashed in the background (`BackgroundDigests`).
+public final class SourceDigests: Sendable {
+    private let names: [String]
+    private let sizes: [Int]
+    private let digests: BackgroundDigests
 
     init(_ files: [(name: String, mapping: FileMapping)]) {
-        DispatchQueue.global().async(group: group) { [self] in
-            sources = files.map { DatasetSummary.Source(name: $0.name, sha256: hexString(Hasher.digest(.sha256, $0.mapping.bytes)),
-                                                        bytes: $0.mapping.count) }
-        }
+        names = files.map(\.name)
+        sizes = files.map(\.mapping.count)
+        digests = BackgroundDigests(files.map(\.mapping))
     }
 
+    /// Waits for the digests, finishing them on the calling thread.
     public var resolved: [DatasetSummary.Source] {
-        wait()
-        return sources
+        zip(zip(names, sizes), digests.finish()).map { DatasetSummary.Source(name: $0.0, sha256: hexString($1), bytes: $0.1) }
     }
 
-    public func wait() { group.wait() }
+    /// Stops the hashing (if `resolved` was not asked for, nothing more is computed); safe to call
+    /// on every path, and required before the process exits.
+    public func cancel() { digests.cancel() }
 }

@@ -12,7 +12,7 @@ public enum StatusOperation {
     public static func run(exports paths: [String], subset: String? = nil, against version: StoredVersion?,
                            in repository: DatasetRepository) throws(CommitError) -> VersionDiff {
         let (plan, sources) = try ExportInput.read(paths, subset: subset, previous: version)
-        defer { sources.wait() }
+        defer { sources.cancel() }
         let database: GitObjectDatabase
         let reuse: ShardReuse
         do {

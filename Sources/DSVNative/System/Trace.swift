@@ -27,12 +27,18 @@ public final class Trace: @unchecked Sendable {
         return resident * Int(sysconf(Int32(_SC_PAGESIZE))) / 1_000_000
     }
 
+    /// Prints a line of its own.
+    public static func note(_ text: String) {
+        guard enabled else { return }
+        let line = "trace: \(text)\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+
     /// Prints the time since the previous mark.
     public func mark(_ phase: String) {
         guard Trace.enabled else { return }
         let current = Trace.now()
-        let line = "trace: \(phase) \(Int((current - last) * 1000)) ms, rss \(Trace.residentMegabytes()) MB\n"
-        _ = line.withCString { write(2, $0, strlen($0)) }
+        Trace.note("\(phase) \(Int((current - last) * 1000)) ms, rss \(Trace.residentMegabytes()) MB")
         last = current
     }
 }

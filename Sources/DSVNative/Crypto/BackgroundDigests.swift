@@ -1,0 +1,75 @@
+import Glibc
+
+/// The SHA-256 of a few mapped files, computed in the background on an `IdleThread`, a step of
+/// 1 MiB at a time, while the caller does its real work. `finish()` takes over whatever is left
+/// at the caller's own priority — so a busy machine, on which an idle-class thread may barely
+/// run, only delays the result by one step — and `cancel()` drops it (the input was refused).
+///
+/// Every step runs under a lock that `finish()` and `cancel()` take too, and both release the
+/// OpenSSL context before they return: once either has returned, the background thread never
+/// calls OpenSSL again, so the process may exit without waiting for it.
+public final class BackgroundDigests: @unchecked Sendable {
+    private let files: [FileMapping]
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var hasher: Hasher? = Hasher(.sha256)
+    private var index = 0
+    private var offset = 0
+    private var digests: [[UInt8]] = []
+    private var stopped = false
+
+    static let step = 1 << 20
+
+    /// Starts hashing `files`, one after the other.
+    public init(_ files: [FileMapping]) {
+        self.files = files
+        pthread_mutex_init(lock, nil)
+        IdleThread.start { [self] in
+            while locked({ !stopped && advance() }) {}
+        }
+    }
+
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    /// The digests, in the files' order.
+    public func finish() -> [[UInt8]] {
+        locked {
+            if Trace.enabled { Trace.note("source digests: \(index) of \(files.count) files, \(offset >> 20) MiB in, taken over") }
+            while !stopped && advance() {}
+            stopped = true
+            hasher = nil
+            return digests
+        }
+    }
+
+    /// Stops the work; the digests are no longer wanted.
+    public func cancel() {
+        locked {
+            stopped = true
+            hasher = nil
+        }
+    }
+
+    /// Hashes the next step; false once every file is done.
+    private func advance() -> Bool {
+        guard index < files.count, let hasher else { return false }
+        let buffer = files[index].bytes
+        let end = min(buffer.count, offset + Self.step)
+        hasher.update(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]))
+        offset = end
+        if offset == buffer.count {
+            digests.append(hasher.finish())
+            index += 1
+            offset = 0
+        }
+        return index < files.count
+    }
+
+    private func locked<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return body()
+    }
+}
