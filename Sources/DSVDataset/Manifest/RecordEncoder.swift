@@ -13,24 +13,31 @@ enum RecordEncoder {
     /// Sends the record of image `index` of file `file` with the given annotations to a sink:
     /// every decision about the record (its holes, its substitutions) is taken here, once, for
     /// both the stored bytes and the fingerprint.
-    static func append(_ plan: ExportPlan, file: Int32, index: Int32, annotations: ArraySlice<ExportPlan.Ref>,
+    ///
+    /// This runs for every image on all cores, so it touches reference counts as little as it
+    /// can: the plan is borrowed, not copied (a copy retains and releases each of its arrays),
+    /// and each array is fetched once per record, not once per annotation — retains of one
+    /// shared array from every core contend for its counter.
+    static func append(_ plan: borrowing ExportPlan, file: Int32, index: Int32, annotations refs: ArraySlice<ExportPlan.Ref>,
                        pin: ObjectPin?, subset: String?, to writer: inout some RecordSink) {
         let export = plan.exports[Int(file)]
+        let remap = plan.categoryRemap[Int(file)]
+        let liftedIDs = plan.annotationIDs[Int(file)]
+        let annotations = export.annotations
         let image = export.images[Int(index)]
         writer.key(image.fileName)
+        let idLifted = image.id != CanonicalInteger.absent
+        let imageIDRange = image.idRange!
         export.withImageBytes { imageBytes in
-            let idLifted = image.id != CanonicalInteger.absent
-            let idText = UnsafeRawBufferPointer(rebasing: imageBytes[image.idRange!])
             var edits = TemplateEdits()
-            if idLifted { edits.add(image.idRange!, hole: .id) }
+            if idLifted { edits.add(imageIDRange, hole: .id) }
             writer.template(imageBytes, image.range, edits: edits)
             writer.pinAndSubset(pin, subset)
-            writer.count(annotations.count)
+            writer.count(refs.count)
+            let idText = UnsafeRawBufferPointer(rebasing: imageBytes[imageIDRange])
             export.withAnnotationBytes { bytes in
-                let remap = plan.categoryRemap[Int(file)]
-                let liftedIDs = plan.annotationIDs[Int(file)]
-                for ref in annotations {
-                    let annotation = export.annotations[Int(ref.index)]
+                for ref in refs {
+                    let annotation = annotations[Int(ref.index)]
                     var edits = TemplateEdits()
                     if let idRange = annotation.idRange, liftedIDs[Int(ref.index)] != nil {
                         edits.add(idRange, hole: .id)

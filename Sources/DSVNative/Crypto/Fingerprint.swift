@@ -84,7 +84,7 @@ public struct Fingerprinter {
     /// Pairs absorbed in all, and the current block's position (in words) and NH sums.
     private var pairs: UInt64 = 0
     private var slot = 0
-    private var low1: UInt64 = 0, high1: UInt64 = 0, low2: UInt64 = 0, high2: UInt64 = 0
+    private var sum1: UInt128 = 0, sum2: UInt128 = 0
     /// Four words per finished block: the two NH sums, 128 bits each.
     private var sums: [UInt64] = []
     private let outer = Hasher(.sha256)
@@ -111,13 +111,13 @@ public struct Fingerprinter {
             // Whole pairs up to the end of the block, with the sums in registers.
             let pairs = min(remaining / 16, (FingerprintKey.blockWords - slot) / 2)
             let k = key.words + slot
-            var (l1, h1, l2, h2) = (low1, high1, low2, high2)
+            var (s1, s2) = (sum1, sum2)
             for i in 0..<pairs {
                 let m0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i, as: UInt64.self))
                 let m1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i &+ 8, as: UInt64.self))
-                Self.step(m0, m1, key: k + 2 &* i, &l1, &h1, &l2, &h2)
+                Self.step(m0, m1, key: k + 2 &* i, &s1, &s2)
             }
-            (low1, high1, low2, high2) = (l1, h1, l2, h2)
+            (sum1, sum2) = (s1, s2)
             self.pairs &+= UInt64(pairs)
             slot &+= 2 &* pairs
             if slot == FingerprintKey.blockWords { endBlock() }
@@ -168,33 +168,28 @@ public struct Fingerprinter {
     /// One pair into NH under the key and under the key shifted by two words.
     @inline(__always)
     private mutating func absorb(_ m0: UInt64, _ m1: UInt64) {
-        Self.step(m0, m1, key: key.words + slot, &low1, &high1, &low2, &high2)
+        Self.step(m0, m1, key: key.words + slot, &sum1, &sum2)
         pairs &+= 1
         slot &+= 2
         if slot == FingerprintKey.blockWords { endBlock() }
     }
 
     /// NH's step for one pair: (m0 + k0)·(m1 + k1) added to the first 128-bit sum, and the same
-    /// with the key two words on to the second.
+    /// with the key two words on to the second. (As `UInt128` sums, so that the carry is an
+    /// `adc`: a carry computed as a Bool became a branch taken at random, half the time.)
     @inline(__always)
     private static func step(_ m0: UInt64, _ m1: UInt64, key k: UnsafePointer<UInt64>,
-                             _ low1: inout UInt64, _ high1: inout UInt64, _ low2: inout UInt64, _ high2: inout UInt64) {
-        let p1 = (m0 &+ k[0]).multipliedFullWidth(by: m1 &+ k[1])
-        let p2 = (m0 &+ k[2]).multipliedFullWidth(by: m1 &+ k[3])
-        let (s1, c1) = low1.addingReportingOverflow(p1.low)
-        low1 = s1
-        high1 = high1 &+ p1.high &+ (c1 ? 1 : 0)
-        let (s2, c2) = low2.addingReportingOverflow(p2.low)
-        low2 = s2
-        high2 = high2 &+ p2.high &+ (c2 ? 1 : 0)
+                             _ sum1: inout UInt128, _ sum2: inout UInt128) {
+        sum1 &+= UInt128(m0 &+ k[0]) &* UInt128(m1 &+ k[1])
+        sum2 &+= UInt128(m0 &+ k[2]) &* UInt128(m1 &+ k[3])
     }
 
     private mutating func endBlock() {
-        sums.append(low1)
-        sums.append(high1)
-        sums.append(low2)
-        sums.append(high2)
-        (low1, high1, low2, high2) = (0, 0, 0, 0)
+        sums.append(UInt64(truncatingIfNeeded: sum1))
+        sums.append(UInt64(truncatingIfNeeded: sum1 >> 64))
+        sums.append(UInt64(truncatingIfNeeded: sum2))
+        sums.append(UInt64(truncatingIfNeeded: sum2 >> 64))
+        (sum1, sum2) = (0, 0)
         slot = 0
     }
 }
