@@ -14,8 +14,10 @@ enum COCOValidation {
         var keys: Set<String> = []
         keys.reserveCapacity(export.images.count)
         var imageByID = IDIndex(integers: export.images.map { CanonicalInteger.optional($0.id) })
+        let imageEntries = export.images
         try export.withImageBytes { (bytes) throws(COCOError) in
-            for (index, image) in export.images.enumerated() {
+            for index in imageEntries.indices {
+                let image = imageEntries[index]
                 if !imageByID.insert(image.id, bytes, image.idRange!, Int32(index)) {
                     throw .invalid(file: export.name, reason: "duplicate image id \(IDKey(bytes, image.idRange!))")
                 }
