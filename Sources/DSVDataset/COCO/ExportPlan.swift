@@ -86,15 +86,9 @@ public struct ExportPlan: Sendable {
         var imageIDsByFile: [[Int64?]] = []
         var maxImageID: Int64 = 0
         var maxAnnotationID: Int64 = 0
-        for export in exports {
-            var ids: [Int64?] = []
-            ids.reserveCapacity(export.images.count)
-            for image in export.images { ids.append(CanonicalInteger.optional(image.id)) }
-            var annotationIDs: [Int64?] = []
-            annotationIDs.reserveCapacity(export.annotations.count)
-            for annotation in export.annotations {
-                annotationIDs.append(CanonicalInteger.optional(annotation.id))
-            }
+        for (file, export) in exports.enumerated() {
+            var ids = export.images.map { CanonicalInteger.optional($0.id) }
+            var annotationIDs = export.annotations.map { CanonicalInteger.optional($0.id) }
             if !imageIDsByFile.isEmpty {
                 let lifted = ids.compactMap { $0 }
                 if lifted.contains(where: usedImageIDs.contains), let minimum = lifted.min() {
@@ -115,9 +109,12 @@ public struct ExportPlan: Sendable {
                     }
                 }
             }
-            for id in ids.compactMap({ $0 }) {
-                usedImageIDs.insert(id)
-                maxImageID = max(maxImageID, id)
+            // What later exports must not reuse (nothing comes after the last one).
+            if file + 1 < exports.count {
+                for id in ids.compactMap({ $0 }) {
+                    usedImageIDs.insert(id)
+                    maxImageID = max(maxImageID, id)
+                }
             }
             maxAnnotationID = max(maxAnnotationID, annotationIDs.compactMap { $0 }.max() ?? maxAnnotationID)
             imageIDsByFile.append(ids)
@@ -162,8 +159,9 @@ public struct ExportPlan: Sendable {
         // Group annotations by image (counting sort), keeping export order within each image.
         var counts = [Int32](repeating: 0, count: images.count + 1)
         for (file, export) in exports.enumerated() {
+            let filePositions = positions[file]
             for image in export.annotationImages {
-                let position = positions[file][Int(image)]
+                let position = filePositions[Int(image)]
                 if position >= 0 { counts[Int(position) + 1] += 1 }
             }
         }
@@ -173,8 +171,9 @@ public struct ExportPlan: Sendable {
         annotationsOfImage = [Ref](repeating: Ref(file: 0, index: 0), count: Int(counts[images.count]))
         annotationOrder.reserveCapacity(annotationsOfImage.count)
         for (file, export) in exports.enumerated() {
+            let filePositions = positions[file]
             for (index, image) in export.annotationImages.enumerated() {
-                let position = positions[file][Int(image)]
+                let position = filePositions[Int(image)]
                 guard position >= 0 else { continue }
                 let slot = Int(fill[Int(position)])
                 annotationsOfImage[slot] = Ref(file: Int32(file), index: Int32(index))
