@@ -8,9 +8,10 @@ public final class COCOExport: @unchecked Sendable {
     public let name: String
     /// The file's bytes (a read-only mapping).
     let mapping: FileMapping
-    /// Minified copies of the `images` / `annotations` arrays when the file was not compact.
-    var imagesArena: [UInt8]?
-    var annotationsArena: [UInt8]?
+    /// Minified copies of the `images` / `annotations` arrays when the file was not compact
+    /// (anonymous mappings, so that their bytes stay put while the export lives).
+    var imagesArena: FileMapping?
+    var annotationsArena: FileMapping?
 
     /// Top-level members in file order.
     public internal(set) var members: [TopLevelMember] = []
@@ -37,18 +38,12 @@ public final class COCOExport: @unchecked Sendable {
 
     public var fileBytes: UnsafeRawBufferPointer { mapping.bytes }
 
-    /// Runs `body` with the buffer that `images` entries index.
-    public func withImageBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        if let arena = imagesArena { return try arena.withUnsafeBytes { b in Result { () throws(E) in try body(b) } }.get() }
-        return try body(mapping.bytes)
-    }
+    /// The bytes `images` entries index (the file's, or its minified copy), valid while the
+    /// export lives.
+    public var imageBytes: UnsafeRawBufferPointer { (imagesArena ?? mapping).bytes }
 
-    public func withAnnotationBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        if let arena = annotationsArena {
-            return try arena.withUnsafeBytes { b in Result { () throws(E) in try body(b) } }.get()
-        }
-        return try body(mapping.bytes)
-    }
+    /// The bytes `annotations` entries index, valid while the export lives.
+    public var annotationBytes: UnsafeRawBufferPointer { (annotationsArena ?? mapping).bytes }
 }
 
 /// A member of the top-level object.

@@ -100,21 +100,27 @@ public enum COCOReader {
         // Re-index arrays that were not written compactly from a minified copy, so that stored
         // records never depend on the export's whitespace.
         for member in export.members where spacedArrays.contains(member.key) {
-            var arena: [UInt8] = []
-            JSONMinifier.minify(UnsafeRawBufferPointer(rebasing: bytes[member.valueRange]), into: &arena)
-            let result = arena.withUnsafeBytes { b in
-                Result { () throws(JSONSyntaxError) in
-                    var scanner = JSONScanner(b)
-                    if member.kind == .images {
-                        export.images = []
-                        _ = try scanArray(&scanner, key: member.key) { (s, start) throws(JSONSyntaxError) in
-                            export.images.append(try scanImage(&s, start))
-                        }
-                    } else {
-                        export.annotations = []
-                        _ = try scanArray(&scanner, key: member.key) { (s, start) throws(JSONSyntaxError) in
-                            export.annotations.append(try scanAnnotation(&s, start))
-                        }
+            var minified: [UInt8] = []
+            JSONMinifier.minify(UnsafeRawBufferPointer(rebasing: bytes[member.valueRange]), into: &minified)
+            // In an anonymous mapping of its own, so that its bytes stay put while the export lives.
+            let arena: FileMapping
+            do { arena = try FileMapping(anonymous: export.name, count: minified.count) } catch {
+                throw .unreadable(file: export.name, reason: error.reason)
+            }
+            minified.withUnsafeBytes { arena.writableBytes.copyMemory(from: $0) }
+            minified = []
+            arena.seal()
+            let result = Result { () throws(JSONSyntaxError) in
+                var scanner = JSONScanner(arena.bytes)
+                if member.kind == .images {
+                    export.images = []
+                    _ = try scanArray(&scanner, key: member.key) { (s, start) throws(JSONSyntaxError) in
+                        export.images.append(try scanImage(&s, start))
+                    }
+                } else {
+                    export.annotations = []
+                    _ = try scanArray(&scanner, key: member.key) { (s, start) throws(JSONSyntaxError) in
+                        export.annotations.append(try scanAnnotation(&s, start))
                     }
                 }
             }

@@ -15,7 +15,8 @@ enum COCOValidation {
         keys.reserveCapacity(export.images.count)
         var imageByID = IDIndex(integers: export.images.map { CanonicalInteger.optional($0.id) })
         let imageEntries = export.images
-        try export.withImageBytes { (bytes) throws(COCOError) in
+        do {
+            let bytes = export.imageBytes
             for index in imageEntries.indices {
                 let image = imageEntries[index]
                 if !imageByID.insert(image.id, bytes, image.idRange!, Int32(index)) {
@@ -42,8 +43,8 @@ enum COCOValidation {
         let problems = ResultSlots<String>(count: chunks)
         let checkCategories = !export.categories.isEmpty
         let (imageTable, categoryTable) = (imageByID, categoryIDs)
-        export.withAnnotationBytes { bytes in
-            let shared = SharedBytes(bytes: bytes)
+        do {
+            let shared = SharedBytes(bytes: export.annotationBytes)
             Parallel.forEach(chunks, makeState: { () }) { _, chunk in
                 let bytes = shared.bytes
                 let range = count * chunk / chunks..<count * (chunk + 1) / chunks

@@ -101,7 +101,8 @@ public struct ExportPlan: Sendable {
                     annotationIDs = annotationIDs.map { $0.map { $0 + shift } }
                 }
             }
-            try export.withImageBytes { (bytes) throws(COCOError) in
+            do {
+                let bytes = export.imageBytes
                 for (index, id) in ids.enumerated() where id == nil {
                     let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[export.images[index].idRange!]), as: UTF8.self)
                     if !usedText.insert(text).inserted {

@@ -10,47 +10,35 @@ enum RecordEncoder {
     static let pinPresent: UInt8 = 1
     static let subsetPresent: UInt8 = 2
 
-    /// Sends the record of image `index` of file `file` with the given annotations to a sink:
-    /// every decision about the record (its holes, its substitutions) is taken here, once, for
-    /// both the stored bytes and the fingerprint.
-    ///
-    /// This runs for every image on all cores, so it touches reference counts as little as it
-    /// can: the plan is borrowed, not copied (a copy retains and releases each of its arrays),
-    /// and each array is fetched once per record, not once per annotation — retains of one
-    /// shared array from every core contend for its counter.
-    static func append(_ plan: borrowing ExportPlan, file: Int32, index: Int32, annotations refs: ArraySlice<ExportPlan.Ref>,
+    /// Sends the record of image `index` of `file` with the given annotations to a sink: every
+    /// decision about the record (its holes, its substitutions) is taken here, once, for both
+    /// the stored bytes and the fingerprint.
+    static func append(_ file: borrowing RecordSource.File, index: Int32, annotations refs: ArraySlice<ExportPlan.Ref>,
                        pin: ObjectPin?, subset: String?, to writer: inout some RecordSink) {
-        let export = plan.exports[Int(file)]
-        let remap = plan.categoryRemap[Int(file)]
-        let liftedIDs = plan.annotationIDs[Int(file)]
-        let annotations = export.annotations
-        let image = export.images[Int(index)]
+        let image = file.images[Int(index)]
         writer.key(image.fileName)
         let idLifted = image.id != CanonicalInteger.absent
         let imageIDRange = image.idRange!
-        export.withImageBytes { imageBytes in
+        var edits = TemplateEdits()
+        if idLifted { edits.add(imageIDRange, hole: .id) }
+        writer.template(file.imageBytes, image.range, edits: edits)
+        writer.pinAndSubset(pin, subset)
+        writer.count(refs.count)
+        let idText = UnsafeRawBufferPointer(rebasing: file.imageBytes[imageIDRange])
+        let bytes = file.annotationBytes
+        for ref in refs {
+            let annotation = file.annotations[Int(ref.index)]
             var edits = TemplateEdits()
-            if idLifted { edits.add(imageIDRange, hole: .id) }
-            writer.template(imageBytes, image.range, edits: edits)
-            writer.pinAndSubset(pin, subset)
-            writer.count(refs.count)
-            let idText = UnsafeRawBufferPointer(rebasing: imageBytes[imageIDRange])
-            export.withAnnotationBytes { bytes in
-                for ref in refs {
-                    let annotation = annotations[Int(ref.index)]
-                    var edits = TemplateEdits()
-                    if let idRange = annotation.idRange, liftedIDs[Int(ref.index)] != nil {
-                        edits.add(idRange, hole: .id)
-                    }
-                    if idLifted && UnsafeRawBufferPointer(rebasing: bytes[annotation.imageIDRange]).elementsEqual(idText) {
-                        edits.add(annotation.imageIDRange, hole: .imageID)
-                    }
-                    if !remap.isEmpty, let range = annotation.categoryIDRange, let replacement = remap[IDKey(bytes, range)] {
-                        edits.add(range, replacement: replacement)
-                    }
-                    writer.template(bytes, annotation.range, edits: edits)
-                }
+            if let idRange = annotation.idRange, file.liftedIDs[Int(ref.index)] != nil {
+                edits.add(idRange, hole: .id)
             }
+            if idLifted && UnsafeRawBufferPointer(rebasing: bytes[annotation.imageIDRange]).elementsEqual(idText) {
+                edits.add(annotation.imageIDRange, hole: .imageID)
+            }
+            if !file.remap.isEmpty, let range = annotation.categoryIDRange, let replacement = file.remap[IDKey(bytes, range)] {
+                edits.add(range, replacement: replacement)
+            }
+            writer.template(bytes, annotation.range, edits: edits)
         }
     }
 
@@ -95,7 +83,7 @@ enum RecordEncoder {
     /// One image's record as a value (for merging checks and tests).
     static func record(_ plan: ExportPlan, file: Int32, index: Int32, annotations: [ExportPlan.Ref]) -> ImageRecord {
         var writer = ByteWriter()
-        append(plan, file: file, index: index, annotations: annotations[...], pin: nil, subset: nil, to: &writer)
+        append(RecordSource.File(plan, file: Int(file)), index: index, annotations: annotations[...], pin: nil, subset: nil, to: &writer)
         var reader = ByteReader(writer.bytes)
         return try! ShardCodec.decodeRecord(&reader)
     }

@@ -20,10 +20,10 @@ enum ShardFingerprints {
         let trace = Trace()
         let count = records.imageCount
         let perRecord = ResultSlots<Fingerprint>(count: count)
-        Parallel.forEachChunk(count, chunk: chunk, makeState: { Fingerprinter(key: key) }) { fingerprinter, positions in
+        Parallel.forEachChunk(count, chunk: chunk, makeState: { (Fingerprinter(key: key), RecordSource.Cursor()) }) { state, positions in
             for position in positions {
-                records.write(image: position, to: &fingerprinter)
-                perRecord[position] = fingerprinter.finish()
+                records.write(image: position, with: &state.1, to: &state.0)
+                perRecord[position] = state.0.finish()
             }
         }
         trace.mark("fingerprint every record")

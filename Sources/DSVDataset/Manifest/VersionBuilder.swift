@@ -56,8 +56,8 @@ public enum VersionBuilder {
         }
 
         trace.mark("group and sort keys")
-        let records = ShardRecords(starts: starts, members: members, keys: keys, parts: plan.parts, partOf: partOf,
-                                   localOf: localOf, pins: pins)
+        let records = ShardRecords(starts: starts, members: members, keys: keys, sources: plan.parts.map(RecordSource.init),
+                                   partOf: partOf, localOf: localOf, pins: pins)
         let shards = try buildShards(nonEmpty, reuse: reuse, records: records)
         trace.mark("encode, hash and compress shards")
 
@@ -104,12 +104,12 @@ public enum VersionBuilder {
         let todo = numbers.indices.filter { shards[$0] == nil }
         let trace = Trace()
         let results = ResultSlots<Result<VersionContent.Shard, ZstdError>>(count: todo.count)
-        Parallel.forEach(todo.count, makeState: { ZstdCompressor(level: VersionContent.compressionLevel) }) { compressor, index in
+        Parallel.forEach(todo.count, makeState: { (ZstdCompressor(level: VersionContent.compressionLevel), RecordSource.Cursor()) }) { state, index in
             let (slot, number) = (todo[index], numbers[todo[index]])
             var writer = ByteWriter(capacity: 16 * 1024)
-            records.write(shard: number, to: &writer)
+            records.write(shard: number, with: &state.1, to: &writer)
             results[index] = Result { () throws(ZstdError) in
-                let blob = GitObject(kind: .blob, content: try compressor.compress(writer.bytes))
+                let blob = GitObject(kind: .blob, content: try state.0.compress(writer.bytes))
                 return VersionContent.Shard(number: number, contentDigest: Hasher.digest(.sha256, writer.bytes), blobID: blob.id,
                                             blob: blob, fingerprint: fingerprints?[slot])
             }
@@ -175,7 +175,7 @@ struct ShardRecords: @unchecked Sendable {
     let starts: [Int32]
     let members: [Int32]
     let keys: [String]
-    let parts: [VersionPlan.Part]
+    let sources: [RecordSource]
     let partOf: [Int32]
     let localOf: [Int32]
     let pins: [String: ObjectPin]
@@ -183,23 +183,16 @@ struct ShardRecords: @unchecked Sendable {
     var imageCount: Int { keys.count }
 
     /// The shard's bytes: the magic, the record count, the records sorted by key.
-    func write(shard: Int, to writer: inout ByteWriter) {
+    func write(shard: Int, with cursor: inout RecordSource.Cursor, to writer: inout ByteWriter) {
         for byte in ShardCodec.magic.utf8 { writer.byte(byte) }
         writer.varint(Int(starts[shard + 1] - starts[shard]))
-        for slot in Int(starts[shard])..<Int(starts[shard + 1]) { write(image: Int(members[slot]), to: &writer) }
+        for slot in Int(starts[shard])..<Int(starts[shard + 1]) { write(image: Int(members[slot]), with: &cursor, to: &writer) }
     }
 
     /// The record of the image at `position` (the version's order) to a sink.
-    /// (Parts are reached in place, not copied: a copy of a plan retains and releases every
-    /// array in it, from all cores at once.)
-    func write(image position: Int, to sink: inout some RecordSink) {
-        let part = Int(partOf[position])
-        let local = Int(localOf[position])
-        let ref = parts[part].plan.images[local]
-        let start = Int(parts[part].plan.imageStart[local]), end = Int(parts[part].plan.imageStart[local + 1])
-        RecordEncoder.append(parts[part].plan, file: ref.file, index: ref.index, annotations: parts[part].plan.annotationsOfImage[start..<end],
-                             pin: pins.isEmpty ? nil : pins[keys[position]],
-                             subset: parts[part].subset.isDefault ? nil : parts[part].subset.name, to: &sink)
+    func write(image position: Int, with cursor: inout RecordSource.Cursor, to sink: inout some RecordSink) {
+        cursor.write(image: Int(localOf[position]), part: Int(partOf[position]), of: sources,
+                     pin: pins.isEmpty ? nil : pins[keys[position]], to: &sink)
     }
 }
 

@@ -98,7 +98,9 @@ public enum CommitOperation {
         try wrap { () throws(RepositoryError) in
             try repository.advanceBranch(from: head, to: commitID, message: "dsv commit: \(firstLine(request.message))")
         }
+        trace.mark("commit and branch")
         cache.append(content.newlyFingerprinted(in: commitID))
+        trace.mark("shard cache")
         if let prefix = request.imagesPrefix {
             try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }
         }

@@ -1,20 +1,21 @@
 /// Fixed slots that parallel workers fill, each its own slot. The storage is a raw allocation:
 /// an Array's `withUnsafeMutableBufferPointer` swaps the array out while it runs, which is a race
-/// when several threads use it at once.
+/// when several threads use it at once. Inlinable, so that each use is specialized for its type:
+/// a generic access looked the type's metadata up at run time on every read and write.
 public final class ResultSlots<T>: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<T?>
+    @usableFromInline let storage: UnsafeMutableBufferPointer<T?>
 
-    public init(count: Int) {
+    @inlinable public init(count: Int) {
         storage = .allocate(capacity: count)
         storage.initialize(repeating: nil)
     }
 
-    deinit {
+    @inlinable deinit {
         storage.deinitialize()
         storage.deallocate()
     }
 
-    public subscript(index: Int) -> T? {
+    @inlinable public subscript(index: Int) -> T? {
         get { storage[index] }
         set { storage[index] = newValue }
     }
