@@ -7,7 +7,7 @@ import Testing
 @Suite struct ShardCacheTests {
     static func entry(_ seed: UInt8, commit: UInt8 = 1) -> (Fingerprint, ShardCache.Entry) {
         (Fingerprint(high: UInt64(seed), low: ~UInt64(seed)),
-         ShardCache.Entry(contentDigest: [UInt8](repeating: seed, count: 32), blobID: GitObjectID(bytes: [UInt8](repeating: seed, count: 20)),
+         ShardCache.Entry(contentDigest: SHA256Digest(bytes: [UInt8](repeating: seed, count: 32)), blobID: GitObjectID(bytes: [UInt8](repeating: seed, count: 20)),
                           commit: GitObjectID(bytes: [UInt8](repeating: commit, count: 20))))
     }
 

@@ -1,4 +1,5 @@
 import DSVNative
+import Glibc
 
 /// Which shard an image key belongs to: the first two bytes of SHA-256 of the key's UTF-8, so
 /// 65,536 shards, stored as `shards/<hi>/<lo>` in the version's tree. Fixed by format 1.
@@ -39,6 +40,17 @@ public enum ShardLayout {
 
     /// Key order inside a shard: by UTF-8 bytes (not by Unicode canonical equivalence), so that
     /// it is the same everywhere.
+    /// (Native strings are compared with `memcmp` on their UTF-8 in place: element by element
+    /// through `String.UTF8View` cost most of a version's grouping of 10⁵ keys.)
     @inline(__always)
-    public static func keyPrecedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    public static func keyPrecedes(_ a: String, _ b: String) -> Bool {
+        let inPlace = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+        return (inPlace ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
 }

@@ -110,7 +110,7 @@ public enum VersionBuilder {
             records.write(shard: number, with: &state.1, to: &writer)
             results[index] = Result { () throws(ZstdError) in
                 let blob = GitObject(kind: .blob, content: try state.0.compress(writer.bytes))
-                return VersionContent.Shard(number: number, contentDigest: Hasher.digest(.sha256, writer.bytes), blobID: blob.id,
+                return VersionContent.Shard(number: number, contentDigest: SHA256Digest(of: writer.bytes), blobID: blob.id,
                                             blob: blob, fingerprint: fingerprints?[slot])
             }
         }

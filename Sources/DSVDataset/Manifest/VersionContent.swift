@@ -11,7 +11,7 @@ public struct VersionContent: Sendable {
     public struct Shard: Sendable {
         public var number: Int
         /// SHA-256 of the uncompressed shard: what the manifest digest covers.
-        public var contentDigest: [UInt8]
+        public var contentDigest: SHA256Digest
         public var blobID: GitObjectID
         /// The compressed blob to store, or nil when the repository already holds it.
         public var blob: GitObject?
@@ -48,7 +48,7 @@ public struct VersionContent: Sendable {
         let hex = Array("0123456789abcdef".utf8)
         var text: [UInt8] = Array("dsv manifest \(DatasetSummary.formatVersion)\n".utf8)
         text.reserveCapacity(shards.count * 76 + 200)
-        func appendHex(_ bytes: [UInt8]) {
+        func appendHex<C: Collection<UInt8>>(_ bytes: C) {
             for byte in bytes {
                 text.append(hex[Int(byte >> 4)])
                 text.append(hex[Int(byte & 15)])
@@ -70,7 +70,7 @@ public struct VersionContent: Sendable {
             text += Array("shard ".utf8)
             appendHex([UInt8(shard.number >> 8), UInt8(shard.number & 0xFF)])
             text.append(UInt8(ascii: " "))
-            appendHex(shard.contentDigest)
+            shard.contentDigest.withBytes { appendHex($0) }
             text.append(UInt8(ascii: "\n"))
         }
         return "sha256:" + hexString(Hasher.digest(.sha256, text))

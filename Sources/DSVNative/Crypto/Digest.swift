@@ -86,3 +86,51 @@ public final class Hasher: @unchecked Sendable {
         digest(algorithm, Array(string.utf8))
     }
 }
+
+/// A SHA-256 digest as a value, kept inline: shard digests are loaded, stored and compared by the
+/// hundred thousand, and an array per digest cost an allocation for each.
+public struct SHA256Digest: Hashable, Sendable {
+    public static let byteCount = 32
+    private let words: (UInt64, UInt64, UInt64, UInt64)
+
+    /// From 32 raw bytes.
+    public init(bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count == Self.byteCount, "a SHA-256 digest has 32 bytes")
+        words = (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                 bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
+    public init(bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { SHA256Digest(bytes: $0) }
+    }
+
+    /// The SHA-256 of `bytes`.
+    public init(of bytes: UnsafeRawBufferPointer) {
+        let hasher = Hasher(.sha256)
+        hasher.update(bytes)
+        self = hasher.finish { SHA256Digest(bytes: $0) }
+    }
+
+    public init(of bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { SHA256Digest(of: $0) }
+    }
+
+    /// Lends the 32 raw bytes without allocating.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeBytes(of: words) { body($0) }
+    }
+
+    /// The 32 raw bytes.
+    public var bytes: [UInt8] { withBytes { Array($0) } }
+
+    public static func == (a: SHA256Digest, b: SHA256Digest) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+
+    public func hash(into hasher: inout Swift.Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
+    }
+}

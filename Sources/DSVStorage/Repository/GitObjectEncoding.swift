@@ -32,7 +32,7 @@ public struct GitObject: Sendable {
         let hasher = Hasher(.sha1)
         hasher.update("\(kind.name) \(content.count)\0")
         hasher.update(content)
-        return GitObjectID(bytes: hasher.finish())
+        return hasher.finish { GitObjectID(bytes: $0) }
     }
 
     /// A tree object from its entries; entries are sorted as git requires (a subtree's name
@@ -48,7 +48,7 @@ public struct GitObject: Sendable {
             content.append(contentsOf: (entry.isTree ? "40000 " : "100644 ").utf8)
             content.append(contentsOf: entry.name.utf8)
             content.append(0)
-            content.append(contentsOf: entry.id.bytes)
+            entry.id.withBytes { content.append(contentsOf: $0) }
         }
         return GitObject(kind: .tree, content: content)
     }

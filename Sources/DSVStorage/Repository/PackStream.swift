@@ -103,13 +103,13 @@ enum PackIndex {
         var out: [UInt8] = [0xFF, 0x74, 0x4F, 0x63, 0, 0, 0, 2]
         out.reserveCapacity(8 + 1024 + entries.count * 28 + 40)
         var fanout = [UInt32](repeating: 0, count: 256)
-        for entry in entries { fanout[Int(entry.id.bytes[0])] += 1 }
+        for entry in entries { fanout[Int(entry.id.firstByte)] += 1 }
         var running: UInt32 = 0
         for i in 0..<256 {
             running += fanout[i]
             append32(running, &out)
         }
-        for entry in entries { out += entry.id.bytes }
+        for entry in entries { entry.id.withBytes { out.append(contentsOf: $0) } }
         for entry in entries { append32(entry.crc, &out) }
         var large: [UInt64] = []
         for entry in entries {

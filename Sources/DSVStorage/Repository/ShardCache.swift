@@ -14,12 +14,12 @@ import DSVNative
 /// is not part of the git repository), so nobody can craft content to collide with a known shard.
 public struct ShardCache: Sendable {
     public struct Entry: Sendable {
-        public var contentDigest: [UInt8]
+        public var contentDigest: SHA256Digest
         public var blobID: GitObjectID
         /// A commit whose tree holds the blob.
         public var commit: GitObjectID
 
-        public init(contentDigest: [UInt8], blobID: GitObjectID, commit: GitObjectID) {
+        public init(contentDigest: SHA256Digest, blobID: GitObjectID, commit: GitObjectID) {
             self.contentDigest = contentDigest
             self.blobID = blobID
             self.commit = commit
@@ -70,11 +70,12 @@ public struct ShardCache: Sendable {
                 }
                 let fingerprint = Fingerprint(bytes: UnsafeRawBufferPointer(rebasing: entry[0..<16]))!
                 // A commit's entries are appended together: one id (and one set insertion) per run.
-                if lastCommit == nil || !lastCommit!.bytes.elementsEqual(entry[68..<88]) {
-                    lastCommit = GitObjectID(bytes: Array(entry[68..<88]))
+                let commit = GitObjectID(bytes: UnsafeRawBufferPointer(rebasing: entry[68..<88]))
+                if commit != lastCommit {
+                    lastCommit = commit
                     commits.insert(lastCommit!)
                 }
-                entries[fingerprint] = Entry(contentDigest: Array(entry[16..<48]), blobID: GitObjectID(bytes: Array(entry[48..<68])),
+                entries[fingerprint] = Entry(contentDigest: SHA256Digest(bytes: UnsafeRawBufferPointer(rebasing: entry[16..<48])), blobID: GitObjectID(bytes: UnsafeRawBufferPointer(rebasing: entry[48..<68])),
                                              commit: lastCommit!)
             }
         }
@@ -108,9 +109,9 @@ public struct ShardCache: Sendable {
     static func encode(_ fingerprint: Fingerprint, _ entry: Entry, into bytes: inout [UInt8]) {
         let start = bytes.count
         bytes += fingerprint.bytes
-        bytes += entry.contentDigest
-        bytes += entry.blobID.bytes
-        bytes += entry.commit.bytes
+        entry.contentDigest.withBytes { bytes += $0 }
+        entry.blobID.withBytes { bytes += $0 }
+        entry.commit.withBytes { bytes += $0 }
         var crc = CRC32()
         bytes.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[start...])) }
         withUnsafeBytes(of: crc.value.bigEndian) { bytes += $0 }
