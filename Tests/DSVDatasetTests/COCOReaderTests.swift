@@ -56,6 +56,28 @@ import Testing
         }
     }
 
+    /// Keys are hashed and checked on all cores in chunks, ids and duplicates then in file
+    /// order: whatever the chunks, the problem reported is the first in the file.
+    @Test(arguments: [
+        (44_000, 45_000, "duplicate file_name \"k10.jpg\""),
+        (45_000, 44_000, "image 44001: file_name \"../k.jpg\" has a '..' component"),
+        (45_000, 45_000, "duplicate file_name \"k10.jpg\""),
+    ])
+    func reportsTheFirstProblemInFileOrder(duplicateAt: Int, escapingAt: Int, expected: String) throws {
+        let folder = TemporaryDirectory()
+        var names = (0..<60_000).map { "\"k\($0).jpg\"" }
+        names[escapingAt] = "\"../k.jpg\""
+        names[duplicateAt] = "\"k10.jpg\""
+        let images = names.enumerated().map { "{\"id\":\($0.offset + 1),\"file_name\":\($0.element)}" }
+        let path = folder.write("many.json", "{\"images\":[\(images.joined(separator: ","))],\"annotations\":[]}")
+        do {
+            _ = try COCOReader.read(path: path)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.contains(expected), "\(error.description)")
+        }
+    }
+
     /// Image ids are looked up in an array when they are dense and in a dictionary when not;
     /// either way the same references resolve and the same ones are refused.
     @Test(arguments: [

@@ -11,23 +11,32 @@ enum COCOValidation {
         }
         _ = imagesMember
         try parseCategories(export)
-        var keys: Set<String> = []
-        keys.reserveCapacity(export.images.count)
         var imageByID = IDIndex(integers: export.images.map { CanonicalInteger.optional($0.id) })
-        let imageEntries = export.images
-        do {
-            let bytes = export.imageBytes
-            for index in imageEntries.indices {
-                let image = imageEntries[index]
-                if !imageByID.insert(image.id, bytes, image.idRange!, Int32(index)) {
-                    throw .invalid(file: export.name, reason: "duplicate image id \(IDKey(bytes, image.idRange!))")
-                }
-                if !keys.insert(image.fileName).inserted {
-                    throw .invalid(file: export.name, reason: "duplicate file_name \"\(image.fileName)\"")
-                }
-                if let problem = ImageKey.problem(image.fileName) {
-                    throw .invalid(file: export.name, reason: "image \(IDKey(bytes, image.idRange!)): file_name \"\(image.fileName)\" \(problem)")
-                }
+        let bytes = export.imageBytes
+        // What depends on one image alone — its key's hash and whether the key is acceptable —
+        // on all cores; then ids and keys in file order, so that the first problem is reported.
+        let keys = export.images.map(\.fileName)
+        let keyCount = keys.count
+        let keyChunks = min(max(1, keyCount / 20_000), SystemInfo.processorCount * 4)
+        let hashSlots = ResultSlots<[Int]>(count: keyChunks)
+        let firstProblem = ResultSlots<Int>(count: keyChunks)
+        Parallel.forEach(keyChunks, makeState: { () }) { _, chunk in
+            let range = keyCount * chunk / keyChunks..<keyCount * (chunk + 1) / keyChunks
+            hashSlots[chunk] = range.map { keys[$0].hashValue }
+            firstProblem[chunk] = range.first { ImageKey.problem(keys[$0]) != nil }
+        }
+        let hashes = (0..<keyChunks).flatMap { hashSlots[$0]! }
+        let problemAt = (0..<keyChunks).lazy.compactMap { firstProblem[$0] }.first ?? keyCount
+        var unique = UniqueKeys(keys, hashes: hashes)
+        for (index, image) in zip(0..., export.images) {
+            if !imageByID.insert(image.id, bytes, image.idRange!, Int32(index)) {
+                throw .invalid(file: export.name, reason: "duplicate image id \(IDKey(bytes, image.idRange!))")
+            }
+            if !unique.insert(index) {
+                throw .invalid(file: export.name, reason: "duplicate file_name \"\(image.fileName)\"")
+            }
+            if index == problemAt, let problem = ImageKey.problem(image.fileName) {
+                throw .invalid(file: export.name, reason: "image \(IDKey(bytes, image.idRange!)): file_name \"\(image.fileName)\" \(problem)")
             }
         }
         var categoryIDs = IDIndex(integers: export.categories.map { if case .integer(let id) = $0.id { id } else { nil } })
