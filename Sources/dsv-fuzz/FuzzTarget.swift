@@ -16,7 +16,8 @@ enum FuzzTarget {
         do {
             let (plan, sources) = try ExportInput.read([scratch])
             defer { sources.cancel() }
-            _ = try VersionBuilder.build(plan, sources: { sources.resolved }, imagesPrefix: nil, reuse: ShardReuse(key: key))
+            var content = try VersionBuilder.build(plan, imagesPrefix: nil, reuse: ShardReuse(key: key))
+            content.summary.sources = sources.resolved
         } catch {
             // Refused, as bad input must be.
         }

@@ -5,12 +5,14 @@ import DSVStorage
 /// Turns merged exports into a version's content. Shards are encoded, hashed and compressed in
 /// parallel, one shard at a time per worker, so at most a few uncompressed shards exist at once.
 public enum VersionBuilder {
+    /// The summary's `sources` are left empty, for the caller to fill in: their SHA-256 may
+    /// still be computing, and nothing else depends on them (the manifest digest does not cover
+    /// them).
     /// - Parameters:
-    ///   - sources: the source files, asked for last (their SHA-256 may still be computing).
     ///   - pins: the S3 pin of each image key, when the version pins objects.
     ///   - reuse: the shard cache's key and what it knows, so that unchanged shards are
     ///     recognised by their fingerprints and not encoded, hashed or compressed again.
-    public static func build(_ plan: VersionPlan, sources: () -> [DatasetSummary.Source], imagesPrefix: String?,
+    public static func build(_ plan: VersionPlan, imagesPrefix: String?,
                              pins: [String: ObjectPin] = [:],
                              reuse: ShardReuse = ShardReuse()) throws(ZstdError) -> VersionContent {
         let trace = Trace()
@@ -75,7 +77,7 @@ public enum VersionBuilder {
             manifest: VersionContent.digest(subsets: subsets, shards: shards),
             imagesPrefix: imagesPrefix, images: count, annotations: plan.annotationCount,
             categories: categoryCounts(plan), objectsPinned: pins.isEmpty ? 0 : keys.count { pins[$0] != nil }, shards: shards.count,
-            sources: sources(), subsets: counts)
+            sources: [], subsets: counts)
         trace.mark("headers, order streams and summary")
         return VersionContent(summary: summary, subsets: subsets, shards: shards)
     }

@@ -76,16 +76,18 @@ public struct VersionContent: Sendable {
         return "sha256:" + hexString(Hasher.digest(.sha256, text))
     }
 
-    /// The git objects of the version: blobs, the `shards/xx` trees, `shards/`, and the root tree
-    /// (last). Tree layout: `dataset.json`, `header.zst` and `order.zst` of the default subset,
-    /// `subsets/<name>/{header,order}.zst` of the others, `shards/<hi>/<lo>`.
-    public func gitObjects() throws(ZstdError) -> [GitObject] {
+    /// The git objects of the version, but for `dataset.json` and the root tree: new shard
+    /// blobs, the `shards/xx` trees, `shards/`, the subsets' header and order blobs and their
+    /// trees — none depends on `summary.sources`, so they are made (and stored) while the
+    /// sources' SHA-256 may still be computing. Also the root tree's entries besides
+    /// `dataset.json`. Tree layout: `dataset.json`, `header.zst` and `order.zst` of the default
+    /// subset, `subsets/<name>/{header,order}.zst` of the others, `shards/<hi>/<lo>`.
+    public func objectsBelowRoot() throws(ZstdError) -> (objects: [GitObject], rootEntries: [GitObject.TreeEntry]) {
         var objects: [GitObject] = []
         var directories: [Int: [GitObject.TreeEntry]] = [:]
         for shard in shards {
             if let blob = shard.blob { objects.append(blob) }
-            let (hi, lo) = ShardLayout.pathComponents(shard.number)
-            _ = hi
+            let lo = ShardLayout.pathComponents(shard.number).1
             directories[shard.number >> 8, default: []].append(GitObject.TreeEntry(name: lo, id: shard.blobID, isTree: false))
         }
         var shardEntries: [GitObject.TreeEntry] = []
@@ -95,10 +97,8 @@ public struct VersionContent: Sendable {
             shardEntries.append(GitObject.TreeEntry(name: ShardLayout.pathComponents(directory << 8).0, id: tree.id, isTree: true))
         }
         let shardsTree = GitObject.tree(shardEntries)
-        let summaryBlob = GitObject(kind: .blob, content: summary.encoded)
-        objects += [shardsTree, summaryBlob]
-        var root = [GitObject.TreeEntry(name: "dataset.json", id: summaryBlob.id, isTree: false),
-                    GitObject.TreeEntry(name: "shards", id: shardsTree.id, isTree: true)]
+        objects.append(shardsTree)
+        var root = [GitObject.TreeEntry(name: "shards", id: shardsTree.id, isTree: true)]
         var named: [GitObject.TreeEntry] = []
         for subset in subsets {
             let headerBlob = GitObject(kind: .blob, content: try Zstd.compress(subset.header, level: Self.compressionLevel))
@@ -119,7 +119,14 @@ public struct VersionContent: Sendable {
             objects.append(subsetsTree)
             root.append(GitObject.TreeEntry(name: StoredVersion.subsetsFolder, id: subsetsTree.id, isTree: true))
         }
-        objects.append(GitObject.tree(root))
-        return objects
+        return (objects, root)
     }
+
+    /// `dataset.json` (the summary, sources included) and the root tree, last.
+    public func rootObjects(besides entries: [GitObject.TreeEntry]) -> [GitObject] {
+        let summaryBlob = GitObject(kind: .blob, content: summary.encoded)
+        let root = GitObject.tree([GitObject.TreeEntry(name: "dataset.json", id: summaryBlob.id, isTree: false)] + entries)
+        return [summaryBlob, root]
+    }
+
 }

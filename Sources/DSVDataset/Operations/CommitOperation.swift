@@ -66,9 +66,9 @@ public enum CommitOperation {
         let reuse: ShardReuse
         do { reuse = try ShardReuse(cache: cache, repository: repository.git, head: head) } catch { throw .repository(.git(error)) }
         trace.mark("load shard cache")
-        let content: VersionContent
+        var content: VersionContent
         do {
-            content = try VersionBuilder.build(plan, sources: { sources.resolved }, imagesPrefix: request.imagesPrefix,
+            content = try VersionBuilder.build(plan, imagesPrefix: request.imagesPrefix,
                                                pins: pins, reuse: reuse)
         } catch { throw .compression(error) }
         trace.mark("build shards")
@@ -82,17 +82,24 @@ public enum CommitOperation {
             }
         }
 
-        let objects: [GitObject]
-        do { objects = try content.gitObjects() } catch { throw .compression(error) }
+        // Everything but dataset.json goes into the pack while the sources' SHA-256 may still be
+        // computing; dataset.json and the root tree follow as two loose objects.
+        let (objects, rootEntries): ([GitObject], [GitObject.TreeEntry])
+        do { (objects, rootEntries) = try content.objectsBelowRoot() } catch { throw .compression(error) }
         var pack = PackStream()
         objects.forEach { pack.add($0) }
         trace.mark("trees")
-        let written = try wrap { () throws(RepositoryError) in try repository.store(pack) }
+        let packed = try wrap { () throws(RepositoryError) in try repository.store(pack) }
         trace.mark("write pack")
+        content.summary.sources = sources.resolved
+        let root = content.rootObjects(besides: rootEntries)
+        let loose = try wrap { () throws(RepositoryError) in try repository.storeLoose(root) }
+        let written = (objects: packed.objects + loose.objects, bytes: packed.bytes + loose.bytes)
+        trace.mark("sources and dataset.json")
         let commitID: GitObjectID
         do {
             let message = CommitMessage.compose(request.message, manifest: content.summary.manifest)
-            commitID = try repository.git.createCommit(tree: objects.last!.id, parents: head.map { [$0] } ?? [],
+            commitID = try repository.git.createCommit(tree: root.last!.id, parents: head.map { [$0] } ?? [],
                                                        message: message, author: author ?? defaultAuthor(repository))
         } catch { throw .repository(.git(error)) }
         try wrap { () throws(RepositoryError) in

@@ -11,8 +11,9 @@ public enum StatusOperation {
     /// - Parameter subset: the subset of the loose JSON files, as `commit --subset` takes it.
     public static func run(exports paths: [String], subset: String? = nil, against version: StoredVersion?,
                            in repository: DatasetRepository) throws(CommitError) -> VersionDiff {
+        // The sources' SHA-256 is for a commit's dataset.json; a status does not need it.
         let (plan, sources) = try ExportInput.read(paths, subset: subset, previous: version)
-        defer { sources.cancel() }
+        sources.cancel()
         let database: GitObjectDatabase
         let reuse: ShardReuse
         do {
@@ -25,7 +26,7 @@ public enum StatusOperation {
         }
         let content: VersionContent
         do {
-            content = try VersionBuilder.build(plan, sources: { sources.resolved }, imagesPrefix: version?.summary.imagesPrefix,
+            content = try VersionBuilder.build(plan, imagesPrefix: version?.summary.imagesPrefix,
                                                pins: pins, reuse: reuse)
         } catch { throw .compression(error) }
 

@@ -21,6 +21,17 @@ public final class GitObjectDatabase: @unchecked Sendable {
         try gitCheck(git_odb_refresh(pointer), "refresh object database")
     }
 
+    /// Writes one object as a loose file: for the few small objects a commit adds outside its
+    /// pack. `type` is git's object type number (1 commit, 2 tree, 3 blob). The corresponding C
+    /// function is `git_odb_write`.
+    @discardableResult
+    public func write(type: UInt8, content: [UInt8]) throws(GitError) -> GitObjectID {
+        var raw = git_oid()
+        let status = content.withUnsafeBytes { git_odb_write(&raw, pointer, $0.baseAddress, $0.count, git_object_t(rawValue: Int32(type))) }
+        try gitCheck(status, "write object")
+        return GitObjectID(raw)
+    }
+
     /// The inflated content of an object.
     public func read(_ id: GitObjectID) throws(GitError) -> [UInt8] {
         var raw = id.raw

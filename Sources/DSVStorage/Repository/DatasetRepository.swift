@@ -115,6 +115,22 @@ public final class DatasetRepository: @unchecked Sendable {
         return try pack.write(to: database, packDirectory: joinPath(path, "objects/pack"))
     }
 
+    /// Stores a few small objects the repository lacks as loose files. Returns how many were
+    /// written and their size.
+    @discardableResult
+    public func storeLoose(_ objects: [GitObject]) throws(RepositoryError) -> (objects: Int, bytes: Int) {
+        var written = (objects: 0, bytes: 0)
+        do {
+            let database = try git.objectDatabase()
+            for object in objects where !database.contains(object.id) {
+                try database.write(type: object.kind.rawValue, content: object.content)
+                written.objects += 1
+                written.bytes += object.content.count
+            }
+        } catch { throw .git(error) }
+        return written
+    }
+
     // MARK: Tags
 
     /// Creates a lightweight tag; refuses invalid names and existing tags.
