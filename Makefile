@@ -12,6 +12,9 @@ SWIFT ?= swift
 APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libssl-dev libzstd-dev zlib1g-dev pkg-config git curl zstd python3 python3-pip chromium
 S3_DIR := $(CURDIR)/.s3/test
 RELEASE_BIN := .build/release
+# Release binaries carry the Swift runtime inside (no Swift installation needed to run them,
+# and no dynamic loading and binding of the runtime's libraries at every start).
+RELEASE_BUILD := $(SWIFT) build -c release --static-swift-stdlib
 
 .PHONY: all deps bench-deps build stress fuzz sanitize release install clean test demo bench
 
@@ -36,7 +39,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release --product dsv
+	$(RELEASE_BUILD) --product dsv
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -84,7 +87,7 @@ sanitize: deps
 	done
 
 demo: deps
-	$(SWIFT) build -c release --product dsv
+	$(RELEASE_BUILD) --product dsv
 	scripts/demo.sh $(RELEASE_BIN)/dsv
 
 ## bench-deps: boto3, for the materialize baseline.
@@ -93,5 +96,5 @@ bench-deps: deps
 	    python3 -m pip install -q boto3 2>/dev/null || python3 -m pip install -q --break-system-packages boto3; }
 
 bench: bench-deps
-	$(SWIFT) build -c release
+	$(RELEASE_BUILD)
 	scripts/bench.sh $(RELEASE_BIN)

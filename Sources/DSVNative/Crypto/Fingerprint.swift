@@ -69,6 +69,10 @@ public struct Fingerprint: Hashable, Sendable {
         self.init(bytes: UnsafeRawBufferPointer(rebasing: digest.prefix(16)))!
     }
 
+    /// One word is enough to hash: a fingerprint is already uniformly random under its key
+    /// (and the key is secret, so nobody can aim collisions at a table).
+    public func hash(into hasher: inout Swift.Hasher) { hasher.combine(low) }
+
     /// Big-endian, 16 bytes.
     public var bytes: [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }

@@ -45,8 +45,10 @@ public struct ShardCache: Sendable {
 
     public init(path: String) {
         self.path = path
-        let bytes = (try? FileSystem.read(path)) ?? []
-        guard bytes.count >= Self.headerSize, Array(bytes.prefix(Self.magic.count)) == Self.magic,
+        // Mapped, not read: the file is read once, in place.
+        let mapping = try? FileMapping(path: path)
+        let bytes = mapping?.bytes ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        guard bytes.count >= Self.headerSize, bytes.prefix(Self.magic.count).elementsEqual(Self.magic),
               let key = FingerprintKey(bytes: Array(bytes[Self.magic.count..<Self.headerSize])) else {
             (self.key, entries, rewrite) = (FingerprintKey.random(), [:], true)
             return
@@ -58,7 +60,8 @@ public struct ShardCache: Sendable {
         entries.reserveCapacity((bytes.count - Self.headerSize) / Self.entrySize)
         var offset = Self.headerSize
         var damaged = false
-        bytes.withUnsafeBytes { raw in
+        do {
+            let raw = bytes
             while offset + Self.entrySize <= bytes.count {
                 let entry = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + Self.entrySize])
                 offset += Self.entrySize
