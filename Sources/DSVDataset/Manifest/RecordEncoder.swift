@@ -24,7 +24,6 @@ enum RecordEncoder {
         writer.template(file.imageBytes, image.range, edits: edits)
         writer.pinAndSubset(pin, subset)
         writer.count(refs.count)
-        let idText = UnsafeRawBufferPointer(rebasing: file.imageBytes[imageIDRange])
         let bytes = file.annotationBytes
         for ref in refs {
             let annotation = file.annotations[Int(ref.index)]
@@ -32,7 +31,9 @@ enum RecordEncoder {
             if let idRange = annotation.idRange, file.liftedIDs[Int(ref.index)] != nil {
                 edits.add(idRange, hole: .id)
             }
-            if idLifted && UnsafeRawBufferPointer(rebasing: bytes[annotation.imageIDRange]).elementsEqual(idText) {
+            // Lifted, the image's id is a canonical integer: an image_id with the same text is
+            // one with the same value, compared without a byte loop.
+            if idLifted && annotation.imageID == image.id {
                 edits.add(annotation.imageIDRange, hole: .imageID)
             }
             if !file.remap.isEmpty, let range = annotation.categoryIDRange, let replacement = file.remap[IDKey(bytes, range)] {
