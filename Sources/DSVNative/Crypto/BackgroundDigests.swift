@@ -18,11 +18,15 @@ public final class BackgroundDigests: @unchecked Sendable {
     private var stopped = false
 
     static let step = 1 << 20
+    /// Below this in all, no thread is started: `finish()` hashes the files (in a millisecond or
+    /// two), which costs less than a thread.
+    static let threadThreshold = 4 << 20
 
     /// Starts hashing `files`, one after the other.
     public init(_ files: [FileMapping]) {
         self.files = files
         pthread_mutex_init(lock, nil)
+        guard files.reduce(0, { $0 + $1.count }) >= Self.threadThreshold else { return }
         IdleThread.start { [self] in
             while locked({ !stopped && advance() }) {}
         }

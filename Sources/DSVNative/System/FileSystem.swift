@@ -52,7 +52,8 @@ public enum FileSystem {
         gethostname(&host, 255)
         let login = getenv("USER").map { String(cString: $0) }
             ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "dsv"
-        return (login, String(cString: host))
+        let name = host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return (login, String(decoding: name, as: UTF8.self))
     }
 }
 
