@@ -144,4 +144,14 @@ import Testing
     func refusesInvalidJSON(_ text: String) {
         if case .success = scan(text) { Issue.record("\(text) was accepted") }
     }
+
+    /// A file cut inside a number says so, as a file cut inside a string does.
+    @Test(arguments: ["[1,2.", "[1,-", "{\"a\":1e", "[1,2.5E+"])
+    func aNumberCutByTheEndOfTheFileSaysTruncated(_ text: String) {
+        guard case .failure(let error) = scan(text) else {
+            Issue.record("\(text) was accepted")
+            return
+        }
+        #expect(error.reason.contains("truncated?"), "\(error.reason)")
+    }
 }

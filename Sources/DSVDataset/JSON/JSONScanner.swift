@@ -282,7 +282,7 @@ public struct JSONScanner {
             position += 1
             if position < end && base[position] == UInt8(ascii: "I") { throw error("non-finite number (Infinity) is not valid JSON") }
         }
-        guard position < end, isDigit(base[position]) else { throw error("invalid number", at: start) }
+        guard position < end, isDigit(base[position]) else { throw numberError("invalid number", at: start) }
         let integerStart = position
         if base[position] == UInt8(ascii: "0") {
             position += 1
@@ -294,14 +294,14 @@ public struct JSONScanner {
         var hasExponent = false
         if position < end && base[position] == UInt8(ascii: ".") {
             position += 1
-            guard position < end, isDigit(base[position]) else { throw error("invalid number (no digits after '.')", at: start) }
+            guard position < end, isDigit(base[position]) else { throw numberError("invalid number (no digits after '.')", at: start) }
             while position < end && isDigit(base[position]) { position += 1 }
         }
         if position < end && (base[position] | 0x20) == UInt8(ascii: "e") {
             hasExponent = true
             position += 1
             if position < end && (base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-")) { position += 1 }
-            guard position < end, isDigit(base[position]) else { throw error("invalid number (no exponent digits)", at: start) }
+            guard position < end, isDigit(base[position]) else { throw numberError("invalid number (no exponent digits)", at: start) }
             while position < end && isDigit(base[position]) { position += 1 }
         }
         if hasExponent || integerDigits > 300 {
@@ -310,6 +310,11 @@ public struct JSONScanner {
                 throw error("non-finite number \(text.prefix(40)) (overflows a double)", at: start)
             }
         }
+    }
+
+    /// A number that is cut short by the end of the file is most likely a truncated file.
+    func numberError(_ reason: String, at start: Int) -> JSONSyntaxError {
+        error(position >= end ? "number cut short by the end of the file (truncated?)" : reason, at: start)
     }
 
     @inline(__always) func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
