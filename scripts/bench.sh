@@ -3,16 +3,26 @@
 # the synthetic export's size, BENCH_OBJECTS (default 100000) the number of S3 objects pinned,
 # BENCH_MATERIALIZE (default 10000) the objects materialized, BENCH_ONLY a subset of the row
 # groups (commit,zip,pinning,materialize);
-# exports are generated once into bench-work/ and reused. A local S3 is started for the pinning
-# rows and stopped by its pid at the end.
+# exports are generated once into bench-work/ and reused. The commit and zip rows run first,
+# with nothing else running: a local S3 server, idle or not, takes its share of the two cores.
+# It is started afterwards for the pinning and materialize rows, and stopped by its pid.
 set -euo pipefail
 bin=${1:-.build/release}
 top=$(cd "$(dirname "$0")/.." && pwd)
 command -v zstd >/dev/null || echo "bench: the zstd command line is missing (make deps installs it)" >&2
-s3dir="$top/.s3/bench"
-trap '"$top/scripts/s3-server.sh" stop "$s3dir"' EXIT
-"$top/scripts/s3-server.sh" start "$s3dir"
-. "$s3dir/env"
-"$bin/dsv-bench" run --images "${BENCH_IMAGES:-118287}" --objects "${BENCH_OBJECTS:-100000}" \
-    --materialize-objects "${BENCH_MATERIALIZE:-10000}" --only "${BENCH_ONLY:-commit,zip,pinning,materialize}" \
-    --work bench-work --dsv "$bin/dsv"
+only=",${BENCH_ONLY:-commit,zip,pinning,materialize},"
+local_groups="" s3_groups=""
+for group in commit zip; do case $only in *,$group,*) local_groups="$local_groups,$group" ;; esac; done
+for group in pinning materialize; do case $only in *,$group,*) s3_groups="$s3_groups,$group" ;; esac; done
+run() {
+    "$bin/dsv-bench" run --images "${BENCH_IMAGES:-118287}" --objects "${BENCH_OBJECTS:-100000}" \
+        --materialize-objects "${BENCH_MATERIALIZE:-10000}" --only "${1#,}" --work bench-work --dsv "$bin/dsv"
+}
+[ -n "$local_groups" ] && run "$local_groups"
+if [ -n "$s3_groups" ]; then
+    s3dir="$top/.s3/bench"
+    trap '"$top/scripts/s3-server.sh" stop "$s3dir"' EXIT
+    "$top/scripts/s3-server.sh" start "$s3dir"
+    . "$s3dir/env"
+    run "$s3_groups"
+fi
