@@ -129,4 +129,30 @@ import Testing
         #expect(ShardCache(path: Self.cachePath(scratch)).entries.count == known, "every shard was recognised")
         #expect(try gitFsck(scratch.repository.path).status == 0)
     }
+
+    /// A cache grown past twice the version's shards (plus 4,096) is cut down to them by the next
+    /// commit, and the round after that still recognises every unchanged shard.
+    @Test func aGrownCacheIsCutDownToTheVersionJustCommitted() throws {
+        let inputs = TemporaryDirectory("cache-compaction")
+        let scratch = try ScratchRepository()
+        try scratch.commit(Self.files(.oneFile, round: 0, in: inputs))
+        // Stale entries, as a long history of rounds leaves them.
+        var cache = ShardCache(path: Self.cachePath(scratch))
+        let stale = try scratch.repository.head()!
+        cache.append((0..<5_000).map { n in
+            (Fingerprint(high: UInt64(n), low: 0x5EED), ShardCache.Entry(contentDigest: SHA256Digest(bytes: [UInt8](repeating: 7, count: 32)),
+                                                                         blobID: stale, commit: stale))
+        })
+        try scratch.commit(Self.files(.oneFile, round: 1, in: inputs))
+        let shards = try scratch.version().summary.shards
+        let compacted = ShardCache(path: Self.cachePath(scratch))
+        #expect(compacted.entries.count == shards)
+        #expect(compacted.commits == [try scratch.repository.head()!])
+        // The next round stores only what changed.
+        guard case .committed(_, _, let written, _, _) = try scratch.commit(Self.files(.oneFile, round: 2, in: inputs)) else {
+            Issue.record("expected a commit"); return
+        }
+        #expect(written < shards / 2 + 10)
+        #expect(try gitFsck(scratch.repository.path).status == 0)
+    }
 }

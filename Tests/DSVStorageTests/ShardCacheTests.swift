@@ -65,3 +65,32 @@ import Testing
         }
     }
 }
+
+@Suite struct ShardCacheCompactionTests {
+    /// Cut down to the entries given, the file holds exactly those under the same key, and
+    /// appends go on after it.
+    @Test func compactionKeepsOnlyTheGivenEntries() throws {
+        let directory = TemporaryDirectory("shard-cache")
+        let path = directory.file("cache")
+        var cache = ShardCache(path: path)
+        cache.append((1...20).map { ShardCacheTests.entry($0) })
+        let kept = [ShardCacheTests.entry(3, commit: 9), ShardCacheTests.entry(7, commit: 9)]
+        cache.compact(to: kept)
+        #expect(Set(cache.entries.keys) == Set(kept.map(\.0)))
+        var reloaded = ShardCache(path: path)
+        #expect(reloaded.key.bytes == cache.key.bytes)
+        #expect(Set(reloaded.entries.keys) == Set(kept.map(\.0)))
+        #expect(reloaded.commits == [ShardCacheTests.entry(3, commit: 9).1.commit])
+        #expect(FileManager.default.contents(atPath: path)!.count == ShardCache.headerSize + 2 * ShardCache.entrySize)
+        reloaded.append([ShardCacheTests.entry(30)])
+        #expect(ShardCache(path: path).entries.count == 3)
+    }
+
+    /// A cache is cut down only once it holds more than twice the live shards plus 4,096.
+    @Test func compactionWaitsForTwiceTheLiveShards() {
+        #expect(!ShardCache.needsCompaction(count: 4_096, live: 0))
+        #expect(ShardCache.needsCompaction(count: 4_097, live: 0))
+        #expect(!ShardCache.needsCompaction(count: 114_236, live: 55_070))
+        #expect(ShardCache.needsCompaction(count: 114_237, live: 55_070))
+    }
+}

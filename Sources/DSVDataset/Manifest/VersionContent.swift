@@ -19,10 +19,11 @@ public struct VersionContent: Sendable {
         public var fingerprint: Fingerprint?
     }
 
-    /// The shards the shard cache did not know, for the cache once `commit` stores them.
-    public func newlyFingerprinted(in commit: GitObjectID) -> [(Fingerprint, ShardCache.Entry)] {
+    /// The version's shards as shard cache entries, once `commit` stores them: those the cache
+    /// did not know (`onlyNew`, to append), or all (to cut the cache down to this version).
+    public func cacheEntries(in commit: GitObjectID, onlyNew: Bool) -> [(Fingerprint, ShardCache.Entry)] {
         shards.compactMap { shard in
-            guard shard.blob != nil, let fingerprint = shard.fingerprint else { return nil }
+            guard !onlyNew || shard.blob != nil, let fingerprint = shard.fingerprint else { return nil }
             return (fingerprint, ShardCache.Entry(contentDigest: shard.contentDigest, blobID: shard.blobID, commit: commit))
         }
     }

@@ -77,7 +77,7 @@ public enum CommitOperation {
             if previous.manifest == content.summary.manifest && previous.summary.imagesPrefix == request.imagesPrefix
                 && previous.subsets == content.subsets.map(\.subset) {
                 // HEAD stores every shard: remember those the cache did not know.
-                cache.append(content.newlyFingerprinted(in: head))
+                cache.append(content.cacheEntries(in: head, onlyNew: true))
                 return .nothingChanged(head: head)
             }
         }
@@ -106,7 +106,10 @@ public enum CommitOperation {
             try repository.advanceBranch(from: head, to: commitID, message: "dsv commit: \(firstLine(request.message))")
         }
         trace.mark("commit and branch")
-        cache.append(content.newlyFingerprinted(in: commitID))
+        cache.append(content.cacheEntries(in: commitID, onlyNew: true))
+        if ShardCache.needsCompaction(count: cache.entries.count, live: content.shards.count) {
+            cache.compact(to: content.cacheEntries(in: commitID, onlyNew: false))
+        }
         trace.mark("shard cache")
         if let prefix = request.imagesPrefix {
             try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }

@@ -27,8 +27,9 @@ public struct ShardCache: Sendable {
     }
 
     static let magic = Array("dsv shard cache 2\n".utf8)
-    static let entrySize = 16 + 32 + 2 * GitObjectID.byteCount + 4
-    static var headerSize: Int { magic.count + FingerprintKey.byteCount }
+    /// Bytes of one entry and of the header (magic and key): the file format.
+    public static let entrySize = 16 + 32 + 2 * GitObjectID.byteCount + 4
+    public static var headerSize: Int { magic.count + FingerprintKey.byteCount }
 
     public let path: String
     public let key: FingerprintKey
@@ -96,17 +97,38 @@ public struct ShardCache: Sendable {
             commits.insert(entry.commit)
         }
         if rewrite {
-            var bytes = Self.magic + key.bytes
-            for (fingerprint, entry) in entries { Self.encode(fingerprint, entry, into: &bytes) }
-            guard let writer = try? AtomicFileWriter(destination: path), (try? writer.write(bytes)) != nil,
-                  (try? writer.commit()) != nil else { return }
-            rewrite = false
+            writeWhole()
             return
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(new.count * Self.entrySize)
         for (fingerprint, entry) in new { Self.encode(fingerprint, entry, into: &bytes) }
         try? FileSystem.append(bytes, to: path)
+    }
+
+    /// Whether a cache of `count` entries should be cut down to the `live` shards of the version
+    /// just committed: when it holds more than twice as many plus 4,096. Every commit appends
+    /// its new shards, and a cache that only grew would cost every later commit more to load
+    /// (a few MB after a train2017-sized first commit; a hundred after a thousand rounds).
+    public static func needsCompaction(count: Int, live: Int) -> Bool { count > 2 * live + 4096 }
+
+    /// Keeps only `kept` (the shards of the version just committed), written whole under the
+    /// same key. Shards of older versions are then encoded again should a later export bring
+    /// them back; nothing else changes.
+    public mutating func compact(to kept: [(Fingerprint, Entry)]) {
+        entries = Dictionary(kept, uniquingKeysWith: { first, _ in first })
+        commits = Set(kept.map(\.1.commit))
+        writeWhole()
+    }
+
+    /// The magic, the key and every entry, replacing the file atomically (best effort).
+    private mutating func writeWhole() {
+        var bytes = Self.magic + key.bytes
+        bytes.reserveCapacity(bytes.count + entries.count * Self.entrySize)
+        for (fingerprint, entry) in entries { Self.encode(fingerprint, entry, into: &bytes) }
+        guard let writer = try? AtomicFileWriter(destination: path), (try? writer.write(bytes)) != nil,
+              (try? writer.commit()) != nil else { return }
+        rewrite = false
     }
 
     static func encode(_ fingerprint: Fingerprint, _ entry: Entry, into bytes: inout [UInt8]) {
