@@ -42,6 +42,8 @@ public struct ShardCache: Sendable {
     /// Reads the repository's cache; anything unreadable gives an empty cache with a new key.
     public init(repository: DatasetRepository) {
         self.init(path: joinPath(repository.path, "dsv-shards.cache"))
+        // The digest index an earlier dsv kept before this cache; nothing reads it any more.
+        FileSystem.remove(joinPath(repository.path, "dsv-shards.idx"))
     }
 
     public init(path: String) {
