@@ -10,11 +10,7 @@ import Glibc
 public enum ShardLayout {
     public static let shardCount = 1 << 16
 
-    public static func shard(of key: String) -> Int {
-        shard(of: key, using: Hasher(.sha256))
-    }
-
-    /// The same with a SHA-256 hasher of the caller's (one per thread, for every key of a version).
+    /// With a SHA-256 hasher of the caller's (one per thread, for every key of a version).
     public static func shard(of key: String, using hasher: Hasher) -> Int {
         hasher.update(key)
         return hasher.finish { Int($0[0]) << 8 | Int($0[1]) }

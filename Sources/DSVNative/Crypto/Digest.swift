@@ -120,9 +120,6 @@ public struct SHA256Digest: Hashable, Sendable {
         withUnsafeBytes(of: words) { body($0) }
     }
 
-    /// The 32 raw bytes.
-    public var bytes: [UInt8] { withBytes { Array($0) } }
-
     public static func == (a: SHA256Digest, b: SHA256Digest) -> Bool {
         a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
     }

@@ -63,27 +63,24 @@ public struct ShardCache: Sendable {
         entries.reserveCapacity((bytes.count - Self.headerSize) / Self.entrySize)
         var offset = Self.headerSize
         var damaged = false
-        do {
-            let raw = bytes
-            while offset + Self.entrySize <= bytes.count {
-                let entry = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + Self.entrySize])
-                offset += Self.entrySize
-                var crc = CRC32()
-                crc.update(UnsafeRawBufferPointer(rebasing: entry[0..<Self.entrySize - 4]))
-                guard crc.value == entry.loadUnaligned(fromByteOffset: Self.entrySize - 4, as: UInt32.self).bigEndian else {
-                    damaged = true
-                    continue
-                }
-                let fingerprint = Fingerprint(bytes: UnsafeRawBufferPointer(rebasing: entry[0..<16]))!
-                // A commit's entries are appended together: one id (and one set insertion) per run.
-                let commit = GitObjectID(bytes: UnsafeRawBufferPointer(rebasing: entry[68..<88]))
-                if commit != lastCommit {
-                    lastCommit = commit
-                    commits.insert(lastCommit!)
-                }
-                entries[fingerprint] = Entry(contentDigest: SHA256Digest(bytes: UnsafeRawBufferPointer(rebasing: entry[16..<48])), blobID: GitObjectID(bytes: UnsafeRawBufferPointer(rebasing: entry[48..<68])),
-                                             commit: lastCommit!)
+        while offset + Self.entrySize <= bytes.count {
+            let entry = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Self.entrySize])
+            offset += Self.entrySize
+            var crc = CRC32()
+            crc.update(UnsafeRawBufferPointer(rebasing: entry[0..<Self.entrySize - 4]))
+            guard crc.value == entry.loadUnaligned(fromByteOffset: Self.entrySize - 4, as: UInt32.self).bigEndian else {
+                damaged = true
+                continue
             }
+            func field(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: entry[range]) }
+            // A commit's entries are appended together: one set insertion per run.
+            let commit = GitObjectID(bytes: field(68..<88))
+            if commit != lastCommit {
+                lastCommit = commit
+                commits.insert(commit)
+            }
+            entries[Fingerprint(bytes: field(0..<16))!] = Entry(contentDigest: SHA256Digest(bytes: field(16..<48)),
+                                                               blobID: GitObjectID(bytes: field(48..<68)), commit: commit)
         }
         self.entries = entries
         self.commits = commits
