@@ -64,6 +64,8 @@ import Testing
             usleep(UInt32(pause))
             #expect(digests.finish() == expected)
         }
+        // Not in the background: `finish()` hashes everything itself.
+        #expect(BackgroundDigests(mappings, inBackground: false).finish() == expected)
         // Small files in all: no thread, `finish()` hashes them.
         #expect(BackgroundDigests(Array(mappings[1...])).finish() == Array(expected[1...]))
         #expect(BackgroundDigests([]).finish() == [])

@@ -25,8 +25,9 @@ public enum ExportInput {
     /// - Parameters:
     ///   - subset: the subset of the loose JSON files (`--subset`).
     ///   - previous: the version this one follows, if any.
-    public static func read(_ paths: [String], subset: String? = nil,
-                            previous: StoredVersion? = nil) throws(CommitError) -> (VersionPlan, SourceDigests) {
+    ///   - hashSources: false when the sources will not be asked for (`status`): nothing is hashed.
+    public static func read(_ paths: [String], subset: String? = nil, previous: StoredVersion? = nil,
+                            hashSources: Bool = true) throws(CommitError) -> (VersionPlan, SourceDigests) {
         let unnamed = previous.flatMap { $0.subsets.count == 1 ? $0.subsets[0] : nil } ?? .default
         var documents: [Document] = []
         var looseFiles = 0
@@ -52,7 +53,7 @@ public enum ExportInput {
         if subset != nil && looseFiles == 0 {
             throw .usage("--subset names the subset of loose JSON files; the files of an export zip or folder are named by their subset")
         }
-        let sources = SourceDigests(documents.map { ($0.source, $0.mapping) })
+        let sources = SourceDigests(documents.map { ($0.source, $0.mapping) }, inBackground: hashSources)
         do throws(CommitError) {
             var exports: [(export: COCOExport, subset: Subset)] = []
             for document in documents {
@@ -123,10 +124,10 @@ public final class SourceDigests: Sendable {
     private let sizes: [Int]
     private let digests: BackgroundDigests
 
-    init(_ files: [(name: String, mapping: FileMapping)]) {
+    init(_ files: [(name: String, mapping: FileMapping)], inBackground: Bool) {
         names = files.map(\.name)
         sizes = files.map(\.mapping.count)
-        digests = BackgroundDigests(files.map(\.mapping))
+        digests = BackgroundDigests(files.map(\.mapping), inBackground: inBackground)
     }
 
     /// Waits for the digests, finishing them on the calling thread.

@@ -12,8 +12,7 @@ public enum StatusOperation {
     public static func run(exports paths: [String], subset: String? = nil, against version: StoredVersion?,
                            in repository: DatasetRepository) throws(CommitError) -> VersionDiff {
         // The sources' SHA-256 is for a commit's dataset.json; a status does not need it.
-        let (plan, sources) = try ExportInput.read(paths, subset: subset, previous: version)
-        sources.cancel()
+        let (plan, _) = try ExportInput.read(paths, subset: subset, previous: version, hashSources: false)
         let database: GitObjectDatabase
         let reuse: ShardReuse
         do {

@@ -22,11 +22,12 @@ public final class BackgroundDigests: @unchecked Sendable {
     /// two), which costs less than a thread.
     static let threadThreshold = 4 << 20
 
-    /// Starts hashing `files`, one after the other.
-    public init(_ files: [FileMapping]) {
+    /// Starts hashing `files`, one after the other; with `inBackground` false nothing happens
+    /// before `finish()` (a caller that will most likely not ask).
+    public init(_ files: [FileMapping], inBackground: Bool = true) {
         self.files = files
         pthread_mutex_init(lock, nil)
-        guard files.reduce(0, { $0 + $1.count }) >= Self.threadThreshold else { return }
+        guard inBackground, files.reduce(0, { $0 + $1.count }) >= Self.threadThreshold else { return }
         IdleThread.start { [self] in
             while locked({ !stopped && advance() }) {}
         }
