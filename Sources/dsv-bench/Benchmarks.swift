@@ -36,8 +36,12 @@ struct Benchmarks {
         _ = sum
     }
 
-    /// The middle value (of an odd count).
-    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    /// Several runs of one command as one: the median time (of an odd count), the highest peak
+    /// memory, and a failure if any run failed.
+    func median(_ runs: [ChildProcess.Measurement]) -> ChildProcess.Measurement {
+        ChildProcess.Measurement(status: runs.map(\.status).max() ?? 1, seconds: runs.map(\.seconds).sorted()[runs.count / 2],
+                                 maxResidentBytes: runs.map(\.maxResidentBytes).max() ?? 0)
+    }
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -130,10 +134,7 @@ struct Benchmarks {
             if index == 0 { size2 = ChildProcess.treeSize("\(path)/.dsv") }
         }
         for path in repos.dropFirst() { try? FileManager.default.removeItem(atPath: path) }
-        let commit1 = ChildProcess.Measurement(status: firsts.map(\.status).max() ?? 1, seconds: median(firsts.map(\.seconds)),
-                                               maxResidentBytes: firsts.map(\.maxResidentBytes).max() ?? 0)
-        let commit2 = ChildProcess.Measurement(status: nexts.map(\.status).max() ?? 1, seconds: median(nexts.map(\.seconds)),
-                                               maxResidentBytes: nexts.map(\.maxResidentBytes).max() ?? 0)
+        let (commit1, commit2) = (median(firsts), median(nexts))
         try FileManager.default.copyItem(atPath: round1, toPath: "\(gitRepo)/instances_default.json")
         sync()
         let git1 = gitAddAndCommit("instances_default.json", message: "r1", in: gitRepo)
