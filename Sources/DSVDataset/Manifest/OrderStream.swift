@@ -78,14 +78,18 @@ public struct OrderStream: Sendable, Equatable {
 
     /// Runs from annotations listed as (image position, index within the image).
     static func runs(of order: [(image: Int32, within: Int32)]) -> [Run] {
+        guard let first = order.first else { return [] }
         var runs: [Run] = []
+        var current = Run(image: first.image, start: first.within, length: 0)
         for (image, within) in order {
-            if let last = runs.last, last.image == image, last.start + last.length == within {
-                runs[runs.count - 1].length += 1
+            if image == current.image && current.start + current.length == within {
+                current.length += 1
             } else {
-                runs.append(Run(image: image, start: within, length: 1))
+                runs.append(current)
+                current = Run(image: image, start: within, length: 1)
             }
         }
+        runs.append(current)
         return runs
     }
 }

@@ -67,12 +67,28 @@ public struct VersionContent: Sendable {
             appendHex(Hasher.digest(.sha256, subset.order))
             text.append(UInt8(ascii: "\n"))
         }
-        for shard in shards {
-            text += Array("shard ".utf8)
-            appendHex([UInt8(shard.number >> 8), UInt8(shard.number & 0xFF)])
-            text.append(UInt8(ascii: " "))
-            shard.contentDigest.withBytes { appendHex($0) }
-            text.append(UInt8(ascii: "\n"))
+        // One fixed-width line per shard, written in place: appended byte by byte, the 10⁵
+        // lines cost more than hashing them.
+        let lineLength = 76  // "shard " hilo " " digest "\n"
+        let start = text.count
+        text.append(contentsOf: repeatElement(0, count: shards.count * lineLength))
+        text.withUnsafeMutableBufferPointer { buffer in
+            var out = buffer.baseAddress! + start
+            func put(_ byte: UInt8) {
+                out[0] = hex[Int(byte >> 4)]
+                out[1] = hex[Int(byte & 15)]
+                out += 2
+            }
+            for shard in shards {
+                for byte in "shard ".utf8 { out.pointee = byte; out += 1 }
+                put(UInt8(shard.number >> 8))
+                put(UInt8(shard.number & 0xFF))
+                out.pointee = UInt8(ascii: " ")
+                out += 1
+                shard.contentDigest.withBytes { for byte in $0 { put(byte) } }
+                out.pointee = UInt8(ascii: "\n")
+                out += 1
+            }
         }
         return "sha256:" + hexString(Hasher.digest(.sha256, text))
     }
