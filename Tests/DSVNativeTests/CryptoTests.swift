@@ -1,7 +1,6 @@
 import DSVTestSupport
 import Foundation
 import DSVNative
-import Synchronization
 import Testing
 
 @Suite struct CryptoTests {
@@ -83,46 +82,4 @@ import Testing
         #expect(finished.finish() == [Hasher.digest(.sha256, [UInt8](repeating: 0, count: 8 << 20))])
         finished.cancel()
     }
-
-    /// Once hashed, a file is no longer held: with the caller's own reference gone it is
-    /// unmapped — away from the caller, whether the background thread or `finish()` hashed it.
-    @Test func aHashedFileIsLetGo() throws {
-        let folder = TemporaryDirectory()
-        let path = folder.write("big", Data(count: 6 << 20))
-        for pause in [0, 50_000] {
-            var mapping: FileMapping? = try FileMapping(path: path)
-            weak let held = mapping
-            let digests = BackgroundDigests([mapping!])
-            mapping = nil
-            usleep(UInt32(pause))
-            #expect(digests.finish() == [Hasher.digest(.sha256, [UInt8](repeating: 0, count: 6 << 20))])
-            withExtendedLifetime(digests) { #expect(eventually { held == nil }) }
-        }
-    }
-}
-
-@Suite struct IdleThreadTests {
-    final class Tracked: Sendable {
-        let onRelease: @Sendable () -> Void
-        init(onRelease: @escaping @Sendable () -> Void) { self.onRelease = onRelease }
-        deinit { onRelease() }
-    }
-
-    /// `drop` frees the value on another thread, not the caller's.
-    @Test func dropFreesElsewhere() {
-        let caller = pthread_self()
-        let releasedOn = Mutex<pthread_t?>(nil)
-        IdleThread.drop([Tracked { releasedOn.withLock { $0 = pthread_self() } }])
-        #expect(eventually { releasedOn.withLock { $0 } != nil })
-        #expect(releasedOn.withLock { $0.map { pthread_equal($0, caller) == 0 } } == true)
-    }
-}
-
-/// Polls `condition` for up to ten seconds.
-func eventually(_ condition: () -> Bool) -> Bool {
-    for _ in 0..<1000 {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
 }

@@ -71,11 +71,8 @@ public enum CommitOperation {
             content = try VersionBuilder.build(plan, imagesPrefix: request.imagesPrefix,
                                                pins: pins, reuse: consume reuse)
         } catch { throw .compression(error) }
-        // Nothing reads the exports any more: they are freed and unmapped on an idle core while
-        // the objects are written (the last mapping goes once its SHA-256 is done). And with
-        // `reuse` gone, the cache's table is the cache's alone, and learns the new shards
-        // without being copied.
-        IdleThread.drop(consume plan)
+        // With `reuse` consumed, the cache's table is the cache's alone, and learns the new
+        // shards without being copied.
         trace.mark("build shards")
 
         if let head, let previous {

@@ -8,13 +8,8 @@ import Glibc
 /// Every step runs under a lock that `finish()` and `cancel()` take too, and both release the
 /// OpenSSL context before they return: once either has returned, the background thread never
 /// calls OpenSSL again, so the process may exit without waiting for it.
-///
-/// A file is let go of as soon as it is hashed, outside the lock, on the thread that hashed it
-/// (on an idle thread when `finish()` took over): if nothing else holds it any more, it is
-/// unmapped there, not on the caller's path (see `IdleThread.drop`).
 public final class BackgroundDigests: @unchecked Sendable {
-    /// The files still to hash (nil once hashed).
-    private var files: [FileMapping?]
+    private let files: [FileMapping]
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var hasher: Hasher? = Hasher(.sha256)
     private var index = 0
@@ -34,12 +29,7 @@ public final class BackgroundDigests: @unchecked Sendable {
         pthread_mutex_init(lock, nil)
         guard inBackground, files.reduce(0, { $0 + $1.count }) >= Self.threadThreshold else { return }
         IdleThread.start { [self] in
-            var more = true
-            while more {
-                var hashed: FileMapping?
-                more = locked { !stopped && advance(hashed: &hashed) }
-                hashed = nil
-            }
+            while locked({ !stopped && advance() }) {}
         }
     }
 
@@ -52,13 +42,7 @@ public final class BackgroundDigests: @unchecked Sendable {
     public func finish() -> [[UInt8]] {
         locked {
             if Trace.enabled { Trace.note("source digests: \(index) of \(files.count) files, \(offset >> 20) MiB in, taken over") }
-            var hashed: [FileMapping] = []
-            var one: FileMapping?
-            while !stopped && advance(hashed: &one) {
-                if let file = one.take() { hashed.append(file) }
-            }
-            if let file = one.take() { hashed.append(file) }
-            if !hashed.isEmpty { IdleThread.drop(hashed) }
+            while !stopped && advance() {}
             stopped = true
             hasher = nil
             return digests
@@ -73,17 +57,15 @@ public final class BackgroundDigests: @unchecked Sendable {
         }
     }
 
-    /// Hashes the next step; false once every file is done. A file this step finished is moved
-    /// to `hashed`, for the caller to let go of outside the lock.
-    private func advance(hashed: inout FileMapping?) -> Bool {
-        guard index < files.count, let hasher, let file = files[index] else { return false }
-        let buffer = file.bytes
+    /// Hashes the next step; false once every file is done.
+    private func advance() -> Bool {
+        guard index < files.count, let hasher else { return false }
+        let buffer = files[index].bytes
         let end = min(buffer.count, offset + Self.step)
         hasher.update(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]))
         offset = end
         if offset == buffer.count {
             digests.append(hasher.finish())
-            hashed = files[index].take()
             index += 1
             offset = 0
         }

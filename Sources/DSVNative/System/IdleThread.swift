@@ -29,21 +29,6 @@ public enum IdleThread {
         }
     }
 
-    /// Lets go of `value` on an idle-class thread. Freeing what a commit worked on — unmapping a
-    /// 400 MB export, freeing arrays of a million entries — takes the kernel 15–25 ms, all on one
-    /// core; done by the caller near its end, it lengthens the command while the other core
-    /// idles. Done here, it fills that idle core instead (or is left to the process's exit).
-    /// The caller must hold no other reference for the work to move.
-    public static func drop<T: Sendable>(_ value: consuming T) {
-        let owner = Owner(value)
-        start { owner.value = nil }
-    }
-
-    private final class Owner<T: Sendable>: @unchecked Sendable {
-        var value: T?
-        init(_ value: consuming T) { self.value = value }
-    }
-
     private final class Body {
         let run: @Sendable () -> Void
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
