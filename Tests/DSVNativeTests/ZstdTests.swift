@@ -25,4 +25,47 @@ import Testing
         #expect(throws: ZstdError.self) { try Zstd.decompress(frame) }
         #expect(throws: ZstdError.self) { try Zstd.decompress([1, 2, 3]) }
     }
+
+    /// Frames decompressed into one arena each keep their bytes, side by side, while the arena
+    /// lives; a truncated frame is an error there too.
+    @Test func framesDecompressIntoAnArena() throws {
+        let arena = BumpArena()
+        let decompressor = ZstdDecompressor()
+        let texts = (0..<300).map { Array(String(repeating: "shard \($0);", count: $0 * 7 + 1).utf8) }
+        var views: [UnsafeBufferPointer<UInt8>] = []
+        for text in texts {
+            let frame = try Zstd.compress(text, level: 1)
+            views.append(try frame.withUnsafeBytes { bytes in
+                Result { () throws(ZstdError) in try decompressor.decompress(bytes, into: arena) }
+            }.get())
+        }
+        #expect(zip(views, texts).allSatisfy { Array($0) == $1 })
+        let empty = try Zstd.compress([], level: 1)
+        #expect(try empty.withUnsafeBytes { bytes in Result { () throws(ZstdError) in try decompressor.decompress(bytes, into: arena) } }.get().isEmpty)
+        var corrupt = try Zstd.compress(texts[200], level: 1)
+        corrupt.removeLast(5)
+        #expect(throws: ZstdError.self) {
+            try corrupt.withUnsafeBytes { bytes in Result { () throws(ZstdError) in try decompressor.decompress(bytes, into: arena) } }.get()
+        }
+        #expect(zip(views, texts).allSatisfy { Array($0) == $1 })
+    }
+}
+
+@Suite struct BumpArenaTests {
+    /// Slices never overlap, a request larger than a chunk gets a mapping of its own, and what
+    /// was written stays.
+    @Test func slicesAreDisjointAndKeepTheirBytes() {
+        let arena = BumpArena()
+        var slices: [UnsafeMutableRawBufferPointer] = []
+        for (index, size) in [0, 1, 4096, 5 << 20, 40 << 20, 7, 30 << 20].enumerated() {
+            let slice = arena.allocate(size)
+            #expect(slice.count == size)
+            slice.initializeMemory(as: UInt8.self, repeating: UInt8(index))
+            slices.append(slice)
+        }
+        let ranges = slices.filter { $0.count > 0 }.map { UInt(bitPattern: $0.baseAddress!)..<UInt(bitPattern: $0.baseAddress!) + UInt($0.count) }
+        for (i, a) in ranges.enumerated() { for b in ranges[(i + 1)...] { #expect(!a.overlaps(b)) } }
+        for (index, slice) in slices.enumerated() { #expect(slice.allSatisfy { $0 == UInt8(index) }) }
+        #expect(arena.mappedBytes >= 75 << 20)
+    }
 }

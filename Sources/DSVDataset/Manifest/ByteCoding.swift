@@ -38,14 +38,15 @@ public struct ByteWriter: Sendable {
     }
 }
 
-/// Reads what `ByteWriter` wrote; any overrun or malformed value is a typed error, never a trap.
+/// Reads what `ByteWriter` wrote, in bytes the caller keeps alive; any overrun or malformed
+/// value is a typed error, never a trap.
 public struct ByteReader {
-    public let bytes: [UInt8]
+    public let bytes: UnsafeBufferPointer<UInt8>
     public var position = 0
 
     public struct Malformed: Error {}
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     public var atEnd: Bool { position >= bytes.count }
 
@@ -89,7 +90,9 @@ public struct ByteReader {
 
     public mutating func data() throws(Malformed) -> [UInt8] { Array(bytes[try dataRange()]) }
 
-    public mutating func string() throws(Malformed) -> String { String(decoding: bytes[try dataRange()], as: UTF8.self) }
+    public mutating func string() throws(Malformed) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[try dataRange()]), as: UTF8.self)
+    }
 
     public mutating func expect(_ magic: String) throws(Malformed) {
         for byte in magic.utf8 where try self.byte() != byte { throw Malformed() }

@@ -50,6 +50,10 @@ public struct OrderStream: Sendable, Equatable {
     }
 
     public static func decode(_ bytes: [UInt8]) throws(ShardCodec.Corrupt) -> OrderStream {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(ShardCodec.Corrupt) in try decode(buffer) }
+    }
+
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ShardCodec.Corrupt) -> OrderStream {
         var reader = ByteReader(bytes)
         do {
             try reader.expect(magic)

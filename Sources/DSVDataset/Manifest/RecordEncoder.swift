@@ -85,8 +85,10 @@ enum RecordEncoder {
     static func record(_ plan: ExportPlan, file: Int32, index: Int32, annotations: [ExportPlan.Ref]) -> ImageRecord {
         var writer = ByteWriter()
         append(RecordSource.File(plan, file: Int(file)), index: index, annotations: annotations[...], pin: nil, subset: nil, to: &writer)
-        var reader = ByteReader(writer.bytes)
-        return try! ShardCodec.decodeRecord(&reader)
+        return writer.bytes.withUnsafeBufferPointer { bytes in
+            var reader = ByteReader(bytes)
+            return try! ShardCodec.decodeRecord(&reader)
+        }
     }
 }
 

@@ -12,7 +12,7 @@ public enum ShardCodec {
     }
 
     static func decodeRecord(_ reader: inout ByteReader) throws(Corrupt) -> ImageRecord {
-        var view = ShardView(empty: reader.bytes)
+        var view = ShardView(over: reader.bytes)
         try view.readRecord(&reader)
         return view.record(0)
     }
@@ -61,8 +61,11 @@ extension TemplateRef {
 
 /// A decoded shard as flat tables over its buffer: per record its key, image template and pin,
 /// and its annotations' templates. Built once per shard; records are materialized on demand.
-public struct ShardView: Sendable {
-    public let bytes: [UInt8]
+public struct ShardView: @unchecked Sendable {
+    /// The decompressed shard, kept alive by `owner` (a `BumpArena` many shards share, or a
+    /// copy of its own); read-only.
+    public let bytes: UnsafeBufferPointer<UInt8>
+    private let owner: AnyObject?
     public private(set) var keys: [Range<Int32>] = []
     public private(set) var images: [TemplateRef] = []
     public private(set) var pins: [ObjectPin?] = []
@@ -79,11 +82,19 @@ public struct ShardView: Sendable {
 
     /// The key (`file_name`) of a record.
     public func key(_ record: Int) -> String {
-        String(decoding: bytes[Int(keys[record].lowerBound)..<Int(keys[record].upperBound)], as: UTF8.self)
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(keys[record].lowerBound)..<Int(keys[record].upperBound)]), as: UTF8.self)
     }
 
+    /// A shard decoded from bytes of its own (copied).
     public init(_ bytes: [UInt8]) throws(ShardCodec.Corrupt) {
+        let copy = OwnedBytes(bytes)
+        try self.init(bytes: copy.buffer, owner: copy)
+    }
+
+    /// A shard decoded in place from `bytes`, which `owner` keeps alive.
+    public init(bytes: UnsafeBufferPointer<UInt8>, owner: AnyObject) throws(ShardCodec.Corrupt) {
         self.bytes = bytes
+        self.owner = owner
         var reader = ByteReader(bytes)
         do {
             try reader.expect(ShardCodec.magic)
@@ -98,7 +109,22 @@ public struct ShardView: Sendable {
         } catch { throw ShardCodec.Corrupt() }
     }
 
-    init(empty bytes: [UInt8]) { self.bytes = bytes }
+    /// Records read one by one from a reader's bytes, while they live.
+    init(over bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        owner = nil
+    }
+
+    /// A copy that a view owns.
+    private final class OwnedBytes {
+        let buffer: UnsafeBufferPointer<UInt8>
+        init(_ bytes: [UInt8]) {
+            let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
+            _ = copy.initialize(from: bytes)
+            buffer = UnsafeBufferPointer(copy)
+        }
+        deinit { buffer.deallocate() }
+    }
 
     mutating func readRecord(_ reader: inout ByteReader) throws(ShardCodec.Corrupt) {
         do {
@@ -156,7 +182,7 @@ public struct ShardView: Sendable {
     }
 
     func template(_ ref: TemplateRef) -> ObjectTemplate {
-        var template = ObjectTemplate(bytes: bytes[Int(ref.start)..<Int(ref.start + ref.length)])
+        var template = ObjectTemplate(bytes: ArraySlice(UnsafeBufferPointer(rebasing: bytes[Int(ref.start)..<Int(ref.start + ref.length)])))
         template.idOffset = ref.idOffset
         template.imageIDOffset = ref.imageIDOffset
         return template

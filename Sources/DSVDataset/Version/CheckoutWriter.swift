@@ -254,9 +254,7 @@ struct CheckoutDocument: @unchecked Sendable {
         let view = views[Int(shard)]
         var offset = imageOffsets[position]
         if position > 0 { output.bytes[offset - 1] = UInt8(ascii: ",") }
-        view.bytes.withUnsafeBufferPointer { bytes in
-            view.images[Int(record)].fill(bytes, id: imageIDs[position], imageID: nil, at: output.bytes, offset: &offset)
-        }
+        view.images[Int(record)].fill(view.bytes, id: imageIDs[position], imageID: nil, at: output.bytes, offset: &offset)
     }
 
     func renderRun(_ index: Int, into output: SharedOutput) {
@@ -266,20 +264,19 @@ struct CheckoutDocument: @unchecked Sendable {
         let base = Int(view.annotationStart[Int(record)])
         var offset = runOffsets[index]
         var lifted = runLifted[index]
-        view.bytes.withUnsafeBufferPointer { bytes in
-            for within in Int(run.start)..<Int(run.start + run.length) {
-                if !(index == 0 && within == Int(run.start)) {
-                    output.bytes[offset - 1] = UInt8(ascii: ",")
-                }
-                let template = view.annotations[base + within]
-                var id: Int64?
-                if template.idOffset >= 0 {
-                    id = order.annotationIDs[lifted]
-                    lifted += 1
-                }
-                template.fill(bytes, id: id, imageID: imageIDs[Int(run.image)], at: output.bytes, offset: &offset)
-                offset += 1
+        let bytes = view.bytes
+        for within in Int(run.start)..<Int(run.start + run.length) {
+            if !(index == 0 && within == Int(run.start)) {
+                output.bytes[offset - 1] = UInt8(ascii: ",")
             }
+            let template = view.annotations[base + within]
+            var id: Int64?
+            if template.idOffset >= 0 {
+                id = order.annotationIDs[lifted]
+                lifted += 1
+            }
+            template.fill(bytes, id: id, imageID: imageIDs[Int(run.image)], at: output.bytes, offset: &offset)
+            offset += 1
         }
     }
 }

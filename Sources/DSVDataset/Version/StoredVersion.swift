@@ -119,14 +119,18 @@ public struct StoredVersion: Sendable {
         let path = repository.path
         let blobs = numbers.map { shardBlobs[$0] }
         let slots = ResultSlots<ShardView>(count: numbers.count)
-        Parallel.forEach(numbers.count, makeState: { (try? GitRepository.open(at: path).objectDatabase(), ZstdDecompressor()) }) { state, index in
+        // Each worker decompresses into an arena of its own, which its views keep alive.
+        Parallel.forEach(numbers.count, makeState: {
+            (try? GitRepository.open(at: path).objectDatabase(), ZstdDecompressor(), BumpArena())
+        }) { state, index in
             guard let blob = blobs[index] else {
                 slots[index] = try? ShardView(Array(ShardCodec.magic.utf8) + [0])
                 return
             }
+            let arena = state.2
             guard let database = state.0,
-                  let raw = try? database.withObject(blob, { try state.1.decompress($0) }),
-                  let view = try? ShardView(raw) else { return }
+                  let raw = try? database.withObject(blob, { try state.1.decompress($0, into: arena) }),
+                  let view = try? ShardView(bytes: raw, owner: arena) else { return }
             slots[index] = view
         }
         var result: [ShardView] = []

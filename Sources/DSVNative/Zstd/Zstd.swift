@@ -90,20 +90,41 @@ public final class ZstdDecompressor: @unchecked Sendable {
 
     /// The corresponding C functions are `ZSTD_getFrameContentSize` and `ZSTD_decompressDCtx`.
     public func decompress(_ input: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
+        let size = try contentSize(input)
+        if size == 0 { return [] }
+        var result: Result<Void, ZstdError> = .success(())
+        // Uninitialized: zstd writes every byte, or we throw the buffer away.
+        let output = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            result = Result { () throws(ZstdError) in try decompress(input, into: UnsafeMutableRawBufferPointer(buffer)) }
+            count = (try? result.get()) == nil ? 0 : size
+        }
+        try result.get()
+        return output
+    }
+
+    /// Decompresses into memory from `arena` (see `BumpArena`), for many frames that are kept
+    /// together.
+    public func decompress(_ input: UnsafeRawBufferPointer, into arena: BumpArena) throws(ZstdError) -> UnsafeBufferPointer<UInt8> {
+        let output = arena.allocate(try contentSize(input))
+        try decompress(input, into: output)
+        return UnsafeBufferPointer(output.bindMemory(to: UInt8.self))
+    }
+
+    /// The content size the frame header declares (dsv always writes it).
+    private func contentSize(_ input: UnsafeRawBufferPointer) throws(ZstdError) -> Int {
         let size = ZSTD_getFrameContentSize(input.baseAddress, input.count)
         if size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > UInt64(1 << 40) {
             throw .corruptFrame("no content size in frame header")
         }
-        if size == 0 { return [] }
-        var written = 0
-        // Uninitialized: zstd writes every byte, or we throw the buffer away.
-        let output = [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, count in
-            written = ZSTD_decompressDCtx(context, buffer.baseAddress, buffer.count, input.baseAddress, input.count)
-            count = ZSTD_isError(written) != 0 ? 0 : min(written, buffer.count)
-        }
+        return Int(size)
+    }
+
+    /// Decompresses one frame into `output`, which must be its content size.
+    private func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(ZstdError) {
+        guard output.count > 0 else { return }
+        let written = ZSTD_decompressDCtx(context, output.baseAddress, output.count, input.baseAddress, input.count)
         if ZSTD_isError(written) != 0 { throw .corruptFrame(String(cString: ZSTD_getErrorName(written))) }
-        if written != Int(size) { throw .corruptFrame("frame decoded to \(written) of \(size) bytes") }
-        return output
+        if written != output.count { throw .corruptFrame("frame decoded to \(written) of \(output.count) bytes") }
     }
 
     public func decompress(_ input: [UInt8]) throws(ZstdError) -> [UInt8] {
