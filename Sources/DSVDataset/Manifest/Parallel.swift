@@ -26,4 +26,20 @@ enum Parallel {
             body(&state, index * chunk..<min(count, (index + 1) * chunk))
         }
     }
+
+    /// `transform` of every index in `0..<count`, computed in consecutive chunks on all cores.
+    static func map<T>(_ count: Int, chunk: Int = 16_384, _ transform: @Sendable (Int) -> T) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let output = SharedBuffer(base: buffer.baseAddress)
+            forEachChunk(count, chunk: chunk, makeState: { () }) { _, range in
+                for index in range { (output.base! + index).initialize(to: transform(index)) }
+            }
+            initialized = count
+        }
+    }
+
+    /// An output buffer the workers fill at disjoint indices.
+    private struct SharedBuffer<T>: @unchecked Sendable {
+        let base: UnsafeMutablePointer<T>?
+    }
 }

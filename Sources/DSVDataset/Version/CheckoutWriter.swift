@@ -154,44 +154,16 @@ struct CheckoutDocument: @unchecked Sendable {
             switch member.name {
             case "images":
                 offset += 1
-                imageOffsets.reserveCapacity(order.ordinals.count)
-                for (position, ordinal) in order.ordinals.enumerated() {
-                    if position > 0 { offset += 1 }
-                    imageOffsets.append(offset)
-                    let (shard, record) = location[Int(ordinal)]
-                    offset += Self.length(views[Int(shard)].images[Int(record)], id: imageIDs[position], imageID: nil)
-                }
+                let lengths = imageLengths()
+                imageOffsets = Self.offsets(from: offset, lengths: lengths)
+                if let last = imageOffsets.last { offset = last + lengths[lengths.count - 1] }
                 offset += 1
             case "annotations":
                 offset += 1
-                var lifted = 0
-                var first = true
-                runOffsets.reserveCapacity(order.runs.count)
-                for run in order.runs {
-                    guard run.image >= 0, Int(run.image) < order.ordinals.count, run.start >= 0, run.length > 0 else {
-                        throw .repository(.corruptVersion("bad annotation run"))
-                    }
-                    let (shard, record) = location[Int(order.ordinals[Int(run.image)])]
-                    let view = views[Int(shard)]
-                    let base = Int(view.annotationStart[Int(record)])
-                    guard base + Int(run.start + run.length) <= Int(view.annotationStart[Int(record) + 1]) else {
-                        throw .repository(.corruptVersion("bad annotation run"))
-                    }
-                    runLifted.append(lifted)
-                    for within in Int(run.start)..<Int(run.start + run.length) {
-                        if !first { offset += 1 }
-                        first = false
-                        if within == Int(run.start) { runOffsets.append(offset) }
-                        let template = view.annotations[base + within]
-                        var id: Int64?
-                        if template.idOffset >= 0 {
-                            guard lifted < order.annotationIDs.count else { throw .repository(.corruptVersion("missing annotation ids")) }
-                            id = order.annotationIDs[lifted]
-                            lifted += 1
-                        }
-                        offset += Self.length(template, id: id, imageID: imageIDs[Int(run.image)])
-                    }
-                }
+                let runs = try runLayout()
+                runLifted = runs.lifted
+                runOffsets = Self.offsets(from: offset, lengths: runs.lengths)
+                if let last = runOffsets.last { offset = last + runs.lengths[runs.lengths.count - 1] }
                 offset += 1
             default:
                 offset += member.value.count
@@ -201,6 +173,67 @@ struct CheckoutDocument: @unchecked Sendable {
         size = offset + 1 + members.trailing.count
     }
 
+    /// Each image object's length in the output, on all cores.
+    func imageLengths() -> [Int] {
+        let document = self
+        return Parallel.map(order.ordinals.count) { position in
+            let (shard, record) = document.location[Int(document.order.ordinals[position])]
+            return Self.length(document.views[Int(shard)].images[Int(record)], id: document.imageIDs[position], imageID: nil)
+        }
+    }
+
+    /// Each annotation run's length in the output (its annotations with the commas between
+    /// them) and the index of its first lifted id, after checking it against its record. The
+    /// runs are measured on all cores without their lifted ids, whose digits are added after.
+    func runLayout() throws(CheckoutError) -> (lengths: [Int], lifted: [Int]) {
+        struct Measure { var length: Int; var lifted: Int; var valid: Bool }
+        let document = self
+        let measures = Parallel.map(order.runs.count) { index in
+            let run = document.order.runs[index]
+            guard run.image >= 0, Int(run.image) < document.order.ordinals.count, run.start >= 0, run.length > 0 else {
+                return Measure(length: 0, lifted: 0, valid: false)
+            }
+            let (shard, record) = document.location[Int(document.order.ordinals[Int(run.image)])]
+            let view = document.views[Int(shard)]
+            let base = Int(view.annotationStart[Int(record)])
+            guard base + Int(run.start + run.length) <= Int(view.annotationStart[Int(record) + 1]) else {
+                return Measure(length: 0, lifted: 0, valid: false)
+            }
+            let imageID = document.imageIDs[Int(run.image)]
+            var measure = Measure(length: Int(run.length) - 1, lifted: 0, valid: true)
+            for template in view.annotations[base + Int(run.start)..<base + Int(run.start + run.length)] {
+                measure.length += Self.length(template, id: nil, imageID: imageID)
+                if template.idOffset >= 0 { measure.lifted += 1 }
+            }
+            return measure
+        }
+        var lengths = [Int](), lifted = [Int]()
+        lengths.reserveCapacity(measures.count)
+        lifted.reserveCapacity(measures.count)
+        var next = 0
+        for measure in measures {
+            guard measure.valid else { throw .repository(.corruptVersion("bad annotation run")) }
+            lifted.append(next)
+            next += measure.lifted
+            guard next <= order.annotationIDs.count else { throw .repository(.corruptVersion("missing annotation ids")) }
+            var length = measure.length
+            for id in order.annotationIDs[next - measure.lifted..<next] { length += Decimal.digits(id) }
+            lengths.append(length)
+        }
+        return (lengths, lifted)
+    }
+
+    /// Where each of a sequence of comma-separated items starts, the first at `start`.
+    static func offsets(from start: Int, lengths: [Int]) -> [Int] {
+        var offsets = [Int](repeating: 0, count: lengths.count)
+        var offset = start
+        for (index, length) in lengths.enumerated() {
+            if index > 0 { offset += 1 }
+            offsets[index] = offset
+            offset += length
+        }
+        return offsets
+    }
     static func length(_ template: TemplateRef, id: Int64?, imageID: Int64?) -> Int {
         var length = Int(template.length)
         if template.idOffset >= 0, let id { length += Decimal.digits(id) }
