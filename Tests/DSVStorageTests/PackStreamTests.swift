@@ -1,6 +1,7 @@
 import DSVNative
 import DSVStorage
 import DSVTestSupport
+import Foundation
 import Testing
 
 @Suite struct PackStreamTests {
@@ -16,13 +17,15 @@ import Testing
             GitObject.TreeEntry(name: "shards", id: subtree.id, isTree: true),
             GitObject.TreeEntry(name: "hello.txt", id: blob.id, isTree: false),
         ])
-        var pack = PackStream()
+        let pack = try repository.newPack()
         [blob, big, subtree, root, blob].forEach { pack.add($0) }
         #expect(pack.count == 4)
         let database = try repository.git.objectDatabase()
-        let written = try repository.store(pack)
+        let written = try pack.finish()
         #expect(written.objects == 4)
-        #expect(try repository.store(pack).objects == 0, "objects already stored are not written again")
+        let again = try repository.newPack()
+        [blob, big, subtree, root].forEach { again.add($0) }
+        #expect(try again.finish().objects == 0, "objects already stored are not written again")
 
         let signature = GitSignature(name: "Test", email: "test@example.com", time: 1_700_000_000, offsetMinutes: 60)
         let commit = try repository.git.createCommit(tree: root.id, parents: [], message: "first\n", author: signature)
@@ -43,23 +46,41 @@ import Testing
     @Test func indexListsEveryObjectForGit() throws {
         let dir = TemporaryDirectory()
         let repository = try DatasetRepository.create(in: dir.path)
-        var pack = PackStream()
+        let pack = try repository.newPack()
         let blobs = (0..<3000).map { GitObject(kind: .blob, content: Array("object \($0)\n".utf8)) }
-        blobs.forEach { pack.add($0) }
-        try repository.store(pack)
+        DispatchQueue.concurrentPerform(iterations: 4) { part in
+            for blob in blobs[part * 750..<(part + 1) * 750] { pack.add(blob) }
+        }
+        try pack.finish()
         let verify = try runProcess("sh", ["-c", "git verify-pack -v \(repository.path)/objects/pack/*.idx | grep -c ' blob '"])
         #expect(verify.stdout == "3000\n", "\(verify.stderr)")
         let cat = try runProcess("git", ["--git-dir=\(repository.path)", "cat-file", "-p", blobs[1234].id.hex])
         #expect(cat.stdout == "object 1234\n")
     }
 
+    /// A pack that is not finished — the commit failed, or found nothing new — leaves nothing
+    /// behind, and neither does one with no new object.
+    @Test func anUnfinishedPackLeavesNothing() throws {
+        let dir = TemporaryDirectory()
+        let repository = try DatasetRepository.create(in: dir.path)
+        let packs = repository.path + "/objects/pack"
+        do {
+            let pack = try repository.newPack()
+            pack.add(GitObject(kind: .blob, content: Array(repeating: 7, count: 3 << 20)))
+            #expect(pack.count == 1)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: packs).isEmpty)
+        #expect(try repository.newPack().finish().objects == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: packs).isEmpty)
+    }
+
     @Test func compareAndSwapRefusesAStaleOldValue() throws {
         let dir = TemporaryDirectory()
         let repository = try DatasetRepository.create(in: dir.path)
         let tree = GitObject.tree([])
-        var pack = PackStream()
+        let pack = try repository.newPack()
         pack.add(tree)
-        try repository.store(pack)
+        try pack.finish()
         let signature = GitSignature(name: "T", email: "t@e", time: 1, offsetMinutes: 0)
         let first = try repository.git.createCommit(tree: tree.id, parents: [], message: "1", author: signature)
         let second = try repository.git.createCommit(tree: tree.id, parents: [first], message: "2", author: signature)

@@ -12,9 +12,12 @@ public enum VersionBuilder {
     ///   - pins: the S3 pin of each image key, when the version pins objects.
     ///   - reuse: the shard cache's key and what it knows, so that unchanged shards are
     ///     recognised by their fingerprints and not encoded, hashed or compressed again.
+    ///   - pack: where each new shard's blob goes as soon as it is compressed (its `blob` is
+    ///     then nil); without one, the blobs stay in the content.
     public static func build(_ plan: VersionPlan, imagesPrefix: String?,
                              pins: [String: ObjectPin] = [:],
-                             reuse: ShardReuse = ShardReuse()) throws(ZstdError) -> VersionContent {
+                             reuse: ShardReuse = ShardReuse(),
+                             pack: PackStream? = nil) throws(ZstdError) -> VersionContent {
         let trace = Trace()
         let count = plan.imageCount
         // Every image of every subset gets a position: the subsets one after the other.
@@ -60,7 +63,7 @@ public enum VersionBuilder {
         trace.mark("group and sort keys")
         let records = ShardRecords(starts: starts, members: members, keys: keys, sources: plan.parts.map(RecordSource.init),
                                    partOf: partOf, localOf: localOf, pins: pins)
-        let shards = try buildShards(nonEmpty, reuse: reuse, records: records)
+        let shards = try buildShards(nonEmpty, reuse: reuse, records: records, pack: pack)
         trace.mark("encode, hash and compress shards")
 
         // Each subset's header and order stream (its images' ordinals in its export order).
@@ -86,8 +89,8 @@ public enum VersionBuilder {
     /// fingerprinted — from the exports' bytes in place, nothing encoded — and a known
     /// fingerprint gives its SHA-256 and blob; the other shards are encoded, hashed and
     /// compressed on all cores, one shard at a time per worker.
-    static func buildShards(_ numbers: [Int], reuse: ShardReuse,
-                            records: ShardRecords) throws(ZstdError) -> [VersionContent.Shard] {
+    static func buildShards(_ numbers: [Int], reuse: ShardReuse, records: ShardRecords,
+                            pack: PackStream?) throws(ZstdError) -> [VersionContent.Shard] {
         var shards = [VersionContent.Shard?](repeating: nil, count: numbers.count)
         let fingerprints = reuse.key.map { ShardFingerprints.compute(numbers, records: records, key: $0) }
         if let fingerprints, !reuse.known.isEmpty {
@@ -97,7 +100,7 @@ public enum VersionBuilder {
                 for slot in slots {
                     guard let known = reuse.known[fingerprints[slot]], reuse.stored(known) else { continue }
                     found[slot] = VersionContent.Shard(number: numbers[slot], contentDigest: known.contentDigest,
-                                                       blobID: known.blobID, blob: nil, fingerprint: fingerprints[slot])
+                                                       blobID: known.blobID, blob: nil, fingerprint: fingerprints[slot], isNew: false)
                 }
             }
             for slot in numbers.indices { shards[slot] = found[slot] }
@@ -112,8 +115,9 @@ public enum VersionBuilder {
             records.write(shard: number, with: &state.1, to: &writer)
             results[index] = Result { () throws(ZstdError) in
                 let blob = GitObject(kind: .blob, content: try state.0.compress(writer.bytes))
+                pack?.add(blob)
                 return VersionContent.Shard(number: number, contentDigest: SHA256Digest(of: writer.bytes), blobID: blob.id,
-                                            blob: blob, fingerprint: fingerprints?[slot])
+                                            blob: pack == nil ? blob : nil, fingerprint: fingerprints?[slot], isNew: true)
             }
         }
         trace.mark("encode, hash and compress \(todo.count) shards")

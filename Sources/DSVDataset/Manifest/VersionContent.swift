@@ -13,17 +13,20 @@ public struct VersionContent: Sendable {
         /// SHA-256 of the uncompressed shard: what the manifest digest covers.
         public var contentDigest: SHA256Digest
         public var blobID: GitObjectID
-        /// The compressed blob to store, or nil when the repository already holds it.
+        /// The compressed blob to store; nil when the repository already holds it, or when it
+        /// went straight into the commit's pack.
         public var blob: GitObject?
         /// The content's fingerprint under the shard cache's key, when there is a cache.
         public var fingerprint: Fingerprint?
+        /// Encoded by this build: the shard cache did not know it.
+        public var isNew: Bool
     }
 
     /// The version's shards as shard cache entries, once `commit` stores them: those the cache
     /// did not know (`onlyNew`, to append), or all (to cut the cache down to this version).
     public func cacheEntries(in commit: GitObjectID, onlyNew: Bool) -> [(Fingerprint, ShardCache.Entry)] {
         shards.compactMap { shard in
-            guard !onlyNew || shard.blob != nil, let fingerprint = shard.fingerprint else { return nil }
+            guard !onlyNew || shard.isNew, let fingerprint = shard.fingerprint else { return nil }
             return (fingerprint, ShardCache.Entry(contentDigest: shard.contentDigest, blobID: shard.blobID, commit: commit))
         }
     }

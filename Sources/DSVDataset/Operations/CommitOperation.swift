@@ -66,10 +66,12 @@ public enum CommitOperation {
         let reuse: ShardReuse
         do { reuse = try ShardReuse(cache: cache, repository: repository.git, head: head) } catch { throw .repository(.git(error)) }
         trace.mark("load shard cache")
+        // New shards go into the pack as they are compressed, not all held until the end.
+        let pack = try wrap { () throws(RepositoryError) in try repository.newPack() }
         var content: VersionContent
         do {
             content = try VersionBuilder.build(plan, imagesPrefix: request.imagesPrefix,
-                                               pins: pins, reuse: consume reuse)
+                                               pins: pins, reuse: consume reuse, pack: pack)
         } catch { throw .compression(error) }
         // With `reuse` consumed, the cache's table is the cache's alone, and learns the new
         // shards without being copied.
@@ -88,10 +90,9 @@ public enum CommitOperation {
         // computing; dataset.json and the root tree follow as two loose objects.
         let (objects, rootEntries): ([GitObject], [GitObject.TreeEntry])
         do { (objects, rootEntries) = try content.objectsBelowRoot() } catch { throw .compression(error) }
-        var pack = PackStream()
         objects.forEach { pack.add($0) }
         trace.mark("trees")
-        let packed = try wrap { () throws(RepositoryError) in try repository.store(pack) }
+        let packed = try wrap { () throws(RepositoryError) in try pack.finish() }
         trace.mark("write pack")
         content.summary.sources = sources.resolved
         let root = content.rootObjects(besides: rootEntries)

@@ -14,7 +14,7 @@ public final class AtomicFileWriter: @unchecked Sendable {
     public init(destination: String) throws(SystemError) {
         self.destination = destination
         temporaryPath = FileSystem.temporaryPath(beside: destination)
-        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        fd = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw SystemError("create", path: destination) }
         buffer.reserveCapacity(bufferLimit)
     }
@@ -40,6 +40,38 @@ public final class AtomicFileWriter: @unchecked Sendable {
     public func write(_ byte: UInt8) throws(SystemError) {
         if buffer.count >= bufferLimit { try flush() }
         buffer.append(byte)
+    }
+
+    /// Overwrites bytes already written at `offset` (a header whose fields are known last).
+    public func patch(_ bytes: [UInt8], at offset: Int) throws(SystemError) {
+        try flush()
+        var done = 0
+        while done < bytes.count {
+            let count = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("write", path: destination)
+            }
+            done += count
+        }
+    }
+
+    /// Reads back everything written so far, in order, a MiB at a time (to hash a file whose
+    /// header was patched).
+    public func readBack(_ body: (UnsafeRawBufferPointer) -> Void) throws(SystemError) {
+        try flush()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        while true {
+            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", path: destination)
+            }
+            if count == 0 { return }
+            chunk.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            offset += count
+        }
     }
 
     private func flush() throws(SystemError) {

@@ -106,13 +106,11 @@ public final class DatasetRepository: @unchecked Sendable {
 
     // MARK: Objects
 
-    /// Stores the queued objects the repository lacks, as one pack. Returns how many objects
-    /// were written and the pack's size.
-    @discardableResult
-    public func store(_ pack: PackStream) throws(RepositoryError) -> (objects: Int, bytes: Int) {
+    /// A pack to write new objects into (see `PackStream`); they are stored on its `finish()`.
+    public func newPack() throws(RepositoryError) -> PackStream {
         let database: GitObjectDatabase
         do { database = try git.objectDatabase() } catch { throw .git(error) }
-        return try pack.write(to: database, packDirectory: joinPath(path, "objects/pack"))
+        return try PackStream(database: database, packDirectory: joinPath(path, "objects/pack"))
     }
 
     /// Stores a few small objects the repository lacks as loose files. Returns how many were

@@ -1,7 +1,13 @@
 import DSVNative
+import Synchronization
 
 /// Writes objects into the repository as one pack and its index, rather than as loose files:
 /// 10⁵ loose objects cost a file (and a 4 KB block) each, a pack costs two files.
+///
+/// Objects are written as they come — a commit hands each shard over as soon as it is
+/// compressed — so a version's blobs never sit in memory all at once (130 MB for a
+/// train2017-sized first commit). The object count in the pack's header is filled in at the end
+/// and the pack's checksum taken by reading the file back from the page cache.
 ///
 /// dsv writes the `.pack` and the `.idx` (version 2) itself: it already knows every object's id,
 /// so the work libgit2's indexer would repeat — inflating each object and hashing it again with
@@ -10,72 +16,84 @@ import DSVNative
 /// names; the pack is renamed into place first and the index last, and git ignores a pack
 /// without an index, so a crash leaves either the whole pack usable or nothing that matters.
 /// Objects already in the database are skipped, so an unchanged shard costs nothing.
-public struct PackStream {
-    private var objects: [GitObject] = []
-    private var seen: Set<GitObjectID> = []
-
-    public init() {}
-
-    /// Queues an object; duplicates are written once.
-    public mutating func add(_ object: GitObject) {
-        if seen.insert(object.id).inserted { objects.append(object) }
+public final class PackStream: Sendable {
+    private struct State {
+        var file: AtomicFileWriter?
+        var entries: [(id: GitObjectID, crc: UInt32, offset: UInt64)] = []
+        var seen: Set<GitObjectID> = []
+        var offset: UInt64 = 12
+        var scratch: [UInt8] = []
+        /// The first failure; `finish()` reports it.
+        var failure: SystemError?
     }
 
-    public var count: Int { objects.count }
+    private let database: GitObjectDatabase
+    private let directory: String
+    private let state: Mutex<State>
 
-    /// Writes the queued objects that `database` lacks into `packDirectory` (the repository's
-    /// `objects/pack`). Returns how many were written and the pack's size in bytes.
-    @discardableResult
-    public func write(to database: GitObjectDatabase, packDirectory: String) throws(RepositoryError) -> (objects: Int, bytes: Int) {
+    /// A pack to be written into `packDirectory` (the repository's `objects/pack`), skipping
+    /// what `database` already holds.
+    public init(database: GitObjectDatabase, packDirectory: String) throws(RepositoryError) {
         do { try database.refresh() } catch { throw .git(error) }
-        let missing = objects.filter { !database.contains($0.id, refresh: false) }
-        if missing.isEmpty { return (0, 0) }
+        self.database = database
+        directory = packDirectory
+        let file: AtomicFileWriter
         do {
-            let pack = try AtomicFileWriter(destination: joinPath(packDirectory, "tmp_pack_dsv"))
-            let trailer = Hasher(.sha1)
-            var entries: [(id: GitObjectID, crc: UInt32, offset: UInt64)] = []
-            entries.reserveCapacity(missing.count)
-            var offset: UInt64 = 0
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(1 << 20)
+            file = try AtomicFileWriter(destination: joinPath(packDirectory, "tmp_pack_dsv"))
+            try file.write([UInt8](repeating: 0, count: 12))  // the header, once the count is known
+        } catch { throw .io(error) }
+        state = Mutex(State(file: file))
+    }
 
-            func emit(_ bytes: [UInt8]) throws(SystemError) {
-                bytes.withUnsafeBytes { trailer.update($0) }
-                try pack.write(bytes)
-                offset += UInt64(bytes.count)
-            }
-
-            var header: [UInt8] = Array("PACK".utf8)
-            appendBigEndian32(2, to: &header)
-            appendBigEndian32(UInt32(missing.count), to: &header)
-            try emit(header)
-            for object in missing {
-                let start = buffer.count
-                appendObjectHeader(kind: object.kind, size: object.content.count, to: &buffer)
-                StoredDeflate.append(object.content, to: &buffer)
-                var crc = CRC32()
-                crc.update(buffer[start...])
-                entries.append((object.id, crc.value, offset + UInt64(start)))
-                if buffer.count >= 1 << 20 {
-                    try emit(buffer)
-                    buffer.removeAll(keepingCapacity: true)
-                }
-            }
-            try emit(buffer)
-            let checksum = trailer.finish()
-            try pack.write(checksum)
-            let name = "pack-" + hexString(checksum)
-            let index = try AtomicFileWriter(destination: joinPath(packDirectory, "tmp_idx_dsv"))
-            try index.write(PackIndex.encode(entries: entries, packChecksum: checksum))
-            try pack.commit(as: joinPath(packDirectory, name + ".pack"))
-            try index.commit(as: joinPath(packDirectory, name + ".idx"))
-            return (missing.count, Int(offset) + checksum.count)
-        } catch {
-            throw .io(error)
+    /// Writes `object` unless the pack or the database already has it; from any thread. A
+    /// failure to write is reported by `finish()`.
+    public func add(_ object: GitObject) {
+        state.withLock { state in
+            guard state.failure == nil, let file = state.file, state.seen.insert(object.id).inserted,
+                  !database.contains(object.id, refresh: false) else { return }
+            state.scratch.removeAll(keepingCapacity: true)
+            Self.appendObjectHeader(kind: object.kind, size: object.content.count, to: &state.scratch)
+            StoredDeflate.append(object.content, to: &state.scratch)
+            var crc = CRC32()
+            crc.update(state.scratch[...])
+            state.entries.append((object.id, crc.value, state.offset))
+            state.offset += UInt64(state.scratch.count)
+            do throws(SystemError) { try file.write(state.scratch) } catch { state.failure = error }
         }
     }
 
-    private func appendBigEndian32(_ value: UInt32, to buffer: inout [UInt8]) {
+    /// Objects written so far.
+    public var count: Int { state.withLock { $0.entries.count } }
+
+    /// Completes the pack and its index and moves them into place. Returns how many objects
+    /// were written and the pack's size in bytes (nothing at all when no object was new).
+    @discardableResult
+    public func finish() throws(RepositoryError) -> (objects: Int, bytes: Int) {
+        let result = state.withLock { state -> Result<(objects: Int, bytes: Int), SystemError> in
+            defer { state.file = nil }
+            if let failure = state.failure { return .failure(failure) }
+            guard let file = state.file, !state.entries.isEmpty else { return .success((0, 0)) }
+            return Result { () throws(SystemError) in
+                var header: [UInt8] = Array("PACK".utf8)
+                Self.appendBigEndian32(2, to: &header)
+                Self.appendBigEndian32(UInt32(state.entries.count), to: &header)
+                try file.patch(header, at: 0)
+                let trailer = Hasher(.sha1)
+                try file.readBack { trailer.update($0) }
+                let checksum = trailer.finish()
+                try file.write(checksum)
+                let name = "pack-" + hexString(checksum)
+                let index = try AtomicFileWriter(destination: joinPath(directory, "tmp_idx_dsv"))
+                try index.write(PackIndex.encode(entries: state.entries, packChecksum: checksum))
+                try file.commit(as: joinPath(directory, name + ".pack"))
+                try index.commit(as: joinPath(directory, name + ".idx"))
+                return (state.entries.count, Int(state.offset) + checksum.count)
+            }
+        }
+        do { return try result.get() } catch { throw .io(error) }
+    }
+
+    private static func appendBigEndian32(_ value: UInt32, to buffer: inout [UInt8]) {
         buffer.append(UInt8(value >> 24))
         buffer.append(UInt8(value >> 16 & 0xFF))
         buffer.append(UInt8(value >> 8 & 0xFF))
@@ -83,7 +101,7 @@ public struct PackStream {
     }
 
     /// Pack object header: type in bits 4–6 of the first byte, size in 4 + 7·n bits.
-    private func appendObjectHeader(kind: GitObjectKind, size: Int, to buffer: inout [UInt8]) {
+    private static func appendObjectHeader(kind: GitObjectKind, size: Int, to buffer: inout [UInt8]) {
         var remaining = size >> 4
         var byte = UInt8(kind.rawValue << 4) | UInt8(size & 0x0F)
         while remaining > 0 {
