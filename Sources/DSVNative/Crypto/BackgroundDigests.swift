@@ -10,7 +10,7 @@ import Glibc
 /// calls OpenSSL again, so the process may exit without waiting for it.
 public final class BackgroundDigests: @unchecked Sendable {
     private let files: [FileMapping]
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let lock = Lock()
     private var hasher: Hasher? = Hasher(.sha256)
     private var index = 0
     private var offset = 0
@@ -26,16 +26,10 @@ public final class BackgroundDigests: @unchecked Sendable {
     /// before `finish()` (a caller that will most likely not ask).
     public init(_ files: [FileMapping], inBackground: Bool = true) {
         self.files = files
-        pthread_mutex_init(lock, nil)
         guard inBackground, files.reduce(0, { $0 + $1.count }) >= Self.threadThreshold else { return }
         IdleThread.start { [self] in
             while locked({ !stopped && advance() }) {}
         }
-    }
-
-    deinit {
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
     }
 
     /// The digests, in the files' order.
@@ -72,9 +66,5 @@ public final class BackgroundDigests: @unchecked Sendable {
         return index < files.count
     }
 
-    private func locked<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return body()
-    }
+    private func locked<R>(_ body: () -> R) -> R { lock.withLock(body) }
 }

@@ -1,5 +1,4 @@
 import DSVNative
-import Synchronization
 
 /// Writes objects into the repository as one pack and its index, rather than as loose files:
 /// 10⁵ loose objects cost a file (and a 4 KB block) each, a pack costs two files.
@@ -16,7 +15,7 @@ import Synchronization
 /// names; the pack is renamed into place first and the index last, and git ignores a pack
 /// without an index, so a crash leaves either the whole pack usable or nothing that matters.
 /// Objects already in the database are skipped, so an unchanged shard costs nothing.
-public final class PackStream: Sendable {
+public final class PackStream: @unchecked Sendable {
     private struct State {
         var file: AtomicFileWriter?
         var entries: [(id: GitObjectID, crc: UInt32, offset: UInt64)] = []
@@ -29,7 +28,9 @@ public final class PackStream: Sendable {
 
     private let database: GitObjectDatabase
     private let directory: String
-    private let state: Mutex<State>
+    private let lock = Lock()
+    /// Guarded by `lock`.
+    private var state: State
 
     /// A pack to be written into `packDirectory` (the repository's `objects/pack`), skipping
     /// what `database` already holds.
@@ -42,13 +43,13 @@ public final class PackStream: Sendable {
             file = try AtomicFileWriter(destination: joinPath(packDirectory, "tmp_pack_dsv"))
             try file.write([UInt8](repeating: 0, count: 12))  // the header, once the count is known
         } catch { throw .io(error) }
-        state = Mutex(State(file: file))
+        state = State(file: file)
     }
 
     /// Writes `object` unless the pack or the database already has it; from any thread. A
     /// failure to write is reported by `finish()`.
     public func add(_ object: GitObject) {
-        state.withLock { state in
+        lock.withLock {
             guard state.failure == nil, let file = state.file, state.seen.insert(object.id).inserted,
                   !database.contains(object.id, refresh: false) else { return }
             state.scratch.removeAll(keepingCapacity: true)
@@ -63,13 +64,13 @@ public final class PackStream: Sendable {
     }
 
     /// Objects written so far.
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { lock.withLock { state.entries.count } }
 
     /// Completes the pack and its index and moves them into place. Returns how many objects
     /// were written and the pack's size in bytes (nothing at all when no object was new).
     @discardableResult
     public func finish() throws(RepositoryError) -> (objects: Int, bytes: Int) {
-        let result = state.withLock { state -> Result<(objects: Int, bytes: Int), SystemError> in
+        let result = lock.withLock { () -> Result<(objects: Int, bytes: Int), SystemError> in
             defer { state.file = nil }
             if let failure = state.failure { return .failure(failure) }
             guard let file = state.file, !state.entries.isEmpty else { return .success((0, 0)) }
