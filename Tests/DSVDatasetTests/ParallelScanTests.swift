@@ -37,6 +37,26 @@ import Testing
         #expect(try scratch.checkout() == Fixture.bytes(path))
     }
 
+    /// A large pretty-printed CRLF export: its arrays are minified into memory of their own and
+    /// indexed there on all cores. Same manifest as the compact export, and its checkout is the
+    /// compact text.
+    @Test func largePrettyExportsEqualTheirCompactForm() throws {
+        let compactText = Self.export(nested: true)
+        let pretty = compactText.replacingOccurrences(of: "},{", with: "},\r\n    {")
+            .replacingOccurrences(of: ":", with: ": ").replacingOccurrences(of: ",\"", with: ", \"")
+        let compact = try ScratchRepository(), spaced = try ScratchRepository()
+        let compactPath = compact.directory.write("compact.json", compactText)
+        let prettyPath = spaced.directory.write("pretty.json", pretty)
+        #expect(FileSystem.fileSize(prettyPath) > FileSystem.fileSize(compactPath) + (2 << 20))
+        let export = try COCOReader.read(path: prettyPath)
+        #expect(export.annotations.count == 120_000 && export.images.count == 40_000)
+        #expect(export.annotationImages[119_999] == 39_999)
+        try compact.commit([compactPath])
+        try spaced.commit([prettyPath])
+        #expect(try spaced.version().manifest == compact.version().manifest)
+        #expect(try spaced.checkout() == minified(Fixture.bytes(prettyPath)))
+    }
+
     /// An error deep in the second half is reported exactly as a sequential scan reports it.
     @Test func errorsInTheSecondHalfAreTheSequentialOnes() throws {
         let dir = TemporaryDirectory()

@@ -100,28 +100,23 @@ public enum COCOReader {
         // Re-index arrays that were not written compactly from a minified copy, so that stored
         // records never depend on the export's whitespace.
         for member in export.members where spacedArrays.contains(member.key) {
-            var minified: [UInt8] = []
-            JSONMinifier.minify(UnsafeRawBufferPointer(rebasing: bytes[member.valueRange]), into: &minified)
-            // In an anonymous mapping of its own, so that its bytes stay put while the export lives.
+            // Minified straight into an anonymous mapping of its own (sized for the worst case;
+            // what is never written costs nothing), so that its bytes stay put while the export
+            // lives; then indexed there, on all cores like the file.
+            let value = UnsafeRawBufferPointer(rebasing: bytes[member.valueRange])
             let arena: FileMapping
-            do { arena = try FileMapping(anonymous: export.name, count: minified.count) } catch {
+            do { arena = try FileMapping(anonymous: export.name, count: value.count) } catch {
                 throw .unreadable(file: export.name, reason: error.reason)
             }
-            minified.withUnsafeBytes { arena.writableBytes.copyMemory(from: $0) }
-            minified = []
-            arena.seal()
+            arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes))
             let result = Result { () throws(JSONSyntaxError) in
                 var scanner = JSONScanner(arena.bytes)
                 if member.kind == .images {
                     export.images = []
-                    _ = try scanArray(&scanner, key: member.key) { (s, start) throws(JSONSyntaxError) in
-                        export.images.append(try scanImage(&s, start))
-                    }
+                    export.images = try scanEntries(&scanner, key: member.key, element: scanImage).entries
                 } else {
                     export.annotations = []
-                    _ = try scanArray(&scanner, key: member.key) { (s, start) throws(JSONSyntaxError) in
-                        export.annotations.append(try scanAnnotation(&s, start))
-                    }
+                    export.annotations = try scanEntries(&scanner, key: member.key, element: scanAnnotation).entries
                 }
             }
             if case .failure(let error) = result { fatalError("minified JSON no longer scans: \(error.reason)") }

@@ -2,28 +2,44 @@
 /// number exactly as written. Pretty-printed and compact exports of the same content thus give
 /// the same manifest.
 public enum JSONMinifier {
+    /// Appends the minified value to `out`.
     public static func minify(_ value: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: value.count))
+        let written = out.withUnsafeMutableBytes { minify(value, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+        out.removeLast(value.count - written)
+    }
+
+    /// Writes the minified value at the start of `out`, which must hold `value.count` bytes;
+    /// returns how many it wrote. (In place: a pretty-printed export's arrays are minified
+    /// straight into the memory they are then read from.)
+    public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(out.count >= value.count, "room for the whole value")
         var inString = false
-        var index = 0
+        var index = 0, written = 0
         let count = value.count
-        out.reserveCapacity(out.count + count)
         while index < count {
             let c = value[index]
             if inString {
-                out.append(c)
+                out[written] = c
+                written += 1
                 if c == UInt8(ascii: "\\") {
-                    out.append(value[index + 1])
+                    out[written] = value[index + 1]
+                    written += 1
                     index += 2
                     continue
                 }
                 if c == UInt8(ascii: "\"") { inString = false }
             } else if c == UInt8(ascii: "\"") {
                 inString = true
-                out.append(c)
+                out[written] = c
+                written += 1
             } else if !(c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09) {
-                out.append(c)
+                out[written] = c
+                written += 1
             }
             index += 1
         }
+        return written
     }
 }

@@ -4,7 +4,9 @@ import Glibc
 /// a 500 MB export costs no heap and no copy; the mapping lives as long as this object.
 public final class FileMapping: @unchecked Sendable {
     public let path: String
-    public let count: Int
+    public private(set) var count: Int
+    /// The bytes mapped (`count` may be cut down below it by `seal(keeping:)`).
+    private var mapped: Int
     private let base: UnsafeMutableRawPointer?
 
     public init(path: String) throws(SystemError) {
@@ -16,37 +18,54 @@ public final class FileMapping: @unchecked Sendable {
         if fstat(fd, &info) != 0 { throw SystemError("stat", path: path) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw SystemError("read", path: path, errno: EISDIR) }
         count = Int(info.st_size)
+        mapped = count
         if count == 0 {
             base = nil
             return
         }
-        let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
-        if mapped == MAP_FAILED { throw SystemError("map", path: path) }
-        madvise(mapped, count, MADV_SEQUENTIAL)
-        base = mapped
+        let mapping = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
+        if mapping == MAP_FAILED { throw SystemError("map", path: path) }
+        madvise(mapping, count, MADV_SEQUENTIAL)
+        base = mapping
     }
 
     /// Anonymous memory of `count` bytes, for bytes that exist only decoded (an entry of a zip
-    /// archive), named `path` for messages. Fill it through `writableBytes`, then `seal()` it.
+    /// archive, a minified array), named `path` for messages. Fill it through `writableBytes`,
+    /// then `seal()` it. Pages never written cost no memory.
     public init(anonymous path: String, count: Int) throws(SystemError) {
         self.path = path
         self.count = count
+        mapped = count
         guard count > 0 else {
             base = nil
             return
         }
-        let mapped = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-        guard let mapped, mapped != MAP_FAILED else { throw SystemError("allocate memory for", path: path) }
-        base = mapped
+        let mapping = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let mapping, mapping != MAP_FAILED else { throw SystemError("allocate memory for", path: path) }
+        base = mapping
     }
 
     /// The bytes of an anonymous mapping before `seal()`.
     public var writableBytes: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: base, count: count) }
 
-    /// Makes an anonymous mapping read-only, like a file's.
-    public func seal() { if let base { mprotect(base, count, PROT_READ) } }
+    /// Makes an anonymous mapping read-only, like a file's; with `kept`, only its first `kept`
+    /// bytes remain (when it was sized for the most it could have needed).
+    public func seal(keeping kept: Int? = nil) {
+        guard let base else { return }
+        if let kept {
+            precondition(kept <= count, "keeping more than was mapped")
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let keptPages = (kept + page - 1) / page * page
+            if keptPages < mapped {
+                munmap(base + keptPages, mapped - keptPages)
+                mapped = keptPages
+            }
+            count = kept
+        }
+        if mapped > 0 { mprotect(base, mapped, PROT_READ) }
+    }
 
-    deinit { if let base { munmap(base, count) } }
+    deinit { if let base, mapped > 0 { munmap(base, mapped) } }
 
     /// The file's bytes; valid while this object is alive.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
