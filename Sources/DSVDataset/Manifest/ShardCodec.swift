@@ -175,17 +175,20 @@ public struct ShardView: @unchecked Sendable {
     }
 
     /// Record `index` as a value.
+    /// Record `index` as a value. Its templates lie in one stretch of the shard, copied once
+    /// and shared by their slices.
     public func record(_ index: Int) -> ImageRecord {
-        let annotations = (Int(annotationStart[index])..<Int(annotationStart[index + 1])).map { template(self.annotations[$0]) }
-        return ImageRecord(key: key(index), image: template(images[index]), annotations: annotations, pin: pins[index],
+        let refs = [images[index]] + annotations[Int(annotationStart[index])..<Int(annotationStart[index + 1])]
+        let lower = refs.lazy.map { Int($0.start) }.min()!, upper = refs.lazy.map { Int($0.start + $0.length) }.max()!
+        let stretch = Array(bytes[lower..<upper])
+        let templates = refs.map { ref in
+            var template = ObjectTemplate(bytes: stretch[Int(ref.start) - lower..<Int(ref.start + ref.length) - lower])
+            template.idOffset = ref.idOffset
+            template.imageIDOffset = ref.imageIDOffset
+            return template
+        }
+        return ImageRecord(key: key(index), image: templates[0], annotations: Array(templates.dropFirst()), pin: pins[index],
                            subset: subset(index))
-    }
-
-    func template(_ ref: TemplateRef) -> ObjectTemplate {
-        var template = ObjectTemplate(bytes: ArraySlice(UnsafeBufferPointer(rebasing: bytes[Int(ref.start)..<Int(ref.start + ref.length)])))
-        template.idOffset = ref.idOffset
-        template.imageIDOffset = ref.imageIDOffset
-        return template
     }
 }
 
