@@ -90,4 +90,32 @@ import Testing
         try repository.advanceBranch(from: first, to: second, message: "2")
         #expect(try repository.head() == second)
     }
+
+    /// Tree entries come out in git's order — by name, a tree's name as if it ended in '/' —
+    /// whether given in order or not, names that are prefixes of others included.
+    @Test func treesAreInGitsOrder() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab-0.zA".utf8)
+        for round in 0..<50 {
+            var seen = Set<String>()
+            var entries: [GitObject.TreeEntry] = []
+            while entries.count < 40 {
+                let length = Int.random(in: 1...4, using: &generator)
+                let name = String(decoding: (0..<length).map { _ in alphabet.randomElement(using: &generator)! }, as: UTF8.self)
+                guard seen.insert(name).inserted else { continue }
+                let id = GitObject(kind: .blob, content: Array("\(round) \(name)".utf8)).id
+                entries.append(GitObject.TreeEntry(name: name, id: id, isTree: Bool.random(using: &generator)))
+            }
+            let expected = entries.sorted {
+                (Array($0.name.utf8) + ($0.isTree ? [UInt8(ascii: "/")] : [])).lexicographicallyPrecedes(Array($1.name.utf8) + ($1.isTree ? [UInt8(ascii: "/")] : []))
+            }
+            var content: [UInt8] = []
+            for entry in expected {
+                content += Array((entry.isTree ? "40000 " : "100644 ").utf8) + Array(entry.name.utf8) + [0]
+                entry.id.withBytes { content += $0 }
+            }
+            #expect(GitObject.tree(entries.shuffled(using: &generator)).content == content)
+            #expect(GitObject.tree(expected).content == content)
+        }
+    }
 }

@@ -104,14 +104,15 @@ public struct VersionContent: Sendable {
     /// subset, `subsets/<name>/{header,order}.zst` of the others, `shards/<hi>/<lo>`.
     public func objectsBelowRoot() throws(ZstdError) -> (objects: [GitObject], rootEntries: [GitObject.TreeEntry]) {
         var objects: [GitObject] = []
-        var directories: [Int: [GitObject.TreeEntry]] = [:]
+        // By the shard number's high byte; entries in ascending order, as a tree wants them.
+        var directories = [[GitObject.TreeEntry]](repeating: [], count: 256)
         for shard in shards {
             if let blob = shard.blob { objects.append(blob) }
             let lo = ShardLayout.pathComponents(shard.number).1
-            directories[shard.number >> 8, default: []].append(GitObject.TreeEntry(name: lo, id: shard.blobID, isTree: false))
+            directories[shard.number >> 8].append(GitObject.TreeEntry(name: lo, id: shard.blobID, isTree: false))
         }
         var shardEntries: [GitObject.TreeEntry] = []
-        for (directory, entries) in directories {
+        for (directory, entries) in directories.enumerated() where !entries.isEmpty {
             let tree = GitObject.tree(entries)
             objects.append(tree)
             shardEntries.append(GitObject.TreeEntry(name: ShardLayout.pathComponents(directory << 8).0, id: tree.id, isTree: true))

@@ -1,3 +1,4 @@
+import Glibc
 import DSVNative
 
 /// The kinds of git object dsv writes, with their pack type numbers.
@@ -38,10 +39,9 @@ public struct GitObject: Sendable {
     /// A tree object from its entries; entries are sorted as git requires (a subtree's name
     /// compares as if it ended in "/").
     public static func tree(_ entries: [TreeEntry]) -> GitObject {
-        // git's order: by name, a tree's name as if it ended in '/' (each key made once, not
-        // once per comparison).
-        let sorted = entries.map { (key: Array($0.name.utf8) + ($0.isTree ? [UInt8(ascii: "/")] : []), entry: $0) }
-            .sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.entry)
+        // Entries usually come in order already (a version's shards do): then they are not sorted.
+        let sorted = zip(entries, entries.dropFirst()).allSatisfy { TreeEntry.precedes($0, $1) }
+            ? entries : entries.sorted(by: TreeEntry.precedes)
         var content: [UInt8] = []
         content.reserveCapacity(sorted.count * 32)
         for entry in sorted {
@@ -62,6 +62,24 @@ public struct GitObject: Sendable {
             self.name = name
             self.id = id
             self.isTree = isTree
+        }
+
+        /// git's order: by the name's bytes, a tree's name as if it ended in '/' (names hold
+        /// no '/', so one name can only be a prefix of the other).
+        static func precedes(_ a: TreeEntry, _ b: TreeEntry) -> Bool {
+            var (x, y) = (a.name, b.name)
+            return x.withUTF8 { first in
+                y.withUTF8 { second in
+                    let common = min(first.count, second.count)
+                    let order = common == 0 ? 0 : memcmp(first.baseAddress!, second.baseAddress!, common)
+                    if order != 0 { return order < 0 }
+                    // The byte after the common part: the name's own, '/' ending a tree, or none.
+                    func next(_ name: UnsafeBufferPointer<UInt8>, _ isTree: Bool) -> Int {
+                        name.count > common ? Int(name[common]) : isTree ? Int(UInt8(ascii: "/")) : -1
+                    }
+                    return next(first, a.isTree) < next(second, b.isTree)
+                }
+            }
         }
     }
 }
