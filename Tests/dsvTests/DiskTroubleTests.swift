@@ -54,6 +54,30 @@ struct DiskTroubleTests {
         #expect(full.contents.isEmpty, "no partial file: \(full.contents)")
     }
 
+    /// A repository whose disk fills up while the commit streams its shards into the pack:
+    /// exit 74 naming the cause, no commit, no pack or temporary file left behind, and the
+    /// repository still passes `git fsck`.
+    @Test func commitOntoAFullDisk() throws {
+        let full = try SmallFileSystem(bytes: 1 << 20, readOnly: false)
+        #expect(try dsv(["init"], in: full.path).status == 0)
+        let inputs = TemporaryDirectory("dsv-disk-input")
+        var generator = SystemRandomNumberGenerator()
+        let images = (1...3000).map { #"{"id":\#($0),"file_name":"f/\#(UInt64.random(in: 0...UInt64.max, using: &generator)).jpg"}"# }
+        let annotations = (1...3000).map { index in
+            let points = (0..<40).map { _ in String(Double.random(in: 0..<640, using: &generator)) }.joined(separator: ",")
+            return #"{"id":\#(index),"image_id":\#(index),"segmentation":[[\#(points)]]}"#
+        }
+        let export = inputs.write("big.json", #"{"images":[\#(images.joined(separator: ","))],"annotations":[\#(annotations.joined(separator: ","))]}"#)
+        let result = try dsv(["commit", export, "-m", "too big"], in: full.path)
+        #expect(result.status == 74)
+        #expect(result.stderr.hasPrefix("dsv: error: ") && result.stderr.contains("No space left on device"))
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+        #expect(try dsv(["log"], in: full.path).stderr.contains("no versions yet"), "no commit")
+        let packs = full.contents.filter { $0.contains("objects/pack/") }
+        #expect(packs.isEmpty, "nothing left in objects/pack: \(packs)")
+        #expect(try gitFsck(full.path + "/.dsv").status == 0)
+    }
+
     @Test func checkoutIntoAReadOnlyFolder() throws {
         let dir = try repository()
         let readOnly = try SmallFileSystem(bytes: 8192, readOnly: true)
