@@ -111,6 +111,7 @@ public enum COCOReader {
             arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes))
             let result = Result { () throws(JSONSyntaxError) in
                 var scanner = JSONScanner(arena.bytes)
+                // The entries over the file's bytes go before those over the arena's are made.
                 if member.kind == .images {
                     export.images = []
                     export.images = try scanEntries(&scanner, key: member.key, element: scanImage).entries

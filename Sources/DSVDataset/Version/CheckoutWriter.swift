@@ -234,6 +234,7 @@ struct CheckoutDocument: @unchecked Sendable {
         }
         return offsets
     }
+
     static func length(_ template: TemplateRef, id: Int64?, imageID: Int64?) -> Int {
         var length = Int(template.length)
         if template.idOffset >= 0, let id { length += Decimal.digits(id) }
