@@ -45,15 +45,9 @@ public final class AtomicFileWriter: @unchecked Sendable {
     /// Overwrites bytes already written at `offset` (a header whose fields are known last).
     public func patch(_ bytes: [UInt8], at offset: Int) throws(SystemError) {
         try flush()
-        var done = 0
-        while done < bytes.count {
-            let count = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("write", path: destination)
-            }
-            done += count
-        }
+        try bytes.withUnsafeBytes { b in
+            Result { () throws(SystemError) in try writeAll(b, at: offset) }
+        }.get()
     }
 
     /// Reads back everything written so far, in order, a MiB at a time (to hash a file whose
@@ -79,8 +73,8 @@ public final class AtomicFileWriter: @unchecked Sendable {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
-        try FileSystem.writeAll(bytes, to: fd, path: destination)
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int? = nil) throws(SystemError) {
+        try FileSystem.writeAll(bytes, to: fd, at: offset, path: destination)
     }
 
     /// Flushes and renames the file into place. With `sync`, the data reaches the disk before

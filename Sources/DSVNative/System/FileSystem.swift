@@ -76,12 +76,15 @@ extension FileSystem {
         try bytes.withUnsafeBytes { bytes in Result { () throws(SystemError) in try writeAll(bytes, to: fd, path: path) } }.get()
     }
 
-    /// Writes every byte to an open file, through partial writes and interruptions; `path`
+    /// Writes every byte to an open file, through partial writes and interruptions: at the
+    /// file's position, or at `position` (`pwrite`, leaving the file's position alone); `path`
     /// names the file in the error.
-    public static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws(SystemError) {
+    public static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, at position: Int? = nil,
+                                path: String) throws(SystemError) {
         var offset = 0
         while offset < bytes.count {
-            let count = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            let start = bytes.baseAddress! + offset, remaining = bytes.count - offset
+            let count = position.map { pwrite(fd, start, remaining, off_t($0 + offset)) } ?? Glibc.write(fd, start, remaining)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("write", path: path)
