@@ -76,8 +76,8 @@ public final class PackStream: @unchecked Sendable {
             guard let file = state.file, !state.entries.isEmpty else { return .success((0, 0)) }
             return Result { () throws(SystemError) in
                 var header: [UInt8] = Array("PACK".utf8)
-                Self.appendBigEndian32(2, to: &header)
-                Self.appendBigEndian32(UInt32(state.entries.count), to: &header)
+                PackIndex.append32(2, &header)
+                PackIndex.append32(UInt32(state.entries.count), &header)
                 try file.patch(header, at: 0)
                 let trailer = Hasher(.sha1)
                 try file.readBack { trailer.update($0) }
@@ -92,13 +92,6 @@ public final class PackStream: @unchecked Sendable {
             }
         }
         do { return try result.get() } catch { throw .io(error) }
-    }
-
-    private static func appendBigEndian32(_ value: UInt32, to buffer: inout [UInt8]) {
-        buffer.append(UInt8(value >> 24))
-        buffer.append(UInt8(value >> 16 & 0xFF))
-        buffer.append(UInt8(value >> 8 & 0xFF))
-        buffer.append(UInt8(value & 0xFF))
     }
 
     /// Pack object header: type in bits 4–6 of the first byte, size in 4 + 7·n bits.
@@ -148,6 +141,7 @@ enum PackIndex {
         return out
     }
 
+    /// Big-endian, as every number in a pack and its index.
     static func append32(_ value: UInt32, _ out: inout [UInt8]) {
         out.append(UInt8(value >> 24))
         out.append(UInt8(value >> 16 & 0xFF))
