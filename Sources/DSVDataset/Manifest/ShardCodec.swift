@@ -174,7 +174,6 @@ public struct ShardView: @unchecked Sendable {
         return template
     }
 
-    /// Record `index` as a value.
     /// Record `index` as a value. Its templates lie in one stretch of the shard, copied once
     /// and shared by their slices.
     public func record(_ index: Int) -> ImageRecord {

@@ -149,5 +149,4 @@ public struct VersionContent: Sendable {
         let root = GitObject.tree([GitObject.TreeEntry(name: "dataset.json", id: summaryBlob.id, isTree: false)] + entries)
         return [summaryBlob, root]
     }
-
 }

@@ -92,13 +92,15 @@ public final class ZstdDecompressor: @unchecked Sendable {
     public func decompress(_ input: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
         let size = try contentSize(input)
         if size == 0 { return [] }
-        var result: Result<Void, ZstdError> = .success(())
+        var failure: ZstdError?
         // Uninitialized: zstd writes every byte, or we throw the buffer away.
         let output = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            result = Result { () throws(ZstdError) in try decompress(input, into: UnsafeMutableRawBufferPointer(buffer)) }
-            count = (try? result.get()) == nil ? 0 : size
+            do throws(ZstdError) {
+                try decompress(input, into: UnsafeMutableRawBufferPointer(buffer))
+                count = size
+            } catch { failure = error }
         }
-        try result.get()
+        if let failure { throw failure }
         return output
     }
 
