@@ -183,3 +183,18 @@ public final class FaultProxy: @unchecked Sendable {
         endpoint = "http://127.0.0.1:\(server.port)"
     }
 }
+
+/// A seeded random generator (SplitMix64), for randomized tests that fail the same way twice.
+public struct SplitMix: RandomNumberGenerator {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

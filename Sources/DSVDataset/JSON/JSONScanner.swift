@@ -143,8 +143,8 @@ public struct JSONScanner {
     }
 
     /// Consumes compact runs of plain numbers in an array — `12.5,-3,0.25]` — the bulk of a COCO
-    /// file's bytes (polygons, boxes, RLE counts, keypoints), with the position in a register and
-    /// no call per number. It accepts only what `skipNumber` accepts without further checks (no
+    /// file's bytes (polygons, boxes, RLE counts, keypoints), 64 bytes at a time where it can
+    /// (`PlainNumberBlock`), else with the position in a register and no call per number. It accepts only what `skipNumber` accepts without further checks (no
     /// exponent, under 290 integer digits) followed by `,` or `]`; anything else (an exponent,
     /// whitespace, another kind of value, an error) stops it at the start of that element, for
     /// the general path to take over — and report any error exactly as it would have.
@@ -152,6 +152,17 @@ public struct JSONScanner {
     @inline(__always) mutating func skipPlainNumbers() -> Bool {
         let b = base, e = end
         var p = position
+        // Whole blocks first, while 64 bytes can be read; the byte loop below finishes the array
+        // or takes over where a block declines.
+        while p &+ PlainNumberBlock.width <= e {
+            let (consumed, closed) = PlainNumberBlock.scan(b + p)
+            guard consumed > 0 else { break }
+            p &+= consumed
+            if closed {
+                position = p
+                return true
+            }
+        }
         while true {
             let start = p
             var c: UInt8 = p < e ? b[p] : 0

@@ -5,12 +5,20 @@ import Glibc
 public final class Trace: @unchecked Sendable {
     public static let enabled = getenv("DSV_TRACE") != nil
     private var last: Double
+    private var lastCPU: Double
 
-    public init() { last = Trace.now() }
+    public init() { (last, lastCPU) = (Trace.now(), Trace.processCPU()) }
 
     public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// CPU time of all the process's threads, so that a phase shows how many cores it kept busy.
+    static func processCPU() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
@@ -37,8 +45,8 @@ public final class Trace: @unchecked Sendable {
     /// Prints the time since the previous mark.
     public func mark(_ phase: String) {
         guard Trace.enabled else { return }
-        let current = Trace.now()
-        Trace.note("\(phase) \(Int((current - last) * 1000)) ms, rss \(Trace.residentMegabytes()) MB")
-        last = current
+        let (current, cpu) = (Trace.now(), Trace.processCPU())
+        Trace.note("\(phase) \(Int((current - last) * 1000)) ms (cpu \(Int((cpu - lastCPU) * 1000)) ms), rss \(Trace.residentMegabytes()) MB")
+        (last, lastCPU) = (current, cpu)
     }
 }
