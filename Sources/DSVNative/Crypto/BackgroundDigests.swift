@@ -29,6 +29,7 @@ public final class BackgroundDigests: @unchecked Sendable {
         guard inBackground, files.reduce(0, { $0 + $1.count }) >= Self.threadThreshold else { return }
         IdleThread.start { [self] in
             while locked({ !stopped && advance() }) {}
+            Trace.note("source digests done in the background at \(Int((Trace.now() - Trace.start) * 1000)) ms")
         }
     }
 

@@ -7,7 +7,14 @@ public final class Trace: @unchecked Sendable {
     private var last: Double
     private var lastCPU: Double
 
-    public init() { (last, lastCPU) = (Trace.now(), Trace.processCPU()) }
+    /// When the first trace began: marks show their time since then, to line phases up with
+    /// background work.
+    public static let start = Trace.now()
+
+    public init() {
+        _ = Trace.start
+        (last, lastCPU) = (Trace.now(), Trace.processCPU())
+    }
 
     public static func now() -> Double {
         var ts = timespec()
@@ -46,7 +53,7 @@ public final class Trace: @unchecked Sendable {
     public func mark(_ phase: String) {
         guard Trace.enabled else { return }
         let (current, cpu) = (Trace.now(), Trace.processCPU())
-        Trace.note("\(phase) \(Int((current - last) * 1000)) ms (cpu \(Int((cpu - lastCPU) * 1000)) ms), rss \(Trace.residentMegabytes()) MB")
+        Trace.note("[\(Int((current - Trace.start) * 1000))] \(phase) \(Int((current - last) * 1000)) ms (cpu \(Int((cpu - lastCPU) * 1000)) ms), rss \(Trace.residentMegabytes()) MB")
         (last, lastCPU) = (current, cpu)
     }
 }
