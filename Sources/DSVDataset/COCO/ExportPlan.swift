@@ -18,8 +18,10 @@ public struct ExportPlan: Sendable {
     public internal(set) var annotationsOfImage: [Ref] = []
     /// Annotations in the version's order, as (image position, index within that image).
     public internal(set) var annotationOrder: [(image: Int32, within: Int32)] = []
-    /// The id each annotation gets, by (file, index): lifted ids only.
-    public internal(set) var annotationIDs: [[Int64?]] = []
+    /// The id each annotation gets, by (file, index): lifted ids only, `CanonicalInteger.absent`
+    /// for an id kept in the object's text. (Not optionals: a million of those take twice the
+    /// memory, paged in on every commit.)
+    public internal(set) var annotationIDs: [[Int64]] = []
     /// Per file: category id value → the merged id's text, where it differs.
     public internal(set) var categoryRemap: [[IDKey: [UInt8]]] = []
     /// The merged categories (the first file's, then new names from later files).
@@ -88,17 +90,16 @@ public struct ExportPlan: Sendable {
         var maxAnnotationID: Int64 = 0
         for (file, export) in exports.enumerated() {
             var ids = export.images.map { CanonicalInteger.optional($0.id) }
-            var annotationIDs = export.annotations.map { CanonicalInteger.optional($0.id) }
+            var annotationIDs = export.annotations.map(\.id)
             if !imageIDsByFile.isEmpty {
                 let lifted = ids.compactMap { $0 }
                 if lifted.contains(where: usedImageIDs.contains), let minimum = lifted.min() {
                     let shift = maxImageID - minimum + 1
                     ids = ids.map { $0.map { $0 + shift } }
                 }
-                let liftedAnnotations = annotationIDs.compactMap { $0 }
-                if let minimum = liftedAnnotations.min(), minimum <= maxAnnotationID {
+                if let minimum = Self.smallestLifted(annotationIDs), minimum <= maxAnnotationID {
                     let shift = maxAnnotationID - minimum + 1
-                    annotationIDs = annotationIDs.map { $0.map { $0 + shift } }
+                    annotationIDs = annotationIDs.map { $0 == CanonicalInteger.absent ? $0 : $0 + shift }
                 }
             }
             do {
@@ -117,7 +118,7 @@ public struct ExportPlan: Sendable {
                     maxImageID = max(maxImageID, id)
                 }
             }
-            maxAnnotationID = max(maxAnnotationID, annotationIDs.compactMap { $0 }.max() ?? maxAnnotationID)
+            maxAnnotationID = annotationIDs.reduce(maxAnnotationID) { max($0, $1) }  // absent is Int64.min
             imageIDsByFile.append(ids)
             self.annotationIDs.append(annotationIDs)
         }
@@ -125,6 +126,13 @@ public struct ExportPlan: Sendable {
     }
 
     private var pendingImageIDs: [[Int64?]] = []
+
+    /// The smallest lifted id, if any.
+    private static func smallestLifted(_ ids: [Int64]) -> Int64? {
+        var smallest: Int64?
+        for id in ids where id != CanonicalInteger.absent { smallest = min(smallest ?? id, id) }
+        return smallest
+    }
 
     // MARK: Images and annotations
 

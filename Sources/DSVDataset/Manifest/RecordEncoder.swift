@@ -28,7 +28,7 @@ enum RecordEncoder {
         for ref in refs {
             let annotation = file.annotations[Int(ref.index)]
             var edits = TemplateEdits()
-            if let idRange = annotation.idRange, file.liftedIDs[Int(ref.index)] != nil {
+            if let idRange = annotation.idRange, file.liftedIDs[Int(ref.index)] != CanonicalInteger.absent {
                 edits.add(idRange, hole: .id)
             }
             // Lifted, the image's id is a canonical integer: an image_id with the same text is

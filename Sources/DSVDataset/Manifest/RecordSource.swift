@@ -10,8 +10,9 @@ struct RecordSource: @unchecked Sendable {
         let annotations: [AnnotationEntry]
         let imageBytes: UnsafeRawBufferPointer
         let annotationBytes: UnsafeRawBufferPointer
-        /// Annotation ids lifted into the order stream (nil: kept in the object's text).
-        let liftedIDs: [Int64?]
+        /// Annotation ids lifted into the order stream (`CanonicalInteger.absent`: kept in the
+        /// object's text).
+        let liftedIDs: [Int64]
         /// Category ids rewritten where categories were merged.
         let remap: [IDKey: [UInt8]]
 

@@ -133,7 +133,8 @@ public enum VersionBuilder {
         annotationIDs.reserveCapacity(plan.annotationCount)
         for (image, within) in plan.annotationOrder {
             let ref = plan.annotationsOfImage[Int(plan.imageStart[Int(image)] + within)]
-            if let id = plan.annotationIDs[Int(ref.file)][Int(ref.index)] { annotationIDs.append(id) }
+            let id = plan.annotationIDs[Int(ref.file)][Int(ref.index)]
+            if id != CanonicalInteger.absent { annotationIDs.append(id) }
         }
         return OrderStream(ordinals: ordinals, imageIDs: imageIDs, runs: OrderStream.runs(of: plan.annotationOrder),
                            annotationIDs: annotationIDs, annotationCount: plan.annotationCount).encoded()
