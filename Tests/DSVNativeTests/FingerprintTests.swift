@@ -64,6 +64,31 @@ import Testing
         }
     }
 
+    /// A stream is its bytes however they arrive: split anywhere, read in place from buffers
+    /// of any alignment, it fingerprints as the same bytes in one call.
+    @Test func streamsAreTheirBytesHoweverSplit() {
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 1, 15, 16, 17, 40, 1023, 1024, 1025, 3000] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let whole = bytes.withUnsafeBytes { all in Self.fingerprint { $0.stream(all, readable: all); $0.endStream() } }
+            for _ in 0..<20 {
+                var cuts = (0..<Int.random(in: 0...6, using: &generator)).map { _ in Int.random(in: 0...length, using: &generator) }
+                cuts = ([0] + cuts + [length]).sorted()
+                let split = bytes.withUnsafeBytes { all in
+                    Self.fingerprint { f in
+                        for (from, to) in zip(cuts, cuts.dropFirst()) {
+                            // Each part read from a copy of its own, so that nothing past it may be read.
+                            let part = Array(all[from..<to])
+                            part.withUnsafeBytes { f.stream($0, readable: $0) }
+                        }
+                        f.endStream()
+                    }
+                }
+                #expect(split == whole, "length \(length), cuts \(cuts)")
+            }
+        }
+    }
+
     /// Blocks fill across pieces: many small pieces, or one long one, in any mix.
     @Test func longInputsSpanBlocks() {
         let words = (0..<500).map { "annotation-\($0)" }

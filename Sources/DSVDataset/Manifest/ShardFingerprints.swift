@@ -10,8 +10,9 @@ import DSVNative
 /// and costs twice as much in cache and TLB misses.)
 enum ShardFingerprints {
     /// Bump whenever what a `ByteWriter` makes of a record's `RecordSink` calls changes (a format
-    /// change), so that shard caches filled by an older dsv stop matching.
-    static let encodingVersion: UInt64 = 1
+    /// change), or how a `Fingerprinter` lays them out, so that shard caches filled by an older
+    /// dsv stop matching. (2: templates as one stream.)
+    static let encodingVersion: UInt64 = 2
     /// Images per task of the record pass.
     static let chunk = 2048
 

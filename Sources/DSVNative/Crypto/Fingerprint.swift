@@ -79,10 +79,11 @@ public struct Fingerprint: Hashable, Sendable {
     }
 }
 
-/// Computes fingerprints of a sequence of pieces (byte strings) and word pairs, read in place:
-/// nothing is copied. The sequence is laid out injectively as 16-byte pairs — a piece as a pair
-/// holding its length, then its bytes zero-padded to whole pairs — and NH runs over those pairs in
-/// blocks of 64. Reusable: `finish()` starts it over. One per thread.
+/// Computes fingerprints of a sequence of pieces (byte strings), streams and word pairs, read in
+/// place: nothing is copied. The sequence is laid out injectively as 16-byte pairs — a piece as
+/// a pair holding its length, then its bytes zero-padded to whole pairs; a stream as its bytes
+/// zero-padded to whole pairs, its length given by the caller beforehand — and NH runs over
+/// those pairs in blocks of 64. Reusable: `finish()` starts it over. One per thread.
 public struct Fingerprinter {
     private let key: FingerprintKey
     /// Pairs absorbed in all, and the current block's position (in words) and NH sums.
@@ -92,6 +93,9 @@ public struct Fingerprinter {
     /// Four words per finished block: the two NH sums, 128 bits each.
     private var sums: [UInt64] = []
     private let outer = Hasher(.sha256)
+    /// A stream's bytes not yet absorbed (fewer than a pair), in the low bytes.
+    private var pending: UInt128 = 0
+    private var pendingCount = 0
 
     public init(key: FingerprintKey) {
         self.key = key
@@ -109,8 +113,28 @@ public struct Fingerprinter {
     @inline(__always)
     public mutating func piece(_ bytes: UnsafeRawBufferPointer, readable: UnsafeRawBufferPointer) {
         absorb(UInt64(bytes.count), 0)
+        stream(bytes, readable: readable)
+        endStream()
+    }
+
+    /// More bytes of a stream: consecutive calls concatenate, whatever their lengths, until
+    /// `endStream()`; the bytes are read in place (`readable` as for `piece`). A stream does
+    /// not delimit itself: the caller absorbs what determines its length before it.
+    @inline(__always)
+    public mutating func stream(_ bytes: UnsafeRawBufferPointer, readable: UnsafeRawBufferPointer) {
         guard var p = bytes.baseAddress, bytes.count > 0 else { return }
         var remaining = bytes.count
+        if pendingCount > 0 {
+            // Complete the pending pair first.
+            let take = min(16 - pendingCount, remaining)
+            pending |= Self.load(p, count: take, readable: readable) << (8 * pendingCount)
+            pendingCount += take
+            guard pendingCount == 16 else { return }
+            absorb(UInt64(truncatingIfNeeded: pending), UInt64(truncatingIfNeeded: pending >> 64))
+            (pending, pendingCount) = (0, 0)
+            p += take
+            remaining -= take
+        }
         while remaining >= 16 {
             // Whole pairs up to the end of the block, with the sums in registers.
             let pairs = min(remaining / 16, (FingerprintKey.blockWords - slot) / 2)
@@ -128,24 +152,36 @@ public struct Fingerprinter {
             p += 16 &* pairs
             remaining -= 16 &* pairs
         }
-        guard remaining > 0 else { return }
-        var m0: UInt64 = 0, m1: UInt64 = 0
-        if let end = readable.baseAddress.map({ $0 + readable.count }), p + 16 <= end {
-            m0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-            m1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            if remaining < 8 {
-                m0 &= ~0 >> (64 - 8 * UInt64(remaining))
-                m1 = 0
-            } else {
-                m1 = remaining == 8 ? 0 : m1 & (~0 >> (128 - 8 * UInt64(remaining)))
-            }
-        } else {
-            for i in 0..<remaining {
-                let byte = UInt64(p.load(fromByteOffset: i, as: UInt8.self))
-                if i < 8 { m0 |= byte << (8 * UInt64(i)) } else { m1 |= byte << (8 * UInt64(i - 8)) }
-            }
+        if remaining > 0 {
+            pending = Self.load(p, count: remaining, readable: readable)
+            pendingCount = remaining
         }
-        absorb(m0, m1)
+    }
+
+    /// Ends a stream: its last partial pair, zero-padded.
+    @inline(__always)
+    public mutating func endStream() {
+        guard pendingCount > 0 else { return }
+        absorb(UInt64(truncatingIfNeeded: pending), UInt64(truncatingIfNeeded: pending >> 64))
+        (pending, pendingCount) = (0, 0)
+    }
+
+    /// `count` (< 16) bytes at `p` as the low bytes of a little-endian number: one whole load
+    /// when the 16 bytes from `p`, or the 16 ending at `p + count`, lie within `readable`.
+    @inline(__always)
+    private static func load(_ p: UnsafeRawPointer, count: Int, readable: UnsafeRawBufferPointer) -> UInt128 {
+        let start = readable.baseAddress!, end = start + readable.count
+        if p + 16 <= end {
+            let whole = UInt128(littleEndian: p.loadUnaligned(as: UInt128.self))
+            return whole & (UInt128.max >> (128 - 8 * count))
+        }
+        if p + count - 16 >= start {
+            let whole = UInt128(littleEndian: (p + count - 16).loadUnaligned(as: UInt128.self))
+            return whole >> (128 - 8 * count)
+        }
+        var value: UInt128 = 0
+        for i in 0..<count { value |= UInt128(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * i) }
+        return value
     }
 
     /// A string, as a piece.
