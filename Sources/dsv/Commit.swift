@@ -44,13 +44,17 @@ struct Commit: ParsableCommand {
     }
 
     func run() throws {
+        // The exports first: their SHA-256 starts at once, while libgit2 starts and the
+        // repository is read.
+        let paths = exports.map(repository.resolve)
+        let opened = try ExportInput.open(paths, subset: subset)
         let repo = try repository.open()
         let prefix = try images ?? repo.setting("images")
-        let request = CommitOperation.Request(exports: exports.map(repository.resolve), message: message,
+        let request = CommitOperation.Request(exports: paths, message: message,
                                               imagesPrefix: prefix, s3: try prefix.map { _ in try s3.configuration() },
                                               allowMissing: allowMissing, subset: subset)
         let branch = (try? repo.currentBranch()).map(DatasetRepository.branchName) ?? DatasetRepository.defaultBranch
-        switch try CommitOperation.run(request, in: repo) {
+        switch try CommitOperation.run(request, in: repo, opened: opened) {
         case .nothingChanged(let head):
             print("nothing changed: the exports match \(head.short) on \(branch); no commit made")
         case .committed(let commit, let summary, let objects, let bytes, let missing):

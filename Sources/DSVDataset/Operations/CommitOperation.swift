@@ -39,8 +39,10 @@ public enum CommitOperation {
         case nothingChanged(head: GitObjectID)
     }
 
-    public static func run(_ request: Request, in repository: DatasetRepository,
-                           author: GitSignature? = nil) throws(CommitError) -> Outcome {
+    /// - Parameter opened: `request.exports`, already opened (`ExportInput.open`) so that their
+    ///   hashing started before the repository was; nil opens them here.
+    public static func run(_ request: Request, in repository: DatasetRepository, author: GitSignature? = nil,
+                           opened: ExportInput.Opened? = nil) throws(CommitError) -> Outcome {
         let trace = Trace()
         let lock = try wrap { () throws(RepositoryError) in try repository.lockForWriting() }
         defer { lock.release() }
@@ -50,8 +52,11 @@ public enum CommitOperation {
             try wrap { () throws(RepositoryError) in try StoredVersion(repository: repository, commitID: id) }
         }
         trace.mark("lock and previous version")
-        let (plan, sources) = try ExportInput.read(request.exports, subset: request.subset, previous: previous)
+        let input: ExportInput.Opened
+        if let opened { input = opened } else { input = try ExportInput.open(request.exports, subset: request.subset) }
+        let sources = input.sources
         defer { sources.cancel() }
+        let plan = try ExportInput.read(input, previous: previous)
         trace.mark("read, validate and plan exports")
         var pins = request.pins
         var missing: [String] = []

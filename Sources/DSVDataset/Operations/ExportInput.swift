@@ -15,20 +15,29 @@ public enum ExportInput {
         /// How `dataset.json` lists it: the file's name, or the zip's (folder's) and the path inside.
         var source: String
         var mapping: FileMapping
-        var subset: Subset
+        /// Nil for a loose file that neither `--subset` nor its name places: it takes the
+        /// subset of the version it follows, known once the repository is read.
+        var subset: Subset?
     }
 
-    /// Reads and validates every export. Meanwhile each file's SHA-256 (for `dataset.json`) is
-    /// computed on an idle-class thread, which fills the moments the reading and the building
-    /// leave a core idle; the caller asks for `sources.resolved` last, and must `cancel()` it on
-    /// every path (a process that exits while OpenSSL hashes on another thread can crash).
+    /// Exports opened but not yet read: their files mapped (zip entries inflated), their subsets
+    /// named where the files say, and their SHA-256 started. `commit` opens its exports before
+    /// the repository, so that the hashing — a fifth of a next round's work, and on its
+    /// critical path — starts while the process is still setting up (libgit2's start alone
+    /// takes milliseconds).
+    public struct Opened: @unchecked Sendable {
+        let documents: [Document]
+        /// The sources' names, sizes and SHA-256; the holder asks for `resolved` last, or lets
+        /// it go (which stops the hashing).
+        public let sources: SourceDigests
+    }
+
+    /// Maps every export and starts hashing them, on an idle-class thread that fills the
+    /// moments the reading and the building leave a core idle.
     /// - Parameters:
     ///   - subset: the subset of the loose JSON files (`--subset`).
-    ///   - previous: the version this one follows, if any.
     ///   - hashSources: false when the sources will not be asked for (`status`): nothing is hashed.
-    public static func read(_ paths: [String], subset: String? = nil, previous: StoredVersion? = nil,
-                            hashSources: Bool = true) throws(CommitError) -> (VersionPlan, SourceDigests) {
-        let unnamed = previous.flatMap { $0.subsets.count == 1 ? $0.subsets[0] : nil } ?? .default
+    public static func open(_ paths: [String], subset: String? = nil, hashSources: Bool = true) throws(CommitError) -> Opened {
         var documents: [Document] = []
         var looseFiles = 0
         for path in paths {
@@ -48,24 +57,37 @@ public enum ExportInput {
             let fromName = Subset.named(byFile: path)
             let given = subset.map { Subset(name: $0, task: fromName?.task ?? Subset.defaultTask) }
             documents.append(Document(label: path, source: FileSystem.lastComponent(of: path), mapping: mapping,
-                                      subset: given ?? fromName ?? unnamed))
+                                      subset: given ?? fromName))
         }
         if subset != nil && looseFiles == 0 {
             throw .usage("--subset names the subset of loose JSON files; the files of an export zip or folder are named by their subset")
         }
-        let sources = SourceDigests(documents.map { ($0.source, $0.mapping) }, inBackground: hashSources)
+        return Opened(documents: documents, sources: SourceDigests(documents.map { ($0.source, $0.mapping) }, inBackground: hashSources))
+    }
+
+    /// Reads and validates every opened export into the plan of a version following `previous`.
+    /// On a refusal the hashing stops.
+    public static func read(_ opened: Opened, previous: StoredVersion? = nil) throws(CommitError) -> VersionPlan {
+        let unnamed = previous.flatMap { $0.subsets.count == 1 ? $0.subsets[0] : nil } ?? .default
         do throws(CommitError) {
             var exports: [(export: COCOExport, subset: Subset)] = []
-            for document in documents {
-                do { exports.append((try COCOReader.read(document.mapping, name: document.label), document.subset)) } catch {
+            for document in opened.documents {
+                do { exports.append((try COCOReader.read(document.mapping, name: document.label), document.subset ?? unnamed)) } catch {
                     throw .input(error)
                 }
             }
-            do { return (try VersionPlan(exports), sources) } catch { throw .input(error) }
+            do { return try VersionPlan(exports) } catch { throw .input(error) }
         } catch {
-            sources.cancel()
+            opened.sources.cancel()
             throw error
         }
+    }
+
+    /// `open`, then `read`: the plan, and the sources whose SHA-256 is computing (see `Opened`).
+    public static func read(_ paths: [String], subset: String? = nil, previous: StoredVersion? = nil,
+                            hashSources: Bool = true) throws(CommitError) -> (VersionPlan, SourceDigests) {
+        let opened = try open(paths, subset: subset, hashSources: hashSources)
+        return (try read(opened, previous: previous), opened.sources)
     }
 
     /// The `annotations/*.json` of a CVAT export zip, decoded, each with the subset its name gives.
@@ -136,6 +158,8 @@ public final class SourceDigests: Sendable {
     }
 
     /// Stops the hashing (if `resolved` was not asked for, nothing more is computed); safe to call
-    /// on every path, and required before the process exits.
+    /// on every path, and required before the process exits (done when these are let go).
     public func cancel() { digests.cancel() }
+
+    deinit { digests.cancel() }
 }
