@@ -27,26 +27,34 @@ import Testing
         #expect(reloaded.commits.count == 2)
     }
 
-    /// A flipped byte loses that entry only; a torn append loses the torn entry and the file is
-    /// written whole on the next append, so later entries are not misaligned.
-    @Test func damageCostsOnlyTheDamagedEntries() throws {
+    /// A flipped byte loses its commit's batch and those after it (the count of a damaged batch
+    /// cannot be trusted to find the next); a torn append loses the torn batch. Either way the
+    /// file is written whole on the next append, so later batches are read again.
+    @Test func damageCostsTheDamagedBatchAndThoseAfter() throws {
         let directory = TemporaryDirectory("shard-cache")
         let path = directory.file("cache")
         var cache = ShardCache(path: path)
-        cache.append([Self.entry(1), Self.entry(2), Self.entry(3)])
+        cache.append([Self.entry(1), Self.entry(2)])
+        cache.append([Self.entry(3), Self.entry(4)])
+        cache.append([Self.entry(5)])
         var bytes = Array(FileManager.default.contents(atPath: path)!)
-        let middle = bytes.count - 2 * 92       // the second of the three entries
-        let lost = bytes[middle..<middle + 16].withUnsafeBytes { Fingerprint(bytes: $0)! }
-        bytes[middle + 40] ^= 0x40              // inside its SHA-256
-        bytes += [1, 2, 3]                      // a torn append
+        let second = ShardCache.headerSize + ShardCache.batchHeadSize + 2 * ShardCache.entrySize
+        bytes[second + ShardCache.batchHeadSize + 40] ^= 0x40   // inside entry 3's SHA-256
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
         var damaged = ShardCache(path: path)
-        let all: Set = [Self.entry(1).0, Self.entry(2).0, Self.entry(3).0]
-        #expect(Set(damaged.entries.keys) == all.subtracting([lost]))
-        damaged.append([Self.entry(4)])
+        #expect(Set(damaged.entries.keys) == [Self.entry(1).0, Self.entry(2).0])
+        damaged.append([Self.entry(6)])
         let repaired = ShardCache(path: path)
-        #expect(Set(repaired.entries.keys) == all.subtracting([lost]).union([Self.entry(4).0]))
+        #expect(Set(repaired.entries.keys) == [Self.entry(1).0, Self.entry(2).0, Self.entry(6).0])
         #expect(repaired.key.bytes == cache.key.bytes)
+
+        var torn = Array(FileManager.default.contents(atPath: path)!)
+        torn += [0, 0, 0, 9, 1, 2, 3]                            // a batch cut short
+        FileManager.default.createFile(atPath: path, contents: Data(torn))
+        var cut = ShardCache(path: path)
+        #expect(Set(cut.entries.keys) == Set(repaired.entries.keys))
+        cut.append([Self.entry(7)])
+        #expect(ShardCache(path: path).entries.count == 4)
     }
 
     /// Anything that is not a cache gives an empty one with a new key (so no fingerprint
@@ -81,7 +89,7 @@ import Testing
         #expect(reloaded.key.bytes == cache.key.bytes)
         #expect(Set(reloaded.entries.keys) == Set(kept.map(\.0)))
         #expect(reloaded.commits == [ShardCacheTests.entry(3, commit: 9).1.commit])
-        #expect(FileManager.default.contents(atPath: path)!.count == ShardCache.headerSize + 2 * ShardCache.entrySize)
+        #expect(FileManager.default.contents(atPath: path)!.count == ShardCache.headerSize + ShardCache.batchHeadSize + 2 * ShardCache.entrySize)
         reloaded.append([ShardCacheTests.entry(30)])
         #expect(ShardCache(path: path).entries.count == 3)
     }
@@ -92,5 +100,30 @@ import Testing
         #expect(ShardCache.needsCompaction(count: 4_097, live: 0))
         #expect(!ShardCache.needsCompaction(count: 114_236, live: 55_070))
         #expect(ShardCache.needsCompaction(count: 114_237, live: 55_070))
+    }
+}
+
+@Suite struct ShardTableTests {
+    /// Every entry is found after the table grew many times over, a fingerprint added again
+    /// replaces its entry, and one never added is not found — also where only the low word
+    /// (the table's index) collides.
+    @Test func findsWhatWasAddedAcrossGrowth() {
+        var table = ShardTable()
+        var generator = SplitMix(seed: 7)
+        let fingerprints = (0..<5_000).map { i in
+            Fingerprint(high: generator.next(), low: i % 10 == 0 ? 42 : generator.next())
+        }
+        for (i, fingerprint) in fingerprints.enumerated() { table[fingerprint] = ShardCacheTests.entry(UInt8(i % 250)).1 }
+        #expect(table.count == fingerprints.count)
+        for (i, fingerprint) in fingerprints.enumerated() {
+            #expect(table[fingerprint]?.blobID == ShardCacheTests.entry(UInt8(i % 250)).1.blobID)
+        }
+        table[fingerprints[17]] = ShardCacheTests.entry(251).1
+        #expect(table.count == fingerprints.count)
+        #expect(table[fingerprints[17]]?.blobID == ShardCacheTests.entry(251).1.blobID)
+        #expect(table[Fingerprint(high: 1, low: 42)] == nil)
+        #expect(table[Fingerprint(high: 1, low: 2)] == nil)
+        #expect(ShardTable()[fingerprints[0]] == nil)
+        #expect(Set(ShardTable(table.pairs).keys) == Set(fingerprints))
     }
 }

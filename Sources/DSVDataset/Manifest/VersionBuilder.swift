@@ -95,15 +95,16 @@ public enum VersionBuilder {
         let fingerprints = reuse.key.map { ShardFingerprints.compute(numbers, records: records, key: $0) }
         if let fingerprints, !reuse.known.isEmpty {
             let lookup = Trace()
-            let found = ResultSlots<VersionContent.Shard>(count: numbers.count)
-            Parallel.forEachChunk(numbers.count, chunk: 1024, makeState: { () }) { _, slots in
-                for slot in slots {
-                    guard let known = reuse.known[fingerprints[slot]], reuse.stored(known) else { continue }
-                    found[slot] = VersionContent.Shard(number: numbers[slot], contentDigest: known.contentDigest,
-                                                       blobID: known.blobID, blob: nil, fingerprint: fingerprints[slot], isNew: false)
-                }
+            // One pass on one core: a few memory reads per shard. Entries come in runs of one
+            // commit (a cache appends a commit's shards together): its history is asked once a run.
+            var (lastCommit, lastInHistory): (GitObjectID?, Bool) = (nil, false)
+            for slot in numbers.indices {
+                guard let entry = reuse.known[fingerprints[slot]] else { continue }
+                if entry.commit != lastCommit { (lastCommit, lastInHistory) = (entry.commit, reuse.history.contains(entry.commit)) }
+                guard lastInHistory || reuse.database?.contains(entry.blobID, refresh: false) == true else { continue }
+                shards[slot] = VersionContent.Shard(number: numbers[slot], contentDigest: entry.contentDigest,
+                                                    blobID: entry.blobID, blob: nil, fingerprint: fingerprints[slot], isNew: false)
             }
-            for slot in numbers.indices { shards[slot] = found[slot] }
             lookup.mark("look up known shards")
         }
         let todo = numbers.indices.filter { shards[$0] == nil }
@@ -208,15 +209,18 @@ struct ShardRecords: @unchecked Sendable {
 /// encoded, hashed and compressed.
 public struct ShardReuse: Sendable {
     public var key: FingerprintKey?
-    public var known: [Fingerprint: ShardCache.Entry]
-    /// Whether the repository still holds an entry's blob (a cache entry may outlive it).
-    public var stored: @Sendable (ShardCache.Entry) -> Bool
+    public var known: ShardTable
+    /// The commits of the cache's entries that are in the history being extended: their blobs
+    /// are stored. A cache entry may outlive its blob otherwise; then `database` is asked.
+    public var history: Set<GitObjectID>
+    public var database: GitObjectDatabase?
 
     /// Nothing known; with a key, shards are still fingerprinted (for a cache to learn them).
     public init(key: FingerprintKey? = nil) {
         self.key = key
-        known = [:]
-        stored = { _ in false }
+        known = ShardTable()
+        history = []
+        database = nil
     }
 
     /// - Parameter head: the commit the new version will follow; entries from it or its history
@@ -224,13 +228,12 @@ public struct ShardReuse: Sendable {
     public init(cache: ShardCache, repository: GitRepository, head: GitObjectID?) throws(GitError) {
         key = cache.key
         known = cache.entries
-        var inHistory: Set<GitObjectID> = []
+        history = []
         if let head {
             for commit in cache.commits where (try? repository.isDescendant(head, of: commit)) == true {
-                inHistory.insert(commit)
+                history.insert(commit)
             }
         }
-        let (database, history) = (try repository.objectDatabase(), inHistory)
-        stored = { entry in history.contains(entry.commit) || database.contains(entry.blobID, refresh: false) }
+        database = try repository.objectDatabase()
     }
 }
