@@ -1,5 +1,6 @@
 import DSVDataset
 import DSVTestSupport
+import Foundation
 import Testing
 
 @Suite struct COCOReaderTests {
@@ -75,6 +76,35 @@ import Testing
             Issue.record("accepted")
         } catch {
             #expect(error.description.contains(expected), "\(error.description)")
+        }
+    }
+
+    /// A key with the bytes of the key before it in the same place is not validated again; any
+    /// other key is, however much of it matches — a bad escape, a control character, invalid
+    /// UTF-8, or a difference past the 16 bytes compared.
+    @Test(arguments: [
+        (#""category_id\q""#, "invalid escape"),
+        ("\"category_id\u{01}\"", "control character"),
+        ("\"category_\u{E9}\"", "UTF-8"),
+        (#""category_i""#, nil as String?),
+        (#""category_id_and_more""#, nil),
+    ] as [(String, String?)])
+    func repeatedKeysAreValidatedWhenTheyDiffer(key: String, expected: String?) throws {
+        let good = (1...3).map { #"{"id":\#($0),"image_id":1,"category_id":1,"bbox":[1,2,3,4]}"# }
+        let bad = #"{"id":4,"image_id":1,\#(key):1,"bbox":[1,2,3,4]}"#
+        // Bytes after the array, so that every key is compared 16 bytes at a time.
+        let text = #"{"images":[{"id":1,"file_name":"a.jpg"}],"categories":[{"id":1,"name":"c"}],"annotations":[\#((good + [bad]).joined(separator: ","))],"info":{"description":"padding padding padding"}}"#
+        var bytes = Array(text.utf8)
+        // é as a lone continuation-less lead byte: invalid UTF-8.
+        if expected == "UTF-8", let at = bytes.firstIndex(of: 0xC3) { bytes.replaceSubrange(at...at + 1, with: [0xC3, 0x28]) }
+        let dir = TemporaryDirectory("dsv-keys")
+        let path = dir.write("keys.json", Data(bytes))
+        do {
+            let export = try COCOReader.read(path: path)
+            #expect(expected == nil, "accepted, expected \(expected ?? "")")
+            #expect(export.annotations.count == 4)
+        } catch {
+            #expect(expected.map { error.description.contains($0) } ?? false, "\(error.description)")
         }
     }
 

@@ -180,11 +180,13 @@ public enum COCOReader {
         scanner.position += 1  // {
         scanner.skipWhitespace()
         if scanner.peek() == UInt8(ascii: "}") { scanner.position += 1; return }
+        var member = 0
         while true {
             scanner.skipWhitespace()
             guard scanner.peek() == UInt8(ascii: "\"") else { throw scanner.unexpected(expected: "a string key") }
             let keyStart = scanner.position
-            try scanner.skipString()
+            try scanner.skipKey(member: member)
+            member += 1
             let keyRange = keyStart..<scanner.position
             try scanner.expect(UInt8(ascii: ":"), "':'")
             let valueRange = try scanner.scanValue()

@@ -13,6 +13,9 @@ public struct JSONScanner {
     /// Set whenever whitespace between tokens is skipped; callers reset it to learn whether a
     /// value was written compactly.
     public var sawWhitespace = false
+    /// Where the keys of the last object read with `skipKey` lay, by member index (length 0: none).
+    private var keyStarts = InlineArray<16, Int>(repeating: 0)
+    private var keyLengths = InlineArray<16, Int>(repeating: 0)
 
     public init(_ bytes: UnsafeRawBufferPointer, position: Int = 0) {
         self.bytes = bytes
@@ -210,6 +213,29 @@ public struct JSONScanner {
             throw unexpected(expected: "a value")
         }
         position += count
+    }
+
+    /// Skips the key of member `member` of an object, at its opening quote. The objects of a
+    /// COCO array repeat their keys in the same order; a key whose bytes are those of the key
+    /// the previous object had at the same place is the same valid string and is not validated
+    /// again — which saves a third of the work spent on the objects besides their numbers.
+    @inline(__always) public mutating func skipKey(member: Int) throws(JSONSyntaxError) {
+        let start = position
+        guard member < keyStarts.count else { return try skipString() }
+        let length = keyLengths[member]
+        if length > 0, start &+ 16 <= end, Self.equal16(base + start, base + keyStarts[member], length) {
+            position = start &+ length
+            return
+        }
+        try skipString()
+        let read = position &- start
+        (keyStarts[member], keyLengths[member]) = (start, read <= 16 ? read : 0)
+    }
+
+    /// Whether the first `count` (1...16) bytes at `a` and `b` are equal; 16 bytes of each are readable.
+    @inline(__always) static func equal16(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let x = UnsafeRawPointer(a).loadUnaligned(as: UInt128.self) ^ UnsafeRawPointer(b).loadUnaligned(as: UInt128.self)
+        return UInt128(littleEndian: x) & (UInt128.max >> (128 &- 8 &* count)) == 0
     }
 
     /// Validates a string starting at its opening quote: escapes, control characters and UTF-8.
