@@ -18,10 +18,11 @@ public struct ExportPlan: Sendable {
     public internal(set) var annotationsOfImage: [Ref] = []
     /// Annotations in the version's order, as (image position, index within that image).
     public internal(set) var annotationOrder: [(image: Int32, within: Int32)] = []
-    /// The id each annotation gets, by (file, index): lifted ids only, `CanonicalInteger.absent`
-    /// for an id kept in the object's text. (Not optionals: a million of those take twice the
-    /// memory, paged in on every commit.)
-    public internal(set) var annotationIDs: [[Int64]] = []
+    /// Per file, what its lifted annotation ids are shifted by (past the ids of the files before
+    /// it): an annotation's id in the version is its entry's `id` plus its file's shift, when
+    /// lifted (not `CanonicalInteger.absent`). A shift per file, not an id per annotation: a
+    /// million ids copied and paged in on every commit cost more than adding.
+    public internal(set) var annotationIDShifts: [Int64] = []
     /// Per file: category id value → the merged id's text, where it differs.
     public internal(set) var categoryRemap: [[IDKey: [UInt8]]] = []
     /// The merged categories (the first file's, then new names from later files).
@@ -90,17 +91,15 @@ public struct ExportPlan: Sendable {
         var maxAnnotationID: Int64 = 0
         for (file, export) in exports.enumerated() {
             var ids = export.images.map { CanonicalInteger.optional($0.id) }
-            var annotationIDs = export.annotations.map(\.id)
+            var annotationShift: Int64 = 0
+            let (smallest, largest) = Self.liftedRange(export.annotations)
             if !imageIDsByFile.isEmpty {
                 let lifted = ids.compactMap { $0 }
                 if lifted.contains(where: usedImageIDs.contains), let minimum = lifted.min() {
                     let shift = maxImageID - minimum + 1
                     ids = ids.map { $0.map { $0 + shift } }
                 }
-                if let minimum = Self.smallestLifted(annotationIDs), minimum <= maxAnnotationID {
-                    let shift = maxAnnotationID - minimum + 1
-                    annotationIDs = annotationIDs.map { $0 == CanonicalInteger.absent ? $0 : $0 + shift }
-                }
+                if let smallest, smallest <= maxAnnotationID { annotationShift = maxAnnotationID - smallest + 1 }
             }
             do {
                 let bytes = export.imageBytes
@@ -118,20 +117,22 @@ public struct ExportPlan: Sendable {
                     maxImageID = max(maxImageID, id)
                 }
             }
-            maxAnnotationID = annotationIDs.reduce(maxAnnotationID) { max($0, $1) }  // absent is Int64.min
+            if let largest { maxAnnotationID = max(maxAnnotationID, largest + annotationShift) }
             imageIDsByFile.append(ids)
-            self.annotationIDs.append(annotationIDs)
+            annotationIDShifts.append(annotationShift)
         }
         self.pendingImageIDs = imageIDsByFile
     }
 
     private var pendingImageIDs: [[Int64?]] = []
 
-    /// The smallest lifted id, if any.
-    private static func smallestLifted(_ ids: [Int64]) -> Int64? {
-        var smallest: Int64?
-        for id in ids where id != CanonicalInteger.absent { smallest = min(smallest ?? id, id) }
-        return smallest
+    /// The smallest and largest lifted annotation ids, if any.
+    private static func liftedRange(_ annotations: [AnnotationEntry]) -> (Int64?, Int64?) {
+        var (smallest, largest) = (Int64.max, Int64.min)
+        for annotation in annotations where annotation.id != CanonicalInteger.absent {
+            (smallest, largest) = (min(smallest, annotation.id), max(largest, annotation.id))
+        }
+        return largest == Int64.min ? (nil, nil) : (smallest, largest)
     }
 
     // MARK: Images and annotations

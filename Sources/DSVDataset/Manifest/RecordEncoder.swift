@@ -28,7 +28,8 @@ enum RecordEncoder {
         for ref in refs {
             let annotation = file.annotations[Int(ref.index)]
             var edits = TemplateEdits()
-            if let idRange = annotation.idRange, file.liftedIDs[Int(ref.index)] != CanonicalInteger.absent {
+            // A lifted id (one the order stream holds) is a canonical integer.
+            if let idRange = annotation.idRange, annotation.id != CanonicalInteger.absent {
                 edits.add(idRange, hole: .id)
             }
             // Lifted, the image's id is a canonical integer: an image_id with the same text is

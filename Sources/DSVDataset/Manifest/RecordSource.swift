@@ -10,9 +10,6 @@ struct RecordSource: @unchecked Sendable {
         let annotations: [AnnotationEntry]
         let imageBytes: UnsafeRawBufferPointer
         let annotationBytes: UnsafeRawBufferPointer
-        /// Annotation ids lifted into the order stream (`CanonicalInteger.absent`: kept in the
-        /// object's text).
-        let liftedIDs: [Int64]
         /// Category ids rewritten where categories were merged.
         let remap: [IDKey: [UInt8]]
 
@@ -20,7 +17,7 @@ struct RecordSource: @unchecked Sendable {
             export = plan.exports[file]
             (images, annotations) = (export.images, export.annotations)
             (imageBytes, annotationBytes) = (export.imageBytes, export.annotationBytes)
-            (liftedIDs, remap) = (plan.annotationIDs[file], plan.categoryRemap[file])
+            remap = plan.categoryRemap[file]
         }
     }
 

@@ -134,8 +134,8 @@ public enum VersionBuilder {
         annotationIDs.reserveCapacity(plan.annotationCount)
         for (image, within) in plan.annotationOrder {
             let ref = plan.annotationsOfImage[Int(plan.imageStart[Int(image)] + within)]
-            let id = plan.annotationIDs[Int(ref.file)][Int(ref.index)]
-            if id != CanonicalInteger.absent { annotationIDs.append(id) }
+            let id = plan.exports[Int(ref.file)].annotations[Int(ref.index)].id
+            if id != CanonicalInteger.absent { annotationIDs.append(id + plan.annotationIDShifts[Int(ref.file)]) }
         }
         return OrderStream(ordinals: ordinals, imageIDs: imageIDs, runs: OrderStream.runs(of: plan.annotationOrder),
                            annotationIDs: annotationIDs, annotationCount: plan.annotationCount).encoded()
