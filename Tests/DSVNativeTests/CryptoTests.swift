@@ -71,6 +71,25 @@ import Testing
         #expect(BackgroundDigests([]).finish() == [])
     }
 
+    /// Finishing with `releasing` gives back every byte, whether the background thread hashed it
+    /// (given back by the caller, or by the thread once asked) or the caller's takeover did — and
+    /// the digests are those of the bytes before. (Anonymous memory reads as zeros once given
+    /// back, which is how the test sees it.)
+    @Test func finishingWithReleaseGivesBackEveryByte() throws {
+        let size = 6 << 20 | 777
+        let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        let expected = Hasher.digest(.sha256, data)
+        for pause in [0, 1000, 5000, 50_000] {
+            let mapping = try FileMapping(anonymous: "pattern", count: size)
+            data.withUnsafeBytes { mapping.writableBytes.copyMemory(from: $0) }
+            mapping.seal()
+            let digests = BackgroundDigests([mapping])
+            usleep(UInt32(pause))
+            #expect(digests.finish(releasing: true) == [expected], "pause \(pause)")
+            #expect(mapping.bytes.allSatisfy { $0 == 0 }, "pause \(pause): bytes left unreleased")
+        }
+    }
+
     /// A cancelled run stops; cancelling twice, or after finishing, is harmless.
     @Test func cancelStops() throws {
         let folder = TemporaryDirectory()

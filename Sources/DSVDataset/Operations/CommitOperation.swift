@@ -99,7 +99,10 @@ public enum CommitOperation {
         trace.mark("trees")
         let packed = try wrap { () throws(RepositoryError) in try pack.finish() }
         trace.mark("write pack")
-        content.summary.sources = sources.resolved
+        // Nothing reads the exports' bytes any more: while the last of them are hashed, the
+        // pages hashed so far are given back, and the exports' entries freed, not at exit.
+        _ = consume plan
+        content.summary.sources = sources.resolve(releasing: true)
         let root = content.rootObjects(besides: rootEntries)
         let loose = try wrap { () throws(RepositoryError) in try repository.storeLoose(root) }
         let written = (objects: packed.objects + loose.objects, bytes: packed.bytes + loose.bytes)

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// The SHA-256 of a few mapped files, computed in the background on an `IdleThread`, a step of
 /// 1 MiB at a time, while the caller does its real work. `finish()` takes over whatever is left
@@ -7,7 +8,9 @@ import Glibc
 ///
 /// Every step runs under a lock that `finish()` and `cancel()` take too, and both release the
 /// OpenSSL context before they return: once either has returned, the background thread never
-/// calls OpenSSL again, so the process may exit without waiting for it.
+/// calls OpenSSL again, so the process may exit without waiting for it. The background thread
+/// looks at `handOver` before each step and leaves once it is set: it takes the lock again
+/// right after each step, so a caller merely waiting for the lock would get it only at the end.
 public final class BackgroundDigests: @unchecked Sendable {
     private let files: [FileMapping]
     private let lock = Lock()
@@ -16,6 +19,12 @@ public final class BackgroundDigests: @unchecked Sendable {
     private var offset = 0
     private var digests: [[UInt8]] = []
     private var stopped = false
+    /// Set when `finish()` or `cancel()` wants the work: the background thread leaves.
+    private let handOver = Atomic<Bool>(false)
+    /// Bytes hashed so far, across the files in order (read without the lock).
+    private let hashed = Atomic<Int>(0)
+    /// Set by `finish(releasing: true)`: each step's bytes are given back once hashed.
+    private let releasing = Atomic<Bool>(false)
 
     static let step = 1 << 20
     /// Below this in all, no thread is started: `finish()` hashes the files (in a millisecond or
@@ -28,14 +37,27 @@ public final class BackgroundDigests: @unchecked Sendable {
         self.files = files
         guard inBackground, files.reduce(0, { $0 + $1.count }) >= Self.threadThreshold else { return }
         IdleThread.start { [self] in
-            while locked({ !stopped && advance() }) {}
-            Trace.note("source digests done in the background at \(Int((Trace.now() - Trace.start) * 1000)) ms")
+            while !handOver.load(ordering: .sequentiallyConsistent) && locked({ !stopped && advance() }) {}
         }
     }
 
-    /// The digests, in the files' order.
-    public func finish() -> [[UInt8]] {
-        locked {
+    /// The digests, in the files' order. With `releasing`, the caller is done with the files'
+    /// bytes: while the background thread goes on hashing, the caller gives back those already
+    /// hashed (a commit waits for these digests last, and would otherwise unmap the whole
+    /// export on its way out); the rest are given back as they are hashed.
+    public func finish(releasing: Bool = false) -> [[UInt8]] {
+        if releasing {
+            // In this order, and the background thread in the opposite one (publish, then
+            // look), so that every step is given back by at least one of the two.
+            self.releasing.store(true, ordering: .sequentiallyConsistent)
+            var remaining = hashed.load(ordering: .sequentiallyConsistent)
+            for file in files where remaining > 0 {
+                file.release(0..<min(remaining, file.count))
+                remaining -= file.count
+            }
+        }
+        handOver.store(true, ordering: .sequentiallyConsistent)
+        return locked {
             if Trace.enabled { Trace.note("source digests: \(index) of \(files.count) files, \(offset >> 20) MiB in, taken over") }
             while !stopped && advance() {}
             stopped = true
@@ -46,6 +68,7 @@ public final class BackgroundDigests: @unchecked Sendable {
 
     /// Stops the work; the digests are no longer wanted.
     public func cancel() {
+        handOver.store(true, ordering: .sequentiallyConsistent)
         locked {
             stopped = true
             hasher = nil
@@ -58,6 +81,8 @@ public final class BackgroundDigests: @unchecked Sendable {
         let buffer = files[index].bytes
         let end = min(buffer.count, offset + Self.step)
         hasher.update(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]))
+        hashed.add(end - offset, ordering: .sequentiallyConsistent)
+        if releasing.load(ordering: .sequentiallyConsistent) { files[index].release(offset..<end) }
         offset = end
         if offset == buffer.count {
             digests.append(hasher.finish())

@@ -67,6 +67,15 @@ public final class FileMapping: @unchecked Sendable {
 
     deinit { if let base, mapped > 0 { munmap(base, mapped) } }
 
+    /// Gives back the memory behind `range` (its start page-aligned): the bytes must never be read
+    /// again. A file's pages stay in the page cache and are only unmapped; an anonymous
+    /// mapping's are freed. Done for bytes a caller has finished with while it waits for other
+    /// work, so that the process does not unmap them all on its way out.
+    public func release(_ range: Range<Int>) {
+        guard let base, !range.isEmpty, range.upperBound <= count else { return }
+        madvise(base + range.lowerBound, range.count, MADV_DONTNEED)
+    }
+
     /// The file's bytes; valid while this object is alive.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 }
