@@ -1,10 +1,8 @@
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
+import DSVNative
 
-/// Validates compact runs of plain numbers — `239.97,-3,0.25,` — 64 bytes at a time with SSE2
-/// (x86-64's baseline), the way simdjson classifies bytes: each byte class becomes a 64-bit mask,
-/// and the number grammar becomes a handful of mask identities. Polygons, boxes, RLE counts and
+/// Validates compact runs of plain numbers — `239.97,-3,0.25,` — 64 bytes at a time, the way
+/// simdjson does: each byte class becomes a 64-bit mask (`NumberByteClasses`, SSE2), and the
+/// number grammar a handful of mask identities. Polygons, boxes, RLE counts and
 /// keypoints are about two thirds of a COCO export's bytes; the byte loop of
 /// `JSONScanner.skipPlainNumbers` validates them at about 1.7 GB/s, this at several times that.
 ///
@@ -15,7 +13,7 @@ import _Builtin_intrinsics.intel
 /// over at the same element, so errors are found and reported by the same code as before.
 enum PlainNumberBlock {
     /// Bytes read per block; the caller guarantees that many are readable.
-    static let width = 64
+    static let width = NumberByteClasses.width
 
     /// Validates the elements starting at `start` (an element's first byte) up to the last
     /// separator within the next 64 bytes.
@@ -23,8 +21,7 @@ enum PlainNumberBlock {
     ///   the separator was the array's closing `]`.
     @inline(__always)
     static func scan(_ start: UnsafePointer<UInt8>) -> (consumed: Int, closed: Bool) {
-        #if arch(x86_64)
-        let masks = Masks(start)
+        let masks = NumberByteClasses(start)
         let allowed = masks.digits | masks.minus | masks.dots | masks.commas
         let stop = (~allowed).trailingZeroBitCount
         let closed = stop < width && start[stop] == UInt8(ascii: "]")
@@ -53,35 +50,5 @@ enum PlainNumberBlock {
             | fractionEnds & dots                           // one dot per number
         guard wrong == 0 else { return (0, false) }
         return (end + 1, closed)
-        #else
-        return (0, false)
-        #endif
     }
-
-    #if arch(x86_64)
-    /// One bit per byte of the block for each class that matters.
-    private struct Masks {
-        var digits: UInt64 = 0, zeros: UInt64 = 0, minus: UInt64 = 0, dots: UInt64 = 0, commas: UInt64 = 0
-
-        @inline(__always)
-        init(_ start: UnsafePointer<UInt8>) {
-            // '0'...'9' shifted to -128...-119, the only bytes below -118 as signed bytes.
-            let shift = _mm_set1_epi8(0x50), ceiling = _mm_set1_epi8(-118)
-            let zero = _mm_set1_epi8(0x30), dash = _mm_set1_epi8(0x2D), dot = _mm_set1_epi8(0x2E), comma = _mm_set1_epi8(0x2C)
-            let raw = UnsafeRawPointer(start)
-            for lane in 0..<4 {
-                let v = _mm_loadu_si128((raw + 16 &* lane).assumingMemoryBound(to: __m128i.self))
-                let at = UInt64(16 &* lane)
-                digits |= Self.bits(_mm_cmplt_epi8(_mm_add_epi8(v, shift), ceiling)) &<< at
-                zeros |= Self.bits(_mm_cmpeq_epi8(v, zero)) &<< at
-                minus |= Self.bits(_mm_cmpeq_epi8(v, dash)) &<< at
-                dots |= Self.bits(_mm_cmpeq_epi8(v, dot)) &<< at
-                commas |= Self.bits(_mm_cmpeq_epi8(v, comma)) &<< at
-            }
-        }
-
-        @inline(__always)
-        private static func bits(_ v: __m128i) -> UInt64 { UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(v))) }
-    }
-    #endif
 }
