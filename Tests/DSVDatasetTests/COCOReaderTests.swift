@@ -99,12 +99,19 @@ import Testing
         if expected == "UTF-8", let at = bytes.firstIndex(of: 0xC3) { bytes.replaceSubrange(at...at + 1, with: [0xC3, 0x28]) }
         let dir = TemporaryDirectory("dsv-keys")
         let path = dir.write("keys.json", Data(bytes))
+        if let export = Self.read(path, refusedWith: expected) { #expect(export.annotations.count == 4) }
+    }
+
+    /// Reads `path`, expecting it accepted when `expected` is nil, else refused with a message
+    /// that contains `expected`; the export when it was accepted.
+    static func read(_ path: String, refusedWith expected: String?) -> COCOExport? {
         do {
             let export = try COCOReader.read(path: path)
             #expect(expected == nil, "accepted, expected \(expected ?? "")")
-            #expect(export.annotations.count == 4)
+            return export
         } catch {
             #expect(expected.map { error.description.contains($0) } ?? false, "\(error.description)")
+            return nil
         }
     }
 
@@ -125,13 +132,7 @@ import Testing
     func imageIdLookups(images: String, imageID: String, expected: String?) throws {
         let dir = TemporaryDirectory("dsv-ids")
         let path = dir.write("ids.json", #"{"images":\#(images),"annotations":[{"id":1,"image_id":\#(imageID)}]}"#)
-        do {
-            let export = try COCOReader.read(path: path)
-            #expect(expected == nil, "accepted, expected \(expected ?? "")")
-            #expect(export.annotationImages.count == 1)
-        } catch {
-            #expect(expected.map { error.description.contains($0) } ?? false, "\(error.description)")
-        }
+        if let export = Self.read(path, refusedWith: expected) { #expect(export.annotationImages.count == 1) }
     }
 
     @Test func syntaxErrorsGiveLineAndColumn() throws {
