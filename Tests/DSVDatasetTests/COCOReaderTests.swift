@@ -230,6 +230,34 @@ import Testing
         }
     }
 
+    /// An object member's value is read inline when it is a plain number before `,` or `}`
+    /// (`scanMemberValue`); whatever the bytes, the answer — the value's range, or the error and
+    /// where — is the general path's (`scanValue`).
+    @Test func memberValuesReadInlineAgreeWithTheGeneralPath() {
+        var generator = SplitMix(seed: 0xfeed)
+        let alphabet = Array("0123456789-.eE+,}] \"xtn[{")
+        let seeds = ["0", "-0", "7", "10", "01", "-01", "3612.478651262807", "1.", ".5", "-", "1e5", "2.5E-3", "0.0",
+                     String(repeating: "9", count: 289), String(repeating: "9", count: 291), "true", "null", "\"x\"", "[1]", "{}"]
+        for round in 0..<20_000 {
+            var text = Array(seeds[Int(generator.next() % UInt64(seeds.count))])
+            for _ in 0..<Int(generator.next() % 3) where round % 3 != 0 {
+                let at = Int(generator.next() % UInt64(text.count + 1))
+                text.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: at)
+            }
+            let terminator = [",", "}", "]", " ,", "", "x"][Int(generator.next() % 6)]
+            let bytes = Array((String(text) + terminator).utf8)
+            func outcome(_ read: (inout JSONScanner) throws(JSONSyntaxError) -> Range<Int>) -> String {
+                bytes.withUnsafeBytes { raw in
+                    var scanner = JSONScanner(raw)
+                    do throws(JSONSyntaxError) { return "\(try read(&scanner))" } catch { return "error at \(error.offset): \(error.reason)" }
+                }
+            }
+            let inline = outcome { (s) throws(JSONSyntaxError) in try s.scanMemberValue() }
+            let general = outcome { (s) throws(JSONSyntaxError) in try s.scanValue() }
+            #expect(inline == general, "\(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
+
     /// A file cut inside a number says so, as a file cut inside a string does.
     @Test(arguments: ["[1,2.", "[1,-", "{\"a\":1e", "[1,2.5E+"])
     func aNumberCutByTheEndOfTheFileSaysTruncated(_ text: String) {

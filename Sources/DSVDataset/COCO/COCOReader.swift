@@ -189,7 +189,7 @@ public enum COCOReader {
             member += 1
             let keyRange = keyStart..<scanner.position
             try scanner.expect(UInt8(ascii: ":"), "':'")
-            let valueRange = try scanner.scanValue()
+            let valueRange = try scanner.scanMemberValue()
             try body(keyRange, valueRange)
             scanner.skipWhitespace()
             let c = scanner.peek()

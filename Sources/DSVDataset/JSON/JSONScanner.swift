@@ -166,43 +166,66 @@ public struct JSONScanner {
                 return true
             }
         }
-        while true {
-            let start = p
-            var c: UInt8 = p < e ? b[p] : 0
-            if c == UInt8(ascii: "-") {
-                p += 1
-                c = p < e ? b[p] : 0
-            }
-            if c == UInt8(ascii: "0") {
-                p += 1
-            } else if c &- UInt8(ascii: "1") < 9 {
-                p += 1
-                let digits = p
-                while p < e && b[p] &- UInt8(ascii: "0") < 10 { p += 1 }
-                if p - digits > 290 { position = start; return false }
-            } else {
-                position = start
-                return false
-            }
-            c = p < e ? b[p] : 0
-            if c == UInt8(ascii: ".") {
-                p += 1
-                guard p < e, b[p] &- UInt8(ascii: "0") < 10 else { position = start; return false }
-                p += 1
-                while p < e && b[p] &- UInt8(ascii: "0") < 10 { p += 1 }
-                c = p < e ? b[p] : 0
-            }
+        while let numberEnd = plainNumberEnd(from: p) {
+            let c: UInt8 = numberEnd < e ? b[numberEnd] : 0
             if c == UInt8(ascii: ",") {
-                p += 1
+                p = numberEnd + 1
                 continue
             }
             if c == UInt8(ascii: "]") {
-                position = p + 1
+                position = numberEnd + 1
                 return true
             }
-            position = start
-            return false
+            break
         }
+        position = p
+        return false
+    }
+
+    /// Where the plain number at `start` ends — `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, under 290 integer
+    /// digits, which `skipNumber` accepts without further checks — or nil when there is none
+    /// there. The caller looks at the byte after it: a number followed by anything but its
+    /// separator or closer (an exponent, a digit after a leading zero) is not done.
+    @inline(__always) func plainNumberEnd(from start: Int) -> Int? {
+        let b = base, e = end
+        var p = start
+        var c: UInt8 = p < e ? b[p] : 0
+        if c == UInt8(ascii: "-") {
+            p += 1
+            c = p < e ? b[p] : 0
+        }
+        if c == UInt8(ascii: "0") {
+            p += 1
+        } else if c &- UInt8(ascii: "1") < 9 {
+            p += 1
+            let digits = p
+            while p < e && b[p] &- UInt8(ascii: "0") < 10 { p += 1 }
+            if p - digits > 290 { return nil }
+        } else {
+            return nil
+        }
+        if p < e && b[p] == UInt8(ascii: ".") {
+            p += 1
+            guard p < e, b[p] &- UInt8(ascii: "0") < 10 else { return nil }
+            p += 1
+            while p < e && b[p] &- UInt8(ascii: "0") < 10 { p += 1 }
+        }
+        return p
+    }
+
+    /// Validates the value of an object member (after whitespace) and returns its range: a
+    /// plain number followed by `,` or `}` — ids, areas, flags, most of a COCO object's
+    /// scalars — inline, anything else through `skipValue`.
+    @inline(__always) public mutating func scanMemberValue() throws(JSONSyntaxError) -> Range<Int> {
+        skipWhitespace()
+        let start = position
+        if let numberEnd = plainNumberEnd(from: start), numberEnd < end,
+           base[numberEnd] == UInt8(ascii: ",") || base[numberEnd] == UInt8(ascii: "}") {
+            position = numberEnd
+            return start..<numberEnd
+        }
+        try skipValue(depth: 0)
+        return start..<position
     }
 
     @inline(__always) mutating func skipLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
