@@ -16,16 +16,14 @@ public final class Trace: @unchecked Sendable {
         (last, lastCPU) = (Trace.now(), Trace.processCPU())
     }
 
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    public static func now() -> Double { seconds(CLOCK_MONOTONIC) }
 
     /// CPU time of all the process's threads, so that a phase shows how many cores it kept busy.
-    static func processCPU() -> Double {
+    static func processCPU() -> Double { seconds(CLOCK_PROCESS_CPUTIME_ID) }
+
+    private static func seconds(_ clock: clockid_t) -> Double {
         var ts = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        clock_gettime(clock, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
