@@ -70,11 +70,7 @@ public struct ShardTable: Sendable {
         var size = 1024
         while size < 2 * capacity { size <<= 1 }
         slots = [Int32](repeating: -1, count: size)
-        let mask = size - 1
-        for (position, fingerprint) in fingerprints.enumerated() {
-            var slot = Int(truncatingIfNeeded: fingerprint.low) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(position)
-        }
+        // Fingerprints are distinct: each finds the empty slot where it goes.
+        for (position, fingerprint) in fingerprints.enumerated() { slots[find(fingerprint).slot] = Int32(position) }
     }
 }
