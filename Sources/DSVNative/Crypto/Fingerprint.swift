@@ -170,12 +170,13 @@ public struct Fingerprinter {
     /// when the 16 bytes from `p`, or the 16 ending at `p + count`, lie within `readable`.
     @inline(__always)
     private static func load(_ p: UnsafeRawPointer, count: Int, readable: UnsafeRawBufferPointer) -> UInt128 {
-        let start = readable.baseAddress!, end = start + readable.count
-        if p + 16 <= end {
+        // As offsets within `readable`: a pointer is never formed before its start.
+        let before = p - readable.baseAddress!, after = readable.count - before
+        if after >= 16 {
             let whole = UInt128(littleEndian: p.loadUnaligned(as: UInt128.self))
             return whole & (UInt128.max >> (128 - 8 * count))
         }
-        if p + count - 16 >= start {
+        if before + count >= 16 {
             let whole = UInt128(littleEndian: (p + count - 16).loadUnaligned(as: UInt128.self))
             return whole >> (128 - 8 * count)
         }
