@@ -147,10 +147,11 @@ public struct JSONScanner {
 
     /// Consumes compact runs of plain numbers in an array — `12.5,-3,0.25]` — the bulk of a COCO
     /// file's bytes (polygons, boxes, RLE counts, keypoints), 64 bytes at a time where it can
-    /// (`PlainNumberBlock`), else with the position in a register and no call per number. It accepts only what `skipNumber` accepts without further checks (no
-    /// exponent, under 290 integer digits) followed by `,` or `]`; anything else (an exponent,
-    /// whitespace, another kind of value, an error) stops it at the start of that element, for
-    /// the general path to take over — and report any error exactly as it would have.
+    /// (`PlainNumberBlock`), else a number at a time (`plainNumberEnd`). It accepts only what
+    /// `skipNumber` accepts without further checks (no exponent, under 290 integer digits)
+    /// followed by `,` or `]`; anything else (an exponent, whitespace, another kind of value, an
+    /// error) stops it at the start of that element, for the general path to take over — and
+    /// report any error exactly as it would have.
     /// - Returns: true when it consumed the array's closing `]`.
     @inline(__always) mutating func skipPlainNumbers() -> Bool {
         let b = base, e = end
