@@ -169,7 +169,7 @@ public struct Fingerprinter {
     /// `count` (< 16) bytes at `p` as the low bytes of a little-endian number: one whole load
     /// when the 16 bytes from `p`, or the 16 ending at `p + count`, lie within `readable`.
     @inline(__always)
-    private static func load(_ p: UnsafeRawPointer, count: Int, readable: UnsafeRawBufferPointer) -> UInt128 {
+    static func load(_ p: UnsafeRawPointer, count: Int, readable: UnsafeRawBufferPointer) -> UInt128 {
         // As offsets within `readable`: a pointer is never formed before its start.
         let before = p - readable.baseAddress!, after = readable.count - before
         if after >= 16 {
@@ -219,7 +219,7 @@ public struct Fingerprinter {
     /// with the key two words on to the second. (As `UInt128` sums, so that the carry is an
     /// `adc`: a carry computed as a Bool became a branch taken at random, half the time.)
     @inline(__always)
-    private static func step(_ m0: UInt64, _ m1: UInt64, key k: UnsafePointer<UInt64>,
+    static func step(_ m0: UInt64, _ m1: UInt64, key k: UnsafePointer<UInt64>,
                              _ sum1: inout UInt128, _ sum2: inout UInt128) {
         sum1 &+= UInt128(m0 &+ k[0]) &* UInt128(m1 &+ k[1])
         sum2 &+= UInt128(m0 &+ k[2]) &* UInt128(m1 &+ k[3])

@@ -1,0 +1,120 @@
+import DSVNative
+
+/// The elements the last commit read, kept locally so that the next round need not parse again
+/// the objects it already read: for each (in the order they came), the `ElementKey` digest of
+/// its bytes from some point on (what the reader chose to key it by) and the place of one value
+/// in those bytes that the reader reads again on a match. The reader decides what a match
+/// proves; this file only keeps the digests.
+///
+/// `.dsv/dsv-elements.cache`: a magic line, the key's check (`ElementKey.check`), the entry
+/// count and a CRC-32 of the entries, then 20-byte entries (digest, little-endian; value offset, 16 bits; value length;
+/// a zero byte). Each commit rewrites it, in place: a torn write fails the CRC. It only saves
+/// work: a missing, damaged or foreign file reads as empty. Read in place from its mapping, not decoded (and
+/// shared read-only between threads: hence `@unchecked`).
+public struct ElementCache: @unchecked Sendable {
+    public struct Entry: Equatable, Sendable {
+        public var digest: Fingerprint
+        /// Where the value lies in the digested bytes; `ElementCache.noValue` for none.
+        public var valueOffset: UInt16
+        public var valueLength: UInt8
+
+        public init(digest: Fingerprint, valueOffset: UInt16, valueLength: UInt8) {
+            self.digest = digest
+            self.valueOffset = valueOffset
+            self.valueLength = valueLength
+        }
+
+        /// Stands for an element with no digest, where entries are kept one per element; never
+        /// written to the file.
+        public static let unknown = Entry(digest: Fingerprint(high: 0, low: 0), valueOffset: noValue, valueLength: .max)
+        public var isKnown: Bool { valueLength != .max || valueOffset != ElementCache.noValue }
+    }
+
+    public static let noValue = UInt16.max
+    static let magic = Array("dsv element cache 1\n".utf8)
+    public static let entrySize = 20
+    static var headerSize: Int { magic.count + 16 + 8 }
+
+    public let path: String
+    public let key: ElementKey
+    public let count: Int
+    private let entries: UnsafeRawBufferPointer
+    /// Keeps `entries` mapped.
+    private let mapping: FileMapping?
+
+    /// Reads the repository's cache kept under `key`; anything unreadable, or kept under
+    /// another key, gives an empty cache.
+    public init(repository: DatasetRepository, key: ElementKey) {
+        self.init(path: joinPath(repository.path, "dsv-elements.cache"), key: key)
+    }
+
+    public init(path: String, key: ElementKey) {
+        self.path = path
+        self.key = key
+        let mapping = try? FileMapping(path: path)
+        let bytes = mapping?.bytes ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        let keyEnd = Self.magic.count + 16
+        guard bytes.count >= Self.headerSize, bytes.prefix(Self.magic.count).elementsEqual(Self.magic),
+              bytes[Self.magic.count..<keyEnd].elementsEqual(key.check) else {
+            (count, entries, self.mapping) = (0, UnsafeRawBufferPointer(start: nil, count: 0), nil)
+            return
+        }
+        let count = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: keyEnd, as: UInt32.self)))
+        let entries = UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...])
+        var crc = CRC32()
+        crc.update(entries)
+        guard entries.count == count * Self.entrySize,
+              crc.value == UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: keyEnd + 4, as: UInt32.self)) else {
+            (self.count, self.entries, self.mapping) = (0, UnsafeRawBufferPointer(start: nil, count: 0), nil)
+            return
+        }
+        (self.count, self.entries, self.mapping) = (count, entries, mapping)
+    }
+
+    /// The digest of entry `index`.
+    @inline(__always)
+    public func digest(_ index: Int) -> Fingerprint {
+        let at = index &* Self.entrySize
+        return Fingerprint(high: UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)),
+                           low: UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+    }
+
+    /// Entry `index`.
+    @inline(__always)
+    public subscript(index: Int) -> Entry {
+        let at = index &* Self.entrySize
+        return Entry(digest: digest(index),
+                     valueOffset: UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 16, as: UInt16.self)),
+                     valueLength: entries[at + 18])
+    }
+
+    /// Replaces the file with the known entries of `batches`, in order, under `key` (best
+    /// effort: the cache only saves work).
+    public static func write(_ batches: [[Entry]], key: ElementKey, to path: String) {
+        let count = batches.reduce(0) { total, batch in total + batch.reduce(0) { $0 + ($1.isKnown ? 1 : 0) } }
+        guard count <= Int(UInt32.max) else { return }
+        let head = magic + key.check
+        let size = headerSize + count * entrySize
+        let file = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            raw.copyBytes(from: head)
+            var at = headerSize
+            for batch in batches {
+                for entry in batch where entry.isKnown {
+                    raw.storeBytes(of: entry.digest.low.littleEndian, toByteOffset: at, as: UInt64.self)
+                    raw.storeBytes(of: entry.digest.high.littleEndian, toByteOffset: at + 8, as: UInt64.self)
+                    raw.storeBytes(of: entry.valueOffset.littleEndian, toByteOffset: at + 16, as: UInt16.self)
+                    raw[at + 18] = entry.valueLength
+                    raw[at + 19] = 0
+                    at += entrySize
+                }
+            }
+            var crc = CRC32()
+            crc.update(UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
+            raw.storeBytes(of: UInt32(count).littleEndian, toByteOffset: head.count, as: UInt32.self)
+            raw.storeBytes(of: crc.value.littleEndian, toByteOffset: head.count + 4, as: UInt32.self)
+            initialized = size
+        }
+        file.withUnsafeBytes { try? FileSystem.overwrite($0, path: path) }
+    }
+}
