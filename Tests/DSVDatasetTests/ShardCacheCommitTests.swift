@@ -5,8 +5,8 @@ import DSVTestSupport
 import Foundation
 import Testing
 
-/// The shard cache only saves work: rounds committed with it must give exactly the versions
-/// committed without it — same trees, byte for byte — whatever the exports hold.
+/// The shard and element caches only save work: rounds committed with them must give exactly the
+/// versions committed without them — same trees, byte for byte — whatever the exports hold.
 @Suite struct ShardCacheCommitTests {
     enum Scenario: String, CaseIterable, CustomTestStringConvertible {
         case oneFile, subsets, mergedJobsWithRemappedCategories, prettyPrinted, pinnedImages
@@ -82,6 +82,7 @@ import Testing
             let known = ShardCache(path: Self.cachePath(cached)).entries.count
             try Self.commit(cached, files, pins: pins)
             try? FileManager.default.removeItem(atPath: Self.cachePath(plain))
+            try? FileManager.default.removeItem(atPath: joinPath(plain.repository.path, "dsv-elements.cache"))
             try Self.commit(plain, files, pins: pins)
             #expect(try cached.version().commit.tree == plain.version().commit.tree, "round \(round)")
             #expect(try cached.version().manifest == plain.version().manifest, "round \(round)")

@@ -1,4 +1,5 @@
 import DSVNative
+import DSVStorage
 
 /// One COCO file as the reader indexes it: the file's bytes and where every part lies in them.
 /// Nothing is copied or re-rendered; every value keeps its exact text. Arrays that were not
@@ -28,6 +29,12 @@ public final class COCOExport: @unchecked Sendable {
     public internal(set) var annotationCategories: [Int32] = []
     /// The `categories` member, parsed (it is small).
     public internal(set) var categories: [COCOCategory] = []
+    /// What the next round will know of the annotations (`KnownAnnotations`): one entry per
+    /// annotation, in file order; empty when the reader was given nothing to learn for, or the
+    /// array was not compact.
+    public internal(set) var learnedAnnotations: [ElementCache.Entry] = []
+    /// Annotations matched with ones the last commit read, rather than parsed.
+    public internal(set) var matchedAnnotations = 0
     /// Whether the file has an `annotations` member at all (an image-info file has none).
     public var hasAnnotations: Bool { members.contains { $0.kind == .annotations } }
 

@@ -16,18 +16,21 @@ public enum COCOReader {
 
     /// Reads an already mapped file (so that a caller hashing the same bytes on another core
     /// does not map — and page in — the file twice).
-    public static func read(_ mapping: FileMapping, name: String) throws(COCOError) -> COCOExport {
+    /// - Parameter known: the annotations the repository's last commit read; those read again
+    ///   are matched rather than parsed, and what the next round will know is learned
+    ///   (`COCOExport.learnedAnnotations`). Nil reads everything in full and learns nothing.
+    public static func read(_ mapping: FileMapping, name: String, known: KnownAnnotations? = nil) throws(COCOError) -> COCOExport {
         let label = name
         let export = COCOExport(name: label, mapping: mapping)
         let trace = Trace()
-        try index(export)
-        trace.mark("index \(name)")
+        try index(export, known: known)
+        trace.mark("index \(name), \(export.matchedAnnotations) annotations matched")
         try COCOValidation.check(export)
         trace.mark("validate \(name)")
         return export
     }
 
-    static func index(_ export: COCOExport) throws(COCOError) {
+    static func index(_ export: COCOExport, known: KnownAnnotations? = nil) throws(COCOError) {
         let bytes = export.mapping.bytes
         var spacedArrays: Set<String> = []
         if bytes.isEmpty { throw .notCOCO(file: export.name, reason: "the file is empty") }
@@ -67,13 +70,25 @@ public enum COCOReader {
                     let valueRange: Range<Int>
                     switch kind {
                     case .images:
-                        let (range, spaced, entries) = try scanEntries(&scanner, key: key, element: scanImage)
+                        let (range, spaced, entries, _) = try scanEntries(&scanner, key: key) { ImageReader() }
                         (export.images, valueRange) = (entries, range)
                         if spaced { spacedArrays.insert(key) }
                     case .annotations:
-                        let (range, spaced, entries) = try scanEntries(&scanner, key: key, element: scanAnnotation)
-                        (export.annotations, valueRange) = (entries, range)
-                        if spaced { spacedArrays.insert(key) }
+                        if let known {
+                            var (range, spaced, entries, readers) = try scanEntries(&scanner, key: key) { AnnotationReader(known) }
+                            (export.annotations, valueRange) = (entries, range)
+                            export.matchedAnnotations = readers.reduce(0) { $0 + $1.matched }
+                            // Learned from the file's bytes only when they are the ones indexed;
+                            // the first chunk's array reserved room for all (moved, not copied).
+                            if spaced { spacedArrays.insert(key) } else {
+                                swap(&export.learnedAnnotations, &readers[0].learned)
+                                for reader in readers.dropFirst() { export.learnedAnnotations += reader.learned }
+                            }
+                        } else {
+                            let (range, spaced, entries, _) = try scanEntries(&scanner, key: key) { PlainAnnotationReader() }
+                            (export.annotations, valueRange) = (entries, range)
+                            if spaced { spacedArrays.insert(key) }
+                        }
                     case .other:
                         valueRange = try scanner.scanValue()
                     }
@@ -114,10 +129,10 @@ public enum COCOReader {
                 // The entries over the file's bytes go before those over the arena's are made.
                 if member.kind == .images {
                     export.images = []
-                    export.images = try scanEntries(&scanner, key: member.key, element: scanImage).entries
+                    export.images = try scanEntries(&scanner, key: member.key) { ImageReader() }.entries
                 } else {
                     export.annotations = []
-                    export.annotations = try scanEntries(&scanner, key: member.key, element: scanAnnotation).entries
+                    export.annotations = try scanEntries(&scanner, key: member.key) { PlainAnnotationReader() }.entries
                 }
             }
             if case .failure(let error) = result { fatalError("minified JSON no longer scans: \(error.reason)") }
@@ -125,17 +140,19 @@ public enum COCOReader {
         }
     }
 
-    /// The entries of an `images` or `annotations` array: on all cores when it is large, else
-    /// sequentially; the result is the same either way.
-    static func scanEntries<Entry>(_ scanner: inout JSONScanner, key: String,
-                                   element: @escaping @Sendable (inout JSONScanner, Int) throws(JSONSyntaxError) -> Entry)
-        throws(JSONSyntaxError) -> (range: Range<Int>, spaced: Bool, entries: [Entry]) {
-        if let parallel = try ParallelArrayScan.scan(&scanner, element: element) { return parallel }
-        var entries: [Entry] = []
+    /// The entries of an `images` or `annotations` array, and the readers that read them (one per
+    /// chunk, in order): on all cores when it is large, else sequentially; the result is the same
+    /// either way.
+    static func scanEntries<Reader: ElementReader>(_ scanner: inout JSONScanner, key: String,
+                                                   makeReader: @escaping @Sendable () -> Reader)
+        throws(JSONSyntaxError) -> (range: Range<Int>, spaced: Bool, entries: [Reader.Entry], readers: [Reader]) {
+        if let parallel = try ParallelArrayScan.scan(&scanner, makeReader: makeReader) { return parallel }
+        var entries: [Reader.Entry] = []
+        var reader = makeReader()
         let (range, spaced) = try scanArray(&scanner, key: key) { (s, start) throws(JSONSyntaxError) in
-            entries.append(try element(&s, start))
+            entries.append(try reader.read(&s, start))
         }
-        return (range, spaced, entries)
+        return (range, spaced, entries, [reader])
     }
 
     /// Scans an array of objects, calling `element` with the scanner at each object's `{` and the

@@ -14,8 +14,9 @@ enum ParallelArrayScan {
     /// Below this, one core is as fast.
     static let minimumBytes = 8 << 20
 
-    struct Chunk<Entry> {
-        var entries: [Entry] = []
+    struct Chunk<Reader: ElementReader> {
+        var reader: Reader
+        var entries: [Reader.Entry] = []
         var end = 0
         var spaced = false
         var error: JSONSyntaxError?
@@ -25,10 +26,10 @@ enum ParallelArrayScan {
     }
 
     /// `scanner` is at the array's `[`. Returns nil when the array is not worth or not fit for
-    /// splitting; the caller then scans it sequentially.
-    static func scan<Entry>(_ scanner: inout JSONScanner,
-                            element: @escaping @Sendable (inout JSONScanner, Int) throws(JSONSyntaxError) -> Entry)
-        throws(JSONSyntaxError) -> (range: Range<Int>, spaced: Bool, entries: [Entry])? {
+    /// splitting; the caller then scans it sequentially. Each chunk is read by a reader of its
+    /// own, from `makeReader`; they are returned in the array's order.
+    static func scan<Reader: ElementReader>(_ scanner: inout JSONScanner, makeReader: @escaping @Sendable () -> Reader)
+        throws(JSONSyntaxError) -> (range: Range<Int>, spaced: Bool, entries: [Reader.Entry], readers: [Reader])? {
         let bytes = scanner.bytes
         let start = scanner.position
         let workers = SystemInfo.processorCount
@@ -50,16 +51,17 @@ enum ParallelArrayScan {
         }
         guard cuts.count > 1 else { return nil }
 
-        let slots = ResultSlots<Chunk<Entry>>(count: cuts.count)
+        let slots = ResultSlots<Chunk<Reader>>(count: cuts.count)
         let boundaries = cuts
         let shared = SharedBytes(bytes: bytes)
         DispatchQueue.concurrentPerform(iterations: boundaries.count) { index in
             let next = index + 1 < boundaries.count ? boundaries[index + 1] : Int.max
             // The first chunk's array will receive the others: it reserves room for all of them.
             let extent = (index == 0 || next == .max ? shared.bytes.count : next) - boundaries[index]
-            slots[index] = scanChunk(shared.bytes, from: boundaries[index], until: next, extent: extent, element: element)
+            slots[index] = scanChunk(shared.bytes, from: boundaries[index], until: next, extent: extent, reader: makeReader())
         }
-        var entries: [Entry] = []
+        var entries: [Reader.Entry] = []
+        var readers: [Reader] = []
         var spaced = false
         var index = 0
         while true {
@@ -67,21 +69,23 @@ enum ParallelArrayScan {
             var chunk = slots[index]!
             slots[index] = nil
             if index == 0 { swap(&entries, &chunk.entries) } else { entries += chunk.entries }
+            readers.append(chunk.reader)
             spaced = spaced || chunk.spaced
             if let error = chunk.error { throw error }
             switch chunk.outcome {
             case .ended:
                 scanner.position = chunk.end
-                return (start..<chunk.end, spaced, entries)
+                return (start..<chunk.end, spaced, entries, readers)
             case .landed where index + 1 < boundaries.count:
                 index += 1
             case .landed, .overshot:
                 // The next cut was not a real boundary: go on sequentially from here.
-                let rest = scanChunk(bytes, from: chunk.end, until: Int.max, extent: 0, element: element)
+                let rest = scanChunk(bytes, from: chunk.end, until: Int.max, extent: 0, reader: makeReader())
                 entries += rest.entries
+                readers.append(rest.reader)
                 if let error = rest.error { throw error }
                 scanner.position = rest.end
-                return (start..<rest.end, spaced || rest.spaced, entries)
+                return (start..<rest.end, spaced || rest.spaced, entries, readers)
             }
         }
     }
@@ -91,9 +95,9 @@ enum ParallelArrayScan {
     /// gives their size, room for `extent` bytes of them: growing it by doubling copied and paged
     /// in each entry several times, which cost more than scanning (reserved room that is never
     /// used is never touched, so it costs no memory).
-    static func scanChunk<Entry>(_ bytes: UnsafeRawBufferPointer, from: Int, until: Int, extent: Int,
-                                 element: (inout JSONScanner, Int) throws(JSONSyntaxError) -> Entry) -> Chunk<Entry> {
-        var chunk = Chunk<Entry>()
+    static func scanChunk<Reader: ElementReader>(_ bytes: UnsafeRawBufferPointer, from: Int, until: Int, extent: Int,
+                                                 reader: Reader) -> Chunk<Reader> {
+        var chunk = Chunk(reader: reader)
         var scanner = JSONScanner(bytes, position: from)
         let sample = 256
         do throws(JSONSyntaxError) {
@@ -104,10 +108,12 @@ enum ParallelArrayScan {
                 }
                 if chunk.entries.count == sample {
                     let averageBytes = max(1, (elementStart - from) / sample)
-                    chunk.entries.reserveCapacity(extent / averageBytes + extent / averageBytes / 4 + sample)
+                    let expected = extent / averageBytes + extent / averageBytes / 4 + sample
+                    chunk.entries.reserveCapacity(expected)
+                    chunk.reader.reserve(expected)
                 }
                 scanner.sawWhitespace = false
-                chunk.entries.append(try element(&scanner, elementStart))
+                chunk.entries.append(try chunk.reader.read(&scanner, elementStart))
                 chunk.spaced = chunk.spaced || scanner.sawWhitespace
                 scanner.skipWhitespace()
                 let c = scanner.peek()
@@ -156,4 +162,14 @@ enum ParallelArrayScan {
 /// Read-only bytes that outlive the parallel scan (the export's mapping), shared by its workers.
 struct SharedBytes: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
+}
+
+/// Reads the elements of one array, one after another: the entry of each, and whatever the reader
+/// learns on the way (kept in the array's order). A parallel scan gives each chunk its own.
+protocol ElementReader: Sendable {
+    associatedtype Entry: Sendable
+    /// `scanner` is at the element's `{`, at `start`; the element is consumed.
+    mutating func read(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> Entry
+    /// About `count` elements are coming.
+    mutating func reserve(_ count: Int)
 }

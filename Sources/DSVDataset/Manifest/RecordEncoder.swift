@@ -21,7 +21,7 @@ enum RecordEncoder {
         let imageIDRange = image.idRange!
         var edits = TemplateEdits()
         if idLifted { edits.add(imageIDRange, hole: .id) }
-        writer.template(file.imageBytes, image.range, edits: edits)
+        writer.template(file.imageBytes, image.range, edits: edits, tail: nil)
         writer.pinAndSubset(pin, subset)
         writer.count(refs.count)
         let bytes = file.annotationBytes
@@ -40,7 +40,8 @@ enum RecordEncoder {
             if !file.remap.isEmpty, let range = annotation.categoryIDRange, let replacement = file.remap[IDKey(bytes, range)] {
                 edits.add(range, replacement: replacement)
             }
-            writer.template(bytes, annotation.range, edits: edits)
+            let known = file.tails.isEmpty ? nil : file.tails[Int(ref.index)]
+            writer.template(bytes, annotation.range, edits: edits, tail: known?.isKnown == true ? known!.digest : nil)
         }
     }
 

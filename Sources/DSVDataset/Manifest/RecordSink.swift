@@ -7,7 +7,9 @@ import DSVNative
 protocol RecordSink {
     mutating func key(_ key: String)
     /// The object at `range` of `bytes`, with its holes cut and its substitution written in.
-    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits)
+    /// `tail`: the digest of the annotation's tail, when the reader keyed it
+    /// (`KnownAnnotations`); a sink may use it in place of those bytes.
+    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits, tail: Fingerprint?)
     mutating func pinAndSubset(_ pin: ObjectPin?, _ subset: String?)
     mutating func count(_ count: Int)
 }
@@ -15,7 +17,7 @@ protocol RecordSink {
 extension ByteWriter: RecordSink {
     mutating func key(_ key: String) { string(key) }
 
-    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits) {
+    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits, tail: Fingerprint?) {
         RecordEncoder.appendTemplate(bytes, range, edits: edits, to: &self)
     }
 
@@ -30,10 +32,23 @@ extension ByteWriter: RecordSink {
 /// stored form records — its length, its edits' kinds and places — followed by its bytes as
 /// one stream. (As a piece per run and a pair per edit, an annotation took nine pairs besides
 /// its bytes, and the fingerprint pass cost more in those than in its bytes.)
+///
+/// An annotation whose tail the reader digested, and whose template is `{"id":,"image_id":`
+/// and that tail (both ids cut, nothing substituted), is two pairs: its length with a mark no
+/// other template's first pair has, and the digest — which stands for the tail's bytes (equal
+/// digests, equal bytes, as `ElementKey` argues), so the bytes are not read a second time.
 extension Fingerprinter: RecordSink {
     mutating func key(_ key: String) { piece(key) }
 
-    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits) {
+    /// Above any first pair's second word of a template as a stream (kinds and edit count).
+    static let digestedTail: UInt64 = 1 << 40
+
+    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits, tail: Fingerprint?) {
+        if let tail, edits.substitution == nil, edits.holes.0?.1 == .id, edits.holes.1?.1 == .imageID {
+            words(UInt64(edits.templateLength(range)), Self.digestedTail)
+            words(tail.high, tail.low)
+            return
+        }
         // Up to three edits (two holes, a substitution): a kind byte and a 32-bit place each
         // (objects are under 4 GiB), and the substitution's length.
         var length = 0, kinds: UInt64 = 0, places: (UInt64, UInt64) = (0, 0), index: UInt64 = 0

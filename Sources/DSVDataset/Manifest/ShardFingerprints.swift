@@ -11,8 +11,8 @@ import DSVNative
 enum ShardFingerprints {
     /// Bump whenever what a `ByteWriter` makes of a record's `RecordSink` calls changes (a format
     /// change), or how a `Fingerprinter` lays them out, so that shard caches filled by an older
-    /// dsv stop matching. (2: templates as one stream.)
-    static let encodingVersion: UInt64 = 2
+    /// dsv stop matching. (2: templates as one stream; 3: known annotation tails as their digests.)
+    static let encodingVersion: UInt64 = 3
     /// Images per task of the record pass.
     static let chunk = 2048
 

@@ -56,7 +56,17 @@ public enum CommitOperation {
         if let opened { input = opened } else { input = try ExportInput.open(request.exports, subset: request.subset) }
         let sources = input.sources
         defer { sources.cancel() }
-        let plan = try ExportInput.read(input, previous: previous)
+        // The shard cache's key is also the annotations': read it first.
+        var cache = ShardCache(repository: repository)
+        let elementKey = ElementKey(derivedFrom: cache.key)
+        trace.mark("load shard cache")
+        // The annotations the last commit read; let go once read (the file is rewritten in place).
+        var known: KnownAnnotations? = KnownAnnotations(ElementCache(repository: repository, key: elementKey))
+        let elementsPath = known!.cache.path
+        trace.mark("load element cache")
+        let plan = try ExportInput.read(input, previous: previous, known: known)
+        known = nil
+        let learned = plan.learnedAnnotations
         trace.mark("read, validate and plan exports")
         var pins = request.pins
         var missing: [String] = []
@@ -67,10 +77,9 @@ public enum CommitOperation {
                 throw .missingObjects(location: prefix, keys: Array(missing.prefix(20)), count: missing.count)
             }
         }
-        var cache = ShardCache(repository: repository)
         let reuse: ShardReuse
         do { reuse = try ShardReuse(cache: cache, repository: repository.git, head: head) } catch { throw .repository(.git(error)) }
-        trace.mark("load shard cache")
+        trace.mark("shard reuse")
         // New shards go into the pack as they are compressed, not all held until the end.
         let pack = try wrap { () throws(RepositoryError) in try repository.newPack() }
         var content: VersionContent
@@ -87,6 +96,7 @@ public enum CommitOperation {
                 && previous.subsets == content.subsets.map(\.subset) {
                 // HEAD stores every shard: remember those the cache did not know.
                 cache.append(content.cacheEntries(in: head, onlyNew: true))
+                ElementCache.write(learned, key: elementKey, to: elementsPath)
                 return .nothingChanged(head: head)
             }
         }
@@ -121,7 +131,8 @@ public enum CommitOperation {
         if ShardCache.needsCompaction(count: cache.entries.count, live: content.shards.count) {
             cache.compact(to: content.cacheEntries(in: commitID, onlyNew: false))
         }
-        trace.mark("shard cache")
+        ElementCache.write(learned, key: elementKey, to: elementsPath)
+        trace.mark("shard and element caches")
         if let prefix = request.imagesPrefix {
             try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }
         }

@@ -65,14 +65,17 @@ public enum ExportInput {
         return Opened(documents: documents, sources: SourceDigests(documents.map { ($0.source, $0.mapping) }, inBackground: hashSources))
     }
 
-    /// Reads and validates every opened export into the plan of a version following `previous`.
+    /// Reads and validates every opened export into the plan of a version following `previous`,
+    /// matching the annotations the last commit read with `known` (see `COCOReader.read`).
     /// On a refusal the hashing stops.
-    public static func read(_ opened: Opened, previous: StoredVersion? = nil) throws(CommitError) -> VersionPlan {
+    public static func read(_ opened: Opened, previous: StoredVersion? = nil,
+                            known: KnownAnnotations? = nil) throws(CommitError) -> VersionPlan {
         let unnamed = previous.flatMap { $0.subsets.count == 1 ? $0.subsets[0] : nil } ?? .default
         do throws(CommitError) {
             var exports: [(export: COCOExport, subset: Subset)] = []
             for document in opened.documents {
-                do { exports.append((try COCOReader.read(document.mapping, name: document.label), document.subset ?? unnamed)) } catch {
+                do { exports.append((try COCOReader.read(document.mapping, name: document.label, known: known),
+                                      document.subset ?? unnamed)) } catch {
                     throw .input(error)
                 }
             }

@@ -1,0 +1,199 @@
+import DSVNative
+import DSVStorage
+
+/// The annotation objects the last commit read (`ElementCache`), so that a next round skips
+/// parsing those it reads again — nearly all of them, when 1% of the images changed.
+///
+/// What is keyed: CVAT writes every annotation as `{"id":N,"image_id":M,` and the rest; it
+/// renumbers `id`s between exports (and `image_id`s may move), so the key is the digest of
+/// the rest — the *tail*, from the `,` after the image id to the closing `}`. A tail is learned
+/// only from an object that was read in full: compact, with its `id` and `image_id` the ones at
+/// the front, and its tail under `ElementKey.maximumLength`.
+///
+/// Why a match may skip the parse: the object at hand is `{"id":N′,"image_id":M′` (checked
+/// here: two JSON integers) followed by a tail whose digest equals that of a tail which
+/// completed a valid annotation object (equal bytes, but for a chance below 2⁻¹²⁶ under the
+/// repository's secret key). Putting other integers in place of N and M leaves a valid object
+/// of the same members in the same places, with no whitespace; so the object ends where the
+/// tail does, and its `category_id` lies where it lay, read again from the bytes at hand. A
+/// tail that only looks complete — a `},{` inside a string or a nested array — has no digest
+/// on record and is read in full, as is everything else: the entries, errors and their places
+/// are those of a full parse.
+///
+/// Where to look: mostly the entry after the last one matched (the new export follows the
+/// old one's order); a few entries on, to step over removed objects; else, to find its place
+/// again after a reordering or at the start of a parallel chunk, one of every 16 entries by
+/// digest.
+public final class KnownAnnotations: Sendable {
+    let cache: ElementCache
+    /// The index of every 16th entry, by digest.
+    private let landmarks: [Fingerprint: Int32]
+    static let landmarkSpacing = 16
+    /// Entries tried after the expected one before the landmarks.
+    static let window = 8
+
+    /// The cache, read; or with `learnOnly`, only its key: nothing is looked up, and every
+    /// eligible annotation is learned (tests compare the two ways).
+    public init(_ cache: ElementCache, learnOnly: Bool = false) {
+        self.cache = cache
+        var landmarks: [Fingerprint: Int32] = [:]
+        if !learnOnly {
+            landmarks.reserveCapacity(cache.count / Self.landmarkSpacing + 1)
+            for index in stride(from: 0, to: cache.count, by: Self.landmarkSpacing) {
+                landmarks[cache.digest(index)] = Int32(index)
+            }
+        }
+        self.landmarks = landmarks
+        searchable = !learnOnly && cache.count > 0
+    }
+
+    /// Whether there is anything to look up.
+    let searchable: Bool
+
+    /// The entry with `digest`, looked for from `cursor` on; on a match, `cursor` moves past it.
+    @inline(__always)
+    func find(_ digest: Fingerprint, from cursor: inout Int) -> Int? {
+        var index = cursor
+        let window = min(cursor + Self.window + 1, cache.count)
+        while index < window {
+            if cache.digest(index) == digest {
+                cursor = index + 1
+                return index
+            }
+            index += 1
+        }
+        guard let landmark = landmarks[digest] else { return nil }
+        cursor = Int(landmark) + 1
+        return Int(landmark)
+    }
+}
+
+/// Reads annotation objects through `KnownAnnotations`: each is matched, or read in full (and
+/// learned when eligible). One per chunk of a parallel scan.
+struct AnnotationReader: ElementReader {
+    let known: KnownAnnotations
+    /// `known`'s, held here so that reading them takes no reference count per object.
+    private let cache: ElementCache
+    private let key: ElementKey
+    private var cursor = 0
+    /// One entry per object, in the array's order: what the next round will know, and
+    /// `ElementCache.Entry.unknown` for an object with no digest.
+    var learned: [ElementCache.Entry] = []
+    /// Objects matched rather than parsed.
+    private(set) var matched = 0
+
+    init(_ known: KnownAnnotations) {
+        self.known = known
+        cache = known.cache
+        key = known.cache.key
+    }
+
+    mutating func reserve(_ count: Int) { learned.reserveCapacity(count) }
+
+    mutating func read(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> AnnotationEntry {
+        let bytes = scanner.bytes
+        guard let front = Self.front(bytes, start) else {
+            learned.append(.unknown)
+            return try COCOReader.scanAnnotation(&scanner, start)
+        }
+        if known.searchable, let end = Self.likelyEnd(bytes, from: front.tail),
+           let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<end]), readable: bytes),
+           let index = known.find(digest, from: &cursor) {
+            let entry = cache[index]
+            let category = entry.valueOffset == ElementCache.noValue ? nil
+                : front.tail + Int(entry.valueOffset)..<front.tail + Int(entry.valueOffset) + Int(entry.valueLength)
+            scanner.position = end
+            learned.append(entry)
+            matched += 1
+            return AnnotationEntry(range: start..<end, idRange: front.id, imageIDRange: front.imageID,
+                                   categoryIDRange: category, id: CanonicalInteger.value(bytes, front.id),
+                                   imageID: CanonicalInteger.value(bytes, front.imageID),
+                                   categoryID: CanonicalInteger.value(bytes, category))
+        }
+        let annotation = try COCOReader.scanAnnotation(&scanner, start)
+        let tail = front.tail..<annotation.range.upperBound
+        guard !scanner.sawWhitespace, annotation.idRange == front.id, annotation.imageIDRange == front.imageID,
+              annotation.categoryIDRange.map({ $0.count < Int(UInt8.max) }) ?? true,
+              let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[tail]), readable: bytes) else {
+            learned.append(.unknown)
+            return annotation
+        }
+        if let category = annotation.categoryIDRange {
+            // Within the tail: the front holds only the ids.
+            learned.append(.init(digest: digest, valueOffset: UInt16(category.lowerBound - front.tail),
+                                 valueLength: UInt8(category.count)))
+        } else {
+            learned.append(.init(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0))
+        }
+        return annotation
+    }
+
+    /// `{"id":N,"image_id":M` followed by `,`, with N and M JSON integers of at most 18 digits:
+    /// their places, and the tail's start (the `,`).
+    @inline(__always)
+    static func front(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> (id: Range<Int>, imageID: Range<Int>, tail: Int)? {
+        guard matches(bytes, start, "{\"id\":"), let idEnd = integerEnd(bytes, from: start + 6),
+              matches(bytes, idEnd, ",\"image_id\":"), let imageEnd = integerEnd(bytes, from: idEnd + 12),
+              imageEnd < bytes.count, bytes[imageEnd] == UInt8(ascii: ",") else { return nil }
+        return (start + 6..<idEnd, idEnd + 12..<imageEnd, imageEnd)
+    }
+
+    /// Where the object ends if it ends at the first `}` followed by `,{` or `]` (whitespace
+    /// allowed between them): a guess that only a recorded digest confirms.
+    @inline(__always)
+    static func likelyEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var position = from
+        let limit = min(bytes.count, from + ElementKey.maximumLength)
+        while let brace = ByteSearch.first(UInt8(ascii: "}"), in: bytes, from: position, to: limit) {
+            var next = brace + 1
+            while next < bytes.count, bytes[next] <= 0x20 { next += 1 }
+            if next < bytes.count, bytes[next] == UInt8(ascii: "]") { return brace + 1 }
+            if next < bytes.count, bytes[next] == UInt8(ascii: ",") {
+                next += 1
+                while next < bytes.count, bytes[next] <= 0x20 { next += 1 }
+                if next < bytes.count, bytes[next] == UInt8(ascii: "{") { return brace + 1 }
+            }
+            position = brace + 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    static func matches(_ bytes: UnsafeRawBufferPointer, _ at: Int, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard at + count <= bytes.count else { return false }
+        let text = literal.utf8Start
+        for i in 0..<count where bytes[at + i] != text[i] { return false }
+        return true
+    }
+
+    /// The end of a JSON integer (`-?(0|[1-9][0-9]*)`, at most 18 digits) starting at `from`.
+    @inline(__always)
+    static func integerEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var i = from
+        if i < bytes.count && bytes[i] == UInt8(ascii: "-") { i += 1 }
+        let digits = i
+        while i < bytes.count && bytes[i] &- UInt8(ascii: "0") < 10 && i - digits < 19 { i += 1 }
+        let count = i - digits
+        guard count >= 1, count <= 18, count == 1 || bytes[digits] != UInt8(ascii: "0") else { return nil }
+        return i
+    }
+}
+
+/// Reads image objects (nothing to learn).
+struct ImageReader: ElementReader {
+    mutating func read(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> ImageEntry {
+        try COCOReader.scanImage(&scanner, start)
+    }
+
+    mutating func reserve(_ count: Int) {}
+}
+
+/// Reads annotation objects in full, learning nothing (when there is no repository to learn for).
+struct PlainAnnotationReader: ElementReader {
+    mutating func read(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> AnnotationEntry {
+        try COCOReader.scanAnnotation(&scanner, start)
+    }
+
+    mutating func reserve(_ count: Int) {}
+}

@@ -1,0 +1,162 @@
+import DSVDataset
+import DSVNative
+import DSVStorage
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// Annotations matched with the ones the last commit read (`KnownAnnotations`) must give exactly
+/// what a full parse gives — entries, places, values, errors — whatever the objects hold: a match
+/// only ever saves the parse.
+@Suite struct KnownAnnotationsTests {
+    /// One annotation object; `variant` picks a quirk, several of them made to look complete
+    /// early (`},{` inside a string or a nested array) or to keep the fast path off.
+    static func annotation(id: Int, image: Int, variant: Int, moved: Int = 0) -> String {
+        let box = "[\(10 + moved).5,20.25,30,40]"
+        switch variant % 12 {
+        case 1: // A string that holds what looks like the next object's start.
+            return #"{"id":\#(id),"image_id":\#(image),"category_id":2,"bbox":\#(box),"attributes":{"note":"a},{\"id\":5,\"image_id\":1"}}"#
+        case 2: // A nested array of objects.
+            return #"{"id":\#(id),"image_id":\#(image),"category_id":1,"parts":[{"a":1},{"b":[2,{"c":3}]}],"bbox":\#(box)}"#
+        case 3: // No category.
+            return #"{"id":\#(id),"image_id":\#(image),"bbox":\#(box),"iscrowd":0}"#
+        case 4: // The category last.
+            return #"{"id":\#(id),"image_id":\#(image),"bbox":\#(box),"category_id":2}"#
+        case 5: // A tail longer than any digest covers.
+            let polygon = (0..<700).map { "\($0).5" }.joined(separator: ",")
+            return #"{"id":\#(id),"image_id":\#(image),"category_id":1,"segmentation":[[\#(polygon)]],"bbox":\#(box)}"#
+        case 6: // Another key order: no front to match.
+            return #"{"image_id":\#(image),"id":\#(id),"category_id":1,"bbox":\#(box)}"#
+        case 7: // An `id` in a nested object, and a non-ASCII escape.
+            return #"{"id":\#(id),"image_id":\#(image),"category_id":3,"meta":{"id":3,"who":"\u00e9t\u00e9"},"bbox":\#(box)}"#
+        case 8: // Ids at the edges: negative, past 10¹³.
+            let odd = [-id, 10_000_000_000_000 + id, id][id % 3]
+            return #"{"id":\#(odd),"image_id":\#(image),"category_id":1,"bbox":\#(box)}"#
+        case 9: // The category far into a long tail.
+            let polygon = (0..<400).map { "\($0).25" }.joined(separator: ",")
+            return #"{"id":\#(id),"image_id":\#(image),"segmentation":[[\#(polygon)]],"bbox":\#(box),"category_id":3}"#
+        case 10: // Ids that are not canonical integers.
+            return #"{"id":\#(id).0,"image_id":\#(image),"category_id":1,"bbox":\#(box)}"#
+        default: // CVAT's own layout.
+            return #"{"id":\#(id),"image_id":\#(image),"category_id":\#(1 + id % 3),"segmentation":[[1.5,2.25,\#(10 + moved).0,4.0]],"area":12.5,"bbox":\#(box),"iscrowd":0,"attributes":{"occluded":false,"rotation":0.0}}"#
+        }
+    }
+
+    /// A round of an export: in round 1, ids are renumbered from another start (as CVAT does),
+    /// every 13th annotation moves, every 17th is gone, a few are new, and one block of images
+    /// moved to the end (so the matching loses its place and must find it again).
+    static func export(annotations count: Int, round: Int) -> String {
+        var objects: [(image: Int, text: String)] = []
+        var id = 1 + round * 1000
+        for n in 0..<count {
+            let image = n / 3 + 1
+            if round == 1 && n % 17 == 5 { continue }
+            objects.append((image, annotation(id: id, image: image, variant: n % 37 == 0 ? 5 : n % 12,
+                                              moved: round == 1 && n % 13 == 0 ? 1 : 0)))
+            id += 1
+            if round == 1 && n % 101 == 7 {
+                objects.append((image, annotation(id: id, image: image, variant: 0, moved: 50)))
+                id += 1
+            }
+        }
+        if round == 1 {
+            let moved = objects.filter { (100...140).contains($0.image) }
+            objects = objects.filter { !(100...140).contains($0.image) } + moved
+        }
+        let images = (1...count / 3 + 1).map { #"{"id":\#($0),"file_name":"img \#($0).jpg","width":10,"height":10}"# }
+        return #"{"categories":[{"id":1,"name":"a"},{"id":2,"name":"b"},{"id":3,"name":"c"}],"images":["#
+            + images.joined(separator: ",") + #"],"annotations":["# + objects.map(\.text).joined(separator: ",") + "]}"
+    }
+
+    struct Row: Equatable {
+        var range, imageIDRange: Range<Int>
+        var idRange, categoryIDRange: Range<Int>?
+        var id, imageID, categoryID: Int64
+    }
+
+    static func rows(_ export: COCOExport) -> [Row] {
+        export.annotations.map {
+            Row(range: $0.range, imageIDRange: $0.imageIDRange, idRange: $0.idRange, categoryIDRange: $0.categoryIDRange,
+                id: $0.id, imageID: $0.imageID, categoryID: $0.categoryID)
+        }
+    }
+
+    /// Reads `text` from a file, with `known` (nil: a plain full parse).
+    static func read(_ text: String, in directory: TemporaryDirectory, known: KnownAnnotations?) throws -> COCOExport {
+        try read(path: directory.write("export-\(UUID().uuidString).json", text), known: known)
+    }
+
+    static func read(path: String, known: KnownAnnotations?) throws -> COCOExport {
+        try COCOReader.read(try FileMapping(path: path), name: path, known: known)
+    }
+
+    /// Round 0 read and learned, its cache written and read back: the known annotations of round 1.
+    static func known(after first: String, in directory: TemporaryDirectory) throws -> (KnownAnnotations, ElementKey, count: Int) {
+        let key = ElementKey(derivedFrom: FingerprintKey.random())
+        let path = directory.file("dsv-elements.cache")
+        let learning = KnownAnnotations(ElementCache(path: path, key: key))
+        let round0 = try read(first, in: directory, known: learning)
+        #expect(round0.matchedAnnotations == 0)
+        #expect(round0.learnedAnnotations.count == round0.annotations.count)
+        ElementCache.write([round0.learnedAnnotations], key: key, to: path)
+        let cache = ElementCache(path: path, key: key)
+        return (KnownAnnotations(cache), key, cache.count)
+    }
+
+    /// Small (one core) and over 8 MB (parallel chunks, each finding its place by landmarks).
+    @Test(arguments: [600, 30_000])
+    func matchedAnnotationsAreExactlyWhatAFullParseGives(_ count: Int) throws {
+        let directory = TemporaryDirectory("known-annotations")
+        let (known, key, recorded) = try Self.known(after: Self.export(annotations: count, round: 0), in: directory)
+        #expect(recorded > count / 2)
+        let next = Self.export(annotations: count, round: 1)
+        let matched = try Self.read(next, in: directory, known: known)
+        let plain = try Self.read(next, in: directory, known: nil)
+        #expect(Self.rows(matched) == Self.rows(plain))
+        #expect(matched.images.map(\.range) == plain.images.map(\.range))
+        #expect(matched.matchedAnnotations > count / 3, "\(matched.matchedAnnotations) of \(matched.annotations.count) matched")
+        // What the next round will know is the same whether an object was matched or parsed.
+        let learnedInFull = try Self.read(next, in: directory, known: KnownAnnotations(ElementCache(path: "/nonexistent", key: key)))
+        #expect(learnedInFull.matchedAnnotations == 0)
+        #expect(matched.learnedAnnotations == learnedInFull.learnedAnnotations)
+        #expect(matched.learnedAnnotations.count == matched.annotations.count)
+    }
+
+    /// A damaged object is never matched: the error, and its place, are a full parse's.
+    @Test(arguments: [#""bbox":[10.5,20.25,30,40]"#, #""rotation":0.0}}"#, #""category_id":2,"#])
+    func aBrokenObjectGivesTheFullParsesError(_ target: String) throws {
+        let directory = TemporaryDirectory("known-annotations-broken")
+        let first = Self.export(annotations: 600, round: 0)
+        let (known, _, _) = try Self.known(after: first, in: directory)
+        // The 50th occurrence of `target` loses its last byte.
+        var text = first
+        var searchFrom = text.startIndex
+        for _ in 0..<50 { searchFrom = text.range(of: target, range: searchFrom..<text.endIndex)!.upperBound }
+        text.remove(at: text.index(before: searchFrom))
+        let path = directory.write("broken.json", text)
+        func failure(_ known: KnownAnnotations?) -> String {
+            do {
+                _ = try Self.read(path: path, known: known)
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        let expected = failure(nil)
+        #expect(expected != "no error")
+        #expect(failure(known) == expected)
+    }
+
+    /// Whitespace between objects changes nothing; inside them, the array is read from its
+    /// minified copy and learns nothing, matched or not.
+    @Test func whitespaceInsideObjectsTurnsTheMatchingOff() throws {
+        let directory = TemporaryDirectory("known-annotations-spaced")
+        let (known, _, _) = try Self.known(after: Self.export(annotations: 300, round: 0), in: directory)
+        let between = Self.export(annotations: 300, round: 1).replacingOccurrences(of: "},{\"id\"", with: "},\n  {\"id\"")
+        let matchedBetween = try Self.read(between, in: directory, known: known)
+        #expect(matchedBetween.matchedAnnotations > 100)
+        #expect(Self.rows(matchedBetween) == Self.rows(try Self.read(between, in: directory, known: nil)))
+        let inside = Self.export(annotations: 300, round: 1).replacingOccurrences(of: ",\"bbox\":", with: ", \"bbox\": ")
+        let matchedInside = try Self.read(inside, in: directory, known: known)
+        #expect(matchedInside.learnedAnnotations.isEmpty && matchedInside.matchedAnnotations == 0)
+        #expect(Self.rows(matchedInside) == Self.rows(try Self.read(inside, in: directory, known: nil)))
+    }
+}
