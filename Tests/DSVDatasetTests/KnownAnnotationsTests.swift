@@ -97,8 +97,8 @@ import Testing
         let learning = KnownAnnotations(ElementCache(path: path, key: key))
         let round0 = try read(first, in: directory, known: learning)
         #expect(round0.matchedAnnotations == 0)
-        #expect(round0.learnedAnnotations.count == round0.annotations.count)
-        ElementCache.write([round0.learnedAnnotations], key: key, to: path)
+        #expect(round0.tailDigests.count == round0.annotations.count)
+        KnownAnnotations.save([round0], key: key, to: path)
         let cache = ElementCache(path: path, key: key)
         return (KnownAnnotations(cache), key, cache.count)
     }
@@ -118,8 +118,8 @@ import Testing
         // What the next round will know is the same whether an object was matched or parsed.
         let learnedInFull = try Self.read(next, in: directory, known: KnownAnnotations(ElementCache(path: "/nonexistent", key: key)))
         #expect(learnedInFull.matchedAnnotations == 0)
-        #expect(matched.learnedAnnotations == learnedInFull.learnedAnnotations)
-        #expect(matched.learnedAnnotations.count == matched.annotations.count)
+        #expect(matched.tailDigests == learnedInFull.tailDigests)
+        #expect(matched.tailDigests.count == matched.annotations.count)
     }
 
     /// A damaged object is never matched: the error, and its place, are a full parse's.
@@ -156,7 +156,7 @@ import Testing
         #expect(Self.rows(matchedBetween) == Self.rows(try Self.read(between, in: directory, known: nil)))
         let inside = Self.export(annotations: 300, round: 1).replacingOccurrences(of: ",\"bbox\":", with: ", \"bbox\": ")
         let matchedInside = try Self.read(inside, in: directory, known: known)
-        #expect(matchedInside.learnedAnnotations.isEmpty && matchedInside.matchedAnnotations == 0)
+        #expect(matchedInside.tailDigests.isEmpty && matchedInside.matchedAnnotations == 0)
         #expect(Self.rows(matchedInside) == Self.rows(try Self.read(inside, in: directory, known: nil)))
     }
 }

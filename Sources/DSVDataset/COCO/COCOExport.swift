@@ -29,10 +29,9 @@ public final class COCOExport: @unchecked Sendable {
     public internal(set) var annotationCategories: [Int32] = []
     /// The `categories` member, parsed (it is small).
     public internal(set) var categories: [COCOCategory] = []
-    /// What the next round will know of the annotations (`KnownAnnotations`): one entry per
-    /// annotation, in file order; empty when the reader was given nothing to learn for, or the
-    /// array was not compact.
-    public internal(set) var learnedAnnotations: [ElementCache.Entry] = []
+    /// Per annotation, the digest of its tail (`KnownAnnotations`), or `Fingerprint.zero`; empty
+    /// when the reader was given nothing to learn for, or the array was not compact.
+    public internal(set) var tailDigests: [Fingerprint] = []
     /// Annotations matched with ones the last commit read, rather than parsed.
     public internal(set) var matchedAnnotations = 0
     /// Whether the file has an `annotations` member at all (an image-info file has none).

@@ -17,8 +17,8 @@ public enum COCOReader {
     /// Reads an already mapped file (so that a caller hashing the same bytes on another core
     /// does not map — and page in — the file twice).
     /// - Parameter known: the annotations the repository's last commit read; those read again
-    ///   are matched rather than parsed, and what the next round will know is learned
-    ///   (`COCOExport.learnedAnnotations`). Nil reads everything in full and learns nothing.
+    ///   are matched rather than parsed, and every annotation's tail digest is kept
+    ///   (`COCOExport.tailDigests`). Nil reads everything in full and learns nothing.
     public static func read(_ mapping: FileMapping, name: String, known: KnownAnnotations? = nil) throws(COCOError) -> COCOExport {
         let label = name
         let export = COCOExport(name: label, mapping: mapping)
@@ -81,8 +81,8 @@ public enum COCOReader {
                             // Learned from the file's bytes only when they are the ones indexed;
                             // the first chunk's array reserved room for all (moved, not copied).
                             if spaced { spacedArrays.insert(key) } else {
-                                swap(&export.learnedAnnotations, &readers[0].learned)
-                                for reader in readers.dropFirst() { export.learnedAnnotations += reader.learned }
+                                swap(&export.tailDigests, &readers[0].learned)
+                                for reader in readers.dropFirst() { export.tailDigests += reader.learned }
                             }
                         } else {
                             let (range, spaced, entries, _) = try scanEntries(&scanner, key: key) { PlainAnnotationReader() }

@@ -32,23 +32,19 @@ public final class KnownAnnotations: Sendable {
     /// Entries tried after the expected one before the landmarks.
     static let window = 8
 
-    /// The cache, read; or with `learnOnly`, only its key: nothing is looked up, and every
-    /// eligible annotation is learned (tests compare the two ways).
-    public init(_ cache: ElementCache, learnOnly: Bool = false) {
+    /// Whether there is anything to look up (a first commit only learns).
+    let searchable: Bool
+
+    public init(_ cache: ElementCache) {
         self.cache = cache
         var landmarks: [Fingerprint: Int32] = [:]
-        if !learnOnly {
-            landmarks.reserveCapacity(cache.count / Self.landmarkSpacing + 1)
-            for index in stride(from: 0, to: cache.count, by: Self.landmarkSpacing) {
-                landmarks[cache.digest(index)] = Int32(index)
-            }
+        landmarks.reserveCapacity(cache.count / Self.landmarkSpacing + 1)
+        for index in stride(from: 0, to: cache.count, by: Self.landmarkSpacing) {
+            landmarks[cache.digest(index)] = Int32(index)
         }
         self.landmarks = landmarks
-        searchable = !learnOnly && cache.count > 0
+        searchable = cache.count > 0
     }
-
-    /// Whether there is anything to look up.
-    let searchable: Bool
 
     /// The entry with `digest`, looked for from `cursor` on; on a match, `cursor` moves past it.
     @inline(__always)
@@ -66,6 +62,26 @@ public final class KnownAnnotations: Sendable {
         cursor = Int(landmark) + 1
         return Int(landmark)
     }
+
+    /// Writes what the next round will know: each annotation of `exports` with a tail digest,
+    /// in order, with the place of its `category_id` in the tail (one too long to record is
+    /// left out: the next round parses that object).
+    public static func save(_ exports: [COCOExport], key: ElementKey, to path: String) {
+        let writer = ElementCache.Writer(path: path, key: key)
+        for export in exports where !export.tailDigests.isEmpty {
+            for (annotation, digest) in zip(export.annotations, export.tailDigests) where digest != .zero {
+                let tail = annotation.imageIDRange.upperBound
+                if let category = annotation.categoryIDRange {
+                    guard category.count < Int(UInt8.max) else { continue }
+                    writer.append(.init(digest: digest, valueOffset: UInt16(category.lowerBound - tail),
+                                        valueLength: UInt8(category.count)))
+                } else {
+                    writer.append(.init(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0))
+                }
+            }
+        }
+        writer.finish()
+    }
 }
 
 /// Reads annotation objects through `KnownAnnotations`: each is matched, or read in full (and
@@ -76,9 +92,10 @@ struct AnnotationReader: ElementReader {
     private let cache: ElementCache
     private let key: ElementKey
     private var cursor = 0
-    /// One entry per object, in the array's order: what the next round will know, and
-    /// `ElementCache.Entry.unknown` for an object with no digest.
-    var learned: [ElementCache.Entry] = []
+    /// One per object, in the array's order: its tail's digest, or `Fingerprint.zero` — what
+    /// the next round will know (`KnownAnnotations.save`), and what the record fingerprints
+    /// take in place of the tails.
+    var learned: [Fingerprint] = []
     /// Objects matched rather than parsed.
     private(set) var matched = 0
 
@@ -93,7 +110,7 @@ struct AnnotationReader: ElementReader {
     mutating func read(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> AnnotationEntry {
         let bytes = scanner.bytes
         guard let front = Self.front(bytes, start) else {
-            learned.append(.unknown)
+            learned.append(.zero)
             return try COCOReader.scanAnnotation(&scanner, start)
         }
         if known.searchable, let end = Self.likelyEnd(bytes, from: front.tail),
@@ -103,7 +120,7 @@ struct AnnotationReader: ElementReader {
             let category = entry.valueOffset == ElementCache.noValue ? nil
                 : front.tail + Int(entry.valueOffset)..<front.tail + Int(entry.valueOffset) + Int(entry.valueLength)
             scanner.position = end
-            learned.append(entry)
+            learned.append(digest)
             matched += 1
             return AnnotationEntry(range: start..<end, idRange: front.id, imageIDRange: front.imageID,
                                    categoryIDRange: category, id: CanonicalInteger.value(bytes, front.id),
@@ -113,18 +130,11 @@ struct AnnotationReader: ElementReader {
         let annotation = try COCOReader.scanAnnotation(&scanner, start)
         let tail = front.tail..<annotation.range.upperBound
         guard !scanner.sawWhitespace, annotation.idRange == front.id, annotation.imageIDRange == front.imageID,
-              annotation.categoryIDRange.map({ $0.count < Int(UInt8.max) }) ?? true,
               let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[tail]), readable: bytes) else {
-            learned.append(.unknown)
+            learned.append(.zero)
             return annotation
         }
-        if let category = annotation.categoryIDRange {
-            // Within the tail: the front holds only the ids.
-            learned.append(.init(digest: digest, valueOffset: UInt16(category.lowerBound - front.tail),
-                                 valueLength: UInt8(category.count)))
-        } else {
-            learned.append(.init(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0))
-        }
+        learned.append(digest)
         return annotation
     }
 

@@ -1,5 +1,3 @@
-import DSVStorage
-
 /// A version's exports grouped by subset: the files of one subset merged into one `ExportPlan`
 /// (per-job exports), different subsets kept apart, in the order of their names so the same
 /// files give the same version whatever order they were given in. An image key may be in one
@@ -14,8 +12,8 @@ public struct VersionPlan: Sendable {
 
     public var imageCount: Int { parts.reduce(0) { $0 + $1.plan.imageCount } }
     public var annotationCount: Int { parts.reduce(0) { $0 + $1.plan.annotationCount } }
-    /// What the next round will know of the annotations read (`KnownAnnotations`), export after export.
-    public var learnedAnnotations: [[ElementCache.Entry]] { parts.flatMap { $0.plan.exports.map(\.learnedAnnotations) } }
+    /// Every export, subset after subset.
+    public var exports: [COCOExport] { parts.flatMap(\.plan.exports) }
     /// Every image key, subset after subset.
     public var keys: [String] { parts.flatMap { part in (0..<part.plan.imageCount).map(part.plan.key(of:)) } }
 

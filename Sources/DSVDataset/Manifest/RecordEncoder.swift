@@ -40,8 +40,8 @@ enum RecordEncoder {
             if !file.remap.isEmpty, let range = annotation.categoryIDRange, let replacement = file.remap[IDKey(bytes, range)] {
                 edits.add(range, replacement: replacement)
             }
-            let known = file.tails.isEmpty ? nil : file.tails[Int(ref.index)]
-            writer.template(bytes, annotation.range, edits: edits, tail: known?.isKnown == true ? known!.digest : nil)
+            let tail = file.tails.isEmpty ? Fingerprint.zero : file.tails[Int(ref.index)]
+            writer.template(bytes, annotation.range, edits: edits, tail: tail == .zero ? nil : tail)
         }
     }
 

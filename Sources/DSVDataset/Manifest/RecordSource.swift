@@ -1,4 +1,4 @@
-import DSVStorage
+import DSVNative
 
 /// What the records of one part of a version (one subset's merged exports) are encoded from,
 /// fetched out of the plan and its exports once per task. Encoding runs for every image on all
@@ -14,15 +14,15 @@ struct RecordSource: @unchecked Sendable {
         let annotationBytes: UnsafeRawBufferPointer
         /// Category ids rewritten where categories were merged.
         let remap: [IDKey: [UInt8]]
-        /// Per annotation, its tail's digest when the reader took one; or empty.
-        let tails: [ElementCache.Entry]
+        /// Per annotation, its tail's digest or `Fingerprint.zero`; or empty.
+        let tails: [Fingerprint]
 
         init(_ plan: ExportPlan, file: Int) {
             export = plan.exports[file]
             (images, annotations) = (export.images, export.annotations)
             (imageBytes, annotationBytes) = (export.imageBytes, export.annotationBytes)
             remap = plan.categoryRemap[file]
-            tails = export.learnedAnnotations
+            tails = export.tailDigests
         }
     }
 

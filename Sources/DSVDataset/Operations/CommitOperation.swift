@@ -66,7 +66,6 @@ public enum CommitOperation {
         trace.mark("load element cache")
         let plan = try ExportInput.read(input, previous: previous, known: known)
         known = nil
-        let learned = plan.learnedAnnotations
         trace.mark("read, validate and plan exports")
         var pins = request.pins
         var missing: [String] = []
@@ -96,7 +95,7 @@ public enum CommitOperation {
                 && previous.subsets == content.subsets.map(\.subset) {
                 // HEAD stores every shard: remember those the cache did not know.
                 cache.append(content.cacheEntries(in: head, onlyNew: true))
-                ElementCache.write(learned, key: elementKey, to: elementsPath)
+                KnownAnnotations.save(plan.exports, key: elementKey, to: elementsPath)
                 return .nothingChanged(head: head)
             }
         }
@@ -109,6 +108,10 @@ public enum CommitOperation {
         trace.mark("trees")
         let packed = try wrap { () throws(RepositoryError) in try pack.finish() }
         trace.mark("write pack")
+        // What the next round will know (written now, while the entries are at hand; a
+        // commit that fails after this leaves a cache of valid objects, which only saves work).
+        KnownAnnotations.save(plan.exports, key: elementKey, to: elementsPath)
+        trace.mark("element cache")
         // Nothing reads the exports' bytes any more: while the last of them are hashed, the
         // pages hashed so far are given back, and the exports' entries freed, not at exit.
         _ = consume plan
@@ -131,8 +134,7 @@ public enum CommitOperation {
         if ShardCache.needsCompaction(count: cache.entries.count, live: content.shards.count) {
             cache.compact(to: content.cacheEntries(in: commitID, onlyNew: false))
         }
-        ElementCache.write(learned, key: elementKey, to: elementsPath)
-        trace.mark("shard and element caches")
+        trace.mark("shard cache")
         if let prefix = request.imagesPrefix {
             try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }
         }

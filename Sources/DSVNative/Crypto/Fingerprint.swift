@@ -69,6 +69,10 @@ public struct Fingerprint: Hashable, Sendable {
         self.init(bytes: UnsafeRawBufferPointer(rebasing: digest.prefix(16)))!
     }
 
+    /// Stands for none where an optional would take a word more per entry (a real one is zero
+    /// with probability 2⁻¹²⁷: it is then treated as none, which only costs work).
+    public static let zero = Fingerprint(high: 0, low: 0)
+
     /// One word is enough to hash: a fingerprint is already uniformly random under its key
     /// (and the key is secret, so nobody can aim collisions at a table).
     public func hash(into hasher: inout Swift.Hasher) { hasher.combine(low) }

@@ -23,11 +23,6 @@ public struct ElementCache: @unchecked Sendable {
             self.valueOffset = valueOffset
             self.valueLength = valueLength
         }
-
-        /// Stands for an element with no digest, where entries are kept one per element; never
-        /// written to the file.
-        public static let unknown = Entry(digest: Fingerprint(high: 0, low: 0), valueOffset: noValue, valueLength: .max)
-        public var isKnown: Bool { valueLength != .max || valueOffset != ElementCache.noValue }
     }
 
     public static let noValue = UInt16.max
@@ -88,33 +83,59 @@ public struct ElementCache: @unchecked Sendable {
                      valueLength: entries[at + 18])
     }
 
-    /// Replaces the file with the known entries of `batches`, in order, under `key` (best
-    /// effort: the cache only saves work).
-    public static func write(_ batches: [[Entry]], key: ElementKey, to path: String) {
-        let count = batches.reduce(0) { total, batch in total + batch.reduce(0) { $0 + ($1.isKnown ? 1 : 0) } }
-        guard count <= Int(UInt32.max) else { return }
-        let head = magic + key.check
-        let size = headerSize + count * entrySize
-        let file = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            raw.copyBytes(from: head)
-            var at = headerSize
-            for batch in batches {
-                for entry in batch where entry.isKnown {
-                    raw.storeBytes(of: entry.digest.low.littleEndian, toByteOffset: at, as: UInt64.self)
-                    raw.storeBytes(of: entry.digest.high.littleEndian, toByteOffset: at + 8, as: UInt64.self)
-                    raw.storeBytes(of: entry.valueOffset.littleEndian, toByteOffset: at + 16, as: UInt16.self)
-                    raw[at + 18] = entry.valueLength
-                    raw[at + 19] = 0
-                    at += entrySize
-                }
-            }
-            var crc = CRC32()
-            crc.update(UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
-            raw.storeBytes(of: UInt32(count).littleEndian, toByteOffset: head.count, as: UInt32.self)
-            raw.storeBytes(of: crc.value.littleEndian, toByteOffset: head.count + 4, as: UInt32.self)
-            initialized = size
+    /// Rewrites the file with the entries appended, in order, under `key`, through a buffer of
+    /// a MiB (a train2017-sized cache is never held whole in memory). Best effort: the cache only
+    /// saves work, and a writer that failed, or was dropped unfinished, leaves a file that fails
+    /// its CRC.
+    public final class Writer {
+        private let file: OverwrittenFile?
+        private let head: [UInt8]
+        /// Entries not yet written, in the file's layout.
+        private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Writer.bufferSize, alignment: 8)
+        private var buffered = 0
+        private var written: Int
+        private var count = 0
+        private var crc = CRC32()
+        private var failed = false
+        static let bufferSize = (1 << 20) / ElementCache.entrySize * ElementCache.entrySize
+
+        public init(path: String, key: ElementKey) {
+            file = try? OverwrittenFile(path: path)
+            head = ElementCache.magic + key.check
+            written = ElementCache.headerSize
         }
-        file.withUnsafeBytes { try? FileSystem.overwrite($0, path: path) }
+
+        deinit { buffer.deallocate() }
+
+        @inline(__always)
+        public func append(_ entry: Entry) {
+            buffer.storeBytes(of: entry.digest.low.littleEndian, toByteOffset: buffered, as: UInt64.self)
+            buffer.storeBytes(of: entry.digest.high.littleEndian, toByteOffset: buffered + 8, as: UInt64.self)
+            buffer.storeBytes(of: entry.valueOffset.littleEndian, toByteOffset: buffered + 16, as: UInt16.self)
+            buffer[buffered + 18] = entry.valueLength
+            buffer[buffered + 19] = 0
+            buffered += ElementCache.entrySize
+            count += 1
+            if buffered == Self.bufferSize { flush() }
+        }
+
+        private func flush() {
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<buffered])
+            crc.update(bytes)
+            if !failed, let file { failed = (try? file.write(bytes, at: written)) == nil }
+            written += buffered
+            buffered = 0
+        }
+
+        /// Writes the header and cuts the file to what was written.
+        public func finish() {
+            flush()
+            guard let file, !failed, count <= Int(UInt32.max) else { return }
+            var header = head
+            withUnsafeBytes(of: UInt32(count).littleEndian) { header += $0 }
+            withUnsafeBytes(of: crc.value.littleEndian) { header += $0 }
+            try? header.withUnsafeBytes { try file.write($0, at: 0) }
+            try? file.finish(length: written)
+        }
     }
 }
