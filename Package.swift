@@ -38,7 +38,7 @@ let package = Package(
         ]),
         .executableTarget(name: "dsv-bench", dependencies: ["DSVDataset", "DSVStorage", "DSVNative"]),
         // libFuzzer target for the COCO reader (`make fuzz`); without -D FUZZING it replays files.
-        .executableTarget(name: "dsv-fuzz", dependencies: ["DSVDataset", "DSVNative"]),
+        .executableTarget(name: "dsv-fuzz", dependencies: ["DSVDataset", "DSVStorage", "DSVNative"]),
 
         // MARK: Tests mirror Sources/; DSVTestSupport holds what several of them share.
         .target(name: "DSVTestSupport", dependencies: ["DSVNative", "DSVStorage"], path: "Tests/DSVTestSupport"),

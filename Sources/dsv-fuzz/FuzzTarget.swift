@@ -1,15 +1,20 @@
 import DSVDataset
 import DSVNative
+import DSVStorage
 
 /// The fuzz target of `make fuzz`: any bytes go through what `dsv commit` does with an export
 /// before it touches a repository — the zip reader (for inputs that start like a zip), the
 /// faithful reader, the COCO checks, the merge plan, and the sharded, compressed manifest. A refusal (`COCOError`) is the right answer to bad input;
-/// a crash, a sanitizer report or a hang is a bug.
+/// a crash, a sanitizer report or a hang is a bug. Then the next round's matching of known
+/// annotations (`KnownAnnotations`) is checked against a full parse: it must change nothing.
 enum FuzzTarget {
     /// The reader maps files, so each input is written to one scratch file first.
     static let scratch = "/tmp/dsv-fuzz-\(ProcessEnvironment.processID).json"
     /// Shards are fingerprinted as a commit with a shard cache does (reads in place, past pieces).
     static let key = FingerprintKey.random()
+    static let elementKey = ElementKey(derivedFrom: key)
+    static let variant = "/tmp/dsv-fuzz-\(ProcessEnvironment.processID)-variant.json"
+    static let elements = "/tmp/dsv-fuzz-\(ProcessEnvironment.processID).elements"
 
     static func run(_ bytes: UnsafeRawBufferPointer) {
         do { try FileSystem.write(Array(bytes), to: scratch) } catch { fatalError("cannot write \(scratch): \(error)") }
@@ -21,6 +26,43 @@ enum FuzzTarget {
         } catch {
             // Refused, as bad input must be.
         }
+        checkMatching(bytes)
+    }
+
+    /// The annotations of the input, learned, then matched in the input itself and in a
+    /// variant of it (one byte changed): every read must give exactly a full parse's entries,
+    /// or its refusal, word for word.
+    static func checkMatching(_ bytes: UnsafeRawBufferPointer) {
+        FileSystem.remove(elements)
+        guard let learned = try? read(scratch, known: KnownAnnotations(ElementCache(path: elements, key: elementKey))) else { return }
+        KnownAnnotations.save([learned], key: elementKey, to: elements)
+        let known = KnownAnnotations(ElementCache(path: elements, key: elementKey))
+        var changed = Array(bytes)
+        if !changed.isEmpty {
+            let place = changed.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xFFFF_FFFF } % changed.count
+            changed[place] &+= 1
+        }
+        for text in [Array(bytes), changed] {
+            do { try FileSystem.write(text, to: variant) } catch { fatalError("cannot write \(variant): \(error)") }
+            let plain = Result { () throws(COCOError) in try read(variant, known: nil) }
+            let matched = Result { () throws(COCOError) in try read(variant, known: known) }
+            switch (plain, matched) {
+            case (.success(let a), .success(let b)):
+                if a.annotations != b.annotations || a.images.map(\.range) != b.images.map(\.range) {
+                    fatalError("matching known annotations changed the entries")
+                }
+            case (.failure(let a), .failure(let b)):
+                if a.description != b.description { fatalError("matching known annotations changed the refusal: \(a) / \(b)") }
+            default:
+                fatalError("matching known annotations changed the outcome: \(plain) / \(matched)")
+            }
+        }
+    }
+
+    static func read(_ path: String, known: KnownAnnotations?) throws(COCOError) -> COCOExport {
+        let mapping: FileMapping
+        do { mapping = try FileMapping(path: path) } catch { fatalError("cannot map \(path): \(error)") }
+        return try COCOReader.read(mapping, name: "input", known: known)
     }
 }
 

@@ -80,7 +80,7 @@ public struct ImageEntry: Sendable {
 ///
 /// There are a million of these per export, so the places are kept as 32-bit offsets within the
 /// object (64 bytes an entry instead of 104) and offered as ranges.
-public struct AnnotationEntry: Sendable {
+public struct AnnotationEntry: Sendable, Equatable {
     private let start: Int
     private let length: UInt32
     private let idPlace: Place
@@ -91,7 +91,7 @@ public struct AnnotationEntry: Sendable {
     public let categoryID: Int64
 
     /// A value's offset from the object's start and its length; `offset == .max` for none.
-    private struct Place: Sendable {
+    private struct Place: Sendable, Equatable {
         var offset: UInt32
         var length: UInt32
         static let none = Place(offset: .max, length: 0)

@@ -142,8 +142,9 @@ struct AnnotationReader: ElementReader {
     /// their places, and the tail's start (the `,`).
     @inline(__always)
     static func front(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> (id: Range<Int>, imageID: Range<Int>, tail: Int)? {
-        guard matches(bytes, start, "{\"id\":"), let idEnd = integerEnd(bytes, from: start + 6),
-              matches(bytes, idEnd, ",\"image_id\":"), let imageEnd = integerEnd(bytes, from: idEnd + 12),
+        guard start + 6 <= bytes.count, COCOReader.keyIs(bytes, start..<start + 6, "{\"id\":"),
+              let idEnd = integerEnd(bytes, from: start + 6), idEnd + 12 <= bytes.count,
+              COCOReader.keyIs(bytes, idEnd..<idEnd + 12, ",\"image_id\":"), let imageEnd = integerEnd(bytes, from: idEnd + 12),
               imageEnd < bytes.count, bytes[imageEnd] == UInt8(ascii: ",") else { return nil }
         return (start + 6..<idEnd, idEnd + 12..<imageEnd, imageEnd)
     }
@@ -166,15 +167,6 @@ struct AnnotationReader: ElementReader {
             position = brace + 1
         }
         return nil
-    }
-
-    @inline(__always)
-    static func matches(_ bytes: UnsafeRawBufferPointer, _ at: Int, _ literal: StaticString) -> Bool {
-        let count = literal.utf8CodeUnitCount
-        guard at + count <= bytes.count else { return false }
-        let text = literal.utf8Start
-        for i in 0..<count where bytes[at + i] != text[i] { return false }
-        return true
     }
 
     /// The end of a JSON integer (`-?(0|[1-9][0-9]*)`, at most 18 digits) starting at `from`.
