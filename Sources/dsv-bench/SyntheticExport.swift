@@ -6,7 +6,8 @@ import Foundation
 ///
 /// `changedFraction` makes the *next labeling round* of the same seed: that fraction of the
 /// images get moved boxes, flipped attributes, an added and a removed annotation, and then every
-/// id is renumbered as CVAT does on each export.
+/// id is renumbered as CVAT does on each export. Without `compact`, it is laid out as Python's
+/// `json.dump` writes by default: `", "` and `": "` between tokens.
 struct SyntheticExport {
     var images = 118_287
     var annotationsPerImage = 7.3
@@ -27,7 +28,9 @@ struct SyntheticExport {
         out.reserveCapacity(1 << 22)
         func flush(_ force: Bool = false) {
             if force || out.utf8.count > 1 << 22 {
-                handle.write(Data(out.utf8))
+                // No string written here holds a ',' or a ':'.
+                let text = compact ? out : out.replacingOccurrences(of: ",", with: ", ").replacingOccurrences(of: ":", with: ": ")
+                handle.write(Data(text.utf8))
                 out.removeAll(keepingCapacity: true)
             }
         }

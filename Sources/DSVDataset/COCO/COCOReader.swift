@@ -123,7 +123,12 @@ public enum COCOReader {
             do { arena = try FileMapping(anonymous: export.name, count: value.count) } catch {
                 throw .unreadable(file: export.name, reason: error.reason)
             }
-            arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes))
+            // The file's pages of the array are let go as they are read: the arena replaces
+            // them, and a copy beside the file would otherwise double the array in memory.
+            let start = member.valueRange.lowerBound
+            arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes, every: 16 << 20) { read in
+                export.mapping.evict(start..<start + read)
+            })
             let result = Result { () throws(JSONSyntaxError) in
                 var scanner = JSONScanner(arena.bytes)
                 // The entries over the file's bytes go before those over the arena's are made.

@@ -12,33 +12,39 @@ public enum JSONMinifier {
 
     /// Writes the minified value at the start of `out`, which must hold `value.count` bytes;
     /// returns how many it wrote. (In place: a pretty-printed export's arrays are minified
-    /// straight into the memory they are then read from.)
-    public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
+    /// straight into the memory they are then read from.) `consumed` hears, every `every`
+    /// bytes of `value`, how many of them have been read: the caller may let them go.
+    public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer,
+                              every: Int = .max, consumed: (Int) -> Void = { _ in }) -> Int {
         precondition(out.count >= value.count, "room for the whole value")
         var inString = false
         var index = 0, written = 0
         let count = value.count
         while index < count {
-            let c = value[index]
-            if inString {
-                out[written] = c
-                written += 1
-                if c == UInt8(ascii: "\\") {
-                    out[written] = value[index + 1]
+            let stretchEnd = min(count, index + every)
+            while index < stretchEnd {
+                let c = value[index]
+                if inString {
+                    out[written] = c
                     written += 1
-                    index += 2
-                    continue
+                    if c == UInt8(ascii: "\\") {
+                        out[written] = value[index + 1]
+                        written += 1
+                        index += 2
+                        continue
+                    }
+                    if c == UInt8(ascii: "\"") { inString = false }
+                } else if c == UInt8(ascii: "\"") {
+                    inString = true
+                    out[written] = c
+                    written += 1
+                } else if !(c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09) {
+                    out[written] = c
+                    written += 1
                 }
-                if c == UInt8(ascii: "\"") { inString = false }
-            } else if c == UInt8(ascii: "\"") {
-                inString = true
-                out[written] = c
-                written += 1
-            } else if !(c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09) {
-                out[written] = c
-                written += 1
+                index += 1
             }
-            index += 1
+            consumed(min(index, count))
         }
         return written
     }

@@ -5,12 +5,15 @@ import Glibc
 public final class FileMapping: @unchecked Sendable {
     public let path: String
     public private(set) var count: Int
+    /// Whether the bytes come from a file (else from anonymous memory: they exist nowhere else).
+    public let isFile: Bool
     /// The bytes mapped (`count` may be cut down below it by `seal(keeping:)`).
     private var mapped: Int
     private let base: UnsafeMutableRawPointer?
 
     public init(path: String) throws(SystemError) {
         self.path = path
+        isFile = true
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", path: path) }
         defer { close(fd) }
@@ -35,6 +38,7 @@ public final class FileMapping: @unchecked Sendable {
     public init(anonymous path: String, count: Int) throws(SystemError) {
         self.path = path
         self.count = count
+        isFile = false
         mapped = count
         guard count > 0 else {
             base = nil
@@ -74,6 +78,16 @@ public final class FileMapping: @unchecked Sendable {
     public func release(_ range: Range<Int>) {
         guard let base, !range.isEmpty, range.upperBound <= count else { return }
         madvise(base + range.lowerBound, range.count, MADV_DONTNEED)
+    }
+
+    /// For a file's mapping, unmaps the whole pages within `range`: they stay in the page cache,
+    /// and are mapped again should anything read them, so nothing is lost — only the process's
+    /// memory shrinks. Does nothing to anonymous memory (its bytes exist nowhere else).
+    public func evict(_ range: Range<Int>) {
+        guard isFile, let base, range.upperBound <= count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
+        if start < end { madvise(base + start, end - start, MADV_DONTNEED) }
     }
 
     /// The file's bytes; valid while this object is alive.
