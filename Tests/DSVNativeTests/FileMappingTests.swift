@@ -41,6 +41,24 @@ import Testing
         #expect(mapping.bytes.elementsEqual(Self.data), "read again from the page cache")
     }
 
+    /// A second reader (the background SHA-256) maps evicted pages back by reading them; it lets
+    /// go again only what was evicted before.
+    @Test func evictingAgainCoversOnlyWhatWasEvicted() throws {
+        let folder = TemporaryDirectory("file-mapping-again")
+        let path = folder.write("data", Data(Self.data))
+        let mapping = try FileMapping(path: path)
+        let half = mapping.count / 2
+        mapping.evict(0..<half / 2)
+        mapping.evict(0..<half)
+        #expect(mapping.bytes.elementsEqual(Self.data))
+        let resident = try Self.residentKB(of: path)
+        #expect(resident >= 8 << 10, "\(resident) kB resident after reading again")
+        mapping.evictAgain(within: 0..<mapping.count)
+        let left = try Self.residentKB(of: path)
+        #expect(abs(left - (mapping.count - half) / 1024) <= 8, "\(left) kB resident: the second half only")
+        #expect(mapping.bytes.elementsEqual(Self.data))
+    }
+
     @Test func anonymousMemoryIsNotEvicted() throws {
         let mapping = try FileMapping(anonymous: "pattern", count: Self.size)
         Self.data.withUnsafeBytes { mapping.writableBytes.copyMemory(from: $0) }

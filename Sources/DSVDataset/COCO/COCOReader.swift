@@ -114,6 +114,7 @@ public enum COCOReader {
         }
         // Re-index arrays that were not written compactly from a minified copy, so that stored
         // records never depend on the export's whitespace.
+        let trace = Trace()
         for member in export.members where spacedArrays.contains(member.key) {
             // Minified straight into an anonymous mapping of its own (sized for the worst case;
             // what is never written costs nothing), so that its bytes stay put while the export
@@ -123,12 +124,18 @@ public enum COCOReader {
             do { arena = try FileMapping(anonymous: export.name, count: value.count) } catch {
                 throw .unreadable(file: export.name, reason: error.reason)
             }
-            // The file's pages of the array are let go as they are read: the arena replaces
-            // them, and a copy beside the file would otherwise double the array in memory.
+            // On all cores, cut where the scan found elements starting; the file's pages of the
+            // array are let go as they are read: the arena replaces them, and a copy beside the
+            // file would otherwise double the array in memory.
             let start = member.valueRange.lowerBound
-            arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes, every: 16 << 20) { read in
-                export.mapping.evict(start..<start + read)
+            let starts = member.kind == .images ? export.images.map(\.range.lowerBound) : export.annotations.map(\.range.lowerBound)
+            let parts = min(SystemInfo.processorCount, max(1, value.count / ParallelArrayScan.minimumBytes))
+            let cuts = (1..<max(parts, 1)).map { starts[$0 * starts.count / parts] - start }
+            let mapping = export.mapping
+            arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes, cuts: cuts, every: 16 << 20) { read in
+                mapping.evict(start + read.lowerBound..<start + read.upperBound)
             })
+            trace.mark("minify \(member.key)")
             let result = Result { () throws(JSONSyntaxError) in
                 var scanner = JSONScanner(arena.bytes)
                 // The entries over the file's bytes go before those over the arena's are made.
@@ -141,6 +148,7 @@ public enum COCOReader {
                 }
             }
             if case .failure(let error) = result { fatalError("minified JSON no longer scans: \(error.reason)") }
+            trace.mark("index minified \(member.key)")
             if member.kind == .images { export.imagesArena = arena } else { export.annotationsArena = arena }
         }
     }

@@ -5,7 +5,8 @@ import DSVNative
 ///
 /// The array is cut speculatively: from evenly spaced guesses, each cut moves forward to the next
 /// place where one element ends and the next begins *the way the first element began* (for
-/// CVAT, `},{"id":`). Each worker scans from its cut until it reaches the next one. A cut is
+/// CVAT, `},{"id":`; whitespace allowed around the comma, as `json.dump` and pretty-printers
+/// write it). Each worker scans from its cut until it reaches the next one. A cut is
 /// trusted only if the worker before it, scanning from a trusted start, lands exactly on it;
 /// otherwise (the pattern occurred inside a nested object or a string, or the array ended before
 /// it) that worker simply carries on sequentially from where it stopped. The result — entries,
@@ -41,13 +42,13 @@ enum ParallelArrayScan {
         var colon = first
         while colon < min(bytes.count, first + 64), bytes[colon] != UInt8(ascii: ":") { colon += 1 }
         guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":") else { return nil }
-        let pattern = [UInt8(ascii: "}"), UInt8(ascii: ",")] + Array(bytes[first...colon])
+        let pattern = Array(bytes[first...colon])
 
         var cuts: [Int] = [first]
         for k in 1..<workers {
             let guess = max(cuts.last! + 1, start + (bytes.count - start) * k / workers)
             guard let found = find(pattern, in: bytes, from: guess, limit: 4 << 20) else { break }
-            cuts.append(found + 2)  // the element's '{'
+            cuts.append(found)  // the element's '{'
         }
         guard cuts.count > 1 else { return nil }
 
@@ -139,6 +140,8 @@ enum ParallelArrayScan {
         }
     }
 
+    /// The first place from `from` on (within `limit` bytes) where `pattern` starts and the
+    /// bytes before it are `}`, `,` and whitespace around the comma: where an element may start.
     static func find(_ pattern: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int, limit: Int) -> Int? {
         let end = min(bytes.count - pattern.count, from + limit)
         guard from <= end else { return nil }
@@ -151,11 +154,21 @@ enum ParallelArrayScan {
                     matched = false
                     break
                 }
-                if matched { return i }
+                if matched, follows(i, in: bytes) { return i }
             }
             i += 1
         }
         return nil
+    }
+
+    /// Whether `}`, then `,`, then `position` follow one another with only whitespace between.
+    static func follows(_ position: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        var j = position - 1
+        while j >= 0, bytes[j] <= 0x20 { j -= 1 }
+        guard j >= 0, bytes[j] == UInt8(ascii: ",") else { return false }
+        j -= 1
+        while j >= 0, bytes[j] <= 0x20 { j -= 1 }
+        return j >= 0 && bytes[j] == UInt8(ascii: "}")
     }
 }
 

@@ -1,3 +1,6 @@
+import Dispatch
+import DSVNative
+
 /// Removes the whitespace between tokens of a validated JSON value, leaving every string and
 /// number exactly as written. Pretty-printed and compact exports of the same content thus give
 /// the same manifest.
@@ -47,5 +50,31 @@ public enum JSONMinifier {
             consumed(min(index, count))
         }
         return written
+    }
+
+    /// `minify` on all cores: `value` is cut at `cuts` (offsets, ascending, where an element of
+    /// the array starts — outside any string: the reader found them there), each part is
+    /// minified at its own offset in `out` (a part never writes more than it reads, so none
+    /// reaches the next part's start), and the parts are then moved down to follow one another.
+    /// `consumed` hears, from any thread, each stretch of `value` read (as a range of it).
+    static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, cuts: [Int], every: Int,
+                       consumed: @escaping @Sendable (Range<Int>) -> Void) -> Int {
+        precondition(out.count >= value.count, "room for the whole value")
+        let bounds = [0] + cuts + [value.count]
+        let written = ResultSlots<Int>(count: bounds.count - 1)
+        let source = SharedBytes(bytes: value), target = SharedOutput(bytes: out)
+        DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
+            let range = bounds[part]..<bounds[part + 1]
+            written[part] = minify(UnsafeRawBufferPointer(rebasing: source.bytes[range]),
+                                   into: UnsafeMutableRawBufferPointer(rebasing: target.bytes[range.lowerBound...]),
+                                   every: every) { read in consumed(range.lowerBound..<range.lowerBound + read) }
+        }
+        var total = written[0]!
+        for part in 1..<bounds.count - 1 {
+            let count = written[part]!
+            (out.baseAddress! + total).copyMemory(from: out.baseAddress! + bounds[part], byteCount: count)
+            total += count
+        }
+        return total
     }
 }

@@ -82,7 +82,12 @@ public final class BackgroundDigests: @unchecked Sendable {
         let end = min(buffer.count, offset + Self.step)
         hasher.update(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]))
         hashed.add(end - offset, ordering: .sequentiallyConsistent)
-        if releasing.load(ordering: .sequentiallyConsistent) { files[index].release(offset..<end) }
+        if releasing.load(ordering: .sequentiallyConsistent) {
+            files[index].release(offset..<end)
+        } else {
+            // Pages the reader had already let go, which this step mapped back.
+            files[index].evictAgain(within: offset..<end)
+        }
         offset = end
         if offset == buffer.count {
             digests.append(hasher.finish())

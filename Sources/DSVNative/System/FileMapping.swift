@@ -7,6 +7,9 @@ public final class FileMapping: @unchecked Sendable {
     public private(set) var count: Int
     /// Whether the bytes come from a file (else from anonymous memory: they exist nowhere else).
     public let isFile: Bool
+    /// The ranges `evict` was asked for.
+    private var evicted: [Range<Int>] = []
+    private let evictedLock = Lock()
     /// The bytes mapped (`count` may be cut down below it by `seal(keeping:)`).
     private var mapped: Int
     private let base: UnsafeMutableRawPointer?
@@ -82,9 +85,33 @@ public final class FileMapping: @unchecked Sendable {
 
     /// For a file's mapping, unmaps the whole pages within `range`: they stay in the page cache,
     /// and are mapped again should anything read them, so nothing is lost — only the process's
-    /// memory shrinks. Does nothing to anonymous memory (its bytes exist nowhere else).
+    /// memory shrinks. Does nothing to anonymous memory (its bytes exist nowhere else). The range
+    /// is remembered, for a second reader of the same bytes (`evictAgain`).
     public func evict(_ range: Range<Int>) {
-        guard isFile, let base, range.upperBound <= count else { return }
+        guard isFile, range.upperBound <= count else { return }
+        evictedLock.withLock {
+            // A reader evicts a growing range from one start: one entry per reader.
+            if let index = evicted.firstIndex(where: { $0.lowerBound == range.lowerBound }) {
+                evicted[index] = range.lowerBound..<max(range.upperBound, evicted[index].upperBound)
+            } else {
+                evicted.append(range)
+            }
+        }
+        unmapPages(range)
+    }
+
+    /// Evicts again what of `range` was evicted before: for a second reader (the background
+    /// SHA-256) that mapped those pages back by reading them after the first let them go.
+    public func evictAgain(within range: Range<Int>) {
+        guard isFile else { return }
+        let overlaps = evictedLock.withLock {
+            evicted.compactMap { done in done.overlaps(range) ? done.clamped(to: range) : nil }
+        }
+        overlaps.forEach(unmapPages)
+    }
+
+    private func unmapPages(_ range: Range<Int>) {
+        guard let base else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
         if start < end { madvise(base + start, end - start, MADV_DONTNEED) }
