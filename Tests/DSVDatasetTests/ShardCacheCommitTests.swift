@@ -97,6 +97,27 @@ import Testing
         #expect(try gitFsck(cached.repository.path).status == 0)
     }
 
+    /// A damaged or half-rewritten element cache is read as empty: the round is parsed in full and
+    /// is the same version.
+    @Test func aDamagedElementCacheChangesNothing() throws {
+        let inputs = TemporaryDirectory("cache-elements")
+        let cached = try ScratchRepository(), plain = try ScratchRepository()
+        try cached.commit(Self.files(.oneFile, round: 0, in: inputs))
+        let path = joinPath(cached.repository.path, "dsv-elements.cache")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.count > 1000)
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let next = Self.files(.oneFile, round: 1, in: inputs)
+        try cached.commit(next)
+        try plain.commit(next)
+        #expect(try cached.version().manifest == plain.version().manifest)
+        #expect(try cached.checkout() == plain.checkout())
+        // Rewritten whole by that commit, under the repository's key: the next round matches again.
+        let key = ElementKey(derivedFrom: ShardCache(path: Self.cachePath(cached)).key)
+        #expect(ElementCache(path: path, key: key).count == (try cached.version().summary.annotations))
+    }
+
     /// Entries whose blobs the repository does not hold (here: a cache carried over from another
     /// repository, under the same key) are not trusted: every blob is written.
     @Test func entriesWhoseBlobsAreMissingAreNotUsed() throws {
