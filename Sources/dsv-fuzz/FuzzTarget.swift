@@ -34,7 +34,8 @@ enum FuzzTarget {
     /// or its refusal, word for word.
     static func checkMatching(_ bytes: UnsafeRawBufferPointer) {
         FileSystem.remove(elements)
-        guard let learned = try? read(scratch, known: KnownAnnotations(ElementCache(path: elements, key: elementKey))) else { return }
+        let learning = KnownAnnotations(ElementCache(path: elements, key: elementKey))
+        guard let learned = try? read(scratch, known: learning) else { return }
         KnownAnnotations.save([learned], key: elementKey, to: elements)
         let known = KnownAnnotations(ElementCache(path: elements, key: elementKey))
         var changed = Array(bytes)

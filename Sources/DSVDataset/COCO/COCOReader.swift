@@ -75,7 +75,9 @@ public enum COCOReader {
                         if spaced { spacedArrays.insert(key) }
                     case .annotations:
                         if let known {
-                            var (range, spaced, entries, readers) = try scanEntries(&scanner, key: key) { AnnotationReader(known) }
+                            var (range, spaced, entries, readers) = try scanEntries(&scanner, key: key) {
+                                AnnotationReader(known)
+                            }
                             (export.annotations, valueRange) = (entries, range)
                             export.matchedAnnotations = readers.reduce(0) { $0 + $1.matched }
                             // Learned from the file's bytes only when they are the ones indexed;
@@ -128,7 +130,8 @@ public enum COCOReader {
             // array are let go as they are read: the arena replaces them, and a copy beside the
             // file would otherwise double the array in memory.
             let start = member.valueRange.lowerBound
-            let starts = member.kind == .images ? export.images.map(\.range.lowerBound) : export.annotations.map(\.range.lowerBound)
+            let starts = member.kind == .images ? export.images.map(\.range.lowerBound)
+                : export.annotations.map(\.range.lowerBound)
             let parts = min(SystemInfo.processorCount, max(1, value.count / ParallelArrayScan.minimumBytes))
             let cuts = (1..<max(parts, 1)).map { starts[$0 * starts.count / parts] - start }
             let mapping = export.mapping

@@ -144,7 +144,8 @@ struct AnnotationReader: ElementReader {
     static func front(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> (id: Range<Int>, imageID: Range<Int>, tail: Int)? {
         guard start + 6 <= bytes.count, COCOReader.keyIs(bytes, start..<start + 6, "{\"id\":"),
               let idEnd = integerEnd(bytes, from: start + 6), idEnd + 12 <= bytes.count,
-              COCOReader.keyIs(bytes, idEnd..<idEnd + 12, ",\"image_id\":"), let imageEnd = integerEnd(bytes, from: idEnd + 12),
+              COCOReader.keyIs(bytes, idEnd..<idEnd + 12, ",\"image_id\":"),
+              let imageEnd = integerEnd(bytes, from: idEnd + 12),
               imageEnd < bytes.count, bytes[imageEnd] == UInt8(ascii: ",") else { return nil }
         return (start + 6..<idEnd, idEnd + 12..<imageEnd, imageEnd)
     }

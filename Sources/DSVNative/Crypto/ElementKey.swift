@@ -80,7 +80,8 @@ public final class ElementKey: @unchecked Sendable {
     /// are loaded whole and masked.
     public func digest(_ bytes: UnsafeRawBufferPointer, readable: UnsafeRawBufferPointer) -> Fingerprint? {
         let count = bytes.count
-        guard count <= Self.maximumLength, var p = bytes.baseAddress else { return count == 0 ? Fingerprint(high: 0, low: 0) : nil }
+        guard count <= Self.maximumLength else { return nil }
+        guard var p = bytes.baseAddress else { return .zero }
         var low: UInt128 = 0, high: UInt128 = 0
         var remaining = count, term = 0
         let blockBytes = FingerprintKey.blockWords * 8

@@ -7,10 +7,11 @@ import DSVNative
 /// proves; this file only keeps the digests.
 ///
 /// `.dsv/dsv-elements.cache`: a magic line, the key's check (`ElementKey.check`), the entry
-/// count and a CRC-32 of the entries, then 20-byte entries (digest, little-endian; value offset, 16 bits; value length;
-/// a zero byte). Each commit rewrites it, in place: a torn write fails the CRC. It only saves
-/// work: a missing, damaged or foreign file reads as empty. Read in place from its mapping, not decoded (and
-/// shared read-only between threads: hence `@unchecked`).
+/// count and a CRC-32 of the entries, then 20-byte entries (digest, little-endian; value
+/// offset, 16 bits; value length; a zero byte). Each commit rewrites it in place, the header
+/// last: a torn write fails the CRC. It only saves work: a missing, damaged or foreign file
+/// reads as empty. Read in place from its mapping, not decoded (and shared read-only between
+/// threads: hence `@unchecked`).
 public struct ElementCache: @unchecked Sendable {
     public struct Entry: Equatable, Sendable {
         public var digest: Fingerprint
