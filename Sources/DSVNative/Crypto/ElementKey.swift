@@ -90,11 +90,7 @@ public final class ElementKey: @unchecked Sendable {
             while remaining > 0 {
                 var s1: UInt128 = 0, s2: UInt128 = 0
                 let inBlock = min(remaining, blockBytes)
-                for i in 0..<inBlock / 16 {
-                    let m0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i, as: UInt64.self))
-                    let m1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i &+ 8, as: UInt64.self))
-                    Fingerprinter.step(m0, m1, key: words + 2 &* i, &s1, &s2)
-                }
+                Fingerprinter.sumPairs(p, count: inBlock / 16, key: words, &s1, &s2)
                 let tail = inBlock % 16
                 if tail > 0 {
                     let last = Fingerprinter.load(p + (inBlock - tail), count: tail, readable: readable)

@@ -142,13 +142,8 @@ public struct Fingerprinter {
         while remaining >= 16 {
             // Whole pairs up to the end of the block, with the sums in registers.
             let pairs = min(remaining / 16, (FingerprintKey.blockWords - slot) / 2)
-            let k = key.words + slot
             var (s1, s2) = (sum1, sum2)
-            for i in 0..<pairs {
-                let m0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i, as: UInt64.self))
-                let m1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i &+ 8, as: UInt64.self))
-                Self.step(m0, m1, key: k + 2 &* i, &s1, &s2)
-            }
+            Self.sumPairs(p, count: pairs, key: key.words + slot, &s1, &s2)
             (sum1, sum2) = (s1, s2)
             self.pairs &+= UInt64(pairs)
             slot &+= 2 &* pairs
@@ -217,6 +212,17 @@ public struct Fingerprinter {
         pairs &+= 1
         slot &+= 2
         if slot == FingerprintKey.blockWords { endBlock() }
+    }
+
+    /// `count` whole pairs at `p` into the NH sums, under the key from `k` on.
+    @inline(__always)
+    static func sumPairs(_ p: UnsafeRawPointer, count: Int, key k: UnsafePointer<UInt64>,
+                         _ sum1: inout UInt128, _ sum2: inout UInt128) {
+        for i in 0..<count {
+            let m0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i, as: UInt64.self))
+            let m1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16 &* i &+ 8, as: UInt64.self))
+            step(m0, m1, key: k + 2 &* i, &sum1, &sum2)
+        }
     }
 
     /// NH's step for one pair: (m0 + k0)·(m1 + k1) added to the first 128-bit sum, and the same
