@@ -60,12 +60,10 @@ public enum CommitOperation {
         var cache = ShardCache(repository: repository)
         let elementKey = ElementKey(derivedFrom: cache.key)
         trace.mark("load shard cache")
-        // The annotations the last commit read; let go once read (the file is rewritten in place).
-        var known: KnownAnnotations? = KnownAnnotations(ElementCache(repository: repository, key: elementKey))
-        let elementsPath = known!.cache.path
-        trace.mark("load element cache")
-        let plan = try ExportInput.read(input, previous: previous, known: known)
-        known = nil
+        // The annotations the last commit read, let go once read (the file is rewritten in place).
+        let elementsPath = ElementCache.path(in: repository)
+        let plan = try ExportInput.read(input, previous: previous,
+                                        known: KnownAnnotations(ElementCache(path: elementsPath, key: elementKey)))
         trace.mark("read, validate and plan exports")
         var pins = request.pins
         var missing: [String] = []

@@ -38,12 +38,13 @@ public struct ElementCache: @unchecked Sendable {
     /// Keeps `entries` mapped.
     private let mapping: FileMapping?
 
-    /// Reads the repository's cache kept under `key`; anything unreadable, or kept under
-    /// another key, gives an empty cache.
-    public init(repository: DatasetRepository, key: ElementKey) {
-        self.init(path: joinPath(repository.path, "dsv-elements.cache"), key: key)
+    /// Where `repository` keeps its cache.
+    public static func path(in repository: DatasetRepository) -> String {
+        joinPath(repository.path, "dsv-elements.cache")
     }
 
+    /// Reads the cache at `path` kept under `key`; anything unreadable, or kept under another
+    /// key, gives an empty cache.
     public init(path: String, key: ElementKey) {
         self.path = path
         self.key = key
