@@ -27,6 +27,12 @@ struct Benchmarks {
                                         maxResidentBytes: Int(parts[2]) ?? 0)
     }
 
+    /// An empty folder at `path`, whatever was there.
+    func freshFolder(_ path: String) throws {
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
     /// Reads a file once, so that a timed command finds it in the page cache as the user's fresh
     /// export would be (and as the baselines' files are): a cold disk read is not what is measured.
     func warm(_ path: String) {
@@ -110,8 +116,7 @@ struct Benchmarks {
 
         // Commit beside git add + git commit of the raw JSON.
         let repo = "\(work)/repo", gitRepo = "\(work)/git-baseline"
-        try? FileManager.default.removeItem(atPath: gitRepo)
-        try FileManager.default.createDirectory(atPath: gitRepo, withIntermediateDirectories: true)
+        try freshFolder(gitRepo)
         _ = ChildProcess.run(["git", "init", "-q"], directory: gitRepo)
         // Both rounds are committed into three fresh repositories and each timing is the median
         // of the three (a single run here varies by ±10%); peak memory is the highest of the
@@ -121,8 +126,7 @@ struct Benchmarks {
         var firsts: [ChildProcess.Measurement] = [], nexts: [ChildProcess.Measurement] = []
         var size1 = 0, size2 = 0
         for (index, path) in repos.enumerated() {
-            try? FileManager.default.removeItem(atPath: path)
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try freshFolder(path)
             _ = ChildProcess.run([dsv, "init"], directory: path)
             warm(round1)
             sync()
@@ -204,8 +208,7 @@ struct Benchmarks {
             try SyntheticExport(images: images, compact: false).write(to: spaced)
         }
         let spacedRepo = "\(work)/repo-spaced"
-        try? FileManager.default.removeItem(atPath: spacedRepo)
-        try FileManager.default.createDirectory(atPath: spacedRepo, withIntermediateDirectories: true)
+        try freshFolder(spacedRepo)
         _ = ChildProcess.run([dsv, "init"], directory: spacedRepo)
         warm(spaced)
         sync()

@@ -30,8 +30,7 @@ extension Benchmarks {
         guard uploaded else { print("  (upload failed: the materialize rows are skipped)"); return }
 
         let root = "\(work)/materialize"
-        try? FileManager.default.removeItem(atPath: root)
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try freshFolder(root)
         let images = names.enumerated().map { #"{"id":\#($0.offset + 1),"file_name":"\#($0.element)","width":640,"height":480}"# }
         try Data(#"{"images":[\#(images.joined(separator: ","))],"annotations":[],"categories":[]}"#.utf8)
             .write(to: URL(fileURLWithPath: "\(root)/export.json"))

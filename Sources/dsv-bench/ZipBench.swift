@@ -19,10 +19,7 @@ extension Benchmarks {
             try FileManager.default.moveItem(atPath: zip + ".tmp", toPath: zip)
         }
         let repo = "\(work)/zip-repo", gitRepo = "\(work)/zip-git-baseline"
-        for path in [repo, gitRepo] {
-            try? FileManager.default.removeItem(atPath: path)
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        }
+        for path in [repo, gitRepo] { try freshFolder(path) }
         _ = ChildProcess.run([dsv, "init"], directory: repo)
         _ = ChildProcess.run(["git", "init", "-q"], directory: gitRepo)
         let ours = measure([dsv, "commit", zip, "-m", "round 1 (zip)"], directory: repo)
