@@ -5,6 +5,7 @@
 #   make stress  the crash, concurrency and fault tests at length (minutes)
 #   make fuzz    libFuzzer on the COCO reader for FUZZ_SECONDS
 #   make sanitize  the test suite under AddressSanitizer, then ThreadSanitizer
+#   make corpus DIR=…  round trip of every COCO file under DIR (someone else's files)
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
@@ -16,7 +17,7 @@ RELEASE_BIN := .build/release
 # and no dynamic loading and binding of the runtime's libraries at every start).
 RELEASE_BUILD := $(SWIFT) build -c release --static-swift-stdlib
 
-.PHONY: all deps bench-deps build stress fuzz sanitize release install clean test demo bench
+.PHONY: all deps bench-deps build stress fuzz sanitize release install clean test demo bench corpus
 
 all: build
 
@@ -85,6 +86,11 @@ sanitize: deps
 	    scripts/with-test-s3.sh $(S3_DIR) env DSV_BINARY=$(CURDIR)/.build-$$sanitizer/debug/dsv \
 	        $(SWIFT) test --skip-build --sanitize=$$sanitizer --build-path .build-$$sanitizer || exit 1; \
 	done
+
+## corpus: every *.json under DIR committed, checked out and compared; a refused file must exit 65.
+corpus: build
+	@test -n "$(DIR)" || { echo "usage: make corpus DIR=folder-of-coco-files" >&2; exit 2; }
+	scripts/corpus.sh .build/debug/dsv "$(DIR)"
 
 demo: deps
 	$(RELEASE_BUILD) --product dsv

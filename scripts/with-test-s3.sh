@@ -8,7 +8,6 @@ dir=$1; shift
 "$top/scripts/s3-server.sh" start "$dir" || exit 1
 trap '"$top/scripts/s3-server.sh" stop "$dir"' EXIT
 . "$dir/env"
-export DSV_TESTDATA="${DSV_TESTDATA:-$(cd "$top/../shared/testdata" 2>/dev/null && pwd)}"
 "$@"
 status=$?
 exit $status

@@ -30,19 +30,16 @@ import Testing
         #expect(original == restored)
     }
 
-    /// Real third-party files (../shared/testdata): every token kept.
-    @Test func sharedThirdPartyFilesRoundTrip() throws {
-        let files = FileManager.default.enumerator(atPath: sharedTestData)?.compactMap { $0 as? String }
-            .filter { $0.hasSuffix(".json") } ?? []
-        #expect(!files.isEmpty, "no files under \(sharedTestData)")
-        for file in files {
-            let path = "\(sharedTestData)/\(file)"
-            let scratch = try ScratchRepository()
-            try scratch.commit([path])
-            let out = try scratch.checkout()
-            let source = Fixture.bytes(path)
-            #expect(out == source || minified(out) == minified(source), "\(file)")
-        }
+    /// Every pretty-printed fixture comes back with its tokens as written (minified equal), and
+    /// parses equal to the original.
+    @Test(arguments: Fixture.names("good").filter { $0.contains("pretty") })
+    func prettyExportsKeepEveryToken(_ name: String) throws {
+        let scratch = try ScratchRepository()
+        try scratch.commit([Fixture.path(name)])
+        let out = try scratch.checkout(), source = Fixture.bytes(Fixture.path(name))
+        #expect(minified(out) == minified(source))
+        let original = try JSONSerialization.jsonObject(with: Data(source)) as! NSDictionary
+        #expect(original == (try JSONSerialization.jsonObject(with: Data(out)) as! NSDictionary))
     }
 
     /// Same content, same digest and same tree — also when it was formatted differently.

@@ -116,12 +116,12 @@ public func dsv(_ arguments: [String], in directory: String, environment: [Strin
     try runProcess(dsvBinary, arguments, in: directory, environment: environment)
 }
 
-/// The shared third-party COCO files (`../shared/testdata/coco`).
-public var sharedTestData: String {
-    if let path = ProcessInfo.processInfo.environment["DSV_TESTDATA"] { return path }
+/// A fixture file of the suite's own (`Tests/DSVDatasetTests/Fixtures/NAME`, e.g. `good/numbers.json`),
+/// for tests outside the target that bundles them.
+public func fixturePath(_ name: String) -> String {
     var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<4 { url.deleteLastPathComponent() }
-    return url.appendingPathComponent("shared/testdata").path
+    for _ in 0..<2 { url.deleteLastPathComponent() }
+    return url.appendingPathComponent("DSVDatasetTests/Fixtures/\(name)").path
 }
 
 /// The path of a script of the test suite's own, `Tests/Support/NAME.py`.

@@ -3,18 +3,25 @@ import DSVTestSupport
 import Foundation
 import Testing
 
-/// CVAT export zips and subsets as a user meets them: real third-party CVAT files, split into
-/// Train/Validation the way CVAT writes them, zipped with images inside by another producer
-/// (Python's zipfile), committed, checked out, diffed.
+/// CVAT export zips and subsets as a user meets them: a CVAT video task's export (made by
+/// `Tests/Support/make_cvat_track_export.py` as CVAT's writer lays it out) and the suite's keypoint
+/// fixtures, split into Train/Validation the way CVAT writes them, zipped with images inside by
+/// another producer (Python's zipfile), committed, checked out, diffed.
 @Suite struct SubsetCommandTests {
-    static let tennis = "\(sharedTestData)/coco/minhduc198__tennis-detect-and-tracking/annotations/instances_default.json"
-    static let keypoints = "\(sharedTestData)/coco/KeiraXu03__AMA1D05/person_keypoints_default.json"
-    static let ochuman = "\(sharedTestData)/coco/open-mmlab__mmpose/tests/data/ochuman/test_ochuman.json"
+    /// CVAT's keypoint export of a task of two frames: 13 keypoints, `attributes` without `track_id`.
+    static let keypoints = fixturePath("good/cvat_keypoints_two_frames.json")
+    /// Keypoints with masks as compressed RLE strings, pretty-printed, no licenses (OCHuman's shape).
+    static let compressedRLE = fixturePath("good/pretty_keypoints_compressed_rle.json")
 
     let dir = TemporaryDirectory("dsv-subsets")
+    /// 541 frames of a tennis match, two tracked players: 1,082 boxes.
+    let tennis: String
 
     init() throws {
         #expect(try dsv(["init"], in: dir.path).status == 0)
+        tennis = dir.file("instances_default.json")
+        let made = try runProcess("python3", [supportScript("make_cvat_track_export"), tennis])
+        #expect(made.status == 0, "\(made.stderr)")
     }
 
     /// Splits a COCO file into `<task>_<subset>.json` files in `folder` (compact, as CVAT writes):
@@ -47,7 +54,7 @@ import Testing
     func bytes(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
 
     @Test func aCVATZipWithTrainValidationAndImages() throws {
-        let (train, validation) = try split(Self.tennis, task: "instances", at: 400, into: dir.file("r1"))
+        let (train, validation) = try split(tennis, task: "instances", at: 400, into: dir.file("r1"))
         let image = dir.write("frame.png", "\u{89}PNG not really")
         try makeZip(dir.file("round1.zip"), ["annotations/instances_Train.json=\(train)", "annotations/instances_Validation.json=\(validation)",
                                              "--stored", "images/Train/frame_000000.PNG=\(image)", "images/Validation/frame_000400.PNG=\(image)"])
@@ -94,10 +101,10 @@ import Testing
     }
 
     @Test func subsetMovesInDiffAndStatus() throws {
-        let (train1, validation1) = try split(Self.tennis, task: "instances", at: 400, into: dir.file("r1"))
+        let (train1, validation1) = try split(tennis, task: "instances", at: 400, into: dir.file("r1"))
         try makeZip(dir.file("round1.zip"), ["annotations/instances_Train.json=\(train1)", "annotations/instances_Validation.json=\(validation1)"])
         // Round 2: images 400 and 401 move to Train, image 5 to Validation.
-        let (train2, validation2) = try split(Self.tennis, task: "instances", at: 400, moved: [5, 400, 401], into: dir.file("r2"))
+        let (train2, validation2) = try split(tennis, task: "instances", at: 400, moved: [5, 400, 401], into: dir.file("r2"))
         try makeZip(dir.file("round2.zip"), ["annotations/instances_Train.json=\(train2)", "annotations/instances_Validation.json=\(validation2)"])
         #expect(try dsv(["commit", "round1.zip", "-m", "round 1"], in: dir.path).status == 0)
 
@@ -118,7 +125,7 @@ import Testing
             ])
         }
         // status of loose files named as commit --subset would name them.
-        let loose = try json(try dsv(["status", Self.tennis, "--files-subset", "Train", "--json"], in: dir.path))
+        let loose = try json(try dsv(["status", tennis, "--files-subset", "Train", "--json"], in: dir.path))
         #expect((loose["summary"] as! [String: Any])["images"] as? [String: Int] == ["added": 0, "removed": 0, "modified": 140, "unchanged": 401])
         let human = try dsv(["diff"], in: dir.path).stdout
         #expect(human.contains("M frame_000400.png\n    subset: Validation → Train"))
@@ -136,12 +143,12 @@ import Testing
         #expect(try dsv(["commit", "kp.zip", "-m", "keypoints"], in: dir.path).status == 0)
         #expect(try json(try dsv(["show", "--json"], in: dir.path))["subsets"] as? [String: Int] == ["default": 2])
         #expect(try dsv(["checkout", "HEAD", "-o", "kp/"], in: dir.path).status == 0)
-        #expect(bytes(dir.file("kp/annotations/person_keypoints_default.json")) == bytes(Self.keypoints), "the third-party file, byte for byte")
+        #expect(bytes(dir.file("kp/annotations/person_keypoints_default.json")) == bytes(Self.keypoints), "the export, byte for byte")
 
-        // OCHuman (compressed RLE, keypoints) split into person_keypoints_Train/Validation.
+        // Keypoints with compressed RLE masks, split into person_keypoints_Train/Validation.
         let other = TemporaryDirectory("dsv-kp")
         #expect(try dsv(["init"], in: other.path).status == 0)
-        let (train, validation) = try split(Self.ochuman, task: "person_keypoints", at: 2, into: other.file("split"))
+        let (train, validation) = try split(Self.compressedRLE, task: "person_keypoints", at: 2, into: other.file("split"))
         try makeZip(other.file("oc.zip"), ["annotations/person_keypoints_Train.json=\(train)", "annotations/person_keypoints_Validation.json=\(validation)"])
         let commit = try dsv(["commit", "oc.zip", "-m", "ochuman"], in: other.path)
         #expect(commit.status == 0, "\(commit.stderr)")
@@ -151,7 +158,7 @@ import Testing
     }
 
     @Test func zipsAndLooseFilesCombine() throws {
-        let (train, validation) = try split(Self.tennis, task: "instances", at: 500, into: dir.file("r"))
+        let (train, validation) = try split(tennis, task: "instances", at: 500, into: dir.file("r"))
         try makeZip(dir.file("train.zip"), ["annotations/instances_Train.json=\(train)"])
         let commit = try dsv(["commit", "train.zip", validation, "-m", "both"], in: dir.path)
         #expect(commit.status == 0, "\(commit.stderr)")
@@ -174,14 +181,14 @@ import Testing
         #expect(badName.status == 2 && badName.stderr.contains("--subset"))
         let lone = TemporaryDirectory("dsv-lone")
         #expect(try dsv(["init"], in: lone.path).status == 0)
-        #expect(try dsv(["commit", Self.tennis, "--subset", "Train", "-m", "lone"], in: lone.path).status == 0)
+        #expect(try dsv(["commit", tennis, "--subset", "Train", "-m", "lone"], in: lone.path).status == 0)
         #expect(try json(try dsv(["show", "--json"], in: lone.path))["subsets"] as? [String: Int] == ["Train": 541])
         #expect(try dsv(["checkout", "HEAD", "-o", "one.json"], in: lone.path).status == 0, "the only subset needs no --subset")
-        #expect(bytes(lone.file("one.json")) == bytes(Self.tennis))
+        #expect(bytes(lone.file("one.json")) == bytes(tennis))
     }
 
     @Test func damagedZipsCommitNothing() throws {
-        let (train, validation) = try split(Self.tennis, task: "instances", at: 400, into: dir.file("r"))
+        let (train, validation) = try split(tennis, task: "instances", at: 400, into: dir.file("r"))
         try makeZip(dir.file("good.zip"), ["annotations/instances_Train.json=\(train)", "annotations/instances_Validation.json=\(validation)"])
         #expect(try dsv(["commit", Self.keypoints, "-m", "first"], in: dir.path).status == 0)
         let head = try dsv(["log", "--json"], in: dir.path).stdout
