@@ -1,7 +1,12 @@
 /// The review page's stylesheet and script, inlined into every page so that it works offline
 /// and from a mail attachment. DOM hooks for tools and tests (SPEC §6): each card has
-/// `data-key` and `data-change` (added, removed, modified); its image, and the card, get
-/// `data-loaded` = `true` or `error` once the picture has loaded or failed.
+/// `data-key` and `data-status` (the image: added, removed, modified); each annotation change
+/// is one list item with `data-change` (added, removed, modified, relabeled) — every annotation
+/// of an added or removed image too, so that counting them gives the summary's numbers — and
+/// image-level changes (subset, fields, S3 object) have `data-image-change` instead. The image,
+/// and its card, get `data-loaded` = `1` once the picture's pixels have loaded (`error` when it
+/// failed, `0` before). Shapes are drawn in the image's declared `width` × `height`, the space
+/// COCO places them in, whatever the stored picture's pixel size.
 enum ReviewPageAssets {
     static let css = """
         :root { --added: #1a9c3a; --removed: #d62728; --modified: #e07b00; --relabeled: #8e44ad; }
@@ -197,16 +202,18 @@ enum ReviewPageAssets {
 
           function card(entry, position) {
             const image = entry.image, a = image.annotations;
-            const section = el("section", { class: "card", "data-key": image.key, "data-change": image.status,
-                                            "data-loaded": "false", tabindex: "-1", "data-position": position });
+            const section = el("section", { class: "card", "data-key": image.key, "data-status": image.status,
+                                            "data-loaded": "0", tabindex: "-1", "data-position": position });
             const title = section.appendChild(el("h2"));
             title.append(el("span", { class: "badge " + image.status }, image.status), image.key);
             const stage = section.appendChild(el("div", { class: "stage" }));
-            const picture = stage.appendChild(el("img", { alt: image.key, loading: "lazy", "data-loaded": "false" }));
+            const picture = stage.appendChild(el("img", { alt: image.key, loading: "lazy", "data-loaded": "0" }));
             const overlay = stage.appendChild(svg("svg", { preserveAspectRatio: "none" }));
             const extent = { w: 1, h: 1 };
             const list = section.appendChild(el("ul", { class: "changes" }));
-            const item = (kind, text) => list.appendChild(el("li", { class: kind }, text));
+            // One element per annotation change (data-change), others marked as the image's own.
+            const item = (kind, text) => list.appendChild(el("li", { class: kind, "data-change": kind }, text));
+            const imageItem = (what, text) => list.appendChild(el("li", { class: "modified " + what, "data-image-change": what }, text));
             for (const x of a.removed) { drawShape(overlay, x, "removed", true, x.category, extent); item("removed", "removed " + x.category); }
             for (const x of a.added) { drawShape(overlay, x, "added", false, x.category, extent); item("added", "added " + x.category); }
             for (const pair of a.modified) {
@@ -221,14 +228,19 @@ enum ReviewPageAssets {
               drawShape(overlay, pair.to, "relabeled", false, pair.from.category + " → " + pair.to.category, extent);
               item("relabeled", "relabeled " + pair.from.category + " → " + pair.to.category);
             }
-            if (image.subset) item("modified subset", "subset " + image.subset.from + " → " + image.subset.to);
-            for (const field of image.fields || []) item("modified", "image " + field.field + ": " + short(field.from) + " → " + short(field.to));
-            if (image.object) item("modified", "S3 object changed: ETag " + (image.object.from ? image.object.from.etag : "none") +
-                                   " → " + (image.object.to ? image.object.to.etag : "none"));
+            if (image.subset) imageItem("subset", "subset " + image.subset.from + " → " + image.subset.to);
+            for (const field of image.fields || []) imageItem("field", "image " + field.field + ": " + short(field.from) + " → " + short(field.to));
+            if (image.object) imageItem("object", "S3 object changed: ETag " + (image.object.from ? image.object.from.etag : "none") +
+                                        " → " + (image.object.to ? image.object.to.etag : "none"));
+            // COCO's coordinates are in the declared width × height; a picture stored at another
+            // size (a thumbnail, a downscaled copy) is stretched to it, never the shapes to it.
+            const declared = image.width > 0 && image.height > 0 ? { w: image.width, h: image.height } : null;
             const settle = (loaded) => {
-              picture.dataset.loaded = section.dataset.loaded = loaded ? "true" : "error";
-              const width = loaded ? picture.naturalWidth : extent.w * 1.05, height = loaded ? picture.naturalHeight : extent.h * 1.05;
+              picture.dataset.loaded = section.dataset.loaded = loaded ? "1" : "error";
+              const space = declared || (loaded ? { w: picture.naturalWidth, h: picture.naturalHeight } : { w: extent.w * 1.05, h: extent.h * 1.05 });
+              const width = space.w, height = space.h;
               overlay.setAttribute("viewBox", `0 0 ${width} ${height}`);
+              if (!loaded && declared) stage.style.aspectRatio = `${width} / ${height}`;
               // Labels keep a readable size whatever the picture's resolution.
               overlay.querySelectorAll("text").forEach((text) => text.setAttribute("font-size", Math.max(8, width / 40)));
               if (!loaded) {

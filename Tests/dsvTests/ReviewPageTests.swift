@@ -69,7 +69,7 @@ struct ReviewPageTests {
         let cards = Self.cards(in: dom.stdout)
         #expect(cards.map(\.key) == ["a.png", "b.png", "gone.png", "new.png"])
         #expect(cards.map(\.change) == ["modified", "modified", "removed", "added"])
-        #expect(cards.allSatisfy { $0.loaded == "true" }, "every image loaded: \(cards)")
+        #expect(cards.allSatisfy { $0.loaded == "1" }, "every image loaded: \(cards)")
         // The shapes: a modified box drawn old (dashed) and new, an added person with its
         // skeleton, a relabel, a removed image's box, two masks (both RLE forms) as images.
         #expect(dom.stdout.contains(#"data-kind="modified" data-side="old""#) && dom.stdout.contains(#"data-kind="modified" data-side="new""#))
@@ -86,6 +86,73 @@ struct ReviewPageTests {
                                             "--virtual-time-budget=10000", "--screenshot=\(screenshot)", "file://\(dir.file("review.html"))"])
         let size = (try? FileManager.default.attributesOfItem(atPath: screenshot)[.size] as? Int) ?? 0
         #expect(size > 20_000, "a screenshot of the page was kept at \(screenshot)")
+    }
+
+    /// Counting the DOM gives the summary: one `data-change` element per annotation change,
+    /// every annotation of an added or removed image included. Shapes are placed in the declared
+    /// width × height even where the stored picture is a tenth of it (a thumbnail bucket), and in
+    /// the picture's pixels where the record declares no size.
+    @Test func domCountsEqualTheSummaryAndShapesUseTheDeclaredSize() throws {
+        func image(_ id: Int, _ name: String, declared: Bool = true) -> String {
+            declared ? #"{"id":\#(id),"width":3200,"height":2400,"file_name":"\#(name)"}"# : #"{"id":\#(id),"file_name":"\#(name)"}"#
+        }
+        func box(_ id: Int, _ image: Int, _ category: Int, _ x: Int, _ y: Int) -> String {
+            #"{"id":\#(id),"image_id":\#(image),"category_id":\#(category),"bbox":[\#(x),\#(y),800,600],"area":480000}"#
+        }
+        let categories = #""categories":[{"id":1,"name":"car"},{"id":2,"name":"person"},{"id":3,"name":"truck"}]"#
+        var images1: [String] = [], boxes1: [String] = []
+        for i in 0..<40 {
+            images1.append(image(i + 1, "img_\(i).png"))
+            boxes1 += [box(2 * i + 1, i + 1, 1, 400 + 10 * i, 300), box(2 * i + 2, i + 1, 2, 1600, 1200)]
+        }
+        // Round 2, ids renumbered: img_0 and img_1 removed (4 boxes), three new images with 5, 6 and 7
+        // boxes (one declares no size), img_5's car moved, img_6's person relabeled a truck, img_7 a box more.
+        var images2: [String] = [], boxes2: [String] = []
+        var nextBox = 1000
+        func add(_ image: Int, _ category: Int, _ x: Int, _ y: Int) { boxes2.append(box(nextBox, image, category, x, y)); nextBox += 1 }
+        for i in 2..<40 {
+            let id = 100 + i
+            images2.append(image(id, "img_\(i).png"))
+            add(id, 1, 400 + 10 * i + (i == 5 ? 60 : 0), 300)
+            add(id, i == 6 ? 3 : 2, 1600, 1200)
+            if i == 7 { add(id, 1, 2000, 200) }
+        }
+        for (n, count) in [5, 6, 7].enumerated() {
+            let id = 500 + n
+            images2.append(image(id, "new_\(n).png", declared: n != 2))
+            for k in 0..<count { add(id, 1 + k % 2, n == 2 ? 20 * k : 300 * k, n == 2 ? 10 * k : 200 * k) }
+        }
+        let dir = TemporaryDirectory("dsv-review-counts")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", #"{"images":[\#(images1.joined(separator: ","))],"annotations":[\#(boxes1.joined(separator: ","))],\#(categories)}"#)
+        dir.write("r2.json", #"{"images":[\#(images2.joined(separator: ","))],"annotations":[\#(boxes2.joined(separator: ","))],\#(categories)}"#)
+        #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
+        #expect(try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path).status == 0)
+        let thumbnail = try png(90, 110, 140)  // 320 × 240: a tenth of the declared 3200 × 2400
+        for name in (0..<40).map({ "img_\($0).png" }) + ["new_0.png", "new_1.png", "new_2.png"] { dir.write("thumbs/\(name)", thumbnail) }
+
+        let json = try JSONSerialization.jsonObject(with: Data(try dsv(["diff", "--json"], in: dir.path).stdout.utf8)) as! [String: Any]
+        let summary = (json["summary"] as! [String: Any])["annotations"] as! [String: Int]
+        #expect(summary["added"] == 19 && summary["removed"] == 4 && summary["modified"] == 1 && summary["relabeled"] == 1, "\(summary)")
+        let result = try dsv(["diff", "--html", "review.html", "--images-from", "thumbs"], in: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,3000",
+                                                  "--virtual-time-budget=10000", "--dump-dom", "file://\(dir.file("review.html"))"])
+        #expect(dom.status == 0, "\(dom.stderr)")
+        for kind in ["added", "removed", "modified", "relabeled"] {
+            #expect(dom.stdout.components(separatedBy: "data-change=\"\(kind)\"").count - 1 == summary[kind], "\(kind) elements")
+        }
+        let cards = Self.cards(in: dom.stdout)
+        #expect(cards.count == 8 && cards.allSatisfy { $0.loaded == "1" }, "\(cards)")
+        #expect(cards.filter { $0.change == "added" }.count == 3 && cards.filter { $0.change == "removed" }.count == 2)
+        // The overlay's space is the declared size (7 cards), the picture's own for new_2.png.
+        #expect(dom.stdout.components(separatedBy: #"viewBox="0 0 3200 2400""#).count - 1 == 7)
+        #expect(dom.stdout.components(separatedBy: #"viewBox="0 0 320 240""#).count - 1 == 1)
+
+        try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
+        _ = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1300",
+                                            "--virtual-time-budget=10000", "--screenshot=\(Self.artifacts)/review-declared-size.png",
+                                            "file://\(dir.file("review.html"))"])
     }
 
     /// `--images-from` a materialized folder: relative paths, the page works offline.
@@ -105,7 +172,7 @@ struct ReviewPageTests {
         let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,3000",
                                                   "--virtual-time-budget=5000", "--dump-dom", "file://\(dir.file("reviews/r2.html"))"])
         let cards = Self.cards(in: dom.stdout)
-        #expect(cards.count == 1 && cards.first?.key == "b.png" && cards.first?.loaded == "true", "\(cards)")
+        #expect(cards.count == 1 && cards.first?.key == "b.png" && cards.first?.loaded == "1", "\(cards)")
     }
 
     /// Images that moved between subsets get a card that says so.
@@ -121,13 +188,14 @@ struct ReviewPageTests {
         let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,3000",
                                                   "--virtual-time-budget=5000", "--dump-dom", "file://\(dir.file("review.html"))"])
         #expect(Self.cards(in: dom.stdout).map(\.key) == ["a.png", "b.png", "gone.png"])
-        #expect(dom.stdout.components(separatedBy: #"<li class="modified subset">subset Validation → Train</li>"#).count == 4)
+        #expect(dom.stdout.components(separatedBy: #"<li class="modified subset" data-image-change="subset">subset Validation → Train</li>"#).count == 4)
+        #expect(!dom.stdout.contains("data-change="), "a subset move is no annotation change")
     }
 
     struct Card: Equatable { var key: String; var change: String; var loaded: String }
 
     static func cards(in dom: String) -> [Card] {
-        let pattern = #/<section class="card[^"]*" data-key="([^"]*)" data-change="(\w+)" data-loaded="(\w+)"/#
+        let pattern = #/<section class="card[^"]*" data-key="([^"]*)" data-status="(\w+)" data-loaded="(\w+)"/#
         return dom.matches(of: pattern).map { Card(key: String($0.1), change: String($0.2), loaded: String($0.3)) }
     }
 }

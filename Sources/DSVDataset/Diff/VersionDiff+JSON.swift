@@ -48,6 +48,7 @@ extension VersionDiff.ImageChange {
         ]
         if !fields.isEmpty { members.append(("fields", .array(fields.map(\.json)))) }
         if let move = subsetMove { members.append(("subset", .object([("from", .string(move.from)), ("to", .string(move.to))]))) }
+        if let declaredSize { members += [("width", declaredSize.width), ("height", declaredSize.height)] }
         if let pin {
             members.append(("object", .object([("from", pin.from.map(\.json) ?? .null), ("to", pin.to.map(\.json) ?? .null)])))
         }

@@ -19,6 +19,10 @@ public struct VersionDiff: Sendable {
         /// The object to show for this image: the new version's, or the old one's when the
         /// image was removed (nil when not pinned).
         public var shownPin: ObjectPin?
+        /// The shown image's declared `width` and `height` (the new version's, or the old one's
+        /// when it was removed), as written: COCO places every shape in this space, whatever
+        /// size the stored picture has. Nil where the record has no numeric pair.
+        public var declaredSize: (width: JSONValue, height: JSONValue)?
     }
 
     /// Category id → name, per subset (each subset has its own header and categories).
@@ -155,7 +159,7 @@ public struct VersionDiff: Sendable {
             if status == .modified && changes.isEmpty && fields.isEmpty && !pinChanged && !moved { continue }
             images.append(ImageChange(key: key, status: status, annotations: changes, fields: fields,
                                       pin: pinChanged ? (a?.pin, b?.pin) : nil, subsets: (a?.subset, b?.subset),
-                                      shownPin: b?.pin ?? a?.pin))
+                                      shownPin: b?.pin ?? a?.pin, declaredSize: (b ?? a).flatMap(declaredSize(of:))))
         }
         let oldList = names(oldCategories), newList = names(newCategories)
         let oldSet = Set(oldList), newSet = Set(newList)
@@ -163,6 +167,14 @@ public struct VersionDiff: Sendable {
                            categoriesAdded: newList.filter { !oldSet.contains($0) },
                            categoriesRemoved: oldList.filter { !newSet.contains($0) },
                            shardsCompared: shardsCompared, shardsRead: shardsRead, filter: nil)
+    }
+
+    /// An image record's `width` and `height`, when both are positive numbers.
+    static func declaredSize(of record: ImageRecord) -> (width: JSONValue, height: JSONValue)? {
+        guard let image = try? JSONValue.parse(record.image.filled(id: 0, imageID: nil)),
+              let width = image["width"], let height = image["height"],
+              (width.doubleValue ?? 0) > 0, (height.doubleValue ?? 0) > 0 else { return nil }
+        return (width, height)
     }
 
     /// Category names of every subset, each once, in subset order then header order.
