@@ -55,6 +55,8 @@ struct CLIFailure {
             case .repository(let inner): exitCode = CLIFailure(inner).exitCode
             case .io: exitCode = ExitStatus.ioError
             case .subsetRequired: exitCode = ExitStatus.usage
+            case .output(.outside), .unsafeLayout: exitCode = ExitStatus.badInput
+            case .output(.io): exitCode = ExitStatus.ioError
             }
         case let error as VerifyOperation.Failure:
             message = error.description

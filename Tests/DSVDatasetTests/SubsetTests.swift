@@ -38,13 +38,25 @@ import Testing
         ("captions_Test set.json", "captions", "Test set"),
         ("annotations\\instances_Validation.json", "instances", "Validation"),
     ])
-    func subsetFromFileName(file: String, task: String, name: String) {
-        #expect(Subset.named(byFile: file) == Subset(name: name, task: task))
+    func subsetFromFileName(file: String, task: String, name: String) throws {
+        #expect(try Subset.named(byFile: file, label: file) == Subset(name: name, task: task))
     }
 
-    @Test(arguments: ["export_final_v3.json", "instances.json", "instances_.json", "instances_..json", "instances_Train.txt"])
-    func fileNamesWithoutASubset(file: String) {
-        #expect(Subset.named(byFile: file) == nil)
+    @Test(arguments: ["export_final_v3.json", "instances.json", "instances_Train.txt", "my_instances_Train.json"])
+    func fileNamesWithoutASubset(file: String) throws {
+        #expect(try Subset.named(byFile: file, label: file) == nil)
+    }
+
+    /// A name that says a subset which cannot be one is refused, not read as another subset.
+    @Test(arguments: ["instances_.json", "instances_..json", "captions_.git.json", "instances_a\u{7F}b.json"])
+    func fileNamesWithAnImpossibleSubset(file: String) {
+        #expect(throws: COCOError.self) { try Subset.named(byFile: file, label: file) }
+    }
+
+    @Test func caseOnlyDifferencesAreFound() {
+        #expect(Subset.caseCollision(["Train", "Validation", "train"]).map { [$0.0, $0.1] } == ["Train", "train"])
+        #expect(Subset.caseCollision(["Train", "Validation", "Test"]) == nil)
+        #expect(Subset.caseCollision(["Ünter", "ünter"]).map { [$0.0, $0.1] } == ["Ünter", "ünter"])
     }
 
     @Test func subsetsAreKeptApartAndCheckedOutAsCVATLaidThemOut() throws {

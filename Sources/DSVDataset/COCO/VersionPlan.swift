@@ -27,6 +27,10 @@ public struct VersionPlan: Sendable {
             grouped[item.subset.name, default: []].append(item)
         }
         names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        if let (a, b) = Subset.caseCollision(names) {
+            throw .conflict(reason: "subsets \(a) (\(grouped[a]![0].0.name)) and \(b) (\(grouped[b]![0].0.name)) differ only in case; "
+                            + "their files would be one on a case-insensitive file system — rename one of them in CVAT")
+        }
         var parts: [Part] = []
         for name in names {
             let members = grouped[name]!

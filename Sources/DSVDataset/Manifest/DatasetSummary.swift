@@ -89,8 +89,13 @@ public struct DatasetSummary: Sendable, Equatable {
         if let listed = value["subsets"]?.arrayValue {
             subsets = try listed.map { (item) throws(ShardCodec.Corrupt) in
                 let task = item["task"]?.stringValue ?? Subset.defaultTask
-                guard let name = item["name"]?.stringValue, Subset.problem(name) == nil, Subset.problem(task) == nil else {
-                    throw ShardCodec.Corrupt()
+                guard let name = item["name"]?.stringValue else { throw ShardCodec.Corrupt("a subset without a name") }
+                // Names become folders and file names of a checkout: one from a foreign writer
+                // that could leave the output folder is refused before anything is written.
+                for (what, text) in [("subset", name), ("task", task)] {
+                    if let problem = Subset.problem(text) {
+                        throw ShardCodec.Corrupt("it names the \(what) \(JSONValue.string(text).compact), which cannot be one: \(problem)")
+                    }
                 }
                 return SubsetCounts(subset: Subset(name: name, task: task),
                                     images: item["images"]?.intValue ?? 0, annotations: item["annotations"]?.intValue ?? 0)

@@ -3,7 +3,11 @@
 public enum ShardCodec {
     public static let magic = "DSV1S"
 
-    public struct Corrupt: Error, Sendable {}
+    public struct Corrupt: Error, Sendable {
+        /// What is wrong, where it helps a reader more than "unreadable".
+        public var reason: String?
+        public init(_ reason: String? = nil) { self.reason = reason }
+    }
 
     /// The shard's records as values.
     public static func decode(_ bytes: [UInt8]) throws(Corrupt) -> [ImageRecord] {

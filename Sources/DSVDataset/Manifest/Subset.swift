@@ -26,14 +26,32 @@ public struct Subset: Sendable, Hashable {
     /// The file a checkout to a directory writes, relative to it.
     public var fileName: String { "annotations/\(task)_\(name).json" }
 
-    /// The subset a file's name gives (`<task>_<subset>.json` with a COCO task), or nil.
-    public static func named(byFile path: String) -> Subset? {
+    /// The subset a file's name gives (`<task>_<subset>.json` with a COCO task), or nil when
+    /// the name says none. A name that says one that cannot be (`instances_.hidden.json`, a
+    /// control character) is refused rather than read as another subset.
+    /// - Parameter label: how messages name the file.
+    public static func named(byFile path: String, label: String) throws(COCOError) -> Subset? {
         let file = path.split { $0 == "/" || $0 == "\\" }.last.map(String.init) ?? path
         guard file.hasSuffix(".json") else { return nil }
         let stem = String(file.dropLast(5))
         for task in knownTasks where stem.hasPrefix(task + "_") {
             let name = String(stem.dropFirst(task.count + 1))
-            return problem(name) == nil ? Subset(name: name, task: task) : nil
+            if let problem = problem(name) {
+                throw .invalid(file: label, reason: "its name gives the subset \(JSONValue.string(name).compact), which cannot be one: \(problem)")
+            }
+            return Subset(name: name, task: task)
+        }
+        return nil
+    }
+
+    /// Two of `names` that differ only in case (`Train`, `train`), or nil. CVAT keeps a task's
+    /// subset as free text and writes one file per subset, so both can come out of one project;
+    /// but their files (`instances_Train.json`, `instances_train.json`) and image folders are
+    /// one on a case-insensitive file system (macOS, Windows), and a checkout would lose one.
+    public static func caseCollision(_ names: [String]) -> (String, String)? {
+        var seen: [String: String] = [:]
+        for name in names {
+            if let other = seen.updateValue(name, forKey: name.lowercased()), other != name { return (other, name) }
         }
         return nil
     }

@@ -54,7 +54,12 @@ public enum ExportInput {
                 continue
             }
             looseFiles += 1
-            let fromName = Subset.named(byFile: path)
+            // `--subset` names the files whatever their names say; only their task is taken.
+            let fromName: Subset?
+            do { fromName = try Subset.named(byFile: path, label: path) } catch {
+                guard subset != nil else { throw .input(error) }
+                fromName = nil
+            }
             let given = subset.map { Subset(name: $0, task: fromName?.task ?? Subset.defaultTask) }
             documents.append(Document(label: path, source: FileSystem.lastComponent(of: path), mapping: mapping,
                                       subset: given ?? fromName))
@@ -103,8 +108,9 @@ public enum ExportInput {
             let label = "\(path)/\(entry.name)"
             let mapping: FileMapping
             do { mapping = try archive.contents(of: entry, name: label) } catch { throw .archive(error) }
-            documents.append(Document(label: label, source: "\(zipName)/\(entry.name)", mapping: mapping,
-                                      subset: Subset.named(byFile: entry.name) ?? .default))
+            let subset: Subset?
+            do { subset = try Subset.named(byFile: entry.name, label: label) } catch { throw .input(error) }
+            documents.append(Document(label: label, source: "\(zipName)/\(entry.name)", mapping: mapping, subset: subset ?? .default))
         }
         guard !documents.isEmpty else {
             throw .input(.notCOCO(file: path, reason: "no annotations/*.json inside; a CVAT COCO export zip holds annotations/instances_<subset>.json"))
@@ -126,8 +132,9 @@ public enum ExportInput {
             let file = joinPath(folder, name)
             let mapping: FileMapping
             do { mapping = try FileMapping(path: file) } catch { throw .input(.unreadable(file: file, reason: error.reason)) }
-            documents.append(Document(label: file, source: "\(folderName)/annotations/\(name)", mapping: mapping,
-                                      subset: Subset.named(byFile: name) ?? .default))
+            let subset: Subset?
+            do { subset = try Subset.named(byFile: name, label: file) } catch { throw .input(error) }
+            documents.append(Document(label: file, source: "\(folderName)/annotations/\(name)", mapping: mapping, subset: subset ?? .default))
         }
         return documents
     }

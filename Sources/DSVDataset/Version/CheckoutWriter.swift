@@ -25,10 +25,21 @@ public enum CheckoutWriter {
                                       to directory: String) throws(CheckoutError) -> [(path: String, subset: Subset)] {
         var wanted: [String]?
         if let only { wanted = [try chosenSubset(version, only)] }
+        let subsets = version.subsets.filter { wanted?.contains($0.name) ?? true }
+        // Every name is checked before anything is written: a version from an older or foreign
+        // writer may name its subsets so that their files would collide or leave the folder.
+        if let (a, b) = Subset.caseCollision(subsets.map(\.name)) {
+            throw .unsafeLayout("subsets \(a) and \(b) differ only in case; their files would overwrite each other on a "
+                                + "case-insensitive file system — check them out one at a time with --subset")
+        }
+        let paths: [String]
+        do {
+            let output = try OutputDirectory(root: directory)
+            paths = try subsets.map { (subset) throws(OutputError) in try output.path(for: subset.fileName) }
+        } catch { throw .output(error) }
         let shards = try readShards(version)
         var written: [(path: String, subset: Subset)] = []
-        for subset in version.subsets where wanted?.contains(subset.name) ?? true {
-            let path = joinPath(directory, subset.fileName)
+        for (subset, path) in zip(subsets, paths) {
             try write(version, subset: subset.name, shards: shards, to: path)
             written.append((path, subset))
         }
@@ -325,6 +336,11 @@ public enum CheckoutError: Error, Sendable, CustomStringConvertible {
     case io(SystemError)
     /// A single-file checkout of a version with several subsets, without `--subset`.
     case subsetRequired(available: [String])
+    /// A file the checkout would place outside its folder (a symlink on the way, a hostile
+    /// subset name), or could not place.
+    case output(OutputError)
+    /// Subset names whose files would collide.
+    case unsafeLayout(String)
 
     public var description: String {
         switch self {
@@ -333,6 +349,8 @@ public enum CheckoutError: Error, Sendable, CustomStringConvertible {
         case .subsetRequired(let available):
             "this version has \(available.count) subsets (\(available.joined(separator: ", "))): choose one with --subset NAME, "
                 + "or write them all with -o DIR/"
+        case .output(let error): error.description
+        case .unsafeLayout(let reason): reason
         }
     }
 }

@@ -32,7 +32,9 @@ public struct StoredVersion: Sendable {
             let database = try repository.git.objectDatabase()
             let summary: DatasetSummary
             do { summary = try DatasetSummary(decoding: try database.read(try entry("dataset.json").id)) }
-            catch is ShardCodec.Corrupt { throw RepositoryError.corruptVersion("\(commitID.short): unreadable dataset.json") }
+            catch let error as ShardCodec.Corrupt {
+                throw RepositoryError.corruptVersion("\(commitID.short): unreadable dataset.json" + (error.reason.map { ": \($0)" } ?? ""))
+            }
             var blobs: [String: (header: GitObjectID, order: GitObjectID)] = [:]
             var subsetsFolder: [GitTreeEntry]?
             for counts in summary.subsets {
