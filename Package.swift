@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Layers, lowest first: C modules → DSVNative (typed wrappers) → DSVStorage (repository, S3)
-/// → DSVDataset (faithful COCO, manifest, operations) → the `dsv` CLI.
+/// Layers, lowest first: C modules → DSVNative (typed wrappers) → DSVJSON (faithful JSON)
+/// → DSVStorage (repository, S3, CVAT) → DSVDataset (faithful COCO, manifest, operations) → the `dsv` CLI.
 let package = Package(
     name: "dsv",
     platforms: [.macOS(.v13)],
@@ -25,11 +25,14 @@ let package = Package(
         // MARK: Typed Swift wrappers over the C APIs; nothing above this layer touches C pointers.
         .target(name: "DSVNative", dependencies: ["CGit2", "CGit2Shim", "CCurl", "CCurlShim", "COpenSSL", "CZstd", "CZlib"]),
 
-        // MARK: Storage: the dsv repository on libgit2, and the S3 client.
-        .target(name: "DSVStorage", dependencies: ["DSVNative"]),
+        // MARK: Faithful JSON: the validating scanner (no tree), small values, the minifier.
+        .target(name: "DSVJSON", dependencies: ["DSVNative"]),
+
+        // MARK: Storage: the dsv repository on libgit2, the S3 client, the CVAT client.
+        .target(name: "DSVStorage", dependencies: ["DSVNative", "DSVJSON"]),
 
         // MARK: The dataset model: faithful COCO, the manifest, and the operations the CLI calls.
-        .target(name: "DSVDataset", dependencies: ["DSVNative", "DSVStorage"]),
+        .target(name: "DSVDataset", dependencies: ["DSVNative", "DSVJSON", "DSVStorage"]),
 
         // MARK: Executables.
         .executableTarget(name: "dsv", dependencies: [
@@ -43,6 +46,7 @@ let package = Package(
         // MARK: Tests mirror Sources/; DSVTestSupport holds what several of them share.
         .target(name: "DSVTestSupport", dependencies: ["DSVNative", "DSVStorage"], path: "Tests/DSVTestSupport"),
         .testTarget(name: "DSVNativeTests", dependencies: ["DSVNative", "DSVTestSupport"]),
+        .testTarget(name: "DSVJSONTests", dependencies: ["DSVJSON", "DSVTestSupport"]),
         .testTarget(name: "DSVStorageTests", dependencies: ["DSVStorage", "DSVNative", "DSVTestSupport"]),
         .testTarget(name: "DSVDatasetTests", dependencies: ["DSVDataset", "DSVStorage", "DSVNative", "DSVTestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -1,3 +1,4 @@
+import DSVJSON
 import DSVDataset
 import DSVNative
 import DSVStorage

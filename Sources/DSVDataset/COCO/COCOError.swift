@@ -1,3 +1,4 @@
+import DSVJSON
 import DSVNative
 
 /// Bad input: a file that is not a valid COCO dataset (SPEC §3). Each case names the file and

@@ -1,3 +1,4 @@
+import DSVJSON
 import DSVNative
 
 /// Reads a COCO file faithfully: one validating pass over the mapped bytes that indexes the

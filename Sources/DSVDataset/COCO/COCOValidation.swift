@@ -1,6 +1,7 @@
 /// The COCO rules of SPEC §3 that JSON syntax does not cover: unique image ids and keys,
 /// annotations that name an existing image and (when the file has categories) an existing
 /// category, and image keys that stay inside a folder.
+import DSVJSON
 import DSVNative
 import DSVStorage
 

@@ -1,3 +1,4 @@
+import DSVJSON
 import DSVNative
 import DSVStorage
 

@@ -1,3 +1,4 @@
+import DSVJSON
 import Dispatch
 import DSVNative
 
@@ -170,11 +171,6 @@ enum ParallelArrayScan {
         while j >= 0, bytes[j] <= 0x20 { j -= 1 }
         return j >= 0 && bytes[j] == UInt8(ascii: "}")
     }
-}
-
-/// Read-only bytes that outlive the parallel scan (the export's mapping), shared by its workers.
-struct SharedBytes: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
 }
 
 /// Reads the elements of one array, one after another: the entry of each, and whatever the reader

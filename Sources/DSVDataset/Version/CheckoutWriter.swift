@@ -1,3 +1,4 @@
+import DSVJSON
 import Dispatch
 import DSVNative
 import DSVStorage
@@ -324,11 +325,6 @@ struct CheckoutDocument: @unchecked Sendable {
             offset += 1
         }
     }
-}
-
-/// The mapped output, written by several threads at disjoint offsets.
-struct SharedOutput: @unchecked Sendable {
-    let bytes: UnsafeMutableRawBufferPointer
 }
 
 public enum CheckoutError: Error, Sendable, CustomStringConvertible {

@@ -11,15 +11,15 @@ import DSVNative
 /// validated up to its last separator, so no state crosses blocks. Anything else (an exponent, a
 /// space, an element longer than the block, an error) makes it decline, and the byte loop takes
 /// over at the same element, so errors are found and reported by the same code as before.
-enum PlainNumberBlock {
+@usableFromInline enum PlainNumberBlock {
     /// Bytes read per block; the caller guarantees that many are readable.
-    static let width = NumberByteClasses.width
+    @inlinable static var width: Int { NumberByteClasses.width }
 
     /// Validates the elements starting at `start` (an element's first byte) up to the last
     /// separator within the next 64 bytes.
     /// - Returns: the bytes consumed, through that separator (0 when it declines), and whether
     ///   the separator was the array's closing `]`.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func scan(_ start: UnsafePointer<UInt8>) -> (consumed: Int, closed: Bool) {
         let masks = NumberByteClasses(start)
         let allowed = masks.digits | masks.minus | masks.dots | masks.commas

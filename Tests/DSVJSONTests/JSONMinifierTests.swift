@@ -1,4 +1,4 @@
-import DSVDataset
+import DSVJSON
 import DSVTestSupport
 import Testing
 
@@ -14,7 +14,8 @@ import Testing
         }
         text += "]"
         let bytes = Array(text.utf8)
-        let whole = minified(bytes)
+        var whole: [UInt8] = []
+        bytes.withUnsafeBytes { JSONMinifier.minify($0, into: &whole) }
         for every in [1, 7, 100, 4096, Int.max] {
             var reports: [Int] = []
             var out = [UInt8](repeating: 0, count: bytes.count)

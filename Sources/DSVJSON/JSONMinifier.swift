@@ -57,7 +57,7 @@ public enum JSONMinifier {
     /// minified at its own offset in `out` (a part never writes more than it reads, so none
     /// reaches the next part's start), and the parts are then moved down to follow one another.
     /// `consumed` hears, from any thread, each stretch of `value` read (as a range of it).
-    static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, cuts: [Int], every: Int,
+    public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, cuts: [Int], every: Int,
                        consumed: @escaping @Sendable (Range<Int>) -> Void) -> Int {
         precondition(out.count >= value.count, "room for the whole value")
         let bounds = [0] + cuts + [value.count]

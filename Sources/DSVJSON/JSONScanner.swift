@@ -14,10 +14,10 @@ public struct JSONScanner {
     /// value was written compactly.
     public var sawWhitespace = false
     /// Where the keys of the last object read with `skipKey` lay, by member index (length 0: none).
-    private var keyStarts = InlineArray<16, Int>(repeating: 0)
-    private var keyLengths = InlineArray<16, Int>(repeating: 0)
+    @usableFromInline var keyStarts = InlineArray<16, Int>(repeating: 0)
+    @usableFromInline var keyLengths = InlineArray<16, Int>(repeating: 0)
 
-    public init(_ bytes: UnsafeRawBufferPointer, position: Int = 0) {
+    @inlinable public init(_ bytes: UnsafeRawBufferPointer, position: Int = 0) {
         self.bytes = bytes
         base = bytes.count > 0 ? bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
             : UnsafePointer(bitPattern: 1)!
@@ -25,23 +25,23 @@ public struct JSONScanner {
         self.position = position
     }
 
-    @inline(__always) public var atEnd: Bool { position >= end }
+    @inlinable @inline(__always) public var atEnd: Bool { position >= end }
 
-    @inline(__always) public func peek() -> UInt8 { position < end ? base[position] : 0 }
+    @inlinable @inline(__always) public func peek() -> UInt8 { position < end ? base[position] : 0 }
 
-    @inline(__always) public func byte(at offset: Int) -> UInt8 { base[offset] }
+    @inlinable @inline(__always) public func byte(at offset: Int) -> UInt8 { base[offset] }
 
     public func error(_ reason: String, at offset: Int? = nil) -> JSONSyntaxError {
         JSONSyntaxError(offset: offset ?? position, reason: reason)
     }
 
     /// Skips spaces, tabs, CR and LF. Compact JSON has none, so the first test usually ends it.
-    @inline(__always) public mutating func skipWhitespace() {
+    @inlinable @inline(__always) public mutating func skipWhitespace() {
         guard position < end, base[position] <= 0x20 else { return }
         skipWhitespaceSlow()
     }
 
-    @inline(never) mutating func skipWhitespaceSlow() {
+    @usableFromInline @inline(never) mutating func skipWhitespaceSlow() {
         let start = position
         while position < end {
             let c = base[position]
@@ -51,7 +51,7 @@ public struct JSONScanner {
     }
 
     /// Consumes `byte` (after whitespace) or throws.
-    @inline(__always) public mutating func expect(_ byte: UInt8, _ what: StaticString) throws(JSONSyntaxError) {
+    @inlinable @inline(__always) public mutating func expect(_ byte: UInt8, _ what: StaticString) throws(JSONSyntaxError) {
         skipWhitespace()
         guard position < end, base[position] == byte else { throw unexpected(expected: what) }
         position += 1
@@ -70,14 +70,14 @@ public struct JSONScanner {
 
     /// Validates one value starting at the current position (after whitespace) and returns its
     /// range; the position ends just after it.
-    public mutating func scanValue() throws(JSONSyntaxError) -> Range<Int> {
+    @inlinable public mutating func scanValue() throws(JSONSyntaxError) -> Range<Int> {
         skipWhitespace()
         let start = position
         try skipValue(depth: 0)
         return start..<position
     }
 
-    @usableFromInline mutating func skipValue(depth: Int) throws(JSONSyntaxError) {
+    @inlinable mutating func skipValue(depth: Int) throws(JSONSyntaxError) {
         guard position < end else { throw unexpected(expected: "a value") }
         switch base[position] {
         case UInt8(ascii: "{"):
@@ -153,7 +153,7 @@ public struct JSONScanner {
     /// error) stops it at the start of that element, for the general path to take over — and
     /// report any error exactly as it would have.
     /// - Returns: true when it consumed the array's closing `]`.
-    @inline(__always) mutating func skipPlainNumbers() -> Bool {
+    @inlinable @inline(__always) mutating func skipPlainNumbers() -> Bool {
         let b = base, e = end
         var p = position
         // Whole blocks first, while 64 bytes can be read; the byte loop below finishes the array
@@ -187,7 +187,7 @@ public struct JSONScanner {
     /// digits, which `skipNumber` accepts without further checks — or nil when there is none
     /// there. The caller looks at the byte after it: a number followed by anything but its
     /// separator or closer (an exponent, a digit after a leading zero) is not done.
-    @inline(__always) func plainNumberEnd(from start: Int) -> Int? {
+    @inlinable @inline(__always) func plainNumberEnd(from start: Int) -> Int? {
         let b = base, e = end
         var p = start
         var c: UInt8 = p < e ? b[p] : 0
@@ -217,7 +217,7 @@ public struct JSONScanner {
     /// Validates the value of an object member (after whitespace) and returns its range: a
     /// plain number followed by `,` or `}` — ids, areas, flags, most of a COCO object's
     /// scalars — inline, anything else through `skipValue`.
-    @inline(__always) public mutating func scanMemberValue() throws(JSONSyntaxError) -> Range<Int> {
+    @inlinable @inline(__always) public mutating func scanMemberValue() throws(JSONSyntaxError) -> Range<Int> {
         skipWhitespace()
         let start = position
         if let numberEnd = plainNumberEnd(from: start), numberEnd < end,
@@ -229,7 +229,7 @@ public struct JSONScanner {
         return start..<position
     }
 
-    @inline(__always) mutating func skipLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+    @inlinable @inline(__always) mutating func skipLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
         let count = literal.utf8CodeUnitCount
         guard position + count <= end else { throw error("unexpected end of file (truncated?)") }
         let text = literal.utf8Start
@@ -243,7 +243,7 @@ public struct JSONScanner {
     /// COCO array repeat their keys in the same order; a key whose bytes are those of the key
     /// the previous object had at the same place is the same valid string and is not validated
     /// again — which saves a third of the work spent on the objects besides their numbers.
-    @inline(__always) public mutating func skipKey(member: Int) throws(JSONSyntaxError) {
+    @inlinable @inline(__always) public mutating func skipKey(member: Int) throws(JSONSyntaxError) {
         let start = position
         guard member < keyStarts.count else { return try skipString() }
         let length = keyLengths[member]
@@ -257,13 +257,13 @@ public struct JSONScanner {
     }
 
     /// Whether the first `count` (1...16) bytes at `a` and `b` are equal; 16 bytes of each are readable.
-    @inline(__always) static func equal16(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    @inlinable @inline(__always) static func equal16(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         let x = UnsafeRawPointer(a).loadUnaligned(as: UInt128.self) ^ UnsafeRawPointer(b).loadUnaligned(as: UInt128.self)
         return UInt128(littleEndian: x) & (UInt128.max >> (128 &- 8 &* count)) == 0
     }
 
     /// Validates a string starting at its opening quote: escapes, control characters and UTF-8.
-    public mutating func skipString() throws(JSONSyntaxError) {
+    @inlinable public mutating func skipString() throws(JSONSyntaxError) {
         let open = position
         position += 1
         while true {
@@ -313,7 +313,7 @@ public struct JSONScanner {
     }
 
     /// Validates one multi-byte UTF-8 sequence (no overlongs, no surrogates, ≤ U+10FFFF).
-    @inline(__always) mutating func skipUTF8Sequence() throws(JSONSyntaxError) {
+    @inlinable @inline(__always) mutating func skipUTF8Sequence() throws(JSONSyntaxError) {
         let c = base[position]
         var length = 0
         var minimum: UInt32 = 0
@@ -337,7 +337,7 @@ public struct JSONScanner {
     /// Validates a number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, and refuses one
     /// whose value is not finite as a double (e.g. `1e999`).
     @inline(__always)
-    public mutating func skipNumber() throws(JSONSyntaxError) {
+    @inlinable public mutating func skipNumber() throws(JSONSyntaxError) {
         let start = position
         if base[position] == UInt8(ascii: "-") {
             position += 1
@@ -374,13 +374,13 @@ public struct JSONScanner {
     }
 
     /// A number that is cut short by the end of the file is most likely a truncated file.
-    func numberError(_ reason: String, at start: Int) -> JSONSyntaxError {
+    @usableFromInline func numberError(_ reason: String, at start: Int) -> JSONSyntaxError {
         error(position >= end ? "number cut short by the end of the file (truncated?)" : reason, at: start)
     }
 
-    @inline(__always) func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
+    @inlinable @inline(__always) func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
 
-    @inline(__always) func isHexDigit(_ c: UInt8) -> Bool {
+    @inlinable @inline(__always) func isHexDigit(_ c: UInt8) -> Bool {
         c &- UInt8(ascii: "0") < 10 || (c | 0x20) &- UInt8(ascii: "a") < 6
     }
 }
