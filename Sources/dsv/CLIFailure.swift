@@ -11,6 +11,7 @@ enum ExitStatus {
     static let unavailable: Int32 = 69
     static let ioError: Int32 = 74
     static let lockBusy: Int32 = 75
+    static let refusedCredentials: Int32 = 77
 }
 
 /// One message and one exit code for each error a library layer can throw.
@@ -48,6 +49,16 @@ struct CLIFailure {
             case .missingObjects: exitCode = ExitStatus.badInput
             case .archive: exitCode = ExitStatus.badInput
             case .usage: exitCode = ExitStatus.usage
+            case .cvat(let inner): exitCode = CLIFailure(inner).exitCode
+            }
+        case let error as CVATError:
+            message = error.description
+            switch error {
+            case .notALocation, .noPassword: exitCode = ExitStatus.usage
+            case .refused: exitCode = ExitStatus.refusedCredentials
+            case .notFound, .noJobs, .notAnExport, .badSubset: exitCode = ExitStatus.badInput
+            case .exportFailed, .timedOut, .unavailable, .unexpected: exitCode = ExitStatus.unavailable
+            case .local: exitCode = ExitStatus.ioError
             }
         case let error as CheckoutError:
             message = error.description

@@ -4,20 +4,25 @@ import DSVStorage
 
 struct Commit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record COCO exports as a new version.",
+        abstract: "Record COCO exports as a new version — or a round's completed jobs straight from CVAT.",
         discussion: """
+            An EXPORT is a CVAT URL, as the browser shows it (…/projects/3, …/tasks/12, …/tasks/12/jobs/45): \
+            every completed annotation job is exported from CVAT (only those that changed since the last \
+            round: the rest come from the repository's cache), in its task's subset, with where it came \
+            from recorded in the version, and its images pinned in the task's S3 cloud storage. \
+            An EXPORT is also a COCO JSON file, a CVAT export zip, or the folder a zip extracts to. \
             Several exports (one per CVAT job) are merged into one version: images by file_name, \
-            categories by name. A CVAT export zip (or the folder it extracts to) is read as it is: every \
-            annotations/*.json inside. \
-            Subsets (splits) come from the file names (instances_Train.json is subset Train) or from \
-            --subset; files of one subset merge, different subsets stay apart. With --images (or a prefix remembered from an earlier commit), every \
-            image is pinned to its S3 object (ETag, size, VersionId) by listing the prefix. \
-            Committing content identical to the current version makes no commit.
+            categories by name. Subsets (splits) come from the file names (instances_Train.json is subset \
+            Train) or from --subset; files of one subset merge, different subsets stay apart. With --images \
+            (or a prefix remembered from an earlier commit), every image is pinned to its S3 object (ETag, \
+            size, VersionId) by listing the prefix. Committing content identical to the current version \
+            makes no commit.
             """)
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: ArgumentHelp("COCO JSON files, CVAT export zips, or folders they were extracted to.", valueName: "EXPORT"))
+    @Argument(help: ArgumentHelp("CVAT project, task or job URLs; COCO JSON files, CVAT export zips, or folders they were extracted to.",
+                                 valueName: "EXPORT"))
     var exports: [String]
 
     @Option(help: ArgumentHelp("The subset (split) of the loose JSON files, e.g. Train; default: from the file names "
@@ -28,13 +33,16 @@ struct Commit: ParsableCommand {
     @Option(name: .shortAndLong, help: "The version's message, e.g. \"round 7\".")
     var message: String
 
-    @Option(help: ArgumentHelp("Where the images are: s3://bucket/prefix/ (remembered for later commits).", valueName: "S3-PREFIX"))
+    @Option(help: ArgumentHelp("Where the images are: s3://bucket/prefix/ (remembered for later commits; for a CVAT URL, "
+                               + "instead of the tasks' cloud storage).", valueName: "S3-PREFIX"))
     var images: String?
 
     @Flag(help: "Commit even when some images have no object under the prefix.")
     var allowMissing = false
 
     @OptionGroup var s3: S3Options
+
+    @OptionGroup(title: "CVAT") var cvat: CVATOptions
 
     func validate() throws {
         if exports.isEmpty { throw ValidationError("give at least one EXPORT to commit") }
@@ -44,32 +52,59 @@ struct Commit: ParsableCommand {
     }
 
     func run() throws {
-        // The exports first: their SHA-256 starts at once, while libgit2 starts and the
-        // repository is read.
-        let paths = exports.map(repository.resolve)
-        let opened = try ExportInput.open(paths, subset: subset)
+        let (urls, files) = try CVATOptions.split(exports)
+        // The files first: their SHA-256 starts at once, while libgit2 starts and the repository
+        // is read. A round from CVAT needs the repository's export cache before its files exist.
+        let paths = files.map(repository.resolve)
+        var sources = paths.map { ExportSource(path: $0) }
+        let earlyOpened = urls.isEmpty ? try ExportInput.open(sources, subset: subset) : nil
         let repo = try repository.open()
-        let prefix = try images ?? repo.setting("images")
-        let request = CommitOperation.Request(exports: paths, message: message,
-                                              imagesPrefix: prefix, s3: try prefix.map { _ in try s3.configuration() },
-                                              allowMissing: allowMissing, subset: subset)
+        var request = CommitOperation.Request(exports: paths, message: message, allowMissing: allowMissing, subset: subset)
+        var prefix = try images ?? repo.setting("images")
+        var s3Configuration: S3Configuration?
+        var round: CVATRound.Fetched?
+        if !urls.isEmpty {
+            let fetched = try cvat.fetch(urls, imagesGiven: images != nil, in: repo)
+            sources += fetched.sources
+            request.provenance = fetched.provenance
+            if images == nil {
+                // The tasks' cloud storage, where CVAT reads the frames from; nothing otherwise.
+                prefix = fetched.pinning?.prefix
+                if let pinning = fetched.pinning {
+                    request.pinScope = (pinning.keys, pinning.listing)
+                    s3Configuration = try s3.configuration(defaultEndpoint: pinning.storage.endpointURL, defaultRegion: pinning.storage.region)
+                }
+            }
+            round = fetched
+        }
+        request.imagesPrefix = prefix
+        if prefix != nil && s3Configuration == nil { s3Configuration = try s3.configuration() }
+        request.s3 = s3Configuration
+        let opened = try earlyOpened ?? ExportInput.open(sources, subset: subset)
         let branch = (try? repo.currentBranch()).map(DatasetRepository.branchName) ?? DatasetRepository.defaultBranch
-        switch try CommitOperation.run(request, in: repo, opened: opened) {
-        case .nothingChanged(let head):
+        let outcome = try CommitOperation.run(request, in: repo, opened: opened)
+        switch outcome {
+        case .nothingChanged(let head, let shared):
+            if let round { CVATOptions.report(round, sharedImages: shared) }
             print("nothing changed: the exports match \(head.short) on \(branch); no commit made")
-        case .committed(let commit, let summary, let objects, let bytes, let missing):
-            print("[\(branch) \(commit.short)] \(message.split(separator: "\n").first ?? "")")
+        case .committed(let made):
+            if let round { CVATOptions.report(round, sharedImages: made.sharedImages) }
+            let summary = made.summary
+            print("[\(branch) \(made.commit.short)] \(message.split(separator: "\n").first ?? "")")
             print("  \(VersionText.counts(summary))")
             if let subsets = VersionText.subsets(summary) { print("  subsets: \(subsets)") }
             print("  manifest \(summary.manifest)")
-            print("  stored \(VersionText.count(objects, "new object")) (\(VersionText.bytes(bytes)))")
+            print("  stored \(VersionText.count(made.objectsWritten, "new object")) (\(VersionText.bytes(made.bytesWritten)))")
             if let prefix = summary.imagesPrefix {
                 print("  pinned \(summary.objectsPinned.formatted) of \(summary.images.formatted) images in \(prefix)")
-                if !missing.isEmpty { print("  \(VersionText.count(missing.count, "image")) without an object (--allow-missing)") }
+                if !made.missingObjects.isEmpty {
+                    print("  \(VersionText.count(made.missingObjects.count, "image")) without an object (--allow-missing)")
+                }
             } else {
                 print("  no images prefix: this version pins no S3 objects")
             }
         }
+        round?.pruneCache()
     }
 }
 
@@ -82,7 +117,10 @@ struct S3Options: ParsableArguments {
                                valueName: "NAME"))
     var profile: String?
 
-    func configuration() throws -> S3Configuration {
-        try S3Configuration.fromEnvironment(signRequests: !noSignRequest, profile: profile)
+    /// - Parameters: defaultEndpoint, defaultRegion: where the images are when the environment
+    ///   and the profile say nothing (a CVAT cloud storage's endpoint and region).
+    func configuration(defaultEndpoint: String? = nil, defaultRegion: String? = nil) throws -> S3Configuration {
+        try S3Configuration.fromEnvironment(signRequests: !noSignRequest, profile: profile,
+                                            defaultEndpoint: defaultEndpoint, defaultRegion: defaultRegion)
     }
 }

@@ -42,11 +42,11 @@ struct Diff: ParsableCommand {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what an export on disk would change against the current version, before committing.")
+        abstract: "Show what an export — or a round in CVAT — would change against the current version, before committing.")
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: ArgumentHelp("COCO JSON files or CVAT export zips, as 'dsv commit' takes them.", valueName: "EXPORT"))
+    @Argument(help: ArgumentHelp("CVAT URLs, COCO JSON files or CVAT export zips, as 'dsv commit' takes them.", valueName: "EXPORT"))
     var exports: [String]
 
     @Option(help: ArgumentHelp("The subset of the loose JSON files, as 'dsv commit --subset' takes it.", valueName: "NAME"))
@@ -54,15 +54,22 @@ struct Status: ParsableCommand {
 
     @OptionGroup var options: DiffOptions
 
+    @OptionGroup(title: "CVAT") var cvat: CVATOptions
+
     func validate() throws {
         if exports.isEmpty { throw ValidationError("give the EXPORT files to compare with HEAD") }
         if let filesSubset, let problem = Subset.problem(filesSubset) { throw ValidationError("--files-subset: \(problem)") }
     }
 
     func run() throws {
+        let (urls, files) = try CVATOptions.split(exports)
         let repo = try repository.open()
         let head = try repo.head().map { try StoredVersion(repository: repo, commitID: $0) }
-        let diff = try StatusOperation.run(exports: exports.map(repository.resolve), subset: filesSubset, against: head, in: repo)
+        var sources = files.map { ExportSource(path: repository.resolve($0)) }
+        // A round from CVAT: its jobs' exports (fetched or from the cache); the images keep the
+        // pins HEAD has, as for files.
+        if !urls.isEmpty { sources += try cvat.fetch(urls, imagesGiven: true, in: repo).sources }
+        let diff = try StatusOperation.run(sources: sources, subset: filesSubset, against: head, in: repo)
         try options.report(diff, title: "status: \(exports.joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))",
                            headers: { try head?.headers().map(\.header) ?? [] }, resolve: repository.resolve)
     }

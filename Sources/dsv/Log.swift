@@ -41,6 +41,7 @@ struct Log: ParsableCommand {
             for line in version.message.split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }
             print()
             print("    \(VersionText.counts(version.summary))")
+            if let cvat = version.summary.cvat { print("    from \(cvat.headline)") }
         }
     }
 }

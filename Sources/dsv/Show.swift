@@ -48,10 +48,27 @@ struct Show: ParsableCommand {
                 print("  \(name.padding(width))  \(count.formatted)")
             }
         }
+        if let cvat = summary.cvat { printProvenance(cvat) }
         print()
         print("sources:")
         for source in summary.sources {
             print("  \(source.name)  \(VersionText.bytes(source.bytes))  sha256:\(source.sha256)")
+        }
+    }
+
+    /// Where a version committed from CVAT came from: projects, tasks, and every job's frames,
+    /// state and stage, and when it last changed.
+    func printProvenance(_ cvat: CVATProvenance) {
+        print()
+        print("from CVAT \(cvat.server) (\(cvat.version)): \(cvat.sources.joined(separator: " "))")
+        for project in cvat.projects { print("  project \(project.id)  \(project.name)") }
+        let jobsByTask = Dictionary(grouping: cvat.jobs, by: \.taskID)
+        for task in cvat.tasks {
+            let subset = task.subset.isEmpty ? Subset.defaultName : task.subset
+            print("  task \(task.id)  \(task.name)  (subset \(subset)\(task.images.map { ", images in \($0)" } ?? ", images not pinned"))")
+            for job in jobsByTask[task.id] ?? [] {
+                print("    job \(job.id)  frames \(job.startFrame)–\(job.stopFrame)  \(job.state), \(job.stage)  updated \(job.updatedDate)")
+            }
         }
     }
 }
@@ -69,6 +86,7 @@ enum VersionJSON {
             ("images", .int(version.summary.images)),
             ("annotations", .int(version.summary.annotations)),
             ("manifest", .string(version.summary.manifest)),
+            ("source", version.summary.cvat.map { .string($0.headline) } ?? .null),
         ])
     }
 
@@ -89,6 +107,7 @@ enum VersionJSON {
             ("objects_pinned", .int(summary.objectsPinned)),
             ("manifest", .string(summary.manifest)),
             ("sources", summary.json["sources"] ?? .array([])),
+            ("cvat", summary.cvat?.json ?? .null),
         ])
     }
 }

@@ -68,7 +68,7 @@ import Testing
         let scratch = try ScratchRepository()
         try scratch.commit([Fixture.path("good/numbers.json")], "first")
         let head = try scratch.repository.head()
-        guard case .nothingChanged(let unchanged) = try scratch.commit([Fixture.path("good/numbers.json")], "again") else {
+        guard case .nothingChanged(let unchanged, _) = try scratch.commit([Fixture.path("good/numbers.json")], "again") else {
             Issue.record("expected nothingChanged"); return
         }
         #expect(unchanged == head)

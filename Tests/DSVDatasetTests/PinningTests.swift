@@ -55,10 +55,10 @@ struct PinningTests {
             #expect(keys == ["imgs/b 1/x+1.jpg", "imgs/b 1/ü.jpg"])
         }
         #expect(try scratch.repository.head() == nil, "nothing committed")
-        guard case .committed(_, let summary, _, _, let missing) = try commit(scratch, bucket, allowMissing: true) else {
+        guard case .committed(let made) = try commit(scratch, bucket, allowMissing: true) else {
             Issue.record("expected a commit"); return
         }
-        #expect(summary.objectsPinned == 1 && missing.count == 2)
+        #expect(made.summary.objectsPinned == 1 && made.missingObjects.count == 2)
     }
 
     @Test func verifyFindsChangedAndMissingObjects() throws {

@@ -126,10 +126,10 @@ import Testing
         let first = try ScratchRepository(), second = try ScratchRepository()
         try first.commit(files)
         try FileManager.default.copyItem(atPath: Self.cachePath(first), toPath: Self.cachePath(second))
-        guard case .committed(_, let summary, let written, _, _) = try second.commit(files) else {
+        guard case .committed(let made) = try second.commit(files) else {
             Issue.record("expected a commit"); return
         }
-        #expect(written > summary.shards)
+        #expect(made.objectsWritten > made.summary.shards)
         #expect(try gitFsck(second.repository.path).status == 0)
         #expect(try second.version().commit.tree == first.version().commit.tree)
         #expect(try second.checkout() == first.checkout())
@@ -175,10 +175,10 @@ import Testing
         #expect(compacted.entries.count == shards)
         #expect(compacted.commits == [try scratch.repository.head()!])
         // The next round stores only what changed.
-        guard case .committed(_, _, let written, _, _) = try scratch.commit(Self.files(.oneFile, round: 2, in: inputs)) else {
+        guard case .committed(let made) = try scratch.commit(Self.files(.oneFile, round: 2, in: inputs)) else {
             Issue.record("expected a commit"); return
         }
-        #expect(written < shards / 2 + 10)
+        #expect(made.objectsWritten < shards / 2 + 10)
         #expect(try gitFsck(scratch.repository.path).status == 0)
     }
 }

@@ -61,9 +61,10 @@ import Testing
 
     @Test func subsetsAreKeptApartAndCheckedOutAsCVATLaidThemOut() throws {
         let train = Self.document(Array(0..<30)), validation = Self.document(Array(30..<40))
-        guard case .committed(_, let summary, _, _, _) = try commit([("instances_Validation.json", validation), ("instances_Train.json", train)]) else {
+        guard case .committed(let made) = try commit([("instances_Validation.json", validation), ("instances_Train.json", train)]) else {
             Issue.record("expected a commit"); return
         }
+        let summary = made.summary
         #expect(summary.subsets.map(\.subset.name) == ["Train", "Validation"])
         #expect(summary.subsets.map(\.images) == [30, 10])
         #expect(summary.images == 40 && summary.annotations == 40)
@@ -97,7 +98,8 @@ import Testing
 
     @Test func aVersionWithoutSubsetsKeepsItsLayoutAndDigest() throws {
         let export = Self.document(Array(0..<5))
-        guard case .committed(_, let loose, _, _, _) = try commit([("export.json", export)]) else { Issue.record("commit"); return }
+        guard case .committed(let looseCommit) = try commit([("export.json", export)]) else { Issue.record("commit"); return }
+        let loose = looseCommit.summary
         #expect(loose.subsets == [DatasetSummary.SubsetCounts(subset: .default, images: 5, annotations: 5)])
         let tree = try runProcess("git", ["--git-dir=\(dir.file(".dsv"))", "ls-tree", "--name-only", "HEAD"]).stdout
         #expect(tree == "dataset.json\nheader.zst\norder.zst\nshards\n")
@@ -106,9 +108,10 @@ import Testing
             Issue.record("instances_default.json is the default subset"); return
         }
         // Another task of the default subset is a new version (its files are named differently).
-        guard case .committed(_, let keypoints, _, _, _) = try commit([("person_keypoints_default.json", export)]) else {
+        guard case .committed(let keypointsCommit) = try commit([("person_keypoints_default.json", export)]) else {
             Issue.record("commit"); return
         }
+        let keypoints = keypointsCommit.summary
         #expect(keypoints.manifest == loose.manifest)
         #expect(try CheckoutWriter.writeDirectory(scratch.version(), to: dir.file("kp")).map(\.subset.fileName)
                 == ["annotations/person_keypoints_default.json"])
@@ -139,11 +142,11 @@ import Testing
     }
 
     @Test func filesOfOneSubsetMerge() throws {
-        guard case .committed(_, let summary, _, _, _) = try commit([
+        guard case .committed(let made) = try commit([
             ("job1/instances_Train.json", Self.document([1, 2])), ("job2/instances_Train.json", Self.document([3, 4])),
             ("job3/instances_Validation.json", Self.document([5])),
         ]) else { Issue.record("commit"); return }
-        #expect(summary.subsets.map(\.images) == [4, 1])
+        #expect(made.summary.subsets.map(\.images) == [4, 1])
     }
 
     @Test func movesBetweenSubsetsAreModifications() throws {
@@ -186,10 +189,10 @@ import Testing
     @Test func aLoneFileFollowsThePreviousVersionsOnlySubset() throws {
         try commit([("round1.json", Self.document([1, 2]))], subset: "Train")
         #expect(try scratch.version().subsets == [Subset(name: "Train")])
-        guard case .committed(_, let summary, _, _, _) = try commit([("round2.json", Self.document([1, 2, 3]))]) else {
+        guard case .committed(let made) = try commit([("round2.json", Self.document([1, 2, 3]))]) else {
             Issue.record("commit"); return
         }
-        #expect(summary.subsets.map(\.subset.name) == ["Train"])
+        #expect(made.summary.subsets.map(\.subset.name) == ["Train"])
         let diff = try VersionDiff.between(scratch.version("HEAD~1"), scratch.version())
         #expect(diff.images.map(\.key) == ["frame_3.jpg"] && diff.images[0].status == .added)
     }

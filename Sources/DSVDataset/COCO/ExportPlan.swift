@@ -2,6 +2,11 @@
 /// images by key (an image in two exports must have the same content), categories by name
 /// with ids remapped consistently, ids renumbered per file when files collide. Single exports go
 /// through the same path with nothing to merge.
+///
+/// Exports of one overlap group (the jobs of a CVAT task whose segments overlap) share frames,
+/// and each job annotates its copy of them: a frame is kept from the group's first export that
+/// has it — the job whose range starts first, as CVAT orders segments — and the others' copies
+/// are dropped, with their annotations, and counted.
 public struct ExportPlan: Sendable {
     public struct Ref: Sendable, Hashable {
         public var file: Int32
@@ -28,12 +33,18 @@ public struct ExportPlan: Sendable {
     /// The merged categories (the first file's, then new names from later files).
     public internal(set) var categories: [COCOCategory] = []
 
+    /// The copies of frames dropped because an earlier export of their overlap group had them.
+    public internal(set) var sharedImages = 0
+    /// Per export, its overlap group (nil: none).
+    let overlapGroups: [Int?]
+
     public var imageCount: Int { images.count }
     public var annotationCount: Int { annotationOrder.count }
 
-    public init(exports: [COCOExport]) throws(COCOError) {
+    public init(exports: [COCOExport], overlapGroups: [Int?]? = nil) throws(COCOError) {
         precondition(!exports.isEmpty)
         self.exports = exports
+        self.overlapGroups = overlapGroups ?? Array(repeating: nil, count: exports.count)
         mergeCategories()
         try assignIDs()
         try placeImages()
@@ -154,7 +165,11 @@ public struct ExportPlan: Sendable {
                 var filePositions = [Int32](repeating: -1, count: export.images.count)
                 for (index, image) in export.images.enumerated() {
                     if let existing = positionOfKey[image.fileName] {
-                        duplicates.append((Int32(file), Int32(index), existing))
+                        if let group = overlapGroups[file], overlapGroups[Int(images[Int(existing)].file)] == group {
+                            sharedImages += 1
+                        } else {
+                            duplicates.append((Int32(file), Int32(index), existing))
+                        }
                         continue
                     }
                     let position = Int32(images.count)

@@ -11,17 +11,24 @@ public struct VersionPlan: Sendable {
     public let parts: [Part]
 
     public var imageCount: Int { parts.reduce(0) { $0 + $1.plan.imageCount } }
+    /// Frames that overlapping exports of one group shared, each kept once.
+    public var sharedImages: Int { parts.reduce(0) { $0 + $1.plan.sharedImages } }
     public var annotationCount: Int { parts.reduce(0) { $0 + $1.plan.annotationCount } }
     /// Every export, subset after subset.
     public var exports: [COCOExport] { parts.flatMap(\.plan.exports) }
     /// Every image key, subset after subset.
     public var keys: [String] { parts.flatMap { part in (0..<part.plan.imageCount).map(part.plan.key(of:)) } }
 
-    /// - Parameter exports: each export with the subset it belongs to.
+    /// - Parameter exports: each export with the subset it belongs to, and the overlap group of
+    ///   exports that share frames (see `ExportPlan`).
     public init(_ exports: [(export: COCOExport, subset: Subset)]) throws(COCOError) {
+        try self.init(exports.map { ($0.export, $0.subset, nil) })
+    }
+
+    public init(_ exports: [(export: COCOExport, subset: Subset, overlapGroup: Int?)]) throws(COCOError) {
         precondition(!exports.isEmpty)
         var names: [String] = []
-        var grouped: [String: [(COCOExport, Subset)]] = [:]
+        var grouped: [String: [(COCOExport, Subset, Int?)]] = [:]
         for item in exports {
             if grouped[item.subset.name] == nil { names.append(item.subset.name) }
             grouped[item.subset.name, default: []].append(item)
@@ -40,7 +47,7 @@ public struct VersionPlan: Sendable {
                 throw .conflict(reason: "subset \(name) mixes COCO tasks: \(members[0].1.task) (\(members[0].0.name)) and \(other.1.task) "
                                 + "(\(other.0.name)); a version keeps one task per subset — commit the tasks separately")
             }
-            parts.append(Part(subset: members[0].1, plan: try ExportPlan(exports: members.map(\.0))))
+            parts.append(Part(subset: members[0].1, plan: try ExportPlan(exports: members.map(\.0), overlapGroups: members.map(\.2))))
         }
         self.parts = parts
         if parts.count > 1 { try checkDisjoint() }

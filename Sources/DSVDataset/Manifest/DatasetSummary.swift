@@ -33,6 +33,9 @@ public struct DatasetSummary: Sendable, Equatable {
     public var shards: Int
     public var sources: [Source]
     public var subsets: [SubsetCounts]
+    /// Where the version came from when it was committed straight from CVAT (absent otherwise,
+    /// and in every version written before dsv could).
+    public var cvat: CVATProvenance?
 
     public static func == (a: DatasetSummary, b: DatasetSummary) -> Bool { a.json == b.json }
 
@@ -52,7 +55,7 @@ public struct DatasetSummary: Sendable, Equatable {
             })),
             ("sources", .array(sources.map { .object([("name", .string($0.name)), ("sha256", .string($0.sha256)),
                                                       ("bytes", .int($0.bytes))]) })),
-        ])
+        ] + (cvat.map { [("cvat", $0.json)] } ?? []))
     }
 
     public var encoded: [UInt8] { Array((json.pretty + "\n").utf8) }
@@ -78,6 +81,7 @@ public struct DatasetSummary: Sendable, Equatable {
         format = value["format"]?.intValue ?? 1
         self.manifest = manifest
         imagesPrefix = value["images_prefix"]?.stringValue
+        cvat = value["cvat"].flatMap(CVATProvenance.init(json:))
         self.images = images
         self.annotations = annotations
         categories = (value["annotations_per_category"]?.objectValue ?? []).map { ($0.0, $0.1.intValue ?? 0) }

@@ -19,6 +19,11 @@ public enum CommitOperation {
         public var allowMissing: Bool
         /// The subset of the loose JSON files (`--subset`); nil: named by the files.
         public var subset: String?
+        /// Only these image keys are pinned, found by listing only this location (the frames of
+        /// the CVAT tasks whose data is in the images' bucket); nil: every image, under the prefix.
+        public var pinScope: (keys: Set<String>, listing: S3Location)?
+        /// Where the version came from, when it came straight from CVAT.
+        public var provenance: CVATProvenance?
 
         public init(exports: [String], message: String, imagesPrefix: String? = nil, pins: [String: ObjectPin] = [:],
                     s3: S3Configuration? = nil, allowMissing: Bool = false, subset: String? = nil) {
@@ -32,11 +37,22 @@ public enum CommitOperation {
         }
     }
 
+    /// What a commit made.
+    public struct Committed: Sendable {
+        public var commit: GitObjectID
+        public var summary: DatasetSummary
+        public var objectsWritten: Int
+        public var bytesWritten: Int
+        /// Images with no object under the prefix (committed with `allowMissing`).
+        public var missingObjects: [String]
+        /// Copies of frames that overlapping exports shared, kept once.
+        public var sharedImages: Int
+    }
+
     public enum Outcome: Sendable {
-        case committed(commit: GitObjectID, summary: DatasetSummary, objectsWritten: Int, bytesWritten: Int,
-                       missingObjects: [String])
+        case committed(Committed)
         /// The content equals HEAD's: no commit was made.
-        case nothingChanged(head: GitObjectID)
+        case nothingChanged(head: GitObjectID, sharedImages: Int)
     }
 
     /// - Parameter opened: `request.exports`, already opened (`ExportInput.open`) so that their
@@ -67,8 +83,9 @@ public enum CommitOperation {
         trace.mark("read, validate and plan exports")
         var pins = request.pins
         var missing: [String] = []
+        let sharedImages = plan.sharedImages
         if let prefix = request.imagesPrefix, let s3 = request.s3 {
-            (pins, missing) = try pin(plan, prefix: prefix, s3: s3)
+            (pins, missing) = try pin(plan, prefix: prefix, s3: s3, scope: request.pinScope)
             trace.mark("pin images in S3")
             if !missing.isEmpty && !request.allowMissing {
                 throw .missingObjects(location: prefix, keys: Array(missing.prefix(20)), count: missing.count)
@@ -94,7 +111,7 @@ public enum CommitOperation {
                 // HEAD stores every shard: remember those the cache did not know.
                 cache.append(content.cacheEntries(in: head, onlyNew: true))
                 KnownAnnotations.save(plan.exports, key: elementKey, to: elementsPath)
-                return .nothingChanged(head: head)
+                return .nothingChanged(head: head, sharedImages: sharedImages)
             }
         }
 
@@ -114,6 +131,7 @@ public enum CommitOperation {
         // pages hashed so far are given back, and the exports' entries freed, not at exit.
         _ = consume plan
         content.summary.sources = sources.resolve(releasing: true)
+        content.summary.cvat = request.provenance
         let root = content.rootObjects(besides: rootEntries)
         let loose = try wrap { () throws(RepositoryError) in try repository.storeLoose(root) }
         let written = (objects: packed.objects + loose.objects, bytes: packed.bytes + loose.bytes)
@@ -136,20 +154,26 @@ public enum CommitOperation {
         if let prefix = request.imagesPrefix {
             try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }
         }
-        return .committed(commit: commitID, summary: content.summary, objectsWritten: written.objects,
-                          bytesWritten: written.bytes, missingObjects: missing)
+        return .committed(Committed(commit: commitID, summary: content.summary, objectsWritten: written.objects,
+                                    bytesWritten: written.bytes, missingObjects: missing, sharedImages: sharedImages))
     }
 
     /// Every image's object, resolved by listing the prefix once (pages, not one request per
-    /// image). Returns the pins by image key and the keys with no object, sorted.
-    static func pin(_ plan: VersionPlan, prefix: String, s3: S3Configuration) throws(CommitError) -> ([String: ObjectPin], [String]) {
+    /// image) — or, with a scope, only the scope's keys, listing only its location. Returns the
+    /// pins by image key and the keys with no object, sorted.
+    static func pin(_ plan: VersionPlan, prefix: String, s3: S3Configuration,
+                    scope: (keys: Set<String>, listing: S3Location)? = nil) throws(CommitError) -> ([String: ObjectPin], [String]) {
         let inventory: S3Inventory
-        do { inventory = try S3Inventory.list(try S3Location(url: prefix), configuration: s3) } catch { throw .s3(error) }
+        let location: S3Location
+        do {
+            location = try S3Location(url: prefix)
+            inventory = try S3Inventory.list(scope?.listing ?? location, configuration: s3)
+        } catch { throw .s3(error) }
         var pins: [String: ObjectPin] = [:]
         var missing: [String] = []
-        for key in plan.keys {
-            guard let object = inventory.current[inventory.location.key(for: key)] else {
-                missing.append(inventory.location.key(for: key))
+        for key in plan.keys where scope?.keys.contains(key) ?? true {
+            guard let object = inventory.current[location.key(for: key)] else {
+                missing.append(location.key(for: key))
                 continue
             }
             pins[key] = ObjectPin(etag: object.etag, size: object.size, versionID: object.versionID,
@@ -187,6 +211,8 @@ public enum CommitError: Error, Sendable, CustomStringConvertible {
     case archive(ZipArchive.Failure)
     /// Options that do not fit the files given.
     case usage(String)
+    /// Taking a round from CVAT failed.
+    case cvat(CVATError)
 
     public var description: String {
         switch self {
@@ -196,6 +222,7 @@ public enum CommitError: Error, Sendable, CustomStringConvertible {
         case .s3(let error): error.description
         case .archive(let error): error.description
         case .usage(let message): message
+        case .cvat(let error): error.description
         case .missingObjects(let location, let keys, let count):
             "\(count) image\(count == 1 ? "" : "s") missing under \(location): \(keys.joined(separator: ", "))"
                 + (count > keys.count ? ", … (\(count - keys.count) more)" : "")

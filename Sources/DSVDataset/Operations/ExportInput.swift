@@ -18,6 +18,9 @@ public enum ExportInput {
         /// Nil for a loose file that neither `--subset` nor its name places: it takes the
         /// subset of the version it follows, known once the repository is read.
         var subset: Subset?
+        /// Documents of one group share frames (the jobs of one CVAT task with overlap): a frame
+        /// an earlier document of the group has is kept from there (`ExportPlan`).
+        var overlapGroup: Int?
     }
 
     /// Exports opened but not yet read: their files mapped (zip entries inflated), their subsets
@@ -38,19 +41,25 @@ public enum ExportInput {
     ///   - subset: the subset of the loose JSON files (`--subset`).
     ///   - hashSources: false when the sources will not be asked for (`status`): nothing is hashed.
     public static func open(_ paths: [String], subset: String? = nil, hashSources: Bool = true) throws(CommitError) -> Opened {
+        try open(paths.map { ExportSource(path: $0) }, subset: subset, hashSources: hashSources)
+    }
+
+    /// The same for sources that may say more than their path (the exports of CVAT jobs).
+    public static func open(_ sources: [ExportSource], subset: String? = nil, hashSources: Bool = true) throws(CommitError) -> Opened {
         var documents: [Document] = []
         var looseFiles = 0
-        for path in paths {
+        for source in sources {
+            let path = source.path
             if FileSystem.isDirectory(path) {
                 documents += try folderDocuments(path)
                 continue
             }
             let mapping: FileMapping
             do { mapping = try FileMapping(path: path) } catch {
-                throw .input(.unreadable(file: path, reason: error.reason))
+                throw .input(.unreadable(file: source.name ?? path, reason: error.reason))
             }
             if ZipArchive.looksLikeZip(mapping.bytes) {
-                documents += try zipDocuments(path)
+                documents += try zipDocuments(source)
                 continue
             }
             looseFiles += 1
@@ -77,10 +86,10 @@ public enum ExportInput {
                             known: KnownAnnotations? = nil) throws(CommitError) -> VersionPlan {
         let unnamed = previous.flatMap { $0.subsets.count == 1 ? $0.subsets[0] : nil } ?? .default
         do throws(CommitError) {
-            var exports: [(export: COCOExport, subset: Subset)] = []
+            var exports: [(export: COCOExport, subset: Subset, overlapGroup: Int?)] = []
             for document in opened.documents {
                 do { exports.append((try COCOReader.read(document.mapping, name: document.label, known: known),
-                                      document.subset ?? unnamed)) } catch {
+                                      document.subset ?? unnamed, document.overlapGroup)) } catch {
                     throw .input(error)
                 }
             }
@@ -98,22 +107,29 @@ public enum ExportInput {
         return (try read(opened, previous: previous), opened.sources)
     }
 
-    /// The `annotations/*.json` of a CVAT export zip, decoded, each with the subset its name gives.
-    static func zipDocuments(_ path: String) throws(CommitError) -> [Document] {
+    /// The `annotations/*.json` of a CVAT export zip, decoded, each with the subset its name
+    /// gives — or, for a CVAT job's export, its task's subset, with the COCO task its name gives.
+    static func zipDocuments(_ zip: ExportSource) throws(CommitError) -> [Document] {
+        let path = zip.path
         let archive: ZipArchive
         do { archive = try ZipArchive(path: path) } catch { throw .archive(error) }
-        let zipName = FileSystem.lastComponent(of: path)
+        let zipName = zip.name ?? FileSystem.lastComponent(of: path)
         var documents: [Document] = []
-        for entry in archive.entries where isAnnotationFile(entry) {
-            let label = "\(path)/\(entry.name)"
+        for entry in archive.entries where entry.isExportAnnotations {
+            let label = "\(zip.name ?? path)/\(entry.name)"
             let mapping: FileMapping
             do { mapping = try archive.contents(of: entry, name: label) } catch { throw .archive(error) }
             let subset: Subset?
-            do { subset = try Subset.named(byFile: entry.name, label: label) } catch { throw .input(error) }
-            documents.append(Document(label: label, source: "\(zipName)/\(entry.name)", mapping: mapping, subset: subset ?? .default))
+            if let name = zip.subsetName {
+                subset = Subset(name: name, task: (try? Subset.named(byFile: entry.name, label: label))??.task ?? Subset.defaultTask)
+            } else {
+                do { subset = try Subset.named(byFile: entry.name, label: label) } catch { throw .input(error) }
+            }
+            documents.append(Document(label: label, source: "\(zipName)/\(entry.name)", mapping: mapping, subset: subset ?? .default,
+                                      overlapGroup: zip.overlapGroup))
         }
         guard !documents.isEmpty else {
-            throw .input(.notCOCO(file: path, reason: "no annotations/*.json inside; a CVAT COCO export zip holds annotations/instances_<subset>.json"))
+            throw .input(.notCOCO(file: zip.name ?? path, reason: "no annotations/*.json inside; a CVAT COCO export zip holds annotations/instances_<subset>.json"))
         }
         return documents
     }
@@ -138,15 +154,21 @@ public enum ExportInput {
         }
         return documents
     }
+}
 
-    /// `annotations/<name>.json`, at the top of the zip or in one folder (a re-zipped export);
-    /// not the resource forks macOS adds. Some Windows tools separate folders with `\`.
-    static func isAnnotationFile(_ entry: ZipArchive.Entry) -> Bool {
-        let components = entry.name.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }
-        guard !entry.isDirectory, components.count >= 2, components[components.count - 2] == "annotations",
-              let file = components.last, file.hasSuffix(".json"), !file.hasPrefix("._"),
-              components.first != "__MACOSX" else { return false }
-        return true
+/// One export as a command names it: a path (a COCO file, a CVAT export zip or the folder it
+/// extracts to), and for the export of a CVAT job what CVAT says of it.
+public struct ExportSource: Sendable {
+    public var path: String
+    /// The subset its documents go to whatever their names say (a CVAT task's subset).
+    public var subsetName: String?
+    /// Exports of one group share frames (a CVAT task's overlapping jobs), kept from the first.
+    public var overlapGroup: Int?
+    /// How messages and `dataset.json` name it instead of its path ("job-45.zip").
+    public var name: String?
+
+    public init(path: String, subsetName: String? = nil, overlapGroup: Int? = nil, name: String? = nil) {
+        (self.path, self.subsetName, self.overlapGroup, self.name) = (path, subsetName, overlapGroup, name)
     }
 }
 

@@ -11,8 +11,15 @@ public enum StatusOperation {
     /// - Parameter subset: the subset of the loose JSON files, as `commit --subset` takes it.
     public static func run(exports paths: [String], subset: String? = nil, against version: StoredVersion?,
                            in repository: DatasetRepository) throws(CommitError) -> VersionDiff {
+        try run(sources: paths.map { ExportSource(path: $0) }, subset: subset, against: version, in: repository)
+    }
+
+    /// The same for sources that may say more than their path (the exports of CVAT jobs).
+    public static func run(sources: [ExportSource], subset: String? = nil, against version: StoredVersion?,
+                           in repository: DatasetRepository) throws(CommitError) -> VersionDiff {
         // The sources' SHA-256 is for a commit's dataset.json; a status does not need it.
-        let (plan, _) = try ExportInput.read(paths, subset: subset, previous: version, hashSources: false)
+        let opened = try ExportInput.open(sources, subset: subset, hashSources: false)
+        let plan = try ExportInput.read(opened, previous: version)
         let database: GitObjectDatabase
         let reuse: ShardReuse
         do {

@@ -99,6 +99,13 @@ extension FileSystem {
         directory(of: destination) + "/." + lastComponent(of: destination)
             + ".dsv-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
+
+    /// The process that made a file name by `temporaryPath(beside:)`, or nil for any other name:
+    /// once it is gone, so is any use of the file.
+    public static func temporaryOwner(_ name: String) -> Int32? {
+        guard name.hasPrefix("."), let marker = name.firstRange(of: ".dsv-tmp-") else { return nil }
+        return Int32(name[marker.upperBound...].prefix { $0 != "-" })
+    }
 }
 
 extension FileSystem {

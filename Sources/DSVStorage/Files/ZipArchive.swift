@@ -16,6 +16,17 @@ public struct ZipArchive: Sendable {
 
         public var isDirectory: Bool { name.hasSuffix("/") }
         public var isEncrypted: Bool { flags & 1 != 0 }
+
+        /// Whether this is one of a COCO export's annotation files, as CVAT lays its zips out:
+        /// `annotations/<name>.json`, at the top or in one folder (a re-zipped export); not the
+        /// resource forks macOS adds. Some Windows tools separate folders with `\`.
+        public var isExportAnnotations: Bool {
+            let components = name.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }
+            guard !isDirectory, components.count >= 2, components[components.count - 2] == "annotations",
+                  let file = components.last, file.hasSuffix(".json"), !file.hasPrefix("._"),
+                  components.first != "__MACOSX" else { return false }
+            return true
+        }
     }
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {

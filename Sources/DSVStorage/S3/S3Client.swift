@@ -262,24 +262,16 @@ public enum ETag {
     }
 }
 
-/// Retries with exponential backoff and full jitter (AWS's recommendation): on 5xx, 408, 429,
-/// `SlowDown`, timeouts and connection resets; never on other 4xx. `Retry-After` is honored.
-public struct RetryPolicy: Sendable {
-    public var attempts = 5
-    public var baseDelay = 0.1
-    public var maxDelay = 5.0
-
-    public init() {}
-
+extension RetryPolicy {
+    /// S3 retries what `RetryPolicy` does, and its throttling and timeout codes whatever the status.
     static func isRetryable(status: Int, code: String) -> Bool {
-        status >= 500 || status == 408 || status == 429 || code == "SlowDown" || code == "RequestTimeout"
+        isRetryable(status: status) || code == "SlowDown" || code == "RequestTimeout"
     }
 
     /// After a retryable failure of attempt number `attempts` (counting from 1): the delay
     /// before the next attempt, or the final error when no attempt is left.
     func afterFailure(_ error: S3Error, retryAfter: Double?, attempts: Int) -> Result<Double, S3Error> {
-        attempts < self.attempts ? .success(delay(attempt: attempts, retryAfter: retryAfter))
-                                 : .failure(finalError(error, attempts: attempts))
+        delay(afterAttempt: attempts, retryAfter: retryAfter).map { .success($0) } ?? .failure(finalError(error, attempts: attempts))
     }
 
     /// The error after the last attempt: "unavailable", with S3's code where there was one.
@@ -292,11 +284,5 @@ public struct RetryPolicy: Sendable {
         case .configuration, .local:
             error
         }
-    }
-
-    /// A random delay in [0, min(max, base·2^attempt)], or what the server asked for.
-    func delay(attempt: Int, retryAfter: Double?) -> Double {
-        if let retryAfter { return min(retryAfter, 30) }
-        return Double.random(in: 0...min(maxDelay, baseDelay * Double(1 << min(attempt, 16))))
     }
 }

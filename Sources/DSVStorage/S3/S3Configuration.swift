@@ -19,12 +19,15 @@ public struct S3Configuration: Sendable {
     /// From the environment. Without credentials (and without `signRequests: false`) it is a
     /// configuration error that names what to set. An explicit `profile` (`--profile`) is read
     /// instead of `AWS_PROFILE`, and its keys win over `AWS_ACCESS_KEY_ID`, as the AWS CLI does.
-    public static func fromEnvironment(signRequests: Bool = true, profile explicitProfile: String? = nil) throws(S3Error) -> S3Configuration {
+    /// `defaultEndpoint` and `defaultRegion` apply where the environment and the profile name
+    /// none (a CVAT cloud storage says where its bucket is).
+    public static func fromEnvironment(signRequests: Bool = true, profile explicitProfile: String? = nil,
+                                       defaultEndpoint: String? = nil, defaultRegion: String? = nil) throws(S3Error) -> S3Configuration {
         let env = ProcessEnvironment.self
         let profile = AWSProfile.load(explicitProfile)
-        let region = env.value("AWS_REGION") ?? env.value("AWS_DEFAULT_REGION") ?? profile.region ?? "us-east-1"
+        let region = env.value("AWS_REGION") ?? env.value("AWS_DEFAULT_REGION") ?? profile.region ?? defaultRegion ?? "us-east-1"
         let endpoint: S3Endpoint
-        if let url = env.value("AWS_ENDPOINT_URL_S3") ?? env.value("AWS_ENDPOINT_URL") ?? profile.endpointURL {
+        if let url = env.value("AWS_ENDPOINT_URL_S3") ?? env.value("AWS_ENDPOINT_URL") ?? profile.endpointURL ?? defaultEndpoint {
             endpoint = try S3Endpoint(url: url, pathStyle: profile.addressingStyle != "virtual")
         } else {
             var aws = S3Endpoint.aws(region: region)

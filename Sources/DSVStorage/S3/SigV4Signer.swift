@@ -97,28 +97,3 @@ public struct AmzDate: Sendable {
     /// The current UTC time.
     public static func now() -> AmzDate { AmzDate(timestamp: UTCClock.amzTimestamp()) }
 }
-
-/// Percent-encoding as SigV4 and S3 want it: every byte but `A–Z a–z 0–9 - . _ ~` (and `/` in
-/// paths) becomes `%XX` with upper-case hex.
-public enum URIEncoding {
-    public static func encode(_ text: String, keepSlash: Bool) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(byte)
-            case UInt8(ascii: "/") where keepSlash:
-                out.append(byte)
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 15)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
