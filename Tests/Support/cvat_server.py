@@ -14,7 +14,7 @@ What it speaks depends on the version it reports (`--version`):
     from 2.16; the older `GET /api/jobs/{id}/annotations/?format=` 202 → 201 → `&action=download`
     until 2.31;
   - auth: login (`POST /api/auth/login`: session cookie + CSRF, and its token as
-    `Authorization: Token`), Basic, and personal access tokens (`Authorization: Bearer`) from 2.44;
+    `Authorization: Token`), Basic, and personal access tokens (`Authorization: Bearer`) from 2.48;
   - fields: `data_cloud_storage_id` on tasks from 2.44, `logo_url`/`subtitle` in about from 2.30.
 Lists are paged with CVAT's default page_size of 10.
 
@@ -133,8 +133,7 @@ class World:
         self.requests = {}  # rq_id -> request state
         self.legacy = {}  # job id -> legacy export state
         self.stats = {"requests": 0, "exports": 0, "downloads": 0, "by_route": {}}
-        self.faults = {"fail": {}, "never_finish": set(), "expire": set(), "conflict": set(), "die_after": None,
-                       "unavailable": 0}
+        self.faults = self.no_faults()
         random_source = random.Random(scenario.get("seed", 1))
         for task in scenario["tasks"]:
             task = dict(task)
@@ -149,6 +148,11 @@ class World:
             for job in task.get("extra_jobs", []):
                 frames = job.get("frames", [0])
                 self.add_job(dict(job, task_id=task["id"], start_frame=min(frames), stop_frame=max(frames)), random_source)
+
+    @staticmethod
+    def no_faults():
+        return {"fail": {}, "never_finish": set(), "expire": set(), "conflict": set(), "not_coco": set(),
+                "die_after": None, "unavailable": 0}
 
     def add_job(self, job, random_source):
         job.setdefault("updated_date", iso(EPOCH + timedelta(minutes=job["id"])))
@@ -234,7 +238,10 @@ class World:
         document = json.dumps(self.coco(job), separators=(",", ":"), ensure_ascii=False)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("annotations/instances_default.json", document)
+            if job["id"] in self.faults["not_coco"]:
+                archive.writestr("job.xml", "<annotations><version>1.1</version></annotations>")  # another format's zip
+            else:
+                archive.writestr("annotations/instances_default.json", document)
         return buffer.getvalue()
 
     def touch(self, job):
@@ -472,7 +479,10 @@ class Handler(BaseHTTPRequestHandler):
         with world.lock:
             if not path.startswith("/_test"):
                 world.stats["requests"] += 1
-                route = method + " " + "/".join("{id}" if part.isdigit() else part for part in path.split("/"))
+                parts = path.split("/")
+                if parts[1:3] == ["api", "requests"] and len(parts) > 3:
+                    parts[3] = "{rq_id}"
+                route = method + " " + "/".join("{id}" if part.isdigit() else part for part in parts)
                 world.stats["by_route"][route] = world.stats["by_route"].get(route, 0) + 1
                 if world.faults["die_after"] is not None:
                     world.faults["die_after"] -= 1
@@ -493,7 +503,7 @@ class Handler(BaseHTTPRequestHandler):
         world = self.world
         authorization = self.headers.get("Authorization", "")
         if authorization.startswith("Bearer "):
-            if world.v >= (2, 44) and authorization[7:] in world.pats:
+            if world.v >= (2, 48) and authorization[7:] in world.pats:
                 return "alice"
             return (401, "Invalid token.")
         if authorization.startswith("Token "):
@@ -729,12 +739,12 @@ class Handler(BaseHTTPRequestHandler):
             faults["never_finish"] |= set(request.get("never_finish", []))
             faults["expire"] |= set(request.get("expire", []))
             faults["conflict"] |= set(request.get("conflict", []))
+            faults["not_coco"] |= set(request.get("not_coco", []))
             if "die_after" in request:
                 faults["die_after"] = request["die_after"]
             faults["unavailable"] += request.get("unavailable", 0)
             if request.get("clear"):
-                world.faults = {"fail": {}, "never_finish": set(), "expire": set(), "conflict": set(), "die_after": None,
-                                "unavailable": 0}
+                world.faults = world.no_faults()
             return self.send(200, {}, "application/json")
         if len(parts) == 3 and parts[0] == "jobs" and parts[2] == "edit":
             world.edit(int(parts[1]), request["op"], request["frames"])

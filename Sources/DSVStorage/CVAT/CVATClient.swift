@@ -55,6 +55,8 @@ public final class CVATClient: @unchecked Sendable {
     /// methods need on a session (CSRF).
     var headers: [(name: String, value: String)] = []
     var unsafeHeaders: [(name: String, value: String)] = []
+    /// Whether the credentials are a personal access token, which CVAT took from 2.48 on.
+    private(set) var usesAccessToken = false
     private let curl: CurlEasy
 
     /// Connects: asks the server's version (`GET /api/server/about`, which needs no credentials),
@@ -86,6 +88,7 @@ public final class CVATClient: @unchecked Sendable {
             break
         case .accessToken(let token):
             headers.append(("Authorization", "Bearer \(token)"))
+            usesAccessToken = true
         case .password(let user, let password):
             let body = JSONValue.object([("username", .string(user)), ("password", .string(password))]).compact
             let request = HTTPRequest(method: "POST", url: server + "/api/auth/login",
@@ -161,8 +164,17 @@ public final class CVATClient: @unchecked Sendable {
     /// refusal of the credentials or a server error.
     func send(_ method: String, _ pathOrURL: String, query: [(String, String)] = [],
               download: DownloadTarget? = nil) throws(CVATError) -> HTTPResponse {
-        try Self.send(curl, request: request(method, url(pathOrURL, query: query), download: download),
-                      name: "\(method) \(Self.path(of: pathOrURL))", retryPolicy: retryPolicy, server: server)
+        do {
+            return try Self.send(curl, request: request(method, url(pathOrURL, query: query), download: download),
+                                 name: "\(method) \(Self.path(of: pathOrURL))", retryPolicy: retryPolicy, server: server)
+        } catch { throw explained(error) }
+    }
+
+    /// A refusal of a personal access token by a server from before there were any says so.
+    func explained(_ error: CVATError) -> CVATError {
+        guard case .refused(let server, let status, let detail, _) = error, usesAccessToken, version < CVATVersion(2, 48) else { return error }
+        return .refused(server: server, status: status, detail: detail,
+                        hint: "CVAT \(version) may predate personal access tokens (CVAT_ACCESS_TOKEN): give --auth USER instead")
     }
 
     static func send(_ curl: CurlEasy, request: HTTPRequest, name: String, retryPolicy: RetryPolicy, server: String,

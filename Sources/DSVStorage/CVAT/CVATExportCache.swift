@@ -24,17 +24,22 @@ public struct CVATExportCache: Sendable {
         FileSystem.exists(path(server: server, job: job))
     }
 
-    public func prepare() throws(SystemError) { try FileSystem.createDirectories(directory) }
+    /// Creates the folder, and removes what runs that were killed left half written.
+    public func prepare() throws(SystemError) {
+        try FileSystem.createDirectories(directory)
+        for name in FileSystem.entries(of: directory) {
+            if let owner = FileSystem.temporaryOwner(name), !ProcessEnvironment.isAlive(owner) {
+                FileSystem.remove(joinPath(directory, name))
+            }
+        }
+    }
 
-    /// Removes the exports of these jobs other than the current ones, and temporary files left
-    /// by runs that were killed.
+    /// Removes the exports of these jobs other than the current ones.
     public func prune(server: String, keeping jobs: [CVATJob]) {
         let current = Set(jobs.map { FileSystem.lastComponent(of: path(server: server, job: $0)) })
         let prefixes = Set(jobs.map { prefix(server: server, job: $0.id) })
-        for name in FileSystem.entries(of: directory) where !current.contains(name) {
-            let stale = FileSystem.temporaryOwner(name).map { !ProcessEnvironment.isAlive($0) }
-                ?? prefixes.contains { name.hasPrefix($0) }
-            if stale { FileSystem.remove(joinPath(directory, name)) }
+        for name in FileSystem.entries(of: directory) where !current.contains(name) && prefixes.contains(where: { name.hasPrefix($0) }) {
+            FileSystem.remove(joinPath(directory, name))
         }
     }
 

@@ -104,7 +104,7 @@ public final class CVATExporter {
                 try advance(&states[index], result)
             } catch {
                 FileSystem.remove(states[index].temporary)
-                if failure == nil { failure = error }
+                if failure == nil { failure = client.explained(error) }
             }
             if case .done = states[index].phase {
                 open.remove(index)

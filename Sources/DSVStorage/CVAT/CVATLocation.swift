@@ -69,7 +69,11 @@ public struct CVATLocation: Sendable, Hashable, CustomStringConvertible {
                         found = (index, .job(job, task: id))
                     }
                 }
-            case "jobs": if let id = number(index + 1), index + 2 == components.count { found = (index, .job(id, task: nil)) }
+            case "jobs":
+                guard let id = number(index + 1), index + 2 == components.count else { break }
+                // `tasks/N/jobs/M` is found at its `tasks`, one step on.
+                if index >= 2, components[index - 2] == "tasks", number(index - 1) != nil { break }
+                found = (index, .job(id, task: nil))
             default: break
             }
         }
