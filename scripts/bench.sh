@@ -2,7 +2,7 @@
 # make bench: the SPEC §9 benchmarks. BENCH_IMAGES (default 118287, COCO train2017's size) sets
 # the synthetic export's size, BENCH_OBJECTS (default 100000) the number of S3 objects pinned,
 # BENCH_MATERIALIZE (default 10000) the objects materialized, BENCH_ONLY a subset of the row
-# groups (commit,zip,pinning,materialize);
+# groups (commit,zip,pinning,materialize,cvat);
 # exports are generated once into bench-work/ and reused. The commit and zip rows run first,
 # with nothing else running: a local S3 server, idle or not, takes its share of the two cores.
 # It is started afterwards for the pinning and materialize rows, and stopped by its pid.
@@ -10,9 +10,9 @@ set -euo pipefail
 bin=${1:-.build/release}
 top=$(cd "$(dirname "$0")/.." && pwd)
 command -v zstd >/dev/null || echo "bench: the zstd command line is missing (make deps installs it)" >&2
-only=",${BENCH_ONLY:-commit,zip,pinning,materialize},"
+only=",${BENCH_ONLY:-commit,zip,pinning,materialize,cvat},"
 local_groups="" s3_groups=""
-for group in commit zip; do case $only in *,$group,*) local_groups="$local_groups,$group" ;; esac; done
+for group in commit zip cvat; do case $only in *,$group,*) local_groups="$local_groups,$group" ;; esac; done
 for group in pinning materialize; do case $only in *,$group,*) s3_groups="$s3_groups,$group" ;; esac; done
 run() {
     "$bin/dsv-bench" run --images "${BENCH_IMAGES:-118287}" --objects "${BENCH_OBJECTS:-100000}" \

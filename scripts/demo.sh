@@ -8,7 +8,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 work="$top/demo-work"
 s3dir="$work/s3"
 rm -rf "$work" && mkdir -p "$work"
-trap '"$top/scripts/s3-server.sh" stop "$s3dir"' EXIT
+cvat_pid=""
+trap '"$top/scripts/s3-server.sh" stop "$s3dir"; [ -n "$cvat_pid" ] && kill -9 "$cvat_pid" 2>/dev/null || true' EXIT
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; "$@"; }
@@ -108,6 +109,38 @@ run dsv diff HEAD~1 HEAD
 run dsv checkout HEAD -o split/
 ls split/annotations
 
+say git --git-dir=.dsv fsck --strict
+git --git-dir=.dsv fsck --strict && echo "git fsck: clean"
+
+echo
+echo "== 9. the way a round ends: its completed jobs straight from CVAT, by the project's URL"
+# A CVAT of the test suite's own, beside the S3: a project of three tasks (Train, Validation and
+# one without a subset), jobs in every state, task 1's jobs overlapping; tasks 1 and 2 keep their
+# frames in an S3 cloud storage — the demo's bucket.
+python3 "$top/Tests/Support/cvat_server.py" --version 2.80.0 --port-file "$work/cvat.port" \
+    --standard "bucket=$bucket,endpoint=$AWS_ENDPOINT_URL_S3" --queue-delay 0.3 --export-delay 0.3 >/dev/null &
+cvat_pid=$!
+for _ in $(seq 100); do [ -s "$work/cvat.port" ] && break; sleep 0.1; done
+cvat="http://127.0.0.1:$(cat "$work/cvat.port")"
+pngs=("$work"/dataset/images/*/*.png)
+curl -sf "$cvat/_test/frames" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)))' | {
+    n=0; while read -r key; do
+        curl -sf -T "${pngs[$((n % ${#pngs[@]}))]}" --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
+            --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$AWS_ENDPOINT_URL_S3/$bucket/$key" >/dev/null
+        n=$((n + 1))
+    done; echo "CVAT at $cvat; its cloud storage holds $n frames in s3://$bucket/"; }
+export CVAT_ACCESS_TOKEN=pat-alice-0123456789abcdef   # a personal access token, as cvat-cli takes it
+mkdir -p "$work/labels" && cd "$work/labels"
+run dsv init
+run dsv commit "$cvat/projects/3" -m "round 8"
+echo "(in CVAT, two jobs are corrected and sent back as completed)"
+curl -sf -X POST "$cvat/_test/jobs/41/edit" -d '{"op": "move", "frames": [12]}' >/dev/null
+curl -sf -X POST "$cvat/_test/jobs/46/edit" -d '{"op": "add", "frames": [3]}' >/dev/null
+run dsv status "$cvat/projects/3" --stat
+run dsv commit "$cvat/projects/3" -m "round 9"
+run dsv log -n 2
+run dsv show HEAD
+run dsv diff HEAD~1 HEAD
 say git --git-dir=.dsv fsck --strict
 git --git-dir=.dsv fsck --strict && echo "git fsck: clean"
 echo

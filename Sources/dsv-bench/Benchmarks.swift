@@ -11,8 +11,9 @@ struct Benchmarks {
     var dsv = ".build/release/dsv"
     var objects = 100_000
     var materializeObjects = 10_000
-    /// Which groups of rows to run: `commit` (parse to checkout), `zip`, `pinning`, `materialize`.
-    var groups: Set<String> = ["commit", "zip", "pinning", "materialize"]
+    /// Which groups of rows to run: `commit` (parse to checkout), `zip`, `pinning`, `materialize`,
+    /// `cvat`.
+    var groups: Set<String> = ["commit", "zip", "pinning", "materialize", "cvat"]
 
     /// Runs a command through `dsv-bench measure`, so its peak memory is its own.
     func measure(_ arguments: [String], directory: String? = nil) -> ChildProcess.Measurement {
@@ -58,6 +59,7 @@ struct Benchmarks {
         if groups.contains("zip") { try zipRows(&table, work: work, dsv: dsv) }
         if groups.contains("pinning") { try pinningRows(&table) }
         if groups.contains("materialize") { try materializeRows(&table, work: work, dsv: dsv) }
+        if groups.contains("cvat") { try cvatRows(&table, work: work, dsv: dsv) }
         print()
         print(table.render())
     }

@@ -54,7 +54,7 @@ enum BenchMain {
                 usage: dsv-bench generate [--images N] [--seed S] [--changed FRACTION] [--out FILE]
                        dsv-bench parse FILE
                        dsv-bench run [--images N] [--objects N] [--materialize-objects N] [--work DIR] [--dsv PATH]
-                                     [--only commit,zip,pinning,materialize]
+                                     [--only commit,zip,pinning,materialize,cvat]
                 """)
         }
     }

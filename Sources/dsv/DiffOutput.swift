@@ -73,7 +73,13 @@ enum DiffOutput {
         return bbox.compact
     }
 
-    static func text(_ value: JSONValue?) -> String { value?.compact ?? "(none)" }
+    /// A value on one readable line: a long one (an RLE mask's counts, a polygon) is cut, with
+    /// its size; `--json` has it whole.
+    static func text(_ value: JSONValue?) -> String {
+        guard let compact = value?.compact else { return "(none)" }
+        guard compact.count > 100 else { return compact }
+        return String(compact.prefix(80)) + "… (\(compact.utf8.count.formatted) bytes)"
+    }
 
     static func signed(_ value: Int) -> String { value > 0 ? "+\(value.formatted)" : value.formatted }
 

@@ -59,11 +59,13 @@ def version_tuple(text):
 
 
 def standard_scenario(bucket="ships", endpoint="http://127.0.0.1:9000", region="us-east-1", tasks=3,
-                      jobs_per_task=3, frames_per_job=10, overlap=2, org=None, seed=1):
+                      jobs_per_task=3, frames_per_job=10, overlap=2, org=None, seed=1, completed=0, cloud=1):
     """A project of `tasks` tasks (Train, Validation, then default), each of `jobs_per_task`
     annotation jobs of `frames_per_job` frames, the first task with `overlap` frames shared by
     neighbouring jobs; a last task with data uploaded to CVAT itself; jobs in every state and stage,
-    plus a ground-truth job and a consensus replica that are never exported by a round."""
+    plus a ground-truth job and a consensus replica that are never exported by a round.
+    `completed=1`: every annotation job completed (a finished round); `cloud=0`: no task's data
+    in the cloud storage."""
     subsets = ["Train", "Validation", ""]
     states = [("completed", "acceptance"), ("completed", "validation"), ("in progress", "annotation"),
               ("new", "annotation"), ("rejected", "annotation"), ("completed", "annotation")]
@@ -90,10 +92,10 @@ def standard_scenario(bucket="ships", endpoint="http://127.0.0.1:9000", region="
         task_overlap = overlap if t == 0 else 0
         step = frames_per_job - task_overlap
         size = step * (jobs_per_task - 1) + frames_per_job
-        local = t == tasks - 1 and tasks > 1
+        local = (t == tasks - 1 and tasks > 1) or not cloud
         jobs = []
         for j in range(jobs_per_task):
-            state, stage = states[(t * jobs_per_task + j) % len(states)] if t > 0 else ("completed", "acceptance")
+            state, stage = states[(t * jobs_per_task + j) % len(states)] if t > 0 and not completed else ("completed", "acceptance")
             jobs.append({"id": job_id, "state": state, "stage": stage})
             job_id += 1
         extra = []
@@ -104,7 +106,7 @@ def standard_scenario(bucket="ships", endpoint="http://127.0.0.1:9000", region="
             "id": task_id, "name": f"harbour batch {t + 1}", "project_id": 3, "subset": subsets[t % len(subsets)],
             "segment_size": frames_per_job, "overlap": task_overlap, "size": size,
             "cloud_storage_id": None if local else 1,
-            "frame_name": f"batch_{t + 1:02d}/frame_{{:06d}}.jpg" if not local else "upload_{:04d}.png",
+            "frame_name": f"batch_{t + 1:02d}/frame_{{:06d}}.jpg" if not local else f"upload_{t + 1:02d}_{{:06d}}.png",
             "width": 1920, "height": 1080, "jobs": jobs, "extra_jobs": extra,
         })
     return scenario
@@ -785,7 +787,7 @@ def main():
             scenario = json.load(handle)
     else:
         parameters = dict(item.split("=", 1) for item in args.standard.split(",") if item)
-        for key in ("tasks", "jobs_per_task", "frames_per_job", "overlap", "seed"):
+        for key in ("tasks", "jobs_per_task", "frames_per_job", "overlap", "seed", "completed", "cloud"):
             if key in parameters:
                 parameters[key] = int(parameters[key])
         scenario = standard_scenario(**parameters)

@@ -110,7 +110,7 @@ struct CVATCommandTests {
         let diff = try json(try dsv(["diff", "--json"], in: dir.path))
         for document in [diff, try json(status)] {
             let images = document["images"] as! [[String: Any]]
-            #expect(images.map { $0["key"] as! String } == ["batch_01/frame_000012.jpg", "upload_0003.png"])
+            #expect(images.map { $0["key"] as! String } == ["batch_01/frame_000012.jpg", "upload_03_000003.png"])
             let changes = images.map { $0["annotations"] as! [String: [Any]] }
             #expect(changes.map { [$0["added"]!.count, $0["removed"]!.count, $0["modified"]!.count, $0["relabeled"]!.count] }
                     == [[0, 0, 1, 0], [1, 0, 0, 0]])
