@@ -161,6 +161,31 @@ struct CVATCommandTests {
         #expect(routes["POST /api/auth/login"] ?? 0 > 0, "it tried a login first")
     }
 
+    /// A URL and files in one commit: a job's export someone downloaded by hand joins the round.
+    @Test func aURLAndAFileTogether() throws {
+        let (cvat, _) = try server()
+        dir.write("extra.json", #"{"images":[{"id":1,"file_name":"extra/frame_1.jpg","width":1920,"height":1080}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[1,2,3,4]}],"categories":[{"id":1,"name":"ship"}]}"#)
+        try makeZip(dir.file("extra_job.zip"), ["annotations/instances_Test.json=\(dir.file("extra.json"))"])
+        let commit = try dsv(["commit", cvat.url("/tasks/13"), "extra_job.zip", "--allow-missing", "-m", "mixed"], in: dir.path,
+                             environment: Self.withToken)
+        #expect(commit.status == 0, "\(commit.stderr)")
+        let show = try json(try dsv(["show", "--json"], in: dir.path))
+        #expect(show["subsets"] as? [String: Int] == ["Test": 1, "Validation": 10])
+        #expect((show["sources"] as? [[String: Any]])?.map { $0["name"] as! String }
+                == ["extra_job.zip/annotations/instances_Test.json", "job-45.zip/annotations/instances_default.json"])
+    }
+
+    /// `--auth USER` without PASS asks for the password on a terminal, without echo.
+    @Test func thePasswordIsAskedOnATerminal() throws {
+        let (cvat, _) = try server()
+        let command = "\(dsvBinary) status \(cvat.url("/tasks/13")) --auth \(TestCVAT.user) --stat"
+        let result = try runProcess("sh", ["-c", "(sleep 1; printf '%s\\n' \"$PASSWORD\") | script -qec \"$COMMAND\" /dev/null"],
+                                    in: dir.path, environment: ["PASSWORD": TestCVAT.password, "COMMAND": command])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("Password for \(TestCVAT.user) at \(cvat.url): "))
+        #expect(result.stdout.contains("added") && !result.stdout.contains(TestCVAT.password), "no echo: \(result.stdout)")
+    }
+
     /// Tokens and passwords never reach the output, the repository or its caches.
     @Test func secretsStayOutOfEveryOutputAndTheRepository() throws {
         let (cvat, _) = try server()
