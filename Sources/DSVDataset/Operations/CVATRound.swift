@@ -80,13 +80,17 @@ public enum CVATRound {
         let client = try CVATClient(server: server, organization: organization, credentials: request.credentials)
         var jobs: [CVATJob] = []
         var projects: [Int: CVATProject] = [:]
+        var tasks: [Int: CVATTask] = [:]
         for location in request.locations {
             for job in try chosenJobs(location, request: request, client: client, projects: &projects)
             where !jobs.contains(where: { $0.id == job.id }) {
                 jobs.append(job)
             }
+            // A project's tasks come a page of 100 at a time, not one request each.
+            if case .project(let id) = location.resource {
+                for task in try client.tasks([("project_id", String(id))]) { tasks[task.id] = task }
+            }
         }
-        var tasks: [Int: CVATTask] = [:]
         for job in jobs where tasks[job.taskID] == nil { tasks[job.taskID] = try client.task(job.taskID) }
         for task in tasks.values {
             if let problem = Subset.problem(task.subset.isEmpty ? Subset.defaultName : task.subset) {

@@ -291,6 +291,13 @@ public final class CVATClient: @unchecked Sendable {
         try decode(CVATTask.init, try get("/api/tasks/\(id)", what: "task \(id)"), "GET /api/tasks/\(id)")
     }
 
+    /// Tasks matching simple equality filters (`project_id`), page by page.
+    public func tasks(_ filters: [(String, String)]) throws(CVATError) -> [CVATTask] {
+        var tasks: [CVATTask] = []
+        for item in try list("/api/tasks", query: filters) { tasks.append(try decode(CVATTask.init, item, "GET /api/tasks")) }
+        return tasks
+    }
+
     public func project(_ id: Int) throws(CVATError) -> CVATProject {
         try decode(CVATProject.init, try get("/api/projects/\(id)", what: "project \(id)"), "GET /api/projects/\(id)")
     }

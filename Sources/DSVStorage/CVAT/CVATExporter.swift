@@ -1,8 +1,9 @@
 import DSVJSON
 import DSVNative
 
-/// Exports jobs from CVAT as COCO 1.0 zips (annotations only), several at once on libcurl's
-/// multi interface, each through the flow the server has:
+/// Exports jobs from CVAT as COCO 1.0 zips (annotations only, to be downloaded: `location=local`,
+/// whatever target storage the project has), several at once on libcurl's multi interface, each
+/// through the flow the server has:
 ///
 /// - from 2.16: `POST /api/jobs/{id}/dataset/export?format=COCO 1.0&save_images=false` (202 and
 ///   a request id), `GET /api/requests/{id}` until it is finished, then `GET result_url`. A 409
@@ -122,9 +123,9 @@ public final class CVATExporter {
         switch state.phase {
         case .start where client.version.hasRequestsAPI:
             return client.request("POST", client.url("/api/jobs/\(id)/dataset/export",
-                                                     query: [("format", Self.format), ("save_images", "false")]))
+                                                     query: [("format", Self.format), ("save_images", "false"), ("location", "local")]))
         case .start, .legacyPoll:
-            return client.request("GET", client.url("/api/jobs/\(id)/annotations/", query: [("format", Self.format)]))
+            return client.request("GET", client.url("/api/jobs/\(id)/annotations/", query: [("format", Self.format), ("location", "local")]))
         case .poll(let requestID):
             return client.request("GET", client.url("/api/requests/\(URIEncoding.encode(requestID, keepSlash: false))"))
         case .findRunning:
@@ -189,7 +190,8 @@ public final class CVATExporter {
         case .start, .legacyPoll:
             switch status {
             case 202: wait(&state, then: .legacyPoll)
-            case 201: state.phase = .download(client.url("/api/jobs/\(id)/annotations/", query: [("format", Self.format), ("action", "download")]))
+            case 201: state.phase = .download(client.url("/api/jobs/\(id)/annotations/",
+                                                         query: [("format", Self.format), ("location", "local"), ("action", "download")]))
             case 404: throw .notFound(server: client.server, what: "job \(id)")
             default: throw unexpected()
             }
