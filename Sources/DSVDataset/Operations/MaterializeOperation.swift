@@ -19,13 +19,18 @@ public enum MaterializeOperation {
         public var shard: Shard?
         /// Only the images of this subset (e.g. Train).
         public var subset: String?
+        /// Each image at `<subset>/<file_name>`, as CVAT's export with images lays them out
+        /// (`images/Train/…`), rather than at `<file_name>`.
+        public var subsetFolders = false
 
-        public init(output: String, cache: String, concurrency: Int = 64, shard: Shard? = nil, subset: String? = nil) {
+        public init(output: String, cache: String, concurrency: Int = 64, shard: Shard? = nil, subset: String? = nil,
+                    subsetFolders: Bool = false) {
             self.output = output
             self.cache = cache
             self.concurrency = concurrency
             self.shard = shard
             self.subset = subset
+            self.subsetFolders = subsetFolders
         }
     }
 
@@ -97,10 +102,12 @@ public enum MaterializeOperation {
         do { images = try version.pinnedImages() } catch { throw .repository(error) }
         if let subset = request.subset { images = images.filter { $0.subset == subset } }
         if let shard = request.shard { images = shard.select(images) }
-        // Every name is checked before anything is written.
+        // Every name is checked before anything is written (a subset's name is, when the version
+        // is read).
         for image in images {
             if let problem = RelativePath.problem(image.key) { throw .output(.outside(image.key, problem)) }
         }
+        func place(_ image: PinnedImage) -> String { request.subsetFolders ? image.subset + "/" + image.key : image.key }
         let cache: ObjectCache
         do { cache = try ObjectCache(root: request.cache) } catch { throw .cache(error) }
         let output: OutputDirectory
@@ -121,7 +128,7 @@ public enum MaterializeOperation {
             }
             let identity = ObjectCache.Identity(bucket: location.bucket, key: location.key(for: image.key), etag: pin.etag, versionID: pin.versionID)
             let destination: String
-            do { destination = try output.path(for: image.key) } catch { throw .output(error) }
+            do { destination = try output.path(for: place(image)) } catch { throw .output(error) }
             if let entry = cache.entry(for: identity, size: pin.size) {
                 if let placed = try? FileStatus.of(destination), let cached = try? FileStatus.of(entry),
                    placed.kind == .file, placed.isSameFile(as: cached) {
