@@ -79,11 +79,11 @@ public enum CVATRound {
         let organization = request.organization ?? request.locations.first(where: { $0.organization != nil })?.organization
         let client = try CVATClient(server: server, organization: organization, credentials: request.credentials)
         var jobs: [CVATJob] = []
+        var taken: Set<Int> = []
         var projects: [Int: CVATProject] = [:]
         var tasks: [Int: CVATTask] = [:]
         for location in request.locations {
-            for job in try chosenJobs(location, request: request, client: client, projects: &projects)
-            where !jobs.contains(where: { $0.id == job.id }) {
+            for job in try chosenJobs(location, request: request, client: client, projects: &projects) where taken.insert(job.id).inserted {
                 jobs.append(job)
             }
             // A project's tasks come a page of 100 at a time, not one request each.
