@@ -17,7 +17,7 @@ struct DSV: ParsableCommand {
 
     static var commandList: [ParsableCommand.Type] {
         [Init.self, Commit.self, Status.self, Diff.self, Checkout.self, Materialize.self, Verify.self, Log.self, Show.self, Tag.self, Tags.self,
-         Remote.self, Push.self, Pull.self, Clone.self]
+         Remote.self, Push.self, Pull.self, Clone.self, Gc.self]
     }
 
     /// `dsv` alone prints the help.

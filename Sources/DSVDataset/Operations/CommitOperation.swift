@@ -151,6 +151,10 @@ public enum CommitOperation {
             cache.compact(to: content.cacheEntries(in: commitID, onlyNew: false))
         }
         trace.mark("shard cache")
+        // Housekeeping, as git's auto-gc: the small packs and the loose objects merged once there
+        // are too many. The version is committed already; a failure here only leaves more files.
+        _ = try? Housekeeping.tidy(repository)
+        trace.mark("housekeeping")
         if let prefix = request.imagesPrefix {
             try wrap { () throws(RepositoryError) in try repository.setSetting("images", to: prefix) }
         }

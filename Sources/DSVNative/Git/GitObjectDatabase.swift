@@ -43,6 +43,19 @@ public final class GitObjectDatabase: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: data, count: size))
     }
 
+    /// An object's type (git's number: 1 commit, 2 tree, 3 blob, 4 tag) and inflated content.
+    /// The corresponding C functions are `git_odb_read` and `git_odb_object_type`.
+    public func readObject(_ id: GitObjectID) throws(GitError) -> (type: UInt8, content: [UInt8]) {
+        var raw = id.raw
+        var object: OpaquePointer?
+        try gitCheck(git_odb_read(&object, pointer, &raw), "read object \(id.short)")
+        defer { git_odb_object_free(object) }
+        let type = UInt8(truncatingIfNeeded: git_odb_object_type(object).rawValue)
+        let size = git_odb_object_size(object)
+        guard size > 0, let data = git_odb_object_data(object) else { return (type, []) }
+        return (type, Array(UnsafeRawBufferPointer(start: data, count: size)))
+    }
+
     /// Calls `body` with an object's inflated content, without copying it out of libgit2.
     /// The bytes are valid only during the call.
     public func withObject<R>(_ id: GitObjectID, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {

@@ -79,6 +79,27 @@ public struct ObjectCache: Sendable {
         return path
     }
 
+    /// Removes every entry but those of `keeping`. Returns how many entries went and their size.
+    /// A materialization running meanwhile loses at worst an entry it would then download again.
+    public func prune(keeping: Set<Identity>) -> (removed: Int, bytes: Int, kept: Int) {
+        let wanted = Set(keeping.map(\.digest))
+        var result = (removed: 0, bytes: 0, kept: 0)
+        for byte in 0..<256 {
+            let folder = root + "/objects/" + Self.hexByte(byte)
+            for name in FileSystem.entries(of: folder) {
+                if wanted.contains(Self.hexByte(byte) + name) {
+                    result.kept += 1
+                    continue
+                }
+                let path = folder + "/" + name
+                result.bytes += FileSystem.fileSize(path)
+                FileSystem.remove(path)
+                result.removed += 1
+            }
+        }
+        return result
+    }
+
     /// Removes temporary files whose process is gone (killed mid-download).
     private func sweepTemporaries() {
         for byte in 0..<256 {

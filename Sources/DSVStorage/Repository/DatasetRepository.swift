@@ -107,11 +107,15 @@ public final class DatasetRepository: @unchecked Sendable {
     // MARK: Objects
 
     /// A pack to write new objects into (see `PackStream`); they are stored on its `finish()`.
-    public func newPack() throws(RepositoryError) -> PackStream {
+    /// With `skippingExisting: false`, objects already stored are written again (a repack).
+    public func newPack(skippingExisting: Bool = true) throws(RepositoryError) -> PackStream {
         let database: GitObjectDatabase
         do { database = try git.objectDatabase() } catch { throw .git(error) }
-        return try PackStream(database: database, packDirectory: joinPath(path, "objects/pack"))
+        return try PackStream(database: database, packDirectory: packDirectory, skippingExisting: skippingExisting)
     }
+
+    /// `objects/pack`.
+    public var packDirectory: String { joinPath(path, "objects/pack") }
 
     /// Stores a few small objects the repository lacks as loose files. Returns how many were
     /// written and their size.

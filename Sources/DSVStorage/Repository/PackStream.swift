@@ -28,16 +28,20 @@ public final class PackStream: @unchecked Sendable {
 
     private let database: GitObjectDatabase
     private let directory: String
+    /// Whether objects the database already holds are left out (a commit), or written again
+    /// (a repack, which moves them out of the files it will delete).
+    private let skippingExisting: Bool
     private let lock = Lock()
     /// Guarded by `lock`.
     private var state: State
 
     /// A pack to be written into `packDirectory` (the repository's `objects/pack`), skipping
-    /// what `database` already holds.
-    public init(database: GitObjectDatabase, packDirectory: String) throws(RepositoryError) {
+    /// what `database` already holds unless `skippingExisting` is false.
+    public init(database: GitObjectDatabase, packDirectory: String, skippingExisting: Bool = true) throws(RepositoryError) {
         do { try database.refresh() } catch { throw .git(error) }
         self.database = database
         directory = packDirectory
+        self.skippingExisting = skippingExisting
         let file: AtomicFileWriter
         do {
             file = try AtomicFileWriter(destination: joinPath(packDirectory, "tmp_pack_dsv"))
@@ -51,7 +55,7 @@ public final class PackStream: @unchecked Sendable {
     public func add(_ object: GitObject) {
         lock.withLock {
             guard state.failure == nil, let file = state.file, state.seen.insert(object.id).inserted,
-                  !database.contains(object.id, refresh: false) else { return }
+                  !skippingExisting || !database.contains(object.id, refresh: false) else { return }
             state.scratch.removeAll(keepingCapacity: true)
             Self.appendObjectHeader(kind: object.kind, size: object.content.count, to: &state.scratch)
             StoredDeflate.append(object.content, to: &state.scratch)
@@ -65,6 +69,9 @@ public final class PackStream: @unchecked Sendable {
 
     /// Objects written so far.
     public var count: Int { lock.withLock { state.entries.count } }
+
+    /// The pack's name (`pack-<checksum>`) once `finish()` wrote one.
+    public private(set) var name: String?
 
     /// Completes the pack and its index and moves them into place. Returns how many objects
     /// were written and the pack's size in bytes (nothing at all when no object was new).
@@ -88,6 +95,7 @@ public final class PackStream: @unchecked Sendable {
                 try index.write(PackIndex.encode(entries: state.entries, packChecksum: checksum))
                 try file.commit(as: joinPath(directory, name + ".pack"))
                 try index.commit(as: joinPath(directory, name + ".idx"))
+                self.name = name
                 return (state.entries.count, Int(state.offset) + checksum.count)
             }
         }
