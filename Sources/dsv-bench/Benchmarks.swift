@@ -12,8 +12,16 @@ struct Benchmarks {
     var objects = 100_000
     var materializeObjects = 10_000
     /// Which groups of rows to run: `commit` (parse to checkout), `zip`, `pinning`, `materialize`,
-    /// `cvat`.
-    var groups: Set<String> = ["commit", "zip", "pinning", "materialize", "cvat"]
+    /// `cvat`, `sizes`, `layouts`, `year`.
+    var groups: Set<String> = ["commit", "zip", "pinning", "materialize", "cvat", "sizes", "layouts", "year"]
+    /// The sizes of the `sizes` rows.
+    var sizes = [1_000, 10_000, 40_000]
+    /// The images of the `layouts` rows.
+    var layoutImages = 118_287
+    /// The `year` rows: rounds, images, and the rounds git's baseline takes.
+    var yearRounds = 365
+    var yearImages = 10_000
+    var yearGitRounds = 60
 
     /// Runs a command through `dsv-bench measure`, so its peak memory is its own.
     func measure(_ arguments: [String], directory: String? = nil) -> ChildProcess.Measurement {
@@ -60,6 +68,9 @@ struct Benchmarks {
         if groups.contains("pinning") { try pinningRows(&table) }
         if groups.contains("materialize") { try materializeRows(&table, work: work, dsv: dsv) }
         if groups.contains("cvat") { try cvatRows(&table, work: work, dsv: dsv) }
+        if groups.contains("sizes") { try sizeRows(&table, work: work, dsv: dsv) }
+        if groups.contains("layouts") { try layoutRows(&table, work: work, dsv: dsv) }
+        if groups.contains("year") { try yearRows(&table, work: work, dsv: dsv) }
         print()
         print(table.render())
     }

@@ -45,6 +45,10 @@ enum BenchMain {
                 case "--objects": bench.objects = Int(value)!
                 case "--materialize-objects": bench.materializeObjects = Int(value)!
                 case "--only": bench.groups = Set(value.split(separator: ",").map(String.init))
+                case "--sizes": bench.sizes = value.split(separator: ",").compactMap { Int($0) }
+                case "--layout-images": bench.layoutImages = Int(value)!
+                case "--year-rounds": bench.yearRounds = Int(value)!
+                case "--year-images": bench.yearImages = Int(value)!
                 default: fatalError("unknown option \(option)")
                 }
             }
@@ -54,7 +58,8 @@ enum BenchMain {
                 usage: dsv-bench generate [--images N] [--seed S] [--changed FRACTION] [--out FILE]
                        dsv-bench parse FILE
                        dsv-bench run [--images N] [--objects N] [--materialize-objects N] [--work DIR] [--dsv PATH]
-                                     [--only commit,zip,pinning,materialize,cvat]
+                                     [--only commit,zip,pinning,materialize,cvat,sizes,layouts,year]
+                                     [--sizes 1000,10000,40000] [--layout-images N] [--year-rounds N] [--year-images N]
                 """)
         }
     }

@@ -14,6 +14,10 @@ struct SyntheticExport {
     var seed: UInt64 = 2017
     var changedFraction = 0.0
     var compact = true
+    /// Which round of changes: each round changes its own `changedFraction` of the images.
+    var round: UInt64 = 0
+    /// Each annotation with its `id` last, as pycocotools and Datumaro write them.
+    var idLast = false
 
     static let categories = ["person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck",
                              "boat", "traffic light", "fire hydrant", "stop sign", "parking meter", "bench",
@@ -55,7 +59,7 @@ struct SyntheticExport {
             _ = rng.next(); _ = rng.next()
             let changed = isChanged(i)
             var count = Int(rng.uniform() * annotationsPerImage * 2)
-            var changeRng = Random(seed: seed ^ 0xC0FFEE &+ UInt64(i))
+            var changeRng = Random(seed: seed ^ 0xC0FFEE &+ UInt64(i) &+ round &* 0x51_7CC1)
             let removed = changed && count > 1 ? Int(changeRng.next() % UInt64(count)) : -1
             if changed { count += 1 }
             for a in 0..<count {
@@ -77,7 +81,11 @@ struct SyntheticExport {
                 }
                 let area = w * h * 0.78
                 if annotationID > 1 { out += "," }
-                out += #"{"id":\#(annotationID),"image_id":\#(i + 1),"category_id":\#(category),"segmentation":[[\#(polygon)]],"area":\#(area),"bbox":[\#(number(x)),\#(number(y)),\#(number(w)),\#(number(h))],"iscrowd":0,"attributes":{"occluded":\#(occluded),"rotation":0.0}}"#
+                if idLast {
+                    out += #"{"image_id":\#(i + 1),"category_id":\#(category),"segmentation":[[\#(polygon)]],"area":\#(area),"bbox":[\#(number(x)),\#(number(y)),\#(number(w)),\#(number(h))],"iscrowd":0,"attributes":{"occluded":\#(occluded),"rotation":0.0},"id":\#(annotationID)}"#
+                } else {
+                    out += #"{"id":\#(annotationID),"image_id":\#(i + 1),"category_id":\#(category),"segmentation":[[\#(polygon)]],"area":\#(area),"bbox":[\#(number(x)),\#(number(y)),\#(number(w)),\#(number(h))],"iscrowd":0,"attributes":{"occluded":\#(occluded),"rotation":0.0}}"#
+                }
                 flush()
             }
         }
@@ -94,7 +102,7 @@ struct SyntheticExport {
 
     func isChanged(_ i: Int) -> Bool {
         guard changedFraction > 0 else { return false }
-        var rng = Random(seed: seed ^ 0xBEEF &+ UInt64(i) &* 7919)
+        var rng = Random(seed: seed ^ 0xBEEF &+ UInt64(i) &* 7919 &+ round &* 0x2545_F491)
         return rng.uniform() < changedFraction
     }
 

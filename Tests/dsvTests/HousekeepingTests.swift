@@ -49,7 +49,7 @@ import Testing
         #expect(try dsv(["init"], in: dir.path).status == 0)
         try commitRounds(60)
         let before = try census()
-        #expect(before.packs <= 17 && before.loose <= 259, "tidied as they went: \(before)")
+        #expect(before.packs <= 10 && before.loose <= 259, "tidied as they went: \(before)")
         let versions = try checkouts(60)
 
         // An object no reference reaches: gone after gc; everything reachable stays.

@@ -4,11 +4,13 @@ import DSVNative
 /// pack and three loose objects, and a year of rounds would leave hundreds of each for every
 /// lookup to search.
 ///
-/// - `tidy` (after each commit, as git's auto-gc): once there are more than `packLimit` packs or
-///   `looseLimit` loose objects, the loose objects and the small packs are merged into one pack
-///   — geometrically: a pack at least `factor` times the size of all smaller ones together stays,
-///   so a large first version is not copied again every few rounds, and the count stays
-///   logarithmic in the history's size.
+/// - `tidy` (after each commit, as git's auto-gc): packs are kept in a geometric progression —
+///   each at least `factor` times the size of all smaller ones together. When a commit's pack
+///   breaks it, the small packs that do are merged into one (with the loose objects, which are
+///   also merged once there are more than `looseLimit`). As with git's geometric repacking, an
+///   object is copied again only when the history has about doubled since it was last written,
+///   a large first version is not copied every few rounds, and the number of packs grows with
+///   the logarithm of the history's size.
 /// - `collect` (`dsv gc`): every object reachable from a reference in one pack; what no
 ///   reference reaches (a commit that died before moving its branch) is gone.
 ///
@@ -29,17 +31,14 @@ public enum Housekeeping {
         var bytes: Int
     }
 
-    public static let packLimit = 16
     public static let looseLimit = 256
-    static let factor = 4
+    static let factor = 2
 
-    /// After a commit: merges the small packs and the loose objects once there are too many.
-    /// Returns nil when there was nothing to do.
+    /// After a commit: merges the small packs that break the geometric progression, and the
+    /// loose objects once there are too many. Returns nil when there was nothing to do.
     @discardableResult
-    public static func tidy(_ repository: DatasetRepository, packLimit: Int = packLimit,
-                            looseLimit: Int = looseLimit) throws(RepositoryError) -> Report? {
+    public static func tidy(_ repository: DatasetRepository, looseLimit: Int = looseLimit) throws(RepositoryError) -> Report? {
         let packs = self.packs(repository), loose = looseObjects(repository)
-        guard packs.count > packLimit || loose.count > looseLimit else { return nil }
         // Largest first: keep each that outweighs all smaller ones `factor` times; merge the rest.
         let sorted = packs.sorted { $0.bytes > $1.bytes }
         var kept = 0, smaller = sorted.reduce(0) { $0 + $1.bytes }
@@ -49,6 +48,7 @@ public enum Housekeeping {
             kept += 1
         }
         let merged = Array(sorted[kept...])
+        guard merged.count >= 2 || loose.count > looseLimit else { return nil }
         var ids = Set(loose)
         for pack in merged { ids.formUnion(try objects(in: pack, of: repository)) }
         return try repack(repository, ids: ids.sorted(), replacing: merged, removingLoose: loose, packsBefore: packs)

@@ -1,0 +1,151 @@
+import DSVNative
+import Foundation
+
+extension Benchmarks {
+    /// The sizes most CVAT projects have (SPEC §9): at each of `sizes`, commit and checkout beside
+    /// git, the next round beside the first, peak memory beside the export; at 1k images, each
+    /// command as a whole process; at 10k, diff and status at 1%, 10% and 50% of the images
+    /// changed beside `json.load` of both files; and the next round of the other layouts.
+    func sizeRows(_ table: inout BenchTable, work: String, dsv: String) throws {
+        for size in sizes {
+            let root = "\(work)/size-\(size)"
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            func export(_ name: String, _ make: (inout SyntheticExport) -> Void) throws -> String {
+                let path = "\(root)/\(name).json"
+                if !FileManager.default.fileExists(atPath: path) {
+                    var export = SyntheticExport(images: size)
+                    make(&export)
+                    try export.write(to: path)
+                }
+                return path
+            }
+            let first = try export("round1") { _ in }, next = try export("round2") { $0.changedFraction = 0.01 }
+            let exportSize = FileSystem.fileSize(first)
+            let label = size >= 1000 ? "\(size / 1000)k" : "\(size)"
+            print("\(label) images: \(megabytes(exportSize))")
+
+            // Commit: the median of three fresh repositories; git add + commit beside it.
+            var firsts: [ChildProcess.Measurement] = [], nexts: [ChildProcess.Measurement] = []
+            let repo = "\(root)/repo"
+            for index in 0..<3 {
+                let path = index == 0 ? repo : "\(root)/repo-\(index)"
+                try freshFolder(path)
+                _ = ChildProcess.run([dsv, "init"], directory: path)
+                warm(first)
+                sync()
+                firsts.append(measure([dsv, "commit", first, "-m", "round 1"], directory: path))
+                warm(next)
+                sync()
+                nexts.append(ChildProcess.run([dsv, "commit", next, "-m", "round 2"], directory: path))
+                if index > 0 { try? FileManager.default.removeItem(atPath: path) }
+            }
+            let commit1 = median(firsts), commit2 = median(nexts)
+            let gitRepo = "\(root)/git"
+            try freshFolder(gitRepo)
+            _ = ChildProcess.run(["git", "init", "-q"], directory: gitRepo)
+            try FileManager.default.copyItem(atPath: first, toPath: "\(gitRepo)/instances_default.json")
+            sync()
+            let git = gitAddAndCommit("instances_default.json", message: "r1", in: gitRepo)
+            table.add("commit, \(label) images", ours: seconds(commit1.seconds), baseline: seconds(git), baselineName: "git add + commit",
+                      ratio: ratio(commit1.seconds, git), target: "≤ 0.5× git", met: commit1.status == 0 && commit1.seconds <= git / 2)
+            table.add("next round (1%), \(label) images", ours: seconds(commit2.seconds), baseline: seconds(commit1.seconds),
+                      baselineName: "first commit", ratio: ratio(commit2.seconds, commit1.seconds), target: "< 0.25× first",
+                      met: commit2.status == 0 && commit2.seconds < commit1.seconds / 4)
+            table.add("commit peak memory, \(label) images", ours: megabytes(commit1.maxResidentBytes), baseline: megabytes(2 * exportSize),
+                      baselineName: "2× export size", ratio: ratio(Double(commit1.maxResidentBytes), Double(exportSize)) + " export",
+                      target: "< 2× export", met: commit1.maxResidentBytes < 2 * exportSize)
+
+            // Checkout of round 1 beside git checkout, alternating, the median of three each.
+            let out = "\(root)/checkout.json"
+            var checkouts: [ChildProcess.Measurement] = [], gits: [ChildProcess.Measurement] = []
+            var identical = true
+            for _ in 0..<3 {
+                try? FileManager.default.removeItem(atPath: out)
+                sync()
+                checkouts.append(ChildProcess.run([dsv, "checkout", "HEAD~1", "-o", out], directory: repo))
+                identical = identical && FileManager.default.contentsEqual(atPath: out, andPath: first)
+                try? FileManager.default.removeItem(atPath: "\(gitRepo)/instances_default.json")
+                sync()
+                gits.append(ChildProcess.run(["git", "checkout", "--", "instances_default.json"], directory: gitRepo))
+            }
+            let checkout = median(checkouts), gitCheckout = median(gits)
+            table.add("checkout, \(label) images", ours: seconds(checkout.seconds) + (identical ? "" : " (DIFFERS)"),
+                      baseline: seconds(gitCheckout.seconds), baselineName: "git checkout", ratio: ratio(checkout.seconds, gitCheckout.seconds),
+                      target: "≤ 0.6× git", met: identical && checkout.seconds <= 0.6 * gitCheckout.seconds)
+
+            if size <= 1_000 {
+                // A small project: every command, as a whole process, the median of five.
+                let runs: [(String, [String])] = [("commit", ["commit", first, "-m", "again"]), ("checkout", ["checkout", "HEAD", "-o", out]),
+                                                  ("diff", ["diff", "HEAD~1", "HEAD", "--stat"]), ("status", ["status", first, "--stat"])]
+                for (name, arguments) in runs {
+                    let timing = median((0..<5).map { _ in ChildProcess.run([dsv] + arguments, directory: repo) })
+                    table.add("\(name), \(label) images (whole process)", ours: "\(Int((timing.seconds * 1000).rounded())) ms",
+                              baseline: "50 ms", baselineName: "target", ratio: ratio(timing.seconds, 0.05), target: "< 50 ms",
+                              met: timing.status <= 1 && timing.seconds < 0.05)
+                }
+            }
+            if size == 10_000 { try distanceRows(&table, root: root, first: first, repo: repo, dsv: dsv, label: label) }
+        }
+    }
+
+    /// Diff and status at 1%, 10% and 50% of the images changed, beside json.load of both files.
+    func distanceRows(_ table: inout BenchTable, root: String, first: String, repo: String, dsv: String, label: String) throws {
+        for fraction in [0.01, 0.1, 0.5] {
+            let percent = Int(fraction * 100)
+            let path = "\(root)/changed-\(percent).json"
+            if !FileManager.default.fileExists(atPath: path) {
+                try SyntheticExport(images: sizeOf(root), changedFraction: fraction, round: 7).write(to: path)
+            }
+            let distant = "\(root)/repo-\(percent)"
+            try freshFolder(distant)
+            _ = ChildProcess.run([dsv, "init"], directory: distant)
+            _ = ChildProcess.run([dsv, "commit", first, "-m", "base"], directory: distant)
+            let status = median((0..<3).map { _ in ChildProcess.run([dsv, "status", path, "--stat"], directory: distant) })
+            _ = ChildProcess.run([dsv, "commit", path, "-m", "changed"], directory: distant)
+            let diff = median((0..<3).map { _ in ChildProcess.run([dsv, "diff", "HEAD~1", "HEAD", "--json"], directory: distant) })
+            let load = ChildProcess.run(["python3", "-c", "import json,gc,sys; gc.disable(); json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))",
+                                         first, path])
+            let target = fraction <= 0.01 ? 50.0 : 10.0
+            for (name, timing) in [("diff", diff), ("status", status)] {
+                table.add("\(name), \(label) images \(percent)% apart", ours: seconds(timing.seconds), baseline: seconds(load.seconds),
+                          baselineName: "json.load of both", ratio: ratio(load.seconds, timing.seconds) + " faster",
+                          target: "≥ \(Int(target))× faster", met: timing.status <= 1 && load.seconds >= target * timing.seconds)
+            }
+            try? FileManager.default.removeItem(atPath: distant)
+        }
+    }
+
+    func sizeOf(_ root: String) -> Int { Int(root.split(separator: "-").last ?? "") ?? 10_000 }
+
+    /// The next round of the layouts other tools write: `json.dump`'s spaces, and `id` last in
+    /// each annotation (pycocotools, Datumaro), at `layoutImages` images.
+    func layoutRows(_ table: inout BenchTable, work: String, dsv: String) throws {
+        let root = "\(work)/layouts-\(layoutImages)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for (name, make) in [("json.dump", { (export: inout SyntheticExport) in export.compact = false }),
+                             ("id last", { (export: inout SyntheticExport) in export.idLast = true })] {
+            let file = name.replacingOccurrences(of: " ", with: "-")
+            var paths: [String] = []
+            for fraction in [0.0, 0.01] {
+                let path = "\(root)/\(file)-\(Int(fraction * 100)).json"
+                if !FileManager.default.fileExists(atPath: path) {
+                    var export = SyntheticExport(images: layoutImages, changedFraction: fraction)
+                    make(&export)
+                    try export.write(to: path)
+                }
+                paths.append(path)
+            }
+            let repo = "\(root)/repo-\(file)"
+            try freshFolder(repo)
+            _ = ChildProcess.run([dsv, "init"], directory: repo)
+            warm(paths[0])
+            let first = ChildProcess.run([dsv, "commit", paths[0], "-m", "round 1"], directory: repo)
+            warm(paths[1])
+            let next = ChildProcess.run([dsv, "commit", paths[1], "-m", "round 2"], directory: repo)
+            table.add("next round (1%), \(name) layout", ours: seconds(next.seconds), baseline: seconds(first.seconds),
+                      baselineName: "first commit", ratio: ratio(next.seconds, first.seconds), target: "< 0.25× first",
+                      met: first.status == 0 && next.status == 0 && next.seconds < first.seconds / 4)
+            try? FileManager.default.removeItem(atPath: repo)
+        }
+    }
+}
