@@ -111,6 +111,21 @@ import Testing
         #expect(diff.annotationsRemoved == 1 && diff.annotationsUnchanged == 1 && diff.annotationsModified == 0)
     }
 
+    /// Byte-identical annotations are set aside before matching (a fast path): with
+    /// duplicates, reordering and changes in one image the counts are those of SPEC §6.
+    @Test func identicalAnnotationsAmongChangesInAnyOrder() throws {
+        let a = (1, [1.0, 1, 5, 5], false), b = (2, [50.0, 50, 10, 10], false), c = (3, [100.0, 100, 20, 20], false)
+        let old: [(String, [(Int, [Double], Bool)])] = [("x.jpg", [a, b, a, c])]
+        let new: [(String, [(Int, [Double], Bool)])] = [("x.jpg", [c, a, (2, [51, 50, 10, 10], false), (2, [1, 1, 5, 5], false)])]
+        for (from, to) in [(old, new), (new, old)] {
+            let diff = try diff(Self.export(from), Self.export(to))
+            #expect(diff.annotationsUnchanged == 2)
+            #expect(diff.annotationsModified == 1)
+            #expect(diff.annotationsRelabeled == 1)
+            #expect(diff.annotationsAdded == 0 && diff.annotationsRemoved == 0)
+        }
+    }
+
     @Test func imageMetadataChangeIsAModification() throws {
         let old = Self.export(Self.base)
         let new = old.replacingOccurrences(of: #""file_name":"c.jpg","width":640"#, with: #""file_name":"c.jpg","width":1280"#)

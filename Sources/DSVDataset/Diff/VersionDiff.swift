@@ -129,27 +129,34 @@ public struct VersionDiff: Sendable {
         for key in keys {
             let a = oldByKey[key], b = newByKey[key]
             if a == b && !compareEqualRecords { continue }
-            // The same objects, byte for byte, in subsets whose categories agree: nothing to
-            // match (an image that only moved between subsets or whose S3 object changed).
-            var sameObjects = false
-            if !compareEqualRecords, let a, let b, a.image == b.image, a.annotations == b.annotations {
+            // Whether a category id names the same category on both sides: then equal bytes are
+            // equal content.
+            var categoriesAgree = false
+            if !compareEqualRecords, let a, let b {
                 let pair = a.subset + "\u{0}" + b.subset
-                sameObjects = sameCategories[pair] ?? {
+                categoriesAgree = sameCategories[pair] ?? {
                     let same = oldNames[a.subset] == newNames[b.subset]
                     sameCategories[pair] = same
                     return same
                 }()
             }
+            // The same objects, byte for byte: nothing to match (an image that only moved
+            // between subsets or whose S3 object changed).
+            let sameObjects = categoriesAgree && a?.image == b?.image && a?.annotations == b?.annotations
             var changes = AnnotationChanges(from: [], to: [])
             var fields: [FieldChange] = []
             if !sameObjects {
-                let oldAnnotations = a.map { record in
-                    record.annotations.map { DiffAnnotation(template: $0, categories: oldNames[record.subset] ?? [:]) }
-                } ?? []
-                let newAnnotations = b.map { record in
-                    record.annotations.map { DiffAnnotation(template: $0, categories: newNames[record.subset] ?? [:]) }
-                } ?? []
+                // Annotations the same byte for byte (most, in an image a round touched) are
+                // counted unchanged without being parsed; only the others are compared field
+                // by field.
+                var (oldTemplates, newTemplates) = (a?.annotations ?? [], b?.annotations ?? [])
+                let identical = categoriesAgree ? Self.removeIdentical(&oldTemplates, &newTemplates) : 0
+                let oldCategories = a.flatMap { oldNames[$0.subset] } ?? [:]
+                let newCategories = b.flatMap { newNames[$0.subset] } ?? [:]
+                let oldAnnotations = oldTemplates.map { DiffAnnotation(template: $0, categories: oldCategories) }
+                let newAnnotations = newTemplates.map { DiffAnnotation(template: $0, categories: newCategories) }
                 changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
+                changes.unchanged += identical
                 let oldImage = a.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
                 let newImage = b.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
                 fields = (a != nil && b != nil) ? FieldChange.between(oldImage, newImage, ignoring: ["id"]) : []
@@ -176,6 +183,34 @@ public struct VersionDiff: Sendable {
               let width = image["width"], let height = image["height"],
               (width.doubleValue ?? 0) > 0, (height.doubleValue ?? 0) > 0 else { return nil }
         return (width, height)
+    }
+
+    /// Takes out of both lists the templates they share byte for byte (as multisets, in order),
+    /// and returns how many pairs there were.
+    static func removeIdentical(_ old: inout [ObjectTemplate], _ new: inout [ObjectTemplate]) -> Int {
+        guard !old.isEmpty && !new.isEmpty else { return 0 }
+        var waiting: [ObjectTemplate: Int] = [:]
+        for template in old { waiting[template, default: 0] += 1 }
+        var matched: [ObjectTemplate: Int] = [:]
+        var keptNew: [ObjectTemplate] = []
+        keptNew.reserveCapacity(new.count)
+        for template in new {
+            if let count = waiting[template], count > 0 {
+                waiting[template] = count - 1
+                matched[template, default: 0] += 1
+            } else {
+                keptNew.append(template)
+            }
+        }
+        let pairs = new.count - keptNew.count
+        guard pairs > 0 else { return 0 }
+        old = old.filter { template in
+            guard let count = matched[template], count > 0 else { return true }
+            matched[template] = count - 1
+            return false
+        }
+        new = keptNew
+        return pairs
     }
 
     /// Category names of every subset, each once, in subset order then header order.

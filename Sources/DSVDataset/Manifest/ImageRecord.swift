@@ -24,7 +24,7 @@ public struct ImageRecord: Sendable, Equatable {
 /// A compact JSON object with some values cut out (the lifted ids). Filling them back in gives
 /// the object's exact original text. An object has at most two holes — its `id` and, for an
 /// annotation, its `image_id` — kept inline: a checkout decodes about a million of these.
-public struct ObjectTemplate: Sendable, Equatable {
+public struct ObjectTemplate: Sendable, Hashable {
     public enum Hole: UInt8, Sendable {
         /// The object's own `id`.
         case id = 1
@@ -42,6 +42,13 @@ public struct ObjectTemplate: Sendable, Equatable {
     public init(bytes: ArraySlice<UInt8>) { self.bytes = bytes }
 
     public var hasLiftedID: Bool { idOffset >= 0 }
+
+    /// The bytes hashed as one run, not byte by byte as a slice's elements would be.
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(idOffset)
+        hasher.combine(imageIDOffset)
+    }
 
     /// The object's text with the holes filled.
     public func filled(id: Int64?, imageID: Int64?) -> [UInt8] {
