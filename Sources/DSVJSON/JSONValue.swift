@@ -124,51 +124,72 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// Compact JSON (no whitespace), numbers as kept.
     public var compact: String {
-        var out = ""
-        write(into: &out, indent: nil, level: 0)
-        return out
+        var out: [UInt8] = []
+        write(into: &out, pretty: false, level: 0)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Indented JSON with two spaces, as people read it.
     public var pretty: String {
-        var out = ""
-        write(into: &out, indent: "  ", level: 0)
-        return out
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        write(into: &out, pretty: true, level: 0)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    func write(into out: inout String, indent: String?, level: Int) {
+    /// Indented JSON as `pretty` writes it, handed to `sink` in pieces of about `chunk` bytes
+    /// as it is written: a diff's JSON can be tens of megabytes, never held whole.
+    public func writePretty<E: Error>(chunk: Int = 1 << 20, to sink: (ArraySlice<UInt8>) throws(E) -> Void) throws(E) {
+        var out: [UInt8] = []
+        out.reserveCapacity(chunk + chunk / 4)
+        var failure: E?
+        write(into: &out, pretty: true, level: 0) { full in
+            guard failure == nil, full.count >= chunk else { return }
+            do throws(E) { try sink(full[...]) } catch { failure = error }
+            full.removeAll(keepingCapacity: true)
+        }
+        if let failure { throw failure }
+        try sink(out[...])
+    }
+
+    /// Written as bytes, not appended to a `String`: bytes append several times faster.
+    /// `drain` is offered the buffer after each element of an array or object.
+    public func write(into out: inout [UInt8], pretty: Bool, level: Int, drain: (inout [UInt8]) -> Void = { _ in }) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += n
-        case .string(let s): out += JSONString.encode(s)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: n.utf8)
+        case .string(let s): JSONString.encode(s, into: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                newline(&out, indent, level + 1)
-                item.write(into: &out, indent: indent, level: level + 1)
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { Self.newline(&out, level + 1) }
+                item.write(into: &out, pretty: pretty, level: level + 1, drain: drain)
+                drain(&out)
             }
-            newline(&out, indent, level)
-            out += "]"
+            if pretty { Self.newline(&out, level) }
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            if members.isEmpty { out += "{}"; return }
-            out += "{"
+            if members.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
             for (i, (key, value)) in members.enumerated() {
-                if i > 0 { out += "," }
-                newline(&out, indent, level + 1)
-                out += JSONString.encode(key)
-                out += indent == nil ? ":" : ": "
-                value.write(into: &out, indent: indent, level: level + 1)
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { Self.newline(&out, level + 1) }
+                JSONString.encode(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
+                value.write(into: &out, pretty: pretty, level: level + 1, drain: drain)
+                drain(&out)
             }
-            newline(&out, indent, level)
-            out += "}"
+            if pretty { Self.newline(&out, level) }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func newline(_ out: inout String, _ indent: String?, _ level: Int) {
-        guard let indent else { return }
-        out += "\n" + String(repeating: indent, count: level)
+    private static func newline(_ out: inout [UInt8], _ level: Int) {
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
     }
 }

@@ -20,6 +20,12 @@ struct BenchTable {
         print("  measured: \(operation): dsv \(ours), \(baselineName) \(baseline)")
     }
 
+    /// A row whose target and verdict come together (a verdict of nil: no target applies).
+    mutating func add(_ operation: String, ours: String, baseline: String, baselineName: String, ratio: String,
+                      target: (String, Bool?)) {
+        add(operation, ours: ours, baseline: baseline, baselineName: baselineName, ratio: ratio, target: target.0, met: target.1)
+    }
+
     func render() -> String {
         let header = ["operation", "dsv", "baseline", "", "ratio", "target", ""]
         let cells = rows.map { [$0.operation, $0.ours, $0.baseline, "(\($0.baselineName))", $0.ratio, $0.target,

@@ -40,6 +40,10 @@ extension Benchmarks {
                 if index > 0 { try? FileManager.default.removeItem(atPath: path) }
             }
             let commit1 = median(firsts), commit2 = median(nexts)
+            // The targets beside git, the first commit and the export hold from 10k images up
+            // (SPEC §9); at 1k a command's whole process is what counts, in the rows below.
+            let targeted = size >= 10_000
+            func target(_ text: String, _ met: Bool) -> (String, Bool?) { targeted ? (text, met) : ("- (1k: whole process)", nil) }
             let gitRepo = "\(root)/git"
             try freshFolder(gitRepo)
             _ = ChildProcess.run(["git", "init", "-q"], directory: gitRepo)
@@ -47,13 +51,12 @@ extension Benchmarks {
             sync()
             let git = gitAddAndCommit("instances_default.json", message: "r1", in: gitRepo)
             table.add("commit, \(label) images", ours: seconds(commit1.seconds), baseline: seconds(git), baselineName: "git add + commit",
-                      ratio: ratio(commit1.seconds, git), target: "≤ 0.5× git", met: commit1.status == 0 && commit1.seconds <= git / 2)
+                      ratio: ratio(commit1.seconds, git), target: target("≤ 0.5× git", commit1.status == 0 && commit1.seconds <= git / 2))
             table.add("next round (1%), \(label) images", ours: seconds(commit2.seconds), baseline: seconds(commit1.seconds),
-                      baselineName: "first commit", ratio: ratio(commit2.seconds, commit1.seconds), target: "< 0.25× first",
-                      met: commit2.status == 0 && commit2.seconds < commit1.seconds / 4)
+                      baselineName: "first commit", ratio: ratio(commit2.seconds, commit1.seconds), target: target("< 0.25× first", commit2.status == 0 && commit2.seconds < commit1.seconds / 4))
             table.add("commit peak memory, \(label) images", ours: megabytes(commit1.maxResidentBytes), baseline: megabytes(2 * exportSize),
                       baselineName: "2× export size", ratio: ratio(Double(commit1.maxResidentBytes), Double(exportSize)) + " export",
-                      target: "< 2× export", met: commit1.maxResidentBytes < 2 * exportSize)
+                      target: target("< 2× export", commit1.maxResidentBytes < 2 * exportSize))
 
             // Checkout of round 1 beside git checkout, alternating, the median of three each.
             let out = "\(root)/checkout.json"
@@ -71,7 +74,7 @@ extension Benchmarks {
             let checkout = median(checkouts), gitCheckout = median(gits)
             table.add("checkout, \(label) images", ours: seconds(checkout.seconds) + (identical ? "" : " (DIFFERS)"),
                       baseline: seconds(gitCheckout.seconds), baselineName: "git checkout", ratio: ratio(checkout.seconds, gitCheckout.seconds),
-                      target: "≤ 0.6× git", met: identical && checkout.seconds <= 0.6 * gitCheckout.seconds)
+                      target: target("≤ 0.6× git", identical && checkout.seconds <= 0.6 * gitCheckout.seconds))
 
             if size <= 1_000 {
                 // A small project: every command, as a whole process, the median of five.
@@ -102,14 +105,15 @@ extension Benchmarks {
             _ = ChildProcess.run([dsv, "commit", first, "-m", "base"], directory: distant)
             let status = median((0..<3).map { _ in ChildProcess.run([dsv, "status", path, "--stat"], directory: distant) })
             _ = ChildProcess.run([dsv, "commit", path, "-m", "changed"], directory: distant)
-            let diff = median((0..<3).map { _ in ChildProcess.run([dsv, "diff", "HEAD~1", "HEAD", "--json"], directory: distant) })
+            // The review as a reader gets it: every changed image, annotation by annotation.
+            let diff = median((0..<3).map { _ in ChildProcess.run([dsv, "diff", "HEAD~1", "HEAD"], directory: distant) })
             let load = ChildProcess.run(["python3", "-c", "import json,gc,sys; gc.disable(); json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))",
                                          first, path])
             let target = fraction <= 0.01 ? 50.0 : 10.0
             for (name, timing) in [("diff", diff), ("status", status)] {
                 table.add("\(name), \(label) images \(percent)% apart", ours: seconds(timing.seconds), baseline: seconds(load.seconds),
                           baselineName: "json.load of both", ratio: ratio(load.seconds, timing.seconds) + " faster",
-                          target: "≥ \(Int(target))× faster", met: timing.status <= 1 && load.seconds >= target * timing.seconds)
+                          target: ("≥ \(Int(target))× faster", timing.status <= 1 && load.seconds >= target * timing.seconds))
             }
             try? FileManager.default.removeItem(atPath: distant)
         }

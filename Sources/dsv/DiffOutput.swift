@@ -66,12 +66,7 @@ enum DiffOutput {
         }
     }
 
-    static func box(_ annotation: DiffAnnotation) -> String {
-        guard case .object(let members) = annotation.object, let bbox = members.first(where: { $0.0 == "bbox" })?.1 else {
-            return ""
-        }
-        return bbox.compact
-    }
+    static func box(_ annotation: DiffAnnotation) -> String { annotation.bboxText ?? "" }
 
     /// A value on one readable line: a long one (an RLE mask's counts, a polygon) is cut, with
     /// its size; `--json` has it whole.
@@ -155,7 +150,8 @@ struct DiffOptions: ParsableArguments {
             try writer.commit()
             print("wrote \(path): \(VersionText.count(diff.images.count, "changed image"))")
         } else if json {
-            print(diff.json.pretty)
+            try diff.json.writePretty { (piece) throws(SystemError) in try StandardOutput.write(piece) }
+            print()
         } else {
             DiffOutput.printSummary(diff, title: title)
             if !stat { DiffOutput.printImages(diff) }

@@ -126,6 +126,22 @@ import Testing
         }
     }
 
+    /// An escape and the character it stands for are the same content, whichever way each
+    /// version wrote it (annotations without escapes are compared from their bytes in place,
+    /// those with one are parsed: both must agree).
+    @Test func escapedAndPlainTextAreTheSameContent() throws {
+        func export(_ label: String, occluded: Bool = false) -> String {
+            #"{"categories":\#(Self.categories),"images":[{"id":1,"file_name":"a.jpg","width":640,"height":480}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[1,2,3,4],"attributes":{"note":"\#(label)","occluded":\#(occluded)}},{"id":2,"image_id":1,"category_id":2,"bbox":[9,9,9,9]}]}"#
+        }
+        #expect(try diff(export(#"caf\u00e9 \"x\""#), export(#"café \"x\""#)).isEmpty)
+        #expect(try diff(export("café"), export(#"caf\u00e9"#)).isEmpty)
+        let changed = try diff(export(#"caf\u00e9"#), export("café", occluded: true))
+        #expect(changed.annotationsModified == 1 && changed.annotationsUnchanged == 1)
+        let pair = try #require(changed.images.first?.annotations.modified.first)
+        #expect(FieldChange.between(pair.from.object, pair.to.object) == [FieldChange(field: "attributes.occluded", from: .bool(false), to: .bool(true))])
+        #expect(pair.to.bboxText == "[1,2,3,4]" && pair.to.category == "car")
+    }
+
     @Test func imageMetadataChangeIsAModification() throws {
         let old = Self.export(Self.base)
         let new = old.replacingOccurrences(of: #""file_name":"c.jpg","width":640"#, with: #""file_name":"c.jpg","width":1280"#)

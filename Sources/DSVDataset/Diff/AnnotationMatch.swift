@@ -1,10 +1,12 @@
 /// One annotation as the diff sees it: its fields without the ids (ids are not identity), its
 /// category by name (category ids are remapped between exports), its box for pairing.
 public struct DiffAnnotation: Sendable, Equatable {
-    /// The annotation object with `id` and `image_id` removed and `category_id` kept as written.
-    public var object: JSONValue
+    /// The annotation's stored text, ids filled with placeholders.
+    let text: [UInt8]
     public var category: String
     public var bbox: [Double]?
+    /// The `bbox` value as written, for display.
+    public var bboxText: String?
     /// Everything that identifies the annotation's content: fields (minus ids) with the category
     /// by name, compact.
     public var content: String
@@ -12,24 +14,120 @@ public struct DiffAnnotation: Sendable, Equatable {
     public var geometry: String
 
     public init(template: ObjectTemplate, categories: [IDKey: String]) {
-        // The holes of lifted ids are filled with placeholders; ids are dropped right after.
-        var members = (try? JSONValue.parse(template.filled(id: 0, imageID: 0)))?.objectValue ?? []
-        members.removeAll { $0.0 == "id" || $0.0 == "image_id" }
+        // The holes of lifted ids are filled with placeholders; ids are dropped from what is
+        // compared.
+        text = template.filled(id: 0, imageID: 0)
+        if let fields = Self.scan(text, categories) {
+            (category, bbox, bboxText, content, geometry) = fields
+            return
+        }
+        let members = Self.members(text)
         let categoryValue = members.first { $0.0 == "category_id" }?.1
-        let name = categoryValue.map { categories[IDKey($0)] ?? "category \(IDKey($0))" } ?? "(none)"
+        let name = categoryValue.map { Self.name(of: IDKey($0), in: categories) } ?? "(none)"
         category = name
-        object = .object(members)
-        bbox = members.first { $0.0 == "bbox" }?.1.arrayValue?.compactMap(\.doubleValue)
+        let bboxValue = members.first { $0.0 == "bbox" }?.1
+        bbox = bboxValue?.arrayValue?.compactMap(\.doubleValue)
+        bboxText = bboxValue?.compact
         let comparable = members.map { $0.0 == "category_id" ? ("category", JSONValue.string(name)) : $0 }
         content = JSONValue.object(comparable).compact
-        geometry = JSONValue.object(members.filter { ["bbox", "segmentation", "keypoints"].contains($0.0) }).compact
+        geometry = JSONValue.object(members.filter { Self.geometryKeys.contains($0.0) }).compact
     }
+
+    /// The annotation object with `id` and `image_id` removed and `category_id` kept as written
+    /// (parsed when asked for: only changed annotations are shown).
+    public var object: JSONValue { .object(Self.members(text)) }
 
     /// The object for output, with `category` (the name) beside `category_id`.
     public var display: JSONValue {
         guard case .object(var members) = object else { return object }
         members.append(("category", .string(category)))
         return .object(members)
+    }
+
+    public static func == (a: DiffAnnotation, b: DiffAnnotation) -> Bool {
+        a.content == b.content && a.text == b.text
+    }
+
+    static let geometryKeys: Set<String> = ["bbox", "segmentation", "keypoints"]
+
+    static func members(_ text: [UInt8]) -> [(String, JSONValue)] {
+        var members = (try? JSONValue.parse(text))?.objectValue ?? []
+        members.removeAll { $0.0 == "id" || $0.0 == "image_id" }
+        return members
+    }
+
+    static func name(of key: IDKey, in categories: [IDKey: String]) -> String {
+        categories[key] ?? "category \(key)"
+    }
+
+    /// Category, box, content and geometry read off the text in place, without building a
+    /// value: stored objects are minified, so for a text without escapes each member's bytes
+    /// are already what `compact` would write. Nil (the parsing path decides) for a text with
+    /// a backslash, as an escape may be written more than one way.
+    static func scan(_ text: [UInt8], _ categories: [IDKey: String])
+        -> (category: String, bbox: [Double]?, bboxText: String?, content: String, geometry: String)? {
+        guard text.first == UInt8(ascii: "{"), !text.contains(UInt8(ascii: "\\")) else { return nil }
+        return text.withUnsafeBytes { bytes in
+            var scanner = JSONScanner(bytes)
+            var content: [UInt8] = [UInt8(ascii: "{")], geometry: [UInt8] = [UInt8(ascii: "{")]
+            content.reserveCapacity(text.count + 16)
+            var category = "(none)"
+            var bbox: [Double]?
+            var bboxText: String?
+            func append(_ range: Range<Int>, to out: inout [UInt8]) {
+                if out.count > 1 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: bytes[range])
+            }
+            do {
+                try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
+                    let member = key.lowerBound..<value.upperBound
+                    switch MemberKey(bytes, key) {
+                    case .id: return
+                    case .categoryID:
+                        category = name(of: IDKey(bytes, value), in: categories)
+                        if content.count > 1 { content.append(UInt8(ascii: ",")) }
+                        content.append(contentsOf: #""category":"#.utf8)
+                        content.append(contentsOf: JSONString.encode(category).utf8)
+                    case .bbox:
+                        if bboxText == nil {
+                            let text = UnsafeRawBufferPointer(rebasing: bytes[value])
+                            bbox = (try? JSONValue.parse(text))?.arrayValue?.compactMap(\.doubleValue)
+                            bboxText = String(decoding: text, as: UTF8.self)
+                        }
+                        append(member, to: &content)
+                        append(member, to: &geometry)
+                    case .geometry:
+                        append(member, to: &content)
+                        append(member, to: &geometry)
+                    case .other:
+                        append(member, to: &content)
+                    }
+                }
+            } catch {
+                return nil
+            }
+            guard scanner.position == bytes.count else { return nil }
+            content.append(UInt8(ascii: "}"))
+            geometry.append(UInt8(ascii: "}"))
+            return (category, bbox, bboxText, String(decoding: content, as: UTF8.self), String(decoding: geometry, as: UTF8.self))
+        }
+    }
+
+    /// The members the diff treats apart, told by their key literal's bytes.
+    enum MemberKey {
+        case id, categoryID, bbox, geometry, other
+
+        init(_ bytes: UnsafeRawBufferPointer, _ key: Range<Int>) {
+            func equals(_ literal: StaticString) -> Bool {
+                key.count == literal.utf8CodeUnitCount
+                    && zip(bytes[key], UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)).allSatisfy { $0 == $1 }
+            }
+            if equals(#""id""#) || equals(#""image_id""#) { self = .id }
+            else if equals(#""category_id""#) { self = .categoryID }
+            else if equals(#""bbox""#) { self = .bbox }
+            else if equals(#""segmentation""#) || equals(#""keypoints""#) { self = .geometry }
+            else { self = .other }
+        }
     }
 }
 

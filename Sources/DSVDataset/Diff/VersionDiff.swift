@@ -123,23 +123,42 @@ public struct VersionDiff: Sendable {
         let newNames = newCategories.mapValues { Dictionary($0) { a, _ in a } }
         var keys = Array(Set(oldByKey.keys).union(newByKey.keys))
         keys.sort { ShardLayout.keyPrecedes($0, $1) }
-        var images: [ImageChange] = []
-        // Whether a category id names the same category in an old and a new subset, by pair.
+        // Whether a category id names the same category in an old and a new subset, by pair:
+        // then equal bytes are equal content.
         var sameCategories: [String: Bool] = [:]
-        for key in keys {
-            let a = oldByKey[key], b = newByKey[key]
-            if a == b && !compareEqualRecords { continue }
-            // Whether a category id names the same category on both sides: then equal bytes are
-            // equal content.
-            var categoriesAgree = false
-            if !compareEqualRecords, let a, let b {
-                let pair = a.subset + "\u{0}" + b.subset
-                categoriesAgree = sameCategories[pair] ?? {
-                    let same = oldNames[a.subset] == newNames[b.subset]
-                    sameCategories[pair] = same
-                    return same
-                }()
+        if !compareEqualRecords {
+            for old in oldNames.keys {
+                for new in newNames.keys { sameCategories[old + "\u{0}" + new] = oldNames[old] == newNames[new] }
             }
+        }
+        let matching = Matching(oldNames: oldNames, newNames: newNames, sameCategories: sameCategories,
+                                compareEqualRecords: compareEqualRecords)
+        // Images are compared on all cores, in runs of keys, and kept in key order.
+        let sortedKeys = keys
+        let images = Parallel.map(keys.count, chunk: 256) { index in
+            let key = sortedKeys[index]
+            return matching.change(key: key, from: oldByKey[key], to: newByKey[key])
+        }.compactMap { $0 }
+        let oldList = names(oldCategories), newList = names(newCategories)
+        let oldSet = Set(oldList), newSet = Set(newList)
+        return VersionDiff(from: from, to: to, images: images,
+                           categoriesAdded: newList.filter { !oldSet.contains($0) },
+                           categoriesRemoved: oldList.filter { !newSet.contains($0) },
+                           shardsCompared: shardsCompared, shardsRead: shardsRead, filter: nil)
+    }
+
+    /// How one image's two records compare: what `compare` does for each key.
+    struct Matching: Sendable {
+        var oldNames: [String: [IDKey: String]]
+        var newNames: [String: [IDKey: String]]
+        var sameCategories: [String: Bool]
+        var compareEqualRecords: Bool
+
+        /// The change of the image `key`, or nil when it did not change.
+        func change(key: String, from a: ImageRecord?, to b: ImageRecord?) -> ImageChange? {
+            if a == b && !compareEqualRecords { return nil }
+            var categoriesAgree = false
+            if !compareEqualRecords, let a, let b { categoriesAgree = sameCategories[a.subset + "\u{0}" + b.subset] ?? false }
             // The same objects, byte for byte: nothing to match (an image that only moved
             // between subsets or whose S3 object changed).
             let sameObjects = categoriesAgree && a?.image == b?.image && a?.annotations == b?.annotations
@@ -150,31 +169,27 @@ public struct VersionDiff: Sendable {
                 // counted unchanged without being parsed; only the others are compared field
                 // by field.
                 var (oldTemplates, newTemplates) = (a?.annotations ?? [], b?.annotations ?? [])
-                let identical = categoriesAgree ? Self.removeIdentical(&oldTemplates, &newTemplates) : 0
+                let identical = categoriesAgree ? VersionDiff.removeIdentical(&oldTemplates, &newTemplates) : 0
                 let oldCategories = a.flatMap { oldNames[$0.subset] } ?? [:]
                 let newCategories = b.flatMap { newNames[$0.subset] } ?? [:]
                 let oldAnnotations = oldTemplates.map { DiffAnnotation(template: $0, categories: oldCategories) }
                 let newAnnotations = newTemplates.map { DiffAnnotation(template: $0, categories: newCategories) }
                 changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
                 changes.unchanged += identical
-                let oldImage = a.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
-                let newImage = b.flatMap { try? JSONValue.parse($0.image.filled(id: 0, imageID: nil)) } ?? .object([])
-                fields = (a != nil && b != nil) ? FieldChange.between(oldImage, newImage, ignoring: ["id"]) : []
+                if let a, let b, a.image != b.image {
+                    let oldImage = (try? JSONValue.parse(a.image.filled(id: 0, imageID: nil))) ?? .object([])
+                    let newImage = (try? JSONValue.parse(b.image.filled(id: 0, imageID: nil))) ?? .object([])
+                    fields = FieldChange.between(oldImage, newImage, ignoring: ["id"])
+                }
             }
             let pinChanged = a != nil && b != nil && a?.pin != b?.pin
             let moved = a != nil && b != nil && a?.subset != b?.subset
             let status: ImageStatus = a == nil ? .added : b == nil ? .removed : .modified
-            if status == .modified && changes.isEmpty && fields.isEmpty && !pinChanged && !moved { continue }
-            images.append(ImageChange(key: key, status: status, annotations: changes, fields: fields,
-                                      pin: pinChanged ? (a?.pin, b?.pin) : nil, subsets: (a?.subset, b?.subset),
-                                      shownPin: b?.pin ?? a?.pin, declaredSize: (b ?? a).flatMap(declaredSize(of:))))
+            if status == .modified && changes.isEmpty && fields.isEmpty && !pinChanged && !moved { return nil }
+            return ImageChange(key: key, status: status, annotations: changes, fields: fields,
+                               pin: pinChanged ? (a?.pin, b?.pin) : nil, subsets: (a?.subset, b?.subset),
+                               shownPin: b?.pin ?? a?.pin, declaredSize: (b ?? a).flatMap(VersionDiff.declaredSize(of:)))
         }
-        let oldList = names(oldCategories), newList = names(newCategories)
-        let oldSet = Set(oldList), newSet = Set(newList)
-        return VersionDiff(from: from, to: to, images: images,
-                           categoriesAdded: newList.filter { !oldSet.contains($0) },
-                           categoriesRemoved: oldList.filter { !newSet.contains($0) },
-                           shardsCompared: shardsCompared, shardsRead: shardsRead, filter: nil)
     }
 
     /// An image record's `width` and `height`, when both are positive numbers.

@@ -1,0 +1,13 @@
+import Glibc
+
+/// Standard output for output too large to build as one `String` first (a diff's JSON at a
+/// wide distance is tens of megabytes): bytes go straight to the descriptor, in the order of
+/// everything `print` wrote before them.
+public enum StandardOutput {
+    public static func write(_ bytes: ArraySlice<UInt8>) throws(SystemError) {
+        fflush(nil)  // every stdio stream: `print` buffers standard output
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(SystemError) in try FileSystem.writeAll(raw, to: STDOUT_FILENO, path: "standard output") }
+        }.get()
+    }
+}
