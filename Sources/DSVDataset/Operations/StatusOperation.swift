@@ -19,12 +19,17 @@ public enum StatusOperation {
                            in repository: DatasetRepository) throws(CommitError) -> VersionDiff {
         // The sources' SHA-256 is for a commit's dataset.json; a status does not need it.
         let opened = try ExportInput.open(sources, subset: subset, hashSources: false)
-        let plan = try ExportInput.read(opened, previous: version)
+        // The annotations the last commit read are looked up as a commit would (and left as they
+        // are): besides the parsing they save, a record's fingerprint takes their digests, so
+        // only with them are the unchanged shards recognised in the shard cache.
+        let cache = ShardCache(repository: repository)
+        let known = KnownAnnotations(ElementCache(path: ElementCache.path(in: repository), key: ElementKey(derivedFrom: cache.key)))
+        let plan = try ExportInput.read(opened, previous: version, known: known)
         let database: GitObjectDatabase
         let reuse: ShardReuse
         do {
             database = try repository.git.objectDatabase()
-            reuse = try ShardReuse(cache: ShardCache(repository: repository), repository: repository.git, head: version?.commit.id)
+            reuse = try ShardReuse(cache: cache, repository: repository.git, head: version?.commit.id)
         } catch { throw .repository(.git(error)) }
         var pins: [String: ObjectPin] = [:]
         if let version, version.summary.objectsPinned > 0 {
