@@ -74,6 +74,7 @@ public enum CheckoutWriter {
         } catch {
             throw .repository(.corruptVersion("\(error)"))
         }
+        trace.mark("lay out")
         do {
             try FileSystem.createDirectories(FileSystem.directory(of: path))
             let file = try MappedOutputFile(destination: path, count: document.size)

@@ -116,7 +116,9 @@ public struct StoredVersion: Sendable {
     /// Reading and decompression run in parallel; each worker opens the repository for itself,
     /// libgit2's fastest way to read from several threads.
     public func views(shards wanted: [Int]? = nil) throws(RepositoryError) -> [ShardView] {
+        let trace = Trace()
         let shardBlobs = try shardBlobs()
+        trace.mark("shard blob ids")
         let numbers = (wanted ?? Array(shardBlobs.keys)).sorted()
         let path = repository.path
         let blobs = numbers.map { shardBlobs[$0] }
@@ -135,6 +137,7 @@ public struct StoredVersion: Sendable {
                   let view = try? ShardView(bytes: raw, owner: arena) else { return }
             slots[index] = view
         }
+        trace.mark("read and decompress \(numbers.count) shards")
         var result: [ShardView] = []
         result.reserveCapacity(numbers.count)
         for (index, number) in numbers.enumerated() {
