@@ -3,8 +3,10 @@ import Foundation
 
 extension Benchmarks {
     /// A year of rounds (SPEC §9): `yearRounds` rounds of a `yearImages`-image export, each
-    /// changing 1% of the images, into one repository. Every command is timed at round 2 and at
-    /// the last round (the median of three), which must be no more than 20% slower; the
+    /// changing 1% of the images, into one repository. Every command is timed at round 3 and at
+    /// the last round (the median of three), which must be no more than 20% slower. (Each round
+    /// is the first plus 1% of its own, so from round 3 on neighbours are 2% apart and the first
+    /// and the last 1%: round 3 is the first round that asks the same work as the last.) The
     /// repository's size is compared with git's history of the raw JSON, packed by `git gc`,
     /// over the first `yearGitRounds` rounds (git takes a third of a second a round, and its gc
     /// minutes), and its files counted after the last.
@@ -52,7 +54,7 @@ extension Benchmarks {
                     try? FileManager.default.removeItem(atPath: gitRepo)
                 }
             }
-            if round == 2 { early = timings() }
+            if round == 3 { early = timings() }
             if round % 50 == 0 { print("  round \(round): commit \(seconds(commit.seconds))") }
         }
         let late = timings()
@@ -60,12 +62,12 @@ extension Benchmarks {
         let commitEarly = commitTimes.dropFirst().prefix(10).sorted()[min(4, max(0, commitTimes.count - 2))]
         let commitLate = commitTimes.suffix(10).sorted()[min(4, commitTimes.count - 1)]
         table.add("commit, round \(yearRounds) of \(yearImages / 1000)k", ours: seconds(commitLate), baseline: seconds(commitEarly),
-                  baselineName: "round 2", ratio: ratio(commitLate, commitEarly), target: "≤ 1.2× round 2", met: commitLate <= 1.2 * commitEarly)
+                  baselineName: "rounds 2–11", ratio: ratio(commitLate, commitEarly), target: "≤ 1.2× early", met: commitLate <= 1.2 * commitEarly)
         for name in ["log", "show", "diff of neighbours", "diff of the first and last", "checkout of the first"] {
             let (a, b) = (early[name] ?? 0, late[name] ?? 0)
             // Under 20 ms a process's start dominates: within 20%, or 5 ms.
-            table.add("\(name), round \(yearRounds)", ours: seconds(b), baseline: seconds(a), baselineName: "round 2", ratio: ratio(b, a),
-                      target: "≤ 1.2× round 2", met: b <= 1.2 * a || b - a < 0.005)
+            table.add("\(name), round \(yearRounds)", ours: seconds(b), baseline: seconds(a), baselineName: "round 3", ratio: ratio(b, a),
+                      target: "≤ 1.2× round 3", met: b <= 1.2 * a || b - a < 0.005)
         }
         let files = (FileManager.default.enumerator(atPath: "\(repo)/.dsv/objects")?.allObjects as? [String] ?? [])
             .filter { !FileSystem.isDirectory("\(repo)/.dsv/objects/\($0)") }.count
