@@ -112,6 +112,21 @@ public var dsvBinary: String {
 
 /// Runs `dsv` with arguments in a folder.
 @discardableResult
+/// Starts dsv with `arguments` in `directory` and kills it with SIGKILL `delay` seconds later
+/// (or after it ended): what a crash at that moment leaves is for the caller to check.
+public func dsvKilled(_ arguments: [String], in directory: String, after delay: Double) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: dsvBinary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    Thread.sleep(forTimeInterval: delay)
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+}
+
 public func dsv(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> ProcessResult {
     try runProcess(dsvBinary, arguments, in: directory, environment: environment)
 }

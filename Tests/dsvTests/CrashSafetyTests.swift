@@ -38,16 +38,7 @@ import Testing
                                 : [0.005, 0.02, 0.05, 0.08, 0.12, 0.2, 0.3, 0.5]
         var sawOld = false
         for delay in delays {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: dsvBinary)
-            process.arguments = ["commit", "r2.json", "-m", "r2"]
-            process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try dsvKilled(["commit", "r2.json", "-m", "r2"], in: dir.path, after: delay)
 
             let head = try DatasetRepository.discover(from: dir.path).head()!
             let fsck = try gitFsck(dir.file(".dsv"))

@@ -80,16 +80,7 @@ import Testing
         let rounds = Int(ProcessInfo.processInfo.environment["DSV_STRESS_ROUNDS"] ?? "") ?? 0
         let delays = rounds > 0 ? (0..<rounds).map { _ in Double.random(in: 0.001...0.4) } : [0.01, 0.05, 0.1, 0.2, 0.3]
         for delay in delays {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: dsvBinary)
-            process.arguments = ["gc"]
-            process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try dsvKilled(["gc"], in: dir.path, after: delay)
             let fsck = try gitFsck(dir.file(".dsv"))
             #expect(fsck.status == 0, "after \(delay)s: \(fsck.stdout)\(fsck.stderr)")
             #expect(try checkouts(13) == versions, "after \(delay)s")
