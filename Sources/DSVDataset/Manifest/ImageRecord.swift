@@ -1,3 +1,5 @@
+import DSVNative
+
 /// One image of a version as a shard stores it: its key, the image object, its annotations in
 /// export order, and its S3 pin. Ids that CVAT renumbers on every export (`id`, and an
 /// annotation's `image_id`) are lifted out of the objects into the version's order stream, so a
@@ -44,7 +46,7 @@ public struct ObjectTemplate: Sendable, Hashable {
     public var hasLiftedID: Bool { idOffset >= 0 }
 
     /// The bytes hashed as one run, not byte by byte as a slice's elements would be.
-    public func hash(into hasher: inout Hasher) {
+    public func hash(into hasher: inout Swift.Hasher) {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         hasher.combine(idOffset)
         hasher.combine(imageIDOffset)
@@ -57,7 +59,8 @@ public struct ObjectTemplate: Sendable, Hashable {
         return [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
             var offset = 0
             bytes.withUnsafeBufferPointer { source in
-                reference.fill(source, id: id, imageID: imageID, at: UnsafeMutableRawBufferPointer(buffer), offset: &offset)
+                let window = OutputWindow(range: 0..<length, buffer: UnsafeMutableRawPointer(buffer.baseAddress!))
+                reference.fill(source, id: id, imageID: imageID, at: window, offset: &offset)
             }
             count = offset
         }

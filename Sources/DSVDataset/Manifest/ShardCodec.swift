@@ -1,3 +1,5 @@
+import DSVNative
+
 /// A shard's bytes: the magic `DSV1S`, the record count, then the records sorted by key
 /// (`RecordEncoder` writes them). Decoding validates every length: a corrupt shard is an error.
 public enum ShardCodec {
@@ -33,16 +35,15 @@ public struct TemplateRef: Sendable {
 }
 
 extension TemplateRef {
-    /// Writes the object's text with its holes filled at `offset` in `out`, advancing `offset`.
-    /// The caller has sized `out` (see `CheckoutDocument`).
+    /// Writes the object's text with its holes filled at `offset` of the output, advancing
+    /// `offset`. The caller has sized the window (see `CheckoutDocument`).
     @inline(__always)
-    func fill(_ bytes: UnsafeBufferPointer<UInt8>, id: Int64?, imageID: Int64?,
-              at out: UnsafeMutableRawBufferPointer, offset: inout Int) {
+    func fill(_ bytes: UnsafeBufferPointer<UInt8>, id: Int64?, imageID: Int64?, at out: OutputWindow, offset: inout Int) {
         var cursor = Int(start)
         func copy(upTo end: Int) {
             let count = end - cursor
             if count > 0 {
-                (out.baseAddress! + offset).copyMemory(from: bytes.baseAddress! + cursor, byteCount: count)
+                out.pointer(at: offset).copyMemory(from: bytes.baseAddress! + cursor, byteCount: count)
                 offset += count
             }
             cursor = end
@@ -50,7 +51,7 @@ extension TemplateRef {
         func hole(_ holeOffset: Int32, _ value: Int64?) {
             guard holeOffset >= 0 else { return }
             copy(upTo: Int(start) + Int(holeOffset))
-            if let value { offset += Decimal.write(value, to: out.baseAddress! + offset) }
+            if let value { offset += Decimal.write(value, to: out.pointer(at: offset)) }
         }
         if imageIDOffset >= 0 && imageIDOffset < idOffset {
             hole(imageIDOffset, imageID)

@@ -77,9 +77,9 @@ public enum CheckoutWriter {
         trace.mark("lay out")
         do {
             try FileSystem.createDirectories(FileSystem.directory(of: path))
-            let file = try MappedOutputFile(destination: path, count: document.size)
-            document.render(into: SharedOutput(bytes: file.bytes))
-            trace.mark("render")
+            let file = try ParallelOutputFile(destination: path, count: document.size)
+            try document.render(to: file)
+            trace.mark("render and write")
             try file.commit()
             trace.mark("rename")
         } catch {
@@ -255,56 +255,110 @@ struct CheckoutDocument: @unchecked Sendable {
         return length
     }
 
-    /// Fills the file: the header's pieces here, the images and annotations in parallel chunks.
-    func render(into output: SharedOutput) {
-        let out = output.bytes
+    /// A stretch of the output that one worker renders and writes: part of the skeleton (the
+    /// header's members, brackets and commas), or consecutive images or annotation runs.
+    enum Segment {
+        case skeleton(Range<Int>)
+        case images(Range<Int>, bytes: Range<Int>)
+        case runs(Range<Int>, bytes: Range<Int>)
+
+        var bytes: Range<Int> {
+            switch self {
+            case .skeleton(let bytes), .images(_, let bytes), .runs(_, let bytes): bytes
+            }
+        }
+    }
+
+    /// Output bytes a segment of images or runs holds, about: small enough that a worker's
+    /// buffer stays in cache, large enough that a `pwrite` costs nothing beside it.
+    static let segmentBytes = 1 << 20
+
+    /// The output cut into segments, in order, covering every byte once.
+    func segments() -> [Segment] {
+        var bodies: [(range: Range<Int>, segments: [Segment])] = []
+        for (index, member) in members.members.enumerated() where member.name == "images" || member.name == "annotations" {
+            let body = valueRanges[index].lowerBound + 1..<valueRanges[index].upperBound - 1
+            let isImages = member.name == "images"
+            let offsets = isImages ? imageOffsets : runOffsets
+            // Item i's stretch starts at the comma before it (at the body's start for the first).
+            func start(_ item: Int) -> Int { item == 0 ? body.lowerBound : item == offsets.count ? body.upperBound : offsets[item] - 1 }
+            let count = offsets.count
+            let pieces = count == 0 ? 0 : min(count, max(SystemInfo.processorCount * 4, body.count / Self.segmentBytes + 1))
+            var parts: [Segment] = []
+            for piece in 0..<pieces {
+                let items = count * piece / pieces..<count * (piece + 1) / pieces
+                let bytes = start(items.lowerBound)..<start(items.upperBound)
+                parts.append(isImages ? .images(items, bytes: bytes) : .runs(items, bytes: bytes))
+            }
+            bodies.append((body, parts))
+        }
+        bodies.sort { $0.range.lowerBound < $1.range.lowerBound }
+        var segments: [Segment] = []
+        var cursor = 0
+        for body in bodies {
+            if cursor < body.range.lowerBound { segments.append(.skeleton(cursor..<body.range.lowerBound)) }
+            segments += body.segments
+            cursor = body.range.upperBound
+        }
+        if cursor < size { segments.append(.skeleton(cursor..<size)) }
+        return segments
+    }
+
+    /// Renders the output in segments on all cores, each into a buffer of its worker's and
+    /// written at its offset.
+    func render(to file: ParallelOutputFile) throws(SystemError) {
+        let segments = segments()
+        let failures = ResultSlots<SystemError>(count: segments.count)
+        let document = self
+        Parallel.forEach(segments.count, makeState: { RenderBuffer() }) { buffer, index in
+            let segment = segments[index]
+            let window = OutputWindow(range: segment.bytes, buffer: buffer.reserve(segment.bytes.count))
+            switch segment {
+            case .skeleton: document.renderSkeleton(into: window)
+            case .images(let items, _): for position in items { document.renderImage(position, into: window) }
+            case .runs(let items, _): for run in items { document.renderRun(run, into: window) }
+            }
+            do throws(SystemError) { try file.write(window.bytes, at: segment.bytes.lowerBound) } catch { failures[index] = error }
+        }
+        if let failure = (0..<segments.count).lazy.compactMap({ failures[$0] }).first { throw failure }
+    }
+
+    /// Everything but the images and annotations that falls in `window`: the header's members,
+    /// the brackets of the two arrays, the braces, colons and commas.
+    func renderSkeleton(into window: OutputWindow) {
         func put(_ bytes: ArraySlice<UInt8>, at offset: Int) {
-            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[offset..<offset + $0.count]).copyMemory(from: $0) }
+            bytes.withUnsafeBytes { window.clipped($0, at: offset) }
+        }
+        func put(_ byte: UInt8, at offset: Int) {
+            if window.range.contains(offset) { window.store(byte, at: offset) }
         }
         put(header[members.leading], at: 0)
-        out[members.leading.count] = UInt8(ascii: "{")
+        put(UInt8(ascii: "{"), at: members.leading.count)
         for (index, member) in members.members.enumerated() {
-            if index > 0 { out[keyOffsets[index] - 1] = UInt8(ascii: ",") }
+            if index > 0 { put(UInt8(ascii: ","), at: keyOffsets[index] - 1) }
             put(header[member.key], at: keyOffsets[index])
-            out[keyOffsets[index] + member.key.count] = UInt8(ascii: ":")
+            put(UInt8(ascii: ":"), at: keyOffsets[index] + member.key.count)
             let value = valueRanges[index]
             if member.name == "images" || member.name == "annotations" {
-                out[value.lowerBound] = UInt8(ascii: "[")
-                out[value.upperBound - 1] = UInt8(ascii: "]")
+                put(UInt8(ascii: "["), at: value.lowerBound)
+                put(UInt8(ascii: "]"), at: value.upperBound - 1)
             } else {
                 put(header[member.value], at: value.lowerBound)
             }
         }
-        out[size - members.trailing.count - 1] = UInt8(ascii: "}")
+        put(UInt8(ascii: "}"), at: size - members.trailing.count - 1)
         put(header[members.trailing], at: size - members.trailing.count)
-
-        // Images and annotation runs, in chunks over all cores.
-        let chunks = SystemInfo.processorCount * 4
-        let images = order.ordinals.count, runs = order.runs.count
-        let document = self
-        DispatchQueue.concurrentPerform(iterations: 2 * chunks) { task in
-            let chunk = task % chunks
-            if task < chunks {
-                for position in images * chunk / chunks..<images * (chunk + 1) / chunks {
-                    document.renderImage(position, into: output)
-                }
-            } else {
-                for run in runs * chunk / chunks..<runs * (chunk + 1) / chunks {
-                    document.renderRun(run, into: output)
-                }
-            }
-        }
     }
 
-    func renderImage(_ position: Int, into output: SharedOutput) {
+    func renderImage(_ position: Int, into output: OutputWindow) {
         let (shard, record) = location[Int(order.ordinals[position])]
         let view = views[Int(shard)]
         var offset = imageOffsets[position]
-        if position > 0 { output.bytes[offset - 1] = UInt8(ascii: ",") }
-        view.images[Int(record)].fill(view.bytes, id: imageIDs[position], imageID: nil, at: output.bytes, offset: &offset)
+        if position > 0 { output.store(UInt8(ascii: ","), at: offset - 1) }
+        view.images[Int(record)].fill(view.bytes, id: imageIDs[position], imageID: nil, at: output, offset: &offset)
     }
 
-    func renderRun(_ index: Int, into output: SharedOutput) {
+    func renderRun(_ index: Int, into output: OutputWindow) {
         let run = order.runs[index]
         let (shard, record) = location[Int(order.ordinals[Int(run.image)])]
         let view = views[Int(shard)]
@@ -314,7 +368,7 @@ struct CheckoutDocument: @unchecked Sendable {
         let bytes = view.bytes
         for within in Int(run.start)..<Int(run.start + run.length) {
             if !(index == 0 && within == Int(run.start)) {
-                output.bytes[offset - 1] = UInt8(ascii: ",")
+                output.store(UInt8(ascii: ","), at: offset - 1)
             }
             let template = view.annotations[base + within]
             var id: Int64?
@@ -322,9 +376,26 @@ struct CheckoutDocument: @unchecked Sendable {
                 id = order.annotationIDs[lifted]
                 lifted += 1
             }
-            template.fill(bytes, id: id, imageID: imageIDs[Int(run.image)], at: output.bytes, offset: &offset)
+            template.fill(bytes, id: id, imageID: imageIDs[Int(run.image)], at: output, offset: &offset)
             offset += 1
         }
+    }
+}
+
+/// A worker's render buffer, grown to the largest segment it renders.
+final class RenderBuffer {
+    private var buffer = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
+    private var capacity = 1
+
+    deinit { buffer.deallocate() }
+
+    func reserve(_ count: Int) -> UnsafeMutableRawPointer {
+        if count > capacity {
+            buffer.deallocate()
+            capacity = max(count, 2 * capacity)
+            buffer = .allocate(byteCount: capacity, alignment: 16)
+        }
+        return buffer
     }
 }
 

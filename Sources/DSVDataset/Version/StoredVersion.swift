@@ -57,6 +57,7 @@ public struct StoredVersion: Sendable {
     public func shardBlobs() throws(RepositoryError) -> [Int: GitObjectID] {
         try RepositoryError.mapping {
             var blobs: [Int: GitObjectID] = [:]
+            blobs.reserveCapacity(min(max(summary.shards, 0), ShardLayout.shardCount))
             for directory in try repository.git.tree(shardsTree) where directory.isTree {
                 for file in try repository.git.tree(directory.id) {
                     guard let number = ShardLayout.shard(directory: directory.name, name: file.name) else {

@@ -1,0 +1,51 @@
+import Dispatch
+import DSVNative
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// A checkout's file is written in parts by several threads, each part rendered in a window of
+/// its own; only `commit` puts it where a reader looks.
+@Suite struct ParallelOutputFileTests {
+    @Test func partsWrittenAtOnceMakeTheWholeFileAndOnlyCommitPlacesIt() throws {
+        let folder = TemporaryDirectory("parallel-output")
+        let destination = folder.path + "/out.json"
+        let expected = (0..<(3 << 20) + 17).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 3) }
+        let file = try ParallelOutputFile(destination: destination, count: expected.count)
+        let parts = 7
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = expected.count * part / parts..<expected.count * (part + 1) / parts
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: range.count, alignment: 1)
+            defer { buffer.deallocate() }
+            let window = OutputWindow(range: range, buffer: buffer)
+            for offset in range { window.store(expected[offset], at: offset) }
+            try! file.write(window.bytes, at: range.lowerBound)
+        }
+        #expect(!FileManager.default.fileExists(atPath: destination))
+        try file.commit()
+        #expect(FileManager.default.contents(atPath: destination) == Data(expected))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.json"])
+    }
+
+    @Test func aFileNeverCommittedLeavesNothing() throws {
+        let folder = TemporaryDirectory("parallel-output")
+        do {
+            let file = try ParallelOutputFile(destination: folder.path + "/out.json", count: 10)
+            try [UInt8](repeating: 65, count: 10).withUnsafeBytes { try file.write($0, at: 0) }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
+    @Test func aWindowKeepsOnlyWhatFallsInsideIt() {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 4, alignment: 1)
+        defer { buffer.deallocate() }
+        let window = OutputWindow(range: 10..<14, buffer: buffer)
+        let text = Array("abcdefgh".utf8)
+        text.withUnsafeBytes { window.clipped($0, at: 8) }   // "cdef" falls in 10..<14
+        #expect(Array(window.bytes) == Array("cdef".utf8))
+        text.withUnsafeBytes { window.clipped($0, at: 0) }   // ends before the window: nothing
+        text.withUnsafeBytes { window.clipped($0, at: 14) }  // starts after it: nothing
+        Array("XY".utf8).withUnsafeBytes { window.clipped($0, at: 13) }
+        #expect(Array(window.bytes) == Array("cdeX".utf8))
+    }
+}
