@@ -98,19 +98,26 @@ public struct VersionDiff: Sendable {
             let oldNames = Dictionary(oldCategories[subset] ?? []) { a, _ in a }
             return categories.contains { id, name in oldNames[id].map { $0 != name } ?? false }
         }
-        var changed: [Int] = []
-        for number in Set(oldBlobs.keys).union(newBlobs.keys) where renamed || oldBlobs[number] != newBlobs[number] {
-            changed.append(number)
-        }
-        changed.sort()
-        let oldViews = try old.views(shards: changed.filter { oldBlobs[$0] != nil })
-        let newViews = try new.views(shards: changed.filter { newBlobs[$0] != nil })
+        let (oldChanged, newChanged) = changedShards(oldBlobs, old.summary.shardLayout, newBlobs, new.summary.shardLayout,
+                                                     all: renamed)
+        let oldViews = try old.views(shards: oldChanged)
+        let newViews = try new.views(shards: newChanged)
         return compare(from: Side(name: old.commit.id.hex, summary: old.summary), to: Side(name: new.commit.id.hex, summary: new.summary),
                        oldRecords: oldViews.flatMap { view in (0..<view.count).map { view.record($0) } },
                        newRecords: newViews.flatMap { view in (0..<view.count).map { view.record($0) } },
                        oldCategories: oldCategories, newCategories: newCategories,
                        shardsCompared: Set(oldBlobs.keys).union(newBlobs.keys).count,
                        shardsRead: oldViews.count + newViews.count, compareEqualRecords: renamed)
+    }
+
+    /// The shards of each side to read: those whose blob differs at the same number, or every
+    /// shard when the layouts differ (a version on each side of a size threshold, or of the
+    /// format change): then shard numbers say nothing, and records are matched by key alone.
+    public static func changedShards(_ old: [Int: GitObjectID], _ oldLayout: ShardLayout, _ new: [Int: GitObjectID],
+                                     _ newLayout: ShardLayout, all: Bool = false) -> (old: [Int], new: [Int]) {
+        if all || oldLayout != newLayout { return (old.keys.sorted(), new.keys.sorted()) }
+        let changed = Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }.sorted()
+        return (changed.filter { old[$0] != nil }, changed.filter { new[$0] != nil })
     }
 
     /// Diffs records already decoded (both sides restricted to the shards that differ).

@@ -1,6 +1,7 @@
 /// `dataset.json`: the small, readable description at the root of every version (SPEC §2).
 public struct DatasetSummary: Sendable, Equatable {
-    public static let formatVersion = 1
+    /// The newest repository format this dsv writes (it reads every one up to it).
+    public static let formatVersion = 2
 
     public struct Source: Sendable, Equatable {
         public var name: String
@@ -21,7 +22,9 @@ public struct DatasetSummary: Sendable, Equatable {
         }
     }
 
-    public var format = DatasetSummary.formatVersion
+    /// How the version's shards are laid out; it decides the format (`ShardLayout.format`).
+    public var shardLayout = ShardLayout.format1
+    public var format: Int { shardLayout.format }
     /// `sha256:<hex>` over the canonical content.
     public var manifest: String
     public var imagesPrefix: String?
@@ -49,6 +52,7 @@ public struct DatasetSummary: Sendable, Equatable {
             ("annotations_per_category", .object(categories.map { ($0.name, .int($0.annotations)) })),
             ("objects_pinned", .int(objectsPinned)),
             ("shards", .int(shards)),
+        ] + (shardLayout.format == 1 ? [] : [("shard_bits", .int(shardLayout.bits))]) + [
             ("subsets", .array(subsets.map {
                 .object([("name", .string($0.subset.name)), ("task", .string($0.subset.task)),
                          ("images", .int($0.images)), ("annotations", .int($0.annotations))])
@@ -62,7 +66,8 @@ public struct DatasetSummary: Sendable, Equatable {
 
     public init(manifest: String, imagesPrefix: String?, images: Int, annotations: Int,
                 categories: [(name: String, annotations: Int)], objectsPinned: Int, shards: Int, sources: [Source],
-                subsets: [SubsetCounts]? = nil) {
+                subsets: [SubsetCounts]? = nil, shardLayout: ShardLayout = .format1) {
+        self.shardLayout = shardLayout
         self.manifest = manifest
         self.imagesPrefix = imagesPrefix
         self.images = images
@@ -78,7 +83,13 @@ public struct DatasetSummary: Sendable, Equatable {
         guard let value = try? JSONValue.parse(bytes), let manifest = value["manifest"]?.stringValue,
               let counts = value["counts"], let images = counts["images"]?.intValue,
               let annotations = counts["annotations"]?.intValue else { throw ShardCodec.Corrupt() }
-        format = value["format"]?.intValue ?? 1
+        let format = value["format"]?.intValue ?? 1
+        guard let layout = ShardLayout(format: format, bits: value["shard_bits"]?.intValue) else {
+            throw ShardCodec.Corrupt(format > Self.formatVersion
+                ? "it is in repository format \(format), newer than this dsv reads (\(Self.formatVersion)): upgrade dsv"
+                : "its format \(format) and shard bits \(value["shard_bits"]?.compact ?? "none") do not go together")
+        }
+        shardLayout = layout
         self.manifest = manifest
         imagesPrefix = value["images_prefix"]?.stringValue
         cvat = value["cvat"].flatMap(CVATProvenance.init(json:))

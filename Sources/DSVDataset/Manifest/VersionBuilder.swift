@@ -35,16 +35,17 @@ public enum VersionBuilder {
             }
         }
         // Shard of every image, then images grouped by shard and sorted by key within.
+        let layout = ShardLayout(images: count)
         let shardSlots = ResultSlots<Int32>(count: count)
         let allKeys = keys
         Parallel.forEachChunk(count, chunk: 4096, makeState: { Hasher(.sha256) }) { hasher, positions in
-            for position in positions { shardSlots[position] = Int32(ShardLayout.shard(of: allKeys[position], using: hasher)) }
+            for position in positions { shardSlots[position] = Int32(layout.shard(of: allKeys[position], using: hasher)) }
         }
         let shardOf = (0..<count).map { shardSlots[$0]! }
         trace.mark("shard of every key")
-        var starts = [Int32](repeating: 0, count: ShardLayout.shardCount + 1)
+        var starts = [Int32](repeating: 0, count: layout.shardCount + 1)
         for shard in shardOf { starts[Int(shard) + 1] += 1 }
-        for i in 0..<ShardLayout.shardCount { starts[i + 1] += starts[i] }
+        for i in 0..<layout.shardCount { starts[i + 1] += starts[i] }
         var members = [Int32](repeating: 0, count: count)
         var fill = starts
         for position in 0..<count {
@@ -52,7 +53,7 @@ public enum VersionBuilder {
             members[Int(fill[shard])] = Int32(position)
             fill[shard] += 1
         }
-        let nonEmpty = (0..<ShardLayout.shardCount).filter { starts[$0 + 1] > starts[$0] }
+        let nonEmpty = (0..<layout.shardCount).filter { starts[$0 + 1] > starts[$0] }
         var ordinals = [Int32](repeating: 0, count: count)
         for shard in nonEmpty {
             let range = Int(starts[shard])..<Int(starts[shard + 1])
@@ -77,10 +78,10 @@ public enum VersionBuilder {
                                                       annotations: part.plan.annotationCount))
         }
         let summary = DatasetSummary(
-            manifest: VersionContent.digest(subsets: subsets, shards: shards),
+            manifest: VersionContent.digest(subsets: subsets, shards: shards, layout: layout),
             imagesPrefix: imagesPrefix, images: count, annotations: plan.annotationCount,
             categories: categoryCounts(plan), objectsPinned: pins.isEmpty ? 0 : keys.count { pins[$0] != nil }, shards: shards.count,
-            sources: [], subsets: counts)
+            sources: [], subsets: counts, shardLayout: layout)
         trace.mark("headers, order streams and summary")
         return VersionContent(summary: summary, subsets: subsets, shards: shards)
     }

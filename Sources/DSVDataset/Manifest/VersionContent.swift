@@ -44,14 +44,17 @@ public struct VersionContent: Sendable {
     public var shards: [Shard]
 
     /// `sha256:<hex>` over the canonical (uncompressed) content: each subset's header and order
-    /// stream, and every shard by number. Independent of compression and of how the export was
+    /// stream, and every shard by its place in the layout. Independent of compression and of how the export was
     /// formatted. The default subset has no name line, so a version without subsets has the
     /// digest it always had.
-    public static func digest(subsets: [SubsetObjects], shards: [Shard]) -> String {
+    public static func digest(subsets: [SubsetObjects], shards: [Shard], layout: ShardLayout) -> String {
         // The text is built as bytes: it has a line per shard, 10⁵ of them.
         let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = Array("dsv manifest \(DatasetSummary.formatVersion)\n".utf8)
-        text.reserveCapacity(shards.count * 76 + 200)
+        var text: [UInt8] = Array("dsv manifest \(layout.format)\n".utf8)
+        if layout.format > 1 { text += Array("shard bits \(layout.bits)\n".utf8) }
+        // "shard " dd rest " " digest "\n"
+        let lineLength = 74 + layout.nameDigits
+        text.reserveCapacity(shards.count * lineLength + 200)
         func appendHex<C: Collection<UInt8>>(_ bytes: C) {
             for byte in bytes {
                 text.append(hex[Int(byte >> 4)])
@@ -72,7 +75,6 @@ public struct VersionContent: Sendable {
         }
         // One fixed-width line per shard, written in place: appended byte by byte, the 10⁵
         // lines cost more than hashing them.
-        let lineLength = 76  // "shard " hilo " " digest "\n"
         let start = text.count
         text.append(contentsOf: repeatElement(0, count: shards.count * lineLength))
         text.withUnsafeMutableBufferPointer { buffer in
@@ -84,8 +86,11 @@ public struct VersionContent: Sendable {
             }
             for shard in shards {
                 for byte in "shard ".utf8 { out.pointee = byte; out += 1 }
-                put(UInt8(shard.number >> 8))
-                put(UInt8(shard.number & 0xFF))
+                put(UInt8(layout.directory(of: shard.number)))
+                for digit in (0..<layout.nameDigits).reversed() {
+                    out.pointee = hex[(shard.number >> (4 * digit)) & 15]
+                    out += 1
+                }
                 out.pointee = UInt8(ascii: " ")
                 out += 1
                 shard.contentDigest.withBytes { for byte in $0 { put(byte) } }
@@ -101,21 +106,23 @@ public struct VersionContent: Sendable {
     /// trees — none depends on `summary.sources`, so they are made (and stored) while the
     /// sources' SHA-256 may still be computing. Also the root tree's entries besides
     /// `dataset.json`. Tree layout: `dataset.json`, `header.zst` and `order.zst` of the default
-    /// subset, `subsets/<name>/{header,order}.zst` of the others, `shards/<hi>/<lo>`.
+    /// subset, `subsets/<name>/{header,order}.zst` of the others, `shards/<dd>/<rest>` (`ShardLayout`).
     public func objectsBelowRoot() throws(ZstdError) -> (objects: [GitObject], rootEntries: [GitObject.TreeEntry]) {
         var objects: [GitObject] = []
-        // By the shard number's high byte; entries in ascending order, as a tree wants them.
+        // By the shard number's first 8 bits; entries in ascending order, as a tree wants them
+        // (names of one length in hex sort as their numbers do).
+        let layout = summary.shardLayout
         var directories = [[GitObject.TreeEntry]](repeating: [], count: 256)
         for shard in shards {
             if let blob = shard.blob { objects.append(blob) }
-            let lo = ShardLayout.pathComponents(shard.number).1
-            directories[shard.number >> 8].append(GitObject.TreeEntry(name: lo, id: shard.blobID, isTree: false))
+            directories[layout.directory(of: shard.number)].append(GitObject.TreeEntry(name: layout.path(shard.number).name,
+                                                                                       id: shard.blobID, isTree: false))
         }
         var shardEntries: [GitObject.TreeEntry] = []
         for (directory, entries) in directories.enumerated() where !entries.isEmpty {
             let tree = GitObject.tree(entries)
             objects.append(tree)
-            shardEntries.append(GitObject.TreeEntry(name: ShardLayout.pathComponents(directory << 8).0, id: tree.id, isTree: true))
+            shardEntries.append(GitObject.TreeEntry(name: ShardLayout.hexByte(directory), id: tree.id, isTree: true))
         }
         let shardsTree = GitObject.tree(shardEntries)
         objects.append(shardsTree)

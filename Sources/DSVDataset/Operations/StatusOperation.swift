@@ -44,7 +44,8 @@ public enum StatusOperation {
         let oldBlobs: [Int: GitObjectID]
         do { oldBlobs = try version?.shardBlobs() ?? [:] } catch { throw .repository(error) }
         let newShards = Dictionary(content.shards.map { ($0.number, $0) }) { a, _ in a }
-        let changed = Set(oldBlobs.keys).union(newShards.keys).filter { oldBlobs[$0] != newShards[$0]?.blobID }.sorted()
+        let (oldChanged, changed) = VersionDiff.changedShards(oldBlobs, version?.summary.shardLayout ?? content.summary.shardLayout,
+                                                              newShards.mapValues(\.blobID), content.summary.shardLayout)
 
         var newRecords: [ImageRecord] = []
         do {
@@ -65,7 +66,7 @@ public enum StatusOperation {
         var oldCategories: VersionDiff.CategoryNames = [:]
         if let version {
             do {
-                oldRecords = try version.records(shards: changed.filter { oldBlobs[$0] != nil }).flatMap { $0 }
+                oldRecords = try version.records(shards: oldChanged).flatMap { $0 }
                 oldCategories = try VersionDiff.categories(version)
             } catch { throw .repository(error) }
         }

@@ -53,14 +53,16 @@ public struct StoredVersion: Sendable {
         }
     }
 
-    /// Blob id of each non-empty shard, by shard number (reads the 256 `shards/xx` trees).
+    /// Blob id of each non-empty shard, by shard number in the version's layout (reads the
+    /// `shards/dd` trees).
     public func shardBlobs() throws(RepositoryError) -> [Int: GitObjectID] {
         try RepositoryError.mapping {
             var blobs: [Int: GitObjectID] = [:]
-            blobs.reserveCapacity(min(max(summary.shards, 0), ShardLayout.shardCount))
+            let layout = summary.shardLayout
+            blobs.reserveCapacity(min(max(summary.shards, 0), layout.shardCount))
             for directory in try repository.git.tree(shardsTree) where directory.isTree {
                 for file in try repository.git.tree(directory.id) {
-                    guard let number = ShardLayout.shard(directory: directory.name, name: file.name) else {
+                    guard let number = layout.shard(directory: directory.name, name: file.name) else {
                         throw RepositoryError.corruptVersion("\(commit.id.short): unexpected shards/\(directory.name)/\(file.name)")
                     }
                     blobs[number] = file.id
