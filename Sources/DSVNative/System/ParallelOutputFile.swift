@@ -1,7 +1,7 @@
 import Glibc
 
-/// A file of known size that several threads write at once, each its own parts by offset
-/// (`pwrite`), under a temporary name beside its destination and renamed into place on
+/// A file of known size that several threads fill, each its own parts by offset (`pwrite`,
+/// one at a time), under a temporary name beside its destination and renamed into place on
 /// `commit()`. The blocks are reserved up front (`posix_fallocate`), so a full disk shows at
 /// once, not after most of the work.
 ///
@@ -15,6 +15,9 @@ public final class ParallelOutputFile: @unchecked Sendable {
     public let count: Int
     private var fd: Int32
     private var committed = false
+    /// A buffered write holds the file's inode lock anyway (ext4, xfs): a second writer would
+    /// spin on it, burning the core the renderers share; this lock makes it wait asleep.
+    private let writing = Lock()
 
     public init(destination: String, count: Int) throws(SystemError) {
         self.destination = destination
@@ -35,6 +38,10 @@ public final class ParallelOutputFile: @unchecked Sendable {
     /// Writes `bytes` at `offset`; safe from several threads at disjoint offsets.
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SystemError) {
         precondition(offset >= 0 && offset + bytes.count <= count, "write past the file's size")
+        try writing.withLock { () throws(SystemError) in try writeAll(bytes, at: offset) }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SystemError) {
         var done = 0
         while done < bytes.count {
             let written = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
