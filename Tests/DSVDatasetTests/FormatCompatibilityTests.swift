@@ -69,3 +69,39 @@ import Testing
         #expect(Self.counts(back) == [1, 1, 6, 293, 3, 1, 5, 0])
     }
 }
+
+/// A version's shard count follows its size: the round that crosses a threshold (here 1,536
+/// images, 2⁹ → 2¹⁰ shards) lays every shard out anew, and is still diffed, checked out and
+/// stated image by image as any other round.
+@Suite struct ShardThresholdTests {
+    /// A CVAT-style export of `count` images (ids from 1), two annotations each.
+    static func export(_ count: Int, shift: Double = 0) -> String {
+        var images: [String] = [], annotations: [String] = []
+        for i in 0..<count {
+            images.append(#"{"id":\#(i + 1),"width":640,"height":480,"file_name":"job_\#(i % 5)/frame_\#(i).png"}"#)
+            for j in 0..<2 {
+                annotations.append(#"{"id":\#(2 * i + j + 1),"image_id":\#(i + 1),"category_id":1,"bbox":[\#(Double(j) + (i == 7 ? shift : 0)),2.5,30,40],"area":1200,"iscrowd":0}"#)
+            }
+        }
+        return #"{"categories":[{"id":1,"name":"car"}],"images":[\#(images.joined(separator: ","))],"annotations":[\#(annotations.joined(separator: ","))]}"#
+    }
+
+    @Test func crossingAThresholdChangesOnlyWhatChanged() throws {
+        let scratch = try ScratchRepository()
+        let below = scratch.directory.write("below.json", Self.export(1_535))
+        let above = scratch.directory.write("above.json", Self.export(1_536, shift: 0.5))
+        try scratch.commit([below])
+        try scratch.commit([above])
+        #expect(try scratch.version("HEAD~1").summary.shardLayout == ShardLayout(bits: 9))
+        #expect(try scratch.version().summary.shardLayout == ShardLayout(bits: 10))
+        #expect(try scratch.checkout("HEAD~1") == Fixture.bytes(below))
+        #expect(try scratch.checkout() == Fixture.bytes(above))
+        // One image added, one image's two boxes moved: nothing else, though every shard is new.
+        let diff = try VersionDiff.between(try scratch.version("HEAD~1"), try scratch.version())
+        #expect(FormatCompatibilityTests.counts(diff) == [1, 0, 1, 1_534, 2, 0, 2, 0])
+        #expect(diff.images.map(\.key) == ["job_0/frame_1535.png", "job_2/frame_7.png"])
+        let back = try StatusOperation.run(exports: [below], against: try scratch.version(), in: scratch.repository)
+        #expect(FormatCompatibilityTests.counts(back) == [0, 1, 1, 1_534, 0, 2, 2, 0])
+        #expect(try gitFsck(scratch.repository.path).status == 0)
+    }
+}
