@@ -100,14 +100,13 @@ public struct VersionDiff: Sendable {
         }
         let (oldChanged, newChanged) = changedShards(oldBlobs, old.summary.shardLayout, newBlobs, new.summary.shardLayout,
                                                      all: renamed)
-        let oldViews = try old.views(shards: oldChanged)
-        let newViews = try new.views(shards: newChanged)
+        let oldShards = try old.records(shards: oldChanged)
+        let newShards = try new.records(shards: newChanged)
         return compare(from: Side(name: old.commit.id.hex, summary: old.summary), to: Side(name: new.commit.id.hex, summary: new.summary),
-                       oldRecords: oldViews.flatMap { view in (0..<view.count).map { view.record($0) } },
-                       newRecords: newViews.flatMap { view in (0..<view.count).map { view.record($0) } },
+                       oldRecords: oldShards.flatMap { $0 }, newRecords: newShards.flatMap { $0 },
                        oldCategories: oldCategories, newCategories: newCategories,
                        shardsCompared: Set(oldBlobs.keys).union(newBlobs.keys).count,
-                       shardsRead: oldViews.count + newViews.count, compareEqualRecords: renamed)
+                       shardsRead: oldShards.count + newShards.count, compareEqualRecords: renamed)
     }
 
     /// The shards of each side to read: those whose blob differs at the same number, or every

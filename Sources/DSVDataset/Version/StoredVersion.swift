@@ -110,42 +110,53 @@ public struct StoredVersion: Sendable {
     }
 
     /// The records of the given shards (all by default), shard by shard in ascending number,
-    /// keys ascending within: the manifest's ordinal order.
+    /// keys ascending within: the manifest's ordinal order. Each worker decompresses shard after
+    /// shard into the same memory, records copied out: a diff or status touches no more fresh
+    /// memory than its records (every page the process touches for the first time costs a
+    /// zero-fill, and on a virtual machine often more).
     public func records(shards wanted: [Int]? = nil) throws(RepositoryError) -> [[ImageRecord]] {
-        try views(shards: wanted).map { view in (0..<view.count).map { view.record($0) } }
+        try decoded(shards: wanted, keepingBytes: false) { view in (0..<view.count).map { view.record($0) } }
     }
 
-    /// The given shards (all by default) decoded as flat views, in ascending shard number.
-    /// Reading and decompression run in parallel; each worker opens the repository for itself,
-    /// libgit2's fastest way to read from several threads.
+    /// The given shards (all by default) decoded as flat views over their bytes, in ascending
+    /// shard number.
     public func views(shards wanted: [Int]? = nil) throws(RepositoryError) -> [ShardView] {
+        try decoded(shards: wanted, keepingBytes: true) { $0 }
+    }
+
+    /// Reads, decompresses and decodes shards in parallel; each worker opens the repository for
+    /// itself, libgit2's fastest way to read from several threads, and decompresses into an
+    /// arena of its own — kept alive by the views (`keepingBytes`), or reused for the next shard
+    /// once `transform` has taken what it needs.
+    private func decoded<T>(shards wanted: [Int]?, keepingBytes: Bool,
+                            _ transform: @escaping @Sendable (ShardView) -> T) throws(RepositoryError) -> [T] {
         let trace = Trace()
         let shardBlobs = try shardBlobs()
         trace.mark("shard blob ids")
         let numbers = (wanted ?? Array(shardBlobs.keys)).sorted()
         let path = repository.path
         let blobs = numbers.map { shardBlobs[$0] }
-        let slots = ResultSlots<ShardView>(count: numbers.count)
-        // Each worker decompresses into an arena of its own, which its views keep alive.
+        let slots = ResultSlots<T>(count: numbers.count)
         Parallel.forEach(numbers.count, makeState: {
             (try? GitRepository.open(at: path).objectDatabase(), ZstdDecompressor(), BumpArena())
         }) { state, index in
             guard let blob = blobs[index] else {
-                slots[index] = try? ShardView(Array(ShardCodec.magic.utf8) + [0])
+                if let empty = try? ShardView(Array(ShardCodec.magic.utf8) + [0]) { slots[index] = transform(empty) }
                 return
             }
             let arena = state.2
             guard let database = state.0,
                   let raw = try? database.withObject(blob, { try state.1.decompress($0, into: arena) }),
                   let view = try? ShardView(bytes: raw, owner: arena) else { return }
-            slots[index] = view
+            slots[index] = transform(view)
+            if !keepingBytes { arena.reset() }
         }
         trace.mark("read and decompress \(numbers.count) shards")
-        var result: [ShardView] = []
+        var result: [T] = []
         result.reserveCapacity(numbers.count)
         for (index, number) in numbers.enumerated() {
-            guard let view = slots[index] else { throw .corruptVersion("\(commit.id.short): shard \(number) is unreadable or corrupt") }
-            result.append(view)
+            guard let value = slots[index] else { throw .corruptVersion("\(commit.id.short): shard \(number) is unreadable or corrupt") }
+            result.append(value)
         }
         return result
     }

@@ -36,6 +36,17 @@ public final class BumpArena: @unchecked Sendable {
         return UnsafeMutableRawBufferPointer(start: start, count: count)
     }
 
+    /// Hands the first chunk out again from its start, its pages already touched (no page
+    /// faults, no zero-filling), and lets the other chunks go: for buffers used one after the
+    /// other. Whatever was handed out before is invalid afterwards.
+    public func reset() {
+        guard let first = chunks.first else { return }
+        for chunk in chunks.dropFirst() { munmap(chunk.baseAddress, chunk.count) }
+        chunks = [first]
+        next = first.baseAddress
+        remaining = first.count
+    }
+
     /// Bytes mapped so far.
     public var mappedBytes: Int { chunks.reduce(0) { $0 + $1.count } }
 
