@@ -247,7 +247,7 @@ public struct VersionDiff: Sendable {
         var keptNew: [ObjectTemplate] = []
         var pairs = 0
         for template in new {
-            if let index = old.indices.first(where: { !taken[$0] && old[$0].sameBytes(as: template) }) {
+            if let index = old.indices.first(where: { !taken[$0] && old[$0] == template }) {
                 taken[index] = true
                 pairs += 1
             } else {

@@ -46,11 +46,12 @@ public struct ObjectTemplate: Sendable, Hashable {
 
     public var hasLiftedID: Bool { idOffset >= 0 }
 
-    /// Equal, as `==` says, by one `memcmp` rather than element by element.
+    /// The same bytes and holes, by one `memcmp` rather than a slice's element-by-element
+    /// comparison: records and annotation lists are compared by it in every diff and status.
     @inline(__always)
-    public func sameBytes(as other: ObjectTemplate) -> Bool {
-        guard bytes.count == other.bytes.count, idOffset == other.idOffset, imageIDOffset == other.imageIDOffset else { return false }
-        return bytes.withUnsafeBytes { a in other.bytes.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
+    public static func == (a: ObjectTemplate, b: ObjectTemplate) -> Bool {
+        guard a.bytes.count == b.bytes.count, a.idOffset == b.idOffset, a.imageIDOffset == b.imageIDOffset else { return false }
+        return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
     }
 
     /// The bytes hashed as one run, not byte by byte as a slice's elements would be.
