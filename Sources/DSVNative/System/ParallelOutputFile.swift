@@ -38,17 +38,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
     /// Writes `bytes` at `offset`; safe from several threads at disjoint offsets.
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SystemError) {
         precondition(offset >= 0 && offset + bytes.count <= count, "write past the file's size")
-        try writing.withLock { () throws(SystemError) in try writeAll(bytes, at: offset) }
-    }
-
-    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SystemError) {
-        var done = 0
-        while done < bytes.count {
-            let written = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { throw SystemError("write", path: destination) }
-            done += written
-        }
+        try writing.withLock { () throws(SystemError) in try FileSystem.writeAll(bytes, to: fd, at: offset, path: destination) }
     }
 
     /// Closes and renames the file into place.
