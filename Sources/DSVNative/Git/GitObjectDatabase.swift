@@ -34,13 +34,7 @@ public final class GitObjectDatabase: @unchecked Sendable {
 
     /// The inflated content of an object.
     public func read(_ id: GitObjectID) throws(GitError) -> [UInt8] {
-        var raw = id.raw
-        var object: OpaquePointer?
-        try gitCheck(git_odb_read(&object, pointer, &raw), "read object \(id.short)")
-        defer { git_odb_object_free(object) }
-        let size = git_odb_object_size(object)
-        guard size > 0, let data = git_odb_object_data(object) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: data, count: size))
+        try readObject(id).content
     }
 
     /// An object's type (git's number: 1 commit, 2 tree, 3 blob, 4 tag) and inflated content.
