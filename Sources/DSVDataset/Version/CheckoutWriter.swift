@@ -310,9 +310,11 @@ struct CheckoutDocument: @unchecked Sendable {
         let segments = segments()
         let failures = ResultSlots<SystemError>(count: segments.count)
         let document = self
-        Parallel.forEach(segments.count, makeState: { RenderBuffer() }) { buffer, index in
+        // Each worker renders segment after segment into the same memory of its arena.
+        Parallel.forEach(segments.count, makeState: { BumpArena() }) { arena, index in
             let segment = segments[index]
-            let window = OutputWindow(range: segment.bytes, buffer: buffer.reserve(segment.bytes.count))
+            arena.reset()
+            let window = OutputWindow(range: segment.bytes, buffer: arena.allocate(segment.bytes.count).baseAddress!)
             switch segment {
             case .skeleton: document.renderSkeleton(into: window)
             case .images(let items, _): for position in items { document.renderImage(position, into: window) }
@@ -379,23 +381,6 @@ struct CheckoutDocument: @unchecked Sendable {
             template.fill(bytes, id: id, imageID: imageIDs[Int(run.image)], at: output, offset: &offset)
             offset += 1
         }
-    }
-}
-
-/// A worker's render buffer, grown to the largest segment it renders.
-final class RenderBuffer {
-    private var buffer = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
-    private var capacity = 1
-
-    deinit { buffer.deallocate() }
-
-    func reserve(_ count: Int) -> UnsafeMutableRawPointer {
-        if count > capacity {
-            buffer.deallocate()
-            capacity = max(count, 2 * capacity)
-            buffer = .allocate(byteCount: capacity, alignment: 16)
-        }
-        return buffer
     }
 }
 
