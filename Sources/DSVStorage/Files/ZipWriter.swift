@@ -1,21 +1,19 @@
 import DSVNative
-import Glibc
 
 /// Writes a zip archive (APPNOTE 6.3.x) that any unzip, Python's zipfile and `ZipArchive` read:
 /// entries stored or deflated, each streamed from a file — a version's annotations and its
 /// images never sit in memory whole — with ZIP64 records where a size, an offset or the entry
 /// count needs them (train2017 has 118k images). Names are UTF-8 (flag bit 11).
 ///
-/// The archive is written under a temporary name beside its destination and renamed into place
-/// by `finish()`: the destination holds the old file or the complete new one. `abandon()` (or
-/// letting go of an unfinished writer) removes the temporary file.
+/// The archive is written under a temporary name beside its destination (`AtomicFileWriter`)
+/// and renamed into place by `finish()`: the destination holds the old file or the complete new
+/// one. Letting go of an unfinished writer removes the temporary file.
 public final class ZipWriter {
     public let destination: String
-    private let temporary: String
-    private let fd: Int32
+    private let file: AtomicFileWriter
+    /// Bytes written so far: where the next entry starts.
     private var offset = 0
     private var entries: [Entry] = []
-    private var finished = false
     /// The DOS time and date every entry carries: the same archive from the same version.
     private let dosTime: UInt16, dosDate: UInt16
 
@@ -33,14 +31,8 @@ public final class ZipWriter {
     /// - Parameter time: seconds since 1970, UTC, for every entry's modification time.
     public init(path: String, time: Int64) throws(SystemError) {
         destination = path
-        temporary = FileSystem.temporaryPath(beside: path)
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError("create", path: temporary) }
+        file = try AtomicFileWriter(destination: path)
         (dosTime, dosDate) = Self.dos(time)
-    }
-
-    deinit {
-        if !finished { abandon() }
     }
 
     /// Adds an empty folder, `name` ending in `/`.
@@ -98,15 +90,15 @@ public final class ZipWriter {
         var fields = [UInt8]()
         fields.u32(crc.value)
         if zip64 {
-            try pwriteAll(fields, at: start + 14)
+            try file.patch(fields, at: start + 14)
             var sizes = [UInt8]()
             sizes.u64(UInt64(size))
             sizes.u64(UInt64(compressedSize))
-            try pwriteAll(sizes, at: start + 30 + nameBytes.count + 4)
+            try file.patch(sizes, at: start + 30 + nameBytes.count + 4)
         } else {
             fields.u32(UInt32(compressedSize))
             fields.u32(UInt32(size))
-            try pwriteAll(fields, at: start + 14)
+            try file.patch(fields, at: start + 14)
         }
         entries.append(Entry(name: nameBytes, method: compress ? 8 : 0, crc: crc.value, compressedSize: compressedSize,
                              size: size, offset: start, mode: mode))
@@ -177,42 +169,17 @@ public final class ZipWriter {
         end.u32(zip64 ? 0xFFFF_FFFF : UInt32(directoryStart))
         end.u16(0)
         try write(end)
-        guard fsync(fd) == 0 else { throw SystemError("write", path: temporary) }
-        close(fd)
-        finished = true
-        do { try FileSystem.rename(temporary, to: destination) } catch {
-            FileSystem.remove(temporary)
-            throw error
-        }
-    }
-
-    /// Stops and removes the unfinished archive.
-    public func abandon() {
-        guard !finished else { return }
-        finished = true
-        close(fd)
-        FileSystem.remove(temporary)
+        try file.commit(sync: true)
     }
 
     private func write(_ bytes: [UInt8]) throws(SystemError) {
-        var failure: SystemError?
-        bytes.withUnsafeBytes { buffer in
-            do throws(SystemError) { try write(buffer) } catch { failure = error }
-        }
-        if let failure { throw failure }
-    }
-
-    private func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
-        try FileSystem.writeAll(bytes, to: fd, path: temporary)
+        try file.write(bytes)
         offset += bytes.count
     }
 
-    private func pwriteAll(_ bytes: [UInt8], at position: Int) throws(SystemError) {
-        var failure: SystemError?
-        bytes.withUnsafeBytes { buffer in
-            do throws(SystemError) { try FileSystem.writeAll(buffer, to: fd, at: position, path: temporary) } catch { failure = error }
-        }
-        if let failure { throw failure }
+    private func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        try file.write(bytes)
+        offset += bytes.count
     }
 
     /// MS-DOS time and date of a UTC moment (from 1980, at two-second precision).
