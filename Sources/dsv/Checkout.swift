@@ -38,12 +38,11 @@ struct Checkout: ParsableCommand {
     @Option(name: .short, help: ArgumentHelp("Image transfers in flight.", valueName: "N"))
     var jobs: Int = 64
 
-    @Option(help: ArgumentHelp("The content cache (default $XDG_CACHE_HOME/dsv, else ~/.cache/dsv).", valueName: "DIR"))
+    @Option(help: MaterializeText.cacheHelp)
     var cache: String?
 
     @Option(help: ArgumentHelp("Only the I-th of N parts of the images, or auto: the part the launcher's variables say "
-                               + "(RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS, OMPI_COMM_WORLD_RANK/OMPI_COMM_WORLD_SIZE).",
-                               valueName: "I/N|auto"))
+                               + "(\(MaterializeText.launcherNames)).", valueName: "I/N|auto"))
     var shard: String?
 
     @Flag(help: "Print a JSON summary.")
@@ -80,10 +79,7 @@ struct Checkout: ParsableCommand {
             request.s3 = try s3.configuration()
         }
         let bar = ProgressBar()
-        let report = try TrainingCheckout.run(version, request: request) { progress in
-            bar.update(files: progress.done, of: progress.files, bytes: progress.bytesDownloaded, of: progress.bytesToDownload,
-                       force: progress.done == progress.files)
-        }
+        let report = try TrainingCheckout.run(version, request: request, progress: bar.update)
         bar.finish()
         let place: String
         switch destination {
@@ -102,14 +98,10 @@ struct Checkout: ParsableCommand {
                 }
             }
             if let images = report.images {
-                for key in images.changed { print(Style.modified("changed  \(key)  (changed in S3 since commit; not written)")) }
-                for key in images.missing { print(Style.removed("missing  \(key)  (not in S3; not written)")) }
-                var line = "\(VersionText.count(images.files, "image"))" + (zipped ? " in images/" : " in \(joinPath(place, "images"))")
-                line += request.images?.shard.map { " (shard \($0)\($0.source.map { " from \($0)" } ?? ""))" } ?? ""
-                line += ": \(images.downloaded.formatted) downloaded (\(VersionText.bytes(Int(images.bytesDownloaded)))), "
-                line += "\(images.fromCache.formatted) from cache"
-                if !images.isComplete { line += ", \(images.changed.count.formatted) changed, \(images.missing.count.formatted) missing" }
-                print(zipped ? "  " + line : line)
+                let lines = MaterializeText.lines(images, noun: "image", place: zipped ? "in images/" : "in \(joinPath(place, "images"))",
+                                                  subset: nil, shard: request.images?.shard)
+                // The summary, under the zip's line, is indented as its files are.
+                for (index, line) in lines.enumerated() { print(zipped && index == lines.count - 1 ? "  " + line : line) }
             }
             if zipped && !report.zipWritten {
                 print("no zip written: not every image of the version is in S3 as pinned")

@@ -22,12 +22,11 @@ struct Materialize: ParsableCommand {
     @Option(name: .short, help: ArgumentHelp("Transfers in flight.", valueName: "N"))
     var jobs: Int = 64
 
-    @Option(help: ArgumentHelp("The content cache (default $XDG_CACHE_HOME/dsv, else ~/.cache/dsv).", valueName: "DIR"))
+    @Option(help: MaterializeText.cacheHelp)
     var cache: String?
 
     @Option(help: ArgumentHelp("Only the I-th of N equal parts of the images (1 ≤ I ≤ N), for multi-node training; auto: "
-                               + "the part the launcher's variables say (RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS, "
-                               + "OMPI_COMM_WORLD_RANK/OMPI_COMM_WORLD_SIZE).", valueName: "I/N|auto"))
+                               + "the part the launcher's variables say (\(MaterializeText.launcherNames)).", valueName: "I/N|auto"))
     var shard: String?
 
     @Option(help: ArgumentHelp("Only the images of this subset, e.g. Train.", valueName: "NAME"))
@@ -52,23 +51,15 @@ struct Materialize: ParsableCommand {
             output: repository.resolve(output), cache: cache.map(repository.resolve) ?? ObjectCache.defaultRoot,
             concurrency: jobs, shard: try shard.map { try MaterializeOperation.Shard.parse($0).get() }, subset: subset)
         let bar = ProgressBar()
-        let report = try MaterializeOperation.run(version, s3: try s3.configuration(), request: request) { progress in
-            bar.update(files: progress.done, of: progress.files, bytes: progress.bytesDownloaded, of: progress.bytesToDownload,
-                       force: progress.done == progress.files)
-        }
+        let report = try MaterializeOperation.run(version, s3: try s3.configuration(), request: request, progress: bar.update)
         bar.finish()
         if json {
             print(JSONValue.object((report.json.objectValue ?? []) + [("shard", request.shard?.json ?? .null)]).pretty)
         } else {
-            for key in report.changed { print(Style.modified("changed  \(key)  (changed in S3 since commit; not written)")) }
-            for key in report.missing { print(Style.removed("missing  \(key)  (not in S3; not written)")) }
-            var line = "\(VersionText.count(report.files, "file")) in \(request.output)"
-            line += request.subset.map { " (subset \($0))" } ?? ""
-            line += request.shard.map { " (shard \($0)\($0.source.map { " from \($0)" } ?? ""))" } ?? ""
-            line += ": \(report.downloaded.formatted) downloaded (\(VersionText.bytes(Int(report.bytesDownloaded)))), "
-            line += "\(report.fromCache.formatted) from cache"
-            if !report.isComplete { line += ", \(report.changed.count.formatted) changed, \(report.missing.count.formatted) missing" }
-            print(line)
+            for line in MaterializeText.lines(report, noun: "file", place: "in \(request.output)", subset: request.subset,
+                                              shard: request.shard) {
+                print(line)
+            }
         }
         if !report.isComplete { throw ExitCode(ExitStatus.problemsFound) }
     }
