@@ -195,19 +195,8 @@ struct Benchmarks {
         // Checkout beside git checkout of the raw JSON: the median of three of each, alternating,
         // with the previous writes flushed before each (a single run varies by ±10%, and by more
         // right after the 400 MB the rows above wrote).
-        let out = "\(work)/checkout.json"
-        var checkouts: [ChildProcess.Measurement] = [], gitCheckouts: [ChildProcess.Measurement] = []
-        var identical = true
-        for _ in 0..<3 {
-            try? FileManager.default.removeItem(atPath: out)
-            sync()
-            checkouts.append(ChildProcess.run([dsv, "checkout", "HEAD", "-o", out], directory: repo))
-            identical = identical && FileManager.default.contentsEqual(atPath: out, andPath: round2)
-            try FileManager.default.removeItem(atPath: "\(gitRepo)/instances_default.json")
-            sync()
-            gitCheckouts.append(ChildProcess.run(["git", "checkout", "--", "instances_default.json"], directory: gitRepo))
-        }
-        let checkout = median(checkouts), gitCheckout = median(gitCheckouts)
+        let (checkout, gitCheckout, identical) = try checkoutBesideGit(dsv: dsv, revision: "HEAD", repo: repo, out: "\(work)/checkout.json",
+                                                                        expected: round2, gitRepo: gitRepo)
         table.add("checkout", ours: seconds(checkout.seconds) + (identical ? " (byte-identical)" : " (DIFFERS)"),
                   baseline: seconds(gitCheckout.seconds), baselineName: "git checkout",
                   ratio: ratio(checkout.seconds, gitCheckout.seconds), target: "< 1× git",
@@ -267,11 +256,37 @@ struct Benchmarks {
                   baselineName: "HEAD ×\(objects), 16 threads", ratio: ratio(heads, listing) + " faster", target: "-", met: nil)
     }
 
+    /// `dsv checkout REVISION -o out` beside `git checkout` of `instances_default.json` in
+    /// `gitRepo`: the median of three of each, alternating, with the previous writes flushed
+    /// before each (a single run varies by ±10%, and by more right after large writes), and
+    /// whether every checkout equalled `expected` byte for byte.
+    func checkoutBesideGit(dsv: String, revision: String, repo: String, out: String, expected: String,
+                           gitRepo: String) throws -> (ours: ChildProcess.Measurement, git: ChildProcess.Measurement, identical: Bool) {
+        var checkouts: [ChildProcess.Measurement] = [], gitCheckouts: [ChildProcess.Measurement] = []
+        var identical = true
+        for _ in 0..<3 {
+            try? FileManager.default.removeItem(atPath: out)
+            sync()
+            checkouts.append(ChildProcess.run([dsv, "checkout", revision, "-o", out], directory: repo))
+            identical = identical && FileManager.default.contentsEqual(atPath: out, andPath: expected)
+            try FileManager.default.removeItem(atPath: "\(gitRepo)/instances_default.json")
+            sync()
+            gitCheckouts.append(ChildProcess.run(["git", "checkout", "--", "instances_default.json"], directory: gitRepo))
+        }
+        return (median(checkouts), median(gitCheckouts), identical)
+    }
+
     /// A script of ours beside the benchmark binary's source tree (`scripts/`).
-    func scriptPath(_ name: String) -> String {
+    func scriptPath(_ name: String) -> String { sourcePath("scripts/\(name)") }
+
+    /// A script of the test suite's own (`Tests/Support/`).
+    func supportScript(_ name: String) -> String { sourcePath("Tests/Support/\(name)") }
+
+    /// A path in the project's source tree, which the benchmark binary was built from.
+    func sourcePath(_ relative: String) -> String {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent("scripts/\(name)").path
+        return url.appendingPathComponent(relative).path
     }
 }
 

@@ -77,11 +77,4 @@ extension Benchmarks {
         let stats = (try? JSONSerialization.jsonObject(with: Data(try ChildProcess.output(["curl", "-sf", "\(url)/_test/stats"])))) as? [String: Any]
         return stats?["exports"] as? Int ?? -1
     }
-
-    /// A script of the test suite's own (`Tests/Support/`), beside the benchmark's source tree.
-    func supportScript(_ name: String) -> String {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent("Tests/Support/\(name)").path
-    }
 }

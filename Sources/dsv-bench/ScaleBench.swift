@@ -58,20 +58,10 @@ extension Benchmarks {
                       baselineName: "2× export size", ratio: ratio(Double(commit1.maxResidentBytes), Double(exportSize)) + " export",
                       target: target("< 2× export", commit1.maxResidentBytes < 2 * exportSize))
 
-            // Checkout of round 1 beside git checkout, alternating, the median of three each.
+            // Checkout of round 1 beside git checkout.
             let out = "\(root)/checkout.json"
-            var checkouts: [ChildProcess.Measurement] = [], gits: [ChildProcess.Measurement] = []
-            var identical = true
-            for _ in 0..<3 {
-                try? FileManager.default.removeItem(atPath: out)
-                sync()
-                checkouts.append(ChildProcess.run([dsv, "checkout", "HEAD~1", "-o", out], directory: repo))
-                identical = identical && FileManager.default.contentsEqual(atPath: out, andPath: first)
-                try? FileManager.default.removeItem(atPath: "\(gitRepo)/instances_default.json")
-                sync()
-                gits.append(ChildProcess.run(["git", "checkout", "--", "instances_default.json"], directory: gitRepo))
-            }
-            let checkout = median(checkouts), gitCheckout = median(gits)
+            let (checkout, gitCheckout, identical) = try checkoutBesideGit(dsv: dsv, revision: "HEAD~1", repo: repo, out: out,
+                                                                            expected: first, gitRepo: gitRepo)
             table.add("checkout, \(label) images", ours: seconds(checkout.seconds) + (identical ? "" : " (DIFFERS)"),
                       baseline: seconds(gitCheckout.seconds), baselineName: "git checkout", ratio: ratio(checkout.seconds, gitCheckout.seconds),
                       target: target("≤ 0.6× git", identical && checkout.seconds <= 0.6 * gitCheckout.seconds))

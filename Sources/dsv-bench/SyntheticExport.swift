@@ -81,11 +81,8 @@ struct SyntheticExport {
                 }
                 let area = w * h * 0.78
                 if annotationID > 1 { out += "," }
-                if idLast {
-                    out += #"{"image_id":\#(i + 1),"category_id":\#(category),"segmentation":[[\#(polygon)]],"area":\#(area),"bbox":[\#(number(x)),\#(number(y)),\#(number(w)),\#(number(h))],"iscrowd":0,"attributes":{"occluded":\#(occluded),"rotation":0.0},"id":\#(annotationID)}"#
-                } else {
-                    out += #"{"id":\#(annotationID),"image_id":\#(i + 1),"category_id":\#(category),"segmentation":[[\#(polygon)]],"area":\#(area),"bbox":[\#(number(x)),\#(number(y)),\#(number(w)),\#(number(h))],"iscrowd":0,"attributes":{"occluded":\#(occluded),"rotation":0.0}}"#
-                }
+                let members = #""image_id":\#(i + 1),"category_id":\#(category),"segmentation":[[\#(polygon)]],"area":\#(area),"bbox":[\#(number(x)),\#(number(y)),\#(number(w)),\#(number(h))],"iscrowd":0,"attributes":{"occluded":\#(occluded),"rotation":0.0}"#
+                out += idLast ? #"{\#(members),"id":\#(annotationID)}"# : #"{"id":\#(annotationID),\#(members)}"#
                 flush()
             }
         }
