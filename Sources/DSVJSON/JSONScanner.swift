@@ -41,12 +41,14 @@ public struct JSONScanner {
         skipWhitespaceSlow()
     }
 
+    /// Whether `c` is JSON whitespace: space, tab, LF or CR.
+    @inlinable @inline(__always) public static func isWhitespace(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
+    }
+
     @usableFromInline @inline(never) mutating func skipWhitespaceSlow() {
         let start = position
-        while position < end {
-            let c = base[position]
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { position += 1 } else { break }
-        }
+        while position < end, Self.isWhitespace(base[position]) { position += 1 }
         if position != start { sawWhitespace = true }
     }
 

@@ -132,18 +132,37 @@ import Testing
         #expect(failure(known) == expected)
     }
 
-    /// Whitespace between objects changes nothing; inside them, the array is read from its
-    /// minified copy and learns nothing, matched or not.
-    @Test func whitespaceInsideObjectsTurnsTheMatchingOff() throws {
+    /// Whitespace between objects changes nothing. Inside them (as `json.dump` and
+    /// pretty-printers write them) the array is read again from its minified copy, where the
+    /// tails a compact round learned match; the file's own tails are kept too, and the next
+    /// spaced round matches them on its first pass. Entries are a full parse's every time.
+    @Test func spacedExportsAreMatchedOnBothPasses() throws {
         let directory = TemporaryDirectory("known-annotations-spaced")
-        let (known, _, _) = try Self.known(after: Self.export(annotations: 300, round: 0), in: directory)
+        let (known, key, _) = try Self.known(after: Self.export(annotations: 300, round: 0), in: directory)
         let between = Self.export(annotations: 300, round: 1).replacingOccurrences(of: "},{\"id\"", with: "},\n  {\"id\"")
         let matchedBetween = try Self.read(between, in: directory, known: known)
         #expect(matchedBetween.matchedAnnotations > 100)
         #expect(matchedBetween.annotations == (try Self.read(between, in: directory, known: nil)).annotations)
-        let inside = Self.export(annotations: 300, round: 1).replacingOccurrences(of: ",\"bbox\":", with: ", \"bbox\": ")
-        let matchedInside = try Self.read(inside, in: directory, known: known)
-        #expect(matchedInside.tailDigests.isEmpty && matchedInside.matchedAnnotations == 0)
-        #expect(matchedInside.annotations == (try Self.read(inside, in: directory, known: nil)).annotations)
+
+        func dumped(_ text: String) -> String { text.replacingOccurrences(of: ",", with: ", ").replacingOccurrences(of: ":", with: ": ") }
+        func learning(_ key: ElementKey) -> KnownAnnotations { KnownAnnotations(ElementCache(path: "/nonexistent", key: key)) }
+        let spaced = dumped(Self.export(annotations: 300, round: 1))
+        let afterCompact = try Self.read(spaced, in: directory, known: known)
+        #expect(afterCompact.matchedAnnotations == 0, "no tail of the file as written is known yet")
+        #expect(afterCompact.annotations == (try Self.read(spaced, in: directory, known: nil)).annotations)
+        #expect(afterCompact.tailDigests == (try Self.read(spaced, in: directory, known: learning(key))).tailDigests)
+        #expect(afterCompact.spacedTails.count > 200 && afterCompact.spacedTails.allSatisfy(\.spaced))
+
+        // A spaced round after a spaced round: matched as the file is written.
+        let (knownSpaced, spacedKey, _) = try Self.known(after: dumped(Self.export(annotations: 300, round: 0)), in: directory)
+        let next = try Self.read(spaced, in: directory, known: knownSpaced)
+        #expect(next.matchedAnnotations > 100)
+        #expect(next.annotations == (try Self.read(spaced, in: directory, known: nil)).annotations)
+        let learnedInFull = try Self.read(spaced, in: directory, known: learning(spacedKey))
+        #expect(next.tailDigests == learnedInFull.tailDigests && next.spacedTails == learnedInFull.spacedTails)
+        // A compact round after it matches the minified copy's tails, and stays compact.
+        let compact = try Self.read(Self.export(annotations: 300, round: 1), in: directory, known: knownSpaced)
+        #expect(compact.matchedAnnotations > 100 && compact.spacedTails.isEmpty)
+        #expect(compact.annotations == (try Self.read(Self.export(annotations: 300, round: 1), in: directory, known: nil)).annotations)
     }
 }

@@ -31,8 +31,12 @@ public final class COCOExport: @unchecked Sendable {
     /// The `categories` member, parsed (it is small).
     public internal(set) var categories: [COCOCategory] = []
     /// Per annotation, the digest of its tail (`KnownAnnotations`), or `Fingerprint.zero`; empty
-    /// when the reader was given nothing to learn for, or the array was not compact.
+    /// when the reader was given nothing to learn for. Tails of the bytes `annotations` index:
+    /// the file's, or for a spaced array its minified copy's.
     public internal(set) var tailDigests: [Fingerprint] = []
+    /// For a spaced `annotations` array, what the cache keeps of its tails as the file wrote
+    /// them (the first pass's): the next round's first pass over such a file matches these.
+    public internal(set) var spacedTails: [ElementCache.Entry] = []
     /// Annotations matched with ones the last commit read, rather than parsed.
     public internal(set) var matchedAnnotations = 0
     /// Whether the file has an `annotations` member at all (an image-info file has none).

@@ -81,11 +81,17 @@ public enum COCOReader {
                             }
                             (export.annotations, valueRange) = (entries, range)
                             export.matchedAnnotations = readers.reduce(0) { $0 + $1.matched }
-                            // Learned from the file's bytes only when they are the ones indexed;
-                            // the first chunk's array reserved room for all (moved, not copied).
-                            if spaced { spacedArrays.insert(key) } else {
-                                swap(&export.tailDigests, &readers[0].learned)
-                                for reader in readers.dropFirst() { export.tailDigests += reader.learned }
+                            // The tails of the bytes indexed; for a spaced array, whose entries
+                            // are made again from a minified copy, those of the file are kept
+                            // for the next round's first pass.
+                            let learned = Self.learned(&readers)
+                            if spaced {
+                                spacedArrays.insert(key)
+                                export.spacedTails = zip(export.annotations, learned).compactMap { annotation, digest in
+                                    KnownAnnotations.entry(bytes, annotation, digest: digest, spaced: true)
+                                }
+                            } else {
+                                export.tailDigests = learned
                             }
                         } else {
                             let (range, spaced, entries, _) = try scanEntries(&scanner, key: key) { PlainAnnotationReader() }
@@ -146,6 +152,12 @@ public enum COCOReader {
                 if member.kind == .images {
                     export.images = []
                     export.images = try scanEntries(&scanner, key: member.key) { ImageReader() }.entries
+                } else if let known {
+                    // Matched by the tails of minified bytes, which a compact export has too.
+                    export.annotations = []
+                    var readers: [AnnotationReader]
+                    (_, _, export.annotations, readers) = try scanEntries(&scanner, key: member.key) { AnnotationReader(known) }
+                    export.tailDigests = Self.learned(&readers)
                 } else {
                     export.annotations = []
                     export.annotations = try scanEntries(&scanner, key: member.key) { PlainAnnotationReader() }.entries
@@ -155,6 +167,15 @@ public enum COCOReader {
             trace.mark("index minified \(member.key)")
             if member.kind == .images { export.imagesArena = arena } else { export.annotationsArena = arena }
         }
+    }
+
+    /// The tail digests the readers learned, in order: the first chunk's array, which reserved
+    /// room for all, moved rather than copied.
+    static func learned(_ readers: inout [AnnotationReader]) -> [Fingerprint] {
+        var all: [Fingerprint] = []
+        swap(&all, &readers[0].learned)
+        for reader in readers.dropFirst() { all += reader.learned }
+        return all
     }
 
     /// The entries of an `images` or `annotations` array, and the readers that read them (one per

@@ -8,18 +8,24 @@ import DSVStorage
 /// What is keyed: CVAT writes every annotation as `{"id":N,"image_id":M,` and the rest; it
 /// renumbers `id`s between exports (and `image_id`s may move), so the key is the digest of
 /// the rest — the *tail*, from the `,` after the image id to the closing `}`. A tail is learned
-/// only from an object that was read in full: compact, with its `id` and `image_id` the ones at
-/// the front, and its tail under `ElementKey.maximumLength`.
+/// only from an object that was read in full, with its `id` and `image_id` the ones at the
+/// front, and its tail under `ElementKey.maximumLength`.
+///
+/// Spaced exports (`json.dump`'s `", "` and `": "`, pretty-printers' newlines) are read twice:
+/// once as written, to check them, then from a minified copy (`COCOReader`). Both passes match:
+/// the cache keeps the tails of the minified copy, as for a compact export, and after them
+/// those of the file as written (`COCOExport.spacedTails`, marked spaced so that an object they
+/// match sends its array to the minified pass too).
 ///
 /// Why a match may skip the parse: the object at hand is `{"id":N′,"image_id":M′` (checked
 /// here: two JSON integers) followed by a tail whose digest equals that of a tail which
 /// completed a valid annotation object (equal bytes, but for a chance below 2⁻¹²⁶ under the
-/// repository's secret key). Putting other integers in place of N and M leaves a valid object
-/// of the same members in the same places, with no whitespace; so the object ends where the
-/// tail does, and its `category_id` lies where it lay, read again from the bytes at hand. A
-/// tail that only looks complete — a `},{` inside a string or a nested array — has no digest
-/// on record and is read in full, as is everything else: the entries, errors and their places
-/// are those of a full parse.
+/// repository's secret key). Putting other integers in place of N and M (and other whitespace
+/// between the front's tokens) leaves a valid object of the same members in the same places;
+/// so the object ends where the tail does, and its `category_id` lies where it lay in the
+/// tail, read again from the bytes at hand. A tail that only looks complete — a `},{` inside a
+/// string or a nested array — has no digest on record and is read in full, as is everything
+/// else: the entries, errors and their places are those of a full parse.
 ///
 /// Where to look: mostly the entry after the last one matched (the new export follows the
 /// old one's order); a few entries on, to step over removed objects; else, to find its place
@@ -66,22 +72,36 @@ public final class KnownAnnotations: Sendable {
 
     /// Writes what the next round will know: each annotation of `exports` with a tail digest,
     /// in order, with the place of its `category_id` in the tail (one too long to record is
-    /// left out: the next round parses that object).
+    /// left out: the next round parses that object); after each spaced export's, the digests of
+    /// its tails as the file wrote them (`COCOExport.spacedTails`), which the next round's first
+    /// pass over that file matches.
     public static func save(_ exports: [COCOExport], key: ElementKey, to path: String) {
         let writer = ElementCache.Writer(path: path, key: key)
         for export in exports where !export.tailDigests.isEmpty {
-            for (annotation, digest) in zip(export.annotations, export.tailDigests) where digest != .zero {
-                let tail = annotation.imageIDRange.upperBound
-                if let category = annotation.categoryIDRange {
-                    guard category.count < Int(UInt8.max) else { continue }
-                    writer.append(.init(digest: digest, valueOffset: UInt16(category.lowerBound - tail),
-                                        valueLength: UInt8(category.count)))
-                } else {
-                    writer.append(.init(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0))
-                }
+            let bytes = export.annotationBytes
+            for (annotation, digest) in zip(export.annotations, export.tailDigests) {
+                if let entry = entry(bytes, annotation, digest: digest, spaced: false) { writer.append(entry) }
             }
+            for entry in export.spacedTails { writer.append(entry) }
         }
         writer.finish()
+    }
+
+    /// What the cache keeps of `annotation`, read from `bytes`, whose tail has `digest`: nil
+    /// for none (`Fingerprint.zero`) or for a `category_id` too far into the tail or too long
+    /// to record.
+    static func entry(_ bytes: UnsafeRawBufferPointer, _ annotation: AnnotationEntry, digest: Fingerprint,
+                      spaced: Bool) -> ElementCache.Entry? {
+        guard digest != .zero else { return nil }
+        // The tail starts at the ',' after the image id (whitespace before it is the front's).
+        var tail = annotation.imageIDRange.upperBound
+        while tail < bytes.count, JSONScanner.isWhitespace(bytes[tail]) { tail += 1 }
+        guard let category = annotation.categoryIDRange else {
+            return ElementCache.Entry(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0, spaced: spaced)
+        }
+        guard category.lowerBound - tail < Int(ElementCache.noValue), category.count < Int(UInt8.max) else { return nil }
+        return ElementCache.Entry(digest: digest, valueOffset: UInt16(category.lowerBound - tail),
+                                  valueLength: UInt8(category.count), spaced: spaced)
     }
 }
 
@@ -121,6 +141,8 @@ struct AnnotationReader: ElementReader {
             let category = entry.valueOffset == ElementCache.noValue ? nil
                 : front.tail + Int(entry.valueOffset)..<front.tail + Int(entry.valueOffset) + Int(entry.valueLength)
             scanner.position = end
+            // The whitespace a full scan would have seen: the array is then re-read minified.
+            if front.spaced || entry.spaced { scanner.sawWhitespace = true }
             learned.append(digest)
             matched += 1
             return AnnotationEntry(range: start..<end, idRange: front.id, imageIDRange: front.imageID,
@@ -130,7 +152,7 @@ struct AnnotationReader: ElementReader {
         }
         let annotation = try COCOReader.scanAnnotation(&scanner, start)
         let tail = front.tail..<annotation.range.upperBound
-        guard !scanner.sawWhitespace, annotation.idRange == front.id, annotation.imageIDRange == front.imageID,
+        guard annotation.idRange == front.id, annotation.imageIDRange == front.imageID,
               let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[tail]), readable: bytes) else {
             learned.append(.zero)
             return annotation
@@ -139,16 +161,34 @@ struct AnnotationReader: ElementReader {
         return annotation
     }
 
-    /// `{"id":N,"image_id":M` followed by `,`, with N and M JSON integers of at most 18 digits:
-    /// their places, and the tail's start (the `,`).
+    /// `{"id":N,"image_id":M` followed by `,` — JSON whitespace allowed between the tokens, as
+    /// `json.dump` and pretty-printers write them — with N and M JSON integers of at most 18
+    /// digits: their places, the tail's start (the `,`), and whether there was whitespace.
     @inline(__always)
-    static func front(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> (id: Range<Int>, imageID: Range<Int>, tail: Int)? {
-        guard start + 6 <= bytes.count, COCOReader.keyIs(bytes, start..<start + 6, "{\"id\":"),
-              let idEnd = integerEnd(bytes, from: start + 6), idEnd + 12 <= bytes.count,
-              COCOReader.keyIs(bytes, idEnd..<idEnd + 12, ",\"image_id\":"),
-              let imageEnd = integerEnd(bytes, from: idEnd + 12),
-              imageEnd < bytes.count, bytes[imageEnd] == UInt8(ascii: ",") else { return nil }
-        return (start + 6..<idEnd, idEnd + 12..<imageEnd, imageEnd)
+    static func front(_ bytes: UnsafeRawBufferPointer, _ start: Int)
+        -> (id: Range<Int>, imageID: Range<Int>, tail: Int, spaced: Bool)? {
+        var spaced = false
+        @inline(__always) func skip(_ at: Int) -> Int {
+            var i = at
+            while i < bytes.count, JSONScanner.isWhitespace(bytes[i]) { i += 1 }
+            if i != at { spaced = true }
+            return i
+        }
+        @inline(__always) func literal(_ at: Int, _ text: StaticString) -> Int? {
+            let count = text.utf8CodeUnitCount
+            guard at + count <= bytes.count, COCOReader.keyIs(bytes, at..<at + count, text) else { return nil }
+            return at + count
+        }
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "{"),
+              let idKey = literal(skip(start + 1), "\"id\""), let idColon = literal(skip(idKey), ":") else { return nil }
+        let idStart = skip(idColon)
+        guard let idEnd = integerEnd(bytes, from: idStart), let comma = literal(skip(idEnd), ","),
+              let imageKey = literal(skip(comma), "\"image_id\""), let imageColon = literal(skip(imageKey), ":") else { return nil }
+        let imageStart = skip(imageColon)
+        guard let imageEnd = integerEnd(bytes, from: imageStart) else { return nil }
+        let tail = skip(imageEnd)
+        guard tail < bytes.count, bytes[tail] == UInt8(ascii: ",") else { return nil }
+        return (idStart..<idEnd, imageStart..<imageEnd, tail, spaced)
     }
 
     /// Where the object ends if it ends at the first `}` followed by `,{` or `]` (whitespace
