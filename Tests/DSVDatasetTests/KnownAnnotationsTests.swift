@@ -25,7 +25,7 @@ import Testing
         case 5: // A tail longer than any digest covers.
             let polygon = (0..<700).map { "\($0).5" }.joined(separator: ",")
             return #"{"id":\#(id),"image_id":\#(image),"category_id":1,"segmentation":[[\#(polygon)]],"bbox":\#(box)}"#
-        case 6: // Another key order: no front to match.
+        case 6: // Another key order: `id` neither first nor last, nothing to key by.
             return #"{"image_id":\#(image),"id":\#(id),"category_id":1,"bbox":\#(box)}"#
         case 7: // An `id` in a nested object, and a non-ASCII escape.
             return #"{"id":\#(id),"image_id":\#(image),"category_id":3,"meta":{"id":3,"who":"\u00e9t\u00e9"},"bbox":\#(box)}"#
@@ -37,6 +37,8 @@ import Testing
             return #"{"id":\#(id),"image_id":\#(image),"segmentation":[[\#(polygon)]],"bbox":\#(box),"category_id":3}"#
         case 10: // Ids that are not canonical integers.
             return #"{"id":\#(id).0,"image_id":\#(image),"category_id":1,"bbox":\#(box)}"#
+        case 11: // `id` last, as pycocotools and Datumaro write it.
+            return #"{"image_id":\#(image),"category_id":\#(1 + id % 3),"segmentation":[[1.5,2.25,\#(10 + moved).0,4.0]],"bbox":\#(box),"iscrowd":0,"id":\#(id)}"#
         default: // CVAT's own layout.
             return #"{"id":\#(id),"image_id":\#(image),"category_id":\#(1 + id % 3),"segmentation":[[1.5,2.25,\#(10 + moved).0,4.0]],"area":12.5,"bbox":\#(box),"iscrowd":0,"attributes":{"occluded":false,"rotation":0.0}}"#
         }
@@ -115,10 +117,10 @@ import Testing
         let directory = TemporaryDirectory("known-annotations-broken")
         let first = Self.export(annotations: 600, round: 0)
         let (known, _, _) = try Self.known(after: first, in: directory)
-        // The 50th occurrence of `target` loses its last byte.
+        // The 30th occurrence of `target` loses its last byte.
         var text = first
         var searchFrom = text.startIndex
-        for _ in 0..<50 { searchFrom = text.range(of: target, range: searchFrom..<text.endIndex)!.upperBound }
+        for _ in 0..<30 { searchFrom = text.range(of: target, range: searchFrom..<text.endIndex)!.upperBound }
         text.remove(at: text.index(before: searchFrom))
         let path = directory.write("broken.json", text)
         func failure(_ known: KnownAnnotations?) -> String {
@@ -164,5 +166,24 @@ import Testing
         let compact = try Self.read(Self.export(annotations: 300, round: 1), in: directory, known: knownSpaced)
         #expect(compact.matchedAnnotations > 100 && compact.spacedTails.isEmpty)
         #expect(compact.annotations == (try Self.read(Self.export(annotations: 300, round: 1), in: directory, known: nil)).annotations)
+    }
+
+    /// What an object with `id` first was keyed by never matches one with `id` last: its tail
+    /// followed by `,"id":N}` is no object at all, and the error is a full parse's.
+    @Test func anIDFirstTailNeverMatchesAnIDLastObject() throws {
+        let directory = TemporaryDirectory("known-annotations-id-last")
+        let images = #"{"categories":[{"id":1,"name":"a"}],"images":[{"id":1,"file_name":"a.jpg","width":1,"height":1}],"annotations":["#
+        let learned = (1...40).map { #"{"id":\#($0),"image_id":1,"category_id":1,"bbox":[1,2,3,\#($0)]}"# }
+        let (known, _, _) = try Self.known(after: images + learned.joined(separator: ",") + "]}", in: directory)
+        let crafted = (1...40).map { #"{"image_id":1,"category_id":1,"bbox":[1,2,3,\#($0)]},"id":\#($0 + 100)}"# }
+        let path = directory.write("crafted.json", images + crafted.joined(separator: ",") + "]}")
+        func failure(_ known: KnownAnnotations?) -> String {
+            do {
+                _ = try Self.read(path: path, known: known)
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        #expect(failure(nil) != "no error")
+        #expect(failure(known) == failure(nil))
     }
 }

@@ -9,7 +9,10 @@ import DSVStorage
 /// renumbers `id`s between exports (and `image_id`s may move), so the key is the digest of
 /// the rest — the *tail*, from the `,` after the image id to the closing `}`. A tail is learned
 /// only from an object that was read in full, with its `id` and `image_id` the ones at the
-/// front, and its tail under `ElementKey.maximumLength`.
+/// front, and its tail under `ElementKey.maximumLength`. An object with its `id` last
+/// (pycocotools, Datumaro: `{"image_id":M,` … `,"id":N}`) is keyed by its tail up to the `,`
+/// before the `id`; such a key is marked (`ElementCache.Entry.idLast`) and matches only
+/// another such object — an `id`-first tail followed by `,"id":N}` is no object at all.
 ///
 /// Spaced exports (`json.dump`'s `", "` and `": "`, pretty-printers' newlines) are read twice:
 /// once as written, to check them, then from a minified copy (`COCOReader`). Both passes match:
@@ -96,12 +99,13 @@ public final class KnownAnnotations: Sendable {
         // The tail starts at the ',' after the image id (whitespace before it is the front's).
         var tail = annotation.imageIDRange.upperBound
         while tail < bytes.count, JSONScanner.isWhitespace(bytes[tail]) { tail += 1 }
+        let idLast = (annotation.idRange?.lowerBound ?? 0) > tail
         guard let category = annotation.categoryIDRange else {
-            return ElementCache.Entry(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0, spaced: spaced)
+            return ElementCache.Entry(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0, spaced: spaced, idLast: idLast)
         }
         guard category.lowerBound - tail < Int(ElementCache.noValue), category.count < Int(UInt8.max) else { return nil }
         return ElementCache.Entry(digest: digest, valueOffset: UInt16(category.lowerBound - tail),
-                                  valueLength: UInt8(category.count), spaced: spaced)
+                                  valueLength: UInt8(category.count), spaced: spaced, idLast: idLast)
     }
 }
 
@@ -135,25 +139,26 @@ struct AnnotationReader: ElementReader {
             return try COCOReader.scanAnnotation(&scanner, start)
         }
         if known.searchable, let end = Self.likelyEnd(bytes, from: front.tail),
-           let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<end]), readable: bytes),
-           let index = known.find(digest, from: &cursor) {
+           let keyed = Self.keyed(front, end: end, bytes),
+           let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<keyed.end]), readable: bytes),
+           let index = known.find(digest, from: &cursor), cache[index].idLast == (front.id == nil) {
             let entry = cache[index]
             let category = entry.valueOffset == ElementCache.noValue ? nil
                 : front.tail + Int(entry.valueOffset)..<front.tail + Int(entry.valueOffset) + Int(entry.valueLength)
             scanner.position = end
             // The whitespace a full scan would have seen: the array is then re-read minified.
-            if front.spaced || entry.spaced { scanner.sawWhitespace = true }
+            if keyed.spaced || entry.spaced { scanner.sawWhitespace = true }
             learned.append(digest)
             matched += 1
-            return AnnotationEntry(range: start..<end, idRange: front.id, imageIDRange: front.imageID,
-                                   categoryIDRange: category, id: CanonicalInteger.value(bytes, front.id),
+            return AnnotationEntry(range: start..<end, idRange: keyed.id, imageIDRange: front.imageID,
+                                   categoryIDRange: category, id: CanonicalInteger.value(bytes, keyed.id),
                                    imageID: CanonicalInteger.value(bytes, front.imageID),
                                    categoryID: CanonicalInteger.value(bytes, category))
         }
         let annotation = try COCOReader.scanAnnotation(&scanner, start)
-        let tail = front.tail..<annotation.range.upperBound
-        guard annotation.idRange == front.id, annotation.imageIDRange == front.imageID,
-              let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[tail]), readable: bytes) else {
+        guard annotation.imageIDRange == front.imageID,
+              let keyed = Self.keyed(front, end: annotation.range.upperBound, bytes), annotation.idRange == keyed.id,
+              let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<keyed.end]), readable: bytes) else {
             learned.append(.zero)
             return annotation
         }
@@ -161,34 +166,85 @@ struct AnnotationReader: ElementReader {
         return annotation
     }
 
-    /// `{"id":N,"image_id":M` followed by `,` — JSON whitespace allowed between the tokens, as
-    /// `json.dump` and pretty-printers write them — with N and M JSON integers of at most 18
-    /// digits: their places, the tail's start (the `,`), and whether there was whitespace.
+    /// The start of an annotation object as CVAT writes it, `{"id":N,"image_id":M,`, or with
+    /// `id` last, as pycocotools and Datumaro write it, `{"image_id":M,` — JSON whitespace
+    /// allowed between the tokens, as `json.dump` and pretty-printers write them — with N and M
+    /// JSON integers of at most 18 digits: their places (`id` nil when it comes last), the
+    /// tail's start (the `,` after M), and whether there was whitespace.
     @inline(__always)
     static func front(_ bytes: UnsafeRawBufferPointer, _ start: Int)
-        -> (id: Range<Int>, imageID: Range<Int>, tail: Int, spaced: Bool)? {
+        -> (id: Range<Int>?, imageID: Range<Int>, tail: Int, spaced: Bool)? {
+        var reader = TokenReader(bytes: bytes)
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "{") else { return nil }
+        var at = reader.skip(start + 1)
+        var id: Range<Int>?
+        if let idKey = reader.literal(at, "\"id\"") {
+            guard let colon = reader.literal(reader.skip(idKey), ":") else { return nil }
+            let idStart = reader.skip(colon)
+            guard let idEnd = integerEnd(bytes, from: idStart), let comma = reader.literal(reader.skip(idEnd), ",") else { return nil }
+            id = idStart..<idEnd
+            at = reader.skip(comma)
+        }
+        guard let imageKey = reader.literal(at, "\"image_id\""), let imageColon = reader.literal(reader.skip(imageKey), ":") else { return nil }
+        let imageStart = reader.skip(imageColon)
+        guard let imageEnd = integerEnd(bytes, from: imageStart) else { return nil }
+        let tail = reader.skip(imageEnd)
+        guard tail < bytes.count, bytes[tail] == UInt8(ascii: ",") else { return nil }
+        return (id, imageStart..<imageEnd, tail, reader.spaced)
+    }
+
+    /// What an object with `front`, ending at `end`, is keyed by: for `id` first, the tail up to
+    /// the end; for `id` last, the tail up to the `,` before the last member, which must be
+    /// `"id":N` (whitespace allowed). The place of the `id`, where the key ends, and whether
+    /// front or back had whitespace. Nil when `id` is in neither place.
+    @inline(__always)
+    static func keyed(_ front: (id: Range<Int>?, imageID: Range<Int>, tail: Int, spaced: Bool), end: Int,
+                    _ bytes: UnsafeRawBufferPointer) -> (id: Range<Int>, end: Int, spaced: Bool)? {
+        if let id = front.id { return (id, end, front.spaced) }
+        // Backwards from the closing brace: `,` `"id"` `:` N `}`.
+        var spaced = front.spaced
+        func back(_ at: Int) -> Int {
+            var i = at
+            while i > front.tail, JSONScanner.isWhitespace(bytes[i - 1]) { i -= 1 }
+            if i != at { spaced = true }
+            return i
+        }
+        guard end - 1 > front.tail, bytes[end - 1] == UInt8(ascii: "}") else { return nil }
+        let idEnd = back(end - 1)
+        var idStart = idEnd
+        while idStart > front.tail, bytes[idStart - 1] &- UInt8(ascii: "0") < 10 { idStart -= 1 }
+        if idStart > front.tail, bytes[idStart - 1] == UInt8(ascii: "-") { idStart -= 1 }
+        guard integerEnd(bytes, from: idStart) == idEnd else { return nil }
+        let colon = back(idStart)
+        guard colon - 1 > front.tail, bytes[colon - 1] == UInt8(ascii: ":") else { return nil }
+        let keyEnd = back(colon - 1)
+        guard keyEnd - 4 > front.tail, COCOReader.keyIs(bytes, keyEnd - 4..<keyEnd, "\"id\"") else { return nil }
+        let comma = back(keyEnd - 4)
+        guard comma - 1 > front.tail, bytes[comma - 1] == UInt8(ascii: ",") else { return nil }
+        return (idStart..<idEnd, comma - 1, spaced)
+    }
+
+    /// Literal tokens and the JSON whitespace between them, read forwards; remembers whether
+    /// there was any.
+    struct TokenReader {
+        let bytes: UnsafeRawBufferPointer
         var spaced = false
-        @inline(__always) func skip(_ at: Int) -> Int {
+
+        @inline(__always)
+        mutating func skip(_ at: Int) -> Int {
             var i = at
             while i < bytes.count, JSONScanner.isWhitespace(bytes[i]) { i += 1 }
             if i != at { spaced = true }
             return i
         }
-        @inline(__always) func literal(_ at: Int, _ text: StaticString) -> Int? {
+
+        /// The position after `text` when it is at `at`.
+        @inline(__always)
+        func literal(_ at: Int, _ text: StaticString) -> Int? {
             let count = text.utf8CodeUnitCount
             guard at + count <= bytes.count, COCOReader.keyIs(bytes, at..<at + count, text) else { return nil }
             return at + count
         }
-        guard start < bytes.count, bytes[start] == UInt8(ascii: "{"),
-              let idKey = literal(skip(start + 1), "\"id\""), let idColon = literal(skip(idKey), ":") else { return nil }
-        let idStart = skip(idColon)
-        guard let idEnd = integerEnd(bytes, from: idStart), let comma = literal(skip(idEnd), ","),
-              let imageKey = literal(skip(comma), "\"image_id\""), let imageColon = literal(skip(imageKey), ":") else { return nil }
-        let imageStart = skip(imageColon)
-        guard let imageEnd = integerEnd(bytes, from: imageStart) else { return nil }
-        let tail = skip(imageEnd)
-        guard tail < bytes.count, bytes[tail] == UInt8(ascii: ",") else { return nil }
-        return (idStart..<idEnd, imageStart..<imageEnd, tail, spaced)
     }
 
     /// Where the object ends if it ends at the first `}` followed by `,{` or `]` (whitespace

@@ -8,8 +8,8 @@ import DSVNative
 ///
 /// `.dsv/dsv-elements.cache`: a magic line, the key's check (`ElementKey.check`), the entry
 /// count and a CRC-32 of the entries, then 20-byte entries (digest, little-endian; value
-/// offset, 16 bits; value length; 1 when the digested bytes came from an object with
-/// whitespace between its tokens, else 0). Each commit rewrites it in place, the header
+/// offset, 16 bits; value length; flags: 1 when the digested bytes came from an object with
+/// whitespace between its tokens, 2 when from one with its `id` last). Each commit rewrites it in place, the header
 /// last: a torn write fails the CRC. It only saves work: a missing, damaged or foreign file
 /// reads as empty. Read in place from its mapping, not decoded (and shared read-only between
 /// threads: hence `@unchecked`).
@@ -22,12 +22,16 @@ public struct ElementCache: @unchecked Sendable {
         /// Whether the object the bytes were read from had whitespace between its tokens (a
         /// `json.dump` or pretty-printed export): an object matched by them is spaced too.
         public var spaced: Bool
+        /// Whether the object had its `id` last (pycocotools, Datumaro): what was digested then
+        /// ends before the `id`, and matches only another such object.
+        public var idLast: Bool
 
-        public init(digest: Fingerprint, valueOffset: UInt16, valueLength: UInt8, spaced: Bool = false) {
+        public init(digest: Fingerprint, valueOffset: UInt16, valueLength: UInt8, spaced: Bool = false, idLast: Bool = false) {
             self.digest = digest
             self.valueOffset = valueOffset
             self.valueLength = valueLength
             self.spaced = spaced
+            self.idLast = idLast
         }
     }
 
@@ -87,7 +91,7 @@ public struct ElementCache: @unchecked Sendable {
         let at = index &* Self.entrySize
         return Entry(digest: digest(index),
                      valueOffset: UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 16, as: UInt16.self)),
-                     valueLength: entries[at + 18], spaced: entries[at + 19] != 0)
+                     valueLength: entries[at + 18], spaced: entries[at + 19] & 1 != 0, idLast: entries[at + 19] & 2 != 0)
     }
 
     /// Rewrites the file with the entries appended, in order, under `key`, through a buffer of
@@ -120,7 +124,7 @@ public struct ElementCache: @unchecked Sendable {
             buffer.storeBytes(of: entry.digest.high.littleEndian, toByteOffset: buffered + 8, as: UInt64.self)
             buffer.storeBytes(of: entry.valueOffset.littleEndian, toByteOffset: buffered + 16, as: UInt16.self)
             buffer[buffered + 18] = entry.valueLength
-            buffer[buffered + 19] = entry.spaced ? 1 : 0
+            buffer[buffered + 19] = (entry.spaced ? 1 : 0) | (entry.idLast ? 2 : 0)
             buffered += ElementCache.entrySize
             count += 1
             if buffered == Self.bufferSize { flush() }
