@@ -1,5 +1,6 @@
 import ArgumentParser
 import DSVDataset
+import DSVNative
 import DSVStorage
 
 struct Diff: ParsableCommand {
@@ -35,8 +36,10 @@ struct Diff: ParsableCommand {
         let old = try StoredVersion(repository: repo, commitID: try repo.resolve(oldRevision))
         let new = try StoredVersion(repository: repo, commitID: try repo.resolve(newRevision))
         let diff = try VersionDiff.between(old, new)
+        let trace = Trace()
         try options.report(diff, title: "diff \(oldRevision) (\(old.commit.id.short)) → \(newRevision) (\(new.commit.id.short))",
                            headers: { try (new.headers() + old.headers()).map(\.header) }, resolve: repository.resolve)
+        trace.mark("report")
     }
 }
 

@@ -45,7 +45,7 @@ enum DiffOutput {
             }
             if let move = image.subsetMove { print("    subset: \(move.from) → \(move.to)") }
             for field in image.fields {
-                print("    image \(field.field): \(text(field.from)) → \(text(field.to))")
+                print("    image \(field.field): \(text(field.fromText)) → \(text(field.toText))")
             }
             if let pin = image.pin {
                 print("    S3 object: etag \(pin.from?.etag ?? "none") → \(pin.to?.etag ?? "none")")
@@ -54,8 +54,8 @@ enum DiffOutput {
             for pair in changes.modified {
                 let boxes = box(pair.from) == box(pair.to) ? box(pair.to) : box(pair.from) + " → " + box(pair.to)
                 print(Style.modified("    ~ \(pair.to.category)") + " " + boxes)
-                for field in FieldChange.between(pair.from.object, pair.to.object, ignoring: ["category_id", "bbox"]) {
-                    print("        \(field.field): \(text(field.from)) → \(text(field.to))")
+                for field in pair.from.fieldChanges(to: pair.to, ignoring: ["category_id", "bbox"]) {
+                    print("        \(field.field): \(text(field.fromText)) → \(text(field.toText))")
                 }
             }
             for pair in changes.relabeled {
@@ -68,12 +68,12 @@ enum DiffOutput {
 
     static func box(_ annotation: DiffAnnotation) -> String { annotation.bboxText ?? "" }
 
-    /// A value on one readable line: a long one (an RLE mask's counts, a polygon) is cut, with
-    /// its size; `--json` has it whole.
-    static func text(_ value: JSONValue?) -> String {
-        guard let compact = value?.compact else { return "(none)" }
-        guard compact.count > 100 else { return compact }
-        return String(compact.prefix(80)) + "… (\(compact.utf8.count.formatted) bytes)"
+    /// A value, as written, on one readable line: a long one (an RLE mask's counts, a polygon)
+    /// is cut, with its size; `--json` has it whole.
+    static func text(_ value: String?) -> String {
+        guard let value else { return "(none)" }
+        guard value.utf8.count > 100, value.count > 100 else { return value }
+        return String(value.prefix(80)) + "… (\(value.utf8.count.formatted) bytes)"
     }
 
     static func signed(_ value: Int) -> String { value > 0 ? "+\(value.formatted)" : value.formatted }

@@ -37,6 +37,12 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// (parsed when asked for: only changed annotations are shown).
     public var object: JSONValue { .object(Self.members(text)) }
 
+    /// What changed from this annotation to `other`, field by field (ids aside), read off
+    /// their texts.
+    public func fieldChanges(to other: DiffAnnotation, ignoring: Set<String> = []) -> [FieldChange] {
+        FieldChange.between(text, other.text, ignoring: ignoring.union(["id", "image_id"]))
+    }
+
     /// The object for output, with `category` (the name) beside `category_id`.
     public var display: JSONValue {
         guard case .object(var members) = object else { return object }
@@ -204,34 +210,80 @@ public struct AnnotationChanges: Sendable {
 }
 
 /// A field that differs between two versions of an annotation or image: `bbox`,
-/// `attributes.occluded`, … with its old and new values (nil where absent).
+/// `attributes.occluded`, … with its old and new values as written (nil where absent). Kept
+/// as text: a review prints thousands of them, mostly cut to a line, and parses none; `--json`
+/// parses the values it writes.
 public struct FieldChange: Sendable, Equatable {
     public var field: String
-    public var from: JSONValue?
-    public var to: JSONValue?
+    /// The old value's text, compact, as the version stores it.
+    public var fromText: String?
+    /// The new value's text.
+    public var toText: String?
+
+    public init(field: String, fromText: String?, toText: String?) {
+        self.field = field
+        self.fromText = fromText
+        self.toText = toText
+    }
 
     public init(field: String, from: JSONValue?, to: JSONValue?) {
-        self.field = field
-        self.from = from
-        self.to = to
+        self.init(field: field, fromText: from?.compact, toText: to?.compact)
     }
+
+    public var from: JSONValue? { fromText.flatMap { try? JSONValue.parse(Array($0.utf8)) } }
+    public var to: JSONValue? { toText.flatMap { try? JSONValue.parse(Array($0.utf8)) } }
 
     /// Field-by-field differences of two objects; `attributes` is compared attribute by
     /// attribute.
     public static func between(_ old: JSONValue, _ new: JSONValue, ignoring: Set<String> = []) -> [FieldChange] {
-        let a = old.objectValue ?? [], b = new.objectValue ?? []
+        between(Array(old.compact.utf8), Array(new.compact.utf8), ignoring: ignoring)
+    }
+
+    /// The same for two compact objects' texts (stored objects are minified), reading their
+    /// members in place: a member whose bytes are equal is equal; one whose bytes differ is
+    /// parsed only when an escape could make different bytes the same string.
+    public static func between(_ old: [UInt8], _ new: [UInt8], ignoring: Set<String> = []) -> [FieldChange] {
+        old.withUnsafeBytes { a in new.withUnsafeBytes { b in between(a, b, ignoring: ignoring, prefix: "") } }
+    }
+
+    static func between(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Set<String>,
+                        prefix: String) -> [FieldChange] {
+        let x = members(a), y = members(b)
         var keys: [String] = []
-        for (key, _) in a + b where !keys.contains(key) && !ignoring.contains(key) { keys.append(key) }
+        for (key, _) in x + y where !keys.contains(key) && !ignoring.contains(key) { keys.append(key) }
         var changes: [FieldChange] = []
         for key in keys {
-            let x = a.first { $0.0 == key }?.1, y = b.first { $0.0 == key }?.1
-            if x == y { continue }
-            if key == "attributes", let x, let y, x.objectValue != nil, y.objectValue != nil {
-                changes += between(x, y).map { FieldChange(field: "attributes.\($0.field)", from: $0.from, to: $0.to) }
-            } else {
-                changes.append(FieldChange(field: key, from: x, to: y))
+            let p = x.first { $0.0 == key }?.1, q = y.first { $0.0 == key }?.1
+            let from = p.map { UnsafeRawBufferPointer(rebasing: a[$0]) }, to = q.map { UnsafeRawBufferPointer(rebasing: b[$0]) }
+            if let from, let to {
+                if from.elementsEqual(to) { continue }
+                if key == "attributes", from.first == UInt8(ascii: "{"), to.first == UInt8(ascii: "{") {
+                    changes += between(from, to, ignoring: [], prefix: prefix + "attributes.")
+                    continue
+                }
+                let backslash = UInt8(ascii: "\\")
+                if from.contains(backslash) || to.contains(backslash),
+                   let v = try? JSONValue.parse(from), let w = try? JSONValue.parse(to), v == w { continue }
             }
+            changes.append(FieldChange(field: prefix + key, fromText: from.map { String(decoding: $0, as: UTF8.self) },
+                                       toText: to.map { String(decoding: $0, as: UTF8.self) }))
         }
         return changes
+    }
+
+    /// An object's members, keys decoded, values as byte ranges; none for a text that is not
+    /// an object.
+    static func members(_ bytes: UnsafeRawBufferPointer) -> [(String, Range<Int>)] {
+        var scanner = JSONScanner(bytes)
+        guard scanner.peek() == UInt8(ascii: "{") else { return [] }
+        var members: [(String, Range<Int>)] = []
+        do {
+            try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
+                members.append((JSONString.decode(UnsafeRawBufferPointer(rebasing: bytes[key])), value))
+            }
+        } catch {
+            return []
+        }
+        return members
     }
 }

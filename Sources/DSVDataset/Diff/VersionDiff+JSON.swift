@@ -41,7 +41,7 @@ extension VersionDiff.ImageChange {
                 ("removed", .array(annotations.removed.map(\.display))),
                 ("modified", .array(annotations.modified.map { pair in
                     .object([("from", pair.from.display), ("to", pair.to.display),
-                             ("changes", .array(FieldChange.between(pair.from.object, pair.to.object, ignoring: ["category_id"]).map(\.json)))])
+                             ("changes", .array(pair.from.fieldChanges(to: pair.to, ignoring: ["category_id"]).map(\.json)))])
                 })),
                 ("relabeled", .array(annotations.relabeled.map { .object([("from", $0.from.display), ("to", $0.to.display)]) })),
             ])),

@@ -123,6 +123,7 @@ public struct VersionDiff: Sendable {
     static func compare(from: Side, to: Side, oldRecords: [ImageRecord], newRecords: [ImageRecord],
                         oldCategories: CategoryNames, newCategories: CategoryNames,
                         shardsCompared: Int, shardsRead: Int, compareEqualRecords: Bool = false) -> VersionDiff {
+        let trace = Trace()
         let oldByKey = Dictionary(oldRecords.map { ($0.key, $0) }) { a, _ in a }
         let newByKey = Dictionary(newRecords.map { ($0.key, $0) }) { a, _ in a }
         let oldNames = oldCategories.mapValues { Dictionary($0) { a, _ in a } }
@@ -139,12 +140,14 @@ public struct VersionDiff: Sendable {
         }
         let matching = Matching(oldNames: oldNames, newNames: newNames, sameCategories: sameCategories,
                                 compareEqualRecords: compareEqualRecords)
+        trace.mark("index \(keys.count) keys")
         // Images are compared on all cores, in runs of keys, and kept in key order.
         let sortedKeys = keys
         let images = Parallel.map(keys.count, chunk: 256) { index in
             let key = sortedKeys[index]
             return matching.change(key: key, from: oldByKey[key], to: newByKey[key])
         }.compactMap { $0 }
+        trace.mark("compare \(keys.count) images, \(images.count) changed")
         let oldList = names(oldCategories), newList = names(newCategories)
         let oldSet = Set(oldList), newSet = Set(newList)
         return VersionDiff(from: from, to: to, images: images,
@@ -183,9 +186,7 @@ public struct VersionDiff: Sendable {
                 changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
                 changes.unchanged += identical
                 if let a, let b, a.image != b.image {
-                    let oldImage = (try? JSONValue.parse(a.image.filled(id: 0, imageID: nil))) ?? .object([])
-                    let newImage = (try? JSONValue.parse(b.image.filled(id: 0, imageID: nil))) ?? .object([])
-                    fields = FieldChange.between(oldImage, newImage, ignoring: ["id"])
+                    fields = FieldChange.between(a.image.filled(id: 0, imageID: nil), b.image.filled(id: 0, imageID: nil), ignoring: ["id"])
                 }
             }
             let pinChanged = a != nil && b != nil && a?.pin != b?.pin
@@ -288,6 +289,8 @@ public struct VersionDiff: Sendable {
     /// Only images under `prefix`, in `subset` (on either side), and annotation changes touching
     /// `category` (either side).
     public func filtered(pathPrefix: String?, category: String?, subset: String? = nil) -> VersionDiff {
+        // No filter: the changes as they are (not a copy of each, thousands in a wide diff).
+        if pathPrefix == nil && category == nil && subset == nil { return self }
         var copy = self
         let filters = [pathPrefix.map { "path \($0)" }, subset.map { "subset \($0)" }, category.map { "category \($0)" }].compactMap { $0 }
         if !filters.isEmpty { copy.filter = filters.joined(separator: ", ") }
