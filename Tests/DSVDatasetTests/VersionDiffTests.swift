@@ -216,4 +216,23 @@ extension VersionDiffTests {
         #expect(diff.shardsRead == 2)
         #expect(diff.annotationsAdded == 1)
     }
+
+    /// Field changes are read off the stored texts: equal bytes are equal, a string escaped
+    /// another way is the same string, attributes are compared one by one, values are shown
+    /// as written, and the ignored fields and members only one side has are as they should be.
+    @Test func fieldChangesReadOffTheTexts() {
+        func changes(_ a: String, _ b: String, ignoring: Set<String> = []) -> [FieldChange] {
+            FieldChange.between(Array(a.utf8), Array(b.utf8), ignoring: ignoring)
+        }
+        #expect(changes(#"{"a":1,"b":[1,2.50]}"#, #"{"a":1,"b":[1,2.50]}"#).isEmpty)
+        #expect(changes(#"{"note":"\u00e9t\u00e9"}"#, #"{"note":"été"}"#).isEmpty)
+        #expect(changes(#"{"b":[1,2.50]}"#, #"{"b":[1,2.5]}"#) == [FieldChange(field: "b", fromText: "[1,2.50]", toText: "[1,2.5]")])
+        #expect(changes(#"{"attributes":{"occluded":false,"rotation":0.0,"x":"y"}}"#, #"{"attributes":{"occluded":true,"rotation":0.0}}"#)
+            == [FieldChange(field: "attributes.occluded", from: .bool(false), to: .bool(true)),
+                FieldChange(field: "attributes.x", fromText: #""y""#, toText: nil)])
+        #expect(changes(#"{"id":1,"bbox":[1,2,3,4],"area":2}"#, #"{"id":2,"bbox":[1,2,3,5],"iscrowd":0}"#, ignoring: ["id", "bbox"])
+            == [FieldChange(field: "area", fromText: "2", toText: nil), FieldChange(field: "iscrowd", fromText: nil, toText: "0")])
+        // The values parse for --json.
+        #expect(changes(#"{"s":[[1.5,2]]}"#, #"{"s":[[1.5,3]]}"#).first?.to == .array([.array([.number("1.5"), .number("3")])]))
+    }
 }
