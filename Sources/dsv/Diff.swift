@@ -36,6 +36,7 @@ struct Diff: ParsableCommand {
         let old = try StoredVersion(repository: repo, commitID: try repo.resolve(oldRevision))
         let new = try StoredVersion(repository: repo, commitID: try repo.resolve(newRevision))
         let diff = try VersionDiff.between(old, new)
+        LeftForExit.keep(diff)
         let trace = Trace()
         try options.report(diff, title: "diff \(oldRevision) (\(old.commit.id.short)) → \(newRevision) (\(new.commit.id.short))",
                            headers: { try (new.headers() + old.headers()).map(\.header) }, resolve: repository.resolve)
@@ -73,6 +74,7 @@ struct Status: ParsableCommand {
         // pins HEAD has, as for files.
         if !urls.isEmpty { sources += try cvat.fetch(urls, imagesGiven: true, in: repo).sources }
         let diff = try StatusOperation.run(sources: sources, subset: filesSubset, against: head, in: repo)
+        LeftForExit.keep(diff)
         try options.report(diff, title: "status: \(exports.joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))",
                            headers: { try head?.headers().map(\.header) ?? [] }, resolve: repository.resolve)
     }

@@ -25,10 +25,8 @@ public enum StatusOperation {
         let cache = ShardCache(repository: repository)
         let known = KnownAnnotations(ElementCache(path: ElementCache.path(in: repository), key: ElementKey(derivedFrom: cache.key)))
         let plan = try ExportInput.read(opened, previous: version, known: known)
-        let database: GitObjectDatabase
         let reuse: ShardReuse
         do {
-            database = try repository.git.objectDatabase()
             reuse = try ShardReuse(cache: cache, repository: repository.git, head: version?.commit.id)
         } catch { throw .repository(.git(error)) }
         var pins: [String: ObjectPin] = [:]
@@ -47,18 +45,28 @@ public enum StatusOperation {
         let (oldChanged, changed) = VersionDiff.changedShards(oldBlobs, version?.summary.shardLayout ?? content.summary.shardLayout,
                                                               newShards.mapValues(\.blobID), content.summary.shardLayout)
 
+        // The working shards that differ, decompressed and decoded on all cores (half of them,
+        // in a round that touched half of the images). A shard the cache knew is read from the
+        // repository, opened by each worker that needs one (libgit2 objects are one thread's).
+        let wanted = changed.compactMap { newShards[$0] }
+        let decoded = ResultSlots<Result<[ImageRecord], any Error>>(count: wanted.count)
+        let path = repository.path
+        Parallel.forEach(wanted.count, makeState: { (ZstdDecompressor(), GitObjectDatabase?.none) }) { state, index in
+            let shard = wanted[index]
+            decoded[index] = Result {
+                let raw: [UInt8]
+                if let blob = shard.blob {
+                    raw = try state.0.decompress(blob.content)
+                } else {
+                    if state.1 == nil { state.1 = try GitRepository.open(at: path).objectDatabase() }
+                    raw = try state.1!.withObject(shard.blobID) { try state.0.decompress($0) }
+                }
+                return try ShardCodec.decode(raw)
+            }
+        }
         var newRecords: [ImageRecord] = []
         do {
-            let decompressor = ZstdDecompressor()
-            for number in changed {
-                guard let shard = newShards[number] else { continue }
-                let raw = if let blob = shard.blob {
-                    try decompressor.decompress(blob.content)
-                } else {
-                    try database.withObject(shard.blobID) { try decompressor.decompress($0) }
-                }
-                newRecords += try ShardCodec.decode(raw)
-            }
+            for index in wanted.indices { newRecords += try decoded[index]!.get() }
         } catch {
             throw .repository(.corruptVersion("cannot read back a working shard: \(error)"))
         }
