@@ -1,3 +1,5 @@
+import Glibc
+
 /// One annotation as the diff sees it: its fields without the ids (ids are not identity), its
 /// category by name (category ids are remapped between exports), its box for pairing.
 public struct DiffAnnotation: Sendable, Equatable {
@@ -9,9 +11,9 @@ public struct DiffAnnotation: Sendable, Equatable {
     public var bboxText: String?
     /// Everything that identifies the annotation's content: fields (minus ids) with the category
     /// by name, compact.
-    public var content: String
+    let content: ContentBytes
     /// The geometry alone (bbox, segmentation, keypoints), for relabel detection.
-    public var geometry: String
+    let geometry: ContentBytes
 
     public init(template: ObjectTemplate, categories: [IDKey: String]) {
         // The holes of lifted ids are filled with placeholders; ids are dropped from what is
@@ -29,8 +31,8 @@ public struct DiffAnnotation: Sendable, Equatable {
         bbox = bboxValue?.arrayValue?.compactMap(\.doubleValue)
         bboxText = bboxValue?.compact
         let comparable = members.map { $0.0 == "category_id" ? ("category", JSONValue.string(name)) : $0 }
-        content = JSONValue.object(comparable).compact
-        geometry = JSONValue.object(members.filter { Self.geometryKeys.contains($0.0) }).compact
+        content = ContentBytes(Array(JSONValue.object(comparable).compact.utf8))
+        geometry = ContentBytes(Array(JSONValue.object(members.filter { Self.geometryKeys.contains($0.0) }).compact.utf8))
     }
 
     /// The annotation object with `id` and `image_id` removed and `category_id` kept as written
@@ -71,7 +73,7 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// are already what `compact` would write. Nil (the parsing path decides) for a text with
     /// a backslash, as an escape may be written more than one way.
     static func scan(_ text: [UInt8], _ categories: [IDKey: String])
-        -> (category: String, bbox: [Double]?, bboxText: String?, content: String, geometry: String)? {
+        -> (category: String, bbox: [Double]?, bboxText: String?, content: ContentBytes, geometry: ContentBytes)? {
         guard text.first == UInt8(ascii: "{"), !text.contains(UInt8(ascii: "\\")) else { return nil }
         return text.withUnsafeBytes { bytes in
             var scanner = JSONScanner(bytes)
@@ -97,7 +99,7 @@ public struct DiffAnnotation: Sendable, Equatable {
                     case .bbox:
                         if bboxText == nil {
                             let text = UnsafeRawBufferPointer(rebasing: bytes[value])
-                            bbox = (try? JSONValue.parse(text))?.arrayValue?.compactMap(\.doubleValue)
+                            bbox = numbers(text) ?? (try? JSONValue.parse(text))?.arrayValue?.compactMap(\.doubleValue)
                             bboxText = String(decoding: text, as: UTF8.self)
                         }
                         append(member, to: &content)
@@ -115,8 +117,29 @@ public struct DiffAnnotation: Sendable, Equatable {
             guard scanner.position == bytes.count else { return nil }
             content.append(UInt8(ascii: "}"))
             geometry.append(UInt8(ascii: "}"))
-            return (category, bbox, bboxText, String(decoding: content, as: UTF8.self), String(decoding: geometry, as: UTF8.self))
+            return (category, bbox, bboxText, ContentBytes(content), ContentBytes(geometry))
         }
+    }
+
+    /// A compact array of plain numbers (`[x,y,w,h]`), read without building values; nil for
+    /// anything else (the parser decides).
+    static func numbers(_ value: UnsafeRawBufferPointer) -> [Double]? {
+        guard value.count >= 2, value.first == UInt8(ascii: "["), value.last == UInt8(ascii: "]") else { return nil }
+        var result: [Double] = []
+        result.reserveCapacity(4)
+        var start = 1
+        for i in 1..<value.count {
+            let c = value[i]
+            guard c == UInt8(ascii: ",") || i == value.count - 1 else {
+                if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") || c == UInt8(ascii: "\"") || c >= UInt8(ascii: "a") { return nil }
+                continue
+            }
+            if i == start { return i == 1 && value.count == 2 ? [] : nil }
+            guard let number = Double(String(decoding: UnsafeRawBufferPointer(rebasing: value[start..<i]), as: UTF8.self)) else { return nil }
+            result.append(number)
+            start = i + 1
+        }
+        return result
     }
 
     /// The members the diff treats apart, told by their key literal's bytes.
@@ -152,21 +175,36 @@ public struct AnnotationChanges: Sendable {
     public static let iouThreshold = 0.5
 
     public init(from old: [DiffAnnotation], to new: [DiffAnnotation]) {
-        // 1. Exact matches by content, as multisets (duplicate identical annotations count).
-        var pending: [String: [Int]] = [:]
-        for (index, annotation) in old.enumerated() { pending[annotation.content, default: []].append(index) }
-        var oldLeft = Set(old.indices)
+        // 1. Exact matches by content, as multisets (duplicate identical annotations count): each
+        //    new annotation takes the first old one not yet taken with the same content —
+        //    compared pairwise for an image's few, through a dictionary for many.
+        var taken = [Bool](repeating: false, count: old.count)
         var newLeft: [Int] = []
-        for (index, annotation) in new.enumerated() {
-            if var candidates = pending[annotation.content], !candidates.isEmpty {
-                oldLeft.remove(candidates.removeFirst())
-                pending[annotation.content] = candidates
-                unchanged += 1
-            } else {
-                newLeft.append(index)
+        if old.count * new.count <= VersionDiff.pairwiseLimit {
+            for (index, annotation) in new.enumerated() {
+                if let match = old.indices.first(where: { !taken[$0] && old[$0].content == annotation.content }) {
+                    taken[match] = true
+                    unchanged += 1
+                } else {
+                    newLeft.append(index)
+                }
+            }
+        } else {
+            var pending: [ContentBytes: [Int]] = [:]
+            for (index, annotation) in old.enumerated() { pending[annotation.content, default: []].append(index) }
+            var next: [ContentBytes: Int] = [:]
+            for (index, annotation) in new.enumerated() {
+                let candidates = pending[annotation.content] ?? [], slot = next[annotation.content, default: 0]
+                if slot < candidates.count {
+                    taken[candidates[slot]] = true
+                    next[annotation.content] = slot + 1
+                    unchanged += 1
+                } else {
+                    newLeft.append(index)
+                }
             }
         }
-        var oldRest = oldLeft.sorted()
+        var oldRest = old.indices.filter { !taken[$0] }
         // 2. Greedy pairs by IoU within a category, best pairs first.
         var pairs: [(iou: Double, old: Int, new: Int)] = []
         for n in newLeft {
@@ -207,6 +245,22 @@ public struct AnnotationChanges: Sendable {
         let union = a[2] * a[3] + b[2] * b[3] - intersection
         return union > 0 ? intersection / union : (a == b ? 1 : 0)
     }
+}
+
+/// An annotation's content or geometry as compact bytes: compared with one `memcmp` and hashed
+/// as one run (an array of bytes would hash and compare them one by one).
+struct ContentBytes: Sendable, Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    static func == (a: ContentBytes, b: ContentBytes) -> Bool {
+        a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }
+    }
+
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
 }
 
 /// A field that differs between two versions of an annotation or image: `bbox`,

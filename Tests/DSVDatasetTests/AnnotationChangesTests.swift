@@ -1,0 +1,37 @@
+@testable import DSVDataset
+import Testing
+
+/// Exact matches are found the same way whether an image's annotations are few (compared
+/// pairwise) or many (looked up by content): the same pairs, so the same changes.
+@Suite struct AnnotationChangesTests {
+    static let categories: [IDKey: String] = [IDKey.integer(1): "car", IDKey.integer(2): "person"]
+
+    static func annotation(_ text: String) -> DiffAnnotation {
+        DiffAnnotation(template: ObjectTemplate(bytes: ArraySlice(Array(text.utf8))), categories: categories)
+    }
+
+    /// A change as comparable text: what was added, removed, modified and relabeled, in order.
+    static func summary(_ changes: AnnotationChanges, droppingRemoved pads: Int = 0) -> [String] {
+        func text(_ annotation: DiffAnnotation) -> String { String(decoding: annotation.text, as: UTF8.self) }
+        return ["unchanged \(changes.unchanged)"] + changes.added.map { "+ " + text($0) }
+            + changes.removed.dropLast(pads).map { "- " + text($0) }
+            + changes.modified.map { "~ " + text($0.from) + " → " + text($0.to) }
+            + changes.relabeled.map { "⇄ " + text($0.from) + " → " + text($0.to) }
+    }
+
+    @Test func pairwiseAndLookedUpMatchesAgree() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = [#"{"category_id":1,"bbox":[0,0,10,10]}"#, #"{"category_id":1,"bbox":[1,0,10,10]}"#,
+                        #"{"category_id":2,"bbox":[0,0,10,10]}"#, #"{"category_id":2,"bbox":[50,50,5,5],"iscrowd":1}"#,
+                        #"{"category_id":1,"bbox":[50,50,5,5],"iscrowd":1}"#, #"{"category_id":3,"bbox":[0,0,10,10]}"#]
+        for _ in 0..<300 {
+            let old = (0..<Int.random(in: 0...12, using: &generator)).map { _ in Self.annotation(alphabet.randomElement(using: &generator)!) }
+            let new = (0..<Int.random(in: 0...12, using: &generator)).map { _ in Self.annotation(alphabet.randomElement(using: &generator)!) }
+            let pairwise = AnnotationChanges(from: old, to: new)
+            // Past the pairwise limit with annotations nothing matches: no box, each its own shape.
+            let pads = (0...VersionDiff.pairwiseLimit).map { Self.annotation(#"{"pad":\#($0),"segmentation":[[\#($0)]]}"#) }
+            let lookedUp = AnnotationChanges(from: old + pads, to: new)
+            #expect(Self.summary(pairwise) == Self.summary(lookedUp, droppingRemoved: pads.count))
+        }
+    }
+}
