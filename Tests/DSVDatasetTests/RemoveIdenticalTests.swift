@@ -2,7 +2,7 @@
 import Testing
 
 /// The annotations two sides share byte for byte are taken out of an image's comparison the
-/// same way whether the lists are few (compared pairwise) or many (counted by hashing).
+/// same way whether the lists are few (compared pairwise) or many (looked up by hashing).
 @Suite struct RemoveIdenticalTests {
     static func template(_ text: String, id: Int32 = -1) -> ObjectTemplate {
         var template = ObjectTemplate(bytes: ArraySlice(Array(text.utf8)))

@@ -175,35 +175,9 @@ public struct AnnotationChanges: Sendable {
     public static let iouThreshold = 0.5
 
     public init(from old: [DiffAnnotation], to new: [DiffAnnotation]) {
-        // 1. Exact matches by content, as multisets (duplicate identical annotations count): each
-        //    new annotation takes the first old one not yet taken with the same content —
-        //    compared pairwise for an image's few, through a dictionary for many.
-        var taken = [Bool](repeating: false, count: old.count)
-        var newLeft: [Int] = []
-        if old.count * new.count <= VersionDiff.pairwiseLimit {
-            for (index, annotation) in new.enumerated() {
-                if let match = old.indices.first(where: { !taken[$0] && old[$0].content == annotation.content }) {
-                    taken[match] = true
-                    unchanged += 1
-                } else {
-                    newLeft.append(index)
-                }
-            }
-        } else {
-            var pending: [ContentBytes: [Int]] = [:]
-            for (index, annotation) in old.enumerated() { pending[annotation.content, default: []].append(index) }
-            var next: [ContentBytes: Int] = [:]
-            for (index, annotation) in new.enumerated() {
-                let candidates = pending[annotation.content] ?? [], slot = next[annotation.content, default: 0]
-                if slot < candidates.count {
-                    taken[candidates[slot]] = true
-                    next[annotation.content] = slot + 1
-                    unchanged += 1
-                } else {
-                    newLeft.append(index)
-                }
-            }
-        }
+        // 1. Exact matches by content, as multisets (duplicate identical annotations count).
+        let (taken, newLeft) = VersionDiff.pairEqual(old.map(\.content), new.map(\.content))
+        unchanged = new.count - newLeft.count
         var oldRest = old.indices.filter { !taken[$0] }
         // 2. Greedy pairs by IoU within a category, best pairs first.
         var pairs: [(iou: Double, old: Int, new: Int)] = []

@@ -211,54 +211,48 @@ public struct VersionDiff: Sendable {
     /// and returns how many pairs there were.
     static func removeIdentical(_ old: inout [ObjectTemplate], _ new: inout [ObjectTemplate]) -> Int {
         guard !old.isEmpty && !new.isEmpty else { return 0 }
-        // An image's few annotations: compared pairwise in place, which costs less than the
-        // hashing and the two dictionaries' allocations (a tenth of a wide diff's time).
-        if old.count * new.count <= pairwiseLimit { return removeIdenticalPairwise(&old, &new) }
-        var waiting: [ObjectTemplate: Int] = [:]
-        for template in old { waiting[template, default: 0] += 1 }
-        var matched: [ObjectTemplate: Int] = [:]
-        var keptNew: [ObjectTemplate] = []
-        keptNew.reserveCapacity(new.count)
-        for template in new {
-            if let count = waiting[template], count > 0 {
-                waiting[template] = count - 1
-                matched[template, default: 0] += 1
-            } else {
-                keptNew.append(template)
-            }
-        }
-        let pairs = new.count - keptNew.count
+        let (taken, unmatched) = pairEqual(old, new)
+        let pairs = new.count - unmatched.count
         guard pairs > 0 else { return 0 }
-        old = old.filter { template in
-            guard let count = matched[template], count > 0 else { return true }
-            matched[template] = count - 1
-            return false
-        }
-        new = keptNew
+        old = old.indices.compactMap { taken[$0] ? nil : old[$0] }
+        new = unmatched.map { new[$0] }
         return pairs
     }
 
-    /// Up to this many pairs, `removeIdentical` compares pairwise.
+    /// Up to this many pairs, `pairEqual` compares pairwise.
     static let pairwiseLimit = 256
 
-    /// `removeIdentical` by comparing every pair: each new template takes the first old one
-    /// not yet taken with the same bytes and holes — the same pairs the multisets give.
-    static func removeIdenticalPairwise(_ old: inout [ObjectTemplate], _ new: inout [ObjectTemplate]) -> Int {
+    /// Equal elements of two lists paired as multisets, in order: each element of `new` takes
+    /// the first element of `old` equal to it and not yet taken. Which of `old` were taken, and
+    /// the indices of `new` left unpaired. An image's few annotations are compared pairwise in
+    /// place, which costs less than hashing them into a dictionary (a tenth of a wide diff's
+    /// time); many go through one.
+    static func pairEqual<T: Hashable>(_ old: [T], _ new: [T]) -> (taken: [Bool], unmatched: [Int]) {
         var taken = [Bool](repeating: false, count: old.count)
-        var keptNew: [ObjectTemplate] = []
-        var pairs = 0
-        for template in new {
-            if let index = old.indices.first(where: { !taken[$0] && old[$0] == template }) {
-                taken[index] = true
-                pairs += 1
+        var unmatched: [Int] = []
+        if old.count * new.count <= pairwiseLimit {
+            for (index, element) in new.enumerated() {
+                if let match = old.indices.first(where: { !taken[$0] && old[$0] == element }) {
+                    taken[match] = true
+                } else {
+                    unmatched.append(index)
+                }
+            }
+            return (taken, unmatched)
+        }
+        var pending: [T: [Int]] = [:]
+        for (index, element) in old.enumerated() { pending[element, default: []].append(index) }
+        var next: [T: Int] = [:]
+        for (index, element) in new.enumerated() {
+            let candidates = pending[element] ?? [], slot = next[element, default: 0]
+            if slot < candidates.count {
+                taken[candidates[slot]] = true
+                next[element] = slot + 1
             } else {
-                keptNew.append(template)
+                unmatched.append(index)
             }
         }
-        guard pairs > 0 else { return 0 }
-        old = old.indices.compactMap { taken[$0] ? nil : old[$0] }
-        new = keptNew
-        return pairs
+        return (taken, unmatched)
     }
 
     /// Category names of every subset, each once, in subset order then header order.
