@@ -58,7 +58,7 @@ import Testing
         let moved = a.annotations.modified.first { $0.to.category == "car" }!
         #expect(moved.from.bbox == [10, 10, 100, 50] && moved.to.bbox == [14, 12, 100, 50])
         let occluded = a.annotations.modified.first { $0.to.category == "person" }!
-        #expect(FieldChange.between(occluded.from.object, occluded.to.object)
+        #expect(occluded.from.fieldChanges(to: occluded.to)
             == [FieldChange(field: "attributes.occluded", from: .bool(false), to: .bool(true))])
         let b = diff.images.first { $0.key == "b.jpg" }!
         #expect(b.annotations.relabeled.count == 1)
@@ -138,7 +138,7 @@ import Testing
         let changed = try diff(export(#"caf\u00e9"#), export("café", occluded: true))
         #expect(changed.annotationsModified == 1 && changed.annotationsUnchanged == 1)
         let pair = try #require(changed.images.first?.annotations.modified.first)
-        #expect(FieldChange.between(pair.from.object, pair.to.object) == [FieldChange(field: "attributes.occluded", from: .bool(false), to: .bool(true))])
+        #expect(pair.from.fieldChanges(to: pair.to) == [FieldChange(field: "attributes.occluded", from: .bool(false), to: .bool(true))])
         #expect(pair.to.bboxText == "[1,2,3,4]" && pair.to.category == "car")
     }
 

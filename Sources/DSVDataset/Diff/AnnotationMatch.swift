@@ -261,15 +261,10 @@ public struct FieldChange: Sendable, Equatable {
     public var from: JSONValue? { fromText.flatMap { try? JSONValue.parse(Array($0.utf8)) } }
     public var to: JSONValue? { toText.flatMap { try? JSONValue.parse(Array($0.utf8)) } }
 
-    /// Field-by-field differences of two objects; `attributes` is compared attribute by
-    /// attribute.
-    public static func between(_ old: JSONValue, _ new: JSONValue, ignoring: Set<String> = []) -> [FieldChange] {
-        between(Array(old.compact.utf8), Array(new.compact.utf8), ignoring: ignoring)
-    }
-
-    /// The same for two compact objects' texts (stored objects are minified), reading their
-    /// members in place: a member whose bytes are equal is equal; one whose bytes differ is
-    /// parsed only when an escape could make different bytes the same string.
+    /// Field-by-field differences of two compact objects' texts (stored objects are minified);
+    /// `attributes` is compared attribute by attribute. Members are read in place: one whose
+    /// bytes are equal is equal; one whose bytes differ is parsed only when an escape could make
+    /// different bytes the same string.
     public static func between(_ old: [UInt8], _ new: [UInt8], ignoring: Set<String> = []) -> [FieldChange] {
         old.withUnsafeBytes { a in new.withUnsafeBytes { b in between(a, b, ignoring: ignoring, prefix: "") } }
     }
