@@ -141,8 +141,7 @@ struct AnnotationReader: ElementReader {
         if known.searchable, let end = Self.likelyEnd(bytes, from: front.tail),
            let keyed = Self.keyed(front, end: end, bytes),
            let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<keyed.end]), readable: bytes),
-           let index = known.find(digest, from: &cursor), cache[index].idLast == (front.id == nil) {
-            let entry = cache[index]
+           let index = known.find(digest, from: &cursor), case let entry = cache[index], entry.idLast == (front.id == nil) {
             let category = entry.valueOffset == ElementCache.noValue ? nil
                 : front.tail + Int(entry.valueOffset)..<front.tail + Int(entry.valueOffset) + Int(entry.valueLength)
             scanner.position = end

@@ -22,11 +22,11 @@ public struct NumberByteClasses {
         for lane in 0..<4 {
             let v = _mm_loadu_si128((raw + 16 &* lane).assumingMemoryBound(to: __m128i.self))
             let at = UInt64(16 &* lane)
-            digits |= Self.bits(_mm_cmplt_epi8(_mm_add_epi8(v, shift), ceiling)) &<< at
-            zeros |= Self.bits(_mm_cmpeq_epi8(v, zero)) &<< at
-            minus |= Self.bits(_mm_cmpeq_epi8(v, dash)) &<< at
-            dots |= Self.bits(_mm_cmpeq_epi8(v, dot)) &<< at
-            commas |= Self.bits(_mm_cmpeq_epi8(v, comma)) &<< at
+            digits |= ByteMask.bits(_mm_cmplt_epi8(_mm_add_epi8(v, shift), ceiling)) &<< at
+            zeros |= ByteMask.bits(_mm_cmpeq_epi8(v, zero)) &<< at
+            minus |= ByteMask.bits(_mm_cmpeq_epi8(v, dash)) &<< at
+            dots |= ByteMask.bits(_mm_cmpeq_epi8(v, dot)) &<< at
+            commas |= ByteMask.bits(_mm_cmpeq_epi8(v, comma)) &<< at
         }
         #else
         for i in 0..<Self.width {
@@ -40,9 +40,4 @@ public struct NumberByteClasses {
         #endif
         (self.digits, self.zeros, self.minus, self.dots, self.commas) = (digits, zeros, minus, dots, commas)
     }
-
-    #if arch(x86_64)
-    @inlinable @inline(__always)
-    internal static func bits(_ v: __m128i) -> UInt64 { UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(v))) }
-    #endif
 }

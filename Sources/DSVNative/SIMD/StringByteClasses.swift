@@ -20,11 +20,11 @@ public struct StringByteClasses {
         for lane in 0..<4 {
             let v = _mm_loadu_si128((start + 16 &* lane).assumingMemoryBound(to: __m128i.self))
             let at = UInt64(16 &* lane)
-            quotes |= Self.bits(_mm_cmpeq_epi8(v, quote)) &<< at
-            backslashes |= Self.bits(_mm_cmpeq_epi8(v, backslash)) &<< at
+            quotes |= ByteMask.bits(_mm_cmpeq_epi8(v, quote)) &<< at
+            backslashes |= ByteMask.bits(_mm_cmpeq_epi8(v, backslash)) &<< at
             let blank = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab)),
                                      _mm_or_si128(_mm_cmpeq_epi8(v, lineFeed), _mm_cmpeq_epi8(v, carriageReturn)))
-            whitespace |= Self.bits(blank) &<< at
+            whitespace |= ByteMask.bits(blank) &<< at
         }
         #else
         let bytes = start.assumingMemoryBound(to: UInt8.self)
@@ -51,9 +51,4 @@ public struct StringByteClasses {
         x ^= x &<< 32
         return x
     }
-
-    #if arch(x86_64)
-    @inlinable @inline(__always)
-    internal static func bits(_ v: __m128i) -> UInt64 { UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(v))) }
-    #endif
 }
