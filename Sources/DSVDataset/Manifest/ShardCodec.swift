@@ -13,8 +13,7 @@ public enum ShardCodec {
 
     /// The shard's records as values.
     public static func decode(_ bytes: [UInt8]) throws(Corrupt) -> [ImageRecord] {
-        let view = try ShardView(bytes)
-        return (0..<view.count).map { view.record($0) }
+        try ShardView(bytes).records
     }
 
     static func decodeRecord(_ reader: inout ByteReader) throws(Corrupt) -> ImageRecord {
@@ -178,6 +177,9 @@ public struct ShardView: @unchecked Sendable {
         }
         return template
     }
+
+    /// Every record as a value, copied out of the shard's bytes.
+    public var records: [ImageRecord] { (0..<count).map { record($0) } }
 
     /// Record `index` as a value. Its templates lie in one stretch of the shard, copied once
     /// and shared by their slices.

@@ -45,28 +45,17 @@ public enum StatusOperation {
         let (oldChanged, changed) = VersionDiff.changedShards(oldBlobs, version?.summary.shardLayout ?? content.summary.shardLayout,
                                                               newShards.mapValues(\.blobID), content.summary.shardLayout)
 
-        // The working shards that differ, decompressed and decoded on all cores (half of them,
-        // in a round that touched half of the images). A shard the cache knew is read from the
-        // repository, opened by each worker that needs one (libgit2 objects are one thread's).
-        let wanted = changed.compactMap { newShards[$0] }
-        let decoded = ResultSlots<Result<[ImageRecord], any Error>>(count: wanted.count)
-        let path = repository.path
-        Parallel.forEach(wanted.count, makeState: { (ZstdDecompressor(), GitObjectDatabase?.none) }) { state, index in
-            let shard = wanted[index]
-            decoded[index] = Result {
-                let raw: [UInt8]
-                if let blob = shard.blob {
-                    raw = try state.0.decompress(blob.content)
-                } else {
-                    if state.1 == nil { state.1 = try GitRepository.open(at: path).objectDatabase() }
-                    raw = try state.1!.withObject(shard.blobID) { try state.0.decompress($0) }
-                }
-                return try ShardCodec.decode(raw)
-            }
+        // The working shards that differ, decoded on all cores (half of them, in a round that
+        // touched half of the images): from memory, or from the repository for those the cache
+        // knew.
+        let sources = changed.compactMap { newShards[$0] }.map { shard in
+            shard.blob.map { ShardReader.Source.content($0.content) } ?? .object(shard.blobID)
         }
         var newRecords: [ImageRecord] = []
         do {
-            for index in wanted.indices { newRecords += try decoded[index]!.get() }
+            for result in ShardReader.decode(sources, repository: repository.path, keepingBytes: false, { $0.records }) {
+                newRecords += try result.get()
+            }
         } catch {
             throw .repository(.corruptVersion("cannot read back a working shard: \(error)"))
         }

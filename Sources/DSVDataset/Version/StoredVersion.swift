@@ -115,7 +115,7 @@ public struct StoredVersion: Sendable {
     /// memory than its records (every page the process touches for the first time costs a
     /// zero-fill, and on a virtual machine often more).
     public func records(shards wanted: [Int]? = nil) throws(RepositoryError) -> [[ImageRecord]] {
-        try decoded(shards: wanted, keepingBytes: false) { view in (0..<view.count).map { view.record($0) } }
+        try decoded(shards: wanted, keepingBytes: false) { $0.records }
     }
 
     /// The given shards (all by default) decoded as flat views over their bytes, in ascending
@@ -124,41 +124,23 @@ public struct StoredVersion: Sendable {
         try decoded(shards: wanted, keepingBytes: true) { $0 }
     }
 
-    /// Reads, decompresses and decodes shards in parallel; each worker opens the repository for
-    /// itself, libgit2's fastest way to read from several threads, and decompresses into an
-    /// arena of its own — kept alive by the views (`keepingBytes`), or reused for the next shard
-    /// once `transform` has taken what it needs.
+    /// The given shards (all by default), through `ShardReader`, in ascending shard number.
     private func decoded<T>(shards wanted: [Int]?, keepingBytes: Bool,
                             _ transform: @escaping @Sendable (ShardView) -> T) throws(RepositoryError) -> [T] {
         let trace = Trace()
         let shardBlobs = try shardBlobs()
         trace.mark("shard blob ids")
         let numbers = (wanted ?? Array(shardBlobs.keys)).sorted()
-        let path = repository.path
-        let blobs = numbers.map { shardBlobs[$0] }
-        let slots = ResultSlots<T>(count: numbers.count)
-        Parallel.forEach(numbers.count, makeState: {
-            (try? GitRepository.open(at: path).objectDatabase(), ZstdDecompressor(), BumpArena())
-        }) { state, index in
-            guard let blob = blobs[index] else {
-                if let empty = try? ShardView(Array(ShardCodec.magic.utf8) + [0]) { slots[index] = transform(empty) }
-                return
-            }
-            let arena = state.2
-            guard let database = state.0,
-                  let raw = try? database.withObject(blob, { try state.1.decompress($0, into: arena) }),
-                  let view = try? ShardView(bytes: raw, owner: arena) else { return }
-            slots[index] = transform(view)
-            if !keepingBytes { arena.reset() }
-        }
+        let sources = numbers.map { number in shardBlobs[number].map(ShardReader.Source.object) ?? .empty }
+        let results = ShardReader.decode(sources, repository: repository.path, keepingBytes: keepingBytes, transform)
         trace.mark("read and decompress \(numbers.count) shards")
-        var result: [T] = []
-        result.reserveCapacity(numbers.count)
-        for (index, number) in numbers.enumerated() {
-            guard let value = slots[index] else { throw .corruptVersion("\(commit.id.short): shard \(number) is unreadable or corrupt") }
-            result.append(value)
+        var values: [T] = []
+        values.reserveCapacity(numbers.count)
+        for (result, number) in zip(results, numbers) {
+            guard case .success(let value) = result else { throw .corruptVersion("\(commit.id.short): shard \(number) is unreadable or corrupt") }
+            values.append(value)
         }
-        return result
+        return values
     }
 
     /// Every image's key, S3 pin (nil when it was not pinned) and subset, in the manifest's order.

@@ -1,0 +1,43 @@
+import DSVNative
+import DSVStorage
+
+/// Reads, decompresses and decodes shards on all cores: a version's (`StoredVersion`) or the
+/// working shards a status built. Each worker opens the repository for itself when it first
+/// needs an object — libgit2's objects are one thread's, and this is its fastest way to read
+/// from several — and decompresses into an arena of its own: kept alive by what `transform`
+/// returns (`keepingBytes`: views over the bytes), or reused for the next shard once
+/// `transform` has copied out what it needs.
+enum ShardReader {
+    /// Where a shard's compressed bytes are.
+    enum Source: Sendable {
+        /// In the repository.
+        case object(GitObjectID)
+        /// In memory: a working shard a status encoded and compressed but did not store.
+        case content([UInt8])
+        /// No shard at this number: read as one without records.
+        case empty
+    }
+
+    static func decode<T>(_ sources: [Source], repository path: String, keepingBytes: Bool,
+                          _ transform: @escaping @Sendable (ShardView) -> T) -> [Result<T, any Error>] {
+        let slots = ResultSlots<Result<T, any Error>>(count: sources.count)
+        Parallel.forEach(sources.count, makeState: { (GitObjectDatabase?.none, ZstdDecompressor(), BumpArena()) }) { state, index in
+            let arena = state.2
+            slots[index] = Result {
+                let view: ShardView
+                switch sources[index] {
+                case .empty:
+                    view = try ShardView(Array(ShardCodec.magic.utf8) + [0])
+                case .content(let content):
+                    view = try ShardView(bytes: try content.withUnsafeBytes { try state.1.decompress($0, into: arena) }, owner: arena)
+                case .object(let id):
+                    if state.0 == nil { state.0 = try GitRepository.open(at: path).objectDatabase() }
+                    view = try ShardView(bytes: try state.0!.withObject(id) { try state.1.decompress($0, into: arena) }, owner: arena)
+                }
+                return transform(view)
+            }
+            if !keepingBytes { arena.reset() }
+        }
+        return (0..<sources.count).map { slots[$0]! }
+    }
+}
