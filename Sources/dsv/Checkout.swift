@@ -5,6 +5,7 @@ import DSVStorage
 
 struct Checkout: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "checkout",
         abstract: "Write a version's COCO export, exactly as committed — for training, with its images.",
         discussion: """
             A compact export comes back byte for byte; any export comes back with every number, string \

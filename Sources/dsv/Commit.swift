@@ -4,6 +4,7 @@ import DSVStorage
 
 struct Commit: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "commit",
         abstract: "Record COCO exports as a new version — or a round's completed jobs straight from CVAT.",
         discussion: """
             An EXPORT is a CVAT URL, as the browser shows it (…/projects/3, …/tasks/12, …/tasks/12/jobs/45): \

@@ -15,6 +15,9 @@ struct DSV: ParsableCommand {
         version: version,
         subcommands: commandList)
 
+    /// Each names itself (`commandName`): otherwise the argument parser derives every name at
+    /// every start with `String(describing:)`, a scan of the binary's protocol conformances —
+    /// about a millisecond of each command's run.
     static var commandList: [ParsableCommand.Type] {
         [Init.self, Commit.self, Status.self, Diff.self, Checkout.self, Materialize.self, Verify.self, Log.self, Show.self, Tag.self, Tags.self,
          Remote.self, Push.self, Pull.self, Clone.self, Gc.self]

@@ -5,6 +5,7 @@ import DSVStorage
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Show what changed between two versions, image by image and annotation by annotation.",
         discussion: """
             With no revision: the last version against its parent. With one: that version against HEAD. \
@@ -46,6 +47,7 @@ struct Diff: ParsableCommand {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show what an export — or a round in CVAT — would change against the current version, before committing.")
 
     @OptionGroup var repository: RepositoryOptions

@@ -4,6 +4,7 @@ import DSVStorage
 
 struct Gc: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "gc",
         abstract: "Pack the repository's objects into one file; with --prune-cache, trim the image cache.",
         discussion: """
             Every object a branch or tag reaches goes into one pack; the other packs and the loose \

@@ -3,6 +3,7 @@ import DSVStorage
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Create an empty dsv repository (DIR/.dsv).",
         discussion: "The repository is a bare git repository; dsv's settings live in its git config under [dsv].")
 

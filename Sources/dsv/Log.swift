@@ -4,7 +4,7 @@ import DSVNative
 import DSVStorage
 
 struct Log: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List versions, newest first.")
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "List versions, newest first.")
 
     @OptionGroup var repository: RepositoryOptions
 

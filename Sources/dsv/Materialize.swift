@@ -4,6 +4,7 @@ import DSVStorage
 
 struct Materialize: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "materialize",
         abstract: "Download a version's images from S3 into a folder, exactly as pinned.",
         discussion: """
             Each image is fetched by its pinned VersionId or ETag, checked, kept in a content cache and \

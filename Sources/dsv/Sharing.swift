@@ -5,6 +5,7 @@ import DSVStorage
 
 struct Remote: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "remote",
         abstract: "List the git remotes that versions are shared through, or add one.",
         subcommands: [RemoteList.self, RemoteAdd.self], defaultSubcommand: RemoteList.self)
 }
@@ -56,6 +57,7 @@ struct RemoteAdd: ParsableCommand {
 
 struct Push: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "push",
         abstract: "Send the current branch's versions to a git remote.",
         discussion: "A push that would drop versions the remote has is refused unless --force.")
 
@@ -86,6 +88,7 @@ struct Push: ParsableCommand {
 
 struct Pull: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "pull",
         abstract: "Take a git remote's new versions, by fast-forward.",
         discussion: "When the histories diverged, nothing changes and both heads are named (exit 1).")
 
@@ -110,6 +113,7 @@ struct Pull: ParsableCommand {
 
 struct Clone: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "clone",
         abstract: "Copy a dataset history from a git remote into a new project folder.",
         discussion: "Labels come from git; images stay in S3 and 'dsv materialize' fetches them.")
 

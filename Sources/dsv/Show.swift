@@ -4,7 +4,7 @@ import DSVNative
 import DSVStorage
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Describe a version: counts, categories, S3 prefix, manifest.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Describe a version: counts, categories, S3 prefix, manifest.")
 
     @OptionGroup var repository: RepositoryOptions
 

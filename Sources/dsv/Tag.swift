@@ -3,7 +3,7 @@ import DSVDataset
 import DSVStorage
 
 struct Tag: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Name a version, e.g. `dsv tag round7`.")
+    static let configuration = CommandConfiguration(commandName: "tag", abstract: "Name a version, e.g. `dsv tag round7`.")
 
     @OptionGroup var repository: RepositoryOptions
 
@@ -22,7 +22,7 @@ struct Tag: ParsableCommand {
 }
 
 struct Tags: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List tags and the versions they name.")
+    static let configuration = CommandConfiguration(commandName: "tags", abstract: "List tags and the versions they name.")
 
     @OptionGroup var repository: RepositoryOptions
 

@@ -4,6 +4,7 @@ import DSVStorage
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check, without downloading, that S3 still holds every image a version pins.",
         discussion: "Exit 1 when an object is missing or changed since the commit.")
 
