@@ -203,6 +203,32 @@ import Testing
         #expect(status.annotationsModified == 1 && status.imagesModified == 1)
         #expect(try scratch.repository.head() == scratch.version().commit.id, "status commits nothing")
     }
+
+    /// A status encodes the shards its shard cache does not know without compressing them, and
+    /// compares them record by record: with the cache gone (a fresh clone), an unchanged export
+    /// still shows nothing and a changed one exactly what it shows with the cache.
+    @Test func statusWithoutTheShardCache() throws {
+        let scratch = try ScratchRepository()
+        try scratch.commit([scratch.directory.write("old.json", Self.export(Self.base))], "old")
+        var next = Self.base
+        next[0].1[1].2 = true
+        next[2].1.append((2, [300, 300, 10, 10], false))
+        let same = scratch.directory.write("same.json", Self.export(Self.base))
+        let working = scratch.directory.write("new.json", Self.export(next))
+        func status(_ path: String) throws -> VersionDiff {
+            try StatusOperation.run(exports: [path], against: try scratch.version(), in: scratch.repository)
+        }
+        let warm = try status(working)
+        #expect(try status(same).isEmpty)
+        FileSystem.remove(joinPath(scratch.repository.path, "dsv-shards.cache"))
+        let unchanged = try status(same)
+        #expect(unchanged.isEmpty)
+        #expect(unchanged.shardsRead > 0, "with no cache, every shard was read and compared")
+        let cold = try status(working)
+        #expect(cold.images.map(\.key) == warm.images.map(\.key))
+        #expect(cold.annotationsModified == 1 && cold.annotationsAdded == 1)
+        #expect((cold.annotationsModified, cold.annotationsAdded) == (warm.annotationsModified, warm.annotationsAdded))
+    }
 }
 
 extension VersionDiffTests {

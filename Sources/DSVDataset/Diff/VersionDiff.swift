@@ -100,8 +100,8 @@ public struct VersionDiff: Sendable {
         }
         let (oldChanged, newChanged) = changedShards(oldBlobs, old.summary.shardLayout, newBlobs, new.summary.shardLayout,
                                                      all: renamed)
-        let oldShards = try old.records(shards: oldChanged)
-        let newShards = try new.records(shards: newChanged)
+        let records = try StoredVersion.records([(old, oldChanged, oldBlobs), (new, newChanged, newBlobs)])
+        let (oldShards, newShards) = (records[0], records[1])
         return compare(from: Side(name: old.commit.id.hex, summary: old.summary), to: Side(name: new.commit.id.hex, summary: new.summary),
                        oldRecords: oldShards.flatMap { $0 }, newRecords: newShards.flatMap { $0 },
                        oldCategories: oldCategories, newCategories: newCategories,

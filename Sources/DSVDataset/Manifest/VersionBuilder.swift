@@ -14,10 +14,14 @@ public enum VersionBuilder {
     ///     recognised by their fingerprints and not encoded, hashed or compressed again.
     ///   - pack: where each new shard's blob goes as soon as it is compressed (its `blob` is
     ///     then nil); without one, the blobs stay in the content.
+    ///   - storing: false for content that will only be compared, never stored (a status): new
+    ///     shards are then encoded and hashed but not compressed, and keep their bytes
+    ///     (`encoded`) instead of a blob. Compressing them only to learn their blob ids, then
+    ///     decompressing them to compare, was a fifth of a wide status.
     public static func build(_ plan: VersionPlan, imagesPrefix: String?,
                              pins: [String: ObjectPin] = [:],
                              reuse: ShardReuse = ShardReuse(),
-                             pack: PackStream? = nil) throws(ZstdError) -> VersionContent {
+                             pack: PackStream? = nil, storing: Bool = true) throws(ZstdError) -> VersionContent {
         let trace = Trace()
         let count = plan.imageCount
         // Every image of every subset gets a position: the subsets one after the other.
@@ -64,7 +68,7 @@ public enum VersionBuilder {
         trace.mark("group and sort keys")
         let records = ShardRecords(starts: starts, members: members, keys: keys, sources: plan.parts.map(RecordSource.init),
                                    partOf: partOf, localOf: localOf, pins: pins)
-        let shards = try buildShards(nonEmpty, reuse: reuse, records: records, pack: pack)
+        let shards = try buildShards(nonEmpty, reuse: reuse, records: records, pack: pack, storing: storing)
         trace.mark("encode, hash and compress shards")
 
         // Each subset's header and order stream (its images' ordinals in its export order).
@@ -91,7 +95,7 @@ public enum VersionBuilder {
     /// fingerprint gives its SHA-256 and blob; the other shards are encoded, hashed and
     /// compressed on all cores, one shard at a time per worker.
     static func buildShards(_ numbers: [Int], reuse: ShardReuse, records: ShardRecords,
-                            pack: PackStream?) throws(ZstdError) -> [VersionContent.Shard] {
+                            pack: PackStream?, storing: Bool = true) throws(ZstdError) -> [VersionContent.Shard] {
         var shards = [VersionContent.Shard?](repeating: nil, count: numbers.count)
         let fingerprints = reuse.key.map { ShardFingerprints.compute(numbers, records: records, key: $0) }
         if let fingerprints, !reuse.known.isEmpty {
@@ -116,13 +120,19 @@ public enum VersionBuilder {
             var writer = ByteWriter(capacity: 16 * 1024)
             records.write(shard: number, with: &state.1, to: &writer)
             results[index] = Result { () throws(ZstdError) in
+                let contentDigest = SHA256Digest(of: writer.bytes)
+                guard storing else {
+                    return VersionContent.Shard(number: number, contentDigest: contentDigest, blobID: nil, blob: nil,
+                                                encoded: writer.bytes.withUnsafeBufferPointer { Array($0) },  // without the spare capacity
+                                                fingerprint: fingerprints?[slot], isNew: true)
+                }
                 let blob = GitObject(kind: .blob, content: try state.0.compress(writer.bytes))
                 pack?.add(blob)
-                return VersionContent.Shard(number: number, contentDigest: SHA256Digest(of: writer.bytes), blobID: blob.id,
+                return VersionContent.Shard(number: number, contentDigest: contentDigest, blobID: blob.id,
                                             blob: pack == nil ? blob : nil, fingerprint: fingerprints?[slot], isNew: true)
             }
         }
-        trace.mark("encode, hash and compress \(todo.count) shards")
+        trace.mark("encode, hash\(storing ? " and compress" : "") \(todo.count) shards")
         for (index, slot) in todo.enumerated() { shards[slot] = try results[index]!.get() }
         return shards.map { $0! }
     }

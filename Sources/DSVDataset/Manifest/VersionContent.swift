@@ -12,10 +12,14 @@ public struct VersionContent: Sendable {
         public var number: Int
         /// SHA-256 of the uncompressed shard: what the manifest digest covers.
         public var contentDigest: SHA256Digest
-        public var blobID: GitObjectID
+        /// Nil for a shard only encoded (`encoded`): a build that stores nothing does not
+        /// compress what it will only compare.
+        public var blobID: GitObjectID?
         /// The compressed blob to store; nil when the repository already holds it, or when it
         /// went straight into the commit's pack.
         public var blob: GitObject?
+        /// The uncompressed bytes of a shard a build that stores nothing (a status) encoded.
+        public var encoded: [UInt8]? = nil
         /// The content's fingerprint under the shard cache's key, when there is a cache.
         public var fingerprint: Fingerprint?
         /// Encoded by this build: the shard cache did not know it.
@@ -26,8 +30,8 @@ public struct VersionContent: Sendable {
     /// did not know (`onlyNew`, to append), or all (to cut the cache down to this version).
     public func cacheEntries(in commit: GitObjectID, onlyNew: Bool) -> [(Fingerprint, ShardCache.Entry)] {
         shards.compactMap { shard in
-            guard !onlyNew || shard.isNew, let fingerprint = shard.fingerprint else { return nil }
-            return (fingerprint, ShardCache.Entry(contentDigest: shard.contentDigest, blobID: shard.blobID, commit: commit))
+            guard !onlyNew || shard.isNew, let fingerprint = shard.fingerprint, let blobID = shard.blobID else { return nil }
+            return (fingerprint, ShardCache.Entry(contentDigest: shard.contentDigest, blobID: blobID, commit: commit))
         }
     }
 
@@ -114,9 +118,10 @@ public struct VersionContent: Sendable {
         let layout = summary.shardLayout
         var directories = [[GitObject.TreeEntry]](repeating: [], count: 256)
         for shard in shards {
+            guard let id = shard.blobID else { preconditionFailure("storing a version built not to be stored") }
             if let blob = shard.blob { objects.append(blob) }
             directories[layout.directory(of: shard.number)].append(GitObject.TreeEntry(name: layout.path(shard.number).name,
-                                                                                       id: shard.blobID, isTree: false))
+                                                                                       id: id, isTree: false))
         }
         var shardEntries: [GitObject.TreeEntry] = []
         for (directory, entries) in directories.enumerated() where !entries.isEmpty {

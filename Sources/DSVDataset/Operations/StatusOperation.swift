@@ -36,34 +36,44 @@ public enum StatusOperation {
         let content: VersionContent
         do {
             content = try VersionBuilder.build(plan, imagesPrefix: version?.summary.imagesPrefix,
-                                               pins: pins, reuse: reuse)
+                                               pins: pins, reuse: reuse, storing: false)
         } catch { throw .compression(error) }
 
+        let trace = Trace()
         let oldBlobs: [Int: GitObjectID]
         do { oldBlobs = try version?.shardBlobs() ?? [:] } catch { throw .repository(error) }
+        trace.mark("shard blob ids")
         let newShards = Dictionary(content.shards.map { ($0.number, $0) }) { a, _ in a }
-        let (oldChanged, changed) = VersionDiff.changedShards(oldBlobs, version?.summary.shardLayout ?? content.summary.shardLayout,
-                                                              newShards.mapValues(\.blobID), content.summary.shardLayout)
-
-        // The working shards that differ, decoded on all cores (half of them, in a round that
-        // touched half of the images): from memory, or from the repository for those the cache
-        // knew.
-        let sources = changed.compactMap { newShards[$0] }.map { shard in
-            shard.blob.map { ShardReader.Source.content($0.content) } ?? .object(shard.blobID)
+        // The shards the cache knew have their blob ids; the others were only encoded, and are
+        // compared record by record with HEAD's shard of their number (records that turn out
+        // equal show no change: all a cold cache costs is reading more).
+        let encoded = content.shards.filter { $0.encoded != nil }.map(\.number)
+        var (oldChanged, changed) = VersionDiff.changedShards(oldBlobs, version?.summary.shardLayout ?? content.summary.shardLayout,
+                                                              newShards.compactMapValues(\.blobID), content.summary.shardLayout)
+        if !encoded.isEmpty {
+            changed = Array(Set(changed).union(encoded)).sorted()
+            oldChanged = Array(Set(oldChanged).union(encoded.filter { oldBlobs[$0] != nil })).sorted()
         }
-        var newRecords: [ImageRecord] = []
+
+        // The working shards that differ and HEAD's, decoded on all cores in one pass: the
+        // working ones from memory, or from the repository for those the cache knew.
+        let newSources = changed.compactMap { newShards[$0] }.map { shard -> ShardReader.Source in
+            if let bytes = shard.encoded { return .encoded(bytes) }
+            return shard.blobID.map(ShardReader.Source.object) ?? .empty  // a shard has one or the other
+        }
+        let oldSources = version == nil ? [] : StoredVersion.sources(of: oldChanged, blobs: oldBlobs)
+        var newRecords: [ImageRecord] = [], oldRecords: [ImageRecord] = []
+        let decoded = ShardReader.decode([newSources, oldSources], repository: repository.path, keepingBytes: false) { $0.records }
+        trace.mark("read \(newSources.count) working shards, read and decompress \(oldSources.count) shards")
         do {
-            for result in ShardReader.decode(sources, repository: repository.path, keepingBytes: false, { $0.records }) {
-                newRecords += try result.get()
-            }
+            for result in decoded[0] { newRecords += try result.get() }
         } catch {
             throw .repository(.corruptVersion("cannot read back a working shard: \(error)"))
         }
-        var oldRecords: [ImageRecord] = []
         var oldCategories: VersionDiff.CategoryNames = [:]
         if let version {
             do {
-                oldRecords = try version.records(shards: oldChanged).flatMap { $0 }
+                oldRecords = try version.values(decoded[1], shards: oldChanged).flatMap { $0 }
                 oldCategories = try VersionDiff.categories(version)
             } catch { throw .repository(error) }
         }

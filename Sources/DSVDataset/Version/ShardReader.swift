@@ -12,8 +12,8 @@ enum ShardReader {
     enum Source: Sendable {
         /// In the repository.
         case object(GitObjectID)
-        /// In memory: a working shard a status encoded and compressed but did not store.
-        case content([UInt8])
+        /// In memory, uncompressed: a working shard a status encoded but did not store.
+        case encoded([UInt8])
         /// No shard at this number: read as one without records.
         case empty
     }
@@ -28,8 +28,8 @@ enum ShardReader {
                 switch sources[index] {
                 case .empty:
                     view = try ShardView(Array(ShardCodec.magic.utf8) + [0])
-                case .content(let content):
-                    view = try ShardView(bytes: try content.withUnsafeBytes { try state.1.decompress($0, into: arena) }, owner: arena)
+                case .encoded(let bytes):
+                    view = try ShardView(bytes)
                 case .object(let id):
                     if state.0 == nil { state.0 = try GitRepository.open(at: path).objectDatabase() }
                     view = try ShardView(bytes: try state.0!.withObject(id) { try state.1.decompress($0, into: arena) }, owner: arena)
@@ -39,5 +39,17 @@ enum ShardReader {
             if !keepingBytes { arena.reset() }
         }
         return (0..<sources.count).map { slots[$0]! }
+    }
+
+    /// The same for several lists of sources (the two sides of a diff) in one pass over the
+    /// cores, each list's results apart.
+    static func decode<T>(_ groups: [[Source]], repository path: String, keepingBytes: Bool,
+                          _ transform: @escaping @Sendable (ShardView) -> T) -> [[Result<T, any Error>]] {
+        let results = decode(groups.flatMap { $0 }, repository: path, keepingBytes: keepingBytes, transform)
+        var start = 0
+        return groups.map { group in
+            defer { start += group.count }
+            return Array(results[start..<start + group.count])
+        }
     }
 }

@@ -115,28 +115,65 @@ public struct StoredVersion: Sendable {
     /// memory than its records (every page the process touches for the first time costs a
     /// zero-fill, and on a virtual machine often more).
     public func records(shards wanted: [Int]? = nil) throws(RepositoryError) -> [[ImageRecord]] {
-        try decoded(shards: wanted, keepingBytes: false) { $0.records }
+        try Self.records([(self, wanted, nil)])[0]
+    }
+
+    /// The records of several versions' shards, as `records(shards:)` gives each, read in one
+    /// pass over the cores: a diff's two sides open the repository once per worker, not twice,
+    /// and the cores stay busy across the change of side. `blobs` are the shards' blob ids when
+    /// the caller has them already (`shardBlobs()`), else nil.
+    public static func records(_ parts: [(version: StoredVersion, shards: [Int]?, blobs: [Int: GitObjectID]?)])
+        throws(RepositoryError) -> [[[ImageRecord]]] {
+        try decoded(parts, keepingBytes: false) { $0.records }
     }
 
     /// The given shards (all by default) decoded as flat views over their bytes, in ascending
     /// shard number.
     public func views(shards wanted: [Int]? = nil) throws(RepositoryError) -> [ShardView] {
-        try decoded(shards: wanted, keepingBytes: true) { $0 }
+        try Self.decoded([(self, wanted, nil)], keepingBytes: true) { $0 }[0]
     }
 
-    /// The given shards (all by default), through `ShardReader`, in ascending shard number.
-    private func decoded<T>(shards wanted: [Int]?, keepingBytes: Bool,
-                            _ transform: @escaping @Sendable (ShardView) -> T) throws(RepositoryError) -> [T] {
+    /// The given shards of each version (all by default), through one `ShardReader` pass (one
+    /// per repository, should the versions come from several), each version's in ascending
+    /// shard number.
+    private static func decoded<T>(_ parts: [(version: StoredVersion, shards: [Int]?, blobs: [Int: GitObjectID]?)],
+                                   keepingBytes: Bool, _ transform: @escaping @Sendable (ShardView) -> T)
+        throws(RepositoryError) -> [[T]] {
+        guard let repository = parts.first?.version.repository else { return [] }
+        if parts.contains(where: { $0.version.repository.path != repository.path }) {
+            var values: [[T]] = []
+            for part in parts { values += try decoded([part], keepingBytes: keepingBytes, transform) }
+            return values
+        }
         let trace = Trace()
-        let shardBlobs = try shardBlobs()
+        var numbers: [[Int]] = [], sources: [[ShardReader.Source]] = []
+        for part in parts {
+            let blobs: [Int: GitObjectID]
+            if let known = part.blobs { blobs = known } else { blobs = try part.version.shardBlobs() }
+            numbers.append((part.shards ?? Array(blobs.keys)).sorted())
+            sources.append(Self.sources(of: numbers.last!, blobs: blobs))
+        }
         trace.mark("shard blob ids")
-        let numbers = (wanted ?? Array(shardBlobs.keys)).sorted()
-        let sources = numbers.map { number in shardBlobs[number].map(ShardReader.Source.object) ?? .empty }
         let results = ShardReader.decode(sources, repository: repository.path, keepingBytes: keepingBytes, transform)
-        trace.mark("read and decompress \(numbers.count) shards")
+        trace.mark("read and decompress \(sources.reduce(0) { $0 + $1.count }) shards")
+        var values: [[T]] = []
+        for (part, (wanted, partResults)) in zip(parts, zip(numbers, results)) {
+            values.append(try part.version.values(partResults, shards: wanted))
+        }
+        return values
+    }
+
+    /// Where `ShardReader` finds the shards `numbers`, given the version's blob ids.
+    static func sources(of numbers: [Int], blobs: [Int: GitObjectID]) -> [ShardReader.Source] {
+        numbers.map { number in blobs[number].map(ShardReader.Source.object) ?? .empty }
+    }
+
+    /// What `ShardReader` made of this version's shards `numbers`, or the error that names the
+    /// first it could not read.
+    func values<T>(_ results: [Result<T, any Error>], shards numbers: [Int]) throws(RepositoryError) -> [T] {
         var values: [T] = []
         values.reserveCapacity(numbers.count)
-        for (result, number) in zip(results, numbers) {
+        for (number, result) in zip(numbers, results) {
             guard case .success(let value) = result else { throw .corruptVersion("\(commit.id.short): shard \(number) is unreadable or corrupt") }
             values.append(value)
         }
