@@ -35,35 +35,50 @@ enum DiffOutput {
         printTable([header] + changed.map { [$0.name, $0.before.formatted, $0.after.formatted, signed($0.after - $0.before)] })
     }
 
-    static func printImages(_ diff: VersionDiff) {
-        for image in diff.images {
-            print()
-            switch image.status {
-            case .added: print(Style.added("A \(image.key)") + "  (\(VersionText.count(image.annotations.added.count, "annotation")))")
-            case .removed: print(Style.removed("D \(image.key)") + "  (\(VersionText.count(image.annotations.removed.count, "annotation")))")
-            case .modified: print(Style.modified("M \(image.key)"))
-            }
-            if let move = image.subsetMove { print("    subset: \(move.from) → \(move.to)") }
-            for field in image.fields {
-                print("    image \(field.field): \(text(field.fromText)) → \(text(field.toText))")
-            }
-            if let pin = image.pin {
-                print("    S3 object: etag \(pin.from?.etag ?? "none") → \(pin.to?.etag ?? "none")")
-            }
-            let changes = image.annotations
-            for pair in changes.modified {
-                let boxes = box(pair.from) == box(pair.to) ? box(pair.to) : box(pair.from) + " → " + box(pair.to)
-                print(Style.modified("    ~ \(pair.to.category)") + " " + boxes)
-                for field in pair.from.fieldChanges(to: pair.to, ignoring: ["category_id", "bbox"]) {
-                    print("        \(field.field): \(text(field.fromText)) → \(text(field.toText))")
-                }
-            }
-            for pair in changes.relabeled {
-                print(Style.modified("    ⇄ \(pair.from.category) → \(pair.to.category)") + " " + box(pair.to))
-            }
-            for annotation in changes.added { print(Style.added("    + \(annotation.category)") + " " + box(annotation)) }
-            for annotation in changes.removed { print(Style.removed("    - \(annotation.category)") + " " + box(annotation)) }
+    /// Every changed image, annotation by annotation. The text is made on all cores, a run of
+    /// images at a time, and written in order: a review of 5,000 changed images is megabytes,
+    /// and making it line by line through `print` took a third of a wide diff.
+    static func printImages(_ diff: VersionDiff) throws(SystemError) {
+        let images = diff.images, run = 128
+        let runs = Parallel.map((images.count + run - 1) / run, chunk: 1) { index in
+            var text = ""
+            for image in images[index * run..<min(images.count, (index + 1) * run)] { append(image, to: &text) }
+            return text
         }
+        for var text in runs {
+            try text.withUTF8 { bytes in Result { () throws(SystemError) in try StandardOutput.write(UnsafeRawBufferPointer(bytes)) } }.get()
+        }
+    }
+
+    /// One image's lines, after an empty one.
+    static func append(_ image: VersionDiff.ImageChange, to text: inout String) {
+        func line(_ content: String) { text += content; text += "\n" }
+        text += "\n"
+        switch image.status {
+        case .added: line(Style.added("A \(image.key)") + "  (\(VersionText.count(image.annotations.added.count, "annotation")))")
+        case .removed: line(Style.removed("D \(image.key)") + "  (\(VersionText.count(image.annotations.removed.count, "annotation")))")
+        case .modified: line(Style.modified("M \(image.key)"))
+        }
+        if let move = image.subsetMove { line("    subset: \(move.from) → \(move.to)") }
+        for field in image.fields {
+            line("    image \(field.field): \(Self.text(field.fromText)) → \(Self.text(field.toText))")
+        }
+        if let pin = image.pin {
+            line("    S3 object: etag \(pin.from?.etag ?? "none") → \(pin.to?.etag ?? "none")")
+        }
+        let changes = image.annotations
+        for pair in changes.modified {
+            let boxes = box(pair.from) == box(pair.to) ? box(pair.to) : box(pair.from) + " → " + box(pair.to)
+            line(Style.modified("    ~ \(pair.to.category)") + " " + boxes)
+            for field in pair.from.fieldChanges(to: pair.to, ignoring: ["category_id", "bbox"]) {
+                line("        \(field.field): \(Self.text(field.fromText)) → \(Self.text(field.toText))")
+            }
+        }
+        for pair in changes.relabeled {
+            line(Style.modified("    ⇄ \(pair.from.category) → \(pair.to.category)") + " " + box(pair.to))
+        }
+        for annotation in changes.added { line(Style.added("    + \(annotation.category)") + " " + box(annotation)) }
+        for annotation in changes.removed { line(Style.removed("    - \(annotation.category)") + " " + box(annotation)) }
     }
 
     static func box(_ annotation: DiffAnnotation) -> String { annotation.bboxText ?? "" }
@@ -154,7 +169,7 @@ struct DiffOptions: ParsableArguments {
             print()
         } else {
             DiffOutput.printSummary(diff, title: title)
-            if !stat { DiffOutput.printImages(diff) }
+            if !stat { try DiffOutput.printImages(diff) }
         }
         if exitCode && !diff.isEmpty { throw ExitCode(ExitStatus.problemsFound) }
     }

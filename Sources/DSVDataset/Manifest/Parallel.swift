@@ -2,7 +2,7 @@ import Dispatch
 import DSVNative
 
 /// Data-parallel loops with per-worker state (a zstd context, a hasher), one worker per core.
-enum Parallel {
+public enum Parallel {
     /// Calls `body` for every index in `0..<count`, spread over the cores; each worker makes its
     /// state once with `makeState` and handles every `workers`-th index.
     static func forEach<State>(_ count: Int, makeState: @Sendable () -> State,
@@ -28,7 +28,7 @@ enum Parallel {
     }
 
     /// `transform` of every index in `0..<count`, computed in consecutive chunks on all cores.
-    static func map<T>(_ count: Int, chunk: Int = 16_384, _ transform: @Sendable (Int) -> T) -> [T] {
+    public static func map<T>(_ count: Int, chunk: Int = 16_384, _ transform: @Sendable (Int) -> T) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             let output = SharedBuffer(base: buffer.baseAddress)
             forEachChunk(count, chunk: chunk, makeState: { () }) { _, range in

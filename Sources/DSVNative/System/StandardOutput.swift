@@ -5,9 +5,11 @@ import Glibc
 /// everything `print` wrote before them.
 public enum StandardOutput {
     public static func write(_ bytes: ArraySlice<UInt8>) throws(SystemError) {
+        try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try write(raw) } }.get()
+    }
+
+    public static func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
         fflush(nil)  // every stdio stream: `print` buffers standard output
-        try bytes.withUnsafeBytes { raw in
-            Result { () throws(SystemError) in try FileSystem.writeAll(raw, to: STDOUT_FILENO, path: "standard output") }
-        }.get()
+        try FileSystem.writeAll(bytes, to: STDOUT_FILENO, path: "standard output")
     }
 }
