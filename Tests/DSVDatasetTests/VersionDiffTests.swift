@@ -232,6 +232,26 @@ import Testing
 }
 
 extension VersionDiffTests {
+    /// A diff reads the shard trees of the directories that differ only: no shard that differs
+    /// is skipped, and with one image changed among forty most directories are.
+    @Test func equalShardDirectoriesAreSkipped() throws {
+        let images = (0..<40).map { ("img\($0).jpg", [(1, [Double($0), 10, 20, 20], false)]) }
+        var next = images
+        next[7].1[0].2 = true
+        let scratch = try ScratchRepository()
+        try scratch.commit([scratch.directory.write("old.json", Self.export(images))], "old")
+        try scratch.commit([scratch.directory.write("new.json", Self.export(next))], "new")
+        let (old, new) = (try scratch.version("HEAD~1"), try scratch.version("HEAD"))
+        let (oldAll, newAll) = (try old.shardBlobs(), try new.shardBlobs())
+        let pruned = try StoredVersion.shardBlobs(differing: old, new)
+        let differing = Set(oldAll.keys).union(newAll.keys).filter { oldAll[$0] != newAll[$0] }
+        #expect(differing.count == 1)
+        for number in differing { #expect(pruned.old[number] == oldAll[number] && pruned.new[number] == newAll[number]) }
+        #expect(pruned.old.count < oldAll.count / 4 && pruned.new.count < newAll.count / 4)
+        let diff = try VersionDiff.between(old, new)
+        #expect(diff.images.map(\.key) == ["img7.jpg"] && diff.annotationsModified == 1)
+    }
+
     /// A new category alone reads only the shards that changed.
     @Test func addedCategoryReadsOnlyChangedShards() throws {
         let more = #"[{"id":1,"name":"car"},{"id":2,"name":"person"},{"id":3,"name":"bus"},{"id":4,"name":"tram"}]"#

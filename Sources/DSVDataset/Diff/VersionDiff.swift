@@ -41,8 +41,7 @@ public struct VersionDiff: Sendable {
     public var images: [ImageChange]
     public var categoriesAdded: [String]
     public var categoriesRemoved: [String]
-    /// Shards compared and shards read, to show what the diff cost.
-    public var shardsCompared: Int
+    /// Shards read (both sides), to show what the diff cost.
     public var shardsRead: Int
     /// Set when `filtered` narrowed the changes: counts then describe what is shown.
     public var filter: String?
@@ -90,7 +89,6 @@ public struct VersionDiff: Sendable {
 
     /// Diffs two stored versions.
     public static func between(_ old: StoredVersion, _ new: StoredVersion) throws(RepositoryError) -> VersionDiff {
-        let oldBlobs = try old.shardBlobs(), newBlobs = try new.shardBlobs()
         let oldCategories = try categories(old), newCategories = try categories(new)
         // A category whose id now names something else (a rename) changes every annotation of
         // it without changing a byte of the shards: then every shard is compared.
@@ -98,6 +96,8 @@ public struct VersionDiff: Sendable {
             let oldNames = Dictionary(oldCategories[subset] ?? []) { a, _ in a }
             return categories.contains { id, name in oldNames[id].map { $0 != name } ?? false }
         }
+        let (oldBlobs, newBlobs) = renamed ? (try old.shardBlobs(), try new.shardBlobs())
+            : try StoredVersion.shardBlobs(differing: old, new)
         let (oldChanged, newChanged) = changedShards(oldBlobs, old.summary.shardLayout, newBlobs, new.summary.shardLayout,
                                                      all: renamed)
         let records = try StoredVersion.records([(old, oldChanged, oldBlobs), (new, newChanged, newBlobs)])
@@ -105,7 +105,6 @@ public struct VersionDiff: Sendable {
         return compare(from: Side(name: old.commit.id.hex, summary: old.summary), to: Side(name: new.commit.id.hex, summary: new.summary),
                        oldRecords: oldShards.flatMap { $0 }, newRecords: newShards.flatMap { $0 },
                        oldCategories: oldCategories, newCategories: newCategories,
-                       shardsCompared: Set(oldBlobs.keys).union(newBlobs.keys).count,
                        shardsRead: oldShards.count + newShards.count, compareEqualRecords: renamed)
     }
 
@@ -122,7 +121,7 @@ public struct VersionDiff: Sendable {
     /// Diffs records already decoded (both sides restricted to the shards that differ).
     static func compare(from: Side, to: Side, oldRecords: [ImageRecord], newRecords: [ImageRecord],
                         oldCategories: CategoryNames, newCategories: CategoryNames,
-                        shardsCompared: Int, shardsRead: Int, compareEqualRecords: Bool = false) -> VersionDiff {
+                        shardsRead: Int, compareEqualRecords: Bool = false) -> VersionDiff {
         let trace = Trace()
         let oldByKey = Dictionary(oldRecords.map { ($0.key, $0) }) { a, _ in a }
         let newByKey = Dictionary(newRecords.map { ($0.key, $0) }) { a, _ in a }
@@ -153,7 +152,7 @@ public struct VersionDiff: Sendable {
         return VersionDiff(from: from, to: to, images: images,
                            categoriesAdded: newList.filter { !oldSet.contains($0) },
                            categoriesRemoved: oldList.filter { !newSet.contains($0) },
-                           shardsCompared: shardsCompared, shardsRead: shardsRead, filter: nil)
+                           shardsRead: shardsRead, filter: nil)
     }
 
     /// How one image's two records compare: what `compare` does for each key.

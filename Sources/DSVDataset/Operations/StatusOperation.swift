@@ -86,6 +86,6 @@ public enum StatusOperation {
             to: VersionDiff.Side(name: "working", summary: content.summary),
             oldRecords: oldRecords, newRecords: newRecords,
             oldCategories: oldCategories, newCategories: newCategories,
-            shardsCompared: Set(oldBlobs.keys).union(newShards.keys).count, shardsRead: changed.count)
+            shardsRead: changed.count)
     }
 }
