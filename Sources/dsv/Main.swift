@@ -1,5 +1,6 @@
 import ArgumentParser
 import DSVDataset
+import DSVNative
 import Glibc
 
 /// The CLI edge: parse, run, and turn any error into one `dsv: error: …` line and an exit code
@@ -16,6 +17,7 @@ enum Main {
         do {
             var runnable = command
             try runnable.run()
+            try StandardOutput.flush()
             exit(0)
         } catch let code as ExitCode {
             exit(code.rawValue)

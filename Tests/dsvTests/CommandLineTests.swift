@@ -16,6 +16,29 @@ import Testing
         #expect(again.stderr.split(separator: "\n").count == 1)
     }
 
+    /// Output that cannot be written (a full disk, a closed descriptor) is an I/O error, exit
+    /// 74 with one line, not a silent success — for the summary `print` buffers and for a
+    /// review written in runs alike.
+    @Test func unwritableOutputIsAnError() throws {
+        let dir = TemporaryDirectory()
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        let categories = #"[{"id":1,"name":"car"}]"#
+        for (round, x) in [(1, 10), (2, 12)] {
+            let export = #"{"categories":\#(categories),"images":[{"id":1,"file_name":"a.jpg","width":64,"height":48}],"#
+                + #""annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[\#(x),1,5,5]}]}"#
+            try export.write(toFile: dir.file("round\(round).json"), atomically: true, encoding: .utf8)
+            #expect(try dsv(["commit", "round\(round).json", "-m", "round \(round)"], in: dir.path).status == 0)
+        }
+        for command in ["log", "diff --stat", "diff", "show HEAD"] {
+            for redirect in ["> /dev/full", ">&-"] {
+                let result = try runProcess("/bin/sh", ["-c", "\"$0\" \(command) \(redirect)", dsvBinary], in: dir.path)
+                #expect(result.status == 74, "\(command) \(redirect): \(result.stderr)")
+                #expect(result.stderr.hasPrefix("dsv: error: cannot write standard output: "), "\(command) \(redirect)")
+                #expect(result.stderr.split(separator: "\n").count == 1)
+            }
+        }
+    }
+
     @Test func initWithDashC() throws {
         let dir = TemporaryDirectory()
         let result = try dsv(["init", "-C", dir.file("project")], in: "/")
