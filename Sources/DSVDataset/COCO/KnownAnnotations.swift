@@ -97,8 +97,8 @@ public final class KnownAnnotations: Sendable {
                       spaced: Bool) -> ElementCache.Entry? {
         guard digest != .zero else { return nil }
         // The tail starts at the ',' after the image id (whitespace before it is the front's).
-        var tail = annotation.imageIDRange.upperBound
-        while tail < bytes.count, JSONScanner.isWhitespace(bytes[tail]) { tail += 1 }
+        var reader = AnnotationReader.TokenReader(bytes: bytes)
+        let tail = reader.skip(annotation.imageIDRange.upperBound)
         let idLast = (annotation.idRange?.lowerBound ?? 0) > tail
         guard let category = annotation.categoryIDRange else {
             return ElementCache.Entry(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0, spaced: spaced, idLast: idLast)

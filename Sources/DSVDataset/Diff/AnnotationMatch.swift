@@ -1,4 +1,4 @@
-import Glibc
+import DSVNative
 
 /// One annotation as the diff sees it: its fields without the ids (ids are not identity), its
 /// category by name (category ids are remapped between exports), its box for pairing.
@@ -229,12 +229,10 @@ struct ContentBytes: Sendable, Hashable {
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     static func == (a: ContentBytes, b: ContentBytes) -> Bool {
-        a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
-            b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
-        }
+        a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in ByteSearch.equal(x, y) } }
     }
 
-    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    func hash(into hasher: inout Swift.Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
 }
 
 /// A field that differs between two versions of an annotation or image: `bbox`,
@@ -279,7 +277,7 @@ public struct FieldChange: Sendable, Equatable {
             let p = x.first { $0.0 == key }?.1, q = y.first { $0.0 == key }?.1
             let from = p.map { UnsafeRawBufferPointer(rebasing: a[$0]) }, to = q.map { UnsafeRawBufferPointer(rebasing: b[$0]) }
             if let from, let to {
-                if from.elementsEqual(to) { continue }
+                if ByteSearch.equal(from, to) { continue }
                 if key == "attributes", from.first == UInt8(ascii: "{"), to.first == UInt8(ascii: "{") {
                     changes += between(from, to, ignoring: [], prefix: prefix + "attributes.")
                     continue

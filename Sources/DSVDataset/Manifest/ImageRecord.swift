@@ -1,5 +1,4 @@
 import DSVNative
-import Glibc
 
 /// One image of a version as a shard stores it: its key, the image object, its annotations in
 /// export order, and its S3 pin. Ids that CVAT renumbers on every export (`id`, and an
@@ -50,8 +49,8 @@ public struct ObjectTemplate: Sendable, Hashable {
     /// comparison: records and annotation lists are compared by it in every diff and status.
     @inline(__always)
     public static func == (a: ObjectTemplate, b: ObjectTemplate) -> Bool {
-        guard a.bytes.count == b.bytes.count, a.idOffset == b.idOffset, a.imageIDOffset == b.imageIDOffset else { return false }
-        return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+        guard a.idOffset == b.idOffset, a.imageIDOffset == b.imageIDOffset else { return false }
+        return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in ByteSearch.equal(x, y) } }
     }
 
     /// The bytes hashed as one run, not byte by byte as a slice's elements would be.

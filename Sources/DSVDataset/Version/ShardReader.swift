@@ -8,7 +8,7 @@ import DSVStorage
 /// returns (`keepingBytes`: views over the bytes), or reused for the next shard once
 /// `transform` has copied out what it needs.
 enum ShardReader {
-    /// Where a shard's compressed bytes are.
+    /// Where a shard's bytes are.
     enum Source: Sendable {
         /// In the repository.
         case object(GitObjectID)

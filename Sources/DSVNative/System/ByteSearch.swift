@@ -1,6 +1,7 @@
 import Glibc
 
-/// glibc's `memchr` (vectorized for the machine it runs on), for byte searches over long runs.
+/// glibc's `memchr` and `memcmp` (vectorized for the machine they run on), for byte searches
+/// and comparisons over long runs.
 public enum ByteSearch {
     /// The offset of the first `byte` in `bytes[from..<to]`, or nil.
     @inline(__always)
@@ -8,5 +9,11 @@ public enum ByteSearch {
         guard from < to, let base = bytes.baseAddress else { return nil }
         guard let found = memchr(base + from, Int32(byte), to - from) else { return nil }
         return UnsafeRawPointer(found) - base
+    }
+
+    /// Whether two runs hold the same bytes: one `memcmp`, not a comparison element by element.
+    @inline(__always)
+    public static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 }

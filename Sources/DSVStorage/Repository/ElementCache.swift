@@ -38,6 +38,8 @@ public struct ElementCache: @unchecked Sendable {
     public static let noValue = UInt16.max
     static let magic = Array("dsv element cache 1\n".utf8)
     public static let entrySize = 20
+    /// The bits of an entry's flags byte: `Entry.spaced` and `Entry.idLast`.
+    static let spacedFlag: UInt8 = 1, idLastFlag: UInt8 = 2
     static var headerSize: Int { magic.count + 16 + 8 }
 
     public let path: String
@@ -91,7 +93,8 @@ public struct ElementCache: @unchecked Sendable {
         let at = index &* Self.entrySize
         return Entry(digest: digest(index),
                      valueOffset: UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 16, as: UInt16.self)),
-                     valueLength: entries[at + 18], spaced: entries[at + 19] & 1 != 0, idLast: entries[at + 19] & 2 != 0)
+                     valueLength: entries[at + 18], spaced: entries[at + 19] & Self.spacedFlag != 0,
+                     idLast: entries[at + 19] & Self.idLastFlag != 0)
     }
 
     /// Rewrites the file with the entries appended, in order, under `key`, through a buffer of
@@ -124,7 +127,7 @@ public struct ElementCache: @unchecked Sendable {
             buffer.storeBytes(of: entry.digest.high.littleEndian, toByteOffset: buffered + 8, as: UInt64.self)
             buffer.storeBytes(of: entry.valueOffset.littleEndian, toByteOffset: buffered + 16, as: UInt16.self)
             buffer[buffered + 18] = entry.valueLength
-            buffer[buffered + 19] = (entry.spaced ? 1 : 0) | (entry.idLast ? 2 : 0)
+            buffer[buffered + 19] = (entry.spaced ? ElementCache.spacedFlag : 0) | (entry.idLast ? ElementCache.idLastFlag : 0)
             buffered += ElementCache.entrySize
             count += 1
             if buffered == Self.bufferSize { flush() }
