@@ -1,12 +1,12 @@
 import CCurl
 import CCurlShim
 
-/// Process-wide curl initialisation (`curl_global_init`), done once before the first handle.
+/// libcurl is loaded and initialised (`curl_global_init`) before the first handle, not at
+/// process start (see CCurlShim): most commands never use it.
 enum CurlLibrary {
-    static let initialised: Bool = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-        return true
-    }()
+    static func load() throws(CurlError) {
+        if let failure = dsv_curl_load() { throw CurlError(unavailable: String(cString: failure)) }
+    }
 }
 
 /// One curl easy handle. Reusing a handle for successive requests reuses its connection
@@ -17,14 +17,14 @@ public final class CurlEasy: @unchecked Sendable {
     let collector = CurlCollector()
 
     public init() throws(CurlError) {
-        _ = CurlLibrary.initialised
-        guard let handle = curl_easy_init() else { throw CurlError(CURLE_FAILED_INIT) }
+        try CurlLibrary.load()
+        guard let handle = dsv_curl_easy_init() else { throw CurlError(CURLE_FAILED_INIT) }
         self.handle = handle
     }
 
     deinit {
-        curl_easy_cleanup(handle)
-        if let headerList { curl_slist_free_all(headerList) }
+        dsv_curl_easy_cleanup(handle)
+        if let headerList { dsv_curl_slist_free_all(headerList) }
     }
 
     /// Timeouts: `connect` for the TCP/TLS handshake; a transfer slower than `lowSpeedBytes`
@@ -40,7 +40,7 @@ public final class CurlEasy: @unchecked Sendable {
     /// an HTTP error status is returned for the caller to read.
     public func perform(_ request: HTTPRequest, timeouts: Timeouts = Timeouts()) throws(CurlError) -> HTTPResponse {
         try prepare(request, timeouts: timeouts)
-        let code = curl_easy_perform(handle)
+        let code = dsv_curl_easy_perform(handle)
         if code != CURLE_OK { throw takeFailure(code, detail: "\(request.method) \(request.url)") }
         return try takeResponse().get()
     }
@@ -67,7 +67,7 @@ public final class CurlEasy: @unchecked Sendable {
     }
 
     func prepare(_ request: HTTPRequest, timeouts: Timeouts) throws(CurlError) {
-        curl_easy_reset(handle)
+        dsv_curl_easy_reset(handle)
         collector.reset()
         collector.download = request.download
         try set(CURLOPT_URL, request.url)
@@ -92,11 +92,11 @@ public final class CurlEasy: @unchecked Sendable {
         default:
             try set(CURLOPT_CUSTOMREQUEST, request.method)
         }
-        if let headerList { curl_slist_free_all(headerList) }
+        if let headerList { dsv_curl_slist_free_all(headerList) }
         headerList = nil
         // An empty "Expect:" stops curl from waiting for 100-continue on uploads.
         for header in request.headers + [(name: "Expect", value: "")] {
-            headerList = curl_slist_append(headerList, header.value.isEmpty ? "\(header.name):" : "\(header.name): \(header.value)")
+            headerList = dsv_curl_slist_append(headerList, header.value.isEmpty ? "\(header.name):" : "\(header.name): \(header.value)")
         }
         try check(dsv_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         let context = Unmanaged.passUnretained(collector).toOpaque()

@@ -1,4 +1,5 @@
 import CCurl
+import CCurlShim
 
 /// A transfer that did not complete at the HTTP level: curl's code and its message.
 /// (An HTTP error status is not a `CurlError`; it is a response the caller interprets.)
@@ -11,9 +12,16 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
 
     init(_ code: CURLcode, detail: String = "", localFailure: SystemError? = nil) {
         self.code = code.rawValue
-        let text = String(cString: curl_easy_strerror(code))
+        let text = dsv_curl_easy_strerror(code).map { String(cString: $0) } ?? "curl error \(code.rawValue)"
         message = localFailure?.description ?? (detail.isEmpty ? text : "\(text): \(detail)")
         self.localFailure = localFailure
+    }
+
+    /// libcurl could not be loaded (it is loaded on first use): why, from the loader.
+    init(unavailable reason: String) {
+        code = CURLE_FAILED_INIT.rawValue
+        message = "libcurl \(reason)"
+        localFailure = nil
     }
 
     /// Timeouts, refused or reset connections and the like: worth retrying.

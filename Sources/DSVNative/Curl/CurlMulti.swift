@@ -11,15 +11,15 @@ public final class CurlMulti: @unchecked Sendable {
     private var idle: [CurlEasy] = []
 
     public init(maxConnectionsPerHost: Int = 0) throws(CurlError) {
-        _ = CurlLibrary.initialised
-        guard let multi = curl_multi_init() else { throw CurlError(CURLE_FAILED_INIT) }
+        try CurlLibrary.load()
+        guard let multi = dsv_curl_multi_init() else { throw CurlError(CURLE_FAILED_INIT) }
         self.multi = multi
         if maxConnectionsPerHost > 0 {
             _ = dsv_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
         }
     }
 
-    deinit { curl_multi_cleanup(multi) }
+    deinit { _ = dsv_curl_multi_cleanup(multi) }
 
     /// Runs transfers until `next` has nothing more while none is in flight.
     /// - Parameters:
@@ -54,7 +54,7 @@ public final class CurlMulti: @unchecked Sendable {
                         completed(tag, .failure(error))
                         continue
                     }
-                    curl_multi_add_handle(multi, easy.handle)
+                    dsv_curl_multi_add_handle(multi, easy.handle)
                     inFlight[easy.handle] = (easy, tag)
                 }
             }
@@ -64,19 +64,19 @@ public final class CurlMulti: @unchecked Sendable {
                 continue
             }
             var running: Int32 = 0
-            curl_multi_perform(multi, &running)
+            dsv_curl_multi_perform(multi, &running)
             var queued: Int32 = 0
-            while let message = curl_multi_info_read(multi, &queued) {
+            while let message = dsv_curl_multi_info_read(multi, &queued) {
                 guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle,
                       let entry = inFlight.removeValue(forKey: handle) else { continue }
                 let code = message.pointee.data.result
-                curl_multi_remove_handle(multi, handle)
+                dsv_curl_multi_remove_handle(multi, handle)
                 let result = code == CURLE_OK ? entry.easy.takeResponse() : .failure(entry.easy.takeFailure(code, detail: ""))
                 idle.append(entry.easy)
                 completed(entry.tag, result)
             }
             if inFlight.count == running && running > 0 {
-                curl_multi_poll(multi, nil, 0, Int32(min(waitHint, 1.0) * 1000), nil)
+                dsv_curl_multi_poll(multi, Int32(min(waitHint, 1.0) * 1000))
             }
         }
     }
