@@ -1,7 +1,15 @@
-// Typed, non-variadic wrappers over libgit2's variadic git_libgit2_opts, which Swift cannot call.
+// Typed, non-variadic wrappers over libgit2's variadic git_libgit2_opts, which Swift cannot call,
+// and libgit2's initialisation.
 #ifndef DSV_CGIT2_SHIM_H
 #define DSV_CGIT2_SHIM_H
 #include <git2.h>
 
 int dsv_git_set_strict_hash_verification(int enabled);
+
+// git_libgit2_init, with libssh2 (libgit2's ssh:// transport) initialised first without its
+// crypto set-up when it uses OpenSSL: on OpenSSL 3 that set-up only loads and registers
+// OpenSSL's built-in engines, which OpenSSL does itself when one is asked for, and it paged
+// 1.7 MB of libcrypto into every process. libssh2 then only counts libgit2's own call.
+// (Other libssh2 back ends, which need their set-up, keep it.)
+void dsv_git_libgit2_init(void);
 #endif

@@ -10,7 +10,7 @@ import CGit2Shim
 /// verifies every object.
 enum GitLibrary {
     static let initialised: Bool = {
-        git_libgit2_init()
+        dsv_git_libgit2_init()
         dsv_git_set_strict_hash_verification(0)
         return true
     }()
