@@ -101,6 +101,7 @@ import Testing
 
     @Test func theKeyMatters() {
         let other = FingerprintKey.random()
+        #expect(other.bytes != Self.key.bytes)
         #expect(Self.pieces(["same"], key: other) != Self.pieces(["same"]))
         let copy = FingerprintKey(bytes: Self.key.bytes)!
         #expect(Self.pieces(["same"], key: copy) == Self.pieces(["same"]))

@@ -1,5 +1,3 @@
-import COpenSSL
-
 /// A 128-bit keyed fingerprint of a sequence of byte strings, several times cheaper than SHA-256: it tells
 /// whether content is *the same as before* without hashing it cryptographically.
 ///
@@ -37,12 +35,8 @@ public final class FingerprintKey: @unchecked Sendable {
         outer = Array(bytes.suffix(32))
     }
 
-    /// A fresh key from OpenSSL's random generator.
-    public static func random() -> FingerprintKey {
-        var bytes = [UInt8](repeating: 0, count: byteCount)
-        guard RAND_bytes(&bytes, Int32(byteCount)) == 1 else { fatalError("OpenSSL's random generator failed") }
-        return FingerprintKey(bytes: bytes)!
-    }
+    /// A fresh key from the kernel's random generator.
+    public static func random() -> FingerprintKey { FingerprintKey(bytes: SystemRandom.bytes(byteCount))! }
 
     deinit { words.deallocate() }
 }
