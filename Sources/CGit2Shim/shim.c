@@ -1,8 +1,9 @@
-#define _GNU_SOURCE  // dl_iterate_phdr
+#define _GNU_SOURCE  // dl_iterate_phdr, RTLD_NEXT
 #include "CGit2Shim.h"
 
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
 #include <string.h>
 
 int dsv_git_set_strict_hash_verification(int enabled) {
@@ -38,8 +39,42 @@ static int ssh_uses_openssl(void) {
     return found;
 }
 
+// The CA bundle, parsed when a transfer needs it. Debian's libgit2 (on mbedTLS) parses the
+// system's whole CA bundle in git_libgit2_init: 3.7 ms and half a megabyte in every process,
+// though only pull, push and clone make TLS connections. libgit2 calls libmbedx509 through the
+// dynamic linker, which finds this definition first (the executable comes first): while
+// dsv_git_libgit2_init runs, it only notes the chain libgit2 keeps and the bundle's path, and
+// dsv_git_load_certificates parses the bundle into that chain before the first transfer. Any
+// other call goes straight to mbedTLS. Should the late parse fail, the chain stays short and
+// TLS fails closed (libgit2 reports the certificate as invalid).
+static int deferring;
+static void *deferred_chain;
+static char *deferred_path;
+static pthread_once_t certificates_once = PTHREAD_ONCE_INIT;
+
+static int parse_now(void *chain, const char *path) {
+    int (*parse)(void *, const char *) = (int (*)(void *, const char *))dlsym(RTLD_NEXT, "mbedtls_x509_crt_parse_file");
+    return parse == NULL ? -1 : parse(chain, path);
+}
+
+int mbedtls_x509_crt_parse_file(void *chain, const char *path) {
+    if (deferring && deferred_chain == NULL && (deferred_path = strdup(path)) != NULL) {
+        deferred_chain = chain;
+        return 0;
+    }
+    return parse_now(chain, path);
+}
+
+static void load_certificates(void) {
+    if (deferred_chain != NULL) (void)parse_now(deferred_chain, deferred_path);
+}
+
+void dsv_git_load_certificates(void) { pthread_once(&certificates_once, load_certificates); }
+
 void dsv_git_libgit2_init(void) {
     int (*ssh_init)(int) = (int (*)(int))dlsym(RTLD_DEFAULT, "libssh2_init");
     if (ssh_init != NULL && ssh_uses_openssl()) ssh_init(0x0001);  // LIBSSH2_INIT_NO_CRYPTO
+    deferring = 1;
     git_libgit2_init();
+    deferring = 0;
 }

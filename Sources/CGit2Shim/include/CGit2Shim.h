@@ -11,5 +11,10 @@ int dsv_git_set_strict_hash_verification(int enabled);
 // OpenSSL's built-in engines, which OpenSSL does itself when one is asked for, and it paged
 // 1.7 MB of libcrypto into every process. libssh2 then only counts libgit2's own call.
 // (Other libssh2 back ends, which need their set-up, keep it.)
+// (Debian's libgit2 would also parse the system's CA bundle here; that waits for the first
+// transfer: see dsv_git_load_certificates.)
 void dsv_git_libgit2_init(void);
+
+// Parses the CA bundle git_libgit2_init left for later, once per process; before any transfer.
+void dsv_git_load_certificates(void);
 #endif

@@ -1,4 +1,5 @@
 import CGit2
+import CGit2Shim
 import Glibc
 
 /// What libgit2's remote callbacks need during one fetch, push or clone: the progress sink,
@@ -16,7 +17,11 @@ final class GitTransferContext {
     /// Why no credential could be offered, for the error message.
     var credentialProblem: String?
 
+    /// Every transfer makes one first: the CA bundle libgit2's initialisation left for later is
+    /// parsed now, before any TLS connection (see `dsv_git_load_certificates`).
     init(url: String, progress: ((GitTransferProgress) -> Void)?) {
+        GitLibrary.ensure()
+        dsv_git_load_certificates()
         self.url = url
         self.progress = progress
     }
