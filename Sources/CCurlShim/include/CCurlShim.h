@@ -13,8 +13,8 @@ typedef int (*dsv_curl_xferinfo_callback)(void *clientp, curl_off_t dltotal, cur
                                          curl_off_t ultotal, curl_off_t ulnow);
 
 // Loads libcurl and runs curl_global_init, once per process; safe from any thread. Returns
-// NULL when libcurl is ready, else why it is not ("cannot be loaded (<the loader's message>)"). No other function
-// here may be called before it has returned NULL.
+// NULL when libcurl is ready, else why it is not ("cannot be loaded (<the loader's message>)").
+// No other function here may be called before it has returned NULL.
 const char *dsv_curl_load(void);
 
 CURL *dsv_curl_easy_init(void);
