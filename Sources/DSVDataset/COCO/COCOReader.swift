@@ -87,8 +87,10 @@ public enum COCOReader {
                             let learned = Self.learned(&readers)
                             if spaced {
                                 spacedArrays.insert(key)
+                                var reader = AnnotationReader.TokenReader(bytes: bytes)
                                 export.spacedTails = zip(export.annotations, learned).compactMap { annotation, digest in
-                                    KnownAnnotations.entry(bytes, annotation, digest: digest, spaced: true)
+                                    KnownAnnotations.entry(annotation, tail: reader.skip(annotation.imageIDRange.upperBound),
+                                                           digest: digest, spaced: true)
                                 }
                             } else {
                                 export.tailDigests = learned
