@@ -137,8 +137,10 @@ public struct VersionDiff: Sendable {
                         oldCategories: CategoryNames, newCategories: CategoryNames,
                         shardsRead: Int, compareEqualRecords: Bool = false) -> VersionDiff {
         let trace = Trace()
-        let oldByKey = Dictionary(oldRecords.map { ($0.key, $0) }) { a, _ in a }
-        let newByKey = Dictionary(newRecords.map { ($0.key, $0) }) { a, _ in a }
+        // Records are found by key through their positions and read in place: copying one
+        // (a dozen references) into a dictionary, out of it and into each comparison made most
+        // of a wide diff's reference counting.
+        let oldByKey = Self.positions(oldRecords), newByKey = Self.positions(newRecords)
         let oldNames = oldCategories.mapValues { Dictionary($0) { a, _ in a } }
         let newNames = newCategories.mapValues { Dictionary($0) { a, _ in a } }
         var keys = Array(Set(oldByKey.keys).union(newByKey.keys))
@@ -156,9 +158,14 @@ public struct VersionDiff: Sendable {
         trace.mark("index \(keys.count) keys")
         // Images are compared on all cores, in runs of keys, and kept in key order.
         let sortedKeys = keys
-        let images = Parallel.map(keys.count, chunk: 256) { index in
-            let key = sortedKeys[index]
-            return matching.change(key: key, from: oldByKey[key], to: newByKey[key])
+        let images = oldRecords.withUnsafeBufferPointer { old in
+            newRecords.withUnsafeBufferPointer { new in
+                let (old, new) = (RecordsInPlace(old), RecordsInPlace(new))
+                return Parallel.map(keys.count, chunk: 256) { index in
+                    let key = sortedKeys[index]
+                    return matching.change(key: key, from: old[oldByKey[key]], to: new[newByKey[key]])
+                }
+            }
         }.compactMap { $0 }
         trace.mark("compare \(keys.count) images, \(images.count) changed")
         let oldList = names(oldCategories), newList = names(newCategories)
@@ -169,6 +176,21 @@ public struct VersionDiff: Sendable {
                            shardsRead: shardsRead, filter: nil)
     }
 
+    /// Each record's position by key (the first, should a key repeat).
+    static func positions(_ records: [ImageRecord]) -> [String: Int] {
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(records.count)
+        for index in records.indices where positions[records[index].key] == nil { positions[records[index].key] = index }
+        return positions
+    }
+
+    /// A version's records, read in place by the workers of one comparison (the array outlives it).
+    struct RecordsInPlace: @unchecked Sendable {
+        let base: UnsafePointer<ImageRecord>?
+        init(_ buffer: UnsafeBufferPointer<ImageRecord>) { base = buffer.baseAddress }
+        subscript(position: Int?) -> UnsafePointer<ImageRecord>? { position.map { base! + $0 } }
+    }
+
     /// How one image's two records compare: what `compare` does for each key.
     struct Matching: Sendable {
         var oldNames: [String: [IDKey: String]]
@@ -176,39 +198,48 @@ public struct VersionDiff: Sendable {
         var sameCategories: [String: Bool]
         var compareEqualRecords: Bool
 
-        /// The change of the image `key`, or nil when it did not change.
-        func change(key: String, from a: ImageRecord?, to b: ImageRecord?) -> ImageChange? {
-            if a == b && !compareEqualRecords { return nil }
+        /// The change of the image `key`, or nil when it did not change; its records are read in
+        /// place (nil where the version has no such image).
+        func change(key: String, from a: UnsafePointer<ImageRecord>?, to b: UnsafePointer<ImageRecord>?) -> ImageChange? {
+            if let a, let b {
+                if a.pointee == b.pointee && !compareEqualRecords { return nil }
+            } else if a == nil && b == nil {
+                return nil
+            }
             var categoriesAgree = false
-            if !compareEqualRecords, let a, let b { categoriesAgree = sameCategories[a.subset + "\u{0}" + b.subset] ?? false }
+            if !compareEqualRecords, let a, let b {
+                categoriesAgree = sameCategories[a.pointee.subset + "\u{0}" + b.pointee.subset] ?? false
+            }
             // The same objects, byte for byte: nothing to match (an image that only moved
             // between subsets or whose S3 object changed).
-            let sameObjects = categoriesAgree && a?.image == b?.image && a?.annotations == b?.annotations
+            let sameObjects = categoriesAgree && a!.pointee.image == b!.pointee.image && a!.pointee.annotations == b!.pointee.annotations
             var changes = AnnotationChanges(from: [], to: [])
             var fields: [FieldChange] = []
             if !sameObjects {
                 // Annotations the same byte for byte (most, in an image a round touched) are
                 // counted unchanged without being parsed; only the others are compared field
                 // by field.
-                var (oldTemplates, newTemplates) = (a?.annotations ?? [], b?.annotations ?? [])
+                var (oldTemplates, newTemplates) = (a?.pointee.annotations ?? [], b?.pointee.annotations ?? [])
                 let identical = categoriesAgree ? VersionDiff.removeIdentical(&oldTemplates, &newTemplates) : 0
-                let oldCategories = a.flatMap { oldNames[$0.subset] } ?? [:]
-                let newCategories = b.flatMap { newNames[$0.subset] } ?? [:]
+                let oldCategories = a.flatMap { oldNames[$0.pointee.subset] } ?? [:]
+                let newCategories = b.flatMap { newNames[$0.pointee.subset] } ?? [:]
                 let oldAnnotations = oldTemplates.map { DiffAnnotation(template: $0, categories: oldCategories) }
                 let newAnnotations = newTemplates.map { DiffAnnotation(template: $0, categories: newCategories) }
                 changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
                 changes.unchanged += identical
-                if let a, let b, a.image != b.image {
-                    fields = FieldChange.between(a.image.filled(id: 0, imageID: nil), b.image.filled(id: 0, imageID: nil), ignoring: ["id"])
+                if let a, let b, a.pointee.image != b.pointee.image {
+                    fields = FieldChange.between(a.pointee.image.filled(id: 0, imageID: nil), b.pointee.image.filled(id: 0, imageID: nil),
+                                                 ignoring: ["id"])
                 }
             }
-            let pinChanged = a != nil && b != nil && a?.pin != b?.pin
-            let moved = a != nil && b != nil && a?.subset != b?.subset
+            let pinChanged = a != nil && b != nil && a!.pointee.pin != b!.pointee.pin
+            let moved = a != nil && b != nil && a!.pointee.subset != b!.pointee.subset
             let status: ImageStatus = a == nil ? .added : b == nil ? .removed : .modified
             if status == .modified && changes.isEmpty && fields.isEmpty && !pinChanged && !moved { return nil }
+            let shown = (b ?? a)!
             return ImageChange(key: key, status: status, annotations: changes, fields: fields,
-                               pin: pinChanged ? (a?.pin, b?.pin) : nil, subsets: (a?.subset, b?.subset),
-                               shownPin: b?.pin ?? a?.pin, shownImage: (b ?? a)!.image)
+                               pin: pinChanged ? (a!.pointee.pin, b!.pointee.pin) : nil, subsets: (a?.pointee.subset, b?.pointee.subset),
+                               shownPin: shown.pointee.pin, shownImage: shown.pointee.image)
         }
     }
 
