@@ -15,8 +15,10 @@ S3_DIR := $(CURDIR)/.s3/test
 CVAT_SDK_VERSION := 2.80.0
 RELEASE_BIN := .build/release
 # Release binaries carry the Swift runtime inside (no Swift installation needed to run them,
-# and no dynamic loading and binding of the runtime's libraries at every start).
-RELEASE_BUILD := $(SWIFT) build -c release --static-swift-stdlib
+# and no dynamic loading and binding of the runtime's libraries at every start), and no
+# $ORIGIN run path: nothing is looked for beside the binary (a dozen failed opens at every start,
+# and a place to plant a library).
+RELEASE_BUILD := $(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath
 
 .PHONY: all deps bench-deps build stress fuzz sanitize release install clean test demo bench corpus
 
