@@ -58,7 +58,7 @@ public struct VersionDiff: Sendable {
     public var imagesUnchanged: Int { to.summary.images - imagesAdded - imagesModified }
 
     /// Read in place: `count(where:)` copied every change (a dozen references each) to look at
-    /// its status, a tenth of a wide diff's time.
+    /// its status, and a review asks five times.
     private func imageCount(_ status: ImageStatus) -> Int {
         images.withUnsafeBufferPointer { changes in
             var count = 0
@@ -137,9 +137,9 @@ public struct VersionDiff: Sendable {
                         oldCategories: CategoryNames, newCategories: CategoryNames,
                         shardsRead: Int, compareEqualRecords: Bool = false) -> VersionDiff {
         let trace = Trace()
-        // Records are found by key through their positions and read in place: copying one
-        // (a dozen references) into a dictionary, out of it and into each comparison made most
-        // of a wide diff's reference counting.
+        // Records are found by key through their positions and read in place: copying each
+        // (a dozen references) into a dictionary, out of it and into its comparison was the
+        // largest part of a wide diff's reference counting.
         let oldByKey = Self.positions(oldRecords), newByKey = Self.positions(newRecords)
         let oldNames = oldCategories.mapValues { Dictionary($0) { a, _ in a } }
         let newNames = newCategories.mapValues { Dictionary($0) { a, _ in a } }
