@@ -60,6 +60,27 @@ import Testing
         #expect(result.stdout.split(separator: "\n").first == "0", "\(result.stdout) \(result.stderr)")
     }
 
+    /// An export piped in (`/dev/stdin`, `<(…)`) has no size to map: it is read to its end, here
+    /// past the first megabyte, and committed as a file would be.
+    @Test func anExportThroughAPipe() throws {
+        let dir = TemporaryDirectory()
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        let images = (1...2_000).map { #"{"id":\#($0),"file_name":"frame_\#($0).jpg","width":640,"height":480}"# }
+        let annotations = (1...12_000).map {
+            #"{"id":\#($0),"image_id":\#(($0 - 1) % 2_000 + 1),"category_id":1,"bbox":[\#($0 % 600).5,12.25,40.0,30.0],"area":1200.0,"iscrowd":0}"#
+        }
+        let export = #"{"categories":[{"id":1,"name":"car"}],"images":["# + images.joined(separator: ",")
+            + #"],"annotations":["# + annotations.joined(separator: ",") + "]}"
+        #expect(export.utf8.count > 1 << 20)
+        try export.write(toFile: dir.file("round1.json"), atomically: true, encoding: .utf8)
+        let piped = try runProcess("/bin/sh", ["-c", #"cat round1.json | "$0" commit /dev/stdin -m piped"#, dsvBinary], in: dir.path)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(try dsv(["checkout", "HEAD", "-o", "out.json"], in: dir.path).status == 0)
+        #expect(try String(contentsOfFile: dir.file("out.json"), encoding: .utf8) == export)
+        let status = try runProcess("/bin/sh", ["-c", #"cat round1.json | "$0" status /dev/stdin --exit-code"#, dsvBinary], in: dir.path)
+        #expect(status.status == 0, "\(status.stdout) \(status.stderr)")
+    }
+
     @Test func initWithDashC() throws {
         let dir = TemporaryDirectory()
         let result = try dsv(["init", "-C", dir.file("project")], in: "/")

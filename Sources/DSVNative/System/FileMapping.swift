@@ -1,7 +1,9 @@
 import Glibc
 
 /// A whole file mapped read-only into memory (`mmap`). The pages are the kernel's page cache, so
-/// a 500 MB export costs no heap and no copy; the mapping lives as long as this object.
+/// a 500 MB export costs no heap and no copy; the mapping lives as long as this object. What has
+/// no size to map — a pipe (`cat export.json | dsv commit /dev/stdin`, `<(unzip -p …)`), a
+/// terminal — is read to its end into anonymous memory instead.
 public final class FileMapping: @unchecked Sendable {
     public let path: String
     public private(set) var count: Int
@@ -16,13 +18,18 @@ public final class FileMapping: @unchecked Sendable {
 
     public init(path: String) throws(SystemError) {
         self.path = path
-        isFile = true
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", path: path) }
         defer { close(fd) }
         var info = stat()
         if fstat(fd, &info) != 0 { throw SystemError("stat", path: path) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw SystemError("read", path: path, errno: EISDIR) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            isFile = false
+            (base, count, mapped) = try Self.readToEnd(fd, path: path)
+            return
+        }
+        isFile = true
         count = Int(info.st_size)
         mapped = count
         if count == 0 {
@@ -33,6 +40,42 @@ public final class FileMapping: @unchecked Sendable {
         if mapping == MAP_FAILED { throw SystemError("map", path: path) }
         madvise(mapping, count, MADV_SEQUENTIAL)
         base = mapping
+    }
+
+    /// Reads `fd` to its end into an anonymous mapping, doubled as it fills, sealed read-only:
+    /// its start, the bytes read and the bytes mapped.
+    private static func readToEnd(_ fd: Int32, path: String) throws(SystemError) -> (UnsafeMutableRawPointer?, Int, Int) {
+        func allocate(_ size: Int) throws(SystemError) -> UnsafeMutableRawPointer {
+            let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            guard let mapping, mapping != MAP_FAILED else { throw SystemError("allocate memory for", path: path) }
+            return mapping
+        }
+        var capacity = 1 << 20, count = 0
+        var buffer = try allocate(capacity)
+        while true {
+            if count == capacity {
+                let larger: UnsafeMutableRawPointer
+                do { larger = try allocate(2 * capacity) } catch { munmap(buffer, capacity); throw error }
+                larger.copyMemory(from: buffer, byteCount: count)
+                munmap(buffer, capacity)
+                (buffer, capacity) = (larger, 2 * capacity)
+            }
+            let read = Glibc.read(fd, buffer + count, capacity - count)
+            if read < 0 && errno == EINTR { continue }
+            if read < 0 {
+                let error = SystemError("read", path: path)
+                munmap(buffer, capacity)
+                throw error
+            }
+            if read == 0 { break }
+            count += read
+        }
+        if count == 0 {
+            munmap(buffer, capacity)
+            return (nil, 0, 0)
+        }
+        mprotect(buffer, capacity, PROT_READ)
+        return (buffer, count, capacity)
     }
 
     /// Anonymous memory of `count` bytes, for bytes that exist only decoded (an entry of a zip
