@@ -45,17 +45,12 @@ public final class FileMapping: @unchecked Sendable {
     /// Reads `fd` to its end into an anonymous mapping, doubled as it fills, sealed read-only:
     /// its start, the bytes read and the bytes mapped.
     private static func readToEnd(_ fd: Int32, path: String) throws(SystemError) -> (UnsafeMutableRawPointer?, Int, Int) {
-        func allocate(_ size: Int) throws(SystemError) -> UnsafeMutableRawPointer {
-            let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-            guard let mapping, mapping != MAP_FAILED else { throw SystemError("allocate memory for", path: path) }
-            return mapping
-        }
         var capacity = 1 << 20, count = 0
-        var buffer = try allocate(capacity)
+        var buffer = try mapAnonymous(capacity, for: path)
         while true {
             if count == capacity {
                 let larger: UnsafeMutableRawPointer
-                do { larger = try allocate(2 * capacity) } catch { munmap(buffer, capacity); throw error }
+                do { larger = try mapAnonymous(2 * capacity, for: path) } catch { munmap(buffer, capacity); throw error }
                 larger.copyMemory(from: buffer, byteCount: count)
                 munmap(buffer, capacity)
                 (buffer, capacity) = (larger, 2 * capacity)
@@ -90,9 +85,14 @@ public final class FileMapping: @unchecked Sendable {
             base = nil
             return
         }
-        let mapping = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        base = try Self.mapAnonymous(count, for: path)
+    }
+
+    /// `size` bytes of anonymous, writable memory, for the bytes of `path`.
+    private static func mapAnonymous(_ size: Int, for path: String) throws(SystemError) -> UnsafeMutableRawPointer {
+        let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let mapping, mapping != MAP_FAILED else { throw SystemError("allocate memory for", path: path) }
-        base = mapping
+        return mapping
     }
 
     /// The bytes of an anonymous mapping before `seal()`.
