@@ -54,9 +54,12 @@ struct Benchmarks {
     /// Several runs of one command as one: the median time (of an odd count), the highest peak
     /// memory, and a failure if any run failed.
     func median(_ runs: [ChildProcess.Measurement]) -> ChildProcess.Measurement {
-        ChildProcess.Measurement(status: runs.map(\.status).max() ?? 1, seconds: runs.map(\.seconds).sorted()[runs.count / 2],
+        ChildProcess.Measurement(status: runs.map(\.status).max() ?? 1, seconds: median(runs.map(\.seconds)),
                                  maxResidentBytes: runs.map(\.maxResidentBytes).max() ?? 0)
     }
+
+    /// The middle of an odd count of timings.
+    func median(_ seconds: [Double]) -> Double { seconds.sorted()[seconds.count / 2] }
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)

@@ -57,7 +57,7 @@ extension Benchmarks {
                 gits.append(gitAddAndCommit("instances_default.json", message: "r1", in: path))
                 if index > 0 { try? FileManager.default.removeItem(atPath: path) }
             }
-            let git = gits.sorted()[gits.count / 2]
+            let git = median(gits)
             table.add("commit, \(label) images", ours: seconds(commit1.seconds), baseline: seconds(git), baselineName: "git add + commit",
                       ratio: ratio(commit1.seconds, git), target: target("≤ 0.5× git", commit1.status == 0 && commit1.seconds <= git / 2))
             table.add("next round (1%), \(label) images", ours: seconds(commit2.seconds), baseline: seconds(commit1.seconds),
