@@ -34,10 +34,11 @@ struct ScratchRepository {
                                 author: Self.author)
     }
 
-    func checkout(_ revision: String = "HEAD") throws -> [UInt8] {
+    /// - Parameter direct: past the page cache or through it (nil: as a checkout of its size is).
+    func checkout(_ revision: String = "HEAD", direct: Bool? = nil) throws -> [UInt8] {
         let version = try StoredVersion(repository: repository, commitID: try repository.resolve(revision))
         let out = directory.file("checkout-\(UUID().uuidString).json")
-        try CheckoutWriter.write(version, to: out)
+        try CheckoutWriter.write(version, to: out, direct: direct)
         return Fixture.bytes(out)
     }
 

@@ -35,6 +35,9 @@ import Testing
         #expect(export.annotationImages[119_999] == 39_999)
         try scratch.commit([path])
         #expect(try scratch.checkout() == Fixture.bytes(path))
+        // Past the page cache, as a checkout of gigabytes is written: a dozen segments, each
+        // sharing its first and last blocks with its neighbours.
+        #expect(try scratch.checkout(direct: true) == Fixture.bytes(path))
     }
 
     /// A large pretty-printed CRLF export: its arrays are minified into memory of their own and

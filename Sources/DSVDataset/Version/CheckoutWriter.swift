@@ -13,10 +13,13 @@ import DSVStorage
 /// a temporary name renamed at the end: the destination never holds a partial file.
 public enum CheckoutWriter {
     /// Writes one subset of the version to `path` (nil: the version's only subset).
-    public static func write(_ version: StoredVersion, subset: String? = nil, to path: String) throws(CheckoutError) {
+    /// - Parameter direct: whether the file bypasses the page cache (`ParallelOutputFile`);
+    ///   nil decides by its size.
+    public static func write(_ version: StoredVersion, subset: String? = nil, to path: String,
+                             direct: Bool? = nil) throws(CheckoutError) {
         let name = try chosenSubset(version, subset)
         let shards = try readShards(version)
-        try write(version, subset: name, shards: shards, to: path)
+        try write(version, subset: name, shards: shards, to: path, direct: direct)
     }
 
     /// Writes every subset (or only `only`) as CVAT lays out its export:
@@ -61,7 +64,8 @@ public enum CheckoutWriter {
         do { return CheckoutShards(views: try version.views()) } catch { throw .repository(error) }
     }
 
-    static func write(_ version: StoredVersion, subset: String, shards: CheckoutShards, to path: String) throws(CheckoutError) {
+    static func write(_ version: StoredVersion, subset: String, shards: CheckoutShards, to path: String,
+                      direct: Bool? = nil) throws(CheckoutError) {
         let trace = Trace()
         let document: CheckoutDocument
         do {
@@ -77,7 +81,7 @@ public enum CheckoutWriter {
         trace.mark("lay out")
         do {
             try FileSystem.createDirectories(FileSystem.directory(of: path))
-            let file = try ParallelOutputFile(destination: path, count: document.size)
+            let file = try ParallelOutputFile(destination: path, count: document.size, direct: direct)
             try document.render(to: file)
             trace.mark("render and write")
             try file.commit()
@@ -314,7 +318,10 @@ struct CheckoutDocument: @unchecked Sendable {
         Parallel.forEach(segments.count, makeState: { BumpArena() }) { arena, index in
             let segment = segments[index]
             arena.reset()
-            let window = OutputWindow(range: segment.bytes, buffer: arena.allocate(segment.bytes.count).baseAddress!)
+            // Placed for a direct write's aligned blocks, when the file takes them.
+            let memory = arena.allocate(segment.bytes.count + file.alignment).baseAddress!
+            let window = OutputWindow(range: segment.bytes,
+                                      buffer: memory + file.bufferShift(for: segment.bytes.lowerBound, base: memory))
             switch segment {
             case .skeleton: document.renderSkeleton(into: window)
             case .images(let items, _): for position in items { document.renderImage(position, into: window) }

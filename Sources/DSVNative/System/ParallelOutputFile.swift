@@ -1,51 +1,165 @@
 import Glibc
 
-/// A file of known size that several threads fill, each its own parts by offset (`pwrite`,
-/// one at a time), under a temporary name beside its destination and renamed into place on
-/// `commit()`. The blocks are reserved up front (`posix_fallocate`), so a full disk shows at
-/// once, not after most of the work.
+/// A file of known size that several threads fill, each its own parts by offset (`pwrite`),
+/// under a temporary name beside its destination and renamed into place on `commit()`. The
+/// blocks are reserved up front (`posix_fallocate`), so a full disk shows at once, not after
+/// most of the work.
 ///
 /// Why not a shared mapping: a store through a fresh mapping of a file faults each page in,
 /// and the kernel zero-fills it first (ext4 reads the reserved blocks as zeros), then writes it
 /// back; a writer rendering into a small buffer of its own and handing it to `pwrite` touches
 /// the page cache once, with whole pages, and keeps the memory bounded at any size.
+///
+/// A file of `directThreshold` bytes or more bypasses the page cache (`O_DIRECT`): a write of
+/// gigabytes through the cache allocates a page for every 4 KB of it, evicts what the machine
+/// had cached and is throttled to the disk's pace once dirty pages pass the kernel's limits. On
+/// this machine `dd` wrote 256 MB in 1.5 s through the cache and in 0.17 s direct, 3.8 GB in
+/// 18–25 s and in 1.8 s; 32 MB in 6–220 ms and in 18 ms, so smaller files keep the cache, which
+/// usually absorbs them at memory speed. Direct writes take whole aligned blocks from aligned
+/// memory: a writer's buffer starts at the file offset's place in a block
+/// (`bufferShift(for:)`), the blocks a write covers whole go out at once, and the pieces of
+/// the blocks two writers share are gathered here and written when complete. A file system
+/// that refuses direct I/O gets the same bytes through the cache.
 public final class ParallelOutputFile: @unchecked Sendable {
     public let destination: String
     public let temporaryPath: String
     public let count: Int
+    /// The block a direct write takes whole (0: the file is written through the page cache).
+    /// Page-sized, which any logical block size up to 4 KB divides.
+    public let alignment: Int
     private var fd: Int32
     private var committed = false
     /// A buffered write holds the file's inode lock anyway (ext4, xfs): a second writer would
     /// spin on it, burning the core the renderers share; this lock makes it wait asleep.
     private let writing = Lock()
+    /// Blocks written in pieces by several writers, by block number, until complete.
+    private var partial: [Int: PartialBlock] = [:]
+    private let gathering = Lock()
 
-    public init(destination: String, count: Int) throws(SystemError) {
+    /// Files this large or larger are written past the page cache.
+    public static let directThreshold = 256 << 20
+
+    public init(destination: String, count: Int, direct: Bool? = nil) throws(SystemError) {
         self.destination = destination
         self.count = count
         temporaryPath = FileSystem.temporaryPath(beside: destination)
         fd = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw SystemError("create", path: destination) }
+        // Set after the file exists: a file system without direct I/O refuses the flag here
+        // (an `open` with it may create the file and still fail).
+        let wanted = direct ?? (count >= Self.directThreshold)
+        alignment = wanted && O_DIRECT != 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT) == 0 ? Int(sysconf(Int32(_SC_PAGESIZE))) : 0
         guard count > 0 else { return }
         let reserved = posix_fallocate(fd, 0, off_t(count))
         if reserved != 0 { throw SystemError("write", path: destination, errno: reserved) }
     }
 
     deinit {
+        for block in partial.values { block.buffer.deallocate() }
         if fd >= 0 { close(fd) }
         if !committed { unlink(temporaryPath) }
+    }
+
+    /// How far into an allocation of `alignment` bytes more than it needs a writer's buffer for
+    /// the bytes at `offset` starts, so that the whole blocks it holds lie at aligned addresses.
+    public func bufferShift(for offset: Int, base: UnsafeMutableRawPointer) -> Int {
+        guard alignment > 0 else { return 0 }
+        return (offset % alignment - Int(bitPattern: base) % alignment + alignment) % alignment
     }
 
     /// Writes `bytes` at `offset`; safe from several threads at disjoint offsets.
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SystemError) {
         precondition(offset >= 0 && offset + bytes.count <= count, "write past the file's size")
-        try writing.withLock { () throws(SystemError) in try FileSystem.writeAll(bytes, to: fd, at: offset, path: destination) }
+        guard alignment > 0 else {
+            try writing.withLock { () throws(SystemError) in try FileSystem.writeAll(bytes, to: fd, at: offset, path: destination) }
+            return
+        }
+        guard !bytes.isEmpty else { return }
+        let block = alignment, end = offset + bytes.count
+        // Whole blocks: from the first block boundary at or after `offset` to the last at or
+        // before `end`. The file's last block, when short, is gathered like a shared one.
+        let wholeStart = (offset + block - 1) / block * block, wholeEnd = end / block * block
+        let aligned = Int(bitPattern: bytes.baseAddress! + (wholeStart - offset)) % block == 0
+        if wholeStart < wholeEnd && aligned {
+            if offset < wholeStart { try gather(bytes, from: offset, upTo: wholeStart, of: offset) }
+            let length = wholeEnd - wholeStart
+            try direct(UnsafeRawBufferPointer(start: bytes.baseAddress! + (wholeStart - offset), count: length), at: wholeStart,
+                       written: length)
+            if wholeEnd < end { try gather(bytes, from: wholeEnd, upTo: end, of: offset) }
+        } else {
+            try gather(bytes, from: offset, upTo: end, of: offset)
+        }
+    }
+
+    /// A block some writers fill in pieces: an aligned buffer and how many of its bytes are in.
+    private struct PartialBlock {
+        let buffer: UnsafeMutableRawBufferPointer
+        var filled: Int
+    }
+
+    /// Copies the bytes of `range` (file offsets; `bytes` starts at `origin`) into their blocks'
+    /// buffers, and writes each block the copy completes.
+    private func gather(_ bytes: UnsafeRawBufferPointer, from start: Int, upTo end: Int, of origin: Int) throws(SystemError) {
+        let block = alignment
+        var position = start
+        while position < end {
+            let number = position / block, blockStart = number * block
+            let pieceEnd = min(end, blockStart + block)
+            let expected = min(block, count - blockStart)
+            let complete: UnsafeMutableRawBufferPointer? = gathering.withLock {
+                var entry = partial[number] ?? PartialBlock(
+                    buffer: .allocate(byteCount: block, alignment: block), filled: 0)
+                (entry.buffer.baseAddress! + (position - blockStart))
+                    .copyMemory(from: bytes.baseAddress! + (position - origin), byteCount: pieceEnd - position)
+                entry.filled += pieceEnd - position
+                if entry.filled == expected {
+                    partial[number] = nil
+                    return entry.buffer
+                }
+                partial[number] = entry
+                return nil
+            }
+            if let complete {
+                defer { complete.deallocate() }
+                try direct(UnsafeRawBufferPointer(complete), at: blockStart, written: expected)
+            }
+            position = pieceEnd
+        }
+    }
+
+    /// One direct write of whole blocks, `written` of whose bytes belong to the file (the rest
+    /// lie past its end and are cut at commit). A file system that turns the write down
+    /// (`EINVAL`: an alignment it needs larger) gets the file through the cache from then on.
+    private func direct(_ blocks: UnsafeRawBufferPointer, at offset: Int, written: Int) throws(SystemError) {
+        do {
+            try FileSystem.writeAll(blocks, to: fd, at: offset, path: destination)
+        } catch where error.errno == EINVAL {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT)
+            try FileSystem.writeAll(UnsafeRawBufferPointer(rebasing: blocks[..<written]), to: fd, at: offset, path: destination)
+        }
     }
 
     /// Closes and renames the file into place.
     public func commit() throws(SystemError) {
+        if alignment > 0 {
+            // Every byte was written once, so every gathered block completed; the last block
+            // went out whole and is cut back to the file's size.
+            precondition(partial.isEmpty, "a block of the output was never completed")
+            if ftruncate(fd, off_t(count)) != 0 { throw SystemError("write", path: destination) }
+        }
         if close(fd) != 0 { fd = -1; throw SystemError("write", path: destination) }
         fd = -1
         if rename(temporaryPath, destination) != 0 { throw SystemError("rename into", path: destination) }
         committed = true
     }
 }
+
+/// `O_DIRECT`, which Glibc's module leaves out (it is behind `_GNU_SOURCE`); its value differs
+/// between architectures (asm-generic/fcntl.h, arch/arm64/include/uapi/asm/fcntl.h).
+#if arch(x86_64)
+private let O_DIRECT: Int32 = 0o40000
+#elseif arch(arm64)
+private let O_DIRECT: Int32 = 0o200000
+#else
+private let O_DIRECT: Int32 = 0  // unknown here: files go through the page cache
+#endif
