@@ -60,6 +60,27 @@ import Testing
         #expect(result.stdout.split(separator: "\n").first == "0", "\(result.stdout) \(result.stderr)")
     }
 
+    /// A libcurl that cannot be loaded (a broken install; here a file that is no library, found
+    /// first) fails only the commands that need it, with one line and "unavailable" (69).
+    @Test func aLibcurlThatCannotBeLoadedFailsOnlyTheTransfer() throws {
+        let dir = TemporaryDirectory()
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        let export = #"{"categories":[],"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[]}"#
+        try export.write(toFile: dir.file("round1.json"), atomically: true, encoding: .utf8)
+        let script = #"""
+            mkdir lib && echo "not a library" > lib/libcurl.so.4
+            export LD_LIBRARY_PATH="$PWD/lib" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL=http://127.0.0.1:9
+            "$0" commit round1.json --images s3://bucket/frames/ -m pinned; echo "exit $?"
+            "$0" commit http://127.0.0.1:9/projects/3 -m cvat; echo "exit $?"
+            "$0" commit round1.json -m local; echo "exit $?"
+            """#
+        let result = try runProcess("/bin/sh", ["-c", script, dsvBinary], in: dir.path)
+        let errors = result.stderr.split(separator: "\n")
+        #expect(errors.count == 2, "\(result.stderr)")
+        #expect(errors.allSatisfy { $0.contains("unavailable") && $0.contains("libcurl cannot be loaded") }, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("exit") } == ["exit 69", "exit 69", "exit 0"], "\(result.stdout)")
+    }
+
     /// An export piped in (`/dev/stdin`, `<(…)`) has no size to map: it is read to its end, here
     /// past the first megabyte, and committed as a file would be.
     @Test func anExportThroughAPipe() throws {

@@ -29,7 +29,7 @@ public final class CVATClient: @unchecked Sendable {
     public init(server: String, organization: String?, credentials: CVATCredentials) throws(CVATError) {
         self.server = server
         self.organization = organization
-        do { curl = try CurlEasy() } catch { throw .unavailable(request: "libcurl", reason: "\(error)") }
+        do { curl = try CurlEasy() } catch { throw .unavailable(request: "starting a transfer", reason: "\(error)") }
         headers = [("Accept", "application/vnd.cvat+json, application/json"), ("User-Agent", "dsv")]
         if let organization { headers.append(("X-Organization", organization)) }
         let about = try Self.json(try Self.send(curl, request: HTTPRequest(method: "GET", url: server + "/api/server/about", headers: headers),

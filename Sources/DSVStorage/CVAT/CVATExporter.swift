@@ -73,7 +73,7 @@ public final class CVATExporter {
         var failure: CVATError?
         let multi: CurlMulti
         do { multi = try CurlMulti(maxConnectionsPerHost: concurrency) } catch {
-            throw .unavailable(request: "libcurl", reason: "\(error)")
+            throw .unavailable(request: "starting a transfer", reason: "\(error)")
         }
         multi.run(concurrency: concurrency, next: {
             if failure != nil { return .done }

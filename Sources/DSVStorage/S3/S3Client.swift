@@ -17,7 +17,7 @@ public final class S3Client: @unchecked Sendable {
         self.endpoint = endpoint
         self.region = region
         self.credentials = credentials
-        do { curl = try CurlEasy() } catch { throw .unavailable(request: "libcurl", reason: "\(error)") }
+        do { curl = try CurlEasy() } catch { throw .unavailable(request: "starting a transfer", reason: "\(error)") }
     }
 
     /// Uploads an object; returns its ETag (quotes removed).
@@ -125,7 +125,7 @@ public final class S3Client: @unchecked Sendable {
         var nextTag = 0
         var failure: S3Error?
         let multi: CurlMulti
-        do { multi = try CurlMulti(maxConnectionsPerHost: concurrency) } catch { throw .unavailable(request: "libcurl", reason: "\(error)") }
+        do { multi = try CurlMulti(maxConnectionsPerHost: concurrency) } catch { throw .unavailable(request: "starting a transfer", reason: "\(error)") }
         func deliver(_ call: S3Call, _ result: Result<HTTPResponse, S3Error>) {
             do throws(S3Error) {
                 let more = try completed(call, result)
