@@ -28,28 +28,29 @@ import Testing
     }
 
     /// Past the page cache a write takes whole aligned blocks: parts of any size — some
-    /// smaller than a block, several inside one block, some in buffers placed at random — make
+    /// smaller than a block, several inside one block, in buffers placed anywhere or where `bufferShift` says — make
     /// the same file, down to its short last block.
     @Test(arguments: [false, true])
-    func partsOfAnySizeMakeTheSameFilePastThePageCache(placedAtRandom: Bool) throws {
+    func partsOfAnySizeMakeTheSameFilePastThePageCache(placedAnywhere: Bool) throws {
         let folder = TemporaryDirectory("parallel-output")
         let destination = folder.path + "/out.json"
         let expected = (0..<(1 << 20) + 4_099).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
         let file = try ParallelOutputFile(destination: destination, count: expected.count, direct: true)
         // The test's files are on a disk file system, which takes direct I/O.
         #expect(file.alignment > 0)
-        var generator = SeededGenerator(seed: placedAtRandom ? 7 : 3)
+        // Cuts spread over the file by a multiplicative hash (the same on every run, so that a
+        // failure reproduces), with some at and around block boundaries and near the end.
         var cuts: Set<Int> = [0, expected.count, 1, 2, 4_095, 4_096, 4_097, 8_192]
-        while cuts.count < 120 { cuts.insert(Int.random(in: 0..<expected.count, using: &generator)) }
-        for _ in 0..<20 { cuts.insert(expected.count - Int.random(in: 1..<5_000, using: &generator)) }
+        for i in 1..<120 { cuts.insert(i &* 2_654_435_761 % expected.count) }
+        for i in 1..<20 { cuts.insert(expected.count - i &* 257 % 5_000 - 1) }
         let bounds = cuts.sorted()
         let parts = Array(zip(bounds, bounds.dropFirst()).map { $0..<$1 })
-        let shifts = parts.map { _ in Int.random(in: 0..<4_096, using: &generator) }
+        let shifts = parts.indices.map { ($0 &* 40_503 + 1) % 4_096 }
         DispatchQueue.concurrentPerform(iterations: parts.count) { part in
             let range = parts[part]
             let memory = UnsafeMutableRawPointer.allocate(byteCount: range.count + file.alignment, alignment: 4_096)
             defer { memory.deallocate() }
-            let buffer = memory + (placedAtRandom ? shifts[part] % (file.alignment + 1) : file.bufferShift(for: range.lowerBound, base: memory))
+            let buffer = memory + (placedAnywhere ? shifts[part] : file.bufferShift(for: range.lowerBound, base: memory))
             let window = OutputWindow(range: range, buffer: buffer)
             for offset in range { window.store(expected[offset], at: offset) }
             try! file.write(window.bytes, at: range.lowerBound)
@@ -79,18 +80,5 @@ import Testing
         text.withUnsafeBytes { window.clipped($0, at: 14) }  // starts after it: nothing
         Array("XY".utf8).withUnsafeBytes { window.clipped($0, at: 13) }
         #expect(Array(window.bytes) == Array("cdeX".utf8))
-    }
-}
-
-/// SplitMix64: the same parts on every run, so that a failure reproduces.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -47,8 +47,9 @@ public final class ParallelOutputFile: @unchecked Sendable {
         if fd < 0 { throw SystemError("create", path: destination) }
         // Set after the file exists: a file system without direct I/O refuses the flag here
         // (an `open` with it may create the file and still fail).
-        let wanted = direct ?? (count >= Self.directThreshold)
-        alignment = wanted && O_DIRECT != 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT) == 0 ? Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+        let wanted = (direct ?? (count >= Self.directThreshold)) && O_DIRECT != 0
+        let directIO = wanted && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT) == 0
+        alignment = directIO ? Int(sysconf(Int32(_SC_PAGESIZE))) : 0
         guard count > 0 else { return }
         let reserved = posix_fallocate(fd, 0, off_t(count))
         if reserved != 0 { throw SystemError("write", path: destination, errno: reserved) }
