@@ -184,22 +184,8 @@ enum StoredDeflate {
     }
 
     static func adler32(_ data: [UInt8]) -> UInt32 {
-        var a: UInt32 = 1
-        var b: UInt32 = 0
-        data.withUnsafeBufferPointer { bytes in
-            var index = 0
-            while index < bytes.count {
-                // 5552 is the largest run for which the sums cannot overflow 32 bits.
-                let end = min(index + 5552, bytes.count)
-                while index < end {
-                    a &+= UInt32(bytes[index])
-                    b &+= a
-                    index += 1
-                }
-                a %= 65521
-                b %= 65521
-            }
-        }
-        return b << 16 | a
+        var checksum = Adler32()
+        data.withUnsafeBytes { checksum.update($0) }
+        return checksum.value
     }
 }
