@@ -9,13 +9,6 @@ public struct Adler32: Sendable {
     public init() {}
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress else { return }
-        // zlib takes a 32-bit length: a larger buffer goes a gigabyte at a time.
-        var offset = 0
-        while offset < bytes.count {
-            let count = min(bytes.count - offset, 1 << 30)
-            value = UInt32(adler32(UInt(value), base.assumingMemoryBound(to: UInt8.self) + offset, UInt32(count)))
-            offset += count
-        }
+        value = zlibChecksum(value, bytes, adler32)
     }
 }
