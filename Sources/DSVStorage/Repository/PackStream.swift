@@ -176,16 +176,12 @@ enum StoredDeflate {
             out.append(contentsOf: data[offset..<offset + length])
             offset += length
         } while offset < data.count
-        let adler = adler32(data)
+        var checksum = Adler32()
+        data.withUnsafeBytes { checksum.update($0) }
+        let adler = checksum.value
         out.append(UInt8(adler >> 24))
         out.append(UInt8(adler >> 16 & 0xFF))
         out.append(UInt8(adler >> 8 & 0xFF))
         out.append(UInt8(adler & 0xFF))
-    }
-
-    static func adler32(_ data: [UInt8]) -> UInt32 {
-        var checksum = Adler32()
-        data.withUnsafeBytes { checksum.update($0) }
-        return checksum.value
     }
 }
