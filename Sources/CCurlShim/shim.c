@@ -40,7 +40,7 @@ static void load(void) {
     }
 #define LOOK_UP(field, name)                                                                   \
     if ((*(void **)&curl.field = dlsym(library, name)) == NULL) {                              \
-        snprintf(load_message, sizeof load_message, "has no %s", name);           \
+        snprintf(load_message, sizeof load_message, "has no %s", name);                        \
         load_failure = load_message;                                                           \
         return;                                                                                \
     }
