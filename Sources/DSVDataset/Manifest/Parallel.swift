@@ -1,19 +1,24 @@
 import Dispatch
+import Synchronization
 import DSVNative
 
 /// Data-parallel loops with per-worker state (a zstd context, a hasher), one worker per core.
 public enum Parallel {
     /// Calls `body` for every index in `0..<count`, spread over the cores; each worker makes its
-    /// state once with `makeState` and handles every `workers`-th index.
+    /// state once with `makeState` and takes the next index not yet taken, so each sees its
+    /// indices in ascending order. Taken as they come rather than dealt out in advance: when
+    /// something else has a core for a while (the kernel writing back the pack being written,
+    /// another process), the other workers take up its share instead of waiting for it at the end.
     static func forEach<State>(_ count: Int, makeState: @Sendable () -> State,
                                _ body: @Sendable (inout State, Int) -> Void) {
         let workers = min(SystemInfo.processorCount, max(1, count))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var state = makeState()
-            var index = worker
-            while index < count {
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < count else { break }
                 body(&state, index)
-                index += workers
             }
         }
     }
