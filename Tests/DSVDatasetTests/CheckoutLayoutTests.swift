@@ -1,7 +1,9 @@
 @testable import DSVDataset
+import Dispatch
 import DSVNative
 import DSVStorage
 import DSVTestSupport
+import Synchronization
 import Testing
 
 @Suite struct CheckoutLayoutTests {
@@ -42,5 +44,32 @@ import Testing
     func mapsEveryIndexInOrder(_ count: Int) {
         #expect(Parallel.map(count) { $0 &* 31 &+ 7 } == (0..<count).map { $0 &* 31 &+ 7 })
         #expect(Parallel.map(count, chunk: 3) { String($0) } == (0..<count).map { String($0) })
+    }
+
+    /// `forEach` visits every index once, each worker its own in ascending order, and a worker
+    /// held up does not hold up the items it has not reached: here the first item waits until
+    /// every other one is done, which only another worker taking all of them allows (dealt out
+    /// in advance, half of them waited behind it until the timeout).
+    @Test(.enabled(if: SystemInfo.processorCount > 1))
+    func forEachHandsOutIndicesAsWorkersAreFree() {
+        let count = 1_000
+        let visits = ResultSlots<Int>(count: count)
+        let othersDone = DispatchSemaphore(value: 0)
+        let remaining = Atomic<Int>(count - 1)
+        let outOfOrder = Atomic<Bool>(false), waited = Atomic<Bool>(false)
+        Parallel.forEach(count, makeState: { -1 }) { last, index in
+            if index <= last { outOfOrder.store(true, ordering: .relaxed) }
+            last = index
+            visits[index] = (visits[index] ?? 0) + 1
+            if index == 0 {
+                waited.store(othersDone.wait(timeout: .now() + 30) == .success, ordering: .relaxed)
+            } else if remaining.subtract(1, ordering: .relaxed).newValue == 0 {
+                othersDone.signal()
+            }
+        }
+        let (othersFinished, ascending) = (waited.load(ordering: .relaxed), !outOfOrder.load(ordering: .relaxed))
+        #expect(othersFinished)
+        #expect(ascending)
+        #expect((0..<count).allSatisfy { visits[$0] == 1 })
     }
 }
