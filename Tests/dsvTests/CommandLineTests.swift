@@ -39,14 +39,20 @@ import Testing
         }
     }
 
-    /// libcurl is loaded only by what talks to S3 or CVAT: its library tree would cost every
-    /// command about 5 ms and 4 MB. Looked at in the process's own map while it waits for its
-    /// export (a FIFO); libgit2, which every command links, shows the map is the command's.
-    @Test func aLocalCommandLoadsNoNetworkLibrary() throws {
+    /// A new repository beside an export of one image, `round1.json`, not yet committed.
+    static func repositoryWithOneImageExport() throws -> TemporaryDirectory {
         let dir = TemporaryDirectory()
         #expect(try dsv(["init"], in: dir.path).status == 0)
         let export = #"{"categories":[],"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[]}"#
         try export.write(toFile: dir.file("round1.json"), atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    /// libcurl is loaded only by what talks to S3 or CVAT: its library tree would cost every
+    /// command about 5 ms and 4 MB. Looked at in the process's own map while it waits for its
+    /// export (a FIFO); libgit2, which every command links, shows the map is the command's.
+    @Test func aLocalCommandLoadsNoNetworkLibrary() throws {
+        let dir = try Self.repositoryWithOneImageExport()
         #expect(try dsv(["commit", "round1.json", "-m", "round 1"], in: dir.path).status == 0)
         let script = #"""
             mkfifo export.json
@@ -63,10 +69,7 @@ import Testing
     /// A libcurl that cannot be loaded (a broken install; here a file that is no library, found
     /// first) fails only the commands that need it, with one line and "unavailable" (69).
     @Test func aLibcurlThatCannotBeLoadedFailsOnlyTheTransfer() throws {
-        let dir = TemporaryDirectory()
-        #expect(try dsv(["init"], in: dir.path).status == 0)
-        let export = #"{"categories":[],"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[]}"#
-        try export.write(toFile: dir.file("round1.json"), atomically: true, encoding: .utf8)
+        let dir = try Self.repositoryWithOneImageExport()
         let script = #"""
             mkdir lib && echo "not a library" > lib/libcurl.so.4
             export LD_LIBRARY_PATH="$PWD/lib" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL=http://127.0.0.1:9
