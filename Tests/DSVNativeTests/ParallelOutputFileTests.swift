@@ -28,8 +28,8 @@ import Testing
     }
 
     /// Past the page cache a write takes whole aligned blocks: parts of any size — some
-    /// smaller than a block, several inside one block, in buffers placed anywhere or where `bufferShift` says — make
-    /// the same file, down to its short last block.
+    /// smaller than a block, several inside one block, in buffers placed anywhere or where
+    /// `bufferShift` says — make the same file, down to its short last block.
     @Test(arguments: [false, true])
     func partsOfAnySizeMakeTheSameFilePastThePageCache(placedAnywhere: Bool) throws {
         let folder = TemporaryDirectory("parallel-output")
