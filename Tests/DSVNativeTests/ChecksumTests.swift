@@ -21,4 +21,39 @@ import Testing
         #expect(Self.adler(String(repeating: "a", count: 100_000)) == 0x7966_0B4D)
         #expect(Self.adler(String(repeating: "a", count: 100_000), in: 7) == 0x7966_0B4D)
     }
+
+    /// The bytes that make the sums largest (all 0xFF) and a pattern over every byte value, in
+    /// one piece and in pieces that cut the 16-byte blocks and the 2,048-byte chunks anywhere:
+    /// Python's zlib.adler32 of the same bytes.
+    @Test func adler32OfLargeSumsAndOddPiecesMatchesZlib() {
+        let ones = [UInt8](repeating: 0xFF, count: 100_000)
+        let pattern = (0..<256_000).map { UInt8(truncatingIfNeeded: $0) }
+        for (bytes, expected) in [(ones, UInt32(0x149A_302C)), (pattern, 0xA73B_292F)] {
+            for pieces in [1, 3, 7, 1000] {
+                var checksum = Adler32()
+                let size = (bytes.count + pieces - 1) / pieces
+                for start in stride(from: 0, to: bytes.count, by: size) {
+                    bytes[start..<min(bytes.count, start + size)].withUnsafeBytes { checksum.update($0) }
+                }
+                #expect(checksum.value == expected, "\(pieces) pieces")
+            }
+        }
+    }
+
+    /// Every length from 0 to 2,100 (every tail after the 16-byte blocks, one chunk and more),
+    /// against the definition a byte at a time.
+    @Test func adler32OfEveryShortLengthMatchesTheDefinition() {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<2100).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for length in 0...2100 {
+            var (a, b): (UInt32, UInt32) = (1, 0)
+            for byte in bytes[0..<length] {
+                a = (a + UInt32(byte)) % 65521
+                b = (b + a) % 65521
+            }
+            var checksum = Adler32()
+            bytes[0..<length].withUnsafeBytes { checksum.update($0) }
+            #expect(checksum.value == b << 16 | a, "length \(length)")
+        }
+    }
 }
