@@ -2,11 +2,12 @@ import DSVNative
 import DSVStorage
 
 /// Reads, decompresses and decodes shards on all cores: a version's (`StoredVersion`) or the
-/// working shards a status built. Each worker opens the repository for itself when it first
-/// needs an object — libgit2's objects are one thread's, and this is its fastest way to read
-/// from several — and decompresses into an arena of its own: kept alive by what `transform`
-/// returns (`keepingBytes`: views over the bytes), or reused for the next shard once
-/// `transform` has copied out what it needs.
+/// working shards a status built. A shard in one of dsv's own packs is decompressed straight
+/// from the mapped pack (`StoredPackObjects`); for any other, a worker opens the repository
+/// for itself when it first needs one — libgit2's objects are one thread's, and this is its
+/// fastest way to read from several. Each decompresses into an arena of its own: kept alive
+/// by what `transform` returns (`keepingBytes`: views over the bytes), or reused for the next
+/// shard once `transform` has copied out what it needs.
 enum ShardReader {
     /// Where a shard's bytes are.
     enum Source: Sendable {
@@ -21,6 +22,8 @@ enum ShardReader {
     static func decode<T>(_ sources: [Source], repository path: String, keepingBytes: Bool,
                           _ transform: @escaping @Sendable (ShardView) -> T) -> [Result<T, any Error>] {
         let slots = ResultSlots<Result<T, any Error>>(count: sources.count)
+        let packs = sources.contains { if case .object = $0 { true } else { false } }
+            ? StoredPackObjects(packDirectory: joinPath(path, "objects/pack")) : nil
         Parallel.forEach(sources.count, makeState: { (GitObjectDatabase?.none, ZstdDecompressor(), BumpArena()) }) { state, index in
             let arena = state.2
             slots[index] = Result {
@@ -31,8 +34,14 @@ enum ShardReader {
                 case .encoded(let bytes):
                     view = try ShardView(bytes)
                 case .object(let id):
-                    if state.0 == nil { state.0 = try GitRepository.open(at: path).objectDatabase() }
-                    view = try ShardView(bytes: try state.0!.withObject(id) { try state.1.decompress($0, into: arena) }, owner: arena)
+                    let bytes: UnsafeBufferPointer<UInt8>
+                    if let stored = packs?.storedBlob(id) {
+                        bytes = try state.1.decompress(stored, into: arena)
+                    } else {
+                        if state.0 == nil { state.0 = try GitRepository.open(at: path).objectDatabase() }
+                        bytes = try state.0!.withObject(id) { try state.1.decompress($0, into: arena) }
+                    }
+                    view = try ShardView(bytes: bytes, owner: arena)
                 }
                 return transform(view)
             }

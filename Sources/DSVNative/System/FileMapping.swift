@@ -16,7 +16,9 @@ public final class FileMapping: @unchecked Sendable {
     private var mapped: Int
     private let base: UnsafeMutableRawPointer?
 
-    public init(path: String) throws(SystemError) {
+    /// - Parameter sequential: whether the bytes will be read from start to end (an export),
+    ///   which the kernel reads ahead for; false for lookups here and there (a pack).
+    public init(path: String, sequential: Bool = true) throws(SystemError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", path: path) }
@@ -38,7 +40,7 @@ public final class FileMapping: @unchecked Sendable {
         }
         let mapping = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
         if mapping == MAP_FAILED { throw SystemError("map", path: path) }
-        madvise(mapping, count, MADV_SEQUENTIAL)
+        if sequential { madvise(mapping, count, MADV_SEQUENTIAL) }
         base = mapping
     }
 

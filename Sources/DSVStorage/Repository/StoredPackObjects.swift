@@ -1,0 +1,121 @@
+import DSVNative
+
+/// Objects read in place from the packs dsv writes (`PackStream`), without libgit2: the pack
+/// and its index mapped once, an object's body found by the index and lent straight from the
+/// mapping. A pack of dsv's holds each object as one zlib stream of *stored* blocks, so for an
+/// object under 64 KB (every shard) the body is its content, as it is, between a block header
+/// and an Adler-32: nothing to inflate, allocate or copy. Through libgit2, each of a version's
+/// thousands of shards was a lookup under its pack lock, an inflate into a fresh buffer and a
+/// copy — a tenth of the CPU of reading a version, beside decompressing it.
+///
+/// What is not found this way — a loose object, a pack fetched from a git remote (deflated,
+/// deltas), a body in several blocks, anything that does not check out — is left to libgit2,
+/// whose answer (or error) stands. Read-only and safe to share between threads.
+public final class StoredPackObjects: @unchecked Sendable {
+    private struct Pack {
+        let index: FileMapping
+        let pack: FileMapping
+        let count: Int
+    }
+
+    private let packs: [Pack]
+
+    /// The packs of `directory` (a repository's `objects/pack`) as they are now; those that
+    /// cannot be mapped or do not look like a version-2 index and its pack are skipped.
+    public init(packDirectory directory: String) {
+        var packs: [Pack] = []
+        for name in FileSystem.entries(of: directory) where name.hasPrefix("pack-") && name.hasSuffix(".idx") {
+            let stem = joinPath(directory, String(name.dropLast(4)))
+            // Regular files only: opening a FIFO planted there would wait for a writer.
+            guard [".idx", ".pack"].allSatisfy({ (try? FileStatus.of(stem + $0))??.kind == .file }),
+                  let index = try? FileMapping(path: stem + ".idx", sequential: false),
+                  let pack = try? FileMapping(path: stem + ".pack", sequential: false),
+                  let count = Self.objectCount(index: index.bytes, pack: pack.bytes) else { continue }
+            packs.append(Pack(index: index, pack: pack, count: count))
+        }
+        self.packs = packs
+    }
+
+    /// How many objects a version-2 index lists, if it is whole and its pack starts as one.
+    private static func objectCount(index: UnsafeRawBufferPointer, pack: UnsafeRawBufferPointer) -> Int? {
+        guard index.count >= 8 + 1024, word(index, 0) == 0xFF74_4F63,
+              word(index, 4) == 2,
+              pack.count >= 12 + 20, word(pack, 0) == 0x5041_434B else { return nil }  // "PACK"
+        let count = Int(word(index, 8 + 255 * 4))
+        // Ids, CRCs and offsets, then the two checksums (large offsets, if any, between).
+        guard index.count >= 8 + 1024 + count * 28 + 40 else { return nil }
+        return count
+    }
+
+    /// The content of blob `id` when one of the packs holds it as a single stored block whose
+    /// Adler-32 checks out; valid while this object lives. Nil: read it through libgit2.
+    public func storedBlob(_ id: GitObjectID) -> UnsafeRawBufferPointer? {
+        for pack in packs {
+            guard let offset = Self.offset(of: id, in: pack) else { continue }
+            return Self.storedBody(pack.pack.bytes, at: offset)
+        }
+        return nil
+    }
+
+    /// Where `id` starts in its pack, by the index's fan-out and a binary search of its ids.
+    private static func offset(of id: GitObjectID, in pack: Pack) -> Int? {
+        let index = pack.index.bytes
+        let first = Int(id.firstByte)
+        var low = first == 0 ? 0 : Int(word(index, 8 + (first - 1) * 4))
+        var high = Int(word(index, 8 + first * 4))
+        guard low <= high, high <= pack.count else { return nil }
+        let ids = 8 + 1024
+        while low < high {
+            let middle = (low + high) / 2
+            let candidate = GitObjectID(bytes: UnsafeRawBufferPointer(rebasing: index[ids + middle * 20..<ids + middle * 20 + 20]))
+            if candidate == id {
+                let small = Int(word(index, ids + pack.count * 24 + middle * 4))
+                guard small & 0x8000_0000 != 0 else { return small }
+                // The high bit set: the low 31 bits index the table of 8-byte offsets.
+                let large = ids + pack.count * 28 + (small & 0x7FFF_FFFF) * 8
+                guard large + 8 <= index.count - 40 else { return nil }
+                let value = UInt64(word(index, large)) << 32 | UInt64(word(index, large + 4))
+                return value < UInt64(Int.max) ? Int(value) : nil
+            }
+            if candidate < id { low = middle + 1 } else { high = middle }
+        }
+        return nil
+    }
+
+    /// The body of the entry at `offset` if it is a blob stored whole in one final stored
+    /// block of a zlib stream with no preset dictionary, its Adler-32 matching.
+    private static func storedBody(_ pack: UnsafeRawBufferPointer, at offset: Int) -> UnsafeRawBufferPointer? {
+        let end = pack.count - 20  // the pack's checksum
+        guard offset >= 12, offset < end else { return nil }
+        // Type and size: 3 bits of type and 4 of size, then 7 bits of size a byte.
+        var cursor = offset
+        var byte = pack[cursor]
+        guard (byte >> 4) & 7 == 3 else { return nil }  // a blob (deltas and the rest: libgit2)
+        var size = Int(byte & 0x0F), shift = 4
+        while byte & 0x80 != 0 {
+            cursor += 1
+            guard cursor < end, shift <= 56 else { return nil }
+            byte = pack[cursor]
+            size |= Int(byte & 0x7F) << shift
+            shift += 7
+        }
+        cursor += 1
+        // zlib header (deflate, no dictionary), then one stored block marked final: its header
+        // byte, LEN and its complement, the data, and the stream's Adler-32.
+        guard cursor + 2 + 5 + size + 4 <= end, pack[cursor] & 0x0F == 8, pack[cursor + 1] & 0x20 == 0,
+              (Int(pack[cursor]) << 8 | Int(pack[cursor + 1])) % 31 == 0, pack[cursor + 2] & 0x07 == 1 else { return nil }
+        let length = Int(pack[cursor + 3]) | Int(pack[cursor + 4]) << 8
+        let complement = Int(pack[cursor + 5]) | Int(pack[cursor + 6]) << 8
+        guard length == size, length ^ complement == 0xFFFF else { return nil }
+        let body = UnsafeRawBufferPointer(rebasing: pack[cursor + 7..<cursor + 7 + size])
+        var checksum = Adler32()
+        checksum.update(body)
+        guard checksum.value == word(pack, cursor + 7 + size) else { return nil }
+        return body
+    }
+
+    /// The big-endian 32-bit number at `offset`.
+    private static func word(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
+        UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+}

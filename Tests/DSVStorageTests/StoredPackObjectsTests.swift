@@ -1,0 +1,100 @@
+import DSVNative
+import DSVStorage
+import DSVTestSupport
+import Foundation
+import Testing
+
+/// Blobs read in place from dsv's own packs give what libgit2 gives, and whatever is not a
+/// whole stored body in one of them is left to libgit2 (nil), never misread.
+@Suite struct StoredPackObjectsTests {
+    let dir = TemporaryDirectory()
+
+    func packed(_ objects: [GitObject]) throws -> DatasetRepository {
+        let repository = try DatasetRepository.create(in: dir.path)
+        let pack = try repository.newPack()
+        objects.forEach { pack.add($0) }
+        try pack.finish()
+        return repository
+    }
+
+    /// Every size a single stored block holds (up to 65,535 bytes) is lent as it is; a larger
+    /// blob (several blocks), a tree and an id no pack has are not.
+    @Test func blobsInOneStoredBlockReadAsLibgit2ReadsThem() throws {
+        let blobs = [0, 1, 100, 8_600, 65_535].map { size in
+            GitObject(kind: .blob, content: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ size) })
+        }
+        let large = GitObject(kind: .blob, content: [UInt8](repeating: 9, count: 65_536))
+        let tree = GitObject.tree([GitObject.TreeEntry(name: "a", id: blobs[1].id, isTree: false)])
+        let repository = try packed(blobs + [large, tree])
+        let packs = StoredPackObjects(packDirectory: repository.packDirectory)
+        let database = try repository.git.objectDatabase()
+        for blob in blobs {
+            let bytes = try #require(packs.storedBlob(blob.id), "\(blob.content.count) bytes")
+            #expect(Array(bytes) == blob.content)
+            #expect(Array(bytes) == (try database.read(blob.id)))
+        }
+        #expect(packs.storedBlob(large.id) == nil)
+        #expect(try database.read(large.id) == large.content)
+        #expect(packs.storedBlob(tree.id) == nil)
+        #expect(packs.storedBlob(GitObject(kind: .blob, content: Array("not stored".utf8)).id) == nil)
+    }
+
+    /// A body whose bytes changed on disk fails its Adler-32 and is left to libgit2, which
+    /// reports it; its neighbours still read in place.
+    @Test func aDamagedBodyIsNotLent() throws {
+        let damaged = GitObject(kind: .blob, content: Array(repeating: UInt8(ascii: "d"), count: 5_000))
+        let intact = GitObject(kind: .blob, content: Array(repeating: UInt8(ascii: "i"), count: 5_000))
+        let repository = try packed([damaged, intact])
+        let packFile = try #require(try FileManager.default.contentsOfDirectory(atPath: repository.packDirectory)
+            .first { $0.hasSuffix(".pack") })
+        let path = repository.packDirectory + "/" + packFile
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let start = try #require(bytes.indices.first { bytes[$0] == UInt8(ascii: "d") })
+        bytes[start + 2_500] = UInt8(ascii: "x")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let packs = StoredPackObjects(packDirectory: repository.packDirectory)
+        #expect(packs.storedBlob(damaged.id) == nil)
+        #expect(packs.storedBlob(intact.id).map(Array.init) == intact.content)
+        #expect(throws: (any Error).self) { try repository.git.objectDatabase().read(damaged.id) }
+    }
+
+    /// After git's own repack, the deltas it made are left to libgit2, and what it kept as we
+    /// wrote it (`-f` reuses bodies) still reads in place; after it recompressed everything
+    /// (`-F`) nothing is lent. libgit2 reads them all, every time.
+    @Test func packsGitRewroteAreLeftToLibgit2() throws {
+        let blobs = (0..<20).map { GitObject(kind: .blob, content: Array("shard \($0) ".utf8) + [UInt8](repeating: 7, count: 4_000)) }
+        let tree = GitObject.tree(blobs.enumerated().map { GitObject.TreeEntry(name: "\($0.offset)", id: $0.element.id, isTree: false) })
+        let repository = try packed(blobs + [tree])
+        let signature = GitSignature(name: "Test", email: "test@example.com", time: 1_700_000_000, offsetMinutes: 0)
+        try repository.advanceBranch(from: nil, to: try repository.git.createCommit(tree: tree.id, parents: [], message: "m\n", author: signature),
+                                     message: "test")
+        for (flags, mostLent) in [("-adfq", 1), ("-adFq", 0)] {
+            let repack = try runProcess("git", ["--git-dir=\(repository.path)", "repack", flags])
+            #expect(repack.status == 0, "\(repack.stderr)")
+            let packs = StoredPackObjects(packDirectory: repository.packDirectory)
+            let database = try repository.git.objectDatabase()
+            var lent = 0
+            for blob in blobs {
+                if let bytes = packs.storedBlob(blob.id) {
+                    #expect(Array(bytes) == blob.content)
+                    lent += 1
+                }
+                #expect(try database.read(blob.id) == blob.content)
+            }
+            #expect(lent <= mostLent, "git repack \(flags)")
+        }
+    }
+
+    /// Something planted in the pack folder under a pack's name — a FIFO, which opening would
+    /// wait on for a writer — is passed over, and the real pack still reads.
+    @Test func aFIFONamedLikeAPackIsPassedOver() throws {
+        let blob = GitObject(kind: .blob, content: Array("still read".utf8))
+        let repository = try packed([blob])
+        let stem = repository.packDirectory + "/pack-" + String(repeating: "0", count: 40)
+        #expect(mkfifo(stem + ".pack", 0o644) == 0)
+        _ = FileManager.default.createFile(atPath: stem + ".idx", contents: Data(count: 2_000))
+        let packs = StoredPackObjects(packDirectory: repository.packDirectory)
+        #expect(packs.storedBlob(blob.id).map(Array.init) == blob.content)
+    }
+}
