@@ -39,8 +39,8 @@ import Testing
         #expect(packs.storedBlob(GitObject(kind: .blob, content: Array("not stored".utf8)).id) == nil)
     }
 
-    /// A body whose bytes changed on disk fails its Adler-32 and is left to libgit2, which
-    /// reports it; its neighbours still read in place.
+    /// A body whose bytes changed on disk fails its entry's CRC-32 and is left to libgit2,
+    /// which reports it; its neighbours still read in place.
     @Test func aDamagedBodyIsNotLent() throws {
         let damaged = GitObject(kind: .blob, content: Array(repeating: UInt8(ascii: "d"), count: 5_000))
         let intact = GitObject(kind: .blob, content: Array(repeating: UInt8(ascii: "i"), count: 5_000))
@@ -57,6 +57,25 @@ import Testing
         #expect(packs.storedBlob(damaged.id) == nil)
         #expect(packs.storedBlob(intact.id).map(Array.init) == intact.content)
         #expect(throws: (any Error).self) { try repository.git.objectDatabase().read(damaged.id) }
+    }
+
+    /// An index whose offsets were swapped points each id at the other's entry: the entry's
+    /// CRC-32 is not the one the index keeps for the id, and neither is lent.
+    @Test func anIndexPointingAtTheWrongEntryIsNotTrusted() throws {
+        let blobs = [UInt8(ascii: "f"), UInt8(ascii: "s")].map { GitObject(kind: .blob, content: Array(repeating: $0, count: 3_000)) }
+        let repository = try packed(blobs)
+        let indexFile = try #require(try FileManager.default.contentsOfDirectory(atPath: repository.packDirectory)
+            .first { $0.hasSuffix(".idx") })
+        let path = repository.packDirectory + "/" + indexFile
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let offsets = 8 + 1024 + 2 * 24  // two objects: ids, CRCs, then offsets
+        let first = Array(bytes[offsets..<offsets + 4])
+        bytes[offsets..<offsets + 4] = bytes[offsets + 4..<offsets + 8]
+        bytes[offsets + 4..<offsets + 8] = first[...]
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let packs = StoredPackObjects(packDirectory: repository.packDirectory)
+        for blob in blobs { #expect(packs.storedBlob(blob.id) == nil) }
     }
 
     /// After git's own repack, the deltas it made are left to libgit2, and what it kept as we

@@ -4,7 +4,9 @@ import DSVNative
 /// and its index mapped once, an object's body found by the index and lent straight from the
 /// mapping. A pack of dsv's holds each object as one zlib stream of *stored* blocks, so for an
 /// object under 64 KB (every shard) the body is its content, as it is, between a block header
-/// and an Adler-32: nothing to inflate, allocate or copy. Through libgit2, each of a version's
+/// and an Adler-32: nothing to inflate, allocate or copy. The entry is checked against the
+/// CRC-32 the index keeps for the id — which also catches an index pointing at the wrong entry,
+/// where the Adler-32 would not. Through libgit2, each of a version's
 /// thousands of shards was a lookup under its pack lock, an inflate into a fresh buffer and a
 /// copy — a tenth of the CPU of reading a version, beside decompressing it.
 ///
@@ -47,18 +49,19 @@ public final class StoredPackObjects: @unchecked Sendable {
         return count
     }
 
-    /// The content of blob `id` when one of the packs holds it as a single stored block whose
-    /// Adler-32 checks out; valid while this object lives. Nil: read it through libgit2.
+    /// The content of blob `id` when one of the packs holds it as a single stored block and
+    /// the entry matches its CRC-32; valid while this object lives. Nil: read it through libgit2.
     public func storedBlob(_ id: GitObjectID) -> UnsafeRawBufferPointer? {
         for pack in packs {
-            guard let offset = Self.offset(of: id, in: pack) else { continue }
-            return Self.storedBody(pack.pack.bytes, at: offset)
+            guard let (offset, crc) = Self.entry(of: id, in: pack) else { continue }
+            return Self.storedBody(pack.pack.bytes, at: offset, crc: crc)
         }
         return nil
     }
 
-    /// Where `id` starts in its pack, by the index's fan-out and a binary search of its ids.
-    private static func offset(of id: GitObjectID, in pack: Pack) -> Int? {
+    /// Where `id` starts in its pack and the CRC-32 of its entry, by the index's fan-out and a
+    /// binary search of its ids.
+    private static func entry(of id: GitObjectID, in pack: Pack) -> (offset: Int, crc: UInt32)? {
         let index = pack.index.bytes
         let first = Int(id.firstByte)
         var low = first == 0 ? 0 : Int(word(index, 8 + (first - 1) * 4))
@@ -69,13 +72,14 @@ public final class StoredPackObjects: @unchecked Sendable {
             let middle = (low + high) / 2
             let candidate = GitObjectID(bytes: UnsafeRawBufferPointer(rebasing: index[ids + middle * 20..<ids + middle * 20 + 20]))
             if candidate == id {
+                let crc = word(index, ids + pack.count * 20 + middle * 4)
                 let small = Int(word(index, ids + pack.count * 24 + middle * 4))
-                guard small & 0x8000_0000 != 0 else { return small }
+                guard small & 0x8000_0000 != 0 else { return (small, crc) }
                 // The high bit set: the low 31 bits index the table of 8-byte offsets.
                 let large = ids + pack.count * 28 + (small & 0x7FFF_FFFF) * 8
                 guard large + 8 <= index.count - 40 else { return nil }
                 let value = UInt64(word(index, large)) << 32 | UInt64(word(index, large + 4))
-                return value < UInt64(Int.max) ? Int(value) : nil
+                return value < UInt64(Int.max) ? (Int(value), crc) : nil
             }
             if candidate < id { low = middle + 1 } else { high = middle }
         }
@@ -83,8 +87,8 @@ public final class StoredPackObjects: @unchecked Sendable {
     }
 
     /// The body of the entry at `offset` if it is a blob stored whole in one final stored
-    /// block of a zlib stream with no preset dictionary, its Adler-32 matching.
-    private static func storedBody(_ pack: UnsafeRawBufferPointer, at offset: Int) -> UnsafeRawBufferPointer? {
+    /// block of a zlib stream with no preset dictionary, the entry's bytes matching `crc`.
+    private static func storedBody(_ pack: UnsafeRawBufferPointer, at offset: Int, crc: UInt32) -> UnsafeRawBufferPointer? {
         let end = pack.count - 20  // the pack's checksum
         guard offset >= 12, offset < end else { return nil }
         // Type and size: 3 bits of type and 4 of size, then 7 bits of size a byte.
@@ -107,11 +111,10 @@ public final class StoredPackObjects: @unchecked Sendable {
         let length = Int(pack[cursor + 3]) | Int(pack[cursor + 4]) << 8
         let complement = Int(pack[cursor + 5]) | Int(pack[cursor + 6]) << 8
         guard length == size, length ^ complement == 0xFFFF else { return nil }
-        let body = UnsafeRawBufferPointer(rebasing: pack[cursor + 7..<cursor + 7 + size])
-        var checksum = Adler32()
-        checksum.update(body)
-        guard checksum.value == word(pack, cursor + 7 + size) else { return nil }
-        return body
+        var checksum = CRC32()
+        checksum.update(UnsafeRawBufferPointer(rebasing: pack[offset..<cursor + 7 + size + 4]))
+        guard checksum.value == crc else { return nil }
+        return UnsafeRawBufferPointer(rebasing: pack[cursor + 7..<cursor + 7 + size])
     }
 
     /// The big-endian 32-bit number at `offset`.
