@@ -105,8 +105,9 @@ public final class StoredPackObjects: @unchecked Sendable {
         }
         cursor += 1
         // zlib header (deflate, no dictionary), then one stored block marked final: its header
-        // byte, LEN and its complement, the data, and the stream's Adler-32.
-        guard cursor + 2 + 5 + size + 4 <= end, pack[cursor] & 0x0F == 8, pack[cursor + 1] & 0x20 == 0,
+        // byte, LEN and its complement (one block holds at most 65,535 bytes), the data, and
+        // the stream's Adler-32.
+        guard size <= 0xFFFF, cursor + 2 + 5 + size + 4 <= end, pack[cursor] & 0x0F == 8, pack[cursor + 1] & 0x20 == 0,
               (Int(pack[cursor]) << 8 | Int(pack[cursor + 1])) % 31 == 0, pack[cursor + 2] & 0x07 == 1 else { return nil }
         let length = Int(pack[cursor + 3]) | Int(pack[cursor + 4]) << 8
         let complement = Int(pack[cursor + 5]) | Int(pack[cursor + 6]) << 8
