@@ -39,6 +39,32 @@ import Testing
         #expect(packs.storedBlob(GitObject(kind: .blob, content: Array("not stored".utf8)).id) == nil)
     }
 
+    /// Blobs in several packs are found whichever pack the reader's hint names, and the hint is
+    /// left on the pack that had the last one.
+    @Test func blobsInSeveralPacksAreFoundFromAnyHint() throws {
+        let repository = try DatasetRepository.create(in: dir.path)
+        let blobs = (0..<9).map { GitObject(kind: .blob, content: Array("blob \($0) ".utf8) + [UInt8](repeating: UInt8($0), count: 100 * $0)) }
+        for part in 0..<3 {
+            let pack = try repository.newPack()
+            blobs[part * 3..<part * 3 + 3].forEach { pack.add($0) }
+            try pack.finish()
+        }
+        let packs = StoredPackObjects(packDirectory: repository.packDirectory)
+        // The pack each blob was found in, from every starting hint: the same for a blob, the
+        // same for the blobs of one pack, and one of three.
+        var packOf: [GitObjectID: Int] = [:]
+        for start in [-1, 0, 1, 2, 7] {
+            for blob in blobs + blobs.reversed() {
+                var hint = start
+                #expect(packs.storedBlob(blob.id, hint: &hint).map(Array.init) == blob.content)
+                #expect(packOf[blob.id, default: hint] == hint, "start \(start)")
+                packOf[blob.id] = hint
+            }
+        }
+        let parts = (0..<3).map { part in Set(blobs[part * 3..<part * 3 + 3].map { packOf[$0.id]! }) }
+        #expect(parts.allSatisfy { $0.count == 1 } && Set(parts.flatMap { $0 }) == [0, 1, 2])
+    }
+
     /// A body whose bytes changed on disk fails its entry's CRC-32 and is left to libgit2,
     /// which reports it; its neighbours still read in place.
     @Test func aDamagedBodyIsNotLent() throws {

@@ -24,7 +24,7 @@ enum ShardReader {
         let slots = ResultSlots<Result<T, any Error>>(count: sources.count)
         let packs = sources.contains { if case .object = $0 { true } else { false } }
             ? StoredPackObjects(packDirectory: joinPath(path, "objects/pack")) : nil
-        Parallel.forEach(sources.count, makeState: { (GitObjectDatabase?.none, ZstdDecompressor(), BumpArena()) }) { state, index in
+        Parallel.forEach(sources.count, makeState: { (GitObjectDatabase?.none, ZstdDecompressor(), BumpArena(), 0) }) { state, index in
             let arena = state.2
             slots[index] = Result {
                 let view: ShardView
@@ -35,7 +35,7 @@ enum ShardReader {
                     view = try ShardView(bytes)
                 case .object(let id):
                     let bytes: UnsafeBufferPointer<UInt8>
-                    if let stored = packs?.storedBlob(id) {
+                    if let stored = packs?.storedBlob(id, hint: &state.3) {
                         bytes = try state.1.decompress(stored, into: arena)
                     } else {
                         if state.0 == nil { state.0 = try GitRepository.open(at: path).objectDatabase() }

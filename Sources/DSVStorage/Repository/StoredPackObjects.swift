@@ -35,7 +35,8 @@ public final class StoredPackObjects: @unchecked Sendable {
                   let count = Self.objectCount(index: index.bytes, pack: pack.bytes) else { continue }
             packs.append(Pack(index: index, pack: pack, count: count))
         }
-        self.packs = packs
+        // The largest first: after housekeeping, most of any version is in one large pack.
+        self.packs = packs.sorted { $0.count > $1.count }
     }
 
     /// How many objects a version-2 index lists, if it is whole and its pack starts as one.
@@ -52,9 +53,22 @@ public final class StoredPackObjects: @unchecked Sendable {
     /// The content of blob `id` when one of the packs holds it as a single stored block and
     /// the entry matches its CRC-32; valid while this object lives. Nil: read it through libgit2.
     public func storedBlob(_ id: GitObjectID) -> UnsafeRawBufferPointer? {
-        for pack in packs {
-            guard let (offset, crc) = Self.entry(of: id, in: pack) else { continue }
-            return Self.storedBody(pack.pack.bytes, at: offset, crc: crc)
+        var hint = 0
+        return storedBlob(id, hint: &hint)
+    }
+
+    /// The same, asking first the pack `hint` names, and leaving there the pack that had the
+    /// object: a version's shards sit together in a few packs, and a long history has several
+    /// (up to the ten housekeeping keeps), each one a binary search of its own — as libgit2
+    /// does, a reader keeps asking where it last found.
+    public func storedBlob(_ id: GitObjectID, hint: inout Int) -> UnsafeRawBufferPointer? {
+        guard !packs.isEmpty else { return nil }
+        if hint < 0 || hint >= packs.count { hint = 0 }
+        for step in 0..<packs.count {
+            let index = (hint + step) % packs.count
+            guard let (offset, crc) = Self.entry(of: id, in: packs[index]) else { continue }
+            hint = index
+            return Self.storedBody(packs[index].pack.bytes, at: offset, crc: crc)
         }
         return nil
     }
