@@ -3,9 +3,9 @@ import _Builtin_intrinsics.intel
 #endif
 
 /// Adler-32, the checksum that ends a zlib stream (RFC 1950): a pack's stored objects carry one,
-/// written with every object a commit packs and checked for every shard read back from a pack.
-/// Sixteen bytes at a time in SSE2 registers: Debian's zlib sums a byte at a time (unrolled),
-/// about 1.5 GB/s, and was a twentieth of a checkout's CPU once shards were read in place.
+/// written with every object a commit packs. Sixteen bytes at a time in SSE2 registers: Debian's
+/// zlib sums a byte at a time (unrolled), 3.8 GB/s on this machine against 26 GB/s here (12 MB,
+/// a release build).
 public struct Adler32: Sendable {
     public private(set) var value: UInt32 = 1
 
