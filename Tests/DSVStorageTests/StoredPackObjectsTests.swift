@@ -104,6 +104,26 @@ import Testing
         for blob in blobs { #expect(packs.storedBlob(blob.id) == nil) }
     }
 
+    /// An offset kept in the index's table of 8-byte offsets (as for an object past 2 GiB into
+    /// its pack) is followed there: the index rewritten so that one object's offset goes through
+    /// that table.
+    @Test func anOffsetInTheLargeOffsetTableIsFollowed() throws {
+        let blobs = (0..<3).map { GitObject(kind: .blob, content: Array("object \($0) ".utf8) + [UInt8](repeating: 5, count: 1_000 * $0)) }
+        let repository = try packed(blobs)
+        let indexFile = try #require(try FileManager.default.contentsOfDirectory(atPath: repository.packDirectory)
+            .first { $0.hasSuffix(".idx") })
+        let path = repository.packDirectory + "/" + indexFile
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let count = 3, offsets = 8 + 1024 + count * 24, large = 8 + 1024 + count * 28
+        let small = bytes[offsets + 4..<offsets + 8].reduce(0) { $0 << 8 | UInt64($1) }  // the second object's
+        bytes[offsets + 4..<offsets + 8] = [0x80, 0, 0, 0]  // entry 0 of the large-offset table
+        bytes.insert(contentsOf: (0..<8).map { UInt8(truncatingIfNeeded: small >> (56 - 8 * $0)) }, at: large)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let packs = StoredPackObjects(packDirectory: repository.packDirectory)
+        for blob in blobs { #expect(packs.storedBlob(blob.id).map(Array.init) == blob.content) }
+    }
+
     /// A byte changed anywhere in the pack or its index — 2,000 random places — never crashes
     /// the reader and never lends anything but an object's own content.
     @Test func noDamageMakesItLendTheWrongBytes() throws {
