@@ -141,12 +141,15 @@ public enum Housekeeping {
     static func objects(in pack: Pack, of repository: DatasetRepository) throws(RepositoryError) -> [GitObjectID] {
         let bytes: [UInt8]
         do { bytes = try FileSystem.read(joinPath(repository.packDirectory, pack.name + ".idx")) } catch { throw .io(error) }
-        guard bytes.count >= 8 + 1024, bytes[0..<8] == [0xFF, 0x74, 0x4F, 0x63, 0, 0, 0, 2] else {
-            throw .corruptVersion("\(pack.name).idx is not a version-2 pack index")
-        }
-        let count = Int(bytes[8 + 1020]) << 24 | Int(bytes[8 + 1021]) << 16 | Int(bytes[8 + 1022]) << 8 | Int(bytes[8 + 1023])
-        guard bytes.count >= 8 + 1024 + count * 20 else { throw .corruptVersion("\(pack.name).idx is cut short") }
-        return (0..<count).map { index in GitObjectID(bytes: Array(bytes[(1032 + index * 20)..<(1052 + index * 20)])) }
+        return try bytes.withUnsafeBytes { buffer in
+            Result { () throws(RepositoryError) -> [GitObjectID] in
+                guard let reader = PackIndex.Reader(buffer) else {
+                    throw .corruptVersion("\(pack.name).idx is not a version-2 pack index")
+                }
+                guard reader.hasIDs else { throw .corruptVersion("\(pack.name).idx is cut short") }
+                return (0..<reader.count).map(reader.id)
+            }
+        }.get()
     }
 
     /// The loose objects (`objects/xx/…`).

@@ -115,49 +115,6 @@ public final class PackStream: @unchecked Sendable {
     }
 }
 
-/// A pack index, version 2: magic, fan-out table, sorted ids, CRC-32s, offsets (with the large
-/// offset table for packs over 2 GiB), the pack's checksum and the index's own.
-enum PackIndex {
-    static func encode(entries unsorted: [(id: GitObjectID, crc: UInt32, offset: UInt64)], packChecksum: [UInt8]) -> [UInt8] {
-        let entries = unsorted.sorted { $0.id < $1.id }
-        var out: [UInt8] = [0xFF, 0x74, 0x4F, 0x63, 0, 0, 0, 2]
-        out.reserveCapacity(8 + 1024 + entries.count * 28 + 40)
-        var fanout = [UInt32](repeating: 0, count: 256)
-        for entry in entries { fanout[Int(entry.id.firstByte)] += 1 }
-        var running: UInt32 = 0
-        for i in 0..<256 {
-            running += fanout[i]
-            append32(running, &out)
-        }
-        for entry in entries { entry.id.withBytes { out.append(contentsOf: $0) } }
-        for entry in entries { append32(entry.crc, &out) }
-        var large: [UInt64] = []
-        for entry in entries {
-            if entry.offset < 0x8000_0000 {
-                append32(UInt32(entry.offset), &out)
-            } else {
-                append32(0x8000_0000 | UInt32(large.count), &out)
-                large.append(entry.offset)
-            }
-        }
-        for offset in large {
-            append32(UInt32(offset >> 32), &out)
-            append32(UInt32(offset & 0xFFFF_FFFF), &out)
-        }
-        out += packChecksum
-        out += Hasher.digest(.sha1, out)
-        return out
-    }
-
-    /// Big-endian, as every number in a pack and its index.
-    static func append32(_ value: UInt32, _ out: inout [UInt8]) {
-        out.append(UInt8(value >> 24))
-        out.append(UInt8(value >> 16 & 0xFF))
-        out.append(UInt8(value >> 8 & 0xFF))
-        out.append(UInt8(value & 0xFF))
-    }
-}
-
 /// A zlib stream (RFC 1950) made of stored deflate blocks (RFC 1951 §3.2.4): the data as it is,
 /// framed, with its Adler-32.
 enum StoredDeflate {

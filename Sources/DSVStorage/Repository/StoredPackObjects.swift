@@ -15,9 +15,10 @@ import DSVNative
 /// whose answer (or error) stands. Read-only and safe to share between threads.
 public final class StoredPackObjects: @unchecked Sendable {
     private struct Pack {
-        let index: FileMapping
+        /// Keeps the index's bytes mapped for `reader`.
+        let indexMapping: FileMapping
+        let reader: PackIndex.Reader
         let pack: FileMapping
-        let count: Int
     }
 
     private let packs: [Pack]
@@ -32,22 +33,12 @@ public final class StoredPackObjects: @unchecked Sendable {
             guard [".idx", ".pack"].allSatisfy({ (try? FileStatus.of(stem + $0))??.kind == .file }),
                   let index = try? FileMapping(path: stem + ".idx", sequential: false),
                   let pack = try? FileMapping(path: stem + ".pack", sequential: false),
-                  let count = Self.objectCount(index: index.bytes, pack: pack.bytes) else { continue }
-            packs.append(Pack(index: index, pack: pack, count: count))
+                  let reader = PackIndex.Reader(index.bytes), reader.isWhole,
+                  pack.bytes.count >= 12 + 20, PackIndex.Reader.word(pack.bytes, 0) == 0x5041_434B else { continue }  // "PACK"
+            packs.append(Pack(indexMapping: index, reader: reader, pack: pack))
         }
         // The largest first: after housekeeping, most of any version is in one large pack.
-        self.packs = packs.sorted { $0.count > $1.count }
-    }
-
-    /// How many objects a version-2 index lists, if it is whole and its pack starts as one.
-    private static func objectCount(index: UnsafeRawBufferPointer, pack: UnsafeRawBufferPointer) -> Int? {
-        guard index.count >= 8 + 1024, word(index, 0) == 0xFF74_4F63,
-              word(index, 4) == 2,
-              pack.count >= 12 + 20, word(pack, 0) == 0x5041_434B else { return nil }  // "PACK"
-        let count = Int(word(index, 8 + 255 * 4))
-        // Ids, CRCs and offsets, then the two checksums (large offsets, if any, between).
-        guard index.count >= 8 + 1024 + count * 28 + 40 else { return nil }
-        return count
+        self.packs = packs.sorted { $0.reader.count > $1.reader.count }
     }
 
     /// The content of blob `id` when one of the packs holds it as a single stored block and
@@ -66,36 +57,9 @@ public final class StoredPackObjects: @unchecked Sendable {
         if hint < 0 || hint >= packs.count { hint = 0 }
         for step in 0..<packs.count {
             let index = (hint + step) % packs.count
-            guard let (offset, crc) = Self.entry(of: id, in: packs[index]) else { continue }
+            guard let (offset, crc) = packs[index].reader.entry(of: id) else { continue }
             hint = index
             return Self.storedBody(packs[index].pack.bytes, at: offset, crc: crc)
-        }
-        return nil
-    }
-
-    /// Where `id` starts in its pack and the CRC-32 of its entry, by the index's fan-out and a
-    /// binary search of its ids.
-    private static func entry(of id: GitObjectID, in pack: Pack) -> (offset: Int, crc: UInt32)? {
-        let index = pack.index.bytes
-        let first = Int(id.firstByte)
-        var low = first == 0 ? 0 : Int(word(index, 8 + (first - 1) * 4))
-        var high = Int(word(index, 8 + first * 4))
-        guard low <= high, high <= pack.count else { return nil }
-        let ids = 8 + 1024
-        while low < high {
-            let middle = (low + high) / 2
-            let candidate = GitObjectID(bytes: UnsafeRawBufferPointer(rebasing: index[ids + middle * 20..<ids + middle * 20 + 20]))
-            if candidate == id {
-                let crc = word(index, ids + pack.count * 20 + middle * 4)
-                let small = Int(word(index, ids + pack.count * 24 + middle * 4))
-                guard small & 0x8000_0000 != 0 else { return (small, crc) }
-                // The high bit set: the low 31 bits index the table of 8-byte offsets.
-                let large = ids + pack.count * 28 + (small & 0x7FFF_FFFF) * 8
-                guard large + 8 <= index.count - 40 else { return nil }
-                let value = UInt64(word(index, large)) << 32 | UInt64(word(index, large + 4))
-                return value < UInt64(Int.max) ? (Int(value), crc) : nil
-            }
-            if candidate < id { low = middle + 1 } else { high = middle }
         }
         return nil
     }
@@ -130,10 +94,5 @@ public final class StoredPackObjects: @unchecked Sendable {
         checksum.update(UnsafeRawBufferPointer(rebasing: pack[offset..<cursor + 7 + size + 4]))
         guard checksum.value == crc else { return nil }
         return UnsafeRawBufferPointer(rebasing: pack[cursor + 7..<cursor + 7 + size])
-    }
-
-    /// The big-endian 32-bit number at `offset`.
-    private static func word(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
-        UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 }
