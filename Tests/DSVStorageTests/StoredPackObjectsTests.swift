@@ -17,6 +17,13 @@ import Testing
         return repository
     }
 
+    /// The path of the repository's only pack file ending in `suffix` (`.pack`, `.idx`).
+    func packFile(_ suffix: String, of repository: DatasetRepository) throws -> String {
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: repository.packDirectory)
+            .first { $0.hasSuffix(suffix) })
+        return repository.packDirectory + "/" + name
+    }
+
     /// Every size a single stored block holds (up to 65,535 bytes) is lent as it is; a larger
     /// blob (several blocks), a tree and an id no pack has are not.
     @Test func blobsInOneStoredBlockReadAsLibgit2ReadsThem() throws {
@@ -71,9 +78,7 @@ import Testing
         let damaged = GitObject(kind: .blob, content: Array(repeating: UInt8(ascii: "d"), count: 5_000))
         let intact = GitObject(kind: .blob, content: Array(repeating: UInt8(ascii: "i"), count: 5_000))
         let repository = try packed([damaged, intact])
-        let packFile = try #require(try FileManager.default.contentsOfDirectory(atPath: repository.packDirectory)
-            .first { $0.hasSuffix(".pack") })
-        let path = repository.packDirectory + "/" + packFile
+        let path = try packFile(".pack", of: repository)
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let start = try #require(bytes.indices.first { bytes[$0] == UInt8(ascii: "d") })
         bytes[start + 2_500] = UInt8(ascii: "x")
@@ -90,9 +95,7 @@ import Testing
     @Test func anIndexPointingAtTheWrongEntryIsNotTrusted() throws {
         let blobs = [UInt8(ascii: "f"), UInt8(ascii: "s")].map { GitObject(kind: .blob, content: Array(repeating: $0, count: 3_000)) }
         let repository = try packed(blobs)
-        let indexFile = try #require(try FileManager.default.contentsOfDirectory(atPath: repository.packDirectory)
-            .first { $0.hasSuffix(".idx") })
-        let path = repository.packDirectory + "/" + indexFile
+        let path = try packFile(".idx", of: repository)
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let offsets = 8 + 1024 + 2 * 24  // two objects: ids, CRCs, then offsets
         let first = Array(bytes[offsets..<offsets + 4])
@@ -110,9 +113,7 @@ import Testing
     @Test func anOffsetInTheLargeOffsetTableIsFollowed() throws {
         let blobs = (0..<3).map { GitObject(kind: .blob, content: Array("object \($0) ".utf8) + [UInt8](repeating: 5, count: 1_000 * $0)) }
         let repository = try packed(blobs)
-        let indexFile = try #require(try FileManager.default.contentsOfDirectory(atPath: repository.packDirectory)
-            .first { $0.hasSuffix(".idx") })
-        let path = repository.packDirectory + "/" + indexFile
+        let path = try packFile(".idx", of: repository)
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let count = 3, offsets = 8 + 1024 + count * 24, large = 8 + 1024 + count * 28
         let small = bytes[offsets + 4..<offsets + 8].reduce(0) { $0 << 8 | UInt64($1) }  // the second object's
@@ -129,9 +130,7 @@ import Testing
     @Test func noDamageMakesItLendTheWrongBytes() throws {
         let blobs = (0..<6).map { index in GitObject(kind: .blob, content: (0..<(700 * index + 1)).map { UInt8(truncatingIfNeeded: $0 &* (index + 3)) }) }
         let repository = try packed(blobs)
-        let names = try FileManager.default.contentsOfDirectory(atPath: repository.packDirectory)
-        let files = try ["pack", "idx"].map { suffix in try #require(names.first { $0.hasSuffix("." + suffix) }) }
-            .map { repository.packDirectory + "/" + $0 }
+        let files = try [".pack", ".idx"].map { try packFile($0, of: repository) }
         let originals = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         var random = SplitMix(seed: 22)
         for _ in 0..<2_000 {
