@@ -1,4 +1,4 @@
-import DSVDataset
+@testable import DSVDataset
 import DSVNative
 import DSVStorage
 import DSVTestSupport
@@ -280,5 +280,45 @@ extension VersionDiffTests {
             == [FieldChange(field: "area", fromText: "2", toText: nil), FieldChange(field: "iscrowd", fromText: nil, toText: "0")])
         // The values parse for --json.
         #expect(changes(#"{"s":[[1.5,2]]}"#, #"{"s":[[1.5,3]]}"#).first?.to == .array([.array([.number("1.5"), .number("3")])]))
+    }
+}
+
+extension VersionDiffTests {
+    /// Shards of one number are read side by side and records equal byte for byte are left out
+    /// before they are compared: over random rounds (images added, removed, relabeled, moved,
+    /// with several images a shard), the diff is the one every record compared gives, and
+    /// only changed images' records were copied out.
+    @Test func pairedShardsGiveTheDiffOfEveryRecord() throws {
+        var generator = SeededGenerator(seed: 22)
+        func annotations() -> [(Int, [Double], Bool)] {
+            (0..<Int.random(in: 0...3, using: &generator)).map { _ in
+                (Int.random(in: 1...3, using: &generator), [Double(Int.random(in: 0...50, using: &generator)), 5, 20, 20],
+                 Bool.random(using: &generator))
+            }
+        }
+        let old = (0..<2_000).map { ("img\($0).jpg", annotations()) }
+        let scratch = try ScratchRepository()
+        try scratch.commit([scratch.directory.write("old.json", Self.export(old))], "old")
+        for round in 0..<3 {
+            var new = old.filter { _ in Int.random(in: 0..<40, using: &generator) != 0 }
+            for index in new.indices where Int.random(in: 0..<20, using: &generator) == 0 { new[index].1 = annotations() }
+            new += (0..<30).map { ("new\(round)-\($0).jpg", annotations()) }
+            new.shuffle(using: &generator)
+            try scratch.commit([scratch.directory.write("new\(round).json", Self.export(new, firstImageID: 7 + round))], "new")
+            let (before, after) = (try scratch.version("HEAD~\(round + 1)"), try scratch.version("HEAD"))
+            #expect(before.summary.shardLayout == after.summary.shardLayout)
+            let paired = try VersionDiff.between(before, after)
+            let categories = try VersionDiff.categories(before)
+            let everyRecord = VersionDiff.compare(from: paired.from, to: paired.to,
+                                                  oldRecords: try before.records().flatMap { $0 }, newRecords: try after.records().flatMap { $0 },
+                                                  oldCategories: categories, newCategories: try VersionDiff.categories(after), shardsRead: 0)
+            #expect(paired.images.count > 100)
+            // Changes only one of the two found, if any (the lists are long).
+            let (shown, expected) = (paired.images.map { "\($0.status) \($0.key)" }, everyRecord.images.map { "\($0.status) \($0.key)" })
+            #expect(Set(shown).symmetricDifference(expected).sorted() == [])
+            #expect(shown == expected)
+            #expect((paired.annotationsAdded, paired.annotationsRemoved, paired.annotationsModified, paired.annotationsRelabeled)
+                    == (everyRecord.annotationsAdded, everyRecord.annotationsRemoved, everyRecord.annotationsModified, everyRecord.annotationsRelabeled))
+        }
     }
 }

@@ -1,4 +1,5 @@
 import DSVNative
+import Glibc
 
 /// A shard's bytes: the magic `DSV1S`, the record count, then the records sorted by key
 /// (`RecordEncoder` writes them). Decoding validates every length: a corrupt shard is an error.
@@ -78,6 +79,9 @@ public struct ShardView: @unchecked Sendable {
     /// Record i's annotations are `annotations[annotationStart[i]..<annotationStart[i + 1]]`.
     public private(set) var annotationStart: [Int32] = [0]
     public private(set) var annotations: [TemplateRef] = []
+    /// Record i's encoding is `bytes[recordStart[i]..<recordStart[i + 1]]`: records whose bytes
+    /// are equal are equal, which a diff tells without copying either out.
+    public private(set) var recordStart: [Int32] = []
 
     public var count: Int { images.count }
 
@@ -108,7 +112,12 @@ public struct ShardView: @unchecked Sendable {
             pins.reserveCapacity(count)
             subsets.reserveCapacity(count)
             annotationStart.reserveCapacity(count + 1)
-            for _ in 0..<count { try readRecord(&reader) }
+            recordStart.reserveCapacity(count + 1)
+            for _ in 0..<count {
+                recordStart.append(Int32(reader.position))
+                try readRecord(&reader)
+            }
+            recordStart.append(Int32(reader.position))
             guard reader.atEnd else { throw ShardCodec.Corrupt() }
         } catch { throw ShardCodec.Corrupt() }
     }
@@ -180,6 +189,51 @@ public struct ShardView: @unchecked Sendable {
 
     /// Every record as a value, copied out of the shard's bytes.
     public var records: [ImageRecord] { (0..<count).map { record($0) } }
+
+    /// The encoded bytes of record `index` (of a view built from a whole shard).
+    func recordBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[Int(recordStart[index])..<Int(recordStart[index + 1])])
+    }
+
+    /// The records of two shards that are not in both byte for byte, each side's in key order:
+    /// what a diff compares when both shards hold the same keys' records (the same number in
+    /// the same layout). Records are walked in their shards' key order, and one equal to its
+    /// counterpart is never copied out — in a wide diff, half the records or more.
+    public static func differingRecords(_ old: ShardView?, _ new: ShardView?) -> (old: [ImageRecord], new: [ImageRecord]) {
+        guard let old, let new else { return (old?.records ?? [], new?.records ?? []) }
+        var changedOld: [ImageRecord] = [], changedNew: [ImageRecord] = []
+        var i = 0, j = 0
+        while i < old.count || j < new.count {
+            if i < old.count && j < new.count {
+                let a = old.recordBytes(i), b = new.recordBytes(j)
+                if ByteSearch.equal(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) {
+                    i += 1
+                    j += 1
+                    continue
+                }
+                let order = old.compareKey(i, new, j)
+                if order <= 0 { changedOld.append(old.record(i)); i += 1 }
+                if order >= 0 { changedNew.append(new.record(j)); j += 1 }
+            } else if i < old.count {
+                changedOld.append(old.record(i))
+                i += 1
+            } else {
+                changedNew.append(new.record(j))
+                j += 1
+            }
+        }
+        return (changedOld, changedNew)
+    }
+
+    /// How record `index`'s key orders against `other`'s record `otherIndex` key, by UTF-8
+    /// bytes as shards sort them: negative, zero or positive.
+    func compareKey(_ index: Int, _ other: ShardView, _ otherIndex: Int) -> Int {
+        let a = UnsafeBufferPointer(rebasing: bytes[Int(keys[index].lowerBound)..<Int(keys[index].upperBound)])
+        let b = UnsafeBufferPointer(rebasing: other.bytes[Int(other.keys[otherIndex].lowerBound)..<Int(other.keys[otherIndex].upperBound)])
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, common))
+        return order != 0 ? order : a.count - b.count
+    }
 
     /// Record `index` as a value. Its templates lie in one stretch of the shard, copied once
     /// and shared by their slices.

@@ -57,25 +57,40 @@ public enum StatusOperation {
 
         // The working shards that differ and HEAD's, decoded on all cores in one pass: the
         // working ones from memory, or from the repository for those the cache knew.
-        let newSources = changed.compactMap { newShards[$0] }.map { shard -> ShardReader.Source in
+        func source(_ shard: VersionContent.Shard) -> ShardReader.Source {
             if let bytes = shard.encoded { return .encoded(bytes) }
             return shard.blobID.map(ShardReader.Source.object) ?? .empty  // a shard has one or the other
         }
-        let oldSources = version == nil ? [] : StoredVersion.sources(of: oldChanged, blobs: oldBlobs)
         var newRecords: [ImageRecord] = [], oldRecords: [ImageRecord] = []
-        let decoded = ShardReader.decode([newSources, oldSources], repository: repository.path, keepingBytes: false) { $0.records }
-        trace.mark("read \(newSources.count) working shards, read and decompress \(oldSources.count) shards")
-        do {
-            for result in decoded[0] { newRecords += try result.get() }
-        } catch {
-            throw .repository(.corruptVersion("cannot read back a working shard: \(error)"))
+        if let version, version.summary.shardLayout == content.summary.shardLayout {
+            // Of one layout, a number's two shards hold the same keys: read side by side, the
+            // records equal byte for byte are left out before they are copied or compared.
+            let numbers = Array(Set(changed).union(oldChanged)).sorted()
+            let pairs = numbers.map { (oldBlobs[$0].map(ShardReader.Source.object), newShards[$0].map(source)) }
+            do {
+                (oldRecords, newRecords) = try ShardReader.differingRecords(pairs, repository: repository.path)
+            } catch {
+                if error.newSide { throw .repository(.corruptVersion("cannot read back working shard \(numbers[error.index])")) }
+                throw .repository(.corruptVersion("\(version.commit.id.short): shard \(numbers[error.index]) is unreadable or corrupt"))
+            }
+            trace.mark("read and pair \(numbers.count) working and stored shards")
+        } else {
+            let newSources = changed.compactMap { newShards[$0] }.map(source)
+            let oldSources = version == nil ? [] : StoredVersion.sources(of: oldChanged, blobs: oldBlobs)
+            let decoded = ShardReader.decode([newSources, oldSources], repository: repository.path, keepingBytes: false) { $0.records }
+            trace.mark("read \(newSources.count) working shards, read and decompress \(oldSources.count) shards")
+            do {
+                for result in decoded[0] { newRecords += try result.get() }
+            } catch {
+                throw .repository(.corruptVersion("cannot read back a working shard: \(error)"))
+            }
+            if let version {
+                do { oldRecords = try version.values(decoded[1], shards: oldChanged).flatMap { $0 } } catch { throw .repository(error) }
+            }
         }
         var oldCategories: VersionDiff.CategoryNames = [:]
         if let version {
-            do {
-                oldRecords = try version.values(decoded[1], shards: oldChanged).flatMap { $0 }
-                oldCategories = try VersionDiff.categories(version)
-            } catch { throw .repository(error) }
+            do { oldCategories = try VersionDiff.categories(version) } catch { throw .repository(error) }
         }
         var newCategories: VersionDiff.CategoryNames = [:]
         for subset in content.subsets { newCategories[subset.subset.name] = VersionDiff.categories(subset.header) }

@@ -22,32 +22,89 @@ enum ShardReader {
     static func decode<T>(_ sources: [Source], repository path: String, keepingBytes: Bool,
                           _ transform: @escaping @Sendable (ShardView) -> T) -> [Result<T, any Error>] {
         let slots = ResultSlots<Result<T, any Error>>(count: sources.count)
-        let packs = sources.contains { if case .object = $0 { true } else { false } }
-            ? StoredPackObjects(packDirectory: joinPath(path, "objects/pack")) : nil
-        Parallel.forEach(sources.count, makeState: { (GitObjectDatabase?.none, ZstdDecompressor(), BumpArena(), 0) }) { state, index in
-            let arena = state.2
-            slots[index] = Result {
-                let view: ShardView
-                switch sources[index] {
-                case .empty:
-                    view = try ShardView(Array(ShardCodec.magic.utf8) + [0])
-                case .encoded(let bytes):
-                    view = try ShardView(bytes)
-                case .object(let id):
-                    let bytes: UnsafeBufferPointer<UInt8>
-                    if let stored = packs?.storedBlob(id, hint: &state.3) {
-                        bytes = try state.1.decompress(stored, into: arena)
-                    } else {
-                        if state.0 == nil { state.0 = try GitRepository.open(at: path).objectDatabase() }
-                        bytes = try state.0!.withObject(id) { try state.1.decompress($0, into: arena) }
-                    }
-                    view = try ShardView(bytes: bytes, owner: arena)
-                }
-                return transform(view)
-            }
-            if !keepingBytes { arena.reset() }
+        let packs = Worker.packs(for: sources, repository: path)
+        Parallel.forEach(sources.count, makeState: { Worker(repository: path, packs: packs) }) { worker, index in
+            slots[index] = Result { transform(try worker.view(of: sources[index])) }
+            if !keepingBytes { worker.arena.reset() }
         }
         return (0..<sources.count).map { slots[$0]! }
+    }
+
+    /// The records of pairs of shards — the same number in the same layout on a diff's two
+    /// sides, nil where a side has none — that are not in both byte for byte, each side's in
+    /// the pairs' order (`ShardView.differingRecords`). Each pair is decoded by one worker into
+    /// the same memory, reused for the next once its differing records are copied out.
+    static func differingRecords(_ pairs: [(Source?, Source?)], repository path: String)
+        throws(UnreadablePair) -> (old: [ImageRecord], new: [ImageRecord]) {
+        let slots = ResultSlots<Result<(old: [ImageRecord], new: [ImageRecord]), UnreadablePair>>(count: pairs.count)
+        let packs = Worker.packs(for: pairs.flatMap { [$0.0, $0.1].compactMap { $0 } }, repository: path)
+        Parallel.forEach(pairs.count, makeState: { Worker(repository: path, packs: packs) }) { worker, index in
+            let (old, new) = pairs[index]
+            do {
+                let oldView = try old.map { try worker.view(of: $0) }
+                do {
+                    slots[index] = .success(ShardView.differingRecords(oldView, try new.map { try worker.view(of: $0) }))
+                } catch {
+                    slots[index] = .failure(UnreadablePair(index: index, newSide: true))
+                }
+            } catch {
+                slots[index] = .failure(UnreadablePair(index: index, newSide: false))
+            }
+            worker.arena.reset()
+        }
+        var records: (old: [ImageRecord], new: [ImageRecord]) = ([], [])
+        for index in pairs.indices {
+            let pair = try slots[index]!.get()
+            records.old += pair.old
+            records.new += pair.new
+        }
+        return records
+    }
+
+    /// The pair `index` of `differingRecords` could not be read: its old or its new shard.
+    struct UnreadablePair: Error {
+        var index: Int
+        var newSide: Bool
+    }
+
+    /// One worker's means of reading shards: a zstd context, an arena to decompress into, the
+    /// pack where it last found a shard, and a repository of its own once it needs libgit2.
+    private struct Worker {
+        let path: String
+        let packs: StoredPackObjects?
+        let decompressor = ZstdDecompressor()
+        let arena = BumpArena()
+        var objects: GitObjectDatabase?
+        var hint = 0
+
+        init(repository path: String, packs: StoredPackObjects?) {
+            self.path = path
+            self.packs = packs
+        }
+
+        /// The packs to read shards from in place, when any shard is in the repository.
+        static func packs(for sources: [Source], repository path: String) -> StoredPackObjects? {
+            sources.contains { if case .object = $0 { true } else { false } }
+                ? StoredPackObjects(packDirectory: joinPath(path, "objects/pack")) : nil
+        }
+
+        mutating func view(of source: Source) throws -> ShardView {
+            switch source {
+            case .empty:
+                return try ShardView(Array(ShardCodec.magic.utf8) + [0])
+            case .encoded(let bytes):
+                return try ShardView(bytes)
+            case .object(let id):
+                let bytes: UnsafeBufferPointer<UInt8>
+                if let stored = packs?.storedBlob(id, hint: &hint) {
+                    bytes = try decompressor.decompress(stored, into: arena)
+                } else {
+                    if objects == nil { objects = try GitRepository.open(at: path).objectDatabase() }
+                    bytes = try objects!.withObject(id) { try decompressor.decompress($0, into: arena) }
+                }
+                return try ShardView(bytes: bytes, owner: arena)
+            }
+        }
     }
 
     /// The same for several lists of sources (the two sides of a diff) in one pass over the
