@@ -35,3 +35,20 @@ import Testing
         }
     }
 }
+
+extension AnnotationChangesTests {
+    /// Geometry is kept as a digest taken while the text is scanned, or from the parsed members
+    /// when the text has an escape: the two agree, so a relabel is found across them, and a
+    /// shape that differs in one number is not one.
+    @Test func relabelsAreFoundByGeometryWhicheverWayItWasRead() {
+        let plain = Self.annotation(#"{"category_id":1,"bbox":[5,5,10,10],"segmentation":[[5,5,15,5,15,15]],"attributes":{"note":"ab"}}"#)
+        let escaped = Self.annotation(#"{"category_id":2,"bbox":[5,5,10,10],"segmentation":[[5,5,15,5,15,15]],"attributes":{"note":"a\u0062"}}"#)
+        let moved = Self.annotation(#"{"category_id":2,"bbox":[5,5,10,10],"segmentation":[[5,5,15,5,15,16]]}"#)
+        #expect(plain.geometryDigest == escaped.geometryDigest && plain.geometry == escaped.geometry)
+        #expect(plain.geometryDigest == plain.geometry.digest)
+        #expect(Self.summary(AnnotationChanges(from: [plain], to: [escaped])) == ["unchanged 0", "⇄ " + String(decoding: plain.text, as: UTF8.self)
+            + " → " + String(decoding: escaped.text, as: UTF8.self)])
+        #expect(AnnotationChanges(from: [plain], to: [moved]).relabeled.isEmpty)
+        #expect(plain.geometryDigest != moved.geometryDigest)
+    }
+}

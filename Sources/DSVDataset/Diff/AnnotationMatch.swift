@@ -1,10 +1,12 @@
 import DSVNative
 
 /// One annotation as the diff sees it: its fields without the ids (ids are not identity), its
-/// category by name (category ids are remapped between exports), its box for pairing.
+/// category by name (category ids are remapped between exports), its box for pairing. A wide
+/// diff makes tens of thousands of these: the object stays a slice of its record's bytes, and
+/// its geometry is kept as a digest, so that one costs no copy of its text beyond `content`.
 public struct DiffAnnotation: Sendable, Equatable {
-    /// The annotation's stored text, ids filled with placeholders.
-    let text: [UInt8]
+    /// The stored object, the holes of its lifted ids unfilled.
+    let template: ObjectTemplate
     public var category: String
     public var bbox: [Double]?
     /// The `bbox` value as written, for display.
@@ -12,18 +14,19 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// Everything that identifies the annotation's content: fields (minus ids) with the category
     /// by name, compact.
     let content: ContentBytes
-    /// The geometry alone (bbox, segmentation, keypoints), for relabel detection.
-    let geometry: ContentBytes
+    /// A digest of `geometry`: only annotations whose digests agree are compared by it.
+    let geometryDigest: UInt64
 
     public init(template: ObjectTemplate, categories: [IDKey: String]) {
+        self.template = template
         // The holes of lifted ids are filled with placeholders; ids are dropped from what is
         // compared.
-        text = template.filled(id: 0, imageID: 0)
-        if let fields = Self.scan(text, categories) {
-            (category, bbox, bboxText, content, geometry) = fields
+        let scanned = template.withFilled(id: 0, imageID: 0) { Self.scan($0, categories) }
+        if let fields = scanned {
+            (category, bbox, bboxText, content, geometryDigest) = fields
             return
         }
-        let members = Self.members(text)
+        let members = Self.members(template.filled(id: 0, imageID: 0))
         let categoryValue = members.first { $0.0 == "category_id" }?.1
         let name = categoryValue.map { Self.name(of: IDKey($0), in: categories) } ?? "(none)"
         category = name
@@ -32,7 +35,24 @@ public struct DiffAnnotation: Sendable, Equatable {
         bboxText = bboxValue?.compact
         let comparable = members.map { $0.0 == "category_id" ? ("category", JSONValue.string(name)) : $0 }
         content = ContentBytes(Array(JSONValue.object(comparable).compact.utf8))
-        geometry = ContentBytes(Array(JSONValue.object(members.filter { Self.geometryKeys.contains($0.0) }).compact.utf8))
+        geometryDigest = Self.geometry(of: members).digest
+    }
+
+    /// The annotation's stored text, ids filled with placeholders.
+    var text: [UInt8] { template.filled(id: 0, imageID: 0) }
+
+    /// The geometry alone (bbox, segmentation, keypoints), compact: what a relabel keeps.
+    var geometry: ContentBytes {
+        text.withUnsafeBytes { Self.scan($0, [:], keepingGeometry: true)?.geometry } ?? Self.geometry(of: Self.members(text))
+    }
+
+    static func geometry(of members: [(String, JSONValue)]) -> ContentBytes {
+        ContentBytes(Array(JSONValue.object(members.filter { Self.geometryKeys.contains($0.0) }).compact.utf8))
+    }
+
+    /// Whether two annotations have the same geometry: by digest, then byte for byte.
+    func sameGeometry(as other: DiffAnnotation) -> Bool {
+        geometryDigest == other.geometryDigest && geometry == other.geometry
     }
 
     /// The annotation object with `id` and `image_id` removed and `category_id` kept as written
@@ -71,54 +91,68 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// Category, box, content and geometry read off the text in place, without building a
     /// value: stored objects are minified, so for a text without escapes each member's bytes
     /// are already what `compact` would write. Nil (the parsing path decides) for a text with
-    /// a backslash, as an escape may be written more than one way.
-    static func scan(_ text: [UInt8], _ categories: [IDKey: String])
-        -> (category: String, bbox: [Double]?, bboxText: String?, content: ContentBytes, geometry: ContentBytes)? {
-        guard text.first == UInt8(ascii: "{"), !text.contains(UInt8(ascii: "\\")) else { return nil }
-        return text.withUnsafeBytes { bytes in
-            var scanner = JSONScanner(bytes)
-            var content: [UInt8] = [UInt8(ascii: "{")], geometry: [UInt8] = [UInt8(ascii: "{")]
-            content.reserveCapacity(text.count + 16)
-            var category = "(none)"
-            var bbox: [Double]?
-            var bboxText: String?
-            func append(_ range: Range<Int>, to out: inout [UInt8]) {
-                if out.count > 1 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: bytes[range])
-            }
-            do {
-                try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
-                    let member = key.lowerBound..<value.upperBound
-                    switch MemberKey(bytes, key) {
-                    case .id: return
-                    case .categoryID:
-                        category = name(of: IDKey(bytes, value), in: categories)
-                        if content.count > 1 { content.append(UInt8(ascii: ",")) }
-                        content.append(contentsOf: #""category":"#.utf8)
-                        content.append(contentsOf: JSONString.encode(category).utf8)
-                    case .bbox:
-                        if bboxText == nil {
-                            let text = UnsafeRawBufferPointer(rebasing: bytes[value])
-                            bbox = numbers(text) ?? (try? JSONValue.parse(text))?.arrayValue?.compactMap(\.doubleValue)
-                            bboxText = String(decoding: text, as: UTF8.self)
-                        }
-                        append(member, to: &content)
-                        append(member, to: &geometry)
-                    case .geometry:
-                        append(member, to: &content)
-                        append(member, to: &geometry)
-                    case .other:
-                        append(member, to: &content)
-                    }
-                }
-            } catch {
-                return nil
-            }
-            guard scanner.position == bytes.count else { return nil }
-            content.append(UInt8(ascii: "}"))
-            geometry.append(UInt8(ascii: "}"))
-            return (category, bbox, bboxText, ContentBytes(content), ContentBytes(geometry))
+    /// a backslash, as an escape may be written more than one way. The geometry's bytes are
+    /// digested as they are met, and kept only when `keepingGeometry`.
+    static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: [IDKey: String])
+        -> (category: String, bbox: [Double]?, bboxText: String?, content: ContentBytes, geometryDigest: UInt64)? {
+        scan(bytes, categories, keepingGeometry: false).map { ($0.category, $0.bbox, $0.bboxText, $0.content, $0.geometryDigest) }
+    }
+
+    static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: [IDKey: String], keepingGeometry: Bool)
+        -> (category: String, bbox: [Double]?, bboxText: String?, content: ContentBytes, geometryDigest: UInt64, geometry: ContentBytes)? {
+        guard bytes.first == UInt8(ascii: "{"), !bytes.contains(UInt8(ascii: "\\")) else { return nil }
+        var scanner = JSONScanner(bytes)
+        var content: [UInt8] = [UInt8(ascii: "{")], geometry: [UInt8] = keepingGeometry ? [UInt8(ascii: "{")] : []
+        content.reserveCapacity(bytes.count + 16)
+        var digest = ByteDigest()
+        digest.add(UInt8(ascii: "{"))
+        var geometryMembers = 0
+        var category = "(none)"
+        var bbox: [Double]?
+        var bboxText: String?
+        func append(_ range: Range<Int>, to out: inout [UInt8]) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: bytes[range])
         }
+        func addGeometry(_ range: Range<Int>) {
+            if geometryMembers > 0 { digest.add(UInt8(ascii: ",")) }
+            geometryMembers += 1
+            digest.add(UnsafeRawBufferPointer(rebasing: bytes[range]))
+            if keepingGeometry { append(range, to: &geometry) }
+        }
+        do {
+            try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
+                let member = key.lowerBound..<value.upperBound
+                switch MemberKey(bytes, key) {
+                case .id: return
+                case .categoryID:
+                    category = name(of: IDKey(bytes, value), in: categories)
+                    if content.count > 1 { content.append(UInt8(ascii: ",")) }
+                    content.append(contentsOf: #""category":"#.utf8)
+                    content.append(contentsOf: JSONString.encode(category).utf8)
+                case .bbox:
+                    if bboxText == nil {
+                        let text = UnsafeRawBufferPointer(rebasing: bytes[value])
+                        bbox = numbers(text) ?? (try? JSONValue.parse(text))?.arrayValue?.compactMap(\.doubleValue)
+                        bboxText = String(decoding: text, as: UTF8.self)
+                    }
+                    append(member, to: &content)
+                    addGeometry(member)
+                case .geometry:
+                    append(member, to: &content)
+                    addGeometry(member)
+                case .other:
+                    append(member, to: &content)
+                }
+            }
+        } catch {
+            return nil
+        }
+        guard scanner.position == bytes.count else { return nil }
+        content.append(UInt8(ascii: "}"))
+        digest.add(UInt8(ascii: "}"))
+        if keepingGeometry { geometry.append(UInt8(ascii: "}")) }
+        return (category, bbox, bboxText, ContentBytes(content), digest.value, ContentBytes(geometry))
     }
 
     /// A compact array of plain numbers (`[x,y,w,h]`), read without building values; nil for
@@ -198,7 +232,7 @@ public struct AnnotationChanges: Sendable {
         var newRest = newLeft.filter { !usedNew.contains($0) }
         // 3. Identical geometry across categories.
         for n in newRest {
-            if let slot = oldRest.firstIndex(where: { old[$0].geometry == new[n].geometry && old[$0].category != new[n].category }) {
+            if let slot = oldRest.firstIndex(where: { old[$0].category != new[n].category && old[$0].sameGeometry(as: new[n]) }) {
                 relabeled.append((old[oldRest[slot]], new[n]))
                 oldRest.remove(at: slot)
                 usedNew.insert(n)
@@ -233,6 +267,23 @@ struct ContentBytes: Sendable, Hashable {
     }
 
     func hash(into hasher: inout Swift.Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+
+    /// The digest `ByteDigest` gives these bytes.
+    var digest: UInt64 {
+        var digest = ByteDigest()
+        bytes.withUnsafeBytes { digest.add($0) }
+        return digest.value
+    }
+}
+
+/// FNV-1a over bytes given in pieces: the same value however the bytes are split, so a
+/// geometry digested member by member as it is scanned equals the digest of its compact text.
+struct ByteDigest {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ byte: UInt8) { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+
+    mutating func add(_ bytes: UnsafeRawBufferPointer) { for byte in bytes { add(byte) } }
 }
 
 /// A field that differs between two versions of an annotation or image: `bbox`,

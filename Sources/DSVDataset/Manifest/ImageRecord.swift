@@ -62,15 +62,21 @@ public struct ObjectTemplate: Sendable, Hashable {
 
     /// The object's text with the holes filled.
     public func filled(id: Int64?, imageID: Int64?) -> [UInt8] {
+        withFilled(id: id, imageID: imageID) { Array($0) }
+    }
+
+    /// `body` given the object's text with the holes filled, in memory that lasts as long as
+    /// the call (on the stack when small): a text read once need not be an array.
+    public func withFilled<R>(id: Int64?, imageID: Int64?, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let reference = TemplateRef(start: 0, length: Int32(bytes.count), idOffset: idOffset, imageIDOffset: imageIDOffset)
         let length = CheckoutDocument.length(reference, id: id, imageID: imageID)
-        return [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+        return try withUnsafeTemporaryAllocation(byteCount: max(length, 1), alignment: 1) { buffer in
             var offset = 0
             bytes.withUnsafeBufferPointer { source in
-                let window = OutputWindow(range: 0..<length, buffer: UnsafeMutableRawPointer(buffer.baseAddress!))
+                let window = OutputWindow(range: 0..<length, buffer: buffer.baseAddress!)
                 reference.fill(source, id: id, imageID: imageID, at: window, offset: &offset)
             }
-            count = offset
+            return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<offset]))
         }
     }
 }
