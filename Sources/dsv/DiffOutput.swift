@@ -87,7 +87,12 @@ enum DiffOutput {
     /// is cut, with its size; `--json` has it whole.
     static func text(_ value: String?) -> String {
         guard let value else { return "(none)" }
-        guard value.utf8.count > 100, value.count > 100 else { return value }
+        guard value.utf8.count > 100 else { return value }
+        // Most long values are polygons: ASCII without a CR (which pairs with LF into one
+        // character) is a character a byte, and is cut without walking its characters.
+        let simple = value.utf8.prefix(101).allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\r") }
+        if simple { return String(decoding: value.utf8.prefix(80), as: UTF8.self) + "… (\(value.utf8.count.formatted) bytes)" }
+        guard value.count > 100 else { return value }
         return String(value.prefix(80)) + "… (\(value.utf8.count.formatted) bytes)"
     }
 

@@ -1,4 +1,5 @@
 @testable import DSVDataset
+import DSVTestSupport
 import Testing
 
 /// Exact matches are found the same way whether an image's annotations are few (compared
@@ -50,5 +51,36 @@ extension AnnotationChangesTests {
             + " → " + String(decoding: escaped.text, as: UTF8.self)])
         #expect(AnnotationChanges(from: [plain], to: [moved]).relabeled.isEmpty)
         #expect(plain.geometryDigest != moved.geometryDigest)
+    }
+}
+
+extension AnnotationChangesTests {
+    /// A digest is the same however its bytes are split (byte by byte, in words, in pieces of
+    /// any length), and differs when a byte does.
+    @Test func digestsDoNotDependOnHowBytesAreSplit() {
+        var generator = SeededGenerator(seed: 7)
+        for length in 0..<70 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var whole = ByteDigest(), single = ByteDigest(), pieces = ByteDigest()
+            bytes.withUnsafeBytes { whole.add($0) }
+            for byte in bytes { single.add(byte) }
+            var start = 0
+            while start < length {
+                let end = min(length, start + Int.random(in: 0...11, using: &generator))
+                bytes[start..<end].withUnsafeBytes { pieces.add($0) }
+                start = end
+            }
+            #expect(whole.value == single.value && whole.value == pieces.value, "\(length) bytes")
+            if length > 0 {
+                var changed = bytes
+                changed[Int.random(in: 0..<length, using: &generator)] ^= 1
+                var other = ByteDigest()
+                changed.withUnsafeBytes { other.add($0) }
+                #expect(other.value != whole.value)
+            }
+            var longer = ByteDigest()
+            (bytes + [0]).withUnsafeBytes { longer.add($0) }
+            #expect(longer.value != whole.value, "a trailing zero byte counts")
+        }
     }
 }

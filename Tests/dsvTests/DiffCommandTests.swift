@@ -68,3 +68,27 @@ import Testing
         #expect(bad.stderr.hasPrefix("dsv: error: bad.json:1:12: invalid JSON"))
     }
 }
+
+extension DiffCommandTests {
+    /// A long value is cut to its first 80 characters and its size, whether its characters are
+    /// a byte each (a polygon) or not (a note in another script); a value of at most 100
+    /// characters is shown whole, however many bytes it takes.
+    @Test func longValuesAreCutByCharacters() throws {
+        let polygon = (0..<40).map { "\($0).5" }, wide = String(repeating: "é", count: 90), wider = String(repeating: "é", count: 120)
+        func export(_ points: [String], _ note: String, _ other: String) -> String {
+            #"{"categories":[{"id":1,"name":"car"}],"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,10,10],"segmentation":[[\#(points.joined(separator: ","))]],"attributes":{"note":"\#(note)","other":"\#(other)"}}]}"#
+        }
+        let dir = TemporaryDirectory("dsv-diff-long")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", export(polygon, "x", "x"))
+        dir.write("r2.json", export(polygon.map { $0 + "1" }, wide, wider))
+        #expect(try dsv(["commit", "r1.json", "-m", "round 1"], in: dir.path).status == 0)
+        let status = try dsv(["status", "r2.json"], in: dir.path)
+        let lines = status.stdout.components(separatedBy: "\n")
+        let old = "[[" + polygon.joined(separator: ",") + "]]", new = "[[" + polygon.map { $0 + "1" }.joined(separator: ",") + "]]"
+        #expect(lines.contains("        segmentation: \(old.prefix(80))… (\(old.utf8.count) bytes) → \(new.prefix(80))… (\(new.utf8.count) bytes)"),
+                "\(status.stdout)")
+        #expect(lines.contains(#"        attributes.note: "x" → "\#(wide)""#))
+        #expect(lines.contains(#"        attributes.other: "x" → "\#(wider.prefix(79))… (\#(wider.utf8.count + 2) bytes)"#))
+    }
+}

@@ -276,14 +276,57 @@ struct ContentBytes: Sendable, Hashable {
     }
 }
 
-/// FNV-1a over bytes given in pieces: the same value however the bytes are split, so a
-/// geometry digested member by member as it is scanned equals the digest of its compact text.
+/// A 64-bit digest of bytes given in pieces, the same however they are split — so a geometry
+/// digested member by member as it is scanned equals the digest of its compact text. Taken
+/// eight bytes at a time (a byte-at-a-time FNV-1a over every changed polygon was a tenth of a
+/// wide diff's comparing); a collision only costs a comparison of the bytes.
 struct ByteDigest {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    private var state: UInt64 = 0x243F_6A88_85A3_08D3
+    /// The bytes not yet mixed in (fewer than eight), little-endian.
+    private var tail: UInt64 = 0
+    private var tailCount = 0
+    private var length: UInt64 = 0
 
-    mutating func add(_ byte: UInt8) { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    mutating func add(_ byte: UInt8) {
+        tail |= UInt64(byte) << (8 * tailCount)
+        tailCount += 1
+        length += 1
+        if tailCount == 8 {
+            mix(tail)
+            (tail, tailCount) = (0, 0)
+        }
+    }
 
-    mutating func add(_ bytes: UnsafeRawBufferPointer) { for byte in bytes { add(byte) } }
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var index = 0
+        while tailCount != 0 && index < bytes.count {
+            add(bytes[index])
+            index += 1
+        }
+        while bytes.count - index >= 8 {
+            mix(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            length += 8
+            index += 8
+        }
+        while index < bytes.count {
+            add(bytes[index])
+            index += 1
+        }
+    }
+
+    private mutating func mix(_ word: UInt64) {
+        state = (state ^ word) &* 0x9E37_79B9_7F4A_7C15
+        state ^= state >> 29
+    }
+
+    var value: UInt64 {
+        var digest = self
+        digest.mix(tail)
+        var z = digest.state ^ length
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
 
 /// A field that differs between two versions of an annotation or image: `bbox`,
