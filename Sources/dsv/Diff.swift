@@ -25,6 +25,7 @@ struct Diff: ParsableCommand {
     @OptionGroup var options: DiffOptions
 
     func run() throws {
+        let trace = Trace()
         let repo = try repository.open()
         let (oldRevision, newRevision) = switch (from, to) {
         case (nil, _): ("HEAD~1", "HEAD")
@@ -36,9 +37,10 @@ struct Diff: ParsableCommand {
         }
         let old = try StoredVersion(repository: repo, commitID: try repo.resolve(oldRevision))
         let new = try StoredVersion(repository: repo, commitID: try repo.resolve(newRevision))
+        trace.mark("open the repository and both versions")
         let diff = try VersionDiff.between(old, new)
         LeftForExit.keep(diff)
-        let trace = Trace()
+        trace.mark("diff")
         try options.report(diff, title: "diff \(oldRevision) (\(old.commit.id.short)) → \(newRevision) (\(new.commit.id.short))",
                            headers: { try (new.headers() + old.headers()).map(\.header) }, resolve: repository.resolve)
         trace.mark("report")

@@ -8,6 +8,8 @@ import Glibc
 @main
 enum Main {
     static func main() {
+        // Traced phases are timed from here: what comes before the first mark shows too.
+        let trace = Trace()
         let command: ParsableCommand
         do {
             command = try DSV.parseAsRoot(gitStyleArguments(Array(CommandLine.arguments.dropFirst())))
@@ -15,9 +17,11 @@ enum Main {
             reportParseError(error)
         }
         do {
+            trace.mark("parse arguments")
             var runnable = command
             try runnable.run()
             try StandardOutput.flush()
+            trace.mark("flush")
             exit(0)
         } catch let code as ExitCode {
             exit(code.rawValue)

@@ -103,6 +103,7 @@ public struct VersionDiff: Sendable {
 
     /// Diffs two stored versions.
     public static func between(_ old: StoredVersion, _ new: StoredVersion) throws(RepositoryError) -> VersionDiff {
+        let trace = Trace()
         let oldCategories = try categories(old), newCategories = try categories(new)
         // A category whose id now names something else (a rename) changes every annotation of
         // it without changing a byte of the shards: then every shard is compared.
@@ -112,6 +113,7 @@ public struct VersionDiff: Sendable {
         }
         let (oldBlobs, newBlobs) = renamed ? (try old.shardBlobs(), try new.shardBlobs())
             : try StoredVersion.shardBlobs(differing: old, new)
+        trace.mark("categories and the shard trees that differ")
         let (oldChanged, newChanged) = changedShards(oldBlobs, old.summary.shardLayout, newBlobs, new.summary.shardLayout,
                                                      all: renamed)
         // Of one layout, the shards of a number hold the same keys: read side by side, records
