@@ -322,3 +322,21 @@ extension VersionDiffTests {
         }
     }
 }
+
+extension VersionDiffTests {
+    /// A renamed category changes annotations whose bytes did not change: status shows them
+    /// relabeled, as the diff does once the export is committed.
+    @Test func statusShowsARenamedCategoryAsTheDiffWill() throws {
+        let renamed = #"[{"id":1,"name":"auto"},{"id":2,"name":"person"},{"id":3,"name":"bus"}]"#
+        let scratch = try ScratchRepository()
+        try scratch.commit([scratch.directory.write("old.json", Self.export(Self.base))], "old")
+        let working = scratch.directory.write("new.json", Self.export(Self.base, categories: renamed))
+        let status = try StatusOperation.run(exports: [working], against: try scratch.version(), in: scratch.repository)
+        try scratch.commit([working], "new")
+        let diff = try VersionDiff.between(scratch.version("HEAD~1"), scratch.version("HEAD"))
+        #expect(diff.annotationsRelabeled == 2 && diff.images.map(\.key) == ["a.jpg", "b.jpg"])
+        #expect(status.annotationsRelabeled == diff.annotationsRelabeled)
+        #expect(status.images.map(\.key) == diff.images.map(\.key))
+        #expect(status.categoriesAdded == ["auto"] && status.categoriesRemoved == ["car"])
+    }
+}

@@ -105,12 +105,7 @@ public struct VersionDiff: Sendable {
     public static func between(_ old: StoredVersion, _ new: StoredVersion) throws(RepositoryError) -> VersionDiff {
         let trace = Trace()
         let oldCategories = try categories(old), newCategories = try categories(new)
-        // A category whose id now names something else (a rename) changes every annotation of
-        // it without changing a byte of the shards: then every shard is compared.
-        let renamed = newCategories.contains { subset, categories in
-            let oldNames = Dictionary(oldCategories[subset] ?? []) { a, _ in a }
-            return categories.contains { id, name in oldNames[id].map { $0 != name } ?? false }
-        }
+        let renamed = renamesCategories(oldCategories, newCategories)
         let (oldBlobs, newBlobs) = renamed ? (try old.shardBlobs(), try new.shardBlobs())
             : try StoredVersion.shardBlobs(differing: old, new)
         trace.mark("categories and the shard trees that differ")
@@ -131,6 +126,16 @@ public struct VersionDiff: Sendable {
                        oldRecords: oldShards.flatMap { $0 }, newRecords: newShards.flatMap { $0 },
                        oldCategories: oldCategories, newCategories: newCategories,
                        shardsRead: oldShards.count + newShards.count, compareEqualRecords: renamed)
+    }
+
+    /// Whether a category id of a subset names something else on the new side (a rename): that
+    /// changes every annotation of it without changing a byte of the shards, so then every
+    /// shard is read and every record compared.
+    static func renamesCategories(_ old: CategoryNames, _ new: CategoryNames) -> Bool {
+        new.contains { subset, categories in
+            let oldNames = Dictionary(old[subset] ?? []) { a, _ in a }
+            return categories.contains { id, name in oldNames[id].map { $0 != name } ?? false }
+        }
     }
 
     /// The shards of each side to read: those whose blob differs at the same number, or every

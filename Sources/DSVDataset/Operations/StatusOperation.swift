@@ -43,13 +43,23 @@ public enum StatusOperation {
         let oldBlobs: [Int: GitObjectID]
         do { oldBlobs = try version?.shardBlobs() ?? [:] } catch { throw .repository(error) }
         trace.mark("shard blob ids")
+        var oldCategories: VersionDiff.CategoryNames = [:]
+        if let version {
+            do { oldCategories = try VersionDiff.categories(version) } catch { throw .repository(error) }
+        }
+        var newCategories: VersionDiff.CategoryNames = [:]
+        for subset in content.subsets { newCategories[subset.subset.name] = VersionDiff.categories(subset.header) }
+        // A renamed category changes annotations whose bytes did not change: as a diff does
+        // after the commit, every shard is then read and every record compared.
+        let renamed = VersionDiff.renamesCategories(oldCategories, newCategories)
         let newShards = Dictionary(content.shards.map { ($0.number, $0) }) { a, _ in a }
         // The shards the cache knew have their blob ids; the others were only encoded, and are
         // compared record by record with HEAD's shard of their number (records that turn out
         // equal show no change: all a cold cache costs is reading more).
         let encoded = content.shards.filter { $0.encoded != nil }.map(\.number)
         var (oldChanged, changed) = VersionDiff.changedShards(oldBlobs, version?.summary.shardLayout ?? content.summary.shardLayout,
-                                                              newShards.compactMapValues(\.blobID), content.summary.shardLayout)
+                                                              newShards.compactMapValues(\.blobID), content.summary.shardLayout,
+                                                              all: renamed)
         if !encoded.isEmpty {
             changed = Array(Set(changed).union(encoded)).sorted()
             oldChanged = Array(Set(oldChanged).union(encoded.filter { oldBlobs[$0] != nil })).sorted()
@@ -62,7 +72,7 @@ public enum StatusOperation {
             return shard.blobID.map(ShardReader.Source.object) ?? .empty  // a shard has one or the other
         }
         var newRecords: [ImageRecord] = [], oldRecords: [ImageRecord] = []
-        if let version, version.summary.shardLayout == content.summary.shardLayout {
+        if let version, version.summary.shardLayout == content.summary.shardLayout, !renamed {
             // Of one layout, a number's two shards hold the same keys: read side by side, the
             // records equal byte for byte are left out before they are copied or compared.
             let numbers = Array(Set(changed).union(oldChanged)).sorted()
@@ -88,12 +98,6 @@ public enum StatusOperation {
                 do { oldRecords = try version.values(decoded[1], shards: oldChanged).flatMap { $0 } } catch { throw .repository(error) }
             }
         }
-        var oldCategories: VersionDiff.CategoryNames = [:]
-        if let version {
-            do { oldCategories = try VersionDiff.categories(version) } catch { throw .repository(error) }
-        }
-        var newCategories: VersionDiff.CategoryNames = [:]
-        for subset in content.subsets { newCategories[subset.subset.name] = VersionDiff.categories(subset.header) }
         let emptySummary = DatasetSummary(manifest: "", imagesPrefix: nil, images: 0, annotations: 0, categories: [],
                                           objectsPinned: 0, shards: 0, sources: [])
         return VersionDiff.compare(
@@ -101,6 +105,6 @@ public enum StatusOperation {
             to: VersionDiff.Side(name: "working", summary: content.summary),
             oldRecords: oldRecords, newRecords: newRecords,
             oldCategories: oldCategories, newCategories: newCategories,
-            shardsRead: changed.count)
+            shardsRead: changed.count, compareEqualRecords: renamed)
     }
 }
