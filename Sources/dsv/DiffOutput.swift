@@ -166,11 +166,11 @@ struct DiffOptions: ParsableArguments {
             }
             let page = ReviewPage.render(diff, title: title, urls: urls, skeletons: skeletons)
             let writer = try AtomicFileWriter(destination: path)
-            try writer.write(Array(page.utf8))
+            try writer.write(page)
             try writer.commit()
             print("wrote \(path): \(VersionText.count(diff.images.count, "changed image"))")
         } else if json {
-            try diff.json.writePretty { (piece) throws(SystemError) in try StandardOutput.write(piece) }
+            try diff.writeJSON(pretty: true) { (piece) throws(SystemError) in try StandardOutput.write(piece) }
             print()
         } else {
             DiffOutput.printSummary(diff, title: title)

@@ -340,3 +340,29 @@ extension VersionDiffTests {
         #expect(status.categoriesAdded == ["auto"] && status.categoriesRemoved == ["car"])
     }
 }
+
+extension VersionDiffTests {
+    /// The JSON written a run of images at a time on all cores is `json`'s pretty or compact
+    /// form byte for byte: with no change, one, and more runs than a batch holds.
+    @Test func jsonWrittenInRunsIsThePrettyForm() throws {
+        let images = (0..<40).map { ("img\($0).jpg", [(1 + $0 % 3, [Double($0), 10, 20, 20], false)]) }
+        var next = images
+        for index in next.indices where index % 2 == 0 { next[index].1[0].2 = true }
+        next.append(("new.jpg", [(2, [1, 2, 3, 4], false)]))
+        let scratch = try ScratchRepository()
+        try scratch.commit([scratch.directory.write("old.json", Self.export(images))], "old")
+        let none = try VersionDiff.between(scratch.version(), scratch.version())
+        let one = try diff(Self.export(images), Self.export(Array(images.prefix(39)) + [("img39.jpg", [(3, [39, 10, 20, 20], true)])]))
+        let many = try diff(Self.export(images), Self.export(next))
+        #expect((none.images.count, one.images.count, many.images.count) == (0, 1, 21))
+        for diff in [none, one, many] {
+            for run in [1, 2, 64] {
+                var pretty: [UInt8] = [], compact: [UInt8] = []
+                diff.writeJSON(pretty: true, run: run) { pretty += $0 }
+                diff.writeJSON(pretty: false, run: run) { compact += $0 }
+                #expect(String(decoding: pretty, as: UTF8.self) == diff.json.pretty, "\(diff.images.count) images, runs of \(run)")
+                #expect(String(decoding: compact, as: UTF8.self) == diff.json.compact, "\(diff.images.count) images, runs of \(run)")
+            }
+        }
+    }
+}

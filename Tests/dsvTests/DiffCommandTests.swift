@@ -92,3 +92,29 @@ extension DiffCommandTests {
         #expect(lines.contains(#"        attributes.other: "x" → "\#(wider.prefix(79))… (\#(wider.utf8.count + 2) bytes)"#))
     }
 }
+
+extension DiffCommandTests {
+    /// The review page's data is the diff's JSON with every `</` written `<\/`: a value that
+    /// reads `</script>` cannot end the data's element early, and a `<` alone is left as it is.
+    @Test func reviewPageDataCannotEndItsScript() throws {
+        func export(_ note: String) -> String {
+            #"{"categories":[{"id":1,"name":"car"}],"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,10,10],"attributes":{"note":"\#(note)"}}]}"#
+        }
+        let dir = TemporaryDirectory("dsv-diff-page")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", export("a < b"))
+        dir.write("r2.json", export("</script><script>alert(1)</script> a <b"))
+        #expect(try dsv(["commit", "r1.json", "-m", "round 1"], in: dir.path).status == 0)
+        #expect(try dsv(["commit", "r2.json", "-m", "round 2"], in: dir.path).status == 0)
+        let result = try dsv(["diff", "--html", "review.html"], in: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let page = try String(contentsOfFile: dir.path + "/review.html", encoding: .utf8)
+        #expect(page.components(separatedBy: "</script>").count == 3, "only the two script elements close")
+        let data = try #require(page.components(separatedBy: #"id="review-data">"#).last?.components(separatedBy: "</script>").first)
+        #expect(data.contains(#"<\/script><script>alert(1)<\/script> a <b"#))
+        #expect(data.contains("a < b"))
+        let json = try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any]
+        let diff = try #require(json?["diff"] as? [String: Any])
+        #expect((diff["images"] as? [Any])?.count == 1)
+    }
+}

@@ -1,7 +1,13 @@
+import DSVJSON
+import DSVNative
+
 extension VersionDiff {
     /// The `--json` form (SPEC §6).
-    public var json: JSONValue {
-        .object([
+    public var json: JSONValue { .object(jsonHead + [("images", .array(images.map(\.json)))]) }
+
+    /// Every member of the `--json` form but the last, `images`.
+    var jsonHead: [(String, JSONValue)] {
+        [
             ("from", .string(from.name)),
             ("to", .string(to.name)),
             ("summary", .object([
@@ -17,8 +23,42 @@ extension VersionDiff {
                 ("per_subset", Self.json(subsetCounts)),
             ])),
             ("filter", filter.map(JSONValue.string) ?? .null),
-            ("images", .array(images.map(\.json))),
-        ])
+        ]
+    }
+
+    /// The `--json` form as `json` writes it (indented, as `writePretty` does, or compact),
+    /// byte for byte, handed to `sink` in pieces; but each image's object is built and written
+    /// on all cores, `run` images at a time, and dropped once written. Built whole on one core,
+    /// a wide diff's JSON (77 MB indented for 5,000 changed images) took 0.64 s and 260 MB.
+    public func writeJSON<E: Error>(pretty: Bool, run: Int = 64, to sink: (ArraySlice<UInt8>) throws(E) -> Void) throws(E) {
+        var out: [UInt8] = []
+        JSONValue.object(jsonHead).write(into: &out, pretty: pretty, level: 0)
+        out.removeLast(pretty ? 2 : 1)  // the closing brace (and its line): the images follow
+        out.append(contentsOf: (pretty ? ",\n  \"images\": " : #","images":"#).utf8)
+        guard !images.isEmpty else {
+            out.append(contentsOf: (pretty ? "[]\n}" : "[]}").utf8)
+            return try sink(out[...])
+        }
+        out.append(UInt8(ascii: "["))
+        let runs = (images.count + run - 1) / run, batch = 4 * SystemInfo.processorCount
+        let images = self.images
+        for first in stride(from: 0, to: runs, by: batch) {
+            let texts = Parallel.map(min(batch, runs - first), chunk: 1) { offset in
+                var text: [UInt8] = []
+                let start = (first + offset) * run
+                for index in start..<min(images.count, start + run) {
+                    if index > 0 { text.append(UInt8(ascii: ",")) }
+                    if pretty { text.append(contentsOf: "\n    ".utf8) }
+                    images[index].json.write(into: &text, pretty: pretty, level: 2)
+                }
+                return text
+            }
+            for text in texts { out += text }
+            try sink(out[...])
+            out.removeAll(keepingCapacity: true)
+        }
+        out.append(contentsOf: (pretty ? "\n  ]\n}" : "]}").utf8)
+        try sink(out[...])
     }
 }
 
