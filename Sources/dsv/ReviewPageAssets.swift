@@ -24,7 +24,7 @@ enum ReviewPageAssets {
         #controls { margin-top: 8px; display: flex; gap: 14px; align-items: center; flex-wrap: wrap; }
         #controls label { cursor: pointer; }
         main { padding: 14px 20px; display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 14px; }
-        .card { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 10px; outline: none; }
+        .card { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 10px; outline: none; min-width: 0; }
         .card.current { box-shadow: 0 0 0 3px #4a90d9; }
         .card h2 { font-size: 13px; margin: 0 0 6px; font-weight: 500; word-break: break-all; }
         .badge { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-size: 11px; margin-right: 6px; }
@@ -40,7 +40,7 @@ enum ReviewPageAssets {
         svg .old { stroke-dasharray: 6 4; }
         svg .fill { stroke: none; }
         svg text { font-family: system-ui; font-weight: 600; paint-order: stroke; stroke: #000; stroke-width: 3px; vector-effect: non-scaling-stroke; }
-        ul.changes { margin: 6px 0 0; padding-left: 18px; font-size: 12px; }
+        ul.changes { margin: 6px 0 0; padding-left: 18px; font-size: 12px; overflow-wrap: anywhere; }
         ul.changes code { font-size: 11px; }
         #pages { padding: 0 20px 30px; display: flex; gap: 8px; align-items: center; }
         button { font: inherit; padding: 2px 10px; }
@@ -240,7 +240,9 @@ enum ReviewPageAssets {
               const space = declared || (loaded ? { w: picture.naturalWidth, h: picture.naturalHeight } : { w: extent.w * 1.05, h: extent.h * 1.05 });
               const width = space.w, height = space.h;
               overlay.setAttribute("viewBox", `0 0 ${width} ${height}`);
-              if (!loaded && declared) stage.style.aspectRatio = `${width} / ${height}`;
+              // The declared shape gives the stage its height; a minimum height besides would
+              // widen a wide image's stage past its card (the minimum carries over the ratio).
+              if (!loaded && declared) Object.assign(stage.style, { aspectRatio: `${width} / ${height}`, minHeight: "0" });
               // Labels keep a readable size whatever the picture's resolution.
               overlay.querySelectorAll("text").forEach((text) => text.setAttribute("font-size", Math.max(8, width / 40)));
               if (!loaded) {

@@ -192,6 +192,35 @@ struct ReviewPageTests {
         #expect(!dom.stdout.contains("data-change="), "a subset move is no annotation change")
     }
 
+    /// An image that declares a wide size and has no picture to show keeps its card's width:
+    /// its stage takes the declared shape, and nothing makes the page scroll sideways.
+    @Test func wideImagesWithoutAPictureStayInTheirCards() throws {
+        func export(_ x: Int) -> String {
+            let images = (0..<6).map { #"{"id":\#($0 + 1),"width":1920,"height":800,"file_name":"wide_\#($0).jpg"}"# }
+            let boxes = (0..<6).map { #"{"id":\#($0 + 1),"image_id":\#($0 + 1),"category_id":1,"bbox":[\#(x),100,400,300]}"# }
+            return #"{"images":[\#(images.joined(separator: ","))],"annotations":[\#(boxes.joined(separator: ","))],"categories":[{"id":1,"name":"car"}]}"#
+        }
+        let dir = TemporaryDirectory("dsv-review-wide")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", export(100))
+        dir.write("r2.json", export(130))
+        #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
+        #expect(try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path).status == 0)
+        #expect(try dsv(["diff", "--html", "review.html"], in: dir.path).status == 0)
+        // The page measured by the browser: each stage's and card's width, and the document's.
+        let probe = """
+            <script>setTimeout(() => { const cards = [...document.querySelectorAll(".card")];
+            document.body.dataset.probe = cards.map((c) => (c.querySelector(".stage").getBoundingClientRect().width <= c.clientWidth) ? "in" : "out").join(",")
+              + ";" + (document.documentElement.scrollWidth <= window.innerWidth ? "fits" : "scrolls"); }, 500)</script></body>
+            """
+        let page = try String(contentsOfFile: dir.file("review.html"), encoding: .utf8)
+        dir.write("probe.html", page.replacingOccurrences(of: "</body>", with: probe))
+        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
+                                                  "--virtual-time-budget=3000", "--dump-dom", "file://\(dir.file("probe.html"))"])
+        let measured = try #require(dom.stdout.firstMatch(of: #/data-probe="([^"]*)"/#)?.1)
+        #expect(measured == "in,in,in,in,in,in;fits")
+    }
+
     struct Card: Equatable { var key: String; var change: String; var loaded: String }
 
     static func cards(in dom: String) -> [Card] {
