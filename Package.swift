@@ -24,9 +24,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
         .target(name: "CGit2Shim", dependencies: ["CGit2"]),
+        // CRC-32 folded with carry-less multiplication where the CPU has it (zlib's otherwise).
+        .target(name: "CChecksum"),
 
         // MARK: Typed Swift wrappers over the C APIs; nothing above this layer touches C pointers.
-        .target(name: "DSVNative", dependencies: ["CGit2", "CGit2Shim", "CCurl", "CCurlShim", "COpenSSL", "CZstd", "CZlib"]),
+        .target(name: "DSVNative", dependencies: ["CGit2", "CGit2Shim", "CCurl", "CCurlShim", "COpenSSL", "CZstd", "CZlib",
+                                                 "CChecksum"]),
 
         // MARK: Faithful JSON: the validating scanner (no tree), small values, the minifier.
         .target(name: "DSVJSON", dependencies: ["DSVNative"]),
