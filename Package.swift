@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // MARK: C modules — only module maps, headers and one shim.
+        // MARK: C modules — module maps, headers, two shims and one checksum.
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         // libcurl's headers only, without pkg-config's `-lcurl`: CCurlShim loads libcurl on first
         // use, so that the commands that never talk to S3 or CVAT do not pay to load its library
