@@ -27,8 +27,8 @@ struct Benchmarks {
     func measure(_ arguments: [String], directory: String? = nil) -> ChildProcess.Measurement {
         let launcher = FileSystem.resolved(CommandLine.arguments[0]) ?? CommandLine.arguments[0]
         let previous = FileManager.default.currentDirectoryPath
-        if let directory { FileManager.default.changeCurrentDirectoryPath(directory) }
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        if let directory { _ = FileManager.default.changeCurrentDirectoryPath(directory) }
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         let text = (try? String(decoding: ChildProcess.output([launcher, "measure"] + arguments), as: UTF8.self)) ?? ""
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard parts.count == 3 else { return ChildProcess.Measurement(status: 127, seconds: 0, maxResidentBytes: 0) }

@@ -40,7 +40,7 @@ import Testing
         var bytes = Array(FileManager.default.contents(atPath: path)!)
         let second = ShardCache.headerSize + ShardCache.batchHeadSize + 2 * ShardCache.entrySize
         bytes[second + ShardCache.batchHeadSize + 40] ^= 0x40   // inside entry 3's SHA-256
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         var damaged = ShardCache(path: path)
         #expect(Set(damaged.entries.keys) == [Self.entry(1).0, Self.entry(2).0])
         damaged.append([Self.entry(6)])
@@ -50,7 +50,7 @@ import Testing
 
         var torn = Array(FileManager.default.contents(atPath: path)!)
         torn += [0, 0, 0, 9, 1, 2, 3]                            // a batch cut short
-        FileManager.default.createFile(atPath: path, contents: Data(torn))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(torn))
         var cut = ShardCache(path: path)
         #expect(Set(cut.entries.keys) == Set(repaired.entries.keys))
         cut.append([Self.entry(7)])
@@ -66,7 +66,7 @@ import Testing
         cache.append([Self.entry(1)])
         let original = Array(FileManager.default.contents(atPath: path)!)
         for damaged in [Array(original.prefix(40)), Array("not a cache".utf8), [UInt8]()] {
-            FileManager.default.createFile(atPath: path, contents: Data(damaged))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(damaged))
             let fresh = ShardCache(path: path)
             #expect(fresh.entries.isEmpty)
             #expect(fresh.key.bytes != cache.key.bytes)

@@ -110,8 +110,6 @@ public var dsvBinary: String {
     return url.appendingPathComponent(".build/debug/dsv").path
 }
 
-/// Runs `dsv` with arguments in a folder.
-@discardableResult
 /// Starts dsv with `arguments` in `directory` and kills it with SIGKILL `delay` seconds later
 /// (or after it ended): what a crash at that moment leaves is for the caller to check.
 public func dsvKilled(_ arguments: [String], in directory: String, after delay: Double) throws {
@@ -127,6 +125,8 @@ public func dsvKilled(_ arguments: [String], in directory: String, after delay: 
     process.waitUntilExit()
 }
 
+/// Runs `dsv` with arguments in a folder.
+@discardableResult
 public func dsv(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> ProcessResult {
     try runProcess(dsvBinary, arguments, in: directory, environment: environment)
 }
