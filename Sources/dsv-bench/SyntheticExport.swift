@@ -25,7 +25,7 @@ struct SyntheticExport {
                              "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee"]
 
     func write(to path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteUnknown) }
         defer { try? handle.close() }
         var out = ""

@@ -23,6 +23,7 @@ struct PinningTests {
         return (try ScratchRepository(), bucket, client)
     }
 
+    @discardableResult
     func commit(_ scratch: ScratchRepository, _ bucket: String, allowMissing: Bool = false) throws -> CommitOperation.Outcome {
         let path = scratch.directory.write("e.json", Self.export)
         return try CommitOperation.run(.init(exports: [path], message: "pinned", imagesPrefix: "s3://\(bucket)/imgs/",

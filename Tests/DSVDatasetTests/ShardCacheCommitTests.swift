@@ -159,7 +159,7 @@ import Testing
         let scratch = try ScratchRepository()
         // The digest index of an earlier dsv, which nothing reads any more, is removed.
         let retired = joinPath(scratch.repository.path, "dsv-shards.idx")
-        FileManager.default.createFile(atPath: retired, contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: retired, contents: Data([1, 2, 3]))
         try scratch.commit(Self.files(.oneFile, round: 0, in: inputs))
         #expect(!FileManager.default.fileExists(atPath: retired))
         // Stale entries, as a long history of rounds leaves them.

@@ -23,6 +23,7 @@ import Testing
     let scratch = try! ScratchRepository()
     var dir: TemporaryDirectory { scratch.directory }
 
+    @discardableResult
     func commit(_ files: [(String, String)], subset: String? = nil, message: String = "round") throws -> CommitOperation.Outcome {
         let paths = files.map { dir.write($0.0, $0.1) }
         return try CommitOperation.run(CommitOperation.Request(exports: paths, message: message, subset: subset),

@@ -50,7 +50,7 @@ import Testing
     @Test func zip64ExtraFields() throws {
         let data = Array(#"{"images":[{"id":1,"file_name":"a.jpg"}]}"#.utf8)
         let zip = dir.file("z64.zip")
-        FileManager.default.createFile(atPath: zip, contents: Data(Self.zip64Archive(name: "annotations/instances_Big.json", data: data)))
+        _ = FileManager.default.createFile(atPath: zip, contents: Data(Self.zip64Archive(name: "annotations/instances_Big.json", data: data)))
         let check = try runProcess("python3", ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; "
                                                + "sys.stdout.write(z.read('annotations/instances_Big.json').decode())", zip])
         #expect(check.status == 0, "Python's zipfile must accept the hand-built archive: \(check.stderr)")
@@ -72,7 +72,7 @@ import Testing
 
         func failure(_ bytes: [UInt8]) -> ZipArchive.Failure? {
             let path = dir.file("bad-\(UUID().uuidString).zip")
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             do {
                 let archive = try ZipArchive(path: path)
                 for entry in archive.entries { _ = try archive.contents(of: entry, name: entry.name) }

@@ -201,7 +201,7 @@ import Testing
             ("empty-ish.zip", Array("PK\u{3}\u{4}".utf8), "not a readable zip archive"),
         ]
         for (name, data, message) in cases {
-            FileManager.default.createFile(atPath: dir.file(name), contents: Data(data))
+            _ = FileManager.default.createFile(atPath: dir.file(name), contents: Data(data))
             let result = try dsv(["commit", name, "-m", "bad"], in: dir.path)
             #expect(result.status == 65, "\(name): \(result.stderr)")
             #expect(result.stderr.hasPrefix("dsv: error: \(name): \(message)") && result.stderr.split(separator: "\n").count == 1,
