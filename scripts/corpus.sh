@@ -2,7 +2,9 @@
 # Round trip over a folder of someone else's COCO files (`make corpus DIR=…`): every *.json under
 # DIR is committed into a fresh repository, checked out and compared with the original — byte for
 # byte where it was written compactly, token for token (whitespace between tokens aside) otherwise.
-# A file dsv refuses must be refused as bad input: exit 65 with one line on stderr. Anything else —
+# Then a status of the committed file shows nothing, and one with its last annotation dropped shows
+# what the diff shows once that is committed. A file dsv refuses must be refused as bad input:
+# exit 65 with one line on stderr. Anything else —
 # a crash, another exit code, a checkout that differs — fails the run.
 #   usage: scripts/corpus.sh DSV_BINARY DIR
 set -uo pipefail
@@ -67,6 +69,32 @@ while IFS= read -r -d '' file; do
     fi
     if ! git --git-dir="$repo/.dsv" fsck --strict --no-progress >/dev/null 2>&1; then
         printf 'FAILED     %s: git fsck\n' "$name"; failed=$((failed + 1))
+    fi
+    # The committed file shows no change; with its last annotation dropped, status shows the
+    # change that the diff shows once that is committed.
+    if ! "$dsv" -C "$repo" status "$file" --exit-code >/dev/null 2>"$work/err"; then
+        printf 'FAILED     %s: status of the committed file: %s\n' "$name" "$(head -c 300 "$work/err")"; failed=$((failed + 1))
+        continue
+    fi
+    python3 - "$file" "$work/next.json" <<'EOF2' || continue
+import json, sys
+document = json.load(open(sys.argv[1], encoding="utf-8"), object_pairs_hook=dict)
+if not isinstance(document, dict) or not document.get("annotations"):
+    sys.exit(1)
+document["annotations"].pop()
+json.dump(document, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, separators=(",", ":"))
+EOF2
+    "$dsv" -C "$repo" status "$work/next.json" --json >"$work/status.json" 2>"$work/err"
+    "$dsv" -C "$repo" commit "$work/next.json" -m next >/dev/null 2>>"$work/err"
+    "$dsv" -C "$repo" diff --json >"$work/diff.json" 2>>"$work/err"
+    if ! python3 - "$work/status.json" "$work/diff.json" <<'EOF2'
+import json, sys
+status, diff = (json.load(open(path))["summary"] for path in sys.argv[1:])
+sys.exit(0 if status == diff and sum(status["annotations"][k] for k in ("added", "removed", "modified", "relabeled")) >= 1 else 1)
+EOF2
+    then
+        printf 'FAILED     %s: status and diff of a round without the last annotation: %s\n' "$name" "$(head -c 300 "$work/err")"
+        failed=$((failed + 1))
     fi
 done < <(find "$dir" -type f -name '*.json' -print0 | sort -z)
 
