@@ -58,7 +58,7 @@ extension AnnotationChangesTests {
     /// A digest is the same however its bytes are split (byte by byte, in words, in pieces of
     /// any length), and differs when a byte does.
     @Test func digestsDoNotDependOnHowBytesAreSplit() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix(seed: 7)
         for length in 0..<70 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             var whole = ByteDigest(), single = ByteDigest(), pieces = ByteDigest()

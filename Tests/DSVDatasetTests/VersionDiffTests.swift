@@ -289,7 +289,7 @@ extension VersionDiffTests {
     /// with several images a shard), the diff is the one every record compared gives, and
     /// only changed images' records were copied out.
     @Test func pairedShardsGiveTheDiffOfEveryRecord() throws {
-        var generator = SeededGenerator(seed: 22)
+        var generator = SplitMix(seed: 22)
         func annotations() -> [(Int, [Double], Bool)] {
             (0..<Int.random(in: 0...3, using: &generator)).map { _ in
                 (Int.random(in: 1...3, using: &generator), [Double(Int.random(in: 0...50, using: &generator)), 5, 20, 20],

@@ -93,7 +93,7 @@ import Testing
     /// 16 bytes at a time and leaves the tail to zlib), continued from a value other than 0,
     /// against the definition a bit at a time.
     @Test func crc32OfEveryShortLengthAndAlignmentMatchesTheDefinition() {
-        var generator = SeededGenerator(seed: 32)
+        var generator = SplitMix(seed: 32)
         let bytes = (0..<640).map { _ in UInt8.random(in: 0...255, using: &generator) }
         for offset in 0..<16 {
             for length in 0...600 {
