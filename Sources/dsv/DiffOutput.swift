@@ -70,7 +70,7 @@ enum DiffOutput {
         for pair in changes.modified {
             let boxes = box(pair.from) == box(pair.to) ? box(pair.to) : box(pair.from) + " → " + box(pair.to)
             line(Style.modified("    ~ \(pair.to.category)") + " " + boxes)
-            for field in pair.from.fieldChanges(to: pair.to, ignoring: ["category_id", "bbox"]) {
+            for field in pair.from.fieldChanges(to: pair.to, ignoring: Self.shownApart) {
                 line("        \(field.field): \(Self.text(field.fromText)) → \(Self.text(field.toText))")
             }
         }
@@ -82,6 +82,10 @@ enum DiffOutput {
     }
 
     static func box(_ annotation: DiffAnnotation) -> String { annotation.bboxText ?? "" }
+
+    /// What a modified annotation's line shows itself (its category and box), with the ids:
+    /// its field changes are the rest. One set for every pair of a review.
+    static let shownApart: Set<String> = DiffAnnotation.ids.union(["category_id", "bbox"])
 
     /// A value, as written, on one readable line: a long one (an RLE mask's counts, a polygon)
     /// is cut, with its size; `--json` has it whole.

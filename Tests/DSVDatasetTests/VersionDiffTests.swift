@@ -280,6 +280,15 @@ extension VersionDiffTests {
             == [FieldChange(field: "area", fromText: "2", toText: nil), FieldChange(field: "iscrowd", fromText: nil, toText: "0")])
         // The values parse for --json.
         #expect(changes(#"{"s":[[1.5,2]]}"#, #"{"s":[[1.5,3]]}"#).first?.to == .array([.array([.number("1.5"), .number("3")])]))
+        // A key written with an escape is the same key, compared and ignored as such; a key
+        // written twice is compared by its first value; members keep the order they come in.
+        #expect(changes(#"{"a\u0062":1,"c":1}"#, #"{"ab":2,"c":1}"#) == [FieldChange(field: "ab", fromText: "1", toText: "2")])
+        #expect(changes(#"{"i\u0064":1,"x":1}"#, #"{"id":2,"x":1}"#, ignoring: ["id"]).isEmpty)
+        #expect(changes(#"{"a":1,"a":2}"#, #"{"a":1}"#).isEmpty)
+        #expect(changes(#"{"z":1,"y":1}"#, #"{"x":1,"y":2}"#)
+            == [FieldChange(field: "z", fromText: "1", toText: nil), FieldChange(field: "y", fromText: "1", toText: "2"),
+                FieldChange(field: "x", fromText: nil, toText: "1")])
+        #expect(changes(#"[1]"#, #"{"a":1}"#) == [FieldChange(field: "a", fromText: nil, toText: "1")])
     }
 }
 

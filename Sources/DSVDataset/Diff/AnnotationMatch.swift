@@ -60,10 +60,16 @@ public struct DiffAnnotation: Sendable, Equatable {
     public var object: JSONValue { .object(Self.members(text)) }
 
     /// What changed from this annotation to `other`, field by field (ids aside), read off
-    /// their texts.
+    /// their texts (filled on the stack: a wide review asks this of thousands of pairs).
     public func fieldChanges(to other: DiffAnnotation, ignoring: Set<String> = []) -> [FieldChange] {
-        FieldChange.between(text, other.text, ignoring: ignoring.union(["id", "image_id"]))
+        let ignored = ignoring.isSuperset(of: Self.ids) ? ignoring : ignoring.union(Self.ids)
+        return template.withFilled(id: 0, imageID: 0) { a in
+            other.template.withFilled(id: 0, imageID: 0) { b in FieldChange.between(a, b, ignoring: ignored, prefix: "") }
+        }
     }
+
+    /// The members a field-by-field comparison of annotations never shows.
+    public static let ids: Set<String> = ["id", "image_id"]
 
     /// The object for output, with `category` (the name) beside `category_id`.
     public var display: JSONValue {
@@ -363,39 +369,55 @@ public struct FieldChange: Sendable, Equatable {
 
     static func between(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Set<String>,
                         prefix: String) -> [FieldChange] {
-        let x = members(a), y = members(b)
-        var keys: [String] = []
-        for (key, _) in x + y where !keys.contains(key) && !ignoring.contains(key) { keys.append(key) }
+        // Keys stay byte ranges (quotes included): equal bytes are the same key, and a key is
+        // decoded only to be shown or when an escape could make other bytes the same key — a
+        // wide review compares tens of thousands of annotations' members.
+        let x = rawMembers(a), y = rawMembers(b)
+        let backslash = UInt8(ascii: "\\")
+        func sameKey(_ p: UnsafeRawBufferPointer, _ q: UnsafeRawBufferPointer) -> Bool {
+            if ByteSearch.equal(p, q) { return true }
+            guard p.contains(backslash) || q.contains(backslash) else { return false }
+            return JSONString.decode(p) == JSONString.decode(q)
+        }
+        func isIgnored(_ key: UnsafeRawBufferPointer) -> Bool {
+            guard !ignoring.isEmpty else { return false }
+            guard !key.contains(backslash) else { return ignoring.contains(JSONString.decode(key)) }
+            let name = UnsafeRawBufferPointer(rebasing: key.dropFirst().dropLast())
+            return ignoring.contains { $0.utf8.elementsEqual(name) }
+        }
+        var visited: [UnsafeRawBufferPointer] = []
         var changes: [FieldChange] = []
-        for key in keys {
-            let p = x.first { $0.0 == key }?.1, q = y.first { $0.0 == key }?.1
+        for key in x.map({ UnsafeRawBufferPointer(rebasing: a[$0.key]) }) + y.map({ UnsafeRawBufferPointer(rebasing: b[$0.key]) }) {
+            guard !visited.contains(where: { sameKey($0, key) }) else { continue }
+            visited.append(key)
+            if isIgnored(key) { continue }
+            let p = x.first { sameKey(UnsafeRawBufferPointer(rebasing: a[$0.key]), key) }?.value
+            let q = y.first { sameKey(UnsafeRawBufferPointer(rebasing: b[$0.key]), key) }?.value
             let from = p.map { UnsafeRawBufferPointer(rebasing: a[$0]) }, to = q.map { UnsafeRawBufferPointer(rebasing: b[$0]) }
+            if let from, let to, ByteSearch.equal(from, to) { continue }
+            let name = JSONString.decode(key)
             if let from, let to {
-                if ByteSearch.equal(from, to) { continue }
-                if key == "attributes", from.first == UInt8(ascii: "{"), to.first == UInt8(ascii: "{") {
+                if name == "attributes", from.first == UInt8(ascii: "{"), to.first == UInt8(ascii: "{") {
                     changes += between(from, to, ignoring: [], prefix: prefix + "attributes.")
                     continue
                 }
-                let backslash = UInt8(ascii: "\\")
                 if from.contains(backslash) || to.contains(backslash),
                    let v = try? JSONValue.parse(from), let w = try? JSONValue.parse(to), v == w { continue }
             }
-            changes.append(FieldChange(field: prefix + key, fromText: from.map { String(decoding: $0, as: UTF8.self) },
+            changes.append(FieldChange(field: prefix + name, fromText: from.map { String(decoding: $0, as: UTF8.self) },
                                        toText: to.map { String(decoding: $0, as: UTF8.self) }))
         }
         return changes
     }
 
-    /// An object's members, keys decoded, values as byte ranges; none for a text that is not
-    /// an object.
-    static func members(_ bytes: UnsafeRawBufferPointer) -> [(String, Range<Int>)] {
+    /// An object's members as byte ranges, each key with its quotes; none for a text that is
+    /// not an object.
+    static func rawMembers(_ bytes: UnsafeRawBufferPointer) -> [(key: Range<Int>, value: Range<Int>)] {
         var scanner = JSONScanner(bytes)
         guard scanner.peek() == UInt8(ascii: "{") else { return [] }
-        var members: [(String, Range<Int>)] = []
+        var members: [(key: Range<Int>, value: Range<Int>)] = []
         do {
-            try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
-                members.append((JSONString.decode(UnsafeRawBufferPointer(rebasing: bytes[key])), value))
-            }
+            try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in members.append((key, value)) }
         } catch {
             return []
         }
