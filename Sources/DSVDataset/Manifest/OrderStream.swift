@@ -55,25 +55,39 @@ public struct OrderStream: Sendable, Equatable {
 
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ShardCodec.Corrupt) -> OrderStream {
         var reader = ByteReader(bytes)
+        // A count, checked against the bytes left (each entry takes at least `size` of them):
+        // the arrays are sized once — grown by appending, the 800k ids of a train2017 version
+        // were copied into fresh memory again and again — and a corrupt count cannot ask for more.
+        func count(entriesOf size: Int) throws -> Int {
+            let count = try reader.int()
+            guard count <= (bytes.count - reader.position) / size else { throw ShardCodec.Corrupt() }
+            return count
+        }
         do {
             try reader.expect(magic)
-            let imageCount = try reader.int()
+            let imageCount = try count(entriesOf: 1)
             let annotationCount = try reader.int()
             var ordinals = [Int32]()
             ordinals.reserveCapacity(imageCount)
             for _ in 0..<imageCount { ordinals.append(Int32(try reader.int())) }
+            let imageIDCount = try count(entriesOf: 1)
             var imageIDs = [Int64]()
+            imageIDs.reserveCapacity(imageIDCount)
             var previous: Int64 = 0
-            for _ in 0..<(try reader.int()) { previous = previous &+ (try reader.signed()); imageIDs.append(previous) }
+            for _ in 0..<imageIDCount { previous = previous &+ (try reader.signed()); imageIDs.append(previous) }
+            let runCount = try count(entriesOf: 3)
             var runs = [Run]()
+            runs.reserveCapacity(runCount)
             var image: Int32 = 0
-            for _ in 0..<(try reader.int()) {
+            for _ in 0..<runCount {
                 image += Int32(truncatingIfNeeded: try reader.signed())
                 runs.append(Run(image: image, start: Int32(try reader.int()), length: Int32(try reader.int())))
             }
+            let annotationIDCount = try count(entriesOf: 1)
             var annotationIDs = [Int64]()
+            annotationIDs.reserveCapacity(annotationIDCount)
             previous = 0
-            for _ in 0..<(try reader.int()) { previous = previous &+ (try reader.signed()); annotationIDs.append(previous) }
+            for _ in 0..<annotationIDCount { previous = previous &+ (try reader.signed()); annotationIDs.append(previous) }
             guard reader.atEnd else { throw ShardCodec.Corrupt() }
             return OrderStream(ordinals: ordinals, imageIDs: imageIDs, runs: runs, annotationIDs: annotationIDs,
                                annotationCount: annotationCount)
