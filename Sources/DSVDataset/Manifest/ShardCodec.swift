@@ -107,6 +107,9 @@ public struct ShardView: @unchecked Sendable {
         do {
             try reader.expect(ShardCodec.magic)
             let count = try reader.int()
+            // Every record takes bytes: a count past them is a corrupt (or hostile) shard, not a
+            // reason to reserve gigabytes.
+            guard count <= bytes.count - reader.position else { throw ShardCodec.Corrupt() }
             keys.reserveCapacity(count)
             images.reserveCapacity(count)
             pins.reserveCapacity(count)
