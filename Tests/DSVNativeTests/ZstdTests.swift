@@ -9,6 +9,27 @@ import Testing
         #expect(try Zstd.decompress(compressed) == text)
     }
 
+    /// A frame whose header claims far more than its blocks could hold is refused before
+    /// anything is allocated for it; the most repetitive input zstd writes still decodes.
+    @Test func aFrameClaimingMoreThanItCanHoldIsRefused() throws {
+        func frame(claiming size: UInt64) -> [UInt8] {
+            // Magic, a descriptor for a single segment with an 8-byte content size, the size,
+            // and one last raw block of one byte.
+            var bytes: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xE0]
+            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: size >> UInt64(shift))) }
+            let block: UInt32 = 1 | (0 << 1) | (1 << 3)
+            bytes += [UInt8(block & 0xFF), UInt8((block >> 8) & 0xFF), UInt8(block >> 16), 0x41]
+            return bytes
+        }
+        #expect(try Zstd.decompress(frame(claiming: 1)) == [0x41])
+        for claimed: UInt64 in [1 << 20, 1 << 38, 1 << 62] {
+            #expect(throws: ZstdError.self, "\(claimed) bytes claimed") { try Zstd.decompress(frame(claiming: claimed)) }
+            #expect(throws: ZstdError.self) { try frame(claiming: claimed).withUnsafeBytes { try ZstdDecompressor().decompress($0, into: BumpArena()) } }
+        }
+        let zeros = [UInt8](repeating: 0, count: 64 << 20)
+        #expect(try Zstd.decompress(try Zstd.compress(zeros, level: 1)) == zeros)
+    }
+
     @Test func emptyInputRoundTrips() throws {
         #expect(try Zstd.decompress(try Zstd.compress([], level: 3)) == [])
     }

@@ -112,11 +112,17 @@ public final class ZstdDecompressor: @unchecked Sendable {
         return UnsafeBufferPointer(output.bindMemory(to: UInt8.self))
     }
 
-    /// The content size the frame header declares (dsv always writes it).
+    /// The content size the frame header declares (dsv always writes it), if the frame could
+    /// hold it: a block of 4 bytes (an RLE block) decodes to at most 128 KiB, so no frame
+    /// expands more than 32,768-fold. A header claiming more is corrupt or hostile, and is
+    /// refused before anything is allocated for it.
     private func contentSize(_ input: UnsafeRawBufferPointer) throws(ZstdError) -> Int {
         let size = ZSTD_getFrameContentSize(input.baseAddress, input.count)
-        if size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > UInt64(1 << 40) {
+        if size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN {
             throw .corruptFrame("no content size in frame header")
+        }
+        guard size <= UInt64(input.count) << 16 else {
+            throw .corruptFrame("frame header claims \(size) bytes from \(input.count)")
         }
         return Int(size)
     }
