@@ -144,7 +144,12 @@ public struct VersionDiff: Sendable {
     public static func changedShards(_ old: [Int: GitObjectID], _ oldLayout: ShardLayout, _ new: [Int: GitObjectID],
                                      _ newLayout: ShardLayout, all: Bool = false) -> (old: [Int], new: [Int]) {
         if all || oldLayout != newLayout { return (old.keys.sorted(), new.keys.sorted()) }
-        let changed = Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }.sorted()
+        // One lookup per shard, no sets: at train2017's 54k shards a side, building and joining
+        // two sets of numbers took 10 ms of a 1%-apart diff's 95.
+        var changed: [Int] = []
+        for (number, id) in old where new[number] != id { changed.append(number) }
+        for number in new.keys where old[number] == nil { changed.append(number) }
+        changed.sort()
         return (changed.filter { old[$0] != nil }, changed.filter { new[$0] != nil })
     }
 
