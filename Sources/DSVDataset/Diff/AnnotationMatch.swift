@@ -21,9 +21,10 @@ public struct DiffAnnotation: Sendable, Equatable {
         self.template = template
         // The holes of lifted ids are filled with placeholders; ids are dropped from what is
         // compared.
-        let scanned = template.withFilled(id: 0, imageID: 0) { Self.scan($0, categories) }
+        let scanned = template.withFilled(id: 0, imageID: 0) { Self.scan($0, categories, keepingGeometry: false) }
         if let fields = scanned {
-            (category, bbox, bboxText, content, geometryDigest) = fields
+            (category, bbox, bboxText, content, geometryDigest) = (fields.category, fields.bbox, fields.bboxText, fields.content,
+                                                                   fields.geometryDigest)
             return
         }
         let members = Self.members(template.filled(id: 0, imageID: 0))
@@ -43,7 +44,8 @@ public struct DiffAnnotation: Sendable, Equatable {
 
     /// The geometry alone (bbox, segmentation, keypoints), compact: what a relabel keeps.
     var geometry: ContentBytes {
-        text.withUnsafeBytes { Self.scan($0, [:], keepingGeometry: true)?.geometry } ?? Self.geometry(of: Self.members(text))
+        template.withFilled(id: 0, imageID: 0) { Self.scan($0, [:], keepingGeometry: true)?.geometry }
+            ?? Self.geometry(of: Self.members(text))
     }
 
     static func geometry(of members: [(String, JSONValue)]) -> ContentBytes {
@@ -99,11 +101,6 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// are already what `compact` would write. Nil (the parsing path decides) for a text with
     /// a backslash, as an escape may be written more than one way. The geometry's bytes are
     /// digested as they are met, and kept only when `keepingGeometry`.
-    static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: [IDKey: String])
-        -> (category: String, bbox: [Double]?, bboxText: String?, content: ContentBytes, geometryDigest: UInt64)? {
-        scan(bytes, categories, keepingGeometry: false).map { ($0.category, $0.bbox, $0.bboxText, $0.content, $0.geometryDigest) }
-    }
-
     static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: [IDKey: String], keepingGeometry: Bool)
         -> (category: String, bbox: [Double]?, bboxText: String?, content: ContentBytes, geometryDigest: UInt64, geometry: ContentBytes)? {
         guard bytes.first == UInt8(ascii: "{"), !bytes.contains(UInt8(ascii: "\\")) else { return nil }

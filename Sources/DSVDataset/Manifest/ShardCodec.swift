@@ -1,5 +1,4 @@
 import DSVNative
-import Glibc
 
 /// A shard's bytes: the magic `DSV1S`, the record count, then the records sorted by key
 /// (`RecordEncoder` writes them). Decoding validates every length: a corrupt shard is an error.
@@ -89,9 +88,7 @@ public struct ShardView: @unchecked Sendable {
     public func subset(_ record: Int) -> String { subsets[record] ?? Subset.defaultName }
 
     /// The key (`file_name`) of a record.
-    public func key(_ record: Int) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(keys[record].lowerBound)..<Int(keys[record].upperBound)]), as: UTF8.self)
-    }
+    public func key(_ record: Int) -> String { String(decoding: keyBytes(record), as: UTF8.self) }
 
     /// A shard decoded from bytes of its own (copied).
     public init(_ bytes: [UInt8]) throws(ShardCodec.Corrupt) {
@@ -228,14 +225,15 @@ public struct ShardView: @unchecked Sendable {
         return (changedOld, changedNew)
     }
 
-    /// How record `index`'s key orders against `other`'s record `otherIndex` key, by UTF-8
-    /// bytes as shards sort them: negative, zero or positive.
+    /// How record `index`'s key orders against `other`'s record `otherIndex` key, as shards
+    /// sort them (`ShardLayout.keyOrder`): negative, zero or positive.
     func compareKey(_ index: Int, _ other: ShardView, _ otherIndex: Int) -> Int {
-        let a = UnsafeBufferPointer(rebasing: bytes[Int(keys[index].lowerBound)..<Int(keys[index].upperBound)])
-        let b = UnsafeBufferPointer(rebasing: other.bytes[Int(other.keys[otherIndex].lowerBound)..<Int(other.keys[otherIndex].upperBound)])
-        let common = min(a.count, b.count)
-        let order = common == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, common))
-        return order != 0 ? order : a.count - b.count
+        ShardLayout.keyOrder(keyBytes(index), other.keyBytes(otherIndex))
+    }
+
+    /// The UTF-8 of record `index`'s key, in place.
+    func keyBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[Int(keys[index].lowerBound)..<Int(keys[index].upperBound)])
     }
 
     /// Record `index` as a value. Its templates lie in one stretch of the shard, copied once

@@ -106,12 +106,16 @@ public struct ShardLayout: Sendable, Equatable, CustomStringConvertible {
     @inline(__always)
     public static func keyPrecedes(_ a: String, _ b: String) -> Bool {
         let inPlace = a.utf8.withContiguousStorageIfAvailable { x in
-            b.utf8.withContiguousStorageIfAvailable { y in
-                let common = min(x.count, y.count)
-                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                return order != 0 ? order < 0 : x.count < y.count
-            }
+            b.utf8.withContiguousStorageIfAvailable { y in keyOrder(x, y) < 0 }
         }
         return (inPlace ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// The same order for keys as UTF-8 bytes in place (a shard's): negative, zero or positive.
+    @inline(__always)
+    static func keyOrder(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, common))
+        return order != 0 ? order : a.count - b.count
     }
 }

@@ -81,7 +81,7 @@ public enum StatusOperation {
                 (oldRecords, newRecords) = try ShardReader.differingRecords(pairs, repository: repository.path)
             } catch {
                 if error.newSide { throw .repository(.corruptVersion("cannot read back working shard \(numbers[error.index])")) }
-                throw .repository(.corruptVersion("\(version.commit.id.short): shard \(numbers[error.index]) is unreadable or corrupt"))
+                throw .repository(version.unreadableShard(numbers[error.index]))
             }
             trace.mark("read and pair \(numbers.count) working and stored shards")
         } else {

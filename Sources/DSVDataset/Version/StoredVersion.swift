@@ -199,7 +199,7 @@ public struct StoredVersion: Sendable {
             let records = try ShardReader.differingRecords(pairs, repository: old.repository.path)
             return (records.old, records.new, pairs.reduce(0) { $0 + ($1.0 == nil ? 0 : 1) + ($1.1 == nil ? 0 : 1) })
         } catch {
-            throw .corruptVersion("\((error.newSide ? new : old).commit.id.short): shard \(numbers[error.index]) is unreadable or corrupt")
+            throw (error.newSide ? new : old).unreadableShard(numbers[error.index])
         }
     }
 
@@ -214,10 +214,15 @@ public struct StoredVersion: Sendable {
         var values: [T] = []
         values.reserveCapacity(numbers.count)
         for (number, result) in zip(numbers, results) {
-            guard case .success(let value) = result else { throw .corruptVersion("\(commit.id.short): shard \(number) is unreadable or corrupt") }
+            guard case .success(let value) = result else { throw unreadableShard(number) }
             values.append(value)
         }
         return values
+    }
+
+    /// The error for this version's shard `number` that could not be read or decoded.
+    func unreadableShard(_ number: Int) -> RepositoryError {
+        .corruptVersion("\(commit.id.short): shard \(number) is unreadable or corrupt")
     }
 
     /// Every image's key, S3 pin (nil when it was not pinned) and subset, in the manifest's order.

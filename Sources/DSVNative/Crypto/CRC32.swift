@@ -26,9 +26,4 @@ public struct CRC32: Sendable {
     public mutating func update(_ bytes: ArraySlice<UInt8>) {
         bytes.withUnsafeBytes { update($0) }
     }
-
-    /// zlib's value for the same bytes, byte by byte: what the folding must equal.
-    static func zlibValue(_ bytes: UnsafeRawBufferPointer, from start: UInt32 = 0) -> UInt32 {
-        zlibChecksum(start, bytes, crc32)
-    }
 }
