@@ -14,8 +14,11 @@ import Glibc
 /// gigabytes through the cache allocates a page for every 4 KB of it, evicts what the machine
 /// had cached and is throttled to the disk's pace once dirty pages pass the kernel's limits. On
 /// this machine `dd` wrote 256 MB in 1.5 s through the cache and in 0.17 s direct, 3.8 GB in
-/// 18–25 s and in 1.8 s; 32 MB in 6–220 ms and in 18 ms, so smaller files keep the cache, which
-/// usually absorbs them at memory speed. Direct writes take whole aligned blocks from aligned
+/// 18–25 s and in 1.8 s; 128 MB in 33–183 ms and in 55–59 ms; 32 MB in 6–220 ms and in 18 ms.
+/// A 40k-image checkout (128 MB) right after another file was written and synced took 0.25–1.0 s
+/// through the cache, most of it CPU spent in the kernel's write path, and 0.23–0.26 s direct.
+/// Files under 64 MB keep the cache, which usually absorbs them at memory speed (a 10k-image
+/// checkout, 32 MB, is as fast either way, and steadier direct by only a little). Direct writes take whole aligned blocks from aligned
 /// memory: a writer's buffer starts at the file offset's place in a block
 /// (`bufferShift(for:)`), the blocks a write covers whole go out at once, and the pieces of
 /// the blocks two writers share are gathered here and written when complete. A file system
@@ -37,7 +40,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
     private let gathering = Lock()
 
     /// Files this large or larger are written past the page cache.
-    public static let directThreshold = 256 << 20
+    public static let directThreshold = 64 << 20
 
     public init(destination: String, count: Int, direct: Bool? = nil) throws(SystemError) {
         self.destination = destination
