@@ -68,7 +68,8 @@ enum DiffOutput {
         }
         let changes = image.annotations
         for pair in changes.modified {
-            let boxes = box(pair.from) == box(pair.to) ? box(pair.to) : box(pair.from) + " → " + box(pair.to)
+            let (from, to) = (box(pair.from), box(pair.to))
+            let boxes = from == to ? to : from + " → " + to
             line(Style.modified("    ~ \(pair.to.category)") + " " + boxes)
             for field in pair.from.fieldChanges(to: pair.to, ignoring: Self.shownApart) {
                 line("        \(field.field): \(Self.text(field.fromText)) → \(Self.text(field.toText))")

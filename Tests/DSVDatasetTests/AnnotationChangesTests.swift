@@ -84,3 +84,91 @@ extension AnnotationChangesTests {
         }
     }
 }
+
+extension AnnotationChangesTests {
+    /// The changes as the diff found them when every annotation carried its content and box as
+    /// arrays: exact matches by content bytes, pairs by IoU of the `bbox` numbers, sorted by
+    /// them. The lean annotation (digests, four numbers, its text's ranges) must find the same.
+    static func reference(from old: [DiffAnnotation], to new: [DiffAnnotation]) -> [String] {
+        func iou(_ a: [Double]?, _ b: [Double]?) -> Double {
+            guard let a, let b, a.count >= 4, b.count >= 4 else { return 0 }
+            let x1 = max(a[0], b[0]), y1 = max(a[1], b[1])
+            let x2 = min(a[0] + a[2], b[0] + b[2]), y2 = min(a[1] + a[3], b[1] + b[3])
+            let intersection = max(0, x2 - x1) * max(0, y2 - y1)
+            let union = a[2] * a[3] + b[2] * b[3] - intersection
+            return union > 0 ? intersection / union : (a == b ? 1 : 0)
+        }
+        var changes = AnnotationChanges(from: [], to: [])
+        let (taken, newLeft) = VersionDiff.pairEqual(old.map(\.content), new.map(\.content))
+        changes.unchanged = new.count - newLeft.count
+        var oldRest = old.indices.filter { !taken[$0] }
+        var pairs: [(iou: Double, old: Int, new: Int)] = []
+        for n in newLeft {
+            for o in oldRest where old[o].category == new[n].category {
+                let value = iou(old[o].bbox, new[n].bbox)
+                if value >= AnnotationChanges.iouThreshold { pairs.append((value, o, n)) }
+            }
+        }
+        pairs.sort { $0.iou != $1.iou ? $0.iou > $1.iou : ($0.old, $0.new) < ($1.old, $1.new) }
+        var usedOld = Set<Int>(), usedNew = Set<Int>()
+        for pair in pairs where !usedOld.contains(pair.old) && !usedNew.contains(pair.new) {
+            usedOld.insert(pair.old)
+            usedNew.insert(pair.new)
+            changes.modified.append((old[pair.old], new[pair.new]))
+        }
+        oldRest.removeAll { usedOld.contains($0) }
+        var newRest = newLeft.filter { !usedNew.contains($0) }
+        for n in newRest {
+            if let slot = oldRest.firstIndex(where: { old[$0].category != new[n].category && old[$0].geometry == new[n].geometry }) {
+                changes.relabeled.append((old[oldRest[slot]], new[n]))
+                oldRest.remove(at: slot)
+                usedNew.insert(n)
+            }
+        }
+        newRest.removeAll { usedNew.contains($0) }
+        changes.added = newRest.map { new[$0] }
+        changes.removed = oldRest.map { old[$0] }
+        changes.modified.sort { ($0.to.bbox ?? []).lexicographicallyPrecedes($1.to.bbox ?? []) }
+        return summary(changes)
+    }
+
+    /// Random annotations of two exports whose category ids name different categories (a
+    /// remapped id makes equal content of different bytes), with boxes of four numbers, of more,
+    /// of no area, not plain, or none; escapes; a repeated category id. Few and many per image.
+    @Test func leanAnnotationsFindWhatWholeOnesFound() {
+        var generator = SplitMix(seed: 11)
+        let oldNames: [IDKey: String] = [.integer(1): "car", .integer(2): "person", .integer(3): "car"]
+        let newNames: [IDKey: String] = [.integer(1): "person", .integer(2): "car", .integer(7): "car"]
+        let categories = [#""category_id":1"#, #""category_id":2"#, #""category_id":3"#, #""category_id":7"#,
+                          #""category_id":1,"category_id":2"#]
+        let boxes = [#","bbox":[0,0,10,10]"#, #","bbox":[1,0,10,10]"#, #","bbox":[0,1,10,10]"#, #","bbox":[0,0,10,10,5]"#,
+                     #","bbox":[0,0,10,10,6]"#, #","bbox":[3,3,0,0]"#, #","bbox":[3,3,0,0,1]"#, #","bbox":[3,3,0,0,2]"#, #","bbox":[0,0,10,"10"]"#,
+                     #","bbox":[0.5,0,10,10]"#, ""]
+        let rest = ["", #","iscrowd":1"#, #","attributes":{"note":"a\u0062"}"#, #","attributes":{"note":"ab"}"#,
+                    #","segmentation":[[0,0,10,0,10,10]]"#]
+        func random(_ names: [IDKey: String]) -> DiffAnnotation {
+            let text = "{" + categories.randomElement(using: &generator)! + boxes.randomElement(using: &generator)!
+                + rest.randomElement(using: &generator)! + "}"
+            return DiffAnnotation(template: ObjectTemplate(bytes: ArraySlice(Array(text.utf8))), categories: names)
+        }
+        for round in 0..<400 {
+            let most = round % 4 == 0 ? 40 : 8
+            let old = (0..<Int.random(in: 0...most, using: &generator)).map { _ in random(oldNames) }
+            let new = (0..<Int.random(in: 0...most, using: &generator)).map { _ in random(newNames) }
+            #expect(Self.summary(AnnotationChanges(from: old, to: new)) == Self.reference(from: old, to: new))
+            for annotation in old + new {
+                #expect(annotation.contentDigest == annotation.content.digest)
+                #expect(annotation.geometryDigest == annotation.geometry.digest)
+            }
+        }
+    }
+
+    /// The box shown is the `bbox` value as written, whichever way the text was read.
+    @Test func boxesAreShownAsWritten() {
+        let plain = Self.annotation(#"{"category_id":1,"bbox":[1.50,2,3,4e1]}"#)
+        let escaped = Self.annotation(#"{"category_id":1,"note":"\u0041","bbox":[1.50,2,3,4e1]}"#)
+        let none = Self.annotation(#"{"category_id":1}"#)
+        #expect(plain.bboxText == "[1.50,2,3,4e1]" && escaped.bboxText == "[1.50,2,3,4e1]" && none.bboxText == nil)
+        #expect(plain.bbox == [1.5, 2, 3, 40] && escaped.bbox == [1.5, 2, 3, 40] && none.bbox == nil)
+    }
+}

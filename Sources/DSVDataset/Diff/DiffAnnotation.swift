@@ -1,0 +1,338 @@
+import DSVJSON
+import DSVNative
+
+/// One annotation as the diff sees it: its fields without the ids (ids are not identity), its
+/// category by name (category ids are remapped between exports), its box for pairing. A wide
+/// diff makes tens of thousands of these, so one holds no text of its own: the object stays a
+/// slice of its record's bytes, its content and geometry are kept as digests (compared byte for
+/// byte only when the digests agree), its box as four numbers and the place of its `bbox` text.
+/// Three arrays and two strings of its own each were a third of a wide diff's comparing, and
+/// their reference counting much of its copying.
+public struct DiffAnnotation: Sendable, Equatable {
+    /// The stored object, the holes of its lifted ids unfilled.
+    let template: ObjectTemplate
+    /// Category id → name of the annotation's subset, for its content made again on demand.
+    let categories: [IDKey: String]
+    public var category: String
+    /// The `bbox` value's first four numbers, for pairing by IoU; nil without four numbers.
+    let box: Box?
+    /// Where the first `bbox` value lies in `text`.
+    let bboxRange: Range<Int32>?
+    /// A digest of `content`: only annotations whose digests agree are compared by it.
+    let contentDigest: UInt64
+    /// A digest of `geometry`: only annotations whose digests agree are compared by it.
+    let geometryDigest: UInt64
+    /// Whether the content was not read off the text in place (an escape in it) or a category
+    /// id appears twice: then equal texts do not show equal contents, which are compared whole.
+    let contentApart: Bool
+
+    public init(template: ObjectTemplate, categories: [IDKey: String]) {
+        self.template = template
+        self.categories = categories
+        // The holes of lifted ids are filled with placeholders; ids are dropped from what is
+        // compared.
+        let fields = template.withFilled(id: 0, imageID: 0) { bytes in
+            Self.scan(bytes, categories, keeping: []) ?? Self.parsedFields(bytes, categories, keeping: [])
+        }
+        category = fields.category
+        box = fields.box
+        bboxRange = fields.bboxRange.map { Int32($0.lowerBound)..<Int32($0.upperBound) }
+        contentDigest = fields.contentDigest
+        geometryDigest = fields.geometryDigest
+        contentApart = fields.contentApart
+    }
+
+    /// The annotation's stored text, ids filled with placeholders.
+    var text: [UInt8] { template.filled(id: 0, imageID: 0) }
+
+    /// Everything that identifies the annotation's content: fields (minus ids) with the category
+    /// by name, compact.
+    var content: ContentBytes { fields(keeping: .content).content }
+
+    /// The geometry alone (bbox, segmentation, keypoints), compact: what a relabel keeps.
+    var geometry: ContentBytes { fields(keeping: .geometry).geometry }
+
+    private func fields(keeping: Fields.Kept) -> Fields {
+        template.withFilled(id: 0, imageID: 0) { bytes in
+            Self.scan(bytes, categories, keeping: keeping) ?? Self.parsedFields(bytes, categories, keeping: keeping)
+        }
+    }
+
+    /// The `bbox` value as written, for display.
+    public var bboxText: String? {
+        guard let range = bboxRange else { return nil }
+        return template.withFilled(id: 0, imageID: 0) { String(decoding: $0[Int(range.lowerBound)..<Int(range.upperBound)], as: UTF8.self) }
+    }
+
+    /// The `bbox` value's numbers.
+    public var bbox: [Double]? {
+        guard let range = bboxRange else { return nil }
+        return template.withFilled(id: 0, imageID: 0) { bytes in
+            Self.numbers(in: UnsafeRawBufferPointer(rebasing: bytes[Int(range.lowerBound)..<Int(range.upperBound)]))
+        }
+    }
+
+    /// Whether two annotations have the same content: by digest, then by their texts when those
+    /// show it, else compared whole.
+    func sameContent(as other: DiffAnnotation) -> Bool {
+        guard contentDigest == other.contentDigest else { return false }
+        if !contentApart && !other.contentApart && template == other.template && category == other.category { return true }
+        return content == other.content
+    }
+
+    /// Whether two annotations have the same geometry: by digest, then byte for byte.
+    func sameGeometry(as other: DiffAnnotation) -> Bool {
+        geometryDigest == other.geometryDigest && geometry == other.geometry
+    }
+
+    /// The annotation object with `id` and `image_id` removed and `category_id` kept as written
+    /// (parsed when asked for: only changed annotations are shown).
+    public var object: JSONValue { .object(Self.members(text)) }
+
+    /// What changed from this annotation to `other`, field by field (ids aside), read off
+    /// their texts (filled on the stack: a wide review asks this of thousands of pairs).
+    public func fieldChanges(to other: DiffAnnotation, ignoring: Set<String> = []) -> [FieldChange] {
+        let ignored = ignoring.isSuperset(of: Self.ids) ? ignoring : ignoring.union(Self.ids)
+        return template.withFilled(id: 0, imageID: 0) { a in
+            other.template.withFilled(id: 0, imageID: 0) { b in FieldChange.between(a, b, ignoring: ignored, prefix: "") }
+        }
+    }
+
+    /// The members a field-by-field comparison of annotations never shows.
+    public static let ids: Set<String> = ["id", "image_id"]
+
+    /// The object for output, with `category` (the name) beside `category_id`.
+    public var display: JSONValue {
+        guard case .object(var members) = object else { return object }
+        members.append(("category", .string(category)))
+        return .object(members)
+    }
+
+    public static func == (a: DiffAnnotation, b: DiffAnnotation) -> Bool {
+        a.text == b.text && a.content == b.content
+    }
+
+    static let geometryKeys: Set<String> = ["bbox", "segmentation", "keypoints"]
+
+    static func members(_ text: [UInt8]) -> [(String, JSONValue)] {
+        var members = (try? JSONValue.parse(text))?.objectValue ?? []
+        members.removeAll { $0.0 == "id" || $0.0 == "image_id" }
+        return members
+    }
+
+    static func name(of key: IDKey, in categories: [IDKey: String]) -> String {
+        categories[key] ?? "category \(key)"
+    }
+
+    /// An `[x, y, w, h]` box: the first four numbers of a `bbox`.
+    struct Box: Sendable, Equatable {
+        var x, y, width, height: Double
+        /// The numbers the value holds in all (a box of exactly four sorts as its four numbers).
+        var count: Int
+
+        init?(_ numbers: [Double]?) {
+            guard let numbers, numbers.count >= 4 else { return nil }
+            (x, y, width, height, count) = (numbers[0], numbers[1], numbers[2], numbers[3], numbers.count)
+        }
+
+        init(x: Double, y: Double, width: Double, height: Double) {
+            (self.x, self.y, self.width, self.height, count) = (x, y, width, height, 4)
+        }
+    }
+
+    /// What one reading of an annotation's text gives.
+    struct Fields {
+        var category = "(none)"
+        var box: Box?
+        var bboxRange: Range<Int>?
+        var contentDigest: UInt64 = 0
+        var geometryDigest: UInt64 = 0
+        var contentApart = false
+        /// Filled only when asked for (`Kept`).
+        var content = ContentBytes([])
+        var geometry = ContentBytes([])
+
+        struct Kept: OptionSet {
+            let rawValue: Int
+            static let content = Kept(rawValue: 1)
+            static let geometry = Kept(rawValue: 2)
+        }
+    }
+
+    /// Category, box, and the digests of content and geometry read off the text in place,
+    /// without building a value: stored objects are minified, so for a text without escapes
+    /// each member's bytes are already what `compact` would write. Nil (the parsing path
+    /// decides) for a text with a backslash, as an escape may be written more than one way.
+    /// The content's and geometry's bytes are digested as they are met, and kept only when
+    /// asked for.
+    static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: [IDKey: String], keeping: Fields.Kept) -> Fields? {
+        guard bytes.first == UInt8(ascii: "{"), !bytes.contains(UInt8(ascii: "\\")) else { return nil }
+        var scanner = JSONScanner(bytes)
+        var fields = Fields()
+        let (keepContent, keepGeometry) = (keeping.contains(.content), keeping.contains(.geometry))
+        var content: [UInt8] = [], geometry: [UInt8] = []
+        if keepContent { content.reserveCapacity(bytes.count + 16) }
+        var contentDigest = ByteDigest(), geometryDigest = ByteDigest()
+        contentDigest.add(UInt8(ascii: "{"))
+        geometryDigest.add(UInt8(ascii: "{"))
+        var (contentMembers, geometryMembers, categoryMembers) = (0, 0, 0)
+        func addContent(_ piece: UnsafeRawBufferPointer, opening: Bool) {
+            if opening && contentMembers > 0 {
+                contentDigest.add(UInt8(ascii: ","))
+                if keepContent { content.append(UInt8(ascii: ",")) }
+            }
+            contentDigest.add(piece)
+            if keepContent { content.append(contentsOf: piece) }
+        }
+        func addMember(_ range: Range<Int>) {
+            addContent(UnsafeRawBufferPointer(rebasing: bytes[range]), opening: true)
+            contentMembers += 1
+        }
+        func addGeometry(_ range: Range<Int>) {
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
+            if geometryMembers > 0 {
+                geometryDigest.add(UInt8(ascii: ","))
+                if keepGeometry { geometry.append(UInt8(ascii: ",")) }
+            }
+            geometryMembers += 1
+            geometryDigest.add(piece)
+            if keepGeometry { geometry.append(contentsOf: piece) }
+        }
+        do {
+            try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
+                let member = key.lowerBound..<value.upperBound
+                switch MemberKey(bytes, key) {
+                case .id: return
+                case .categoryID:
+                    categoryMembers += 1
+                    fields.category = name(of: IDKey(bytes, value), in: categories)
+                    var name = JSONString.encode(fields.category)
+                    Self.categoryKey.withUnsafeBytes { addContent($0, opening: true) }
+                    name.withUTF8 { addContent(UnsafeRawBufferPointer($0), opening: false) }
+                    contentMembers += 1
+                case .bbox:
+                    if fields.bboxRange == nil {
+                        fields.bboxRange = value
+                        fields.box = Self.box(UnsafeRawBufferPointer(rebasing: bytes[value]))
+                    }
+                    addMember(member)
+                    addGeometry(member)
+                case .geometry:
+                    addMember(member)
+                    addGeometry(member)
+                case .other:
+                    addMember(member)
+                }
+            }
+        } catch {
+            return nil
+        }
+        guard scanner.position == bytes.count else { return nil }
+        contentDigest.add(UInt8(ascii: "}"))
+        geometryDigest.add(UInt8(ascii: "}"))
+        if keepContent { content.append(UInt8(ascii: "}")) }
+        if keepGeometry { geometry = [UInt8(ascii: "{")] + geometry + [UInt8(ascii: "}")] }
+        fields.contentDigest = contentDigest.value
+        fields.geometryDigest = geometryDigest.value
+        fields.contentApart = categoryMembers > 1
+        if keepContent { fields.content = ContentBytes([UInt8(ascii: "{")] + content) }
+        if keepGeometry { fields.geometry = ContentBytes(geometry) }
+        return fields
+    }
+
+    static let categoryKey: [UInt8] = Array(#""category":"#.utf8)
+
+    /// The same fields by parsing (a text with an escape, or one the scan refused): the
+    /// category is the first `category_id`'s, which stands for each of them in the content.
+    static func parsedFields(_ bytes: UnsafeRawBufferPointer, _ categories: [IDKey: String], keeping: Fields.Kept) -> Fields {
+        var fields = Fields()
+        fields.contentApart = true
+        let members = Self.members(Array(bytes))
+        if let value = members.first(where: { $0.0 == "category_id" })?.1 { fields.category = name(of: IDKey(value), in: categories) }
+        if let bbox = FieldChange.rawMembers(bytes).first(where: { JSONString.decode(UnsafeRawBufferPointer(rebasing: bytes[$0.key])) == "bbox" }) {
+            fields.bboxRange = bbox.value
+            fields.box = Box(numbers(in: UnsafeRawBufferPointer(rebasing: bytes[bbox.value])))
+        }
+        let comparable = members.map { $0.0 == "category_id" ? ("category", JSONValue.string(fields.category)) : $0 }
+        let content = ContentBytes(Array(JSONValue.object(comparable).compact.utf8))
+        let geometry = ContentBytes(Array(JSONValue.object(members.filter { Self.geometryKeys.contains($0.0) }).compact.utf8))
+        (fields.contentDigest, fields.geometryDigest) = (content.digest, geometry.digest)
+        if keeping.contains(.content) { fields.content = content }
+        if keeping.contains(.geometry) { fields.geometry = geometry }
+        return fields
+    }
+
+    /// A value's numbers: a compact array of plain numbers read without building values, else
+    /// the numbers of what the parser makes of it.
+    static func numbers(in value: UnsafeRawBufferPointer) -> [Double]? {
+        numbers(value) ?? (try? JSONValue.parse(value))?.arrayValue?.compactMap(\.doubleValue)
+    }
+
+    /// The box of a `bbox` value: four plain numbers read in place (as nearly every box is
+    /// written), else the first four of `numbers(in:)`.
+    static func box(_ value: UnsafeRawBufferPointer) -> Box? {
+        var values: (Double, Double, Double, Double) = (0, 0, 0, 0)
+        var found = 0
+        var start = 1
+        plain: if value.count >= 9, value.first == UInt8(ascii: "["), value.last == UInt8(ascii: "]") {
+            for i in 1..<value.count {
+                let c = value[i]
+                guard c == UInt8(ascii: ",") || i == value.count - 1 else {
+                    if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") || c == UInt8(ascii: "\"") || c >= UInt8(ascii: "a") { break plain }
+                    continue
+                }
+                guard i > start, found < 4,
+                      let number = Double(String(decoding: UnsafeRawBufferPointer(rebasing: value[start..<i]), as: UTF8.self))
+                else { break plain }
+                switch found {
+                case 0: values.0 = number
+                case 1: values.1 = number
+                case 2: values.2 = number
+                default: values.3 = number
+                }
+                found += 1
+                start = i + 1
+            }
+            if found == 4 { return Box(x: values.0, y: values.1, width: values.2, height: values.3) }
+        }
+        return Box(numbers(in: value))
+    }
+
+    /// A compact array of plain numbers (`[x,y,w,h]`), read without building values; nil for
+    /// anything else (the parser decides).
+    static func numbers(_ value: UnsafeRawBufferPointer) -> [Double]? {
+        guard value.count >= 2, value.first == UInt8(ascii: "["), value.last == UInt8(ascii: "]") else { return nil }
+        var result: [Double] = []
+        result.reserveCapacity(4)
+        var start = 1
+        for i in 1..<value.count {
+            let c = value[i]
+            guard c == UInt8(ascii: ",") || i == value.count - 1 else {
+                if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") || c == UInt8(ascii: "\"") || c >= UInt8(ascii: "a") { return nil }
+                continue
+            }
+            if i == start { return i == 1 && value.count == 2 ? [] : nil }
+            guard let number = Double(String(decoding: UnsafeRawBufferPointer(rebasing: value[start..<i]), as: UTF8.self)) else { return nil }
+            result.append(number)
+            start = i + 1
+        }
+        return result
+    }
+
+    /// The members the diff treats apart, told by their key literal's bytes.
+    enum MemberKey {
+        case id, categoryID, bbox, geometry, other
+
+        init(_ bytes: UnsafeRawBufferPointer, _ key: Range<Int>) {
+            func equals(_ literal: StaticString) -> Bool {
+                key.count == literal.utf8CodeUnitCount
+                    && zip(bytes[key], UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)).allSatisfy { $0 == $1 }
+            }
+            if equals(#""id""#) || equals(#""image_id""#) { self = .id }
+            else if equals(#""category_id""#) { self = .categoryID }
+            else if equals(#""bbox""#) { self = .bbox }
+            else if equals(#""segmentation""#) || equals(#""keypoints""#) { self = .geometry }
+            else { self = .other }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import DSVJSON
+import DSVNative
+
+/// A field that differs between two versions of an annotation or image: `bbox`,
+/// `attributes.occluded`, … with its old and new values as written (nil where absent). Kept
+/// as text: a review prints thousands of them, mostly cut to a line, and parses none; `--json`
+/// parses the values it writes.
+public struct FieldChange: Sendable, Equatable {
+    public var field: String
+    /// The old value's text, compact, as the version stores it.
+    public var fromText: String?
+    /// The new value's text.
+    public var toText: String?
+
+    public init(field: String, fromText: String?, toText: String?) {
+        self.field = field
+        self.fromText = fromText
+        self.toText = toText
+    }
+
+    public init(field: String, from: JSONValue?, to: JSONValue?) {
+        self.init(field: field, fromText: from?.compact, toText: to?.compact)
+    }
+
+    public var from: JSONValue? { fromText.flatMap { try? JSONValue.parse(Array($0.utf8)) } }
+    public var to: JSONValue? { toText.flatMap { try? JSONValue.parse(Array($0.utf8)) } }
+
+    /// Field-by-field differences of two compact objects' texts (stored objects are minified);
+    /// `attributes` is compared attribute by attribute. Members are read in place: one whose
+    /// bytes are equal is equal; one whose bytes differ is parsed only when an escape could make
+    /// different bytes the same string.
+    public static func between(_ old: [UInt8], _ new: [UInt8], ignoring: Set<String> = []) -> [FieldChange] {
+        old.withUnsafeBytes { a in new.withUnsafeBytes { b in between(a, b, ignoring: ignoring, prefix: "") } }
+    }
+
+    static func between(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Set<String>,
+                        prefix: String) -> [FieldChange] {
+        // Keys stay byte ranges (quotes included): equal bytes are the same key, and a key is
+        // decoded only to be shown or when an escape could make other bytes the same key — a
+        // wide review compares tens of thousands of annotations' members.
+        let x = rawMembers(a), y = rawMembers(b)
+        let backslash = UInt8(ascii: "\\")
+        func sameKey(_ p: UnsafeRawBufferPointer, _ q: UnsafeRawBufferPointer) -> Bool {
+            if ByteSearch.equal(p, q) { return true }
+            guard p.contains(backslash) || q.contains(backslash) else { return false }
+            return JSONString.decode(p) == JSONString.decode(q)
+        }
+        func isIgnored(_ key: UnsafeRawBufferPointer) -> Bool {
+            guard !ignoring.isEmpty else { return false }
+            guard !key.contains(backslash) else { return ignoring.contains(JSONString.decode(key)) }
+            let name = UnsafeRawBufferPointer(rebasing: key.dropFirst().dropLast())
+            return ignoring.contains { $0.utf8.elementsEqual(name) }
+        }
+        var visited: [UnsafeRawBufferPointer] = []
+        var changes: [FieldChange] = []
+        for key in x.map({ UnsafeRawBufferPointer(rebasing: a[$0.key]) }) + y.map({ UnsafeRawBufferPointer(rebasing: b[$0.key]) }) {
+            guard !visited.contains(where: { sameKey($0, key) }) else { continue }
+            visited.append(key)
+            if isIgnored(key) { continue }
+            let p = x.first { sameKey(UnsafeRawBufferPointer(rebasing: a[$0.key]), key) }?.value
+            let q = y.first { sameKey(UnsafeRawBufferPointer(rebasing: b[$0.key]), key) }?.value
+            let from = p.map { UnsafeRawBufferPointer(rebasing: a[$0]) }, to = q.map { UnsafeRawBufferPointer(rebasing: b[$0]) }
+            if let from, let to, ByteSearch.equal(from, to) { continue }
+            let name = JSONString.decode(key)
+            if let from, let to {
+                if name == "attributes", from.first == UInt8(ascii: "{"), to.first == UInt8(ascii: "{") {
+                    changes += between(from, to, ignoring: [], prefix: prefix + "attributes.")
+                    continue
+                }
+                if from.contains(backslash) || to.contains(backslash),
+                   let v = try? JSONValue.parse(from), let w = try? JSONValue.parse(to), v == w { continue }
+            }
+            changes.append(FieldChange(field: prefix + name, fromText: from.map { String(decoding: $0, as: UTF8.self) },
+                                       toText: to.map { String(decoding: $0, as: UTF8.self) }))
+        }
+        return changes
+    }
+
+    /// An object's members as byte ranges, each key with its quotes; none for a text that is
+    /// not an object.
+    static func rawMembers(_ bytes: UnsafeRawBufferPointer) -> [(key: Range<Int>, value: Range<Int>)] {
+        var scanner = JSONScanner(bytes)
+        guard scanner.peek() == UInt8(ascii: "{") else { return [] }
+        var members: [(key: Range<Int>, value: Range<Int>)] = []
+        do {
+            try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in members.append((key, value)) }
+        } catch {
+            return []
+        }
+        return members
+    }
+}
