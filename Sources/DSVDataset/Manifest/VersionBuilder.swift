@@ -15,9 +15,10 @@ public enum VersionBuilder {
     ///   - pack: where each new shard's blob goes as soon as it is compressed (its `blob` is
     ///     then nil); without one, the blobs stay in the content.
     ///   - storing: false for content that will only be compared, never stored (a status): new
-    ///     shards are then encoded and hashed but not compressed, and keep their bytes
-    ///     (`encoded`) instead of a blob. Compressing them only to learn their blob ids, then
-    ///     decompressing them to compare, was a fifth of a wide status.
+    ///     shards are then encoded but neither hashed nor compressed, and keep their bytes
+    ///     (`encoded`) instead of a blob; the summary has no manifest digest. Compressing them
+    ///     only to learn their blob ids, then decompressing them to compare, was a fifth of a
+    ///     wide status, and hashing them for a manifest nobody reads 4%.
     public static func build(_ plan: VersionPlan, imagesPrefix: String?,
                              pins: [String: ObjectPin] = [:],
                              reuse: ShardReuse = ShardReuse(),
@@ -69,7 +70,7 @@ public enum VersionBuilder {
         let records = ShardRecords(starts: starts, members: members, keys: keys, sources: plan.parts.map(RecordSource.init),
                                    partOf: partOf, localOf: localOf, pins: pins)
         let shards = try buildShards(nonEmpty, reuse: reuse, records: records, pack: pack, storing: storing)
-        trace.mark("encode, hash and compress shards")
+        trace.mark(storing ? "encode, hash and compress shards" : "encode shards")
 
         // Each subset's header and order stream (its images' ordinals in its export order).
         var subsets: [VersionContent.SubsetObjects] = []
@@ -82,7 +83,7 @@ public enum VersionBuilder {
                                                       annotations: part.plan.annotationCount))
         }
         let summary = DatasetSummary(
-            manifest: VersionContent.digest(subsets: subsets, shards: shards, layout: layout),
+            manifest: storing ? VersionContent.digest(subsets: subsets, shards: shards, layout: layout) : "",
             imagesPrefix: imagesPrefix, images: count, annotations: plan.annotationCount,
             categories: categoryCounts(plan), objectsPinned: pins.isEmpty ? 0 : keys.count { pins[$0] != nil }, shards: shards.count,
             sources: [], subsets: counts, shardLayout: layout)
@@ -120,19 +121,19 @@ public enum VersionBuilder {
             var writer = ByteWriter(capacity: 16 * 1024)
             records.write(shard: number, with: &state.1, to: &writer)
             results[index] = Result { () throws(ZstdError) in
-                let contentDigest = SHA256Digest(of: writer.bytes)
                 guard storing else {
-                    return VersionContent.Shard(number: number, contentDigest: contentDigest, blobID: nil, blob: nil,
+                    return VersionContent.Shard(number: number, contentDigest: nil, blobID: nil, blob: nil,
                                                 encoded: writer.bytes.withUnsafeBufferPointer { Array($0) },  // without the spare capacity
                                                 fingerprint: fingerprints?[slot], isNew: true)
                 }
+                let contentDigest = SHA256Digest(of: writer.bytes)
                 let blob = GitObject(kind: .blob, content: try state.0.compress(writer.bytes))
                 pack?.add(blob)
                 return VersionContent.Shard(number: number, contentDigest: contentDigest, blobID: blob.id,
                                             blob: pack == nil ? blob : nil, fingerprint: fingerprints?[slot], isNew: true)
             }
         }
-        trace.mark("encode, hash\(storing ? " and compress" : "") \(todo.count) shards")
+        trace.mark("encode\(storing ? ", hash and compress" : "") \(todo.count) shards")
         for (index, slot) in todo.enumerated() { shards[slot] = try results[index]!.get() }
         return shards.map { $0! }
     }

@@ -10,8 +10,9 @@ public struct VersionContent: Sendable {
 
     public struct Shard: Sendable {
         public var number: Int
-        /// SHA-256 of the uncompressed shard: what the manifest digest covers.
-        public var contentDigest: SHA256Digest
+        /// SHA-256 of the uncompressed shard: what the manifest digest covers. Nil for a shard
+        /// only encoded to be compared (a status has no manifest).
+        public var contentDigest: SHA256Digest?
         /// Nil for a shard only encoded (`encoded`): a build that stores nothing does not
         /// compress what it will only compare.
         public var blobID: GitObjectID?
@@ -30,8 +31,9 @@ public struct VersionContent: Sendable {
     /// did not know (`onlyNew`, to append), or all (to cut the cache down to this version).
     public func cacheEntries(in commit: GitObjectID, onlyNew: Bool) -> [(Fingerprint, ShardCache.Entry)] {
         shards.compactMap { shard in
-            guard !onlyNew || shard.isNew, let fingerprint = shard.fingerprint, let blobID = shard.blobID else { return nil }
-            return (fingerprint, ShardCache.Entry(contentDigest: shard.contentDigest, blobID: blobID, commit: commit))
+            guard !onlyNew || shard.isNew, let fingerprint = shard.fingerprint, let blobID = shard.blobID,
+                  let contentDigest = shard.contentDigest else { return nil }
+            return (fingerprint, ShardCache.Entry(contentDigest: contentDigest, blobID: blobID, commit: commit))
         }
     }
 
@@ -97,7 +99,8 @@ public struct VersionContent: Sendable {
                 }
                 out.pointee = UInt8(ascii: " ")
                 out += 1
-                shard.contentDigest.withBytes { for byte in $0 { put(byte) } }
+                guard let digest = shard.contentDigest else { preconditionFailure("the manifest of shards only encoded") }
+                digest.withBytes { for byte in $0 { put(byte) } }
                 out.pointee = UInt8(ascii: "\n")
                 out += 1
             }
