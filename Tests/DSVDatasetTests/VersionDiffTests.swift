@@ -375,3 +375,66 @@ extension VersionDiffTests {
         }
     }
 }
+
+extension VersionDiffTests {
+    /// The field changes of two objects as found by looking every key up: each key once, in the
+    /// order first met (the old object's keys, then the new one's), by its first member on each
+    /// side, keys compared as decoded strings.
+    static func fieldChangesLookedUp(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Set<String>,
+                                     prefix: String) -> [FieldChange] {
+        let x = FieldChange.rawMembers(a), y = FieldChange.rawMembers(b)
+        func name(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String { JSONString.decode(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+        var seen: [String] = []
+        var changes: [FieldChange] = []
+        for key in x.map({ name(a, $0.key) }) + y.map({ name(b, $0.key) }) where !seen.contains(key) {
+            seen.append(key)
+            guard !ignoring.contains(key) else { continue }
+            let p = x.first { name(a, $0.key) == key }.map { UnsafeRawBufferPointer(rebasing: a[$0.value]) }
+            let q = y.first { name(b, $0.key) == key }.map { UnsafeRawBufferPointer(rebasing: b[$0.value]) }
+            if let p, let q {
+                if p.elementsEqual(q) { continue }
+                if key == "attributes", p.first == UInt8(ascii: "{"), q.first == UInt8(ascii: "{") {
+                    changes += fieldChangesLookedUp(p, q, ignoring: [], prefix: prefix + "attributes.")
+                    continue
+                }
+                if let v = try? JSONValue.parse(p), let w = try? JSONValue.parse(q), v == w, p.contains(0x5C) || q.contains(0x5C) { continue }
+            }
+            changes.append(FieldChange(field: prefix + key, fromText: p.map { String(decoding: $0, as: UTF8.self) },
+                                       toText: q.map { String(decoding: $0, as: UTF8.self) }))
+        }
+        return changes
+    }
+
+    /// Objects with the same keys in the same order are compared member by member, the others
+    /// by looking keys up: over random pairs of both kinds (repeated keys, escaped keys and
+    /// values, nested attributes, ignored fields), the changes are what looking up finds.
+    @Test func fieldChangesPairwiseAndLookedUpAgree() {
+        var generator = SplitMix(seed: 23)
+        let keys = [#""a""#, #""b""#, #""id""#, #""attributes""#, #""n\u0061me""#, #""name""#]
+        let values = ["1", "2", "1.0", #""x""#, #""\u0078""#, "[1,2]", #"{"occluded":true,"z":1}"#, #"{"occluded":false}"#, "null"]
+        func object(_ members: [(String, String)]) -> [UInt8] {
+            Array(("{" + members.map { $0.0 + ":" + $0.1 }.joined(separator: ",") + "}").utf8)
+        }
+        var pairwise = 0
+        for _ in 0..<2_000 {
+            let old = (0..<Int.random(in: 0...5, using: &generator)).map { _ in
+                (keys.randomElement(using: &generator)!, values.randomElement(using: &generator)!)
+            }
+            // Half the time the same keys in the same order, each value kept or changed.
+            let new = Bool.random(using: &generator)
+                ? old.map { ($0.0, Bool.random(using: &generator) ? $0.1 : values.randomElement(using: &generator)!) }
+                : (0..<Int.random(in: 0...5, using: &generator)).map { _ in
+                    (keys.randomElement(using: &generator)!, values.randomElement(using: &generator)!)
+                }
+            let ignoring: Set<String> = Bool.random(using: &generator) ? ["id"] : []
+            let (a, b) = (object(old), object(new))
+            let expected = a.withUnsafeBytes { p in b.withUnsafeBytes { q in Self.fieldChangesLookedUp(p, q, ignoring: ignoring, prefix: "") } }
+            #expect(FieldChange.between(a, b, ignoring: ignoring) == expected,
+                    "\(String(decoding: a, as: UTF8.self)) → \(String(decoding: b, as: UTF8.self))")
+            if a.withUnsafeBytes({ p in b.withUnsafeBytes { q in FieldChange.sameKeys(FieldChange.rawMembers(p), in: p, FieldChange.rawMembers(q), in: q) } }) {
+                pairwise += 1
+            }
+        }
+        #expect(pairwise > 300)
+    }
+}

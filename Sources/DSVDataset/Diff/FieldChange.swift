@@ -40,40 +40,68 @@ public struct FieldChange: Sendable, Equatable {
         // wide review compares tens of thousands of annotations' members.
         let x = rawMembers(a), y = rawMembers(b)
         let backslash = UInt8(ascii: "\\")
-        func sameKey(_ p: UnsafeRawBufferPointer, _ q: UnsafeRawBufferPointer) -> Bool {
-            if ByteSearch.equal(p, q) { return true }
-            guard p.contains(backslash) || q.contains(backslash) else { return false }
-            return JSONString.decode(p) == JSONString.decode(q)
-        }
+        var changes: [FieldChange] = []
         func isIgnored(_ key: UnsafeRawBufferPointer) -> Bool {
             guard !ignoring.isEmpty else { return false }
             guard !key.contains(backslash) else { return ignoring.contains(JSONString.decode(key)) }
             let name = UnsafeRawBufferPointer(rebasing: key.dropFirst().dropLast())
             return ignoring.contains { $0.utf8.elementsEqual(name) }
         }
-        var visited: [UnsafeRawBufferPointer] = []
-        var changes: [FieldChange] = []
-        for key in x.map({ UnsafeRawBufferPointer(rebasing: a[$0.key]) }) + y.map({ UnsafeRawBufferPointer(rebasing: b[$0.key]) }) {
-            guard !visited.contains(where: { sameKey($0, key) }) else { continue }
-            visited.append(key)
-            if isIgnored(key) { continue }
-            let p = x.first { sameKey(UnsafeRawBufferPointer(rebasing: a[$0.key]), key) }?.value
-            let q = y.first { sameKey(UnsafeRawBufferPointer(rebasing: b[$0.key]), key) }?.value
-            let from = p.map { UnsafeRawBufferPointer(rebasing: a[$0]) }, to = q.map { UnsafeRawBufferPointer(rebasing: b[$0]) }
-            if let from, let to, ByteSearch.equal(from, to) { continue }
+        /// One member's change, if any: `from` or `to` nil where the member is absent.
+        func compare(_ key: UnsafeRawBufferPointer, _ from: UnsafeRawBufferPointer?, _ to: UnsafeRawBufferPointer?) {
+            if let from, let to, ByteSearch.equal(from, to) { return }
+            if isIgnored(key) { return }
             let name = JSONString.decode(key)
             if let from, let to {
                 if name == "attributes", from.first == UInt8(ascii: "{"), to.first == UInt8(ascii: "{") {
                     changes += between(from, to, ignoring: [], prefix: prefix + "attributes.")
-                    continue
+                    return
                 }
                 if from.contains(backslash) || to.contains(backslash),
-                   let v = try? JSONValue.parse(from), let w = try? JSONValue.parse(to), v == w { continue }
+                   let v = try? JSONValue.parse(from), let w = try? JSONValue.parse(to), v == w { return }
             }
             changes.append(FieldChange(field: prefix + name, fromText: from.map { String(decoding: $0, as: UTF8.self) },
                                        toText: to.map { String(decoding: $0, as: UTF8.self) }))
         }
+        func key(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: bytes[range])
+        }
+        // Most pairs (an annotation and its edit) have the same keys in the same order, none
+        // repeated or escaped: their members are compared pairwise, without looking keys up.
+        if Self.sameKeys(x, in: a, y, in: b) {
+            for (p, q) in zip(x, y) { compare(key(a, p.key), key(a, p.value), key(b, q.value)) }
+            return changes
+        }
+        // Otherwise each key once, in the order first met (the old object's, then the new
+        // one's), the first member of that key on each side.
+        func sameKey(_ p: UnsafeRawBufferPointer, _ q: UnsafeRawBufferPointer) -> Bool {
+            if ByteSearch.equal(p, q) { return true }
+            guard p.contains(backslash) || q.contains(backslash) else { return false }
+            return JSONString.decode(p) == JSONString.decode(q)
+        }
+        var visited: [UnsafeRawBufferPointer] = []
+        for name in x.map({ key(a, $0.key) }) + y.map({ key(b, $0.key) }) {
+            guard !visited.contains(where: { sameKey($0, name) }) else { continue }
+            visited.append(name)
+            let p = x.first { sameKey(key(a, $0.key), name) }?.value
+            let q = y.first { sameKey(key(b, $0.key), name) }?.value
+            compare(name, p.map { key(a, $0) }, q.map { key(b, $0) })
+        }
         return changes
+    }
+
+    /// Whether two objects' members have the same keys, byte for byte, in the same order, with
+    /// no key repeated or escaped (so that no other bytes could be the same key).
+    static func sameKeys(_ x: [(key: Range<Int>, value: Range<Int>)], in a: UnsafeRawBufferPointer,
+                         _ y: [(key: Range<Int>, value: Range<Int>)], in b: UnsafeRawBufferPointer) -> Bool {
+        guard x.count == y.count, x.count <= 64 else { return false }
+        for index in x.indices {
+            let key = UnsafeRawBufferPointer(rebasing: a[x[index].key])
+            guard ByteSearch.equal(key, UnsafeRawBufferPointer(rebasing: b[y[index].key])),
+                  !key.contains(UInt8(ascii: "\\")) else { return false }
+            for earlier in 0..<index where ByteSearch.equal(key, UnsafeRawBufferPointer(rebasing: a[x[earlier].key])) { return false }
+        }
+        return true
     }
 
     /// An object's members as byte ranges, each key with its quotes; none for a text that is
