@@ -10,8 +10,10 @@ enum Style {
 
     static func commit(_ text: String) -> String { paint(text, "33") }
     static func tag(_ text: String) -> String { paint(text, "1;36") }
-    static func added(_ text: String) -> String { paint(text, "32") }
-    static func removed(_ text: String) -> String { paint(text, "31") }
-    static func modified(_ text: String) -> String { paint(text, "33") }
+    static func added(_ text: String) -> String { paint(text, addedCode) }
+    static func removed(_ text: String) -> String { paint(text, removedCode) }
+    static func modified(_ text: String) -> String { paint(text, modifiedCode) }
+
+    static let addedCode = "32", removedCode = "31", modifiedCode = "33"
     static func bold(_ text: String) -> String { paint(text, "1") }
 }
