@@ -90,6 +90,26 @@ import Testing
         }
     }
 
+    /// Released before finishing (a commit once its shards are built): the bytes hashed by then
+    /// are given back at once, the rest as the background thread hashes them or by the takeover,
+    /// and the digests are still those of the bytes before.
+    @Test func releasingBeforeFinishingGivesBackEveryByte() throws {
+        let size = 6 << 20 | 333
+        let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 3) }
+        let expected = Hasher.digest(.sha256, data)
+        for (pause, after) in [(0, 0), (2000, 0), (2000, 3000), (50_000, 0)] {
+            let mapping = try FileMapping(anonymous: "pattern", count: size)
+            data.withUnsafeBytes { mapping.writableBytes.copyMemory(from: $0) }
+            mapping.seal()
+            let digests = BackgroundDigests([mapping])
+            usleep(UInt32(pause))
+            digests.release()
+            usleep(UInt32(after))
+            #expect(digests.finish() == [expected], "pause \(pause), \(after)")
+            #expect(mapping.bytes.allSatisfy { $0 == 0 }, "pause \(pause), \(after): bytes left unreleased")
+        }
+    }
+
     /// A cancelled run stops; cancelling twice, or after finishing, is harmless.
     @Test func cancelStops() throws {
         let folder = TemporaryDirectory()

@@ -104,6 +104,10 @@ public enum CommitOperation {
         // With `reuse` consumed, the cache's table is the cache's alone, and learns the new
         // shards without being copied.
         trace.mark("build shards")
+        // Nothing reads the exports' bytes any more: their pages are given back now (those the
+        // SHA-256 has yet to hash, as it does), not held through writing the pack — a commit's
+        // peak memory was there, the whole export still mapped.
+        sources.release()
 
         if let head, let previous {
             if previous.manifest == content.summary.manifest && previous.summary.imagesPrefix == request.imagesPrefix
@@ -127,8 +131,7 @@ public enum CommitOperation {
         // commit that fails after this leaves a cache of valid objects, which only saves work).
         KnownAnnotations.save(plan.exports, key: elementKey, to: elementsPath)
         trace.mark("element cache")
-        // Nothing reads the exports' bytes any more: while the last of them are hashed, the
-        // pages hashed so far are given back, and the exports' entries freed, not at exit.
+        // The exports' entries are freed, not at exit, while the last of their bytes are hashed.
         _ = consume plan
         content.summary.sources = sources.resolve(releasing: true)
         content.summary.cvat = request.provenance

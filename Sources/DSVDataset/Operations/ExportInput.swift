@@ -195,6 +195,10 @@ public final class SourceDigests: Sendable {
         }
     }
 
+    /// The caller is done with the sources' bytes: their memory is given back, the pages not yet
+    /// hashed as they are (see `BackgroundDigests.release`).
+    public func release() { digests.release() }
+
     /// Stops the hashing (if `resolved` was not asked for, nothing more is computed); safe to call
     /// on every path, and required before the process exits (done when these are let go).
     public func cancel() { digests.cancel() }

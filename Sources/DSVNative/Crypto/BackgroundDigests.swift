@@ -23,7 +23,7 @@ public final class BackgroundDigests: @unchecked Sendable {
     private let handOver = Atomic<Bool>(false)
     /// Bytes hashed so far, across the files in order (read without the lock).
     private let hashed = Atomic<Int>(0)
-    /// Set by `finish(releasing: true)`: each step's bytes are given back once hashed.
+    /// Set by `release()`: each step's bytes are given back once hashed.
     private let releasing = Atomic<Bool>(false)
 
     static let step = 1 << 20
@@ -46,16 +46,7 @@ public final class BackgroundDigests: @unchecked Sendable {
     /// hashed (a commit waits for these digests last, and would otherwise unmap the whole
     /// export on its way out); the rest are given back as they are hashed.
     public func finish(releasing: Bool = false) -> [[UInt8]] {
-        if releasing {
-            // In this order, and the background thread in the opposite one (publish, then
-            // look), so that every step is given back by at least one of the two.
-            self.releasing.store(true, ordering: .sequentiallyConsistent)
-            var remaining = hashed.load(ordering: .sequentiallyConsistent)
-            for file in files where remaining > 0 {
-                file.release(0..<min(remaining, file.count))
-                remaining -= file.count
-            }
-        }
+        if releasing { release() }
         handOver.store(true, ordering: .sequentiallyConsistent)
         return locked {
             if Trace.enabled { Trace.note("source digests: \(index) of \(files.count) files, \(offset >> 20) MiB in, taken over") }
@@ -63,6 +54,20 @@ public final class BackgroundDigests: @unchecked Sendable {
             stopped = true
             hasher = nil
             return digests
+        }
+    }
+
+    /// The caller is done with the files' bytes: those already hashed are given back now, the
+    /// rest as they are hashed. A commit says so as soon as its shards are built, so that the
+    /// export's pages are not held through writing the pack (its peak memory was there).
+    public func release() {
+        // In this order, and the background thread in the opposite one (publish, then look),
+        // so that every step is given back by at least one of the two.
+        releasing.store(true, ordering: .sequentiallyConsistent)
+        var remaining = hashed.load(ordering: .sequentiallyConsistent)
+        for file in files where remaining > 0 {
+            file.release(0..<min(remaining, file.count))
+            remaining -= file.count
         }
     }
 
