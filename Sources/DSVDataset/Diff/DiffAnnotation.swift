@@ -6,7 +6,7 @@ import DSVNative
 /// diff makes tens of thousands of these, so one holds no text of its own: the object stays a
 /// slice of its record's bytes, its content and geometry are kept as digests (compared byte for
 /// byte only when the digests agree), its box as four numbers and the place of its `bbox` text.
-/// Three arrays and two strings of its own each were a third of a wide diff's comparing, and
+/// Three arrays and two strings of its own each were a fifth of a wide diff's comparing, and
 /// their reference counting much of its copying.
 public struct DiffAnnotation: Sendable, Equatable {
     /// The stored object, the holes of its lifted ids unfilled.
