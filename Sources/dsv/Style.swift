@@ -2,7 +2,7 @@ import Glibc
 
 /// Terminal colors: only when stdout is a terminal and `NO_COLOR` is unset (no-color.org).
 enum Style {
-    static let enabled: Bool = isatty(1) == 1 && getenv("NO_COLOR") == nil && String(cString: getenv("TERM") ?? strdup("")) != "dumb"
+    static let enabled: Bool = isatty(1) == 1 && getenv("NO_COLOR") == nil && getenv("TERM").map { String(cString: $0) } != "dumb"
 
     static func paint(_ text: String, _ code: String) -> String {
         enabled && !text.isEmpty ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
