@@ -195,9 +195,33 @@ enum ReviewPageAssets {
               }
             }
             if (label && Array.isArray(box)) {
-              const text = group.appendChild(svg("text", { x: box[0] + 2, y: Math.max(12, box[1] - 4), fill: color }));
+              const text = group.appendChild(svg("text", { x: box[0] + 2, y: Math.max(12, box[1] - 4), fill: color,
+                                                           "data-x": box[0] + 2, "data-y": box[1] - 4 }));
               text.textContent = label;
             }
+          }
+
+          // Labels keep a readable size whatever the picture's resolution, stay inside the
+          // picture, and do not cover one another: a label that would lands a line above (or,
+          // at the top, below) those already placed — a removed and an added box on one spot.
+          function placeLabels(overlay, width, height) {
+            const size = Math.max(8, width / 40), line = size * 1.25, placed = [];
+            const clear = (x, y, w) => !placed.some((p) => x < p.x + p.w && p.x < x + w && y - size < p.y + size * 0.3 && p.y - size < y + size * 0.3);
+            overlay.querySelectorAll("text").forEach((text) => {
+              text.setAttribute("font-size", size);
+              const measured = text.getComputedTextLength ? text.getComputedTextLength() : 0;
+              const w = measured > 0 ? measured : text.textContent.length * size * 0.65;
+              const x = Math.max(0, Math.min(Number(text.dataset.x), width - w));
+              const wanted = Math.min(Math.max(size, Number(text.dataset.y)), height);
+              let y = wanted;
+              for (let step = 1; step <= 40 && !clear(x, y, w); step++) {
+                const up = wanted - Math.ceil(step / 2) * line, down = wanted + Math.ceil(step / 2) * line;
+                y = step % 2 && up >= size ? up : down;
+              }
+              text.setAttribute("x", x);
+              text.setAttribute("y", y);
+              placed.push({ x, y, w });
+            });
           }
 
           function card(entry, position) {
@@ -243,8 +267,7 @@ enum ReviewPageAssets {
               // The declared shape gives the stage its height; a minimum height besides would
               // widen a wide image's stage past its card (the minimum carries over the ratio).
               if (!loaded && declared) Object.assign(stage.style, { aspectRatio: `${width} / ${height}`, minHeight: "0" });
-              // Labels keep a readable size whatever the picture's resolution.
-              overlay.querySelectorAll("text").forEach((text) => text.setAttribute("font-size", Math.max(8, width / 40)));
+              placeLabels(overlay, width, height);
               if (!loaded) {
                 stage.classList.add("missing");
                 stage.appendChild(el("div", { class: "note" }, entry.url ? "image could not be loaded" : "no image source (use --images-from or an S3 prefix)"));

@@ -221,6 +221,39 @@ struct ReviewPageTests {
         #expect(measured == "in,in,in,in,in,in;fits")
     }
 
+    /// Labels stay inside their picture and off one another: a removed and an added box on one
+    /// spot, and a long label on a box at the right edge, measured by the browser.
+    @Test func labelsStayInsideThePictureAndApart() throws {
+        let images = #""images":[{"id":1,"width":320,"height":240,"file_name":"spot.png"},{"id":2,"width":320,"height":240,"file_name":"edge.png"}]"#
+        let categories = #""categories":[{"id":1,"name":"car"},{"id":2,"name":"truck"}]"#
+        let round1 = #"{\#(images),"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[100,100,50,40]},{"id":2,"image_id":2,"category_id":1,"bbox":[280,50,38,30],"attributes":{"occluded":false}}],\#(categories)}"#
+        let round2 = #"{\#(images),"annotations":[{"id":1,"image_id":1,"category_id":2,"bbox":[102,100,50,40]},{"id":2,"image_id":2,"category_id":1,"bbox":[281,50,38,30],"attributes":{"occluded":true}}],\#(categories)}"#
+        let dir = TemporaryDirectory("dsv-review-labels")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", round1)
+        dir.write("r2.json", round2)
+        #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
+        #expect(try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path).status == 0)
+        #expect(try dsv(["diff", "--html", "review.html"], in: dir.path).status == 0)
+        // Per card: how many labels, whether each lies inside the picture, whether any two overlap.
+        let probe = """
+            <script>setTimeout(() => { document.body.dataset.probe = [...document.querySelectorAll(".card")].map((card) => {
+              const svg = card.querySelector("svg"), width = svg.viewBox.baseVal.width;
+              const boxes = [...svg.querySelectorAll("text")].map((t) => t.getBBox());
+              const inside = boxes.every((b) => b.x >= -0.5 && b.x + b.width <= width + 0.5);
+              const apart = boxes.every((b, i) => boxes.every((c, j) => j <= i || b.x + b.width <= c.x || c.x + c.width <= b.x
+                                                                         || b.y + b.height <= c.y || c.y + c.height <= b.y));
+              return card.dataset.key + ":" + boxes.length + (inside ? ":inside" : ":outside") + (apart ? ":apart" : ":overlapping");
+            }).join(","); }, 500)</script></body>
+            """
+        let page = try String(contentsOfFile: dir.file("review.html"), encoding: .utf8)
+        dir.write("probe.html", page.replacingOccurrences(of: "</body>", with: probe))
+        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
+                                                  "--virtual-time-budget=3000", "--dump-dom", "file://\(dir.file("probe.html"))"])
+        let measured = try #require(dom.stdout.firstMatch(of: #/data-probe="([^"]*)"/#)?.1)
+        #expect(measured == "edge.png:1:inside:apart,spot.png:2:inside:apart")
+    }
+
     struct Card: Equatable { var key: String; var change: String; var loaded: String }
 
     static func cards(in dom: String) -> [Card] {
