@@ -170,7 +170,7 @@ public struct DiffAnnotation: Sendable, Equatable {
         var scanner = JSONScanner(bytes)
         var fields = Fields()
         let (keepContent, keepGeometry) = (keeping.contains(.content), keeping.contains(.geometry))
-        var content: [UInt8] = [], geometry: [UInt8] = []
+        var content: [UInt8] = keepContent ? [UInt8(ascii: "{")] : [], geometry: [UInt8] = keepGeometry ? [UInt8(ascii: "{")] : []
         if keepContent { content.reserveCapacity(bytes.count + 16) }
         var contentDigest = ByteDigest(), geometryDigest = ByteDigest()
         contentDigest.add(UInt8(ascii: "{"))
@@ -231,11 +231,11 @@ public struct DiffAnnotation: Sendable, Equatable {
         contentDigest.add(UInt8(ascii: "}"))
         geometryDigest.add(UInt8(ascii: "}"))
         if keepContent { content.append(UInt8(ascii: "}")) }
-        if keepGeometry { geometry = [UInt8(ascii: "{")] + geometry + [UInt8(ascii: "}")] }
+        if keepGeometry { geometry.append(UInt8(ascii: "}")) }
         fields.contentDigest = contentDigest.value
         fields.geometryDigest = geometryDigest.value
         fields.contentApart = categoryMembers > 1
-        if keepContent { fields.content = ContentBytes([UInt8(ascii: "{")] + content) }
+        if keepContent { fields.content = ContentBytes(content) }
         if keepGeometry { fields.geometry = ContentBytes(geometry) }
         return fields
     }
@@ -273,50 +273,46 @@ public struct DiffAnnotation: Sendable, Equatable {
     static func box(_ value: UnsafeRawBufferPointer) -> Box? {
         var values: (Double, Double, Double, Double) = (0, 0, 0, 0)
         var found = 0
-        var start = 1
-        plain: if value.count >= 9, value.first == UInt8(ascii: "["), value.last == UInt8(ascii: "]") {
-            for i in 1..<value.count {
-                let c = value[i]
-                guard c == UInt8(ascii: ",") || i == value.count - 1 else {
-                    if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") || c == UInt8(ascii: "\"") || c >= UInt8(ascii: "a") { break plain }
-                    continue
-                }
-                guard i > start, found < 4,
-                      let number = Double(String(decoding: UnsafeRawBufferPointer(rebasing: value[start..<i]), as: UTF8.self))
-                else { break plain }
-                switch found {
-                case 0: values.0 = number
-                case 1: values.1 = number
-                case 2: values.2 = number
-                default: values.3 = number
-                }
-                found += 1
-                start = i + 1
+        let plain = plainNumbers(value) { number in
+            guard found < 4 else { return false }  // more than four: the whole array decides
+            switch found {
+            case 0: values.0 = number
+            case 1: values.1 = number
+            case 2: values.2 = number
+            default: values.3 = number
             }
-            if found == 4 { return Box(x: values.0, y: values.1, width: values.2, height: values.3) }
+            found += 1
+            return true
         }
+        if plain { return found == 4 ? Box(x: values.0, y: values.1, width: values.2, height: values.3) : nil }
         return Box(numbers(in: value))
     }
 
     /// A compact array of plain numbers (`[x,y,w,h]`), read without building values; nil for
     /// anything else (the parser decides).
     static func numbers(_ value: UnsafeRawBufferPointer) -> [Double]? {
-        guard value.count >= 2, value.first == UInt8(ascii: "["), value.last == UInt8(ascii: "]") else { return nil }
         var result: [Double] = []
         result.reserveCapacity(4)
+        return plainNumbers(value) { result.append($0); return true } ? result : nil
+    }
+
+    /// Hands `each` the numbers of a compact array of plain numbers, in order, read in place;
+    /// false when the value is anything else, or when `each` asked to stop.
+    static func plainNumbers(_ value: UnsafeRawBufferPointer, _ each: (Double) -> Bool) -> Bool {
+        guard value.count >= 2, value.first == UInt8(ascii: "["), value.last == UInt8(ascii: "]") else { return false }
         var start = 1
         for i in 1..<value.count {
             let c = value[i]
             guard c == UInt8(ascii: ",") || i == value.count - 1 else {
-                if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") || c == UInt8(ascii: "\"") || c >= UInt8(ascii: "a") { return nil }
+                if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") || c == UInt8(ascii: "\"") || c >= UInt8(ascii: "a") { return false }
                 continue
             }
-            if i == start { return i == 1 && value.count == 2 ? [] : nil }
-            guard let number = Double(String(decoding: UnsafeRawBufferPointer(rebasing: value[start..<i]), as: UTF8.self)) else { return nil }
-            result.append(number)
+            if i == start { return i == 1 && value.count == 2 }
+            guard let number = Double(String(decoding: UnsafeRawBufferPointer(rebasing: value[start..<i]), as: UTF8.self)),
+                  each(number) else { return false }
             start = i + 1
         }
-        return result
+        return true
     }
 
     /// The members the diff treats apart, told by their key literal's bytes.
