@@ -152,10 +152,11 @@ struct ReviewText {
     /// What `body` puts, in the colour `code` stands for when the output is a terminal.
     mutating func styled(_ code: String, _ body: (inout ReviewText) -> Void) {
         guard Style.enabled else { return body(&self) }
-        put("\u{1B}["); put(code); put("m")
+        let opening = Style.opening(code)
+        put(opening)
         let start = bytes.count
         body(&self)
-        if bytes.count == start { bytes.removeLast(code.utf8.count + 3) } else { put("\u{1B}[0m") }
+        if bytes.count == start { bytes.removeLast(opening.utf8.count) } else { put(Style.closing) }
     }
 }
 
