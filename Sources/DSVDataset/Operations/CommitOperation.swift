@@ -131,9 +131,10 @@ public enum CommitOperation {
         // commit that fails after this leaves a cache of valid objects, which only saves work).
         KnownAnnotations.save(plan.exports, key: elementKey, to: elementsPath)
         trace.mark("element cache")
-        // The exports' entries are freed, not at exit, while the last of their bytes are hashed.
+        // The exports' entries are freed, not at exit, while the last of their bytes are hashed
+        // (and given back: `release()` above).
         _ = consume plan
-        content.summary.sources = sources.resolve(releasing: true)
+        content.summary.sources = sources.resolved
         content.summary.cvat = request.provenance
         let root = content.rootObjects(besides: rootEntries)
         let loose = try wrap { () throws(RepositoryError) in try repository.storeLoose(root) }

@@ -184,13 +184,10 @@ public final class SourceDigests: Sendable {
         digests = BackgroundDigests(files.map(\.mapping), inBackground: inBackground)
     }
 
-    /// Waits for the digests, finishing them on the calling thread.
-    public var resolved: [DatasetSummary.Source] { resolve(releasing: false) }
-
-    /// Waits for the digests; with `releasing`, the caller is done with the sources' bytes, and
-    /// their memory is given back meanwhile (see `BackgroundDigests.finish`).
-    public func resolve(releasing: Bool) -> [DatasetSummary.Source] {
-        zip(zip(names, sizes), digests.finish(releasing: releasing)).map {
+    /// Waits for the digests, finishing them on the calling thread (giving back what it hashes
+    /// once `release()` was called).
+    public var resolved: [DatasetSummary.Source] {
+        zip(zip(names, sizes), digests.finish()).map {
             DatasetSummary.Source(name: $0.0, sha256: hexString($1), bytes: $0.1)
         }
     }

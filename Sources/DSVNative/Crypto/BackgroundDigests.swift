@@ -41,12 +41,9 @@ public final class BackgroundDigests: @unchecked Sendable {
         }
     }
 
-    /// The digests, in the files' order. With `releasing`, the caller is done with the files'
-    /// bytes: while the background thread goes on hashing, the caller gives back those already
-    /// hashed (a commit waits for these digests last, and would otherwise unmap the whole
-    /// export on its way out); the rest are given back as they are hashed.
-    public func finish(releasing: Bool = false) -> [[UInt8]] {
-        if releasing { release() }
+    /// The digests, in the files' order. After `release()`, what is left is given back as it is
+    /// hashed, by the background thread or by this takeover.
+    public func finish() -> [[UInt8]] {
         handOver.store(true, ordering: .sequentiallyConsistent)
         return locked {
             if Trace.enabled { Trace.note("source digests: \(index) of \(files.count) files, \(offset >> 20) MiB in, taken over") }
