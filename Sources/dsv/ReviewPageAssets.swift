@@ -202,8 +202,9 @@ enum ReviewPageAssets {
           }
 
           // Labels keep a readable size whatever the picture's resolution, stay inside the
-          // picture, and do not cover one another: a label that would lands a line above (or,
-          // at the top, below) those already placed — a removed and an added box on one spot.
+          // picture, and do not cover one another: a label that would cover one already placed
+          // moves a line up (or, at the top, down) until it is clear — a removed and an added
+          // box on one spot.
           function placeLabels(overlay, width, height) {
             const size = Math.max(8, width / 40), line = size * 1.25, placed = [];
             const clear = (x, y, w) => !placed.some((p) => x < p.x + p.w && p.x < x + w && y - size < p.y + size * 0.3 && p.y - size < y + size * 0.3);

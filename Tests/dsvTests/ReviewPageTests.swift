@@ -200,24 +200,13 @@ struct ReviewPageTests {
             let boxes = (0..<6).map { #"{"id":\#($0 + 1),"image_id":\#($0 + 1),"category_id":1,"bbox":[\#(x),100,400,300]}"# }
             return #"{"images":[\#(images.joined(separator: ","))],"annotations":[\#(boxes.joined(separator: ","))],"categories":[{"id":1,"name":"car"}]}"#
         }
-        let dir = TemporaryDirectory("dsv-review-wide")
-        #expect(try dsv(["init"], in: dir.path).status == 0)
-        dir.write("r1.json", export(100))
-        dir.write("r2.json", export(130))
-        #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
-        #expect(try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path).status == 0)
-        #expect(try dsv(["diff", "--html", "review.html"], in: dir.path).status == 0)
+        let dir = try Self.review(export(100), export(130), folder: "dsv-review-wide")
         // The page measured by the browser: each stage's and card's width, and the document's.
-        let probe = """
-            <script>setTimeout(() => { const cards = [...document.querySelectorAll(".card")];
+        let measured = try Self.probe("""
+            const cards = [...document.querySelectorAll(".card")];
             document.body.dataset.probe = cards.map((c) => (c.querySelector(".stage").getBoundingClientRect().width <= c.clientWidth) ? "in" : "out").join(",")
-              + ";" + (document.documentElement.scrollWidth <= window.innerWidth ? "fits" : "scrolls"); }, 500)</script></body>
-            """
-        let page = try String(contentsOfFile: dir.file("review.html"), encoding: .utf8)
-        dir.write("probe.html", page.replacingOccurrences(of: "</body>", with: probe))
-        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
-                                                  "--virtual-time-budget=3000", "--dump-dom", "file://\(dir.file("probe.html"))"])
-        let measured = try #require(dom.stdout.firstMatch(of: #/data-probe="([^"]*)"/#)?.1)
+              + ";" + (document.documentElement.scrollWidth <= window.innerWidth ? "fits" : "scrolls");
+            """, in: dir)
         #expect(measured == "in,in,in,in,in,in;fits")
     }
 
@@ -228,30 +217,41 @@ struct ReviewPageTests {
         let categories = #""categories":[{"id":1,"name":"car"},{"id":2,"name":"truck"}]"#
         let round1 = #"{\#(images),"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[100,100,50,40]},{"id":2,"image_id":2,"category_id":1,"bbox":[280,50,38,30],"attributes":{"occluded":false}}],\#(categories)}"#
         let round2 = #"{\#(images),"annotations":[{"id":1,"image_id":1,"category_id":2,"bbox":[102,100,50,40]},{"id":2,"image_id":2,"category_id":1,"bbox":[281,50,38,30],"attributes":{"occluded":true}}],\#(categories)}"#
-        let dir = TemporaryDirectory("dsv-review-labels")
-        #expect(try dsv(["init"], in: dir.path).status == 0)
-        dir.write("r1.json", round1)
-        dir.write("r2.json", round2)
-        #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
-        #expect(try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path).status == 0)
-        #expect(try dsv(["diff", "--html", "review.html"], in: dir.path).status == 0)
+        let dir = try Self.review(round1, round2, folder: "dsv-review-labels")
         // Per card: how many labels, whether each lies inside the picture, whether any two overlap.
-        let probe = """
-            <script>setTimeout(() => { document.body.dataset.probe = [...document.querySelectorAll(".card")].map((card) => {
+        let measured = try Self.probe("""
+            document.body.dataset.probe = [...document.querySelectorAll(".card")].map((card) => {
               const svg = card.querySelector("svg"), width = svg.viewBox.baseVal.width;
               const boxes = [...svg.querySelectorAll("text")].map((t) => t.getBBox());
               const inside = boxes.every((b) => b.x >= -0.5 && b.x + b.width <= width + 0.5);
               const apart = boxes.every((b, i) => boxes.every((c, j) => j <= i || b.x + b.width <= c.x || c.x + c.width <= b.x
                                                                          || b.y + b.height <= c.y || c.y + c.height <= b.y));
               return card.dataset.key + ":" + boxes.length + (inside ? ":inside" : ":outside") + (apart ? ":apart" : ":overlapping");
-            }).join(","); }, 500)</script></body>
-            """
-        let page = try String(contentsOfFile: dir.file("review.html"), encoding: .utf8)
-        dir.write("probe.html", page.replacingOccurrences(of: "</body>", with: probe))
-        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
-                                                  "--virtual-time-budget=3000", "--dump-dom", "file://\(dir.file("probe.html"))"])
-        let measured = try #require(dom.stdout.firstMatch(of: #/data-probe="([^"]*)"/#)?.1)
+            }).join(",");
+            """, in: dir)
         #expect(measured == "edge.png:1:inside:apart,spot.png:2:inside:apart")
+    }
+
+    /// A folder where two rounds were committed and `dsv diff --html review.html` written.
+    static func review(_ round1: String, _ round2: String, folder: String) throws -> TemporaryDirectory {
+        let dir = TemporaryDirectory(folder)
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", round1)
+        dir.write("r2.json", round2)
+        #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
+        #expect(try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path).status == 0)
+        #expect(try dsv(["diff", "--html", "review.html"], in: dir.path).status == 0)
+        return dir
+    }
+
+    /// What `script`, run in the folder's review page half a second after it loaded, leaves in
+    /// `document.body.dataset.probe`, as Chromium renders the page.
+    static func probe(_ script: String, in dir: TemporaryDirectory) throws -> String {
+        let page = try String(contentsOfFile: dir.file("review.html"), encoding: .utf8)
+        dir.write("probe.html", page.replacingOccurrences(of: "</body>", with: "<script>setTimeout(() => { \(script) }, 500)</script></body>"))
+        let dom = try runProcess(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
+                                             "--virtual-time-budget=3000", "--dump-dom", "file://\(dir.file("probe.html"))"])
+        return String(try #require(dom.stdout.firstMatch(of: #/data-probe="([^"]*)"/#)?.1))
     }
 
     struct Card: Equatable { var key: String; var change: String; var loaded: String }

@@ -18,11 +18,11 @@ import Glibc
 /// A 40k-image checkout (128 MB) right after another file was written and synced took 0.25–1.0 s
 /// through the cache, most of it CPU spent in the kernel's write path, and 0.23–0.26 s direct.
 /// Files under 64 MB keep the cache, which usually absorbs them at memory speed (a 10k-image
-/// checkout, 32 MB, is as fast either way, and steadier direct by only a little). Direct writes take whole aligned blocks from aligned
-/// memory: a writer's buffer starts at the file offset's place in a block
-/// (`bufferShift(for:)`), the blocks a write covers whole go out at once, and the pieces of
-/// the blocks two writers share are gathered here and written when complete. A file system
-/// that refuses direct I/O gets the same bytes through the cache.
+/// checkout, 32 MB, is as fast either way, and steadier direct by only a little). Direct
+/// writes take whole aligned blocks from aligned memory: a writer's buffer starts at the file
+/// offset's place in a block (`bufferShift(for:)`), the blocks a write covers whole go out at
+/// once, and the pieces of the blocks two writers share are gathered here and written when
+/// complete. A file system that refuses direct I/O gets the same bytes through the cache.
 public final class ParallelOutputFile: @unchecked Sendable {
     public let destination: String
     public let temporaryPath: String
