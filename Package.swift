@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // MARK: C modules — module maps, headers, two shims and one checksum.
+        // MARK: C modules — module maps, headers, two shims, one checksum and one minifier kernel.
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         // libcurl's headers only, without pkg-config's `-lcurl`: CCurlShim loads libcurl on first
         // use, so that the commands that never talk to S3 or CVAT do not pay to load its library
@@ -26,10 +26,12 @@ let package = Package(
         .target(name: "CGit2Shim", dependencies: ["CGit2"]),
         // CRC-32 folded with carry-less multiplication where the CPU has it (zlib's otherwise).
         .target(name: "CChecksum"),
+        // The minifier's blocks packed with AVX-512 VBMI2 where the CPU has it.
+        .target(name: "CMinify"),
 
         // MARK: Typed Swift wrappers over the C APIs; nothing above this layer touches C pointers.
         .target(name: "DSVNative", dependencies: ["CGit2", "CGit2Shim", "CCurl", "CCurlShim", "COpenSSL", "CZstd", "CZlib",
-                                                 "CChecksum"]),
+                                                 "CChecksum", "CMinify"]),
 
         // MARK: Faithful JSON: the validating scanner (no tree), small values, the minifier.
         .target(name: "DSVJSON", dependencies: ["DSVNative"]),
@@ -52,7 +54,7 @@ let package = Package(
         // MARK: Tests mirror Sources/; DSVTestSupport holds what several of them share.
         .target(name: "DSVTestSupport", dependencies: ["DSVNative", "DSVStorage"], path: "Tests/DSVTestSupport"),
         .testTarget(name: "DSVNativeTests", dependencies: ["DSVNative", "DSVTestSupport"]),
-        .testTarget(name: "DSVJSONTests", dependencies: ["DSVJSON", "DSVTestSupport"]),
+        .testTarget(name: "DSVJSONTests", dependencies: ["DSVJSON", "DSVNative", "DSVTestSupport"]),
         .testTarget(name: "DSVStorageTests", dependencies: ["DSVStorage", "DSVNative", "DSVTestSupport"]),
         .testTarget(name: "DSVDatasetTests", dependencies: ["DSVDataset", "DSVStorage", "DSVNative", "DSVTestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -23,8 +23,12 @@ public enum JSONMinifier {
     /// inside strings and those that are not whitespace, copied without a branch per byte. A
     /// block with a backslash, and the last few bytes, go through the byte loop, which knows
     /// escapes.
+    ///
+    /// Where the CPU has AVX-512 VBMI2 (`vectorized`), runs of such blocks are packed in vector
+    /// registers instead (`VectorMinifier`), and this loop takes the rest.
     public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer,
-                              every: Int = .max, consumed: (Int) -> Void = { _ in }) -> Int {
+                              every: Int = .max, vectorized: Bool = VectorMinifier.available,
+                              consumed: (Int) -> Void = { _ in }) -> Int {
         precondition(out.count >= value.count, "room for the whole value")
         guard let source = value.baseAddress, let target = out.baseAddress else { return 0 }
         var inString = false
@@ -33,6 +37,13 @@ public enum JSONMinifier {
         while index < count {
             let stretchEnd = min(count, index &+ every)
             while index < stretchEnd {
+                if vectorized && stretchEnd &- index >= width {
+                    let (read, wrote) = VectorMinifier.minifyBlocks(source + index, count: stretchEnd &- index,
+                                                                    into: target + written, inString: &inString)
+                    index &+= read
+                    written &+= wrote
+                    if index == stretchEnd { break }
+                }
                 var loopEnd = stretchEnd
                 if stretchEnd &- index >= width {
                     let classes = StringByteClasses(source + index)

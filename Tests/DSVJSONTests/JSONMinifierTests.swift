@@ -1,11 +1,15 @@
 import DSVJSON
+import DSVNative
 import DSVTestSupport
 import Testing
 
 /// The minifier reports its progress without changing what it writes: a reader lets the
-/// source's pages go as they are read.
+/// source's pages go as they are read. Each test runs the byte-mask loop alone and, where the
+/// CPU has AVX-512 VBMI2, with runs of blocks packed in vector registers (`VectorMinifier`).
 @Suite struct JSONMinifierTests {
-    @Test func progressIsReportedInStretchesAndTheOutputIsTheSame() {
+    static let paths = VectorMinifier.available ? [false, true] : [false]
+
+    @Test(arguments: paths) func progressIsReportedInStretchesAndTheOutputIsTheSame(vectorized: Bool) {
         var generator = SplitMix(seed: 3)
         var text = "["
         for n in 0..<2000 {
@@ -20,7 +24,9 @@ import Testing
             var reports: [Int] = []
             var out = [UInt8](repeating: 0, count: bytes.count)
             let written = bytes.withUnsafeBytes { source in
-                out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, every: every) { reports.append($0) } }
+                out.withUnsafeMutableBytes {
+                    JSONMinifier.minify(source, into: $0, every: every, vectorized: vectorized) { reports.append($0) }
+                }
             }
             #expect(Array(out.prefix(written)) == whole, "every \(every)")
             #expect(reports.last == bytes.count && reports == reports.sorted(), "every \(every)")
@@ -33,7 +39,7 @@ import Testing
     /// backslash byte by byte: strings that open in one block and close in another, escaped
     /// quotes and backslashes at every place in a block, spaces inside strings, and every kind
     /// of JSON whitespace between tokens come out as a plain reading of the text gives them.
-    @Test func blocksAgreeWithAPlainReadingOfTheText() {
+    @Test(arguments: paths) func blocksAgreeWithAPlainReadingOfTheText(vectorized: Bool) {
         var generator = SplitMix(seed: 11)
         let blanks = [" ", "\t", "\n", "\r", "  ", "\n    "]
         let strings = ["", "a b", "  spaced  ", #"esc\"aped"#, #"back\\slash"#, #"\\"#, #"\\\""#, "é ü", "\\n\\t",
@@ -49,7 +55,9 @@ import Testing
             text += "]"
             let bytes = Array(text.utf8)
             var out = [UInt8](repeating: 0, count: bytes.count)
-            let written = bytes.withUnsafeBytes { source in out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0) } }
+            let written = bytes.withUnsafeBytes { source in
+                out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, vectorized: vectorized) }
+            }
             #expect(Array(out.prefix(written)) == Self.plainReading(bytes), "round \(round)")
         }
     }
