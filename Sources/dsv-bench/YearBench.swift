@@ -46,12 +46,14 @@ extension Benchmarks {
                     try? FileManager.default.removeItem(atPath: gitRepo)
                 }
             }
-            if round == 3 { try FileManager.default.copyItem(atPath: repo, toPath: early) }
+            if round == min(3, yearRounds) { try FileManager.default.copyItem(atPath: repo, toPath: early) }
             if round % 50 == 0 { print("  round \(round): commit \(seconds(commit.seconds))") }
         }
         let inRun = (commitTimes.dropFirst().prefix(10).sorted(), commitTimes.suffix(10).sorted())
-        print("  commit as the year went: median \(seconds(inRun.0[inRun.0.count / 2])) in rounds 2–11, "
-              + "\(seconds(inRun.1[inRun.1.count / 2])) in the last ten")
+        if !inRun.0.isEmpty {
+            print("  commit as the year went: median \(seconds(inRun.0[inRun.0.count / 2])) in rounds 2–11, "
+                  + "\(seconds(inRun.1[inRun.1.count / 2])) in the last ten")
+        }
         // The next round onto each history, each on a fresh copy.
         try SyntheticExport(images: yearImages, changedFraction: 0.01, round: UInt64(yearRounds + 1)).write(to: export)
         warm(export)
