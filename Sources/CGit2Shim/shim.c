@@ -10,6 +10,10 @@ int dsv_git_set_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
 }
 
+int dsv_git_set_fsync_gitdir(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
+}
+
 // Whether the loaded libssh2 does its cryptography with OpenSSL: libssh2 1.11 says so
 // (libssh2_crypto_engine); before, its DT_NEEDED entries do (libcrypto.so).
 static int needs_libcrypto(struct dl_phdr_info *info, size_t size, void *found) {

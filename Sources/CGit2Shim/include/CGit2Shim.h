@@ -5,6 +5,8 @@
 #include <git2.h>
 
 int dsv_git_set_strict_hash_verification(int enabled);
+// libgit2 fsyncs the objects, references and directories it writes (GIT_OPT_ENABLE_FSYNC_GITDIR).
+int dsv_git_set_fsync_gitdir(int enabled);
 
 // git_libgit2_init, with libssh2 (libgit2's ssh:// transport) initialised first without its
 // crypto set-up when it uses OpenSSL: on OpenSSL 3 that set-up only loads and registers

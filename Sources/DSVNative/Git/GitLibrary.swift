@@ -8,10 +8,16 @@ import CGit2Shim
 /// is turned off, as in git itself: a checkout reads 10⁵ shard blobs, and their content is
 /// checked anyway — zstd frames carry their size, shards their structure. `git fsck` still
 /// verifies every object.
+///
+/// What libgit2 writes — a commit's loose objects, the references — is synced to the disk,
+/// with its directory, before it is renamed into place (`GIT_OPT_ENABLE_FSYNC_GITDIR`), as
+/// dsv's own packs are (`PackStream`): a branch moved just before a power cut names a commit
+/// whose objects are all on the disk. A few fsyncs per commit, each of a few kilobytes.
 enum GitLibrary {
     static let initialised: Bool = {
         dsv_git_libgit2_init()
         dsv_git_set_strict_hash_verification(0)
+        dsv_git_set_fsync_gitdir(1)
         return true
     }()
 

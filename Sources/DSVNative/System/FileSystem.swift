@@ -100,6 +100,15 @@ extension FileSystem {
             + ".dsv-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
+    /// Makes the names renamed into `directory` so far reach the disk (a file's own `fsync`
+    /// covers its bytes, not the entry that names it).
+    public static func syncDirectory(_ directory: String) throws(SystemError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open", path: directory) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw SystemError("sync", path: directory) }
+    }
+
     /// The process that made a file name by `temporaryPath(beside:)`, or nil for any other name:
     /// once it is gone, so is any use of the file.
     public static func temporaryOwner(_ name: String) -> Int32? {

@@ -93,8 +93,11 @@ public final class PackStream: @unchecked Sendable {
                 let name = "pack-" + hexString(checksum)
                 let index = try AtomicFileWriter(destination: joinPath(directory, "tmp_idx_dsv"))
                 try index.write(PackIndex.encode(entries: state.entries, packChecksum: checksum))
-                try file.commit(as: joinPath(directory, name + ".pack"))
-                try index.commit(as: joinPath(directory, name + ".idx"))
+                // On the disk, names included, before anything refers to them: a power cut
+                // after the branch moves must not find the pack missing (git syncs its packs too).
+                try file.commit(as: joinPath(directory, name + ".pack"), sync: true)
+                try index.commit(as: joinPath(directory, name + ".idx"), sync: true)
+                try FileSystem.syncDirectory(directory)
                 self.name = name
                 return (state.entries.count, Int(state.offset) + checksum.count)
             }
