@@ -78,8 +78,9 @@ public final class AtomicFileWriter: @unchecked Sendable {
     }
 
     /// Flushes and renames the file into place. With `sync`, the data reaches the disk before
-    /// the rename (survives a power cut, at a cost); without it, a crashed process still never
-    /// leaves a partial file under the final name.
+    /// the rename, and the rename before this returns (the directory is synced too: a file's own
+    /// `fsync` covers its bytes, not the entry that names it) — it survives a power cut, at a
+    /// cost; without it, a crashed process still never leaves a partial file under the final name.
     public func commit(sync: Bool = false) throws(SystemError) {
         try commit(as: destination, sync: sync)
     }
@@ -93,5 +94,6 @@ public final class AtomicFileWriter: @unchecked Sendable {
         fd = -1
         if rename(temporaryPath, finalPath) != 0 { throw SystemError("rename into", path: finalPath) }
         committed = true
+        if sync { try FileSystem.syncDirectory(FileSystem.directory(of: finalPath)) }
     }
 }

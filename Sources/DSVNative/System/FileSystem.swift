@@ -100,8 +100,7 @@ extension FileSystem {
             + ".dsv-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
-    /// Makes the names renamed into `directory` so far reach the disk (a file's own `fsync`
-    /// covers its bytes, not the entry that names it).
+    /// Makes the names renamed into `directory` so far reach the disk.
     public static func syncDirectory(_ directory: String) throws(SystemError) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", path: directory) }

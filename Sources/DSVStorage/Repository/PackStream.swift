@@ -97,7 +97,6 @@ public final class PackStream: @unchecked Sendable {
                 // after the branch moves must not find the pack missing (git syncs its packs too).
                 try file.commit(as: joinPath(directory, name + ".pack"), sync: true)
                 try index.commit(as: joinPath(directory, name + ".idx"), sync: true)
-                try FileSystem.syncDirectory(directory)
                 self.name = name
                 return (state.entries.count, Int(state.offset) + checksum.count)
             }
