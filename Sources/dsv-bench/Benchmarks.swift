@@ -259,24 +259,38 @@ struct Benchmarks {
                   baselineName: "HEAD ×\(objects), 16 threads", ratio: ratio(heads, listing) + " faster", target: "-", met: nil)
     }
 
+    /// Two commands timed side by side: `count` runs of each, taken alternately (`run(0)`, then
+    /// `run(1)`), and each one's `median`. This machine's speed drifts by the minute; timed one
+    /// after the other, one of the two could meet a slow spell alone.
+    func alternately(_ count: Int, _ run: (Int) throws -> ChildProcess.Measurement) rethrows
+        -> (ChildProcess.Measurement, ChildProcess.Measurement) {
+        var runs: [[ChildProcess.Measurement]] = [[], []]
+        for _ in 0..<count {
+            for side in 0..<2 { runs[side].append(try run(side)) }
+        }
+        return (median(runs[0]), median(runs[1]))
+    }
+
     /// `dsv checkout REVISION -o out` beside `git checkout` of `instances_default.json` in
     /// `gitRepo`: the median of three of each, alternating, with the previous writes flushed
     /// before each (a single run varies by ±10%, and by more right after large writes), and
     /// whether every checkout equalled `expected` byte for byte.
     func checkoutBesideGit(dsv: String, revision: String, repo: String, out: String, expected: String,
                            gitRepo: String) throws -> (ours: ChildProcess.Measurement, git: ChildProcess.Measurement, identical: Bool) {
-        var checkouts: [ChildProcess.Measurement] = [], gitCheckouts: [ChildProcess.Measurement] = []
         var identical = true
-        for _ in 0..<3 {
+        let (ours, git) = try alternately(3) { side in
+            guard side == 0 else {
+                try FileManager.default.removeItem(atPath: "\(gitRepo)/instances_default.json")
+                sync()
+                return ChildProcess.run(["git", "checkout", "--", "instances_default.json"], directory: gitRepo)
+            }
             try? FileManager.default.removeItem(atPath: out)
             sync()
-            checkouts.append(ChildProcess.run([dsv, "checkout", revision, "-o", out], directory: repo))
+            let checkout = ChildProcess.run([dsv, "checkout", revision, "-o", out], directory: repo)
             identical = identical && FileManager.default.contentsEqual(atPath: out, andPath: expected)
-            try FileManager.default.removeItem(atPath: "\(gitRepo)/instances_default.json")
-            sync()
-            gitCheckouts.append(ChildProcess.run(["git", "checkout", "--", "instances_default.json"], directory: gitRepo))
+            return checkout
         }
-        return (median(checkouts), median(gitCheckouts), identical)
+        return (ours, git, identical)
     }
 
     /// A script of ours beside the benchmark binary's source tree (`scripts/`).

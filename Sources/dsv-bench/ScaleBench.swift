@@ -103,14 +103,12 @@ extension Benchmarks {
             _ = ChildProcess.run([dsv, "commit", first, "-m", "base"], directory: distant)
             // The baseline varies as much as dsv between runs on this machine: the median of three
             // too, each run beside one of dsv's, for each of status and diff.
-            func besideLoad(_ arguments: [String]) -> (ours: ChildProcess.Measurement, load: ChildProcess.Measurement) {
-                var ours: [ChildProcess.Measurement] = [], loads: [ChildProcess.Measurement] = []
-                for _ in 0..<3 {
-                    ours.append(ChildProcess.run([dsv] + arguments, directory: distant))
-                    loads.append(ChildProcess.run(["python3", "-c", "import json,gc,sys; gc.disable(); json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))",
-                                                   first, path]))
+            func besideLoad(_ arguments: [String]) -> (ChildProcess.Measurement, ChildProcess.Measurement) {
+                alternately(3) { side in
+                    side == 0 ? ChildProcess.run([dsv] + arguments, directory: distant)
+                        : ChildProcess.run(["python3", "-c", "import json,gc,sys; gc.disable(); json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))",
+                                            first, path])
                 }
-                return (median(ours), median(loads))
             }
             let status = besideLoad(["status", path, "--stat"])
             _ = ChildProcess.run([dsv, "commit", path, "-m", "changed"], directory: distant)
@@ -118,7 +116,7 @@ extension Benchmarks {
             let diff = besideLoad(["diff", "HEAD~1", "HEAD"])
             let target = fraction <= 0.01 ? 50.0 : 10.0
             for (name, measured) in [("diff", diff), ("status", status)] {
-                let (timing, load) = (measured.ours, measured.load)
+                let (timing, load) = measured
                 table.add("\(name), \(label) images \(percent)% apart", ours: seconds(timing.seconds), baseline: seconds(load.seconds),
                           baselineName: "json.load of both", ratio: ratio(load.seconds, timing.seconds) + " faster",
                           target: ("≥ \(Int(target))× faster", timing.status <= 1 && load.seconds >= target * timing.seconds))

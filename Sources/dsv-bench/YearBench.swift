@@ -58,16 +58,17 @@ extension Benchmarks {
         try SyntheticExport(images: yearImages, changedFraction: 0.01, round: UInt64(yearRounds + 1)).write(to: export)
         warm(export)
         let scratch = "\(root)/scratch"
-        let (commitEarly, commitLate, committed) = try alternately { history in
+        let (commitEarly, commitLate) = try alternately(5) { history in
             try? FileManager.default.removeItem(atPath: scratch)
             try FileManager.default.copyItem(atPath: history == 0 ? early : repo, toPath: scratch)
             sync()
             return ChildProcess.run([dsv, "commit", export, "-m", "next round"], directory: scratch)
         }
         try? FileManager.default.removeItem(atPath: scratch)
-        table.add("commit, round \(yearRounds) of \(yearImages / 1000)k", ours: seconds(commitLate), baseline: seconds(commitEarly),
-                  baselineName: "round 3", ratio: ratio(commitLate, commitEarly), target: "≤ 1.2× round 3",
-                  met: committed && commitLate <= 1.2 * commitEarly)
+        table.add("commit, round \(yearRounds) of \(yearImages / 1000)k", ours: seconds(commitLate.seconds),
+                  baseline: seconds(commitEarly.seconds), baselineName: "round 3", ratio: ratio(commitLate.seconds, commitEarly.seconds),
+                  target: "≤ 1.2× round 3",
+                  met: max(commitEarly.status, commitLate.status) <= 1 && commitLate.seconds <= 1.2 * commitEarly.seconds)
         let first = firstCommit(repo)
         let commands: [(String, [String])] = [
             ("log", ["log", "-n", "20"]), ("show", ["show", "HEAD"]), ("diff of neighbours", ["diff", "HEAD~1", "HEAD", "--stat"]),
@@ -75,10 +76,11 @@ extension Benchmarks {
             ("checkout of the first", ["checkout", first, "-o", "\(root)/first.json"]),
         ]
         for (name, arguments) in commands {
-            let (a, b, succeeded) = try alternately { history in ChildProcess.run([dsv] + arguments, directory: history == 0 ? early : repo) }
+            let (atRound3, atLast) = alternately(5) { history in ChildProcess.run([dsv] + arguments, directory: history == 0 ? early : repo) }
+            let (a, b) = (atRound3.seconds, atLast.seconds)
             // Under 20 ms a process's start dominates: within 20%, or 5 ms.
             table.add("\(name), round \(yearRounds)", ours: seconds(b), baseline: seconds(a), baselineName: "round 3", ratio: ratio(b, a),
-                      target: "≤ 1.2× round 3", met: succeeded && (b <= 1.2 * a || b - a < 0.005))
+                      target: "≤ 1.2× round 3", met: max(atRound3.status, atLast.status) <= 1 && (b <= 1.2 * a || b - a < 0.005))
         }
         let files = (FileManager.default.enumerator(atPath: "\(repo)/.dsv/objects")?.allObjects as? [String] ?? [])
             .filter { !FileSystem.isDirectory("\(repo)/.dsv/objects/\($0)") }.count
@@ -92,21 +94,6 @@ extension Benchmarks {
         table.add("objects after \(yearRounds) rounds", ours: megabytes(size) + " in \(files) files",
                   baseline: megabytes(perRound) + " a round", baselineName: "growth", ratio: "-",
                   target: "bounded files", met: files <= 2 * 17 + 260)
-    }
-
-    /// The median seconds of five runs of `run(0)` (round 3's history) and five of `run(1)`
-    /// (the last round's), taken alternately, and whether every run succeeded (a diff's 1 too).
-    func alternately(_ run: (Int) throws -> ChildProcess.Measurement) throws -> (Double, Double, Bool) {
-        var times: [[Double]] = [[], []]
-        var succeeded = true
-        for _ in 0..<5 {
-            for history in 0..<2 {
-                let measurement = try run(history)
-                times[history].append(measurement.seconds)
-                succeeded = succeeded && measurement.status <= 1
-            }
-        }
-        return (median(times[0]), median(times[1]), succeeded)
     }
 
     /// The root commit of the repository's history.
