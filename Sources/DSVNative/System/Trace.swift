@@ -47,11 +47,17 @@ public final class Trace: @unchecked Sendable {
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 
+    /// Milliseconds to a tenth: a small command's phases take one or two.
+    static func milliseconds(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10_000).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
     /// Prints the time since the previous mark.
     public func mark(_ phase: String) {
         guard Trace.enabled else { return }
         let (current, cpu) = (Trace.now(), Trace.processCPU())
-        Trace.note("[\(Int((current - Trace.start) * 1000))] \(phase) \(Int((current - last) * 1000)) ms (cpu \(Int((cpu - lastCPU) * 1000)) ms), rss \(Trace.residentMegabytes()) MB")
+        Trace.note("[\(Trace.milliseconds(current - Trace.start))] \(phase) \(Trace.milliseconds(current - last)) ms (cpu \(Trace.milliseconds(cpu - lastCPU)) ms), rss \(Trace.residentMegabytes()) MB")
         (last, lastCPU) = (current, cpu)
     }
 }
