@@ -13,25 +13,61 @@ public enum JSONMinifier {
         out.removeLast(value.count - written)
     }
 
+    /// What the minifier carries from one byte to the next: a stretch of text minified from a
+    /// state gives what the same text gives in the middle of a longer one.
+    public struct State: Equatable, Sendable {
+        /// The next byte is inside a string.
+        public var inString = false
+        /// The last byte was outside strings and part of a number or literal (not whitespace, a
+        /// quote or one of `{}[],:`).
+        var lastWord = false
+        /// Whitespace is being dropped that followed such a byte.
+        var pending = false
+        /// The text cannot have been valid JSON, and the output would pass for valid where it
+        /// was not: whitespace was dropped between two bytes of numbers or literals (`1 2` and
+        /// `tr ue` would read as one token), or the text ended on a backslash.
+        public var invalid = false
+
+        public init() {}
+
+        init(inString: Bool, lastWord: Bool, pending: Bool, invalid: Bool) {
+            (self.inString, self.lastWord, self.pending, self.invalid) = (inString, lastWord, pending, invalid)
+        }
+
+        /// The state apart from `invalid`: what a stretch of text after this one starts from.
+        var position: State { State(inString: inString, lastWord: lastWord, pending: pending, invalid: false) }
+    }
+
     /// Writes the minified value at the start of `out`, which must hold `value.count` bytes;
     /// returns how many it wrote. (In place: a pretty-printed export's arrays are minified
     /// straight into the memory they are then read from.) `consumed` hears, every `every`
     /// bytes of `value`, how many of them have been read: the caller may let them go.
+    public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer,
+                              every: Int = .max, vectorized: Bool = VectorMinifier.available,
+                              consumed: (Int) -> Void = { _ in }) -> Int {
+        var state = State()
+        return minify(value, into: out, state: &state, every: every, vectorized: vectorized, consumed: consumed)
+    }
+
+    /// The same from `state` (the text before `value` left it so), which is updated.
     ///
     /// 64 bytes at a time, as simdjson finds strings: a block without a backslash has its
     /// strings where the running XOR of its quote bits is set, so the bytes to keep are those
     /// inside strings and those that are not whitespace, copied without a branch per byte. A
     /// block with a backslash, and the last few bytes, go through the byte loop, which knows
-    /// escapes.
+    /// escapes. Whitespace dropped between two bytes of numbers or literals is found from the
+    /// masks too (`State.invalid`): the dropped runs that start right after such a byte are
+    /// carried through by an addition, which lands on the byte after each run.
     ///
     /// Where the CPU has AVX-512 VBMI2 (`vectorized`), runs of such blocks are packed in vector
     /// registers instead (`VectorMinifier`), and this loop takes the rest.
-    public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer,
+    public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, state: inout State,
                               every: Int = .max, vectorized: Bool = VectorMinifier.available,
                               consumed: (Int) -> Void = { _ in }) -> Int {
         precondition(out.count >= value.count, "room for the whole value")
         guard let source = value.baseAddress, let target = out.baseAddress else { return 0 }
-        var inString = false
+        var (inString, lastWord, pending, merged) = (state.inString, state.lastWord, state.pending, state.invalid)
+        defer { state = State(inString: inString, lastWord: lastWord, pending: pending, invalid: merged) }
         var index = 0, written = 0
         let count = value.count, width = StringByteClasses.width
         while index < count {
@@ -39,7 +75,8 @@ public enum JSONMinifier {
             while index < stretchEnd {
                 if vectorized && stretchEnd &- index >= width {
                     let (read, wrote) = VectorMinifier.minifyBlocks(source + index, count: stretchEnd &- index,
-                                                                    into: target + written, inString: &inString)
+                                                                    into: target + written, inString: &inString,
+                                                                    lastWord: &lastWord, pending: &pending, merged: &merged)
                     index &+= read
                     written &+= wrote
                     if index == stretchEnd { break }
@@ -52,6 +89,13 @@ public enum JSONMinifier {
                         if inString { inside = ~inside }
                         inString = inside &>> 63 != 0
                         let keep = ~classes.whitespace | inside
+                        let dropped = ~keep
+                        let word = ~(classes.whitespace | inside | classes.quotes | classes.structural)
+                        let (sum, carry) = dropped.addingReportingOverflow(dropped & (word &<< 1 | (lastWord ? 1 : 0)))
+                        let (landed, carried) = sum.addingReportingOverflow(pending ? 1 : 0)
+                        merged = merged || landed & ~dropped & word != 0
+                        pending = carry || carried
+                        lastWord = word &>> 63 != 0
                         if keep == ~0 {
                             (target + written).copyMemory(from: source + index, byteCount: width)
                             written &+= width
@@ -77,6 +121,11 @@ public enum JSONMinifier {
                         out[written] = c
                         written += 1
                         if c == UInt8(ascii: "\\") {
+                            guard index + 1 < count else {
+                                merged = true  // a stretch of text that ends inside an escape
+                                index += 1
+                                continue
+                            }
                             out[written] = value[index + 1]
                             written += 1
                             index += 2
@@ -85,9 +134,16 @@ public enum JSONMinifier {
                         if c == UInt8(ascii: "\"") { inString = false }
                     } else if c == UInt8(ascii: "\"") {
                         inString = true
+                        (lastWord, pending) = (false, false)
                         out[written] = c
                         written += 1
-                    } else if !JSONScanner.isWhitespace(c) {
+                    } else if JSONScanner.isWhitespace(c) {
+                        pending = pending || lastWord
+                        lastWord = false
+                    } else {
+                        let word = !StringByteClasses.isStructural(c)
+                        merged = merged || word && pending
+                        (lastWord, pending) = (word, false)
                         out[written] = c
                         written += 1
                     }
@@ -99,29 +155,42 @@ public enum JSONMinifier {
         return written
     }
 
-    /// `minify` on all cores: `value` is cut at `cuts` (offsets, ascending, where an element of
-    /// the array starts — outside any string: the reader found them there), each part is
-    /// minified at its own offset in `out` (a part never writes more than it reads, so none
-    /// reaches the next part's start), and the parts are then moved down to follow one another.
+    /// `minify` on all cores: `value` is cut at `cuts` (ascending offsets), each part is minified
+    /// at its own offset in `out` as if it started between two elements — outside strings, after
+    /// no number — and the parts are then moved down to follow one another (a part never writes
+    /// more than it reads, so none reaches the next part's start). A cut may be a guess: a place
+    /// that looks like one element ending and the next beginning but lies inside a string. A
+    /// part whose predecessor did not end in the state it assumed is minified again from the
+    /// state the predecessor did end in, so the result is always that of one pass from the start.
     /// `consumed` hears, from any thread, each stretch of `value` read (as a range of it).
+    /// Returns the bytes written and the state at the end (`invalid` if any part was).
     public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, cuts: [Int], every: Int,
-                       consumed: @escaping @Sendable (Range<Int>) -> Void) -> Int {
+                              consumed: @escaping @Sendable (Range<Int>) -> Void) -> (written: Int, state: State) {
         precondition(out.count >= value.count, "room for the whole value")
         let bounds = [0] + cuts + [value.count]
-        let written = ResultSlots<Int>(count: bounds.count - 1)
+        let results = ResultSlots<(written: Int, state: State)>(count: bounds.count - 1)
         let source = SharedBytes(bytes: value), target = SharedOutput(bytes: out)
-        DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
+        @Sendable func minifyPart(_ part: Int, from start: State) -> (written: Int, state: State) {
             let range = bounds[part]..<bounds[part + 1]
-            written[part] = minify(UnsafeRawBufferPointer(rebasing: source.bytes[range]),
-                                   into: UnsafeMutableRawBufferPointer(rebasing: target.bytes[range.lowerBound...]),
-                                   every: every) { read in consumed(range.lowerBound..<range.lowerBound + read) }
+            var state = start
+            let written = minify(UnsafeRawBufferPointer(rebasing: source.bytes[range]),
+                                 into: UnsafeMutableRawBufferPointer(rebasing: target.bytes[range.lowerBound...]),
+                                 state: &state, every: every) { read in consumed(range.lowerBound..<range.lowerBound + read) }
+            return (written, state)
         }
-        var total = written[0]!
-        for part in 1..<bounds.count - 1 {
-            let count = written[part]!
-            (out.baseAddress! + total).copyMemory(from: out.baseAddress! + bounds[part], byteCount: count)
-            total += count
+        DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
+            results[part] = minifyPart(part, from: State())
         }
-        return total
+        var total = 0, state = State(), invalid = false
+        for part in 0..<bounds.count - 1 {
+            var result = results[part]!
+            if state.position != State() { result = minifyPart(part, from: state.position) }
+            (out.baseAddress! + total).copyMemory(from: out.baseAddress! + bounds[part], byteCount: result.written)
+            total += result.written
+            state = result.state
+            invalid = invalid || state.invalid
+        }
+        state.invalid = invalid
+        return (total, state)
     }
 }

@@ -6,7 +6,9 @@ import DSVStorage
 /// before it touches a repository — the zip reader (for inputs that start like a zip), the
 /// faithful reader, the COCO checks, the merge plan, and the sharded, compressed manifest. A refusal (`COCOError`) is the right answer to bad input;
 /// a crash, a sanitizer report or a hang is a bug. Then the next round's matching of known
-/// annotations (`KnownAnnotations`) is checked against a full parse: it must change nothing.
+/// annotations (`KnownAnnotations`) is checked against a full parse: it must change nothing;
+/// and reading a file spaced between its tokens from a minified copy against reading it as
+/// written: the same outcome.
 enum FuzzTarget {
     /// The reader maps files, so each input is written to one scratch file first.
     static let scratch = "/tmp/dsv-fuzz-\(ProcessEnvironment.processID).json"
@@ -27,6 +29,26 @@ enum FuzzTarget {
             // Refused, as bad input must be.
         }
         checkMatching(bytes)
+        checkCopy()
+    }
+
+    /// The input read from a minified copy (when it is spaced between tokens) and as written:
+    /// the same images, annotations and categories, or the same refusal word for word.
+    static func checkCopy() {
+        let copied = Result { () throws(COCOError) in try read(scratch, known: nil, copyingSpaced: true) }
+        let asWritten = Result { () throws(COCOError) in try read(scratch, known: nil, copyingSpaced: false) }
+        switch (copied, asWritten) {
+        case (.success(let a), .success(let b)):
+            if a.images.map(\.fileName) != b.images.map(\.fileName) || a.annotations.count != b.annotations.count
+                || a.annotationImages != b.annotationImages || a.annotationCategories != b.annotationCategories
+                || a.categories.map(\.name) != b.categories.map(\.name) {
+                fatalError("the minified copy read otherwise than the file")
+            }
+        case (.failure(let a), .failure(let b)):
+            if a.description != b.description { fatalError("the minified copy was refused otherwise: \(a) / \(b)") }
+        default:
+            fatalError("the minified copy changed the outcome: \(copied) / \(asWritten)")
+        }
     }
 
     /// The annotations of the input, learned, then matched in the input itself and in a
@@ -60,10 +82,10 @@ enum FuzzTarget {
         }
     }
 
-    static func read(_ path: String, known: KnownAnnotations?) throws(COCOError) -> COCOExport {
+    static func read(_ path: String, known: KnownAnnotations?, copyingSpaced: Bool = true) throws(COCOError) -> COCOExport {
         let mapping: FileMapping
         do { mapping = try FileMapping(path: path) } catch { fatalError("cannot map \(path): \(error)") }
-        return try COCOReader.read(mapping, name: "input", known: known)
+        return try COCOReader.read(mapping, name: "input", known: known, copyingSpaced: copyingSpaced)
     }
 }
 

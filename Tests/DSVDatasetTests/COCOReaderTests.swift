@@ -1,5 +1,6 @@
 import DSVJSON
 import DSVDataset
+import DSVNative
 import DSVTestSupport
 import Foundation
 import Testing
@@ -143,6 +144,47 @@ import Testing
             guard case .syntax(_, let position, _) = error else { Issue.record("\(error)"); return }
             #expect(position.line == 1)
             #expect(position.column > 100)
+        }
+    }
+
+    /// A file spaced between its tokens is read from a minified copy, and fails exactly as it
+    /// does read as written: the same message, placed in the file — also where dropping its
+    /// whitespace would have joined two tokens into one (`1 2`, `tr ue`, `- 1`).
+    @Test(arguments: [
+        (#""bbox": [1, 2, 3, 4]"#, nil),
+        (#""bbox": [1 2, 3, 4]"#, "expected ',' or ']'"),
+        (#""bbox": [- 1, 2, 3, 4]"#, "invalid number"),
+        (#""bbox": [1, 2, 3, 4], "iscrowd": tr ue"#, "unexpected 't'"),
+        (#""bbox": [1, 2, 3, 4], "area": 1 .5"#, "expected ',' or '}'"),
+        (#""bbox": [1, 2, 3, 4], "note": "line\#nbreak""#, "control character"),
+        (#""bbox": [1, 2, 3, 4]}, {"id": 1, "image_id": 9"#, "names no image"),
+        (#""bbox": [1, 2, 3, 4]"#, "truncated"),
+    ] as [(String, String?)])
+    func spacedFilesAreReadFromACopyAndFailAsWritten(member: String, expected: String?) throws {
+        var annotations = (1...40).map { #"{"id": \#($0), "image_id": \#($0 % 3 + 1), "category_id": 1, "segmentation": [[1.5, 2.5, 3.5]], "#
+            + #""area": 12.25, "bbox": [\#($0), 2, 3, 4]}"# }
+        annotations[20] = #"{"id": 21, "image_id": 2, "category_id": 1, \#(member)}"#
+        var text = "\u{FEFF}\n" + #"{"images": [{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "b.jpg"}, "#
+            + #"{"id": 3, "file_name": "c.jpg"}], "categories": [{"id": 1, "name": "cat"}], "annotations": [\#n  "#
+            + annotations.joined(separator: ",\n  ") + "\n]}\n\n"
+        if expected == "truncated" { text = String(text.dropLast(40)) }
+        let directory = TemporaryDirectory("dsv-spaced-copy")
+        let path = directory.write("spaced.json", text)
+        let mapping = try FileMapping(path: path)
+        func read(copying: Bool) -> Result<COCOExport, COCOError> {
+            Result { () throws(COCOError) in try COCOReader.read(mapping, name: path, copyingSpaced: copying) }
+        }
+        switch (read(copying: true), read(copying: false)) {
+        case (.success(let copied), .success(let asWritten)):
+            #expect(expected == nil)
+            #expect(copied.fileBytes.count < asWritten.fileBytes.count, "read from the minified copy")
+            #expect(copied.annotations.count == 40 && copied.images.map(\.fileName) == asWritten.images.map(\.fileName))
+            #expect(copied.leading.count == asWritten.leading.count && copied.trailing.count == asWritten.trailing.count)
+        case (.failure(let copied), .failure(let asWritten)):
+            #expect(copied.description == asWritten.description)
+            #expect(expected.map { expected == "truncated" || copied.description.contains($0) } ?? false, "\(copied.description)")
+        case (let copied, let asWritten):
+            Issue.record("read from the copy: \(copied), as written: \(asWritten)")
         }
     }
 }

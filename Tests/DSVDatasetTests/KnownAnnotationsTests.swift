@@ -71,20 +71,22 @@ import Testing
     }
 
     /// Reads `text` from a file, with `known` (nil: a plain full parse).
-    static func read(_ text: String, in directory: TemporaryDirectory, known: KnownAnnotations?) throws -> COCOExport {
-        try read(path: directory.write("export-\(UUID().uuidString).json", text), known: known)
+    static func read(_ text: String, in directory: TemporaryDirectory, known: KnownAnnotations?,
+                     copyingSpaced: Bool = true) throws -> COCOExport {
+        try read(path: directory.write("export-\(UUID().uuidString).json", text), known: known, copyingSpaced: copyingSpaced)
     }
 
-    static func read(path: String, known: KnownAnnotations?) throws -> COCOExport {
-        try COCOReader.read(try FileMapping(path: path), name: path, known: known)
+    static func read(path: String, known: KnownAnnotations?, copyingSpaced: Bool = true) throws -> COCOExport {
+        try COCOReader.read(try FileMapping(path: path), name: path, known: known, copyingSpaced: copyingSpaced)
     }
 
     /// Round 0 read and learned, its cache written and read back: the known annotations of round 1.
-    static func known(after first: String, in directory: TemporaryDirectory) throws -> (KnownAnnotations, ElementKey, count: Int) {
+    static func known(after first: String, in directory: TemporaryDirectory,
+                      copyingSpaced: Bool = true) throws -> (KnownAnnotations, ElementKey, count: Int) {
         let key = ElementKey(derivedFrom: FingerprintKey.random())
         let path = directory.file("dsv-elements.cache")
         let learning = KnownAnnotations(ElementCache(path: path, key: key))
-        let round0 = try read(first, in: directory, known: learning)
+        let round0 = try read(first, in: directory, known: learning, copyingSpaced: copyingSpaced)
         #expect(round0.matchedAnnotations == 0)
         #expect(round0.tailDigests.count == round0.annotations.count)
         KnownAnnotations.save([round0], key: key, to: path)
@@ -135,37 +137,67 @@ import Testing
     }
 
     /// Whitespace between objects changes nothing. Inside them (as `json.dump` and
-    /// pretty-printers write them) the array is read again from its minified copy, where the
-    /// tails a compact round learned match; the file's own tails are kept too, and the next
-    /// spaced round matches them on its first pass. Entries are a full parse's every time.
-    @Test func spacedExportsAreMatchedOnBothPasses() throws {
-        let directory = TemporaryDirectory("known-annotations-spaced")
+    /// pretty-printers write them) the whole file is read from a minified copy: the tails a
+    /// compact round learned match, and a spaced round learns what a compact one does. Entries
+    /// are a full parse's every time.
+    @Test func spacedExportsAreReadFromAMinifiedCopy() throws {
+        let directory = TemporaryDirectory("known-annotations-copied")
         let (known, key, _) = try Self.known(after: Self.export(annotations: 300, round: 0), in: directory)
         let between = Self.export(annotations: 300, round: 1).replacingOccurrences(of: "},{\"id\"", with: "},\n  {\"id\"")
         let matchedBetween = try Self.read(between, in: directory, known: known)
         #expect(matchedBetween.matchedAnnotations > 100)
         #expect(matchedBetween.annotations == (try Self.read(between, in: directory, known: nil)).annotations)
 
-        func dumped(_ text: String) -> String { text.replacingOccurrences(of: ",", with: ", ").replacingOccurrences(of: ":", with: ": ") }
         func learning(_ key: ElementKey) -> KnownAnnotations { KnownAnnotations(ElementCache(path: "/nonexistent", key: key)) }
-        let spaced = dumped(Self.export(annotations: 300, round: 1))
+        let compactRound = Self.export(annotations: 300, round: 1)
+        let spaced = Self.dumped(compactRound)
         let afterCompact = try Self.read(spaced, in: directory, known: known)
-        #expect(afterCompact.matchedAnnotations == 0, "no tail of the file as written is known yet")
+        let compact = try Self.read(compactRound, in: directory, known: known)
+        // (`dumped` spaces the commas and colons inside strings too: those annotations changed.)
+        #expect(afterCompact.matchedAnnotations > 100 && compact.matchedAnnotations > 100)
         #expect(afterCompact.annotations == (try Self.read(spaced, in: directory, known: nil)).annotations)
         #expect(afterCompact.tailDigests == (try Self.read(spaced, in: directory, known: learning(key))).tailDigests)
+        #expect(afterCompact.spacedTails.isEmpty)
+
+        // A spaced round after a spaced round, and a compact one after it.
+        let (knownSpaced, _, _) = try Self.known(after: Self.dumped(Self.export(annotations: 300, round: 0)), in: directory)
+        #expect(try Self.read(spaced, in: directory, known: knownSpaced).matchedAnnotations == afterCompact.matchedAnnotations)
+        #expect(try Self.read(compactRound, in: directory, known: knownSpaced).matchedAnnotations > 100)
+    }
+
+    /// `json.dump`'s layout: a space after each comma and colon.
+    static func dumped(_ text: String) -> String { text.replacingOccurrences(of: ",", with: ", ").replacingOccurrences(of: ":", with: ": ") }
+
+    /// Read as written (a file spaced only where the reader's samples did not look): the spaced
+    /// array is read again from its minified copy, where the tails a compact round learned
+    /// match; the file's own tails are kept too, and the next spaced round matches them on its
+    /// first pass. Entries are a full parse's every time.
+    @Test func spacedExportsReadAsWrittenAreMatchedOnBothPasses() throws {
+        let directory = TemporaryDirectory("known-annotations-spaced")
+        let (known, key, _) = try Self.known(after: Self.export(annotations: 300, round: 0), in: directory)
+        func read(_ text: String, known: KnownAnnotations?) throws -> COCOExport {
+            try Self.read(text, in: directory, known: known, copyingSpaced: false)
+        }
+        func learning(_ key: ElementKey) -> KnownAnnotations { KnownAnnotations(ElementCache(path: "/nonexistent", key: key)) }
+        let spaced = Self.dumped(Self.export(annotations: 300, round: 1))
+        let afterCompact = try read(spaced, known: known)
+        #expect(afterCompact.matchedAnnotations == 0, "no tail of the file as written is known yet")
+        #expect(afterCompact.annotations == (try read(spaced, known: nil)).annotations)
+        #expect(afterCompact.tailDigests == (try read(spaced, known: learning(key))).tailDigests)
         #expect(afterCompact.spacedTails.count > 200 && afterCompact.spacedTails.allSatisfy(\.spaced))
 
         // A spaced round after a spaced round: matched as the file is written.
-        let (knownSpaced, spacedKey, _) = try Self.known(after: dumped(Self.export(annotations: 300, round: 0)), in: directory)
-        let next = try Self.read(spaced, in: directory, known: knownSpaced)
+        let (knownSpaced, spacedKey, _) = try Self.known(after: Self.dumped(Self.export(annotations: 300, round: 0)), in: directory,
+                                                         copyingSpaced: false)
+        let next = try read(spaced, known: knownSpaced)
         #expect(next.matchedAnnotations > 100)
-        #expect(next.annotations == (try Self.read(spaced, in: directory, known: nil)).annotations)
-        let learnedInFull = try Self.read(spaced, in: directory, known: learning(spacedKey))
+        #expect(next.annotations == (try read(spaced, known: nil)).annotations)
+        let learnedInFull = try read(spaced, known: learning(spacedKey))
         #expect(next.tailDigests == learnedInFull.tailDigests && next.spacedTails == learnedInFull.spacedTails)
         // A compact round after it matches the minified copy's tails, and stays compact.
-        let compact = try Self.read(Self.export(annotations: 300, round: 1), in: directory, known: knownSpaced)
+        let compact = try read(Self.export(annotations: 300, round: 1), known: knownSpaced)
         #expect(compact.matchedAnnotations > 100 && compact.spacedTails.isEmpty)
-        #expect(compact.annotations == (try Self.read(Self.export(annotations: 300, round: 1), in: directory, known: nil)).annotations)
+        #expect(compact.annotations == (try read(Self.export(annotations: 300, round: 1), known: nil)).annotations)
     }
 
     /// What an object with `id` first was keyed by never matches one with `id` last: its tail

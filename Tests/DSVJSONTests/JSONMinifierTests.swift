@@ -58,7 +58,73 @@ import Testing
             let written = bytes.withUnsafeBytes { source in
                 out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, vectorized: vectorized) }
             }
-            #expect(Array(out.prefix(written)) == Self.plainReading(bytes), "round \(round)")
+            var state = JSONMinifier.State()
+            let again = bytes.withUnsafeBytes { source in
+                out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &state, vectorized: vectorized) }
+            }
+            #expect(again == written && !state.invalid && !state.inString, "round \(round)")
+        }
+    }
+
+    /// Whitespace between two bytes of numbers or literals cannot be dropped without joining
+    /// two tokens into one (`[1 2]` would read as `[12]`): the minifier says so, wherever the
+    /// run falls — in a block of the vector loop, of the mask loop or of the byte loop (a
+    /// backslash nearby), or across blocks — and never for valid text, however it is spaced.
+    @Test(arguments: paths) func whitespaceBetweenTwoTokensThatWouldJoinIsReported(vectorized: Bool) {
+        let joined = ["[1 2]", "[1\n\n    2]", "[tr ue]", "[- 1]", "[1 .5]", "[1 e5]", "[null null]", "[1" + String(repeating: " ", count: 150) + "2]",
+                      "{\"a\": 1\t0}"]
+        let apart = ["[1, 2]", "[1 ,2]", "[ 1 ]", "{\"a\" : 1 , \"b\" : true }", "[\"1 2\", \"c d\"]", "[1]", "[1 ]  ",
+                     "[1 \"a\"]", "[\"a\" 1]", "[1" + String(repeating: "\n", count: 150) + "]"]
+        for (texts, expected) in [(joined, true), (apart, false)] {
+            for text in texts {
+                for shift in 0..<130 {
+                    // Shifted across blocks, half the time beside an escape (the byte loop's blocks).
+                    let padding = shift % 2 == 0 ? String(repeating: "0,", count: shift / 2) : #""\\","# + String(repeating: "0,", count: shift / 2)
+                    let bytes = Array(("[" + padding + text + "]").utf8)
+                    var out = [UInt8](repeating: 0, count: bytes.count)
+                    var state = JSONMinifier.State()
+                    _ = bytes.withUnsafeBytes { source in
+                        out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &state, vectorized: vectorized) }
+                    }
+                    #expect(state.invalid == expected, "\(text) at \(shift)")
+                }
+            }
+        }
+        // Text that ends inside an escape.
+        let bytes = Array(#"["a\"#.utf8)
+        var out = [UInt8](repeating: 0, count: bytes.count)
+        var state = JSONMinifier.State()
+        _ = bytes.withUnsafeBytes { source in out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &state) } }
+        #expect(state.invalid)
+    }
+
+    /// Cut at guesses on all cores: a guess inside a string (its text looks like one element
+    /// ending and the next beginning) is found out and that part minified again, so the result
+    /// is always one pass's from the start.
+    @Test func guessedCutsInsideStringsGiveOnePassResult() {
+        var generator = SplitMix(seed: 5)
+        var text = "["
+        for n in 0..<3000 {
+            let name = [#"a}, {\"b\": 1 2 }, {\"c"#, "a}, {b: 1 2 }, {c", "plain \(n)"][Int(generator.next() % 3)]
+            text += (n > 0 ? ", " : "") + #"{"id": \#(n), "name": "\#(name)", "v": [1, 2.5]}"#
+        }
+        text += "]"
+        let bytes = Array(text.utf8)
+        var whole = [UInt8](repeating: 0, count: bytes.count)
+        var serial = JSONMinifier.State()
+        let wholeCount = bytes.withUnsafeBytes { source in whole.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &serial) } }
+        // Every `{` after `}, ` is a cut, those inside the names too.
+        let cuts = bytes.indices.filter { $0 >= 3 && bytes[$0] == UInt8(ascii: "{") && bytes[$0 - 1] == 0x20
+            && bytes[$0 - 2] == UInt8(ascii: ",") && bytes[$0 - 3] == UInt8(ascii: "}") }
+        #expect(cuts.count > 3000)
+        for step in [1, 7, 500] {
+            let chosen = stride(from: 0, to: cuts.count, by: step).map { cuts[$0] }
+            var out = [UInt8](repeating: 0, count: bytes.count)
+            let (written, state) = bytes.withUnsafeBytes { source in
+                out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, cuts: chosen, every: 4096) { _ in } }
+            }
+            #expect(Array(out.prefix(written)) == Array(whole.prefix(wholeCount)), "every \(step)th cut")
+            #expect(state == serial && !state.invalid, "every \(step)th cut")
         }
     }
 

@@ -4,17 +4,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// What the minifier carries from one byte to the next (each field 0 or 1).
+typedef struct {
+    /// The next byte is inside a string.
+    int in_string;
+    /// The last byte was outside strings and part of a number or a literal (not whitespace, a
+    /// quote or one of `{}[],:`).
+    int last_word;
+    /// Whitespace is being dropped that followed such a byte.
+    int pending;
+    /// Whitespace was dropped between two such bytes (`1 2`, `tr ue`): joined, they would read
+    /// as one token, so the text was not valid JSON and the output is not a minified copy of it.
+    int merged;
+} dsv_minify_state;
+
 /// Whether this CPU compresses bytes by mask in a vector register (AVX-512 VBMI2, with BW and
 /// PCLMULQDQ for the masks).
 int dsv_minify_vectorized_available(void);
 
 /// Minifies `source` 64 bytes at a time into `target` while the blocks hold no backslash:
-/// whitespace outside strings is dropped, everything else kept. `*in_string` says whether the
-/// first block starts inside a string, and is updated. Stops before the first block with a
-/// backslash and before the last `count % 64` bytes; returns the bytes read (a multiple of 64)
-/// and sets `*written`. Each block's 64 bytes are stored whole at the write position, which
-/// never passes the read position: `target` needs room for the bytes read. Only when
+/// whitespace outside strings is dropped, everything else kept; `*state` says where the first
+/// block starts, and is updated. Stops before the first block with a backslash and before the
+/// last `count % 64` bytes; returns the bytes read (a multiple of 64) and sets `*written`. Each
+/// block's 64 bytes are stored whole at the write position, which never passes the read
+/// position: `target` needs room for the bytes read. Only when
 /// `dsv_minify_vectorized_available()`.
-size_t dsv_minify_blocks(const uint8_t *source, size_t count, uint8_t *target, size_t *written, int *in_string);
+size_t dsv_minify_blocks(const uint8_t *source, size_t count, uint8_t *target, size_t *written, dsv_minify_state *state);
 
 #endif

@@ -3,12 +3,13 @@ import DSVNative
 import DSVStorage
 
 /// One COCO file as the reader indexes it: the file's bytes and where every part lies in them.
-/// Nothing is copied or re-rendered; every value keeps its exact text. Arrays that were not
-/// written compactly are minified once into `arena` and indexed there.
+/// Nothing is re-rendered; every value keeps its exact text. A file spaced between its tokens
+/// is indexed in a minified copy of it (`MinifiedCopy`); read as written, its arrays that were
+/// not written compactly are minified into arenas of their own and indexed there.
 public final class COCOExport: @unchecked Sendable {
     /// The path as the user gave it (for messages).
     public let name: String
-    /// The file's bytes (a read-only mapping).
+    /// The file's bytes (a read-only mapping), or those of its minified copy.
     let mapping: FileMapping
     /// Minified copies of the `images` / `annotations` arrays when the file was not compact
     /// (anonymous mappings, so that their bytes stay put while the export lives).

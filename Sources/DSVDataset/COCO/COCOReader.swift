@@ -16,14 +16,30 @@ public enum COCOReader {
     }
 
     /// Reads an already mapped file (so that a caller hashing the same bytes on another core
-    /// does not map — and page in — the file twice).
-    /// - Parameter known: the annotations the repository's last commit read; those read again
-    ///   are matched rather than parsed, and every annotation's tail digest is kept
-    ///   (`COCOExport.tailDigests`). Nil reads everything in full and learns nothing.
-    public static func read(_ mapping: FileMapping, name: String, known: KnownAnnotations? = nil) throws(COCOError) -> COCOExport {
-        let label = name
-        let export = COCOExport(name: label, mapping: mapping)
+    /// does not map — and page in — the file twice). A file spaced between its tokens is read
+    /// from a minified copy of it (`MinifiedCopy`), the file itself only when the copy is not
+    /// valid JSON (its errors are placed in the file).
+    /// - Parameters:
+    ///   - known: the annotations the repository's last commit read; those read again are
+    ///     matched rather than parsed, and every annotation's tail digest is kept
+    ///     (`COCOExport.tailDigests`). Nil reads everything in full and learns nothing.
+    ///   - copyingSpaced: false reads the file as written whatever its layout: the way a file
+    ///     spaced only where the samples did not look is read (its spaced arrays are minified
+    ///     then).
+    public static func read(_ mapping: FileMapping, name: String, known: KnownAnnotations? = nil,
+                            copyingSpaced: Bool = true) throws(COCOError) -> COCOExport {
         let trace = Trace()
+        if copyingSpaced, let copy = MinifiedCopy.make(of: mapping, name: name) {
+            trace.mark("minified copy of \(name)")
+            let export = COCOExport(name: name, mapping: copy)
+            if (try? index(export, known: known)) != nil {
+                trace.mark("index the copy of \(name), \(export.matchedAnnotations) annotations matched")
+                try COCOValidation.check(export)
+                trace.mark("validate \(name)")
+                return export
+            }
+        }
+        let export = COCOExport(name: name, mapping: mapping)
         try index(export, known: known)
         trace.mark("index \(name), \(export.matchedAnnotations) annotations matched")
         try COCOValidation.check(export)
@@ -146,7 +162,7 @@ public enum COCOReader {
             let mapping = export.mapping
             arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes, cuts: cuts, every: 16 << 20) { read in
                 mapping.evict(start + read.lowerBound..<start + read.upperBound)
-            })
+            }.written)
             trace.mark("minify \(member.key)")
             let result = Result { () throws(JSONSyntaxError) in
                 var scanner = JSONScanner(arena.bytes)

@@ -14,11 +14,13 @@ import DSVStorage
 /// before the `id`; such a key is marked (`ElementCache.Entry.idLast`) and matches only
 /// another such object — an `id`-first tail followed by `,"id":N}` is no object at all.
 ///
-/// Spaced exports (`json.dump`'s `", "` and `": "`, pretty-printers' newlines) are read twice:
-/// once as written, to check them, then from a minified copy (`COCOReader`). Both passes match:
-/// the cache keeps the tails of the minified copy, as for a compact export, and after them
-/// those of the file as written (`COCOExport.spacedTails`, marked spaced so that an object they
-/// match sends its array to the minified pass too).
+/// Spaced exports (`json.dump`'s `", "` and `": "`, pretty-printers' newlines) are read from a
+/// minified copy of the whole file (`MinifiedCopy`), and matched as compact ones are. One read
+/// as written (spaced only where the reader's samples did not look) is read twice: once as
+/// written, to check it, then its spaced arrays from minified copies. Both passes match: the
+/// cache keeps the tails of the minified copy, as for a compact export, and after them those of
+/// the file as written (`COCOExport.spacedTails`, marked spaced so that an object they match
+/// sends its array to the minified pass too).
 ///
 /// Why a match may skip the parse: the object at hand is `{"id":N′,"image_id":M′` (checked
 /// here: two JSON integers) followed by a tail whose digest equals that of a tail which

@@ -9,18 +9,20 @@ public enum VectorMinifier {
     public static let available = dsv_minify_vectorized_available() != 0
 
     /// Minifies whole 64-byte blocks from `source` (`count` bytes) into `target` up to the first
-    /// block with a backslash or the last partial block; `inString` says whether the first
-    /// starts inside a string, and is updated. `target` needs room for the bytes read: each
-    /// block is stored whole at the write position, which never passes the read position.
-    /// Only when `available`.
+    /// block with a backslash or the last partial block; `state` says where the first starts
+    /// (`JSONMinifier.State`), and is updated. `target` needs room for the bytes read: each block
+    /// is stored whole at the write position, which never passes the read position. Only when
+    /// `available`.
     @inline(__always)
     public static func minifyBlocks(_ source: UnsafeRawPointer, count: Int, into target: UnsafeMutableRawPointer,
-                                    inString: inout Bool) -> (read: Int, written: Int) {
+                                    inString: inout Bool, lastWord: inout Bool, pending: inout Bool,
+                                    merged: inout Bool) -> (read: Int, written: Int) {
         var written = 0
-        var inside: Int32 = inString ? 1 : 0
+        var state = dsv_minify_state(in_string: inString ? 1 : 0, last_word: lastWord ? 1 : 0, pending: pending ? 1 : 0,
+                                     merged: merged ? 1 : 0)
         let read = dsv_minify_blocks(source.assumingMemoryBound(to: UInt8.self), count,
-                                     target.assumingMemoryBound(to: UInt8.self), &written, &inside)
-        inString = inside != 0
+                                     target.assumingMemoryBound(to: UInt8.self), &written, &state)
+        (inString, lastWord, pending, merged) = (state.in_string != 0, state.last_word != 0, state.pending != 0, state.merged != 0)
         return (read, written)
     }
 }

@@ -1,0 +1,78 @@
+import DSVJSON
+import DSVNative
+
+/// An export written with whitespace between its tokens (`json.dump`'s `", "` and `": "`,
+/// pretty-printers, Datumaro), minified whole into memory so that it is read once, as a compact
+/// export is. Read as written, such a file took a pass to find its arrays and check it, then a
+/// minified copy of each array read again: at train2017's size, 0.24 of a next round's 0.71 s
+/// went to that first pass.
+///
+/// The copy is made before anything is checked, so it must never pass for valid where the file
+/// was not. Dropping whitespace between tokens changes no token, except where it joins two
+/// (`[1 2]` would read as `[12]`): the minifier reports that (`JSONMinifier.State.invalid`), and
+/// there is no copy. Any other fault is the copy's as much as the file's, and the reader then
+/// reads the file as written for the error's place in it.
+enum MinifiedCopy {
+    /// Of the bytes sampled, the share of whitespace between tokens from which a file is
+    /// copied: `json.dump` spaces a tenth of a COCO file's bytes, pretty-printers more, where a
+    /// compact file with one element per line has a newline every few hundred bytes.
+    static let spacedShare = 0.02
+    /// Bytes sampled at each of a few places, cut to the file's size.
+    static let sampleBytes = 16 << 10
+
+    /// The minified copy of `mapping`'s bytes if they are spaced between tokens and minify
+    /// faithfully: the whitespace (and byte order mark) before the top-level value and after it
+    /// as written, the value minified between. The file's pages are let go as they are copied.
+    static func make(of mapping: FileMapping, name: String) -> FileMapping? {
+        let bytes = mapping.bytes
+        guard looksSpaced(bytes) else { return nil }
+        var start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        while start < bytes.count, JSONScanner.isWhitespace(bytes[start]) { start += 1 }
+        var end = bytes.count
+        while end > start, JSONScanner.isWhitespace(bytes[end - 1]) { end -= 1 }
+        guard start < end, let copy = try? FileMapping(anonymous: name, count: bytes.count) else { return nil }
+        let out = copy.writableBytes
+        out.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: start)
+        let value = UnsafeRawBufferPointer(rebasing: bytes[start..<end]), origin = start
+        let (written, state) = JSONMinifier.minify(value, into: UnsafeMutableRawBufferPointer(rebasing: out[start...]),
+                                                   cuts: cuts(in: value), every: 16 << 20) { read in
+            mapping.evict(origin + read.lowerBound..<origin + read.upperBound)
+        }
+        guard !state.invalid, !state.inString else { return nil }
+        (out.baseAddress! + start + written).copyMemory(from: bytes.baseAddress! + end, byteCount: bytes.count - end)
+        copy.seal(keeping: start + written + bytes.count - end)
+        return copy
+    }
+
+    /// Whether a few samples of `bytes` (all of them when it is small) are spaced between tokens.
+    /// A sample may begin inside a string and count the spaces of its text: only the choice
+    /// between two ways of reading the file depends on it, not what is read.
+    static func looksSpaced(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let places = bytes.count <= 8 * sampleBytes ? [0..<bytes.count]
+            : (1...4).map { k in bytes.count * k / 5 ..< bytes.count * k / 5 + sampleBytes }
+        var scratch = [UInt8](repeating: 0, count: places.map(\.count).max() ?? 0)
+        var (sampled, dropped) = (0, 0)
+        for place in places {
+            let written = scratch.withUnsafeMutableBytes { JSONMinifier.minify(UnsafeRawBufferPointer(rebasing: bytes[place]), into: $0) }
+            sampled += place.count
+            dropped += place.count - written
+        }
+        return sampled > 0 && Double(dropped) >= spacedShare * Double(sampled)
+    }
+
+    /// Where `value` may be cut to be minified on all cores: a few places, evenly spaced, each
+    /// moved on to where an element of an array of objects seems to begin (`{` after `}` and `,`,
+    /// whitespace around the comma). One inside a string is found out by the minifier.
+    static func cuts(in value: UnsafeRawBufferPointer) -> [Int] {
+        let parts = min(SystemInfo.processorCount, value.count / ParallelArrayScan.minimumBytes)
+        guard parts > 1 else { return [] }
+        var cuts: [Int] = []
+        for k in 1..<parts {
+            var i = max(cuts.last.map { $0 + 1 } ?? 0, value.count * k / parts)
+            let limit = min(value.count, i + (4 << 20))
+            while i < limit, !(value[i] == UInt8(ascii: "{") && ParallelArrayScan.follows(i, in: value)) { i += 1 }
+            if i < limit { cuts.append(i) }
+        }
+        return cuts
+    }
+}
