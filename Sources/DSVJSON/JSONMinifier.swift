@@ -1,9 +1,10 @@
 import Dispatch
 import DSVNative
 
-/// Removes the whitespace between tokens of a validated JSON value, leaving every string and
-/// number exactly as written. Pretty-printed and compact exports of the same content thus give
-/// the same manifest.
+/// Removes the whitespace between the tokens of JSON text, leaving every string and number
+/// exactly as written. Pretty-printed and compact exports of the same content thus give the
+/// same manifest. Text not yet checked may be given: where the output would pass for valid
+/// JSON and the text was not, the minifier says so (`State.invalid`).
 public enum JSONMinifier {
     /// Appends the minified value to `out`.
     public static func minify(_ value: UnsafeRawBufferPointer, into out: inout [UInt8]) {
@@ -66,8 +67,8 @@ public enum JSONMinifier {
                               consumed: (Int) -> Void = { _ in }) -> Int {
         precondition(out.count >= value.count, "room for the whole value")
         guard let source = value.baseAddress, let target = out.baseAddress else { return 0 }
-        var (inString, lastWord, pending, merged) = (state.inString, state.lastWord, state.pending, state.invalid)
-        defer { state = State(inString: inString, lastWord: lastWord, pending: pending, invalid: merged) }
+        var (inString, lastWord, pending, invalid) = (state.inString, state.lastWord, state.pending, state.invalid)
+        defer { state = State(inString: inString, lastWord: lastWord, pending: pending, invalid: invalid) }
         var index = 0, written = 0
         let count = value.count, width = StringByteClasses.width
         while index < count {
@@ -76,7 +77,7 @@ public enum JSONMinifier {
                 if vectorized && stretchEnd &- index >= width {
                     let (read, wrote) = VectorMinifier.minifyBlocks(source + index, count: stretchEnd &- index,
                                                                     into: target + written, inString: &inString,
-                                                                    lastWord: &lastWord, pending: &pending, merged: &merged)
+                                                                    lastWord: &lastWord, pending: &pending, merged: &invalid)
                     index &+= read
                     written &+= wrote
                     if index == stretchEnd { break }
@@ -93,7 +94,7 @@ public enum JSONMinifier {
                         let word = ~(classes.whitespace | inside | classes.quotes | classes.structural)
                         let (sum, carry) = dropped.addingReportingOverflow(dropped & (word &<< 1 | (lastWord ? 1 : 0)))
                         let (landed, carried) = sum.addingReportingOverflow(pending ? 1 : 0)
-                        merged = merged || landed & ~dropped & word != 0
+                        invalid = invalid || landed & ~dropped & word != 0
                         pending = carry || carried
                         lastWord = word &>> 63 != 0
                         if keep == ~0 {
@@ -122,7 +123,7 @@ public enum JSONMinifier {
                         written += 1
                         if c == UInt8(ascii: "\\") {
                             guard index + 1 < count else {
-                                merged = true  // a stretch of text that ends inside an escape
+                                invalid = true  // the text ends inside an escape
                                 index += 1
                                 continue
                             }
@@ -142,7 +143,7 @@ public enum JSONMinifier {
                         lastWord = false
                     } else {
                         let word = !StringByteClasses.isStructural(c)
-                        merged = merged || word && pending
+                        invalid = invalid || word && pending
                         (lastWord, pending) = (word, false)
                         out[written] = c
                         written += 1
