@@ -12,13 +12,17 @@ import Glibc
 ///
 /// A file of `directThreshold` bytes or more bypasses the page cache (`O_DIRECT`): a write of
 /// gigabytes through the cache allocates a page for every 4 KB of it, evicts what the machine
-/// had cached and is throttled to the disk's pace once dirty pages pass the kernel's limits. On
-/// this machine `dd` wrote 256 MB in 1.5 s through the cache and in 0.17 s direct, 3.8 GB in
-/// 18–25 s and in 1.8 s; 128 MB in 33–183 ms and in 55–59 ms; 32 MB in 6–220 ms and in 18 ms.
-/// A 40k-image checkout (128 MB) right after another file was written and synced took 0.25–1.0 s
-/// through the cache, most of it CPU spent in the kernel's write path, and 0.23–0.26 s direct.
-/// Files under 64 MB keep the cache, which usually absorbs them at memory speed (a 10k-image
-/// checkout, 32 MB, is as fast either way, and steadier direct by only a little). Direct
+/// had cached and is throttled to the disk's pace once dirty pages pass the kernel's limits. A
+/// smaller file keeps the cache, which takes it at memory speed and writes it back after the
+/// process has gone. The line is half of what the kernel lets be dirty before it starts
+/// writing back (`SystemInfo.dirtyBackgroundBytes`: 2.2 GB on this machine, so 1.1 GB), and no
+/// less than 64 MB. Measured alternating with `git checkout`, each run after `sync` with the
+/// previous output removed, also with the page cache full of other files: a 40k-image checkout
+/// (128 MB) took 0.21–0.23 s through the cache and 0.25–0.28 s direct (git 0.43 s), a
+/// train2017-sized one (380 MB) 0.69–0.71 s and 0.83 s (git 1.23–1.26 s), while one of 1.18M
+/// images (3.8 GB) took 15.4 s through the cache and 10.9 s direct (git 13.9 s). (The line was
+/// 64 MB before: `dd` had written 256 MB in 1.5 s through the cache on a day it now takes
+/// 0.04–0.28 s.) Direct
 /// writes take whole aligned blocks from aligned memory: a writer's buffer starts at the file
 /// offset's place in a block (`bufferShift(for:)`), the blocks a write covers whole go out at
 /// once, and the pieces of the blocks two writers share are gathered here and written when
@@ -40,7 +44,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
     private let gathering = Lock()
 
     /// Files this large or larger are written past the page cache.
-    public static let directThreshold = 64 << 20
+    public static let directThreshold = max(64 << 20, (SystemInfo.dirtyBackgroundBytes ?? 0) / 2)
 
     public init(destination: String, count: Int, direct: Bool? = nil) throws(SystemError) {
         self.destination = destination

@@ -17,4 +17,35 @@ public enum ProcessEnvironment {
 public enum SystemInfo {
     /// Online processors (`sysconf(_SC_NPROCESSORS_ONLN)`).
     public static let processorCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// How much of the page cache may be dirty before the kernel starts writing it back
+    /// (`vm.dirty_background_bytes`, or `vm.dirty_background_ratio` of the available memory);
+    /// nil where Linux's files do not say. Read once.
+    public static let dirtyBackgroundBytes: Int? = {
+        if let bytes = number(in: "/proc/sys/vm/dirty_background_bytes"), bytes > 0 { return bytes }
+        guard let ratio = number(in: "/proc/sys/vm/dirty_background_ratio"), let available = availableMemory() else { return nil }
+        return available / 100 * ratio
+    }()
+
+    /// The first number in a file of /proc.
+    private static func number(in path: String) -> Int? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var value = 0
+        let read = withUnsafeMutablePointer(to: &value) { pointer in withVaList([pointer]) { vfscanf(file, "%ld", $0) } }
+        return read == 1 ? value : nil
+    }
+
+    /// `MemAvailable` of /proc/meminfo, in bytes.
+    private static func availableMemory() -> Int? {
+        guard let file = fopen("/proc/meminfo", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard text.hasPrefix("MemAvailable:") else { continue }
+            return text.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1024 }
+        }
+        return nil
+    }
 }
