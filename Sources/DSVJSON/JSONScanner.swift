@@ -41,6 +41,15 @@ public struct JSONScanner {
         skipWhitespaceSlow()
     }
 
+    /// Skips what a document may hold before its value: a UTF-8 byte order mark (tolerated, and
+    /// kept by the callers as written), then whitespace.
+    public mutating func skipLeading() {
+        if end - position >= 3 && base[position] == 0xEF && base[position + 1] == 0xBB && base[position + 2] == 0xBF {
+            position += 3
+        }
+        skipWhitespace()
+    }
+
     /// Whether `c` is JSON whitespace: space, tab, LF or CR.
     @inlinable @inline(__always) public static func isWhitespace(_ c: UInt8) -> Bool {
         c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09

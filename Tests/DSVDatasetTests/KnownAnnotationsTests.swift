@@ -148,7 +148,6 @@ import Testing
         #expect(matchedBetween.matchedAnnotations > 100)
         #expect(matchedBetween.annotations == (try Self.read(between, in: directory, known: nil)).annotations)
 
-        func learning(_ key: ElementKey) -> KnownAnnotations { KnownAnnotations(ElementCache(path: "/nonexistent", key: key)) }
         let compactRound = Self.export(annotations: 300, round: 1)
         let spaced = Self.dumped(compactRound)
         let afterCompact = try Self.read(spaced, in: directory, known: known)
@@ -156,7 +155,7 @@ import Testing
         // (`dumped` spaces the commas and colons inside strings too: those annotations changed.)
         #expect(afterCompact.matchedAnnotations > 100 && compact.matchedAnnotations > 100)
         #expect(afterCompact.annotations == (try Self.read(spaced, in: directory, known: nil)).annotations)
-        #expect(afterCompact.tailDigests == (try Self.read(spaced, in: directory, known: learning(key))).tailDigests)
+        #expect(afterCompact.tailDigests == (try Self.read(spaced, in: directory, known: Self.learning(key))).tailDigests)
         #expect(afterCompact.spacedTails.isEmpty)
 
         // A spaced round after a spaced round, and a compact one after it.
@@ -164,6 +163,9 @@ import Testing
         #expect(try Self.read(spaced, in: directory, known: knownSpaced).matchedAnnotations == afterCompact.matchedAnnotations)
         #expect(try Self.read(compactRound, in: directory, known: knownSpaced).matchedAnnotations > 100)
     }
+
+    /// Known annotations that learn under `key` and know nothing yet: a full parse's tail digests.
+    static func learning(_ key: ElementKey) -> KnownAnnotations { KnownAnnotations(ElementCache(path: "/nonexistent", key: key)) }
 
     /// `json.dump`'s layout: a space after each comma and colon.
     static func dumped(_ text: String) -> String { text.replacingOccurrences(of: ",", with: ", ").replacingOccurrences(of: ":", with: ": ") }
@@ -178,12 +180,11 @@ import Testing
         func read(_ text: String, known: KnownAnnotations?) throws -> COCOExport {
             try Self.read(text, in: directory, known: known, copyingSpaced: false)
         }
-        func learning(_ key: ElementKey) -> KnownAnnotations { KnownAnnotations(ElementCache(path: "/nonexistent", key: key)) }
         let spaced = Self.dumped(Self.export(annotations: 300, round: 1))
         let afterCompact = try read(spaced, known: known)
         #expect(afterCompact.matchedAnnotations == 0, "no tail of the file as written is known yet")
         #expect(afterCompact.annotations == (try read(spaced, known: nil)).annotations)
-        #expect(afterCompact.tailDigests == (try read(spaced, known: learning(key))).tailDigests)
+        #expect(afterCompact.tailDigests == (try read(spaced, known: Self.learning(key))).tailDigests)
         #expect(afterCompact.spacedTails.count > 200 && afterCompact.spacedTails.allSatisfy(\.spaced))
 
         // A spaced round after a spaced round: matched as the file is written.
@@ -192,7 +193,7 @@ import Testing
         let next = try read(spaced, known: knownSpaced)
         #expect(next.matchedAnnotations > 100)
         #expect(next.annotations == (try read(spaced, known: nil)).annotations)
-        let learnedInFull = try read(spaced, known: learning(spacedKey))
+        let learnedInFull = try read(spaced, known: Self.learning(spacedKey))
         #expect(next.tailDigests == learnedInFull.tailDigests && next.spacedTails == learnedInFull.spacedTails)
         // A compact round after it matches the minified copy's tails, and stays compact.
         let compact = try read(Self.export(annotations: 300, round: 1), known: knownSpaced)

@@ -29,18 +29,16 @@ public enum COCOReader {
     public static func read(_ mapping: FileMapping, name: String, known: KnownAnnotations? = nil,
                             copyingSpaced: Bool = true) throws(COCOError) -> COCOExport {
         let trace = Trace()
-        if copyingSpaced, let copy = MinifiedCopy.make(of: mapping, name: name) {
-            trace.mark("minified copy of \(name)")
-            let export = COCOExport(name: name, mapping: copy)
-            if (try? index(export, known: known)) != nil {
-                trace.mark("index the copy of \(name), \(export.matchedAnnotations) annotations matched")
-                try COCOValidation.check(export)
-                trace.mark("validate \(name)")
-                return export
-            }
+        let copied = copyingSpaced ? MinifiedCopy.make(of: mapping, name: name).map { COCOExport(name: name, mapping: $0) } : nil
+        if copied != nil { trace.mark("minified copy of \(name)") }
+        let export: COCOExport
+        if let copied, (try? index(copied, known: known)) != nil {
+            export = copied
+        } else {
+            // As written: a file not spaced, or whose copy is not valid JSON (its error placed in the file).
+            export = COCOExport(name: name, mapping: mapping)
+            try index(export, known: known)
         }
-        let export = COCOExport(name: name, mapping: mapping)
-        try index(export, known: known)
         trace.mark("index \(name), \(export.matchedAnnotations) annotations matched")
         try COCOValidation.check(export)
         trace.mark("validate \(name)")
@@ -53,9 +51,7 @@ public enum COCOReader {
         if bytes.isEmpty { throw .notCOCO(file: export.name, reason: "the file is empty") }
         do {
             var scanner = JSONScanner(bytes)
-            // A UTF-8 byte order mark is tolerated and kept.
-            if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { scanner.position = 3 }
-            scanner.skipWhitespace()
+            scanner.skipLeading()
             export.leading = 0..<scanner.position
             if scanner.atEnd { throw COCOError.notCOCO(file: export.name, reason: "the file holds only whitespace") }
             if scanner.peek() == UInt8(ascii: "[") {

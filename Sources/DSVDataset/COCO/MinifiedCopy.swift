@@ -26,8 +26,9 @@ enum MinifiedCopy {
     static func make(of mapping: FileMapping, name: String) -> FileMapping? {
         let bytes = mapping.bytes
         guard looksSpaced(bytes) else { return nil }
-        var start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
-        while start < bytes.count, JSONScanner.isWhitespace(bytes[start]) { start += 1 }
+        var scanner = JSONScanner(bytes)
+        scanner.skipLeading()
+        let start = scanner.position
         var end = bytes.count
         while end > start, JSONScanner.isWhitespace(bytes[end - 1]) { end -= 1 }
         guard start < end, let copy = try? FileMapping(anonymous: name, count: bytes.count) else { return nil }
@@ -68,10 +69,8 @@ enum MinifiedCopy {
         guard parts > 1 else { return [] }
         var cuts: [Int] = []
         for k in 1..<parts {
-            var i = max(cuts.last.map { $0 + 1 } ?? 0, value.count * k / parts)
-            let limit = min(value.count, i + (4 << 20))
-            while i < limit, !(value[i] == UInt8(ascii: "{") && ParallelArrayScan.follows(i, in: value)) { i += 1 }
-            if i < limit { cuts.append(i) }
+            let guess = max(cuts.last.map { $0 + 1 } ?? 0, value.count * k / parts)
+            if let cut = ParallelArrayScan.find([UInt8(ascii: "{")], in: value, from: guess, limit: 4 << 20) { cuts.append(cut) }
         }
         return cuts
     }

@@ -431,8 +431,7 @@ struct HeaderLayout {
         let parsed = header.withUnsafeBytes { bytes in
             Result { () throws(JSONSyntaxError) -> (Range<Int>, Range<Int>, [Member]) in
                 var scanner = JSONScanner(bytes)
-                if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { scanner.position = 3 }
-                scanner.skipWhitespace()
+                scanner.skipLeading()
                 let leading = 0..<scanner.position
                 var members: [Member] = []
                 try scanner.expect(UInt8(ascii: "{"), "'{'")
