@@ -163,7 +163,9 @@ public enum JSONMinifier {
     /// that looks like one element ending and the next beginning but lies inside a string. A
     /// part whose predecessor did not end in the state it assumed is minified again from the
     /// state the predecessor did end in, so the result is always that of one pass from the start.
-    /// `consumed` hears, from any thread, each stretch of `value` read (as a range of it).
+    /// `consumed` hears, from any thread, each stretch of `value` read (as a range of it), and
+    /// an empty one as each part starts: a part writes no further into `out` than it has read
+    /// plus `every`, so a caller may prepare that much of `out` (`FileMapping.populate`).
     /// Returns the bytes written and the state at the end (`invalid` if any part was).
     public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, cuts: [Int], every: Int,
                               consumed: @escaping @Sendable (Range<Int>) -> Void) -> (written: Int, state: State) {
@@ -174,6 +176,7 @@ public enum JSONMinifier {
         @Sendable func minifyPart(_ part: Int, from start: State) -> (written: Int, state: State) {
             let range = bounds[part]..<bounds[part + 1]
             var state = start
+            consumed(range.lowerBound..<range.lowerBound)
             let written = minify(UnsafeRawBufferPointer(rebasing: source.bytes[range]),
                                  into: UnsafeMutableRawBufferPointer(rebasing: target.bytes[range.lowerBound...]),
                                  state: &state, every: every) { read in consumed(range.lowerBound..<range.lowerBound + read) }

@@ -156,8 +156,10 @@ public enum COCOReader {
             let parts = min(SystemInfo.processorCount, max(1, value.count / ParallelArrayScan.minimumBytes))
             let cuts = (1..<max(parts, 1)).map { starts[$0 * starts.count / parts] - start }
             let mapping = export.mapping
-            arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes, cuts: cuts, every: 16 << 20) { read in
+            let step = 16 << 20
+            arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes, cuts: cuts, every: step) { read in
                 mapping.evict(start + read.lowerBound..<start + read.upperBound)
+                arena.populate(read.upperBound..<read.upperBound + step)
             }.written)
             trace.mark("minify \(member.key)")
             let result = Result { () throws(JSONSyntaxError) in

@@ -34,10 +34,12 @@ enum MinifiedCopy {
         guard start < end, let copy = try? FileMapping(anonymous: name, count: bytes.count) else { return nil }
         let out = copy.writableBytes
         out.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: start)
-        let value = UnsafeRawBufferPointer(rebasing: bytes[start..<end]), origin = start
+        let value = UnsafeRawBufferPointer(rebasing: bytes[start..<end]), origin = start, step = 16 << 20
         let (written, state) = JSONMinifier.minify(value, into: UnsafeMutableRawBufferPointer(rebasing: out[start...]),
-                                                   cuts: cuts(in: value), every: 16 << 20) { read in
+                                                   cuts: cuts(in: value), every: step) { read in
             mapping.evict(origin + read.lowerBound..<origin + read.upperBound)
+            // The pages the next step may write, mapped in at once (`JSONMinifier.minify`).
+            copy.populate(origin + read.upperBound..<origin + read.upperBound + step)
         }
         guard !state.invalid, !state.inString else { return nil }
         (out.baseAddress! + start + written).copyMemory(from: bytes.baseAddress! + end, byteCount: bytes.count - end)
