@@ -15,10 +15,12 @@ enum COCOValidation {
         var imageByID = IDIndex(integers: export.images.map { CanonicalInteger.optional($0.id) })
         let bytes = export.imageBytes
         // What depends on one image alone — its key's hash and whether the key is acceptable —
-        // on all cores; then ids and keys in file order, so that the first problem is reported.
+        // on all cores (in chunks small enough to share out a 10k-image export: workers take
+        // them as they come, so one that starts late costs nothing); then ids and keys in file
+        // order, so that the first problem is reported.
         let keys = export.images.map(\.fileName)
         let keyCount = keys.count
-        let keyChunks = min(max(1, keyCount / 20_000), SystemInfo.processorCount * 4)
+        let keyChunks = min(max(1, keyCount / 2_500), SystemInfo.processorCount * 4)
         let hashSlots = ResultSlots<[Int]>(count: keyChunks)
         let firstProblem = ResultSlots<Int>(count: keyChunks)
         Parallel.forEach(keyChunks, makeState: { () }) { _, chunk in
@@ -47,7 +49,7 @@ enum COCOValidation {
         // annotation's image and category (an index in `categories`, -1 for none) are kept.
         let annotations = export.annotations
         let count = annotations.count
-        let chunks = min(max(1, count / 50_000), SystemInfo.processorCount * 4)
+        let chunks = min(max(1, count / 8_000), SystemInfo.processorCount * 4)
         let images = ResultSlots<[Int32]>(count: chunks)
         let categories = ResultSlots<[Int32]>(count: chunks)
         let problems = ResultSlots<String>(count: chunks)

@@ -182,12 +182,13 @@ public struct VersionDiff: Sendable {
         let matching = Matching(oldNames: oldNames, newNames: newNames, sameCategories: sameCategories,
                                 compareEqualRecords: compareEqualRecords)
         trace.mark("index \(keys.count) keys")
-        // Images are compared on all cores, in runs of keys, and kept in key order.
+        // Images are compared on all cores, in runs of keys, and kept in key order: runs of 32,
+        // as a changed image takes about 15 µs and a 1%-apart status of 10k images has 184.
         let sortedKeys = keys
         let images = oldRecords.withUnsafeBufferPointer { old in
             newRecords.withUnsafeBufferPointer { new in
                 let (old, new) = (RecordsInPlace(old), RecordsInPlace(new))
-                return Parallel.map(keys.count, chunk: 256) { index in
+                return Parallel.map(keys.count, chunk: 32) { index in
                     let key = sortedKeys[index]
                     return matching.change(key: key, from: old[oldByKey[key]], to: new[newByKey[key]])
                 }

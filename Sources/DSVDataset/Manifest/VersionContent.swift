@@ -41,6 +41,7 @@ public struct VersionContent: Sendable {
     public struct SubsetObjects: Sendable {
         public var subset: Subset
         public var header: [UInt8]
+        /// Empty in content built only to be compared (`VersionBuilder.build(storing: false)`).
         public var order: [UInt8]
     }
 
