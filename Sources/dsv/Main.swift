@@ -8,7 +8,6 @@ import Glibc
 @main
 enum Main {
     static func main() {
-        HeapTuning.apply()
         // Traced phases are timed from here: what comes before the first mark shows too.
         let trace = Trace()
         let command: ParsableCommand

@@ -1,4 +1,4 @@
-@testable import DSVDataset
+import DSVDataset
 import DSVNative
 import DSVTestSupport
 import Foundation
@@ -83,31 +83,5 @@ import Testing
             guard case .syntax(_, let position, _) = error as? COCOError else { return false }
             return position.line == 1 && position.column == broken + 1
         }
-    }
-
-    /// The first chunk maps in the room the others' entries will be moved into: the reserved
-    /// memory past the array's elements, as far as asked, its elements untouched.
-    @Test func roomIsPreparedInTheReservedCapacity() {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        var array: [Int64] = [1, 2, 3]
-        // 64 MB: beyond the most malloc takes from its heap (32 MB), so freshly mapped.
-        array.reserveCapacity(8 << 20)
-        func residentPages() -> Int {
-            array.withUnsafeMutableBytes { buffer in
-                let start = Int(bitPattern: buffer.baseAddress!) / page * page
-                var vector = [UInt8](repeating: 0, count: 80)
-                _ = mincore(UnsafeMutableRawPointer(bitPattern: start), 72 * page, &vector)
-                return vector.prefix(72).count { $0 & 1 != 0 }
-            }
-        }
-        let before = residentPages()
-        array.prepareRoom(for: 20 * page / 8)
-        let after = residentPages()
-        #expect(after - before >= 19 && after - before <= 21, "\(before) → \(after) pages")
-        array.prepareRoom(for: 40 * page / 8)
-        #expect(residentPages() - after >= 19, "from the end of the elements on")
-        #expect(array == [1, 2, 3])
-        array.append(4)
-        #expect(array == [1, 2, 3, 4])
     }
 }

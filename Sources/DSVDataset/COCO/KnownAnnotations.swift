@@ -134,8 +134,6 @@ struct AnnotationReader: ElementReader {
 
     mutating func reserve(_ count: Int) { learned.reserveCapacity(count) }
 
-    mutating func prepare(forMore count: Int) { learned.prepareRoom(for: count) }
-
     mutating func read(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> AnnotationEntry {
         let bytes = scanner.bytes
         guard let front = Self.front(bytes, start) else {

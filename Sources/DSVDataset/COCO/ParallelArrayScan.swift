@@ -60,16 +60,7 @@ enum ParallelArrayScan {
             let next = index + 1 < boundaries.count ? boundaries[index + 1] : Int.max
             // The first chunk's array will receive the others: it reserves room for all of them.
             let extent = (index == 0 || next == .max ? shared.bytes.count : next) - boundaries[index]
-            var chunk = scanChunk(shared.bytes, from: boundaries[index], until: next, extent: extent, reader: makeReader())
-            if index == 0, chunk.outcome == .landed, !chunk.entries.isEmpty {
-                // The room the others' entries will be moved into, mapped in now: most often
-                // while they are still being read, rather than a fault a page as the join
-                // writes them (at 40k images, 2,100 faults on the thread that joins).
-                let more = (shared.bytes.count - chunk.end) / max(1, (chunk.end - boundaries[0]) / chunk.entries.count)
-                chunk.entries.prepareRoom(for: more)
-                chunk.reader.prepare(forMore: more)
-            }
-            slots[index] = chunk
+            slots[index] = scanChunk(shared.bytes, from: boundaries[index], until: next, extent: extent, reader: makeReader())
         }
         var entries: [Reader.Entry] = []
         var readers: [Reader] = []
@@ -190,26 +181,4 @@ protocol ElementReader: Sendable {
     mutating func read(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> Entry
     /// About `count` elements are coming.
     mutating func reserve(_ count: Int)
-    /// About `count` more elements will be appended to what this reader keeps (the other
-    /// chunks' readers'): room for them may be prepared (`prepareRoom(for:)`).
-    mutating func prepare(forMore count: Int)
-}
-
-extension ElementReader {
-    mutating func prepare(forMore count: Int) {}
-}
-
-extension Array {
-    /// Maps in the reserved memory that the next `count` elements appended will take (within
-    /// the capacity; `FreshPages.populate`), for a thread with nothing else to do to take the
-    /// page faults of an append to come.
-    mutating func prepareRoom(for count: Int) {
-        let room = Swift.min(count, capacity - self.count)
-        guard room > 0 else { return }
-        let stride = MemoryLayout<Element>.stride
-        withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            FreshPages.populate(UnsafeMutableRawPointer(base + buffer.count), count: room * stride)
-        }
-    }
 }
