@@ -121,6 +121,15 @@ public enum CommitOperation {
             }
         }
 
+        // What the next round will know, written while the entries are at hand — on another
+        // thread, beside the trees and the pack (a millisecond at 10k images) — and waited for
+        // on every way out: a commit that fails after this leaves a cache of valid objects,
+        // which only saves work.
+        let elementsWritten = DispatchGroup()
+        let exports = plan.exports
+        DispatchQueue.global().async(group: elementsWritten) { KnownAnnotations.save(exports, key: elementKey, to: elementsPath) }
+        defer { elementsWritten.wait() }
+
         // Everything but dataset.json goes into the pack while the sources' SHA-256 may still be
         // computing; dataset.json and the root tree follow as two loose objects.
         let (objects, rootEntries): ([GitObject], [GitObject.TreeEntry])
@@ -129,12 +138,8 @@ public enum CommitOperation {
         trace.mark("trees")
         let packed = try wrap { () throws(RepositoryError) in try pack.finish() }
         trace.mark("write pack")
-        // What the next round will know (written now, while the entries are at hand; a
-        // commit that fails after this leaves a cache of valid objects, which only saves work).
-        KnownAnnotations.save(plan.exports, key: elementKey, to: elementsPath)
-        trace.mark("element cache")
         // The exports' entries are freed, not at exit, while the last of their bytes are hashed
-        // (and given back: `release()` above).
+        // (and given back: `release()` above), once the element cache is written.
         _ = consume plan
         content.summary.sources = sources.resolved
         content.summary.cvat = request.provenance
