@@ -106,10 +106,8 @@ public enum CommitOperation {
         trace.mark("build shards")
         // Nothing reads the exports' bytes any more: their pages are given back now (those the
         // SHA-256 has yet to hash, as it does), not held through writing the pack — a commit's
-        // peak memory was there, the whole export still mapped. On another thread: unmapping
-        // them takes a millisecond at 10k images and 5 at 40k, which the trees and the pack
-        // need not wait for.
-        DispatchQueue.global().async { sources.release() }
+        // peak memory was there, the whole export still mapped.
+        sources.release()
 
         if let head, let previous {
             if previous.manifest == content.summary.manifest && previous.summary.imagesPrefix == request.imagesPrefix
@@ -122,9 +120,10 @@ public enum CommitOperation {
         }
 
         // What the next round will know, written while the entries are at hand — on another
-        // thread, beside the trees and the pack (a millisecond at 10k images) — and waited for
-        // on every way out: a commit that fails after this leaves a cache of valid objects,
-        // which only saves work.
+        // thread, beside the trees and the pack (a millisecond at 10k images; after the pages
+        // above are given back, so that its buffer never adds to them) — and waited for on
+        // every way out: a commit that fails after this leaves a cache of valid objects, which
+        // only saves work.
         let elementsWritten = DispatchGroup()
         let exports = plan.exports
         DispatchQueue.global().async(group: elementsWritten) { KnownAnnotations.save(exports, key: elementKey, to: elementsPath) }
