@@ -22,18 +22,23 @@ public enum SystemInfo {
     /// (`vm.dirty_background_bytes`, or `vm.dirty_background_ratio` of the available memory);
     /// nil where Linux's files do not say. Read once.
     public static let dirtyBackgroundBytes: Int? = {
-        if let bytes = number(in: "/proc/sys/vm/dirty_background_bytes"), bytes > 0 { return bytes }
-        guard let ratio = number(in: "/proc/sys/vm/dirty_background_ratio"), let available = availableMemory() else { return nil }
+        if let bytes = numbers(in: "/proc/sys/vm/dirty_background_bytes")?[0], bytes > 0 { return bytes }
+        guard let ratio = numbers(in: "/proc/sys/vm/dirty_background_ratio")?[0], let available = availableMemory() else { return nil }
         return available / 100 * ratio
     }()
 
-    /// The first number in a file of /proc.
-    private static func number(in path: String) -> Int? {
+    /// The first `count` numbers of a file of /proc (whitespace between them), or nil.
+    static func numbers(in path: String, count: Int = 1) -> [Int]? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
-        var value = 0
-        let read = withUnsafeMutablePointer(to: &value) { pointer in withVaList([pointer]) { vfscanf(file, "%ld", $0) } }
-        return read == 1 ? value : nil
+        var values: [Int] = []
+        for _ in 0..<count {
+            var value = 0
+            let read = withUnsafeMutablePointer(to: &value) { pointer in withVaList([pointer]) { vfscanf(file, "%ld", $0) } }
+            guard read == 1 else { return nil }
+            values.append(value)
+        }
+        return values
     }
 
     /// `MemAvailable` of /proc/meminfo, in bytes.

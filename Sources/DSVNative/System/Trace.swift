@@ -29,14 +29,7 @@ public final class Trace: @unchecked Sendable {
 
     /// Current resident set size in MB (`/proc/self/statm`).
     static func residentMegabytes() -> Int {
-        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
-        defer { fclose(file) }
-        var size = 0, resident = 0
-        withUnsafeMutablePointer(to: &size) { s in
-            withUnsafeMutablePointer(to: &resident) { r in
-                _ = withVaList([s, r]) { vfscanf(file, "%ld %ld", $0) }
-            }
-        }
+        let resident = SystemInfo.numbers(in: "/proc/self/statm", count: 2)?[1] ?? 0
         return resident * Int(sysconf(Int32(_SC_PAGESIZE))) / 1_000_000
     }
 
