@@ -56,6 +56,12 @@ public final class COCOExport: @unchecked Sendable {
 
     /// The bytes `annotations` entries index, valid while the export lives.
     public var annotationBytes: UnsafeRawBufferPointer { (annotationsArena ?? mapping).bytes }
+
+    /// Gives back the memory of every byte the export was read from (`FileMapping.release`):
+    /// nothing may read them afterwards. From any thread.
+    func releaseBytes() {
+        for bytes in [mapping, imagesArena, annotationsArena].compactMap({ $0 }) { bytes.release(0..<bytes.count) }
+    }
 }
 
 /// A member of the top-level object.

@@ -147,20 +147,13 @@ public enum COCOReader {
             do { arena = try FileMapping(anonymous: export.name, count: value.count) } catch {
                 throw .unreadable(file: export.name, reason: error.reason)
             }
-            // On all cores, cut where the scan found elements starting; the file's pages of the
-            // array are let go as they are read: the arena replaces them, and a copy beside the
-            // file would otherwise double the array in memory.
+            // On all cores, cut where the scan found elements starting.
             let start = member.valueRange.lowerBound
             let starts = member.kind == .images ? export.images.map(\.range.lowerBound)
                 : export.annotations.map(\.range.lowerBound)
             let parts = min(SystemInfo.processorCount, max(1, value.count / ParallelArrayScan.minimumBytes))
             let cuts = (1..<max(parts, 1)).map { starts[$0 * starts.count / parts] - start }
-            let mapping = export.mapping
-            let step = 16 << 20
-            arena.seal(keeping: JSONMinifier.minify(value, into: arena.writableBytes, cuts: cuts, every: step) { read in
-                mapping.evict(start + read.lowerBound..<start + read.upperBound)
-                arena.populate(read.upperBound..<read.upperBound + step)
-            }.written)
+            arena.seal(keeping: MinifiedCopy.minify(member.valueRange, of: export.mapping, into: arena, at: 0, cuts: cuts).written)
             trace.mark("minify \(member.key)")
             let result = Result { () throws(JSONSyntaxError) in
                 var scanner = JSONScanner(arena.bytes)

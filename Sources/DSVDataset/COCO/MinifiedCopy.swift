@@ -34,17 +34,28 @@ enum MinifiedCopy {
         guard start < end, let copy = try? FileMapping(anonymous: name, count: bytes.count) else { return nil }
         let out = copy.writableBytes
         out.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: start)
-        let value = UnsafeRawBufferPointer(rebasing: bytes[start..<end]), origin = start, step = 16 << 20
-        let (written, state) = JSONMinifier.minify(value, into: UnsafeMutableRawBufferPointer(rebasing: out[start...]),
-                                                   cuts: cuts(in: value), every: step) { read in
-            mapping.evict(origin + read.lowerBound..<origin + read.upperBound)
-            // The pages the next step may write, mapped in at once (`JSONMinifier.minify`).
-            copy.populate(origin + read.upperBound..<origin + read.upperBound + step)
-        }
+        let (written, state) = minify(start..<end, of: mapping, into: copy, at: start,
+                                      cuts: cuts(in: UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
         guard !state.invalid, !state.inString else { return nil }
         (out.baseAddress! + start + written).copyMemory(from: bytes.baseAddress! + end, byteCount: bytes.count - end)
         copy.seal(keeping: start + written + bytes.count - end)
         return copy
+    }
+
+    /// Minifies `range` of `source` into the anonymous mapping `target` from `offset` on, on all
+    /// cores cut at `cuts` (offsets within the range; `JSONMinifier.minify(cuts:)`). The source's
+    /// pages are let go as they are read — the copy replaces them, and beside them would double
+    /// them in memory — and the target's are mapped in a step ahead of the writing
+    /// (`FileMapping.populate`).
+    static func minify(_ range: Range<Int>, of source: FileMapping, into target: FileMapping, at offset: Int,
+                       cuts: [Int]) -> (written: Int, state: JSONMinifier.State) {
+        let step = 16 << 20, origin = range.lowerBound
+        return JSONMinifier.minify(UnsafeRawBufferPointer(rebasing: source.bytes[range]),
+                                   into: UnsafeMutableRawBufferPointer(rebasing: target.writableBytes[offset...]),
+                                   cuts: cuts, every: step) { read in
+            source.evict(origin + read.lowerBound..<origin + read.upperBound)
+            target.populate(offset + read.upperBound..<offset + read.upperBound + step)
+        }
     }
 
     /// Whether a few samples of `bytes` (all of them when it is small) are spaced between tokens.

@@ -42,8 +42,8 @@ public enum StatusOperation {
         // Nothing reads the exports' bytes any more (the new shards have their own): their pages
         // go on another thread while HEAD's shards are read and compared, not at exit — a
         // millisecond of a 10k-image status.
-        let mappings = plan.parts.flatMap { $0.plan.exports.flatMap { [$0.mapping, $0.imagesArena, $0.annotationsArena].compactMap { $0 } } }
-        DispatchQueue.global().async { for mapping in mappings { mapping.release(0..<mapping.count) } }
+        let exports = plan.parts.flatMap(\.plan.exports)
+        DispatchQueue.global().async { exports.forEach { $0.releaseBytes() } }
 
         let trace = Trace()
         let oldBlobs: [Int: GitObjectID]

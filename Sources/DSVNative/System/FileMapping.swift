@@ -128,13 +128,24 @@ public final class FileMapping: @unchecked Sendable {
         madvise(base + range.lowerBound, range.count, MADV_DONTNEED)
     }
 
-    /// For anonymous memory about to be written, maps in the pages behind `range` (clamped to
-    /// the mapping) at once (`FreshPages.populate`). Does nothing to a file's mapping.
+    /// For anonymous memory about to be written, maps in the whole pages within `range`
+    /// (clamped to the mapping) at once, `MADV_POPULATE_WRITE`, rather than a page fault each as
+    /// they are written. Does nothing to a file's mapping. On this project's virtual machine a
+    /// fault cost 1.4 µs a page and a population 1.05 (400 MB: 146 ms against 107, of which
+    /// zeroing is 15). Worth it for hundreds of megabytes written straight through (a minified
+    /// copy); not a few megabytes at a time ahead of a decompressor, whose pages then leave the
+    /// CPU's caches before they are written (a 10k-image checkout took 3 ms longer with its
+    /// arenas populated 2 MB ahead, the same 256 KB ahead). A kernel without the call (before
+    /// Linux 5.14) faults the pages in as they are written.
     public func populate(_ range: Range<Int>) {
         guard !isFile, let base else { return }
-        let end = min(mapped, range.upperBound)
-        if range.lowerBound < end { FreshPages.populate(base + range.lowerBound, count: end - range.lowerBound) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page, end = min(mapped, range.upperBound) / page * page
+        if start < end { madvise(base + start, end - start, Self.populateWrite) }
     }
+
+    /// `MADV_POPULATE_WRITE` from `<sys/mman.h>`, which Glibc's module does not name.
+    static let populateWrite: Int32 = 23
 
     /// For a file's mapping, unmaps the whole pages within `range`: they stay in the page cache,
     /// and are mapped again should anything read them, so nothing is lost — only the process's
