@@ -60,6 +60,31 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.json"])
     }
 
+    /// Writers render part after part into their two buffers while the previous part is
+    /// written (on a thread of their own past the page cache): the file is whole once
+    /// `commit` returns, whichever way it was written.
+    @Test(arguments: [false, true])
+    func partsFromWritersMakeTheWholeFile(direct: Bool) throws {
+        let folder = TemporaryDirectory("parallel-output")
+        let destination = folder.path + "/out.json"
+        let expected = (0..<(5 << 20) + 1_234).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 11) }
+        let file = try ParallelOutputFile(destination: destination, count: expected.count, direct: direct)
+        #expect((file.alignment > 0) == direct)
+        let writers = 3, partsEach = 9, parts = writers * partsEach
+        DispatchQueue.concurrentPerform(iterations: writers) { writerIndex in
+            let writer = file.makeWriter()
+            for part in stride(from: writerIndex, to: parts, by: writers) {
+                let range = expected.count * part / parts..<expected.count * (part + 1) / parts
+                let window = writer.window(for: range)
+                for offset in range { window.store(expected[offset], at: offset) }
+                writer.write(window)
+            }
+        }
+        try file.commit()
+        #expect(FileManager.default.contents(atPath: destination) == Data(expected))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.json"])
+    }
+
     @Test func aFileNeverCommittedLeavesNothing() throws {
         let folder = TemporaryDirectory("parallel-output")
         do {

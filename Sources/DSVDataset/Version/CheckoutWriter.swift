@@ -82,10 +82,9 @@ public enum CheckoutWriter {
         do {
             try FileSystem.createDirectories(FileSystem.directory(of: path))
             let file = try ParallelOutputFile(destination: path, count: document.size, direct: direct)
-            try document.render(to: file)
-            trace.mark("render and write")
+            document.render(to: file)
             try file.commit()
-            trace.mark("rename")
+            trace.mark("render, write and rename")
         } catch {
             throw .io(error)
         }
@@ -309,27 +308,20 @@ struct CheckoutDocument: @unchecked Sendable {
     }
 
     /// Renders the output in segments on all cores, each into a buffer of its worker's and
-    /// written at its offset.
-    func render(to file: ParallelOutputFile) throws(SystemError) {
+    /// written at its offset; `file.commit()` reports a failed write.
+    func render(to file: ParallelOutputFile) {
         let segments = segments()
-        let failures = ResultSlots<SystemError>(count: segments.count)
         let document = self
-        // Each worker renders segment after segment into the same memory of its arena.
-        Parallel.forEach(segments.count, makeState: { BumpArena() }) { arena, index in
+        Parallel.forEach(segments.count, makeState: { file.makeWriter() }) { writer, index in
             let segment = segments[index]
-            arena.reset()
-            // Placed for a direct write's aligned blocks, when the file takes them.
-            let memory = arena.allocate(segment.bytes.count + file.alignment).baseAddress!
-            let window = OutputWindow(range: segment.bytes,
-                                      buffer: memory + file.bufferShift(for: segment.bytes.lowerBound, base: memory))
+            let window = writer.window(for: segment.bytes)
             switch segment {
             case .skeleton: document.renderSkeleton(into: window)
             case .images(let items, _): for position in items { document.renderImage(position, into: window) }
             case .runs(let items, _): for run in items { document.renderRun(run, into: window) }
             }
-            do throws(SystemError) { try file.write(window.bytes, at: segment.bytes.lowerBound) } catch { failures[index] = error }
+            writer.write(window)
         }
-        if let failure = (0..<segments.count).lazy.compactMap({ failures[$0] }).first { throw failure }
     }
 
     /// Everything but the images and annotations that falls in `window`: the header's members,

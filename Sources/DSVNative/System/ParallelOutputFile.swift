@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// A file of known size that several threads fill, each its own parts by offset (`pwrite`),
@@ -27,6 +28,10 @@ import Glibc
 /// offset's place in a block (`bufferShift(for:)`), the blocks a write covers whole go out at
 /// once, and the pieces of the blocks two writers share are gathered here and written when
 /// complete. A file system that refuses direct I/O gets the same bytes through the cache.
+///
+/// A direct write returns only once the disk has the bytes, so a renderer that waited for its
+/// own writes would leave its core idle meanwhile: each renderer's `Writer` hands them to a
+/// thread of its own and renders the next part into a second buffer.
 public final class ParallelOutputFile: @unchecked Sendable {
     public let destination: String
     public let temporaryPath: String
@@ -42,6 +47,11 @@ public final class ParallelOutputFile: @unchecked Sendable {
     /// Blocks written in pieces by several writers, by block number, until complete.
     private var partial: [Int: PartialBlock] = [:]
     private let gathering = Lock()
+    /// The writes the writers have queued and not finished.
+    private let pending = DispatchGroup()
+    /// The first of their failures.
+    private var failure: SystemError?
+    private let failing = Lock()
 
     /// Files this large or larger are written past the page cache.
     public static let directThreshold = max(64 << 20, (SystemInfo.dirtyBackgroundBytes ?? 0) / 2)
@@ -63,6 +73,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
     }
 
     deinit {
+        pending.wait()
         for block in partial.values { block.buffer.deallocate() }
         if fd >= 0 { close(fd) }
         if !committed { unlink(temporaryPath) }
@@ -147,8 +158,11 @@ public final class ParallelOutputFile: @unchecked Sendable {
         }
     }
 
-    /// Closes and renames the file into place.
+    /// Closes and renames the file into place, once every queued write is done; throws the
+    /// first write that failed.
     public func commit() throws(SystemError) {
+        pending.wait()
+        if let failure = failing.withLock({ failure }) { throw failure }
         if alignment > 0 {
             // Every byte was written once, so every gathered block completed; the last block
             // went out whole and is cut back to the file's size.
@@ -159,6 +173,61 @@ public final class ParallelOutputFile: @unchecked Sendable {
         fd = -1
         if rename(temporaryPath, destination) != 0 { throw SystemError("rename into", path: destination) }
         committed = true
+    }
+}
+
+extension ParallelOutputFile {
+    /// A renderer's buffers: it renders a part into one while the other's part is written. One
+    /// per thread; `commit()` reports a failed write.
+    public final class Writer: @unchecked Sendable {
+        private let file: ParallelOutputFile
+        private let arenas = [BumpArena(), BumpArena()]
+        /// Signalled when a buffer's write is done. Made at zero and signalled once, so that
+        /// one dropped while its buffer is taken is no misuse to Dispatch.
+        private let free = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
+        private let queue = DispatchQueue(label: "dsv.output-writer")
+        private var current = 1
+
+        init(file: ParallelOutputFile) {
+            self.file = file
+            for semaphore in free { semaphore.signal() }
+        }
+
+        /// A window over `range` of the file, in whichever buffer is free, placed so that its
+        /// whole blocks lie aligned for a direct write.
+        public func window(for range: Range<Int>) -> OutputWindow {
+            current ^= 1
+            free[current].wait()
+            let arena = arenas[current]
+            arena.reset()
+            let memory = arena.allocate(range.count + file.alignment).baseAddress!
+            return OutputWindow(range: range, buffer: memory + file.bufferShift(for: range.lowerBound, base: memory))
+        }
+
+        /// Writes the window `window(for:)` last gave, rendered: past the page cache on this
+        /// writer's thread, through it at once (a copy into the cache is no wait).
+        public func write(_ window: OutputWindow) {
+            let slot = current, bytes = SharedBytes(bytes: window.bytes), offset = window.range.lowerBound
+            guard file.alignment > 0 else {
+                file.attempt(bytes.bytes, at: offset)
+                free[slot].signal()
+                return
+            }
+            queue.async(group: file.pending) { [self] in
+                file.attempt(bytes.bytes, at: offset)
+                free[slot].signal()
+            }
+        }
+    }
+
+    /// A writer for one rendering thread.
+    public func makeWriter() -> Writer { Writer(file: self) }
+
+    /// Writes, keeping the first failure for `commit()`.
+    fileprivate func attempt(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
+        do throws(SystemError) { try write(bytes, at: offset) } catch {
+            failing.withLock { if failure == nil { failure = error } }
+        }
     }
 }
 
