@@ -113,7 +113,7 @@ struct Checkout: ParsableCommand {
 
     /// `-o FILE`: one subset's document.
     func writeFile(_ version: StoredVersion, to path: String) throws {
-        try CheckoutWriter.write(version, subset: subset, to: path)
+        LeftForExit.keep(try CheckoutWriter.write(version, subset: subset, to: path))
         let counts = version.subsets.count > 1 || subset != nil
             ? VersionText.counts(version.summary, subset: subset ?? version.subsets[0].name) : VersionText.counts(version.summary)
         print("wrote \(path) (\(counts)) from \(version.commit.id.short)")

@@ -15,11 +15,20 @@ public enum CheckoutWriter {
     /// Writes one subset of the version to `path` (nil: the version's only subset).
     /// - Parameter direct: whether the file bypasses the page cache (`ParallelOutputFile`);
     ///   nil decides by its size.
+    /// - Returns: the decoded shards, for a caller about to exit to leave to the exit: freeing
+    ///   1.18M images' 468k shards, view by view, took 0.5 s after an 8 s checkout.
+    @discardableResult
     public static func write(_ version: StoredVersion, subset: String? = nil, to path: String,
-                             direct: Bool? = nil) throws(CheckoutError) {
+                             direct: Bool? = nil) throws(CheckoutError) -> DecodedShards {
         let name = try chosenSubset(version, subset)
         let shards = try readShards(version)
         try write(version, subset: name, shards: shards, to: path, direct: direct)
+        return DecodedShards(shards: shards)
+    }
+
+    /// A version's shards as a checkout decoded them: nothing to use, only to keep.
+    public struct DecodedShards {
+        let shards: CheckoutShards
     }
 
     /// Writes every subset (or only `only`) as CVAT lays out its export:
