@@ -8,7 +8,7 @@ import Testing
 
 @Suite struct CheckoutLayoutTests {
     /// An order stream that disagrees with the shards — runs past a record's annotations, an
-    /// image out of range, lifted ids missing — is a corrupt version, reported as one: never a
+    /// image out of range, an ordinal past the records, lifted ids missing — is a corrupt version, reported as one: never a
     /// crash, never a wrong file. (The runs are measured on all cores; the first bad one wins.)
     @Test func orderStreamsThatDisagreeWithTheShardsAreRefused() throws {
         let scratch = try ScratchRepository()
@@ -27,7 +27,12 @@ import Testing
         imageOutOfRange.runs[0].image = Int32(order.ordinals.count)
         var idsMissing = order
         idsMissing.annotationIDs.removeLast()
-        for bad in [pastTheRecord, imageOutOfRange, idsMissing] {
+        var ordinalPastTheRecords = order
+        ordinalPastTheRecords.ordinals[0] = Int32(shards.location.count)
+        var imageIDsMissing = order
+        try #require(!order.imageIDs.isEmpty)
+        imageIDsMissing.imageIDs.removeLast()
+        for bad in [pastTheRecord, imageOutOfRange, idsMissing, ordinalPastTheRecords, imageIDsMissing] {
             #expect {
                 try CheckoutDocument(shards: shards, order: bad, header: header, subset: subset)
             } throws: { error in

@@ -27,7 +27,7 @@ enum ShardReader {
             slots[index] = Result { transform(try worker.view(of: sources[index])) }
             if !keepingBytes { worker.arena.reset() }
         }
-        return (0..<sources.count).map { slots[$0]! }
+        return (0..<sources.count).map { slots.take($0)! }
     }
 
     /// The records of pairs of shards — the same number in the same layout on a diff's two
@@ -112,6 +112,7 @@ enum ShardReader {
     static func decode<T>(_ groups: [[Source]], repository path: String, keepingBytes: Bool,
                           _ transform: @escaping @Sendable (ShardView) -> T) -> [[Result<T, any Error>]] {
         let results = decode(groups.flatMap { $0 }, repository: path, keepingBytes: keepingBytes, transform)
+        if groups.count == 1 { return [consume results] }
         var start = 0
         return groups.map { group in
             defer { start += group.count }

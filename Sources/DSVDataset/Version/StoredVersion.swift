@@ -125,9 +125,25 @@ public struct StoredVersion: Sendable {
     }
 
     public func order(of subset: String) throws(RepositoryError) -> OrderStream {
-        let blob = try blobs(of: subset).order
-        do { return try OrderStream.decode(try decompressedBlob(blob, what: "order stream of subset \(subset)")) }
-        catch { throw .corruptVersion("\(commit.id.short): corrupt order stream of subset \(subset)") }
+        try decodedOrder(try compressedBlob(try blobs(of: subset).order), of: subset)
+    }
+
+    /// A subset's order stream and header, their blobs read here and decompressed and decoded
+    /// on another thread: at 1.18M images the order stream takes 0.07–0.17 s to decode, which a
+    /// checkout spends meanwhile reading its shards' blob ids on one core.
+    public func orderAndHeaderInBackground(of subset: String) throws(RepositoryError)
+        -> BackgroundValue<(order: OrderStream, header: [UInt8]), RepositoryError> {
+        let blobs = try blobs(of: subset)
+        let (order, header) = (try compressedBlob(blobs.order), try compressedBlob(blobs.header))
+        return BackgroundValue { () throws(RepositoryError) in
+            (try decodedOrder(order, of: subset), try decompressed(header, what: "header of subset \(subset)"))
+        }
+    }
+
+    private func decodedOrder(_ compressed: [UInt8], of subset: String) throws(RepositoryError) -> OrderStream {
+        let what = "order stream of subset \(subset)"
+        do { return try OrderStream.decode(try decompressed(compressed, what: what)) }
+        catch { throw .corruptVersion("\(commit.id.short): corrupt \(what)") }
     }
 
     /// The records of the given shards (all by default), shard by shard in ascending number,
@@ -175,12 +191,16 @@ public struct StoredVersion: Sendable {
             sources.append(Self.sources(of: numbers.last!, blobs: blobs))
         }
         trace.mark("shard blob ids")
-        let results = ShardReader.decode(sources, repository: repository.path, keepingBytes: keepingBytes, transform)
+        var results = ShardReader.decode(sources, repository: repository.path, keepingBytes: keepingBytes, transform)
         trace.mark("read and decompress \(sources.reduce(0) { $0 + $1.count }) shards")
         var values: [[T]] = []
-        for (part, (wanted, partResults)) in zip(parts, zip(numbers, results)) {
-            values.append(try part.version.values(partResults, shards: wanted))
+        for (index, part) in parts.enumerated() {
+            // Taken out of `results`, so that `values` holds the only reference and can move.
+            let partResults = results[index]
+            results[index] = []
+            values.append(try part.version.values(partResults, shards: numbers[index]))
         }
+        trace.mark("moved out")
         return values
     }
 
@@ -210,14 +230,24 @@ public struct StoredVersion: Sendable {
 
     /// What `ShardReader` made of this version's shards `numbers`, or the error that names the
     /// first it could not read.
-    func values<T>(_ results: [Result<T, any Error>], shards numbers: [Int]) throws(RepositoryError) -> [T] {
-        var values: [T] = []
-        values.reserveCapacity(numbers.count)
-        for (number, result) in zip(numbers, results) {
-            guard case .success(let value) = result else { throw unreadableShard(number) }
-            values.append(value)
+    /// The values of `results`, or the error of the first shard that failed. Moved out rather
+    /// than copied: a copy of a shard view retains each of its arrays, and releasing the
+    /// original releases them again, all long out of the cache (0.15 s for 468k views).
+    func values<T>(_ results: consuming [Result<T, any Error>], shards numbers: [Int]) throws(RepositoryError) -> [T] {
+        var results = results
+        if let failed = results.firstIndex(where: { if case .failure = $0 { true } else { false } }) {
+            throw unreadableShard(numbers[failed])
         }
-        return values
+        // Popped from the end (a move), each into its place.
+        let count = results.count
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var index = count
+            while let result = results.popLast() {
+                index -= 1
+                (buffer.baseAddress! + index).initialize(to: try! result.get())
+            }
+            initialized = count
+        }
     }
 
     /// The error for this version's shard `number` that could not be read or decoded.
@@ -237,13 +267,15 @@ public struct StoredVersion: Sendable {
     }
 
     func decompressedBlob(_ id: GitObjectID, what: String) throws(RepositoryError) -> [UInt8] {
-        do {
-            return try Zstd.decompress(try repository.git.objectDatabase().read(id))
-        } catch let error as GitError {
-            throw .git(error)
-        } catch {
-            throw .corruptVersion("\(commit.id.short): corrupt \(what)")
-        }
+        try decompressed(try compressedBlob(id), what: what)
+    }
+
+    private func compressedBlob(_ id: GitObjectID) throws(RepositoryError) -> [UInt8] {
+        do { return try repository.git.objectDatabase().read(id) } catch { throw .git(error) }
+    }
+
+    private func decompressed(_ blob: [UInt8], what: String) throws(RepositoryError) -> [UInt8] {
+        do { return try Zstd.decompress(blob) } catch { throw .corruptVersion("\(commit.id.short): corrupt \(what)") }
     }
 
     /// The message the user wrote, without the `Dsv-Manifest` trailer.

@@ -15,6 +15,14 @@ public final class ResultSlots<T>: @unchecked Sendable {
         storage.deallocate()
     }
 
+    /// Moves slot `index`'s value out and leaves the slot empty: no copy, which for a value
+    /// holding references means no retain now and no release when the slots go.
+    @inlinable public func take(_ index: Int) -> T? {
+        let value = (storage.baseAddress! + index).move()
+        (storage.baseAddress! + index).initialize(to: nil)
+        return value
+    }
+
     @inlinable public subscript(index: Int) -> T? {
         get { storage[index] }
         set { storage[index] = newValue }
