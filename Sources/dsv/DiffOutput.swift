@@ -66,10 +66,7 @@ enum DiffOutput {
         }
         text.newline()
         if let move = image.subsetMove { text.put("    subset: "); text.put(move.from); text.put(" → "); text.put(move.to); text.newline() }
-        for field in image.fields {
-            text.put("    image "); text.put(field.field); text.put(": "); text.value(field.fromText); text.put(" → "); text.value(field.toText)
-            text.newline()
-        }
+        for field in image.fields { fieldLine("    image ", field, to: &text) }
         if let pin = image.pin {
             text.put("    S3 object: etag "); text.put(pin.from?.etag ?? "none"); text.put(" → "); text.put(pin.to?.etag ?? "none")
             text.newline()
@@ -82,8 +79,7 @@ enum DiffOutput {
             if from != to { text.put(" → "); text.put(to) }
             text.newline()
             for field in changes.modified[index].from.fieldChanges(to: changes.modified[index].to, ignoring: Self.shownApart) {
-                text.put("        "); text.put(field.field); text.put(": "); text.value(field.fromText); text.put(" → "); text.value(field.toText)
-                text.newline()
+                fieldLine("        ", field, to: &text)
             }
         }
         for index in changes.relabeled.indices {
@@ -92,14 +88,20 @@ enum DiffOutput {
             }
             text.put(" "); text.put(box(changes.relabeled[index].to)); text.newline()
         }
-        for index in changes.added.indices {
-            text.styled(Style.addedCode) { $0.put("    + "); $0.put(changes.added[index].category) }
-            text.put(" "); text.put(box(changes.added[index])); text.newline()
-        }
-        for index in changes.removed.indices {
-            text.styled(Style.removedCode) { $0.put("    - "); $0.put(changes.removed[index].category) }
-            text.put(" "); text.put(box(changes.removed[index])); text.newline()
-        }
+        for index in changes.added.indices { annotationLine(Style.addedCode, "+", changes.added[index], to: &text) }
+        for index in changes.removed.indices { annotationLine(Style.removedCode, "-", changes.removed[index], to: &text) }
+    }
+
+    /// A field that changed, on a line of its own after `lead`: its name, old → new.
+    static func fieldLine(_ lead: String, _ field: FieldChange, to text: inout ReviewText) {
+        text.put(lead); text.put(field.field); text.put(": "); text.value(field.fromText); text.put(" → "); text.value(field.toText)
+        text.newline()
+    }
+
+    /// An annotation added or removed: its sign and category in the change's colour, then its box.
+    static func annotationLine(_ code: String, _ sign: String, _ annotation: DiffAnnotation, to text: inout ReviewText) {
+        text.styled(code) { $0.put("    \(sign) "); $0.put(annotation.category) }
+        text.put(" "); text.put(box(annotation)); text.newline()
     }
 
     static func box(_ annotation: DiffAnnotation) -> String { annotation.bboxText ?? "" }
