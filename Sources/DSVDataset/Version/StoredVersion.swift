@@ -77,16 +77,28 @@ public struct StoredVersion: Sendable {
     }
 
     private func shardBlobs(skipping skipped: Set<String>) throws(RepositoryError) -> [Int: GitObjectID] {
+        var blobs: [Int: GitObjectID] = [:]
+        blobs.reserveCapacity(min(max(summary.shards, 0), summary.shardLayout.shardCount))
+        for (number, id) in try shardBlobList(skipping: skipped) { blobs[number] = id }
+        return blobs
+    }
+
+    /// The shards' numbers and blob ids in ascending number, as the trees list them: git sorts a
+    /// tree's entries by name, and the names are fixed-width lowercase hex. A checkout of 1.18M
+    /// images reads its 468k so without a dictionary to build, sort and look up (0.08 s). A tree
+    /// out of order (no git writes one) is a corrupt version.
+    private func shardBlobList(skipping skipped: Set<String> = []) throws(RepositoryError) -> [(number: Int, id: GitObjectID)] {
         try RepositoryError.mapping {
-            var blobs: [Int: GitObjectID] = [:]
+            var blobs: [(number: Int, id: GitObjectID)] = []
             let layout = summary.shardLayout
             blobs.reserveCapacity(min(max(summary.shards, 0), layout.shardCount))
             for directory in try repository.git.tree(shardsTree) where directory.isTree && !skipped.contains(directory.name) {
                 for file in try repository.git.tree(directory.id) {
-                    guard let number = layout.shard(directory: directory.name, name: file.name) else {
+                    guard let number = layout.shard(directory: directory.name, name: file.name),
+                          number > blobs.last?.number ?? -1 else {
                         throw RepositoryError.corruptVersion("\(commit.id.short): unexpected shards/\(directory.name)/\(file.name)")
                     }
-                    blobs[number] = file.id
+                    blobs.append((number, file.id))
                 }
             }
             return blobs
@@ -185,6 +197,12 @@ public struct StoredVersion: Sendable {
         let trace = Trace()
         var numbers: [[Int]] = [], sources: [[ShardReader.Source]] = []
         for part in parts {
+            if part.shards == nil && part.blobs == nil {
+                let list = try part.version.shardBlobList()
+                numbers.append(list.map(\.number))
+                sources.append(list.map { .object($0.id) })
+                continue
+            }
             let blobs: [Int: GitObjectID]
             if let known = part.blobs { blobs = known } else { blobs = try part.version.shardBlobs() }
             numbers.append((part.shards ?? Array(blobs.keys)).sorted())
