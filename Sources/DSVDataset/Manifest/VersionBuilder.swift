@@ -68,33 +68,18 @@ public enum VersionBuilder {
         }
 
         trace.mark("group and sort keys")
-        // Each subset's order stream (its images' ordinals in its export order) needs only the
-        // plan and the ordinals: encoded on another thread while the shards are, where the main
-        // thread spent 5 ms on it alone at 40k images.
-        let orderStreams: BackgroundValue<[[UInt8]], Never>?
-        if storing {
-            let (parts, allOrdinals, subsetStarts) = (plan.parts, ordinals, partStart)
-            orderStreams = BackgroundValue { () throws(Never) in
-                parts.indices.map { index in
-                    let first = subsetStarts[index], part = parts[index].plan
-                    return orderStream(part, ordinals: Array(allOrdinals[first..<first + part.imageCount]))
-                }
-            }
-        } else {
-            orderStreams = nil
-        }
         let records = ShardRecords(starts: starts, members: members, keys: keys, sources: plan.parts.map(RecordSource.init),
                                    partOf: partOf, localOf: localOf, pins: pins)
         let shards = try buildShards(nonEmpty, reuse: reuse, records: records, pack: pack, storing: storing)
         trace.mark(storing ? "encode, hash and compress shards" : "encode shards")
 
-        // Each subset's header and order stream.
+        // Each subset's header and order stream (its images' ordinals in its export order).
         var subsets: [VersionContent.SubsetObjects] = []
         var counts: [DatasetSummary.SubsetCounts] = []
-        let orders = orderStreams?.value()
         for (index, part) in plan.parts.enumerated() {
-            subsets.append(VersionContent.SubsetObjects(subset: part.subset, header: HeaderCodec.encode(part.plan),
-                                                        order: orders?[index] ?? []))
+            let first = partStart[index]
+            let order = storing ? orderStream(part.plan, ordinals: Array(ordinals[first..<first + part.plan.imageCount])) : []
+            subsets.append(VersionContent.SubsetObjects(subset: part.subset, header: HeaderCodec.encode(part.plan), order: order))
             counts.append(DatasetSummary.SubsetCounts(subset: part.subset, images: part.plan.imageCount,
                                                       annotations: part.plan.annotationCount))
         }
