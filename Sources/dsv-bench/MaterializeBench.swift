@@ -4,7 +4,8 @@ import Foundation
 
 extension Benchmarks {
     /// Materializing `materializeObjects` objects of 20–60 KB beside a 64-thread boto3
-    /// downloader on the same endpoint, then the rerun from the cache (which must make no GET).
+    /// downloader on the same endpoint (SPEC §9: at most half its time), then the rerun from the
+    /// cache (which must make no GET).
     func materializeRows(_ table: inout BenchTable, work: String, dsv: String) throws {
         guard ProcessEnvironment.value("DSV_TEST_S3_ENDPOINT") != nil else {
             print("  (no local S3: the materialize rows are skipped)")
@@ -49,8 +50,8 @@ extension Benchmarks {
 
         table.add("materialize \(count) objects (20–60 KB)", ours: seconds(cold.seconds) + (complete ? "" : " (INCOMPLETE)"),
                   baseline: boto.status == 0 ? seconds(boto.seconds) : "failed", baselineName: "boto3 get_object, 64 threads",
-                  ratio: ratio(boto.seconds, cold.seconds) + " faster", target: "≤ 1× boto3",
-                  met: complete && boto.status == 0 && cold.seconds <= boto.seconds)
+                  ratio: ratio(boto.seconds, cold.seconds) + " faster", target: "≤ 0.5× boto3",
+                  met: complete && boto.status == 0 && cold.seconds <= boto.seconds / 2)
         table.add("materialize again (from cache)", ours: seconds(warm.seconds) + (noGET ? " (0 GET)" : " (DOWNLOADED)"),
                   baseline: seconds(cold.seconds), baselineName: "first materialize",
                   ratio: ratio(cold.seconds, warm.seconds) + " faster", target: "no GET", met: noGET && warm.status == 0)
