@@ -44,7 +44,7 @@ public enum Parallel {
     }
 
     /// An output buffer the workers fill at disjoint indices.
-    private struct SharedBuffer<T>: @unchecked Sendable {
+    struct SharedBuffer<T>: @unchecked Sendable {
         let base: UnsafeMutablePointer<T>?
     }
 }

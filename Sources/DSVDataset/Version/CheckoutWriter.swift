@@ -118,7 +118,7 @@ struct CheckoutShards: @unchecked Sendable {
         for (shard, count) in counts.enumerated() { offsets[shard + 1] = offsets[shard] + count }
         let starts = offsets, total = offsets[views.count]
         location = [(shard: Int32, record: Int32)](unsafeUninitializedCapacity: total) { buffer, initialized in
-            let output = Output(base: buffer.baseAddress)
+            let output = Parallel.SharedBuffer(base: buffer.baseAddress)
             Parallel.forEachChunk(views.count, chunk: 4_096, makeState: { () }) { _, shards in
                 for shard in shards {
                     for record in 0..<counts[shard] { (output.base! + starts[shard] + record).initialize(to: (Int32(shard), Int32(record))) }
@@ -128,10 +128,6 @@ struct CheckoutShards: @unchecked Sendable {
         }
     }
 
-    /// The location table as its workers fill it, at disjoint indices.
-    private struct Output: @unchecked Sendable {
-        let base: UnsafeMutablePointer<(shard: Int32, record: Int32)>?
-    }
 }
 
 /// A checkout laid out: where every piece of the output goes.
