@@ -1,4 +1,3 @@
-import Dispatch
 import DSVNative
 import DSVStorage
 
@@ -124,10 +123,10 @@ public enum CommitOperation {
         // above are given back, so that its buffer never adds to them) — and waited for on
         // every way out: a commit that fails after this leaves a cache of valid objects, which
         // only saves work.
-        let elementsWritten = DispatchGroup()
-        let exports = plan.exports
-        DispatchQueue.global().async(group: elementsWritten) { KnownAnnotations.save(exports, key: elementKey, to: elementsPath) }
-        defer { elementsWritten.wait() }
+        let elementsWritten = BackgroundValue { [exports = plan.exports] () throws(Never) in
+            KnownAnnotations.save(exports, key: elementKey, to: elementsPath)
+        }
+        defer { elementsWritten.value() }
 
         // Everything but dataset.json goes into the pack while the sources' SHA-256 may still be
         // computing; dataset.json and the root tree follow as two loose objects.

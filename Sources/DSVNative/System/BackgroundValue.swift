@@ -3,7 +3,8 @@ import Dispatch
 /// A value computed on another thread while the caller goes on, waited for when it is wanted:
 /// for work that is independent of what the caller does meanwhile, when the caller leaves a
 /// core idle (a checkout reads its shards' blob ids on one core while another decodes the order
-/// stream).
+/// stream). With `T` `Void`, work that only has to be done before the caller ends (a commit's
+/// element cache).
 public final class BackgroundValue<T, E: Error>: @unchecked Sendable {
     private let done = DispatchGroup()
     /// Written once by the background thread before `done` is left; read after waiting on it.
