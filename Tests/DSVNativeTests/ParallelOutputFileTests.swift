@@ -22,9 +22,7 @@ import Testing
             try! file.write(window.bytes, at: range.lowerBound)
         }
         #expect(!FileManager.default.fileExists(atPath: destination))
-        try file.commit()
-        #expect(FileManager.default.contents(atPath: destination) == Data(expected))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.json"])
+        try Self.expectCommitted(file, holding: expected, alone: folder)
     }
 
     /// Past the page cache a write takes whole aligned blocks: parts of any size — some
@@ -55,9 +53,7 @@ import Testing
             for offset in range { window.store(expected[offset], at: offset) }
             try! file.write(window.bytes, at: range.lowerBound)
         }
-        try file.commit()
-        #expect(FileManager.default.contents(atPath: destination) == Data(expected))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.json"])
+        try Self.expectCommitted(file, holding: expected, alone: folder)
     }
 
     /// Writers render part after part into their two buffers while the previous part is
@@ -80,8 +76,14 @@ import Testing
                 writer.write(window)
             }
         }
+        try Self.expectCommitted(file, holding: expected, alone: folder)
+    }
+
+    /// Commits `file`: its destination then holds `expected`, and `folder` holds nothing but
+    /// it, `out.json` (no temporary file is left).
+    static func expectCommitted(_ file: ParallelOutputFile, holding expected: [UInt8], alone folder: TemporaryDirectory) throws {
         try file.commit()
-        #expect(FileManager.default.contents(atPath: destination) == Data(expected))
+        #expect(FileManager.default.contents(atPath: file.destination) == Data(expected))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.json"])
     }
 
