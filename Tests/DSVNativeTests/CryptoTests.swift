@@ -93,6 +93,38 @@ import Testing
         }
     }
 
+    /// Hurried at any point (the rest handed to a thread at normal priority), released or not,
+    /// the digests are the files' and every byte is given back; hurrying twice, or a run that
+    /// started no thread, changes nothing; a hurried run is cancelled like another.
+    @Test func hurryingHandsTheRestOver() throws {
+        let size = 9 << 20 | 77
+        let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 7) }
+        let expected = Hasher.digest(.sha256, data)
+        for (before, after, releasing) in [(0, 0, false), (500, 0, true), (3000, 1000, true), (0, 4000, false), (20_000, 0, true)] {
+            let mapping = try FileMapping(anonymous: "pattern", count: size)
+            data.withUnsafeBytes { mapping.writableBytes.copyMemory(from: $0) }
+            mapping.seal()
+            let digests = BackgroundDigests([mapping])
+            usleep(UInt32(before))
+            digests.hurry()
+            digests.hurry()
+            if releasing { digests.release() }
+            usleep(UInt32(after))
+            #expect(digests.finish() == [expected], "\(before), \(after)")
+            if releasing { #expect(mapping.bytes.allSatisfy { $0 == 0 }, "\(before), \(after): bytes left unreleased") }
+        }
+        let folder = TemporaryDirectory()
+        let small = try FileMapping(path: folder.write("small", Data([1, 2, 3])))
+        let unthreaded = BackgroundDigests([small])
+        unthreaded.hurry()
+        #expect(unthreaded.finish() == [Hasher.digest(.sha256, [1, 2, 3])])
+        let big = try FileMapping(path: folder.write("big", Data(count: 8 << 20)))
+        let cancelled = BackgroundDigests([big])
+        cancelled.hurry()
+        cancelled.cancel()
+        cancelled.hurry()
+    }
+
     /// A cancelled run stops; cancelling twice, or after finishing, is harmless.
     @Test func cancelStops() throws {
         let folder = TemporaryDirectory()

@@ -196,6 +196,9 @@ public final class SourceDigests: Sendable {
     /// hashed as they are (see `BackgroundDigests.release`).
     public func release() { digests.release() }
 
+    /// The digests are wanted soon: their thread competes for the cores (`BackgroundDigests.hurry`).
+    public func hurry() { digests.hurry() }
+
     /// Stops the hashing (if `resolved` was not asked for, nothing more is computed); safe to call
     /// on every path, and required before the process exits (done when these are let go).
     public func cancel() { digests.cancel() }
