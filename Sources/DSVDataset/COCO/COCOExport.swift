@@ -62,6 +62,15 @@ public final class COCOExport: @unchecked Sendable {
     func releaseBytes() {
         for bytes in [mapping, imagesArena, annotationsArena].compactMap({ $0 }) { bytes.release(0..<bytes.count) }
     }
+
+    /// Gives back the memory of the bytes that exist only for this export — a spaced file's
+    /// minified copy, its arrays minified apart — and not the file's own pages (another reader,
+    /// the sources' SHA-256, may still want those). Nothing may read them afterwards.
+    func releaseCopies() {
+        for bytes in [mapping, imagesArena, annotationsArena].compactMap({ $0 }) where !bytes.isFile {
+            bytes.release(0..<bytes.count)
+        }
+    }
 }
 
 /// A member of the top-level object.

@@ -1,3 +1,4 @@
+import Dispatch
 import DSVNative
 import DSVStorage
 
@@ -110,6 +111,11 @@ public enum CommitOperation {
         // SHA-256 has yet to hash, as it does), not held through writing the pack — a commit's
         // peak memory was there, the whole export still mapped.
         sources.release()
+        // A spaced export's minified copy (380 MB at train2017's size) likewise, on another
+        // thread while the trees and the pack are written: freed with the plan at the end, its
+        // pages took 29 ms of a 0.55 s next round on the way to the commit.
+        let exports = plan.exports
+        DispatchQueue.global().async { exports.forEach { $0.releaseCopies() } }
 
         if let head, let previous {
             if previous.manifest == content.summary.manifest && previous.summary.imagesPrefix == request.imagesPrefix
