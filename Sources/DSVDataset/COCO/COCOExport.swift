@@ -60,17 +60,18 @@ public final class COCOExport: @unchecked Sendable {
     /// Gives back the memory of every byte the export was read from (`FileMapping.release`):
     /// nothing may read them afterwards. From any thread.
     func releaseBytes() {
-        for bytes in [mapping, imagesArena, annotationsArena].compactMap({ $0 }) { bytes.release(0..<bytes.count) }
+        for bytes in allBytes { bytes.release(0..<bytes.count) }
     }
 
     /// Gives back the memory of the bytes that exist only for this export — a spaced file's
     /// minified copy, its arrays minified apart — and not the file's own pages (another reader,
     /// the sources' SHA-256, may still want those). Nothing may read them afterwards.
     func releaseCopies() {
-        for bytes in [mapping, imagesArena, annotationsArena].compactMap({ $0 }) where !bytes.isFile {
-            bytes.release(0..<bytes.count)
-        }
+        for bytes in allBytes where !bytes.isFile { bytes.release(0..<bytes.count) }
     }
+
+    /// Everything the entries were read from.
+    private var allBytes: [FileMapping] { [mapping, imagesArena, annotationsArena].compactMap { $0 } }
 }
 
 /// A member of the top-level object.
