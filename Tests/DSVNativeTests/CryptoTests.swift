@@ -81,9 +81,7 @@ import Testing
         let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 3) }
         let expected = Hasher.digest(.sha256, data)
         for (pause, after) in [(0, 0), (1000, 0), (2000, 0), (5000, 0), (2000, 3000), (50_000, 0)] {
-            let mapping = try FileMapping(anonymous: "pattern", count: size)
-            data.withUnsafeBytes { mapping.writableBytes.copyMemory(from: $0) }
-            mapping.seal()
+            let mapping = try Self.anonymousCopy(of: data)
             let digests = BackgroundDigests([mapping])
             usleep(UInt32(pause))
             digests.release()
@@ -101,9 +99,7 @@ import Testing
         let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 7) }
         let expected = Hasher.digest(.sha256, data)
         for (before, after, releasing) in [(0, 0, false), (500, 0, true), (3000, 1000, true), (0, 4000, false), (20_000, 0, true)] {
-            let mapping = try FileMapping(anonymous: "pattern", count: size)
-            data.withUnsafeBytes { mapping.writableBytes.copyMemory(from: $0) }
-            mapping.seal()
+            let mapping = try Self.anonymousCopy(of: data)
             let digests = BackgroundDigests([mapping])
             usleep(UInt32(before))
             digests.hurry()
@@ -123,6 +119,15 @@ import Testing
         cancelled.hurry()
         cancelled.cancel()
         cancelled.hurry()
+    }
+
+    /// `data` in sealed anonymous memory, which reads as zeros once given back: how the tests
+    /// see which bytes were released.
+    static func anonymousCopy(of data: [UInt8]) throws -> FileMapping {
+        let mapping = try FileMapping(anonymous: "pattern", count: data.count)
+        data.withUnsafeBytes { mapping.writableBytes.copyMemory(from: $0) }
+        mapping.seal()
+        return mapping
     }
 
     /// A cancelled run stops; cancelling twice, or after finishing, is harmless.
