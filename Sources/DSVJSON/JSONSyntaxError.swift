@@ -3,10 +3,26 @@
 public struct JSONSyntaxError: Error, Sendable, Equatable {
     public let offset: Int
     public let reason: String
+    /// False for a rule of the format read that valid JSON broke (`rule(_:at:)`): thrown the same
+    /// way, to keep its place, but not reported as invalid JSON.
+    public let isGrammar: Bool
 
     public init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason
+        isGrammar = true
+    }
+
+    private init(rule reason: String, offset: Int) {
+        self.offset = offset
+        self.reason = reason
+        isGrammar = false
+    }
+
+    /// A rule of the format being read (an image without `file_name`), broken at `offset` by
+    /// JSON that is itself valid.
+    public static func rule(_ reason: String, at offset: Int) -> JSONSyntaxError {
+        JSONSyntaxError(rule: reason, offset: offset)
     }
 }
 

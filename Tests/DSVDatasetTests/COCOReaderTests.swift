@@ -47,6 +47,10 @@ import Testing
         ("bad/no_images.json", "no \"images\" array"),
         ("bad/annotations_not_array.json", "\"annotations\" must be an array"),
         ("bad/escaping_name.json", "would land outside the images folder"),
+        // Valid JSON that breaks a rule the scan checks in passing: its place, not "invalid JSON".
+        ("bad/no_file_name.json", "no_file_name.json:2:1: an image has no \"file_name\""),
+        ("bad/no_image_id.json", "no_image_id.json:1:57: an annotation has no \"image_id\""),
+        ("bad/file_name_not_string.json", "file_name_not_string.json:1:32: an image's \"file_name\" must be a string"),
     ])
     func refusesBadInput(_ name: String, _ expected: String) throws {
         do {

@@ -129,7 +129,9 @@ public enum COCOReader {
             if !scanner.atEnd { throw scanner.error("unexpected data after the top-level object") }
             export.trailing = trailingStart..<scanner.position
         } catch let error as JSONSyntaxError {
-            throw .syntax(file: export.name, position: TextPosition(offset: error.offset, in: bytes), reason: error.reason)
+            let position = TextPosition(offset: error.offset, in: bytes)
+            if !error.isGrammar { throw .invalid(file: "\(export.name):\(position)", reason: error.reason) }
+            throw .syntax(file: export.name, position: position, reason: error.reason)
         } catch let error as COCOError {
             throw error
         } catch {
@@ -272,12 +274,12 @@ public enum COCOReader {
             else if keyIs(base, key, "\"file_name\"") { fileNameRange = value }
         }
         let range = start..<scanner.position
-        guard let idRange else { throw JSONSyntaxError(offset: start, reason: "COCO: an image has no \"id\"") }
+        guard let idRange else { throw JSONSyntaxError.rule("an image has no \"id\"", at: start) }
         guard let fileNameRange else {
-            throw JSONSyntaxError(offset: start, reason: "COCO: an image has no \"file_name\"")
+            throw JSONSyntaxError.rule("an image has no \"file_name\"", at: start)
         }
         guard base[fileNameRange.lowerBound] == UInt8(ascii: "\"") else {
-            throw JSONSyntaxError(offset: fileNameRange.lowerBound, reason: "COCO: an image's \"file_name\" must be a string")
+            throw JSONSyntaxError.rule("an image's \"file_name\" must be a string", at: fileNameRange.lowerBound)
         }
         let fileName = JSONString.decode(UnsafeRawBufferPointer(rebasing: base[fileNameRange]))
         return ImageEntry(range: range, idRange: idRange, fileName: fileName, id: CanonicalInteger.value(base, idRange))
@@ -297,10 +299,10 @@ public enum COCOReader {
             }
         }
         guard let imageIDRange else {
-            throw JSONSyntaxError(offset: start, reason: "COCO: an annotation has no \"image_id\"")
+            throw JSONSyntaxError.rule("an annotation has no \"image_id\"", at: start)
         }
         guard scanner.position - start <= AnnotationEntry.maximumLength else {
-            throw JSONSyntaxError(offset: start, reason: "COCO: an annotation of over 4 GiB")
+            throw JSONSyntaxError.rule("an annotation of over 4 GiB", at: start)
         }
         return AnnotationEntry(range: start..<scanner.position, idRange: idRange, imageIDRange: imageIDRange,
                                categoryIDRange: categoryIDRange, id: CanonicalInteger.value(base, idRange),
