@@ -11,6 +11,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     /// The reference moved under us (a compare-and-swap lost the race) or a lock file exists.
     public var isConcurrentModification: Bool { code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue }
     public var isAmbiguous: Bool { code == GIT_EAMBIGUOUS.rawValue }
+    /// A name or revision git's syntax does not allow (`HEAD..nope`, where one revision is asked for).
+    public var isInvalidSpec: Bool { code == GIT_EINVALIDSPEC.rawValue }
     /// The remote could not be reached, refused us, or broke off: a network failure.
     public var isNetwork: Bool {
         code == GIT_EAUTH.rawValue || code == GIT_ECERTIFICATE.rawValue

@@ -87,7 +87,7 @@ public final class DatasetRepository: @unchecked Sendable {
             return try git.resolveCommit(revision)
         } catch {
             if revision == "HEAD", (try? head()) == nil { throw .noVersions }
-            if error.isNotFound || error.isAmbiguous || error.code == -1 { throw .unknownRevision(revision) }
+            if error.isNotFound || error.isAmbiguous || error.isInvalidSpec || error.code == -1 { throw .unknownRevision(revision) }
             throw .git(error)
         }
     }
