@@ -65,7 +65,8 @@ struct Commit: ParsableCommand {
         var s3Configuration: S3Configuration?
         var round: CVATRound.Fetched?
         if !urls.isEmpty {
-            let fetched = try cvat.fetch(urls, imagesGiven: images != nil, in: repo)
+            let fetched: CVATRound.Fetched
+            do { fetched = try cvat.fetch(urls, imagesGiven: images != nil, in: repo) } catch let error as CVATError { throw CommitError.cvat(error) }
             sources += fetched.sources
             request.provenance = fetched.provenance
             if images == nil {

@@ -247,7 +247,7 @@ public enum CommitError: Error, Sendable, CustomStringConvertible {
         case .s3(let error): error.description
         case .archive(let error): error.description
         case .usage(let message): message
-        case .cvat(let error): error.description
+        case .cvat(let error): error.description(committing: true)
         case .missingObjects(let location, let keys, let count):
             "\(count) image\(count == 1 ? "" : "s") missing under \(location): \(keys.joined(separator: ", "))"
                 + (count > keys.count ? ", … (\(count - keys.count) more)" : "")

@@ -28,8 +28,15 @@ public enum CVATError: Error, Sendable, CustomStringConvertible {
     /// A task whose subset cannot name a subset of a version (it becomes a file name).
     case badSubset(task: Int, name: String, subset: String, problem: String)
 
-    public var description: String {
-        switch self {
+    public var description: String { description(committing: false) }
+
+    /// The line for the user; for a commit (`committing`), saying too that nothing was committed
+    /// where the round failed on the way to a commit — a status commits nothing either way.
+    public func description(committing: Bool) -> String {
+        let nothing = committing ? "; nothing committed" : ""
+        let kept = committing ? "; nothing committed, finished exports are kept for the next run"
+            : "; finished exports are kept for the next run"
+        return switch self {
         case .notALocation(let url):
             "\(url) is not a CVAT project, task or job URL (…/projects/ID, …/tasks/ID, …/tasks/ID/jobs/ID or …/jobs/ID)"
         case .refused(let server, let status, let detail, let hint):
@@ -38,17 +45,17 @@ public enum CVATError: Error, Sendable, CustomStringConvertible {
             "CVAT at \(server) has no \(what) (404), or this user cannot see it (an organization's resources need --org)"
         case .noJobs(let what): what
         case .exportFailed(let job, let message):
-            "CVAT could not export job \(job): \(message.isEmpty ? "the export failed" : message); nothing committed"
+            "CVAT could not export job \(job): \(message.isEmpty ? "the export failed" : message)\(nothing)"
         case .timedOut(let job, let seconds):
-            "the export of job \(job) did not finish within \(Self.duration(seconds)) (--timeout); nothing committed, finished exports are kept for the next run"
+            "the export of job \(job) did not finish within \(Self.duration(seconds)) (--timeout)\(kept)"
         case .unavailable(let request, let reason):
-            "CVAT unavailable: \(request): \(reason); nothing committed, finished exports are kept for the next run"
+            "CVAT unavailable: \(request): \(reason)\(kept)"
         case .unexpected(let request, let reason): "unexpected answer from CVAT to \(request): \(reason)"
         case .notAnExport(let job, let reason): "the export of job \(job) is not a COCO export zip: \(reason)"
         case .local(let error): error.description
         case .noPassword(let reason): reason
         case .badSubset(let task, let name, let subset, let problem):
-            "CVAT task \(task) \"\(name)\" has the subset \(subset), which cannot name a subset: \(problem); nothing committed"
+            "CVAT task \(task) \"\(name)\" has the subset \(subset), which cannot name a subset: \(problem)\(nothing)"
         }
     }
 
