@@ -145,10 +145,14 @@ public enum VersionBuilder {
         for position in 0..<plan.imageCount { if let id = plan.imageIDs[position] { imageIDs.append(id) } }
         var annotationIDs: [Int64] = []
         annotationIDs.reserveCapacity(plan.annotationCount)
+        // The exports' arrays taken out once: read through each export (a class) they cost an
+        // access check and a reference count per annotation.
+        let annotations = plan.exports.map(\.annotations), shifts = plan.annotationIDShifts
+        let starts = plan.imageStart, refs = plan.annotationsOfImage
         for (image, within) in plan.annotationOrder {
-            let ref = plan.annotationsOfImage[Int(plan.imageStart[Int(image)] + within)]
-            let id = plan.exports[Int(ref.file)].annotations[Int(ref.index)].id
-            if id != CanonicalInteger.absent { annotationIDs.append(id + plan.annotationIDShifts[Int(ref.file)]) }
+            let ref = refs[Int(starts[Int(image)] + within)]
+            let id = annotations[Int(ref.file)][Int(ref.index)].id
+            if id != CanonicalInteger.absent { annotationIDs.append(id + shifts[Int(ref.file)]) }
         }
         return OrderStream(ordinals: ordinals, imageIDs: imageIDs, runs: OrderStream.runs(of: plan.annotationOrder),
                            annotationIDs: annotationIDs, annotationCount: plan.annotationCount).encoded()
