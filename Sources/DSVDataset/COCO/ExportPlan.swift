@@ -55,6 +55,14 @@ public struct ExportPlan: Sendable {
         return exports[Int(ref.file)].images[Int(ref.index)].fileName
     }
 
+    /// Every image's key, in order: `key(of:)` for all of them, the exports' arrays taken out
+    /// once (read through each export, a class, they cost an access check and a reference
+    /// count per image).
+    public var keys: [String] {
+        let entries = exports.map(\.images)
+        return images.map { entries[Int($0.file)][Int($0.index)].fileName }
+    }
+
     // MARK: Categories
 
     private mutating func mergeCategories() {

@@ -17,7 +17,7 @@ public struct VersionPlan: Sendable {
     /// Every export, subset after subset.
     public var exports: [COCOExport] { parts.flatMap(\.plan.exports) }
     /// Every image key, subset after subset.
-    public var keys: [String] { parts.flatMap { part in (0..<part.plan.imageCount).map(part.plan.key(of:)) } }
+    public var keys: [String] { parts.flatMap(\.plan.keys) }
 
     /// - Parameter exports: each export with the subset it belongs to, and the overlap group of
     ///   exports that share frames (see `ExportPlan`).
@@ -58,8 +58,7 @@ public struct VersionPlan: Sendable {
         var subsetOfKey: [String: Int] = [:]
         subsetOfKey.reserveCapacity(imageCount)
         for (index, part) in parts.enumerated() {
-            for position in 0..<part.plan.imageCount {
-                let key = part.plan.key(of: position)
+            for key in part.plan.keys {
                 if let other = subsetOfKey.updateValue(index, forKey: key) {
                     throw .conflict(reason: "image \"\(key)\" is in subset \(parts[other].subset.name) (\(file(of: key, in: parts[other]))) "
                                     + "and in subset \(part.subset.name) (\(file(of: key, in: part))); an image belongs to one subset")

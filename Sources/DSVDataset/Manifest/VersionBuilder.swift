@@ -35,10 +35,10 @@ public enum VersionBuilder {
         for (index, part) in plan.parts.enumerated() {
             partStart.append(keys.count)
             for local in 0..<part.plan.imageCount {
-                partOf[keys.count] = Int32(index)
-                localOf[keys.count] = Int32(local)
-                keys.append(part.plan.key(of: local))
+                partOf[keys.count + local] = Int32(index)
+                localOf[keys.count + local] = Int32(local)
             }
+            keys += part.plan.keys
         }
         // Shard of every image, then images grouped by shard and sorted by key within.
         let layout = ShardLayout(images: count)
