@@ -33,10 +33,11 @@ public enum VersionBuilder {
         var keys = [String]()
         keys.reserveCapacity(count)
         for (index, part) in plan.parts.enumerated() {
-            partStart.append(keys.count)
+            let start = keys.count
+            partStart.append(start)
             for local in 0..<part.plan.imageCount {
-                partOf[keys.count + local] = Int32(index)
-                localOf[keys.count + local] = Int32(local)
+                partOf[start + local] = Int32(index)
+                localOf[start + local] = Int32(local)
             }
             keys += part.plan.keys
         }
