@@ -127,7 +127,6 @@ struct CheckoutShards: @unchecked Sendable {
             initialized = total
         }
     }
-
 }
 
 /// A checkout laid out: where every piece of the output goes.

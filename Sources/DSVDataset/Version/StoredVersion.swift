@@ -78,10 +78,14 @@ public struct StoredVersion: Sendable {
 
     private func shardBlobs(skipping skipped: Set<String>) throws(RepositoryError) -> [Int: GitObjectID] {
         var blobs: [Int: GitObjectID] = [:]
-        blobs.reserveCapacity(min(max(summary.shards, 0), summary.shardLayout.shardCount))
+        blobs.reserveCapacity(expectedShards)
         for (number, id) in try shardBlobList(skipping: skipped) { blobs[number] = id }
         return blobs
     }
+
+    /// How many shards the summary says the version has, bounded by its layout (a corrupt
+    /// summary must not reserve without bound): room to reserve for their blob ids.
+    private var expectedShards: Int { min(max(summary.shards, 0), summary.shardLayout.shardCount) }
 
     /// The shards' numbers and blob ids in ascending number, as the trees list them: git sorts a
     /// tree's entries by name, and the names are fixed-width lowercase hex. A checkout of 1.18M
@@ -91,7 +95,7 @@ public struct StoredVersion: Sendable {
         try RepositoryError.mapping {
             var blobs: [(number: Int, id: GitObjectID)] = []
             let layout = summary.shardLayout
-            blobs.reserveCapacity(min(max(summary.shards, 0), layout.shardCount))
+            blobs.reserveCapacity(expectedShards)
             for directory in try repository.git.tree(shardsTree) where directory.isTree && !skipped.contains(directory.name) {
                 for file in try repository.git.tree(directory.id) {
                     guard let number = layout.shard(directory: directory.name, name: file.name),
