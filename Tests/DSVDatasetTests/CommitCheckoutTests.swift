@@ -208,4 +208,25 @@ import Testing
         #expect((900...1024).contains(try version.shardBlobs().count))
         #expect(try gitFsck(scratch.repository.path).status == 0)
     }
+
+    /// A version whose sources were hashed by the time its pack is finished — all of a small
+    /// export's — is one pack, its dataset.json, root tree and commit included: no loose object,
+    /// and git reads every version. (Housekeeping may have merged the two packs since.)
+    @Test func aVersionIsOnePackWithItsCommit() throws {
+        let scratch = try ScratchRepository()
+        try scratch.commit([Fixture.path("good/cvat_attributes.json")], "first")
+        let changed = scratch.directory.write("changed.json", String(decoding: Fixture.bytes(Fixture.path("good/cvat_attributes.json")),
+                                                                     as: UTF8.self).replacingOccurrences(of: "\"iscrowd\":0", with: "\"iscrowd\":1"))
+        guard case .committed(let second) = try scratch.commit([changed], "second") else { Issue.record("no commit"); return }
+        let objects = scratch.repository.path + "/objects"
+        let folders = try FileManager.default.contentsOfDirectory(atPath: objects).filter { $0.count == 2 }
+        #expect(try folders.flatMap { try FileManager.default.contentsOfDirectory(atPath: objects + "/" + $0) }.isEmpty)
+        let verify = try runProcess("sh", ["-c", "git verify-pack -v '\(objects)'/pack/*.idx | grep -c ' commit '"])
+        #expect(verify.stdout == "2\n", "\(verify.stderr)")
+        #expect(second.commit == (try scratch.repository.head()))
+        let log = try runProcess("git", ["--git-dir=\(scratch.repository.path)", "log", "--format=%s %an <%ae>"])
+        #expect(log.stdout == "second Test <test@example.com>\nfirst Test <test@example.com>\n")
+        #expect(try scratch.checkout() == Fixture.bytes(changed))
+        #expect(try gitFsck(scratch.repository.path).status == 0)
+    }
 }

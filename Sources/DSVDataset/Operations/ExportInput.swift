@@ -192,6 +192,9 @@ public final class SourceDigests: Sendable {
         }
     }
 
+    /// Whether `resolved` would not wait (`BackgroundDigests.isReady`).
+    public var isReady: Bool { digests.isReady }
+
     /// The caller is done with the sources' bytes: their memory is given back, the pages not yet
     /// hashed as they are (see `BackgroundDigests.release`).
     public func release() { digests.release() }

@@ -32,6 +32,8 @@ public final class BackgroundDigests: @unchecked Sendable {
     private let hurried = Atomic<Bool>(false)
     /// Whether a background thread was started.
     private let inBackground: Bool
+    /// Set once every file is hashed.
+    private let done = Atomic<Bool>(false)
 
     static let step = 1 << 20
     /// Below this in all, no thread is started: `finish()` hashes the files (in a millisecond or
@@ -62,6 +64,10 @@ public final class BackgroundDigests: @unchecked Sendable {
             while !handOver.load(ordering: .sequentiallyConsistent) && locked({ !stopped && advance() }) {}
         }
     }
+
+    /// Whether `finish()` would return at once: every file is hashed, or the files are too small
+    /// to have been given a thread (`finish()` then hashes them in a millisecond or two).
+    public var isReady: Bool { !inBackground || done.load(ordering: .sequentiallyConsistent) }
 
     /// The digests, in the files' order. After `release()`, what is left is given back as it is
     /// hashed, by the background thread or by this takeover.
@@ -117,6 +123,7 @@ public final class BackgroundDigests: @unchecked Sendable {
             digests.append(hasher.finish())
             index += 1
             offset = 0
+            if index == files.count { done.store(true, ordering: .sequentiallyConsistent) }
         }
         return index < files.count
     }

@@ -217,22 +217,6 @@ public struct GitCommit: Sendable {
     public let author: GitSignature
 }
 
-/// Who made a commit, and when.
-public struct GitSignature: Sendable, Equatable {
-    public var name: String
-    public var email: String
-    /// Seconds since the epoch.
-    public var time: Int64
-    public var offsetMinutes: Int
-
-    public init(name: String, email: String, time: Int64, offsetMinutes: Int) {
-        self.name = name
-        self.email = email
-        self.time = time
-        self.offsetMinutes = offsetMinutes
-    }
-}
-
 /// One entry of a tree.
 public struct GitTreeEntry: Sendable, Equatable {
     public let name: String

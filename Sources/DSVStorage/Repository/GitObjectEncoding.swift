@@ -53,6 +53,22 @@ public struct GitObject: Sendable {
         return GitObject(kind: .tree, content: content)
     }
 
+    /// A commit object, composed as libgit2's `git_commit_create` composes it (the same bytes,
+    /// so the same id): the tree, the parents, the author as committer too, `encoding UTF-8`,
+    /// a blank line and the message. Composed here so that a commit can go into the pack with
+    /// the version it records (`PackStream`) rather than be written loose by libgit2. The
+    /// signature is refused or trimmed as libgit2 would (`GitSignature.normalized`).
+    public static func commit(tree: GitObjectID, parents: [GitObjectID], author: GitSignature,
+                              message: String) throws(GitError) -> GitObject {
+        let signature = try author.normalized().line
+        var text = "tree \(tree)\n"
+        for parent in parents { text += "parent \(parent)\n" }
+        text += "author \(signature)\ncommitter \(signature)\nencoding UTF-8\n\n"
+        // libgit2 takes the message as a C string: it ends at a NUL, if any.
+        text += message.split(separator: "\0", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return GitObject(kind: .commit, content: Array(text.utf8))
+    }
+
     public struct TreeEntry: Sendable {
         public let name: String
         public let id: GitObjectID

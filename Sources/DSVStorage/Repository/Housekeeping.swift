@@ -1,8 +1,8 @@
 import DSVNative
 
 /// Keeps a repository's objects in few files however long its history: every commit adds one
-/// pack and three loose objects, and a year of rounds would leave hundreds of each for every
-/// lookup to search.
+/// pack (and three loose objects when its sources were still being hashed as the pack was
+/// finished), and a year of rounds would leave hundreds for every lookup to search.
 ///
 /// - `tidy` (after each commit, as git's auto-gc): packs are kept in a geometric progression —
 ///   each at least `factor` times the size of all smaller ones together. When a commit's pack
