@@ -84,4 +84,36 @@ import Testing
             return position.line == 1 && position.column == broken + 1
         }
     }
+
+    /// An entry that is not an object, in an array split across the cores or read on one, gets
+    /// the same message at the same place.
+    @Test(arguments: [40_000, 200])
+    func aNonObjectEntryIsNamedAlike(images: Int) throws {
+        let dir = TemporaryDirectory()
+        let text = Self.export(images: images)
+        // The last annotation becomes a number.
+        let last = text.range(of: ",{\"id\":\(images * 3),", options: .backwards)!
+        let broken = text.replacingCharacters(in: last.lowerBound..<text.index(before: text.endIndex), with: ",7]")
+        let path = dir.write("broken.json", broken)
+        let column = text.utf8.distance(from: text.utf8.startIndex, to: last.lowerBound) + 2
+        #expect {
+            try COCOReader.read(path: path)
+        } throws: { error in
+            (error as? COCOError)?.description.hasSuffix("broken.json:1:\(column): invalid JSON: each entry of \"annotations\" must be an object, found a number") == true
+                || { Issue.record("\(error)"); return false }()
+        }
+    }
+
+    /// The `images` array of a large export is split across the cores too, though the file
+    /// goes on past it: its entries and everything read from them are the sequential scan's.
+    @Test func imagesBeforeAnnotationsSplitAlike() throws {
+        let scratch = try ScratchRepository()
+        let path = scratch.directory.write("large.json", Self.export(images: 120_000))
+        let export = try COCOReader.read(path: path)
+        #expect(export.images.count == 120_000)
+        #expect(export.images.enumerated().allSatisfy { $0.element.id == Int64($0.offset + 1) })
+        #expect(export.annotationImages[359_999] == 119_999)
+        try scratch.commit([path])
+        #expect(try scratch.checkout() == Fixture.bytes(path))
+    }
 }

@@ -83,7 +83,10 @@ public enum COCOReader {
                     let valueRange: Range<Int>
                     switch kind {
                     case .images:
-                        let (range, spaced, entries, _) = try scanEntries(&scanner, key: key) { ImageReader() }
+                        // Where the array ends, most likely: `images` is followed by
+                        // `annotations` in the files CVAT, pycocotools and Datumaro write.
+                        let likelyEnd = ByteSearch.first("],\"annotations\":", in: bytes, from: scanner.position, to: bytes.count)
+                        let (range, spaced, entries, _) = try scanEntries(&scanner, key: key, likelyEnd: likelyEnd) { ImageReader() }
                         (export.images, valueRange) = (entries, range)
                         if spaced { spacedArrays.insert(key) }
                     case .annotations:
@@ -192,10 +195,10 @@ public enum COCOReader {
     /// The entries of an `images` or `annotations` array, and the readers that read them (one per
     /// chunk, in order): on all cores when it is large, else sequentially; the result is the same
     /// either way.
-    static func scanEntries<Reader: ElementReader>(_ scanner: inout JSONScanner, key: String,
+    static func scanEntries<Reader: ElementReader>(_ scanner: inout JSONScanner, key: String, likelyEnd: Int? = nil,
                                                    makeReader: @escaping @Sendable () -> Reader)
         throws(JSONSyntaxError) -> (range: Range<Int>, spaced: Bool, entries: [Reader.Entry], readers: [Reader]) {
-        if let parallel = try ParallelArrayScan.scan(&scanner, makeReader: makeReader) { return parallel }
+        if let scanned = try ParallelArrayScan.scan(&scanner, key: key, likelyEnd: likelyEnd, makeReader: makeReader) { return scanned }
         var entries: [Reader.Entry] = []
         var reader = makeReader()
         let (range, spaced) = try scanArray(&scanner, key: key) { (s, start) throws(JSONSyntaxError) in
