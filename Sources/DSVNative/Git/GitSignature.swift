@@ -29,7 +29,8 @@ public struct GitSignature: Sendable, Equatable {
     }
 
     /// The signature's line in a commit object, after `author ` or `committer `, as libgit2
-    /// writes it: `Name <email> 1733370000 +0100`.
+    /// writes it: `Name <email> 1733370000 +0100` (libgit2 writes the time as a 32-bit unsigned
+    /// number: the same text for any time from 1970 to 2106).
     public var line: String {
         let offset = abs(offsetMinutes)
         let zone = (offsetMinutes < 0 ? "-" : "+") + twoDigits(offset / 60) + twoDigits(offset % 60)
