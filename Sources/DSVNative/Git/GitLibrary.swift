@@ -9,7 +9,8 @@ import CGit2Shim
 /// checked anyway — zstd frames carry their size, shards their structure. `git fsck` still
 /// verifies every object.
 ///
-/// What libgit2 writes — a commit's loose objects, the references — is synced to the disk,
+/// What libgit2 writes — the loose objects of a commit whose sources were still being hashed,
+/// the references — is synced to the disk,
 /// with its directory, before it is renamed into place (`GIT_OPT_ENABLE_FSYNC_GITDIR`), as
 /// dsv's own packs are (`PackStream`): a branch moved just before a power cut names a commit
 /// whose objects are all on the disk. A few fsyncs per commit, each of a few kilobytes.

@@ -20,6 +20,8 @@ public struct GitSignature: Sendable, Equatable {
     /// left empty — so that a commit composed without libgit2 (`GitObject.commit`) is the one
     /// libgit2 would have written. The corresponding C function is `git_signature_new`.
     public func normalized() throws(GitError) -> GitSignature {
+        // Its refusal is reported through libgit2's per-thread error state, which must exist.
+        GitLibrary.ensure()
         var signature: UnsafeMutablePointer<git_signature>?
         try gitCheck(git_signature_new(&signature, name, email, git_time_t(time), Int32(offsetMinutes)),
                      "make signature for \(name)")
