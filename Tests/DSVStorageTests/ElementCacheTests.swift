@@ -16,7 +16,8 @@ import Testing
             let digest = Fingerprint(high: generator.next(), low: generator.next())
             let offset: UInt16 = n % 3 == 0 ? ElementCache.noValue : UInt16(n % 4000)
             let length: UInt8 = n % 3 == 0 ? 0 : UInt8(n % 200)
-            entries.append(ElementCache.Entry(digest: digest, valueOffset: offset, valueLength: length))
+            entries.append(ElementCache.Entry(digest: digest, valueOffset: offset, valueLength: length, spaced: n % 5 == 0,
+                                              idLast: n % 7 == 0, length: n % 7 == 0 ? 0 : UInt16(n % 4097)))
         }
         return entries
     }

@@ -29,13 +29,16 @@ import DSVStorage
 /// between the front's tokens) leaves a valid object of the same members in the same places;
 /// so the object ends where the tail does, and its `category_id` lies where it lay in the
 /// tail, read again from the bytes at hand. A tail that only looks complete — a `},{` inside a
-/// string or a nested array — has no digest on record and is read in full, as is everything
-/// else: the entries, errors and their places are those of a full parse.
+/// string or a nested array — has no digest on record and is read in full (unless the whole
+/// object is the one expected next, below), as is everything else: the entries, errors and
+/// their places are those of a full parse.
 ///
 /// Where to look: mostly the entry after the last one matched (the new export follows the
-/// old one's order); a few entries on, to step over removed objects; else, to find its place
-/// again after a reordering or at the start of a parallel chunk, one of every 16 entries by
-/// digest.
+/// old one's order), where the length it recorded says the object ends — its digest confirms
+/// that, so a tail that looks complete early is matched too, and no `}` is searched for (a
+/// fifth of a 10k status's matching was `memchr`); else from the first `}` followed by `,{` or
+/// `]`: a few entries on, to step over removed objects, or, to find its place again after a
+/// reordering or at the start of a parallel chunk, one of every 16 entries by digest.
 public final class KnownAnnotations: Sendable {
     let cache: ElementCache
     /// The index of every 16th entry, by digest.
@@ -99,15 +102,20 @@ public final class KnownAnnotations: Sendable {
     /// What the cache keeps of `annotation`, whose tail starts at `tail` (the `,` after the
     /// image id: whitespace before it is the front's) and has `digest`: nil for none
     /// (`Fingerprint.zero`) or for a `category_id` too far into the tail or too long to record.
+    /// An `id`-first tail's length is kept too (it runs to the object's end), so that the next
+    /// round can look for the object's end where the entry it expects says.
     static func entry(_ annotation: AnnotationEntry, tail: Int, digest: Fingerprint, spaced: Bool) -> ElementCache.Entry? {
         guard digest != .zero else { return nil }
         let idLast = (annotation.idRange?.lowerBound ?? 0) > tail
+        let digested = annotation.range.upperBound - tail
+        let length = !idLast && digested <= ElementKey.maximumLength ? UInt16(digested) : 0
         guard let category = annotation.categoryIDRange else {
-            return ElementCache.Entry(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0, spaced: spaced, idLast: idLast)
+            return ElementCache.Entry(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0, spaced: spaced, idLast: idLast,
+                                      length: length)
         }
         guard category.lowerBound - tail < Int(ElementCache.noValue), category.count < Int(UInt8.max) else { return nil }
         return ElementCache.Entry(digest: digest, valueOffset: UInt16(category.lowerBound - tail),
-                                  valueLength: UInt8(category.count), spaced: spaced, idLast: idLast)
+                                  valueLength: UInt8(category.count), spaced: spaced, idLast: idLast, length: length)
     }
 }
 
@@ -140,21 +148,20 @@ struct AnnotationReader: ElementReader {
             learned.append(.zero)
             return try COCOReader.scanAnnotation(&scanner, start)
         }
+        // The entry expected next says where an `id`-first object ends, if it is that one:
+        // its digest confirms it, without searching for the end `}` by `}`.
+        if known.searchable, let id = front.id, cursor < cache.count, case let expected = cache[cursor],
+           !expected.idLast, expected.length > 0, case let end = front.tail + Int(expected.length), end <= bytes.count,
+           bytes[end - 1] == UInt8(ascii: "}"),
+           key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<end]), readable: bytes) == expected.digest {
+            cursor += 1
+            return match(expected, front: front, id: id, spaced: front.spaced, start: start, end: end, &scanner)
+        }
         if known.searchable, let end = Self.likelyEnd(bytes, from: front.tail),
            let keyed = Self.keyed(front, end: end, bytes),
            let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<keyed.end]), readable: bytes),
            let index = known.find(digest, from: &cursor), case let entry = cache[index], entry.idLast == (front.id == nil) {
-            let category = entry.valueOffset == ElementCache.noValue ? nil
-                : front.tail + Int(entry.valueOffset)..<front.tail + Int(entry.valueOffset) + Int(entry.valueLength)
-            scanner.position = end
-            // The whitespace a full scan would have seen: the array is then re-read minified.
-            if keyed.spaced || entry.spaced { scanner.sawWhitespace = true }
-            learned.append(digest)
-            matched += 1
-            return AnnotationEntry(range: start..<end, idRange: keyed.id, imageIDRange: front.imageID,
-                                   categoryIDRange: category, id: CanonicalInteger.value(bytes, keyed.id),
-                                   imageID: CanonicalInteger.value(bytes, front.imageID),
-                                   categoryID: CanonicalInteger.value(bytes, category))
+            return match(entry, front: front, id: keyed.id, spaced: keyed.spaced, start: start, end: end, &scanner)
         }
         let annotation = try COCOReader.scanAnnotation(&scanner, start)
         guard annotation.imageIDRange == front.imageID,
@@ -165,6 +172,26 @@ struct AnnotationReader: ElementReader {
         }
         learned.append(digest)
         return annotation
+    }
+
+    /// The object from `start` to `end`, whose front is `front` and whose tail (up to its `id`,
+    /// at `id`, when that comes last) has the digest of `entry`: its entry, and the scanner
+    /// after it.
+    @inline(__always)
+    private mutating func match(_ entry: ElementCache.Entry, front: (id: Range<Int>?, imageID: Range<Int>, tail: Int, spaced: Bool),
+                                id: Range<Int>, spaced: Bool, start: Int, end: Int, _ scanner: inout JSONScanner) -> AnnotationEntry {
+        let bytes = scanner.bytes
+        let category = entry.valueOffset == ElementCache.noValue ? nil
+            : front.tail + Int(entry.valueOffset)..<front.tail + Int(entry.valueOffset) + Int(entry.valueLength)
+        scanner.position = end
+        // The whitespace a full scan would have seen: the array is then re-read minified.
+        if spaced || entry.spaced { scanner.sawWhitespace = true }
+        learned.append(entry.digest)
+        matched += 1
+        return AnnotationEntry(range: start..<end, idRange: id, imageIDRange: front.imageID,
+                               categoryIDRange: category, id: CanonicalInteger.value(bytes, id),
+                               imageID: CanonicalInteger.value(bytes, front.imageID),
+                               categoryID: CanonicalInteger.value(bytes, category))
     }
 
     /// The start of an annotation object as CVAT writes it, `{"id":N,"image_id":M,`, or with

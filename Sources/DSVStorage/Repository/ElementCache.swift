@@ -7,9 +7,10 @@ import DSVNative
 /// proves; this file only keeps the digests.
 ///
 /// `.dsv/dsv-elements.cache`: a magic line, the key's check (`ElementKey.check`), the entry
-/// count and a CRC-32 of the entries, then 20-byte entries (digest, little-endian; value
-/// offset, 16 bits; value length; flags: 1 when the digested bytes came from an object with
-/// whitespace between its tokens, 2 when from one with its `id` last). Each commit rewrites it
+/// count and a CRC-32 of the entries, then 22-byte entries (digest, little-endian; value
+/// offset, 16 bits; the digested bytes' length, 16 bits, 0 when not kept; value length; flags:
+/// 1 when the digested bytes came from an object with whitespace between its tokens, 2 when
+/// from one with its `id` last). Each commit rewrites it
 /// in place, the header last: a torn write fails the CRC. It only saves work: a missing,
 /// damaged or foreign file reads as empty. Read in place from its mapping, not decoded (and
 /// shared read-only between threads: hence `@unchecked`).
@@ -25,19 +26,24 @@ public struct ElementCache: @unchecked Sendable {
         /// Whether the object had its `id` last (pycocotools, Datumaro): what was digested then
         /// ends before the `id`, and matches only another such object.
         public var idLast: Bool
+        /// How many bytes were digested, when the reader kept it (0: not kept): where the object
+        /// matching this entry would end, to be confirmed by its digest.
+        public var length: UInt16
 
-        public init(digest: Fingerprint, valueOffset: UInt16, valueLength: UInt8, spaced: Bool = false, idLast: Bool = false) {
+        public init(digest: Fingerprint, valueOffset: UInt16, valueLength: UInt8, spaced: Bool = false, idLast: Bool = false,
+                    length: UInt16 = 0) {
             self.digest = digest
             self.valueOffset = valueOffset
             self.valueLength = valueLength
             self.spaced = spaced
             self.idLast = idLast
+            self.length = length
         }
     }
 
     public static let noValue = UInt16.max
-    static let magic = Array("dsv element cache 1\n".utf8)
-    public static let entrySize = 20
+    static let magic = Array("dsv element cache 2\n".utf8)
+    public static let entrySize = 22
     /// The bits of an entry's flags byte: `Entry.spaced` and `Entry.idLast`.
     static let spacedFlag: UInt8 = 1, idLastFlag: UInt8 = 2
     static var headerSize: Int { magic.count + 16 + 8 }
@@ -93,8 +99,9 @@ public struct ElementCache: @unchecked Sendable {
         let at = index &* Self.entrySize
         return Entry(digest: digest(index),
                      valueOffset: UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 16, as: UInt16.self)),
-                     valueLength: entries[at + 18], spaced: entries[at + 19] & Self.spacedFlag != 0,
-                     idLast: entries[at + 19] & Self.idLastFlag != 0)
+                     valueLength: entries[at + 20], spaced: entries[at + 21] & Self.spacedFlag != 0,
+                     idLast: entries[at + 21] & Self.idLastFlag != 0,
+                     length: UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 18, as: UInt16.self)))
     }
 
     /// Rewrites the file with the entries appended, in order, under `key`, through a buffer of
@@ -126,8 +133,9 @@ public struct ElementCache: @unchecked Sendable {
             buffer.storeBytes(of: entry.digest.low.littleEndian, toByteOffset: buffered, as: UInt64.self)
             buffer.storeBytes(of: entry.digest.high.littleEndian, toByteOffset: buffered + 8, as: UInt64.self)
             buffer.storeBytes(of: entry.valueOffset.littleEndian, toByteOffset: buffered + 16, as: UInt16.self)
-            buffer[buffered + 18] = entry.valueLength
-            buffer[buffered + 19] = (entry.spaced ? ElementCache.spacedFlag : 0) | (entry.idLast ? ElementCache.idLastFlag : 0)
+            buffer.storeBytes(of: entry.length.littleEndian, toByteOffset: buffered + 18, as: UInt16.self)
+            buffer[buffered + 20] = entry.valueLength
+            buffer[buffered + 21] = (entry.spaced ? ElementCache.spacedFlag : 0) | (entry.idLast ? ElementCache.idLastFlag : 0)
             buffered += ElementCache.entrySize
             count += 1
             if buffered == Self.bufferSize { flush() }
