@@ -226,11 +226,7 @@ public enum COCOReader {
         while true {
             scanner.skipWhitespace()
             let elementStart = scanner.position
-            guard scanner.peek() == UInt8(ascii: "{") else {
-                let found = scanner.peek()
-                _ = try scanner.scanValue()
-                throw JSONSyntaxError(offset: elementStart, reason: "each entry of \"\(key)\" must be an object, found \(describe(found))")
-            }
+            guard scanner.peek() == UInt8(ascii: "{") else { throw try notAnObject(&scanner, key: key) }
             scanner.sawWhitespace = false
             try element(&scanner, elementStart)
             spaced = spaced || scanner.sawWhitespace
@@ -240,6 +236,15 @@ public enum COCOReader {
             if c == UInt8(ascii: "]") { scanner.position += 1; return (start..<scanner.position, spaced) }
             throw scanner.unexpected(expected: "',' or ']'")
         }
+    }
+
+    /// The error for the entry of the array `key` at the scanner, which is not an object: the
+    /// value's own syntax error first, if it has one (the sequential and the parallel scans
+    /// report the same).
+    static func notAnObject(_ scanner: inout JSONScanner, key: String) throws(JSONSyntaxError) -> JSONSyntaxError {
+        let (start, found) = (scanner.position, scanner.peek())
+        _ = try scanner.scanValue()
+        return JSONSyntaxError(offset: start, reason: "each entry of \"\(key)\" must be an object, found \(describe(found))")
     }
 
     /// The members of one object at the scanner, as (key literal range, value range), validated.

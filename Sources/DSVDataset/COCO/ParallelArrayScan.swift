@@ -42,18 +42,18 @@ enum ParallelArrayScan {
         let bytes = scanner.bytes
         let start = scanner.position
         let end = min(likelyEnd ?? bytes.count, bytes.count)
+        let workers = SystemInfo.processorCount
         guard start < bytes.count, bytes[start] == UInt8(ascii: "[") else { return nil }
         // The first element's opening up to its first ':' is the pattern that starts elements.
         var first = start + 1
         while first < bytes.count, bytes[first] <= 0x20 { first += 1 }
         guard first < bytes.count, bytes[first] == UInt8(ascii: "{") else { return nil }
-        guard SystemInfo.processorCount > 1, end - start >= minimumBytes else {
+        guard workers > 1, end - start >= minimumBytes else {
             let chunk = scanChunk(bytes, from: first, until: .max, extent: end - first, key: key, reader: makeReader())
             if let error = chunk.error { throw error }
             scanner.position = chunk.end
             return (start..<chunk.end, chunk.spaced, chunk.entries, [chunk.reader])
         }
-        let workers = SystemInfo.processorCount
         var colon = first
         while colon < min(bytes.count, first + 64), bytes[colon] != UInt8(ascii: ":") { colon += 1 }
         guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":") else { return nil }
@@ -118,13 +118,7 @@ enum ParallelArrayScan {
         do throws(JSONSyntaxError) {
             while true {
                 let elementStart = scanner.position
-                guard scanner.peek() == UInt8(ascii: "{") else {
-                    // As a sequential scan says it (`COCOReader.scanArray`): the value's own
-                    // syntax error first, if it has one.
-                    let found = scanner.peek()
-                    _ = try scanner.scanValue()
-                    throw JSONSyntaxError(offset: elementStart, reason: "each entry of \"\(key)\" must be an object, found \(COCOReader.describe(found))")
-                }
+                guard scanner.peek() == UInt8(ascii: "{") else { throw try COCOReader.notAnObject(&scanner, key: key) }
                 if chunk.entries.count == sample {
                     let expected = expectedCount(extent: extent, sampleBytes: elementStart - from)
                     chunk.entries.reserveCapacity(expected)

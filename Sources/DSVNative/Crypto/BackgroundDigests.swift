@@ -32,7 +32,7 @@ public final class BackgroundDigests: @unchecked Sendable {
     private let hurried = Atomic<Bool>(false)
     /// Whether a background thread was started.
     private let inBackground: Bool
-    /// Set once every file is hashed.
+    /// Set once every file is hashed: `isReady` reads it without the lock, which a step holds.
     private let done = Atomic<Bool>(false)
 
     static let step = 1 << 20

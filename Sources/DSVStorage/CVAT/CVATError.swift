@@ -34,8 +34,7 @@ public enum CVATError: Error, Sendable, CustomStringConvertible {
     /// where the round failed on the way to a commit — a status commits nothing either way.
     public func description(committing: Bool) -> String {
         let nothing = committing ? "; nothing committed" : ""
-        let kept = committing ? "; nothing committed, finished exports are kept for the next run"
-            : "; finished exports are kept for the next run"
+        let kept = (committing ? "; nothing committed, " : "; ") + "finished exports are kept for the next run"
         return switch self {
         case .notALocation(let url):
             "\(url) is not a CVAT project, task or job URL (…/projects/ID, …/tasks/ID, …/tasks/ID/jobs/ID or …/jobs/ID)"

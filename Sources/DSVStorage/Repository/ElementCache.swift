@@ -10,10 +10,10 @@ import DSVNative
 /// count and a CRC-32 of the entries, then 22-byte entries (digest, little-endian; value
 /// offset, 16 bits; the digested bytes' length, 16 bits, 0 when not kept; value length; flags:
 /// 1 when the digested bytes came from an object with whitespace between its tokens, 2 when
-/// from one with its `id` last). Each commit rewrites it
-/// in place, the header last: a torn write fails the CRC. It only saves work: a missing,
-/// damaged or foreign file reads as empty. Read in place from its mapping, not decoded (and
-/// shared read-only between threads: hence `@unchecked`).
+/// from one with its `id` last). Each commit rewrites it in place, the header last: a torn
+/// write fails the CRC. It only saves work: a missing, damaged or foreign file reads as empty.
+/// Read in place from its mapping, not decoded (and shared read-only between threads: hence
+/// `@unchecked`).
 public struct ElementCache: @unchecked Sendable {
     public struct Entry: Equatable, Sendable {
         public var digest: Fingerprint
