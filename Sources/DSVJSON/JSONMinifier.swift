@@ -156,6 +156,26 @@ public enum JSONMinifier {
         return written
     }
 
+    /// Minifies `bytes[range]` of a valid JSON value into the start of `out` (room for
+    /// `range.count` bytes), cut at `marks` — ascending offsets in `bytes` within the range,
+    /// each between two tokens or at a token's edge, never inside a string — and replaces each
+    /// mark with its offset in `out`. Returns the bytes written. (An annotation read as its file
+    /// wrote it, with whitespace, becomes the object a compact file holds, with the places of its
+    /// ids in it.)
+    public static func minify(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, marks: UnsafeMutableBufferPointer<Int>,
+                              into out: UnsafeMutableRawBufferPointer) -> Int {
+        var state = State(), written = 0, from = range.lowerBound
+        for index in marks.indices {
+            let mark = marks[index]
+            written += minify(UnsafeRawBufferPointer(rebasing: bytes[from..<mark]),
+                              into: UnsafeMutableRawBufferPointer(rebasing: out[written...]), state: &state)
+            marks[index] = written
+            from = mark
+        }
+        return written + minify(UnsafeRawBufferPointer(rebasing: bytes[from..<range.upperBound]),
+                                into: UnsafeMutableRawBufferPointer(rebasing: out[written...]), state: &state)
+    }
+
     /// `minify` on all cores: `value` is cut at `cuts` (ascending offsets), each part is minified
     /// at its own offset in `out` as if it started between two elements — outside strings, after
     /// no number — and the parts are then moved down to follow one another (a part never writes

@@ -91,6 +91,36 @@ import Testing
         #expect(try minified(spaced.checkout("HEAD~1")) == minified(first))
     }
 
+    /// The next round of a spaced export — `json.dump`'s layout, or a pretty-printer's — is read
+    /// as written, each annotation matched by its minified tail: it stores what the compact
+    /// copy of the same round stores, shard for shard; the shards it did not change are
+    /// recognised as a compact round's are (the shard cache grows by the same entries); its
+    /// status is the compact round's; and it checks out with every token of the round.
+    @Test(arguments: [false, true])
+    func aSpacedNextRoundReadAsWrittenStoresWhatItsCompactCopyStores(newlines: Bool) throws {
+        let inputs = TemporaryDirectory("spaced-rounds")
+        let rounds = (0..<3).map { KnownAnnotationsTests.export(annotations: 900, round: $0 == 2 ? 0 : $0) }
+        let spaced = try ScratchRepository(), compact = try ScratchRepository()
+        for (index, round) in rounds.enumerated() {
+            let spacedRound = inputs.write("spaced-\(index).json", jsonDumped(round, newlines: newlines))
+            let compactRound = inputs.write("compact-\(index).json", round)
+            if index > 0 {
+                let spacedStatus = try StatusOperation.run(exports: [spacedRound], against: spaced.version(), in: spaced.repository)
+                let compactStatus = try StatusOperation.run(exports: [compactRound], against: compact.version(), in: compact.repository)
+                // The review, image by image and annotation by annotation (the sides' names aside).
+                #expect(spacedStatus.images.map(\.json) == compactStatus.images.map(\.json))
+                #expect(spacedStatus.images.contains { !$0.annotations.isEmpty })
+            }
+            try spaced.commit([spacedRound], "round \(index)")
+            try compact.commit([compactRound], "round \(index)")
+            #expect(try spaced.version().shardBlobs() == compact.version().shardBlobs(), "round \(index)")
+            #expect(ShardCache(path: ShardCacheCommitTests.cachePath(spaced)).entries.count
+                    == ShardCache(path: ShardCacheCommitTests.cachePath(compact)).entries.count, "round \(index)")
+            #expect(try minified(spaced.checkout()) == minified(Array(jsonDumped(round, newlines: newlines).utf8)))
+        }
+        #expect(try gitFsck(spaced.repository.path).status == 0)
+    }
+
     @Test func recommittingUnchangedContentMakesNoCommit() throws {
         let scratch = try ScratchRepository()
         try scratch.commit([Fixture.path("good/numbers.json")], "first")

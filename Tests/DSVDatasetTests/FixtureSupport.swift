@@ -54,3 +54,39 @@ func minified(_ bytes: [UInt8]) -> [UInt8] {
     bytes.withUnsafeBytes { JSONMinifier.minify($0, into: &out) }
     return out
 }
+
+/// `text` spaced between its tokens only, strings untouched: a space after each `,` and `:` as
+/// Python's `json.dump` writes them, or (`newlines`) each member and element on a line of its
+/// own, indented, as pretty-printers write them.
+func jsonDumped(_ text: String, newlines: Bool = false) -> String {
+    var out: [UInt8] = []
+    var inString = false, escaped = false, depth = 0
+    for c in text.utf8 {
+        if inString {
+            out.append(c)
+            if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+            continue
+        }
+        switch c {
+        case UInt8(ascii: "\""):
+            inString = true
+            out.append(c)
+        case UInt8(ascii: ","):
+            out.append(c)
+            if newlines { out += [UInt8(ascii: "\n")] + Array(repeating: UInt8(ascii: " "), count: 2 * depth) } else { out.append(UInt8(ascii: " ")) }
+        case UInt8(ascii: ":"):
+            out += [c, UInt8(ascii: " ")]
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            depth += 1
+            out.append(c)
+            if newlines { out += [UInt8(ascii: "\n")] + Array(repeating: UInt8(ascii: " "), count: 2 * depth) }
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            depth -= 1
+            if newlines { out += [UInt8(ascii: "\n")] + Array(repeating: UInt8(ascii: " "), count: 2 * depth) }
+            out.append(c)
+        default:
+            out.append(c)
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
+}

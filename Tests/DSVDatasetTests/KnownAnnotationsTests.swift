@@ -81,10 +81,9 @@ import Testing
     }
 
     /// Round 0 read and learned, its cache written and read back: the known annotations of round 1.
-    static func known(after first: String, in directory: TemporaryDirectory,
-                      copyingSpaced: Bool = true) throws -> (KnownAnnotations, ElementKey, count: Int) {
-        let key = ElementKey(derivedFrom: FingerprintKey.random())
-        let path = directory.file("dsv-elements.cache")
+    static func known(after first: String, in directory: TemporaryDirectory, copyingSpaced: Bool = true,
+                      key: ElementKey = ElementKey(derivedFrom: FingerprintKey.random())) throws -> (KnownAnnotations, ElementKey, count: Int) {
+        let path = directory.file("dsv-elements-\(UUID().uuidString).cache")
         let learning = KnownAnnotations(ElementCache(path: path, key: key))
         let round0 = try read(first, in: directory, known: learning, copyingSpaced: copyingSpaced)
         #expect(round0.matchedAnnotations == 0)
@@ -156,10 +155,11 @@ import Testing
     }
 
     /// Whitespace between objects changes nothing. Inside them (as `json.dump` and
-    /// pretty-printers write them) the whole file is read from a minified copy: the tails a
-    /// compact round learned match, and a spaced round learns what a compact one does. Entries
-    /// are a full parse's every time.
-    @Test func spacedExportsAreReadFromAMinifiedCopy() throws {
+    /// pretty-printers write them), a first round — nothing known yet — is read from a minified
+    /// copy of the whole file; a next round is read as written, each tail minified on its own to
+    /// be matched or learned: the tails a compact round learned match, a spaced round learns
+    /// what a compact one does, and the entries are a full parse's of the file as written.
+    @Test func spacedExportsAreMatchedByTheirMinifiedTails() throws {
         let directory = TemporaryDirectory("known-annotations-copied")
         let (known, key, _) = try Self.known(after: Self.export(annotations: 300, round: 0), in: directory)
         let between = Self.export(annotations: 300, round: 1).replacingOccurrences(of: "},{\"id\"", with: "},\n  {\"id\"")
@@ -173,18 +173,53 @@ import Testing
         let compact = try Self.read(compactRound, in: directory, known: known)
         // (`dumped` spaces the commas and colons inside strings too: those annotations changed.)
         #expect(afterCompact.matchedAnnotations > 100 && compact.matchedAnnotations > 100)
-        #expect(afterCompact.annotations == (try Self.read(spaced, in: directory, known: nil)).annotations)
+        #expect(afterCompact.annotationsAsWritten && !compact.annotationsAsWritten)
+        // A full parse of the file as written (known annotations that match none of it) gives
+        // the same entries, and learns the same.
+        let inFull = try Self.read(spaced, in: directory, known: try Self.unrelated(in: directory, key: key))
+        #expect(inFull.matchedAnnotations == 0 && inFull.annotationsAsWritten)
+        #expect(afterCompact.annotations == inFull.annotations)
+        #expect(afterCompact.tailDigests == inFull.tailDigests)
+        #expect(afterCompact.learnedEntries == inFull.learnedEntries)
+        // A first round of the same file (from its minified copy) learns the same tails.
         #expect(afterCompact.tailDigests == (try Self.read(spaced, in: directory, known: Self.learning(key))).tailDigests)
         #expect(afterCompact.spacedTails.isEmpty)
+
+        // Spaced only between tokens (strings untouched), in either layout, the round is the
+        // compact one: every tail digest equal, and at least as many matched.
+        for layout in [false, true] {
+            let dumped = try Self.read(jsonDumped(compactRound, newlines: layout), in: directory, known: known)
+            #expect(dumped.annotationsAsWritten)
+            #expect(dumped.tailDigests == compact.tailDigests)
+            #expect(dumped.matchedAnnotations >= compact.matchedAnnotations)
+            #expect(dumped.annotations.map(\.id) == compact.annotations.map(\.id))
+            #expect(dumped.annotations.map(\.categoryID) == compact.annotations.map(\.categoryID))
+        }
 
         // A spaced round after a spaced round, and a compact one after it. After a spaced
         // round, the annotations whose strings `dumped` spaced match too (one of them holds
         // `},{` in a string: only the length its entry kept finds where it ends).
-        let (knownSpaced, _, _) = try Self.known(after: Self.dumped(Self.export(annotations: 300, round: 0)), in: directory)
+        let (knownSpaced, spacedKey, _) = try Self.known(after: Self.dumped(Self.export(annotations: 300, round: 0)), in: directory)
         let afterSpaced = try Self.read(spaced, in: directory, known: knownSpaced)
         #expect(afterSpaced.matchedAnnotations > afterCompact.matchedAnnotations)
         #expect(afterSpaced.annotations == afterCompact.annotations)
         #expect(try Self.read(compactRound, in: directory, known: knownSpaced).matchedAnnotations > 100)
+
+        // What a round read as written leaves in the cache: a compact round and a spaced one match it.
+        let path = directory.file("after-as-written.cache")
+        KnownAnnotations.save([afterSpaced], key: spacedKey, to: path)
+        let left = KnownAnnotations(ElementCache(path: path, key: spacedKey))
+        #expect(try Self.read(compactRound, in: directory, known: left).matchedAnnotations >= compact.matchedAnnotations)
+        #expect(try Self.read(spaced, in: directory, known: left).matchedAnnotations >= afterSpaced.matchedAnnotations)
+    }
+
+    /// Known annotations, under `key`, that match none of `export`'s: a next round's reading,
+    /// parsing everything.
+    static func unrelated(in directory: TemporaryDirectory, key: ElementKey) throws -> KnownAnnotations {
+        let objects = (1...20).map { #"{"id":\#($0),"image_id":1,"category_id":1,"unrelated":\#($0)}"# }
+        let text = #"{"categories":[{"id":1,"name":"a"}],"images":[{"id":1,"file_name":"u.jpg"}],"annotations":["#
+            + objects.joined(separator: ",") + "]}"
+        return try Self.known(after: text, in: directory, key: key).0
     }
 
     /// Known annotations that learn under `key` and know nothing yet: a full parse's tail digests.

@@ -98,6 +98,33 @@ import Testing
         #expect(state.invalid)
     }
 
+    /// Cut at marks between tokens (the places of an object's ids), the pieces give the whole
+    /// text's minified form, and each mark lands on the same token there.
+    @Test func marksBetweenTokensLandOnTheirTokens() {
+        let text = Array(#"{ "id" :  12 ,"image_id":\#t7,  "note": "a, b : \" c", "category_id" : 3 , "bbox": [ 1 , 2 ]}"#.utf8)
+        let tokens = ["12", "7", "3"].map { Array($0.utf8) }
+        var places: [Int] = []
+        for token in tokens {
+            let start = (places.last ?? 0) + 1
+            let at = (start..<text.count).first { Array(text[$0..<min(text.count, $0 + token.count)]) == token && text[$0 - 1] != UInt8(ascii: "_") }!
+            places += [at, at + token.count]
+        }
+        var whole: [UInt8] = []
+        text.withUnsafeBytes { JSONMinifier.minify($0, into: &whole) }
+        for range in [0..<text.count, 1..<text.count - 1] {
+            var marks = places
+            var out = [UInt8](repeating: 0, count: text.count)
+            let written = text.withUnsafeBytes { source in
+                marks.withUnsafeMutableBufferPointer { m in out.withUnsafeMutableBytes { JSONMinifier.minify(source, range, marks: m, into: $0) } }
+            }
+            let expected = range.lowerBound == 0 ? whole : Array(whole.dropFirst().dropLast())
+            #expect(Array(out.prefix(written)) == expected)
+            for (index, token) in tokens.enumerated() {
+                #expect(Array(out[marks[2 * index]..<marks[2 * index + 1]]) == token)
+            }
+        }
+    }
+
     /// Cut at guesses on all cores: a guess inside a string (its text looks like one element
     /// ending and the next beginning) is found out and that part minified again, so the result
     /// is always one pass's from the start.

@@ -5,7 +5,8 @@ import DSVStorage
 /// One COCO file as the reader indexes it: the file's bytes and where every part lies in them.
 /// Nothing is re-rendered; every value keeps its exact text. A file spaced between its tokens
 /// is indexed in a minified copy of it (`MinifiedCopy`); read as written, its arrays that were
-/// not written compactly are minified into arenas of their own and indexed there.
+/// not written compactly are minified into arenas of their own and indexed there — but for a
+/// next round's `annotations`, indexed in the file itself (`annotationsAsWritten`).
 public final class COCOExport: @unchecked Sendable {
     /// The path as the user gave it (for messages).
     public let name: String
@@ -38,6 +39,14 @@ public final class COCOExport: @unchecked Sendable {
     /// For a spaced `annotations` array, what the cache keeps of its tails as the file wrote
     /// them (the first pass's): the next round's first pass over such a file matches these.
     public internal(set) var spacedTails: [ElementCache.Entry] = []
+    /// Whether the `annotations` entries index the file as written, whitespace and all, in a
+    /// next round of a spaced file (`KnownAnnotations`' minifying reader): a record made of one
+    /// is the object minified (`TemplateEdits.withMinified`), as a compact file holds it.
+    public internal(set) var annotationsAsWritten = false
+    /// For such a file, per annotation, what the cache keeps of it — its minified tail's
+    /// digest, length and `category_id` place — or an entry with a zero digest for none
+    /// (`KnownAnnotations.save` writes these rather than working them out of the entries).
+    public internal(set) var learnedEntries: [ElementCache.Entry] = []
     /// Annotations matched with ones the last commit read, rather than parsed.
     public internal(set) var matchedAnnotations = 0
     /// Whether the file has an `annotations` member at all (an image-info file has none).

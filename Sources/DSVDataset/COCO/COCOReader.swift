@@ -1,5 +1,6 @@
 import DSVJSON
 import DSVNative
+import DSVStorage
 
 /// Reads a COCO file faithfully: one validating pass over the mapped bytes that indexes the
 /// top-level members and every image and annotation object without building a tree, so every
@@ -17,8 +18,9 @@ public enum COCOReader {
 
     /// Reads an already mapped file (so that a caller hashing the same bytes on another core
     /// does not map — and page in — the file twice). A file spaced between its tokens is read
-    /// from a minified copy of it (`MinifiedCopy`), the file itself only when the copy is not
-    /// valid JSON (its errors are placed in the file).
+    /// from a minified copy of it (`MinifiedCopy`), the file itself when the copy is not valid
+    /// JSON (its errors are placed in the file) — or, in a next round (`known` knows
+    /// annotations), as written, its annotations matched by their minified tails.
     /// - Parameters:
     ///   - known: the annotations the repository's last commit read; those read again are
     ///     matched rather than parsed, and every annotation's tail digest is kept
@@ -29,15 +31,22 @@ public enum COCOReader {
     public static func read(_ mapping: FileMapping, name: String, known: KnownAnnotations? = nil,
                             copyingSpaced: Bool = true) throws(COCOError) -> COCOExport {
         let trace = Trace()
-        let copied = copyingSpaced ? MinifiedCopy.make(of: mapping, name: name).map { COCOExport(name: name, mapping: $0) } : nil
+        // A next round of a spaced file: its annotations are matched where they lie, each tail
+        // minified on its own (`AnnotationReader.minifying`), and the file is not copied — the
+        // copy's hundreds of megabytes of fresh memory cost more than the matching.
+        let spaced = copyingSpaced && MinifiedCopy.looksSpaced(mapping.bytes)
+        let minifyingAnnotations = spaced && known?.searchable == true
+        let copied = spaced && !minifyingAnnotations
+            ? MinifiedCopy.make(of: mapping, name: name).map { COCOExport(name: name, mapping: $0) } : nil
         if copied != nil { trace.mark("minified copy of \(name)") }
         let export: COCOExport
         if let copied, (try? index(copied, known: known)) != nil {
             export = copied
         } else {
-            // As written: a file not spaced, or whose copy is not valid JSON (its error placed in the file).
+            // As written: a file not spaced, a next round of one, or one whose copy is not valid
+            // JSON (its error placed in the file).
             export = COCOExport(name: name, mapping: mapping)
-            try index(export, known: known)
+            try index(export, known: known, minifyingAnnotations: minifyingAnnotations)
         }
         trace.mark("index \(name), \(export.matchedAnnotations) annotations matched")
         try COCOValidation.check(export)
@@ -45,7 +54,10 @@ public enum COCOReader {
         return export
     }
 
-    static func index(_ export: COCOExport, known: KnownAnnotations? = nil) throws(COCOError) {
+    /// - Parameter minifyingAnnotations: the `annotations` array is indexed as written whatever
+    ///   its whitespace, its objects matched and learned by their minified tails
+    ///   (`COCOExport.annotationsAsWritten`); only with `known`.
+    static func index(_ export: COCOExport, known: KnownAnnotations? = nil, minifyingAnnotations: Bool = false) throws(COCOError) {
         let bytes = export.mapping.bytes
         var spacedArrays: Set<String> = []
         if bytes.isEmpty { throw .notCOCO(file: export.name, reason: "the file is empty") }
@@ -85,14 +97,14 @@ public enum COCOReader {
                     case .images:
                         // Where the array ends, most likely: `images` is followed by
                         // `annotations` in the files CVAT, pycocotools and Datumaro write.
-                        let likelyEnd = ByteSearch.first("],\"annotations\":", in: bytes, from: scanner.position, to: bytes.count)
+                        let likelyEnd = likelyImagesEnd(bytes, from: scanner.position)
                         let (range, spaced, entries, _) = try scanEntries(&scanner, key: key, likelyEnd: likelyEnd) { ImageReader() }
                         (export.images, valueRange) = (entries, range)
                         if spaced { spacedArrays.insert(key) }
                     case .annotations:
                         if let known {
                             var (range, spaced, entries, readers) = try scanEntries(&scanner, key: key) {
-                                AnnotationReader(known)
+                                AnnotationReader(known, minifying: minifyingAnnotations)
                             }
                             (export.annotations, valueRange) = (entries, range)
                             export.matchedAnnotations = readers.reduce(0) { $0 + $1.matched }
@@ -100,7 +112,13 @@ public enum COCOReader {
                             // are made again from a minified copy, those of the file are kept
                             // for the next round's first pass.
                             let learned = Self.learned(&readers)
-                            if spaced {
+                            if minifyingAnnotations {
+                                // Kept as written: minified tails were digested, and records are
+                                // made of the objects minified.
+                                export.tailDigests = learned
+                                export.learnedEntries = Self.learnedEntries(&readers)
+                                export.annotationsAsWritten = true
+                            } else if spaced {
                                 spacedArrays.insert(key)
                                 var reader = AnnotationReader.TokenReader(bytes: bytes)
                                 export.spacedTails = zip(export.annotations, learned).compactMap { annotation, digest in
@@ -183,12 +201,39 @@ public enum COCOReader {
         }
     }
 
+    /// Where an `images` array from `from` most likely ends: at the `]` before `,"annotations"`
+    /// (whitespace allowed around the comma), which follows `images` in the files CVAT,
+    /// pycocotools, Datumaro and `json.dump` write. Only a guess: a wrong one costs balance.
+    static func likelyImagesEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var searchFrom = from
+        while let key = ByteSearch.first("\"annotations\"", in: bytes, from: searchFrom, to: bytes.count) {
+            var i = key
+            func back() { while i > from, JSONScanner.isWhitespace(bytes[i - 1]) { i -= 1 } }
+            back()
+            if i > from, bytes[i - 1] == UInt8(ascii: ",") {
+                i -= 1
+                back()
+                if i > from, bytes[i - 1] == UInt8(ascii: "]") { return i - 1 }
+            }
+            searchFrom = key + 1
+        }
+        return nil
+    }
+
     /// The tail digests the readers learned, in order: the first chunk's array, which reserved
     /// room for all, moved rather than copied.
     static func learned(_ readers: inout [AnnotationReader]) -> [Fingerprint] {
         var all: [Fingerprint] = []
         swap(&all, &readers[0].learned)
         for reader in readers.dropFirst() { all += reader.learned }
+        return all
+    }
+
+    /// The same of the entries the cache will keep (`AnnotationReader.entries`).
+    static func learnedEntries(_ readers: inout [AnnotationReader]) -> [ElementCache.Entry] {
+        var all: [ElementCache.Entry] = []
+        swap(&all, &readers[0].entries)
+        for reader in readers.dropFirst() { all += reader.entries }
         return all
     }
 

@@ -86,6 +86,11 @@ public final class KnownAnnotations: Sendable {
     public static func save(_ exports: [COCOExport], key: ElementKey, to path: String) {
         let writer = ElementCache.Writer(path: path, key: key)
         for export in exports where !export.tailDigests.isEmpty {
+            if export.annotationsAsWritten {
+                // Worked out as the file was read, where the minified tails were at hand.
+                for entry in export.learnedEntries where entry.digest != .zero { writer.append(entry) }
+                continue
+            }
             // The bytes `annotations` index are compact (an array with any whitespace is indexed
             // in its minified copy): each tail starts right after its image id, and the bytes
             // are not read again — a cache miss per annotation, long out of the CPU's caches.
@@ -133,16 +138,30 @@ struct AnnotationReader: ElementReader {
     var learned: [Fingerprint] = []
     /// Objects matched rather than parsed.
     private(set) var matched = 0
+    /// Set for a spaced file read as written (`COCOExport.annotationsAsWritten`): each tail is
+    /// minified before it is digested, so that it matches what a compact file, or the minified
+    /// copy of a spaced one, gave the last round — and nothing else of the file is copied.
+    let minifying: Bool
+    /// Where a tail is minified, when `minifying`.
+    private let scratch: MinifiedTail?
+    /// When `minifying`, per object, what the cache will keep of it (`COCOExport.learnedEntries`).
+    var entries: [ElementCache.Entry] = []
 
-    init(_ known: KnownAnnotations) {
+    init(_ known: KnownAnnotations, minifying: Bool = false) {
         self.known = known
         cache = known.cache
         key = known.cache.key
+        self.minifying = minifying
+        scratch = minifying ? MinifiedTail() : nil
     }
 
-    mutating func reserve(_ count: Int) { learned.reserveCapacity(count) }
+    mutating func reserve(_ count: Int) {
+        learned.reserveCapacity(count)
+        if minifying { entries.reserveCapacity(count) }
+    }
 
     mutating func read(_ scanner: inout JSONScanner, _ start: Int) throws(JSONSyntaxError) -> AnnotationEntry {
+        if let scratch { return try readMinifying(&scanner, start, scratch) }
         let bytes = scanner.bytes
         guard let front = Self.front(bytes, start) else {
             learned.append(.zero)
@@ -172,6 +191,135 @@ struct AnnotationReader: ElementReader {
         }
         learned.append(digest)
         return annotation
+    }
+
+    /// `read` for a file read as written: the object's tail is minified, then matched or
+    /// learned by its digest, as the same object in a compact file would be. Where the object
+    /// ends is guessed — the first `}` followed by `,{` or `]` — and the digest confirms it. For
+    /// the entry expected next, the guess starts no sooner than the length it kept: that of the
+    /// tail in the file it was learned from (a compact file's, or a spaced round's as written),
+    /// never more than this tail's, which only whitespace makes longer than its minified form.
+    private mutating func readMinifying(_ scanner: inout JSONScanner, _ start: Int,
+                                        _ scratch: MinifiedTail) throws(JSONSyntaxError) -> AnnotationEntry {
+        let bytes = scanner.bytes
+        guard let front = Self.front(bytes, start) else {
+            learn(.zero, nil)
+            return try COCOReader.scanAnnotation(&scanner, start)
+        }
+        var found: (index: Int, end: Int, id: Range<Int>, digest: Fingerprint)?
+        if known.searchable, let id = front.id, cursor < cache.count, case let expected = cache[cursor], !expected.idLast,
+           expected.length > 0 {
+            // A few guesses, each past the last: a nested array of objects, or a string, may
+            // hold `},{` where a pretty-printer's whitespace moved it past the length kept.
+            var from = front.tail + Int(expected.length) - 1
+            for _ in 0..<Self.guesses {
+                guard let end = Self.likelyEnd(bytes, from: from, extent: Self.spacedExtent),
+                      let tail = scratch.minify(bytes, front.tail..<end) else { break }
+                if key.digest(tail, readable: scratch.readable) == expected.digest {
+                    found = (cursor, end, id, expected.digest)
+                    cursor += 1
+                    break
+                }
+                from = end
+            }
+        }
+        // Else wherever the object seems to end, and whichever entry has its digest.
+        if found == nil, known.searchable, let end = Self.likelyEnd(bytes, from: front.tail, extent: Self.spacedExtent),
+           let keyed = Self.keyed(front, end: end, bytes), let tail = scratch.minify(bytes, front.tail..<keyed.end),
+           let digest = key.digest(tail, readable: scratch.readable),
+           let index = known.find(digest, from: &cursor), cache[index].idLast == (front.id == nil) {
+            found = (index, end, keyed.id, digest)
+        }
+        if let (index, end, id, digest) = found {
+            let entry = cache[index]
+            // The entry places the category in the minified tail: found again in the file's.
+            var category: Range<Int>?
+            if entry.valueOffset != ElementCache.noValue {
+                let at = Self.place(ofMinified: Int(entry.valueOffset), from: front.tail, in: bytes)
+                category = at..<at + Int(entry.valueLength)
+            }
+            scanner.position = end
+            learn(digest, ElementCache.Entry(digest: digest, valueOffset: entry.valueOffset, valueLength: entry.valueLength,
+                                             idLast: entry.idLast, length: entry.idLast ? 0 : Self.length(end - front.tail)))
+            matched += 1
+            return AnnotationEntry(range: start..<end, idRange: id, imageIDRange: front.imageID,
+                                   categoryIDRange: category, id: CanonicalInteger.value(bytes, id),
+                                   imageID: CanonicalInteger.value(bytes, front.imageID),
+                                   categoryID: CanonicalInteger.value(bytes, category))
+        }
+        let annotation = try COCOReader.scanAnnotation(&scanner, start)
+        guard annotation.imageIDRange == front.imageID,
+              let keyed = Self.keyed(front, end: annotation.range.upperBound, bytes), annotation.idRange == keyed.id else {
+            learn(.zero, nil)
+            return annotation
+        }
+        // Learned as a compact file's object would be: the minified tail, with the category's
+        // place in it when the category lies in the tail.
+        let tailRange = front.tail..<keyed.end
+        let category = annotation.categoryIDRange.flatMap { tailRange.contains($0.lowerBound) ? $0 : nil }
+        guard let (tail, categoryOffset) = scratch.minify(bytes, tailRange, marking: category?.lowerBound),
+              let digest = key.digest(tail, readable: scratch.readable) else {
+            learn(.zero, nil)
+            return annotation
+        }
+        var entry: ElementCache.Entry?
+        let idLast = front.id == nil
+        let length = idLast ? 0 : Self.length(tailRange.count)
+        if let category, let categoryOffset {
+            if categoryOffset < Int(ElementCache.noValue), category.count < Int(UInt8.max) {
+                entry = ElementCache.Entry(digest: digest, valueOffset: UInt16(categoryOffset), valueLength: UInt8(category.count),
+                                           idLast: idLast, length: length)
+            }
+        } else if annotation.categoryIDRange == nil {
+            entry = ElementCache.Entry(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0, idLast: idLast, length: length)
+        }
+        learn(digest, entry)
+        return annotation
+    }
+
+    /// Where the object expected next ends, guesses tried.
+    static let guesses = 4
+
+    /// How far a spaced tail's end is looked for: whitespace may make a tail that a digest
+    /// covers several times as long (a pretty-printer puts each number of a polygon on a line
+    /// of its own, indented).
+    static let spacedExtent = 16 * ElementKey.maximumLength
+
+    /// A tail's length as an entry keeps it (0, not kept, when it does not fit).
+    @inline(__always)
+    static func length(_ count: Int) -> UInt16 { count <= Int(UInt16.max) ? UInt16(count) : 0 }
+
+    /// Keeps an object's tail digest (for the record fingerprints) and, when `minifying`, the
+    /// entry the cache will keep of it (none: a zero digest).
+    @inline(__always)
+    private mutating func learn(_ digest: Fingerprint, _ entry: ElementCache.Entry?) {
+        learned.append(digest)
+        if minifying { entries.append(entry ?? ElementCache.Entry(digest: .zero, valueOffset: 0, valueLength: 0)) }
+    }
+
+    /// Where in the file's bytes, from `start`, lies the byte that is at `offset` of their
+    /// minified form (the start of a value: never inside a string, never whitespace).
+    static func place(ofMinified offset: Int, from start: Int, in bytes: UnsafeRawBufferPointer) -> Int {
+        var i = start, written = 0, inString = false
+        while i < bytes.count {
+            let c = bytes[i]
+            if inString {
+                if c == UInt8(ascii: "\\") {
+                    (i, written) = (i + 2, written + 2)
+                    continue
+                }
+                if c == UInt8(ascii: "\"") { inString = false }
+            } else if JSONScanner.isWhitespace(c) {
+                i += 1
+                continue
+            } else if written == offset {
+                return i
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+            }
+            (i, written) = (i + 1, written + 1)
+        }
+        return i
     }
 
     /// The object from `start` to `end`, whose front is `front` and whose tail (up to its `id`,
@@ -276,11 +424,11 @@ struct AnnotationReader: ElementReader {
     }
 
     /// Where the object ends if it ends at the first `}` followed by `,{` or `]` (whitespace
-    /// allowed between them): a guess that only a recorded digest confirms.
+    /// allowed between them), within `extent` bytes: a guess that only a recorded digest confirms.
     @inline(__always)
-    static func likelyEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+    static func likelyEnd(_ bytes: UnsafeRawBufferPointer, from: Int, extent: Int = ElementKey.maximumLength) -> Int? {
         var position = from
-        let limit = min(bytes.count, from + ElementKey.maximumLength)
+        let limit = min(bytes.count, from + extent)
         while let brace = ByteSearch.first(UInt8(ascii: "}"), in: bytes, from: position, to: limit) {
             var next = brace + 1
             while next < bytes.count, bytes[next] <= 0x20 { next += 1 }
@@ -326,4 +474,66 @@ struct PlainAnnotationReader: ElementReader {
     }
 
     mutating func reserve(_ count: Int) {}
+}
+
+/// Memory a reader minifies one object's tail into: a tail that minifies to more than a digest
+/// covers (`ElementKey.maximumLength`) is given up as soon as it is seen to, however long its
+/// whitespace makes it in the file (a pretty-printer's indented polygons several times).
+final class MinifiedTail: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
+    /// Bytes of the file minified at a time.
+    static let step = 4096
+
+    init() { bytes = .allocate(byteCount: ElementKey.maximumLength + Self.step + 128, alignment: 16) }
+
+    deinit { bytes.deallocate() }
+
+    /// All of it, which a digest may read around the tail.
+    var readable: UnsafeRawBufferPointer { UnsafeRawBufferPointer(bytes) }
+
+    /// `source[range]` (which ends outside strings) minified, in this memory; nil when that is
+    /// longer than a digest covers.
+    @inline(__always)
+    func minify(_ source: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer? {
+        var state = JSONMinifier.State(), written = 0
+        guard piece(source, range, &state, &written) else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[0..<written])
+    }
+
+    /// The same, with where `mark` — a place in `source` within `range`, between tokens — lands.
+    func minify(_ source: UnsafeRawBufferPointer, _ range: Range<Int>, marking mark: Int?) -> (UnsafeRawBufferPointer, Int?)? {
+        guard let mark else { return minify(source, range).map { ($0, nil) } }
+        var state = JSONMinifier.State(), written = 0
+        guard piece(source, range.lowerBound..<mark, &state, &written) else { return nil }
+        let landed = written
+        guard piece(source, mark..<range.upperBound, &state, &written) else { return nil }
+        return (UnsafeRawBufferPointer(rebasing: bytes[0..<written]), landed)
+    }
+
+    /// Minifies `source[range]`, which ends outside strings, after the `written` bytes already
+    /// here, a step at a time; false once more than a digest covers is written. The last
+    /// partial block of 64 bytes is minified padded with spaces (dropped, being outside
+    /// strings), so that the vector minifier takes it too: the byte loop took a tenth of such a
+    /// round.
+    @inline(__always)
+    private func piece(_ source: UnsafeRawBufferPointer, _ range: Range<Int>, _ state: inout JSONMinifier.State,
+                       _ written: inout Int) -> Bool {
+        var at = range.lowerBound
+        while range.upperBound - at >= 64 {
+            let end = at + min(Self.step, (range.upperBound - at) & ~63)
+            written += JSONMinifier.minify(UnsafeRawBufferPointer(rebasing: source[at..<end]),
+                                           into: UnsafeMutableRawBufferPointer(rebasing: bytes[written...]), state: &state)
+            guard written <= ElementKey.maximumLength else { return false }
+            at = end
+        }
+        let rest = range.upperBound - at
+        guard rest > 0 else { return true }
+        written += withUnsafeTemporaryAllocation(byteCount: 64, alignment: 16) { block in
+            block.initializeMemory(as: UInt8.self, repeating: UInt8(ascii: " "))
+            block.baseAddress!.copyMemory(from: source.baseAddress! + at, byteCount: rest)
+            return JSONMinifier.minify(UnsafeRawBufferPointer(block), into: UnsafeMutableRawBufferPointer(rebasing: bytes[written...]),
+                                       state: &state)
+        }
+        return written <= ElementKey.maximumLength
+    }
 }

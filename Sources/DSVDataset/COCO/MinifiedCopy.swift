@@ -20,12 +20,12 @@ enum MinifiedCopy {
     /// Bytes sampled at each of a few places, cut to the file's size.
     static let sampleBytes = 16 << 10
 
-    /// The minified copy of `mapping`'s bytes if they are spaced between tokens and minify
-    /// faithfully: the whitespace (and byte order mark) before the top-level value and after it
-    /// as written, the value minified between. The file's pages are let go as they are copied.
+    /// The minified copy of `mapping`'s bytes, spaced between tokens (`looksSpaced`), if they
+    /// minify faithfully: the whitespace (and byte order mark) before the top-level value and
+    /// after it as written, the value minified between. The file's pages are let go as they
+    /// are copied.
     static func make(of mapping: FileMapping, name: String) -> FileMapping? {
         let bytes = mapping.bytes
-        guard looksSpaced(bytes) else { return nil }
         var scanner = JSONScanner(bytes)
         scanner.skipLeading()
         let start = scanner.position

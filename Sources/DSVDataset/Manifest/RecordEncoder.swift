@@ -1,3 +1,4 @@
+import DSVJSON
 import DSVNative
 /// Writes image records into a shard's bytes straight from the exports' buffers: no record is
 /// built as an intermediate value, so a commit's memory stays near the export's size.
@@ -21,7 +22,7 @@ enum RecordEncoder {
         let imageIDRange = image.idRange!
         var edits = TemplateEdits()
         if idLifted { edits.add(imageIDRange, hole: .id) }
-        writer.template(file.imageBytes, image.range, edits: edits, tail: nil)
+        writer.template(file.imageBytes, image.range, edits: edits, tail: nil, asWritten: false)
         writer.pinAndSubset(pin, subset)
         writer.count(refs.count)
         let bytes = file.annotationBytes
@@ -41,7 +42,7 @@ enum RecordEncoder {
                 edits.add(range, replacement: replacement)
             }
             let tail = file.tails.isEmpty ? Fingerprint.zero : file.tails[Int(ref.index)]
-            writer.template(bytes, annotation.range, edits: edits, tail: tail == .zero ? nil : tail)
+            writer.template(bytes, annotation.range, edits: edits, tail: tail == .zero ? nil : tail, asWritten: file.annotationsAsWritten)
         }
     }
 
@@ -118,6 +119,38 @@ struct TemplateEdits {
     func templateLength(_ range: Range<Int>) -> Int {
         range.count - (holes.0?.0.count ?? 0) - (holes.1?.0.count ?? 0)
             - (substitution.map { $0.0.count - $0.1.count } ?? 0)
+    }
+
+    /// Calls `body` with the object at `range` minified into temporary memory, and these edits
+    /// at their places there: what a compact file holds for an object read as its file wrote it
+    /// (`COCOExport.annotationsAsWritten`). The edits lie on numbers, between tokens, where the
+    /// minifier may be cut.
+    func withMinified<R>(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>,
+                         _ body: (UnsafeRawBufferPointer, Range<Int>, TemplateEdits) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 6) { marks in
+            var count = 0
+            for place in [holes.0?.0, holes.1?.0, substitution?.0] {
+                guard let place else { continue }
+                marks[count] = place.lowerBound
+                marks[count + 1] = place.upperBound
+                count += 2
+            }
+            var used = UnsafeMutableBufferPointer(rebasing: marks[0..<count])
+            used.sort()  // ascending, for the minifier; each edit finds its mark again by place
+            let places = Array(used)
+            return withUnsafeTemporaryAllocation(byteCount: range.count, alignment: 16) { out in
+                let written = JSONMinifier.minify(bytes, range, marks: used, into: out)
+                func moved(_ place: Range<Int>) -> Range<Int> {
+                    let lower = used[places.firstIndex(of: place.lowerBound)!]
+                    return lower..<lower + place.count
+                }
+                var edits = TemplateEdits()
+                if let (place, hole) = holes.0 { edits.add(moved(place), hole: hole) }
+                if let (place, hole) = holes.1 { edits.add(moved(place), hole: hole) }
+                if let (place, replacement) = substitution { edits.add(moved(place), replacement: replacement) }
+                return body(UnsafeRawBufferPointer(out), 0..<written, edits)
+            }
+        }
     }
 
     /// The object at `range` in order: `run` gets each stretch of kept bytes (possibly empty),

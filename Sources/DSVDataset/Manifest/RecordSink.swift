@@ -8,8 +8,11 @@ protocol RecordSink {
     mutating func key(_ key: String)
     /// The object at `range` of `bytes`, with its holes cut and its substitution written in.
     /// `tail`: the digest of the annotation's tail, when the reader keyed it
-    /// (`KnownAnnotations`); a sink may use it in place of those bytes.
-    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits, tail: Fingerprint?)
+    /// (`KnownAnnotations`); a sink may use it in place of those bytes. `asWritten`: the bytes
+    /// are the file's, perhaps with whitespace between tokens; the record is the object
+    /// minified, as a compact file holds it (`TemplateEdits.withMinified`).
+    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits, tail: Fingerprint?,
+                           asWritten: Bool)
     mutating func pinAndSubset(_ pin: ObjectPin?, _ subset: String?)
     mutating func count(_ count: Int)
 }
@@ -17,8 +20,13 @@ protocol RecordSink {
 extension ByteWriter: RecordSink {
     mutating func key(_ key: String) { string(key) }
 
-    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits, tail: Fingerprint?) {
-        RecordEncoder.appendTemplate(bytes, range, edits: edits, to: &self)
+    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits, tail: Fingerprint?,
+                           asWritten: Bool) {
+        if asWritten {
+            edits.withMinified(bytes, range) { RecordEncoder.appendTemplate($0, $1, edits: $2, to: &self) }
+        } else {
+            RecordEncoder.appendTemplate(bytes, range, edits: edits, to: &self)
+        }
     }
 
     mutating func pinAndSubset(_ pin: ObjectPin?, _ subset: String?) { RecordEncoder.appendPinAndSubset(pin, subset, to: &self) }
@@ -34,21 +42,34 @@ extension ByteWriter: RecordSink {
 /// its bytes, and the fingerprint pass cost more in those than in its bytes.)
 ///
 /// An annotation whose tail the reader digested, and whose template is `{"id":,"image_id":`
-/// and that tail (both ids cut, nothing substituted), is two pairs: its length with a mark no
-/// other template's first pair has, and the digest — which stands for the tail's bytes (equal
-/// digests, equal bytes, as `ElementKey` argues), so the bytes are not read a second time.
+/// and that tail (both ids cut, nothing substituted), is two pairs: whether its `id` comes
+/// last with a mark no other template's first pair has, and the digest — which stands for the
+/// tail's bytes (equal digests, equal bytes, as `ElementKey` argues), so the bytes are not read
+/// a second time. The rest of such a template is fixed (`{"id":,"image_id":` before the tail,
+/// or `{"image_id":` before it and `,"id":}` after it), so the pairs stand for the whole
+/// template as a compact file holds it, whatever whitespace the file has around the ids.
 extension Fingerprinter: RecordSink {
     mutating func key(_ key: String) { piece(key) }
 
     /// Above any first pair's second word of a template as a stream (kinds and edit count).
     static let digestedTail: UInt64 = 1 << 40
 
-    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits, tail: Fingerprint?) {
-        if let tail, edits.substitution == nil, edits.holes.0?.1 == .id, edits.holes.1?.1 == .imageID {
-            words(UInt64(edits.templateLength(range)), Self.digestedTail)
+    mutating func template(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits, tail: Fingerprint?,
+                           asWritten: Bool) {
+        if let tail, edits.substitution == nil, let id = edits.holes.0, id.1 == .id, let imageID = edits.holes.1, imageID.1 == .imageID {
+            words(id.0.lowerBound > imageID.0.lowerBound ? 1 : 0, Self.digestedTail)
             words(tail.high, tail.low)
             return
         }
+        if asWritten {
+            edits.withMinified(bytes, range) { stream(template: $0, $1, edits: $2) }
+        } else {
+            stream(template: bytes, range, edits: edits)
+        }
+    }
+
+    /// A template as a stream: two pairs that say what its stored form records, then its bytes.
+    private mutating func stream(template bytes: UnsafeRawBufferPointer, _ range: Range<Int>, edits: TemplateEdits) {
         // Up to three edits (two holes, a substitution): a kind byte and a 32-bit place each
         // (objects are under 4 GiB), and the substitution's length.
         var length = 0, kinds: UInt64 = 0, places: (UInt64, UInt64) = (0, 0), index: UInt64 = 0

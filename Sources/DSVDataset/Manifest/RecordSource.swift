@@ -16,6 +16,8 @@ struct RecordSource: @unchecked Sendable {
         let remap: [IDKey: [UInt8]]
         /// Per annotation, its tail's digest or `Fingerprint.zero`; or empty.
         let tails: [Fingerprint]
+        /// The annotations' bytes are the file's, perhaps spaced (`COCOExport.annotationsAsWritten`).
+        let annotationsAsWritten: Bool
 
         init(_ plan: ExportPlan, file: Int) {
             export = plan.exports[file]
@@ -23,6 +25,7 @@ struct RecordSource: @unchecked Sendable {
             (imageBytes, annotationBytes) = (export.imageBytes, export.annotationBytes)
             remap = plan.categoryRemap[file]
             tails = export.tailDigests
+            annotationsAsWritten = export.annotationsAsWritten
         }
     }
 

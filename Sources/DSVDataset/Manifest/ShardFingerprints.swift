@@ -11,8 +11,10 @@ import DSVNative
 enum ShardFingerprints {
     /// Bump whenever what a `ByteWriter` makes of a record's `RecordSink` calls changes (a format
     /// change), or how a `Fingerprinter` lays them out, so that shard caches filled by an older
-    /// dsv stop matching. (2: templates as one stream; 3: known annotation tails as their digests.)
-    static let encodingVersion: UInt64 = 3
+    /// dsv stop matching. (2: templates as one stream; 3: known annotation tails as their digests;
+    /// 4: such a template's first pair says where its `id` is rather than its length, which
+    /// an object read with its whitespace does not have at hand.)
+    static let encodingVersion: UInt64 = 4
     /// Images per task of the record pass.
     static let chunk = 2048
 
