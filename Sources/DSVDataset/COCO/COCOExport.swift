@@ -5,8 +5,8 @@ import DSVStorage
 /// One COCO file as the reader indexes it: the file's bytes and where every part lies in them.
 /// Nothing is re-rendered; every value keeps its exact text. A file spaced between its tokens
 /// is indexed in a minified copy of it (`MinifiedCopy`); read as written, its arrays that were
-/// not written compactly are minified into arenas of their own and indexed there — but for a
-/// next round's `annotations`, indexed in the file itself (`annotationsAsWritten`).
+/// not written compactly are minified into arenas of their own and indexed there — but in a
+/// next round, indexed in the file itself (`annotationsAsWritten`, `imagesAsWritten`).
 public final class COCOExport: @unchecked Sendable {
     /// The path as the user gave it (for messages).
     public let name: String
@@ -43,6 +43,8 @@ public final class COCOExport: @unchecked Sendable {
     /// next round of a spaced file (`KnownAnnotations`' minifying reader): a record made of one
     /// is the object minified (`TemplateEdits.withMinified`), as a compact file holds it.
     public internal(set) var annotationsAsWritten = false
+    /// The same for the `images` entries, in such a round.
+    public internal(set) var imagesAsWritten = false
     /// For such a file, per annotation, what the cache keeps of it — its minified tail's
     /// digest, length and `category_id` place — or an entry with a zero digest for none
     /// (`KnownAnnotations.save` writes these rather than working them out of the entries).

@@ -56,7 +56,8 @@ public enum COCOReader {
 
     /// - Parameter minifyingAnnotations: the `annotations` array is indexed as written whatever
     ///   its whitespace, its objects matched and learned by their minified tails
-    ///   (`COCOExport.annotationsAsWritten`); only with `known`.
+    ///   (`COCOExport.annotationsAsWritten`), and so is `images` (`COCOExport.imagesAsWritten`);
+    ///   only with `known`.
     static func index(_ export: COCOExport, known: KnownAnnotations? = nil, minifyingAnnotations: Bool = false) throws(COCOError) {
         let bytes = export.mapping.bytes
         var spacedArrays: Set<String> = []
@@ -100,7 +101,9 @@ public enum COCOReader {
                         let likelyEnd = likelyImagesEnd(bytes, from: scanner.position)
                         let (range, spaced, entries, _) = try scanEntries(&scanner, key: key, likelyEnd: likelyEnd) { ImageReader() }
                         (export.images, valueRange) = (entries, range)
-                        if spaced { spacedArrays.insert(key) }
+                        // In a next round, kept as written like the annotations: a record made
+                        // of an image is the object minified, and none is read twice.
+                        if spaced && minifyingAnnotations { export.imagesAsWritten = true } else if spaced { spacedArrays.insert(key) }
                     case .annotations:
                         if let known {
                             var (range, spaced, entries, readers) = try scanEntries(&scanner, key: key) {

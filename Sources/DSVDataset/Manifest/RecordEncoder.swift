@@ -22,7 +22,7 @@ enum RecordEncoder {
         let imageIDRange = image.idRange!
         var edits = TemplateEdits()
         if idLifted { edits.add(imageIDRange, hole: .id) }
-        writer.template(file.imageBytes, image.range, edits: edits, tail: nil, asWritten: false)
+        writer.template(file.imageBytes, image.range, edits: edits, tail: nil, asWritten: file.imagesAsWritten)
         writer.pinAndSubset(pin, subset)
         writer.count(refs.count)
         let bytes = file.annotationBytes

@@ -16,7 +16,9 @@ struct RecordSource: @unchecked Sendable {
         let remap: [IDKey: [UInt8]]
         /// Per annotation, its tail's digest or `Fingerprint.zero`; or empty.
         let tails: [Fingerprint]
-        /// The annotations' bytes are the file's, perhaps spaced (`COCOExport.annotationsAsWritten`).
+        /// The images' and annotations' bytes are the file's, perhaps spaced
+        /// (`COCOExport.imagesAsWritten`, `annotationsAsWritten`).
+        let imagesAsWritten: Bool
         let annotationsAsWritten: Bool
 
         init(_ plan: ExportPlan, file: Int) {
@@ -25,7 +27,7 @@ struct RecordSource: @unchecked Sendable {
             (imageBytes, annotationBytes) = (export.imageBytes, export.annotationBytes)
             remap = plan.categoryRemap[file]
             tails = export.tailDigests
-            annotationsAsWritten = export.annotationsAsWritten
+            (imagesAsWritten, annotationsAsWritten) = (export.imagesAsWritten, export.annotationsAsWritten)
         }
     }
 
