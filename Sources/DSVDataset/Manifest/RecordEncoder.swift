@@ -127,21 +127,27 @@ struct TemplateEdits {
     /// minifier may be cut.
     func withMinified<R>(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>,
                          _ body: (UnsafeRawBufferPointer, Range<Int>, TemplateEdits) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 6) { marks in
+        // Up to six marks (two per edit), sorted for the minifier, and beside them their places
+        // in the file, by which each edit finds its own again. Nothing is allocated: this runs
+        // for every image of a spaced round's fingerprints.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 12) { buffer in
             var count = 0
-            for place in [holes.0?.0, holes.1?.0, substitution?.0] {
-                guard let place else { continue }
-                marks[count] = place.lowerBound
-                marks[count + 1] = place.upperBound
+            func mark(_ place: Range<Int>?) {
+                guard let place else { return }
+                (buffer[count], buffer[count + 1]) = (place.lowerBound, place.upperBound)
                 count += 2
             }
-            var used = UnsafeMutableBufferPointer(rebasing: marks[0..<count])
-            used.sort()  // ascending, for the minifier; each edit finds its mark again by place
-            let places = Array(used)
+            mark(holes.0?.0)
+            mark(holes.1?.0)
+            mark(substitution?.0)
+            var marks = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
+            marks.sort()
+            let places = UnsafeMutableBufferPointer(rebasing: buffer[6..<6 + count])
+            _ = places.update(fromContentsOf: marks)
             return withUnsafeTemporaryAllocation(byteCount: range.count, alignment: 16) { out in
-                let written = JSONMinifier.minify(bytes, range, marks: used, into: out)
+                let written = JSONMinifier.minify(bytes, range, marks: marks, into: out)
                 func moved(_ place: Range<Int>) -> Range<Int> {
-                    let lower = used[places.firstIndex(of: place.lowerBound)!]
+                    let lower = marks[places.firstIndex(of: place.lowerBound)!]
                     return lower..<lower + place.count
                 }
                 var edits = TemplateEdits()
