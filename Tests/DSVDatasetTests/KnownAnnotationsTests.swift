@@ -213,6 +213,35 @@ import Testing
         #expect(try Self.read(spaced, in: directory, known: left).matchedAnnotations >= afterSpaced.matchedAnnotations)
     }
 
+    /// Whitespace that joins two tokens when dropped (`1 2`, `tr ue`) makes a file invalid that
+    /// its minified form would not be: such an object is never matched by its minified tail,
+    /// and the error, and its place, are a full parse's.
+    @Test(arguments: [("\"bbox\": [10.5, 20.25, 30, 40]", "\"bbox\": [10.5, 20.25, 3 0, 40]"),
+                      ("\"occluded\": false", "\"occluded\": fal se")])
+    func whitespaceThatJoinsTokensIsNeverMatched(_ target: String, _ broken: String) throws {
+        let directory = TemporaryDirectory("known-annotations-joined")
+        let (known, _, _) = try Self.known(after: Self.export(annotations: 300, round: 0), in: directory)
+        var text = jsonDumped(Self.export(annotations: 300, round: 0))
+        #expect(try Self.read(text, in: directory, known: known).matchedAnnotations > 200, "matched, whole")
+        let place = text.range(of: target, range: text.index(text.startIndex, offsetBy: text.count / 2)..<text.endIndex)!
+        text.replaceSubrange(place, with: broken)
+        let path = directory.write("joined.json", text)
+        func failure(_ known: KnownAnnotations?) -> String {
+            do {
+                _ = try Self.read(path: path, known: known, copyingSpaced: false)
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        let expected = failure(nil)
+        #expect(expected.contains("joined.json:"), "\(expected)")
+        do {
+            _ = try Self.read(path: path, known: known)
+            Issue.record("a file with joined tokens was read")
+        } catch {
+            #expect("\(error)" == expected)
+        }
+    }
+
     /// Known annotations, under `key`, that match none of `export`'s: a next round's reading,
     /// parsing everything.
     static func unrelated(in directory: TemporaryDirectory, key: ElementKey) throws -> KnownAnnotations {
