@@ -6,9 +6,9 @@ import DSVStorage
 /// before it touches a repository — the zip reader (for inputs that start like a zip), the
 /// faithful reader, the COCO checks, the merge plan, and the sharded, compressed manifest. A refusal (`COCOError`) is the right answer to bad input;
 /// a crash, a sanitizer report or a hang is a bug. Then the next round's matching of known
-/// annotations (`KnownAnnotations`) is checked against a full parse: it must change nothing;
-/// and reading a file spaced between its tokens from a minified copy against reading it as
-/// written: the same outcome.
+/// annotations (`KnownAnnotations`) is checked against a full parse read the same way (a
+/// spaced file, in a next round, as written): it must change nothing; and reading a file spaced
+/// between its tokens from a minified copy against reading it as written: the same outcome.
 enum FuzzTarget {
     /// The reader maps files, so each input is written to one scratch file first.
     static let scratch = "/tmp/dsv-fuzz-\(ProcessEnvironment.processID).json"
@@ -17,6 +17,16 @@ enum FuzzTarget {
     static let elementKey = ElementKey(derivedFrom: key)
     static let variant = "/tmp/dsv-fuzz-\(ProcessEnvironment.processID)-variant.json"
     static let elements = "/tmp/dsv-fuzz-\(ProcessEnvironment.processID).elements"
+    /// Known annotations that match nothing (one entry whose digest no tail has): a read with
+    /// them takes a next round's path — a spaced file as written — and parses every object.
+    static let nothingKnown: KnownAnnotations = {
+        let path = "/tmp/dsv-fuzz-\(ProcessEnvironment.processID).nothing"
+        let writer = ElementCache.Writer(path: path, key: elementKey)
+        writer.append(ElementCache.Entry(digest: Fingerprint(high: .random(in: 1 ... .max), low: .random(in: 1 ... .max)),
+                                         valueOffset: ElementCache.noValue, valueLength: 0))
+        writer.finish()
+        return KnownAnnotations(ElementCache(path: path, key: elementKey))
+    }()
 
     static func run(_ bytes: UnsafeRawBufferPointer) {
         do { try FileSystem.write(Array(bytes), to: scratch) } catch { fatalError("cannot write \(scratch): \(error)") }
@@ -53,13 +63,17 @@ enum FuzzTarget {
 
     /// The annotations of the input, learned, then matched in the input itself and in a
     /// variant of it (one byte changed): every read must give exactly a full parse's entries,
-    /// or its refusal, word for word.
+    /// tail digests and cache entries, or its refusal, word for word.
     static func checkMatching(_ bytes: UnsafeRawBufferPointer) {
         FileSystem.remove(elements)
         let learning = KnownAnnotations(ElementCache(path: elements, key: elementKey))
         guard let learned = try? read(scratch, known: learning) else { return }
         KnownAnnotations.save([learned], key: elementKey, to: elements)
-        let known = KnownAnnotations(ElementCache(path: elements, key: elementKey))
+        let cache = ElementCache(path: elements, key: elementKey)
+        let known = KnownAnnotations(cache)
+        // The full parse to compare with reads the way the matching one does: with nothing
+        // known, as a first round (from the minified copy of a spaced file); else as a next one.
+        let reference = cache.count > 0 ? nothingKnown : nil
         var changed = Array(bytes)
         if !changed.isEmpty {
             let place = changed.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xFFFF_FFFF } % changed.count
@@ -67,12 +81,16 @@ enum FuzzTarget {
         }
         for text in [Array(bytes), changed] {
             do { try FileSystem.write(text, to: variant) } catch { fatalError("cannot write \(variant): \(error)") }
-            let plain = Result { () throws(COCOError) in try read(variant, known: nil) }
+            let plain = Result { () throws(COCOError) in try read(variant, known: reference) }
             let matched = Result { () throws(COCOError) in try read(variant, known: known) }
             switch (plain, matched) {
             case (.success(let a), .success(let b)):
-                if a.annotations != b.annotations || a.images.map(\.range) != b.images.map(\.range) {
+                if a.annotations != b.annotations || a.images.map(\.range) != b.images.map(\.range)
+                    || a.annotationsAsWritten != b.annotationsAsWritten {
                     fatalError("matching known annotations changed the entries")
+                }
+                if reference != nil && (a.tailDigests != b.tailDigests || a.learnedEntries != b.learnedEntries) {
+                    fatalError("matching known annotations changed what the next round will know")
                 }
             case (.failure(let a), .failure(let b)):
                 if a.description != b.description { fatalError("matching known annotations changed the refusal: \(a) / \(b)") }
