@@ -80,6 +80,12 @@ fuzz: deps
 	    -Xswiftc -DFUZZING -Xswiftc -parse-as-library 2>&1 | grep -v "Cannot export local symbol" || true
 	@mkdir -p $(FUZZ_BUILD)/corpus && cp Tests/DSVDatasetTests/Fixtures/good/*.json $(FUZZ_BUILD)/corpus/ && \
 	    find Tests/Fuzz/regressions -type f ! -name '.*' -exec cp {} $(FUZZ_BUILD)/corpus/ \;
+	@# The good fixtures as json.dump and a pretty-printer lay them out: the seeds of a spaced
+	@# next round, read as written with its tails minified one by one.
+	@python3 -c 'import json, os, sys; \
+	    [(json.dump(d, open(os.path.join(sys.argv[1], "dump-" + os.path.basename(f)), "w")), \
+	      json.dump(d, open(os.path.join(sys.argv[1], "pretty-" + os.path.basename(f)), "w"), indent=2)) \
+	     for f in sys.argv[2:] for d in [json.load(open(f))]]' $(FUZZ_BUILD)/corpus Tests/DSVDatasetTests/Fixtures/good/*.json
 	@python3 Tests/Support/make_zip.py $(FUZZ_BUILD)/corpus/seed-deflated.zip \
 	    annotations/instances_Train.json=Tests/DSVDatasetTests/Fixtures/good/cvat_attributes.json \
 	    annotations/instances_Validation.json=Tests/DSVDatasetTests/Fixtures/good/rle_counts.json
