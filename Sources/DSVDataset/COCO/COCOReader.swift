@@ -114,12 +114,12 @@ public enum COCOReader {
                             // The tails of the bytes indexed; for a spaced array, whose entries
                             // are made again from a minified copy, those of the file are kept
                             // for the next round's first pass.
-                            let learned = Self.learned(&readers)
+                            let learned = Self.joined(&readers, \.learned)
                             if minifyingAnnotations {
                                 // Kept as written: minified tails were digested, and records are
                                 // made of the objects minified.
                                 export.tailDigests = learned
-                                export.learnedEntries = Self.learnedEntries(&readers)
+                                export.learnedEntries = Self.joined(&readers, \.entries)
                                 export.annotationsAsWritten = true
                             } else if spaced {
                                 spacedArrays.insert(key)
@@ -192,7 +192,7 @@ public enum COCOReader {
                     export.annotations = []
                     var readers: [AnnotationReader]
                     (_, _, export.annotations, readers) = try scanEntries(&scanner, key: member.key) { AnnotationReader(known) }
-                    export.tailDigests = Self.learned(&readers)
+                    export.tailDigests = Self.joined(&readers, \.learned)
                 } else {
                     export.annotations = []
                     export.annotations = try scanEntries(&scanner, key: member.key) { PlainAnnotationReader() }.entries
@@ -223,20 +223,12 @@ public enum COCOReader {
         return nil
     }
 
-    /// The tail digests the readers learned, in order: the first chunk's array, which reserved
-    /// room for all, moved rather than copied.
-    static func learned(_ readers: inout [AnnotationReader]) -> [Fingerprint] {
-        var all: [Fingerprint] = []
-        swap(&all, &readers[0].learned)
-        for reader in readers.dropFirst() { all += reader.learned }
-        return all
-    }
-
-    /// The same of the entries the cache will keep (`AnnotationReader.entries`).
-    static func learnedEntries(_ readers: inout [AnnotationReader]) -> [ElementCache.Entry] {
-        var all: [ElementCache.Entry] = []
-        swap(&all, &readers[0].entries)
-        for reader in readers.dropFirst() { all += reader.entries }
+    /// What the readers learned, in order (`AnnotationReader.learned`, `.entries`): the first
+    /// chunk's array, which reserved room for all, moved rather than copied.
+    static func joined<Element>(_ readers: inout [AnnotationReader], _ part: WritableKeyPath<AnnotationReader, [Element]>) -> [Element] {
+        var all: [Element] = []
+        swap(&all, &readers[0][keyPath: part])
+        for reader in readers.dropFirst() { all += reader[keyPath: part] }
         return all
     }
 

@@ -173,13 +173,15 @@ struct AnnotationReader: ElementReader {
            bytes[end - 1] == UInt8(ascii: "}"),
            key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<end]), readable: bytes) == expected.digest {
             cursor += 1
-            return match(expected, front: front, id: id, spaced: front.spaced, start: start, end: end, &scanner)
+            return match(expected, category: Self.category(of: expected) { front.tail + $0 }, front: front, id: id,
+                         start: start, end: end, whitespace: front.spaced || expected.spaced, &scanner)
         }
         if known.searchable, let end = Self.likelyEnd(bytes, from: front.tail),
            let keyed = Self.keyed(front, end: end, bytes),
            let digest = key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<keyed.end]), readable: bytes),
            let index = known.find(digest, from: &cursor), case let entry = cache[index], entry.idLast == (front.id == nil) {
-            return match(entry, front: front, id: keyed.id, spaced: keyed.spaced, start: start, end: end, &scanner)
+            return match(entry, category: Self.category(of: entry) { front.tail + $0 }, front: front, id: keyed.id,
+                         start: start, end: end, whitespace: keyed.spaced || entry.spaced, &scanner)
         }
         let annotation = try COCOReader.scanAnnotation(&scanner, start)
         guard annotation.imageIDRange == front.imageID,
@@ -205,7 +207,7 @@ struct AnnotationReader: ElementReader {
             learn(.zero, nil)
             return try COCOReader.scanAnnotation(&scanner, start)
         }
-        var found: (index: Int, end: Int, id: Range<Int>, digest: Fingerprint)?
+        var found: (index: Int, end: Int, id: Range<Int>)?
         if known.searchable, let id = front.id, cursor < cache.count, case let expected = cache[cursor], !expected.idLast,
            expected.length > 0 {
             // A few guesses, each past the last: a nested array of objects, or a string, may
@@ -215,7 +217,7 @@ struct AnnotationReader: ElementReader {
                 guard let end = Self.likelyEnd(bytes, from: from, extent: Self.spacedExtent),
                       let tail = scratch.minify(bytes, front.tail..<end) else { break }
                 if key.digest(tail, readable: scratch.readable) == expected.digest {
-                    found = (cursor, end, id, expected.digest)
+                    found = (cursor, end, id)
                     cursor += 1
                     break
                 }
@@ -227,24 +229,17 @@ struct AnnotationReader: ElementReader {
            let keyed = Self.keyed(front, end: end, bytes), let tail = scratch.minify(bytes, front.tail..<keyed.end),
            let digest = key.digest(tail, readable: scratch.readable),
            let index = known.find(digest, from: &cursor), cache[index].idLast == (front.id == nil) {
-            found = (index, end, keyed.id, digest)
+            found = (index, end, keyed.id)
         }
-        if let (index, end, id, digest) = found {
+        if let (index, end, id) = found {
             let entry = cache[index]
-            // The entry places the category in the minified tail: found again in the file's.
-            var category: Range<Int>?
-            if entry.valueOffset != ElementCache.noValue {
-                let at = Self.place(ofMinified: Int(entry.valueOffset), from: front.tail, in: bytes)
-                category = at..<at + Int(entry.valueLength)
-            }
-            scanner.position = end
-            learn(digest, ElementCache.Entry(digest: digest, valueOffset: entry.valueOffset, valueLength: entry.valueLength,
-                                             idLast: entry.idLast, length: entry.idLast ? 0 : Self.length(end - front.tail)))
-            matched += 1
-            return AnnotationEntry(range: start..<end, idRange: id, imageIDRange: front.imageID,
-                                   categoryIDRange: category, id: CanonicalInteger.value(bytes, id),
-                                   imageID: CanonicalInteger.value(bytes, front.imageID),
-                                   categoryID: CanonicalInteger.value(bytes, category))
+            // The entry places the category in the minified tail: found again in the file's. The
+            // entry kept is the one matched, with the length of the tail in this file.
+            return match(entry, category: Self.category(of: entry) { Self.place(ofMinified: $0, from: front.tail, in: bytes) },
+                         front: front, id: id, start: start, end: end, whitespace: false,
+                         keeping: ElementCache.Entry(digest: entry.digest, valueOffset: entry.valueOffset, valueLength: entry.valueLength,
+                                                     idLast: entry.idLast, length: entry.idLast ? 0 : Self.length(end - front.tail)),
+                         &scanner)
         }
         let annotation = try COCOReader.scanAnnotation(&scanner, start)
         guard annotation.imageIDRange == front.imageID,
@@ -322,23 +317,33 @@ struct AnnotationReader: ElementReader {
     }
 
     /// The object from `start` to `end`, whose front is `front` and whose tail (up to its `id`,
-    /// at `id`, when that comes last) has the digest of `entry`: its entry, and the scanner
-    /// after it.
+    /// at `id`, when that comes last) has the digest of `entry`, its `category_id` at
+    /// `category`: its entry, and the scanner after it. `whitespace`: what a full scan would
+    /// have seen (an array read as written then has its objects re-read minified). `kept`: what
+    /// the cache keeps of it, when `minifying`.
     @inline(__always)
-    private mutating func match(_ entry: ElementCache.Entry, front: (id: Range<Int>?, imageID: Range<Int>, tail: Int, spaced: Bool),
-                                id: Range<Int>, spaced: Bool, start: Int, end: Int, _ scanner: inout JSONScanner) -> AnnotationEntry {
+    private mutating func match(_ entry: ElementCache.Entry, category: Range<Int>?,
+                                front: (id: Range<Int>?, imageID: Range<Int>, tail: Int, spaced: Bool), id: Range<Int>,
+                                start: Int, end: Int, whitespace: Bool, keeping kept: ElementCache.Entry? = nil,
+                                _ scanner: inout JSONScanner) -> AnnotationEntry {
         let bytes = scanner.bytes
-        let category = entry.valueOffset == ElementCache.noValue ? nil
-            : front.tail + Int(entry.valueOffset)..<front.tail + Int(entry.valueOffset) + Int(entry.valueLength)
         scanner.position = end
-        // The whitespace a full scan would have seen: the array is then re-read minified.
-        if spaced || entry.spaced { scanner.sawWhitespace = true }
-        learned.append(entry.digest)
+        if whitespace { scanner.sawWhitespace = true }
+        learn(entry.digest, kept)
         matched += 1
         return AnnotationEntry(range: start..<end, idRange: id, imageIDRange: front.imageID,
                                categoryIDRange: category, id: CanonicalInteger.value(bytes, id),
                                imageID: CanonicalInteger.value(bytes, front.imageID),
                                categoryID: CanonicalInteger.value(bytes, category))
+    }
+
+    /// Where `entry` says the `category_id` value is — its offset in the tail, placed in the bytes
+    /// at hand by `place` — or nil when the object has none.
+    @inline(__always)
+    static func category(of entry: ElementCache.Entry, place: (Int) -> Int) -> Range<Int>? {
+        guard entry.valueOffset != ElementCache.noValue else { return nil }
+        let at = place(Int(entry.valueOffset))
+        return at..<at + Int(entry.valueLength)
     }
 
     /// The start of an annotation object as CVAT writes it, `{"id":N,"image_id":M,`, or with

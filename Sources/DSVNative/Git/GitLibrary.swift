@@ -12,7 +12,8 @@ import CGit2Shim
 /// What libgit2 writes — the loose objects of a commit whose sources were still being hashed,
 /// the references — is synced to the disk, with its directory, before it is renamed into place
 /// (`GIT_OPT_ENABLE_FSYNC_GITDIR`), as dsv's own packs are (`PackStream`): a branch moved just
-/// before a power cut names a commit whose objects are all on the disk. A few fsyncs per commit, each of a few kilobytes.
+/// before a power cut names a commit whose objects are all on the disk. A few fsyncs per
+/// commit, each of a few kilobytes.
 enum GitLibrary {
     static let initialised: Bool = {
         dsv_git_libgit2_init()
