@@ -10,6 +10,8 @@ enum Main {
     static func main() {
         // Traced phases are timed from here: what comes before the first mark shows too.
         let trace = Trace()
+        // Beside the parsing, so that the first parallel phase finds them running.
+        WorkerThreads.start()
         let command: ParsableCommand
         do {
             command = try DSV.parseAsRoot(gitStyleArguments(Array(CommandLine.arguments.dropFirst())))
