@@ -116,4 +116,58 @@ import Testing
         try scratch.commit([path])
         #expect(try scratch.checkout() == Fixture.bytes(path))
     }
+
+    /// A small export's `images` are read on one core beside its `annotations` on the other,
+    /// where the annotations most likely begin. A member inside an image that looks like that
+    /// place (`],"annotations":[`) misleads the guess: the annotations are then read again
+    /// from where they do begin, with the sequential scan's result and errors.
+    @Test(arguments: [false, true])
+    func imagesReadBesideAMisleadingMemberGiveTheSequentialResult(broken: Bool) throws {
+        let scratch = try ScratchRepository()
+        var text = #"{"images":[{"id":1,"file_name":"a.jpg"},{"id":2,"file_name":"b.jpg","note":[1],"annotations":[2]},"#
+            + #"{"id":3,"file_name":"c.jpg"}],"annotations":[{"id":1,"image_id":3,"category_id":1},"#
+            + #"{"id":2,"image_id":2,"category_id":1}],"categories":[{"id":1,"name":"car"}]}"#
+        if broken { text = text.replacingOccurrences(of: #""image_id":2"#, with: #""image_id":2 2"#) }
+        let path = scratch.directory.write("misleading.json", text)
+        guard broken else {
+            let export = try COCOReader.read(path: path)
+            #expect(export.images.map(\.fileName) == ["a.jpg", "b.jpg", "c.jpg"])
+            #expect(export.annotationImages == [2, 1])
+            try scratch.commit([path])
+            #expect(try scratch.checkout() == Fixture.bytes(path))
+            return
+        }
+        let bad = text.range(of: #""image_id":2 2"#)!
+        let column = text.utf8.distance(from: text.startIndex, to: bad.lowerBound) + 14  // the second 2, 1-based
+        #expect {
+            try COCOReader.read(path: path)
+        } throws: { error in
+            guard case .syntax(_, let position, let reason) = error as? COCOError else { return false }
+            return position.line == 1 && position.column == column && reason.contains("unexpected '2'")
+        }
+    }
+
+    /// When both arrays of a small export have an error, the one reported is the first in the
+    /// file — the images' — as a sequential scan reports it, though the annotations are read
+    /// at the same time; and an error in the annotations alone is theirs.
+    @Test func errorsOfImagesReadBesideTheAnnotationsAreReportedInFileOrder() throws {
+        let dir = TemporaryDirectory()
+        let images = #"{"images":[{"id":1,"file_name":"a.jpg"},{"id":2,"file_name":"b.jpg"}],"#
+        let annotations = #""annotations":[{"id":1,"image_id":1,"category_id":1},{"id":2,"image_id":2,"category_id":1}]}"#
+        let both = dir.write("both.json", images.replacingOccurrences(of: #""file_name":"b.jpg""#, with: #""width":3"#)
+                                 + annotations.replacingOccurrences(of: "},{", with: "} {"))
+        #expect {
+            try COCOReader.read(path: both)
+        } throws: { error in (error as? COCOError)?.description.contains("an image has no \"file_name\"") == true }
+        let spacedAnnotations = annotations.replacingOccurrences(of: "},{", with: "} {")
+        let one = dir.write("one.json", images + spacedAnnotations)
+        // At the '{' after the space.
+        let column = images.utf8.count + Array(spacedAnnotations.utf8).firstIndex(of: UInt8(ascii: " "))! + 2
+        #expect {
+            try COCOReader.read(path: one)
+        } throws: { error in
+            guard case .syntax(_, let position, _) = error as? COCOError else { return false }
+            return position.column == column
+        }
+    }
 }

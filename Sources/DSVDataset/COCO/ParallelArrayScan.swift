@@ -36,41 +36,54 @@ enum ParallelArrayScan {
     ///   room reserved, depend on it: guessed over the whole rest of the file, the `images`
     ///   array's one cut fell among the annotations that follow it, and one core read every
     ///   image (27 of a 118k-image status's 300 ms, 20 split).
+    /// - Parameter beside: work to run on a core of its own beside the chunks (reading the
+    ///   array before this one); it has run by the time this returns or throws.
     static func scan<Reader: ElementReader>(_ scanner: inout JSONScanner, key: String, likelyEnd: Int? = nil,
-                                            makeReader: @escaping @Sendable () -> Reader)
+                                            beside: Beside? = nil, makeReader: @escaping @Sendable () -> Reader)
         throws(JSONSyntaxError) -> (range: Range<Int>, spaced: Bool, entries: [Reader.Entry], readers: [Reader])? {
         let bytes = scanner.bytes
         let start = scanner.position
         let end = min(likelyEnd ?? bytes.count, bytes.count)
         let workers = SystemInfo.processorCount
-        guard start < bytes.count, bytes[start] == UInt8(ascii: "[") else { return nil }
         // The first element's opening up to its first ':' is the pattern that starts elements.
         var first = start + 1
         while first < bytes.count, bytes[first] <= 0x20 { first += 1 }
-        guard first < bytes.count, bytes[first] == UInt8(ascii: "{") else { return nil }
-        guard workers > 1, end - start >= minimumBytes else {
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "["), first < bytes.count, bytes[first] == UInt8(ascii: "{") else {
+            beside?.work()
+            return nil
+        }
+        // Cut where each core's share of this array and the work beside it ends: the chunk
+        // beside that work is the smaller.
+        var cuts: [Int] = [first]
+        if workers > 1, end - start >= minimumBytes {
+            var colon = first
+            while colon < min(bytes.count, first + 64), bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+            if colon < bytes.count, bytes[colon] == UInt8(ascii: ":") {
+                let pattern = Array(bytes[first...colon])
+                let total = end - start + (beside?.weight ?? 0)
+                for k in 1..<workers {
+                    let guess = max(cuts.last! + 1, start + total * k / workers)
+                    guard guess < end, let found = find(pattern, in: bytes, from: guess, limit: 4 << 20) else { break }
+                    cuts.append(found)  // the element's '{'
+                }
+            }
+        }
+        if cuts.count == 1 && beside == nil {
+            guard workers == 1 || end - start < minimumBytes else { return nil }
             let chunk = scanChunk(bytes, from: first, until: .max, extent: end - first, key: key, reader: makeReader())
             if let error = chunk.error { throw error }
             scanner.position = chunk.end
             return (start..<chunk.end, chunk.spaced, chunk.entries, [chunk.reader])
         }
-        var colon = first
-        while colon < min(bytes.count, first + 64), bytes[colon] != UInt8(ascii: ":") { colon += 1 }
-        guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":") else { return nil }
-        let pattern = Array(bytes[first...colon])
-
-        var cuts: [Int] = [first]
-        for k in 1..<workers {
-            let guess = max(cuts.last! + 1, start + (end - start) * k / workers)
-            guard let found = find(pattern, in: bytes, from: guess, limit: 4 << 20) else { break }
-            cuts.append(found)  // the element's '{'
-        }
-        guard cuts.count > 1 else { return nil }
 
         let slots = ResultSlots<Chunk<Reader>>(count: cuts.count)
         let boundaries = cuts
         let shared = SharedBytes(bytes: bytes)
-        DispatchQueue.concurrentPerform(iterations: boundaries.count) { index in
+        // The work beside is the first taken, by the first thread to start.
+        let offset = beside == nil ? 0 : 1
+        DispatchQueue.concurrentPerform(iterations: boundaries.count + offset) { iteration in
+            guard iteration >= offset else { return beside!.work() }
+            let index = iteration - offset
             let next = index + 1 < boundaries.count ? boundaries[index + 1] : Int.max
             // The first chunk's array will receive the others: it reserves room for all of them.
             let extent = (index == 0 || next == .max ? end : next) - boundaries[index]
@@ -191,6 +204,13 @@ enum ParallelArrayScan {
         while j >= 0, bytes[j] <= 0x20 { j -= 1 }
         return j >= 0 && bytes[j] == UInt8(ascii: "}")
     }
+}
+
+/// Work a parallel scan runs beside its chunks, on a core of its own.
+struct Beside: Sendable {
+    let work: @Sendable () -> Void
+    /// Its cost, in bytes of the scanned array's that take as long to read.
+    let weight: Int
 }
 
 /// Reads the elements of one array, one after another: the entry of each, and whatever the reader
