@@ -28,7 +28,7 @@ enum ParallelArrayScan {
     }
 
     /// `scanner` is at the `[` of the array `key`. An array smaller than `minimumBytes` is read
-    /// as one chunk on the calling thread. Returns nil when the array does not begin with an
+    /// as one chunk (beside the work `beside`, when given). Returns nil when the array does not begin with an
     /// object (or is not an array at all); the caller then scans it sequentially. Each chunk is
     /// read by a reader of its own, from `makeReader`; they are returned in the array's order.
     /// - Parameter likelyEnd: where the array seems to end, when the caller has a guess; else
