@@ -38,6 +38,11 @@ struct BenchTable {
     }
 }
 
-func seconds(_ value: Double) -> String { value < 10 ? "\((value * 100).rounded() / 100) s" : "\((value * 10).rounded() / 10) s" }
+/// Under a second in whole milliseconds: a 10k-image next round or status is tens of them, and
+/// a hundredth of a second hid the difference a target turns on.
+func seconds(_ value: Double) -> String {
+    if value < 1 { return "\(Int((value * 1000).rounded())) ms" }
+    return value < 10 ? "\((value * 100).rounded() / 100) s" : "\((value * 10).rounded() / 10) s"
+}
 func megabytes(_ bytes: Int) -> String { "\((Double(bytes) / 1e5).rounded() / 10) MB" }
 func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? "\((a / b * 100).rounded() / 100)×" : "-" }
