@@ -10,11 +10,13 @@ enum Main {
     static func main() {
         // Traced phases are timed from here: what comes before the first mark shows too.
         let trace = Trace()
-        // Beside the parsing, so that the first parallel phase finds them running.
-        WorkerThreads.start()
+        let arguments = gitStyleArguments(Array(CommandLine.arguments.dropFirst()))
+        // Beside the parsing, so that the first parallel phase finds them running; a command
+        // without one would only pay for the thread (a third of a millisecond of `dsv log`).
+        if let name = arguments.first, parallelCommands.contains(name) { WorkerThreads.start() }
         let command: ParsableCommand
         do {
-            command = try DSV.parseAsRoot(gitStyleArguments(Array(CommandLine.arguments.dropFirst())))
+            command = try DSV.parseAsRoot(arguments)
         } catch {
             reportParseError(error)
         }
@@ -35,6 +37,9 @@ enum Main {
             exit(failure.exitCode)
         }
     }
+
+    /// The commands that read a whole export or version on all cores.
+    static let parallelCommands: Set<String> = ["commit", "status", "diff", "checkout", "materialize", "verify", "gc"]
 
     /// Help and `--version` exit 0; every other parse failure is a usage error, exit 2.
     static func reportParseError(_ error: Error) -> Never {
