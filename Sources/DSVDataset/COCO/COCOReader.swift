@@ -255,8 +255,9 @@ public enum COCOReader {
     }
 
     /// The `images` array from `start` read on a core of its own beside the `annotations` array
-    /// from `annotations`, as each would be read in turn. The annotations' result holds only if
-    /// the images end where the caller guessed (`likelyEnd`, their `]`).
+    /// from `annotations`, as each would be read in turn. The annotations' result is the caller's
+    /// to take only where its scan reaches the `annotations` value at `annotations`: the images'
+    /// likely end (`likelyEnd`, their `]`) may have been a member inside an image.
     static func scanImagesBeside(_ bytes: UnsafeRawBufferPointer, from start: Int, likelyEnd: Int, annotations: Int,
                                  known: KnownAnnotations?, minifying: Bool)
         -> (images: Result<(Range<Int>, Bool, [ImageEntry]), JSONSyntaxError>, annotations: Result<ScannedAnnotations, JSONSyntaxError>) {

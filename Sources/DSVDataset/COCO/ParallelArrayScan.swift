@@ -28,9 +28,10 @@ enum ParallelArrayScan {
     }
 
     /// `scanner` is at the `[` of the array `key`. An array smaller than `minimumBytes` is read
-    /// as one chunk (beside the work `beside`, when given). Returns nil when the array does not begin with an
-    /// object (or is not an array at all); the caller then scans it sequentially. Each chunk is
-    /// read by a reader of its own, from `makeReader`; they are returned in the array's order.
+    /// as one chunk (beside the work `beside`, when given). Returns nil when the array does not
+    /// begin with an object (or is not an array at all); the caller then scans it sequentially.
+    /// Each chunk is read by a reader of its own, from `makeReader`; they are returned in the
+    /// array's order.
     /// - Parameter likelyEnd: where the array seems to end, when the caller has a guess; else
     ///   it is taken to run to the end of the bytes. Only where the cuts are guessed, and the
     ///   room reserved, depend on it: guessed over the whole rest of the file, the `images`
