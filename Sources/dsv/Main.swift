@@ -38,8 +38,9 @@ enum Main {
         }
     }
 
-    /// The commands that read a whole export or version on all cores.
-    static let parallelCommands: Set<String> = ["commit", "status", "diff", "checkout", "materialize", "verify", "gc"]
+    /// The names of the commands that read a whole export or version on all cores.
+    static let parallelCommands = Set([Commit.self, Status.self, Diff.self, Checkout.self, Materialize.self, Verify.self, Gc.self]
+        .compactMap { ($0 as ParsableCommand.Type).configuration.commandName })
 
     /// Help and `--version` exit 0; every other parse failure is a usage error, exit 2.
     static func reportParseError(_ error: Error) -> Never {

@@ -121,7 +121,7 @@ public enum COCOReader {
                         // of an image is the object minified, and none is read twice.
                         if spaced && minifyingAnnotations { export.imagesAsWritten = true } else if spaced { spacedArrays.insert(key) }
                     case .annotations:
-                        var scanned: ScannedAnnotations
+                        let scanned: ScannedAnnotations
                         if case let (start, ahead)? = annotationsAhead, start == scanner.position {
                             scanned = try ahead.get()
                             scanner.position = scanned.range.upperBound

@@ -114,13 +114,22 @@ public final class KnownAnnotations: Sendable {
         let idLast = (annotation.idRange?.lowerBound ?? 0) > tail
         let digested = annotation.range.upperBound - tail
         let length = !idLast && digested <= ElementKey.maximumLength ? UInt16(digested) : 0
-        guard let category = annotation.categoryIDRange else {
+        return entry(digest: digest, category: annotation.categoryIDRange.map { ($0.lowerBound - tail, $0.count) }, spaced: spaced,
+                     idLast: idLast, length: length)
+    }
+
+    /// The entry for a tail with `digest` whose object's `category_id` lies at `category` (its
+    /// offset in the tail and its length; nil when the object has none): nil when that place
+    /// does not fit an entry.
+    static func entry(digest: Fingerprint, category: (offset: Int, length: Int)?, spaced: Bool, idLast: Bool,
+                      length: UInt16) -> ElementCache.Entry? {
+        guard let category else {
             return ElementCache.Entry(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0, spaced: spaced, idLast: idLast,
                                       length: length)
         }
-        guard category.lowerBound - tail < Int(ElementCache.noValue), category.count < Int(UInt8.max) else { return nil }
-        return ElementCache.Entry(digest: digest, valueOffset: UInt16(category.lowerBound - tail),
-                                  valueLength: UInt8(category.count), spaced: spaced, idLast: idLast, length: length)
+        guard category.offset < Int(ElementCache.noValue), category.length < Int(UInt8.max) else { return nil }
+        return ElementCache.Entry(digest: digest, valueOffset: UInt16(category.offset), valueLength: UInt8(category.length),
+                                  spaced: spaced, idLast: idLast, length: length)
     }
 }
 
@@ -235,11 +244,10 @@ struct AnnotationReader: ElementReader {
             let entry = cache[index]
             // The entry places the category in the minified tail: found again in the file's. The
             // entry kept is the one matched, with the length of the tail in this file.
+            var kept = entry
+            (kept.spaced, kept.length) = (false, entry.idLast ? 0 : Self.length(end - front.tail))
             return match(entry, category: Self.category(of: entry) { Self.place(ofMinified: $0, from: front.tail, in: bytes) },
-                         front: front, id: id, start: start, end: end, whitespace: false,
-                         keeping: ElementCache.Entry(digest: entry.digest, valueOffset: entry.valueOffset, valueLength: entry.valueLength,
-                                                     idLast: entry.idLast, length: entry.idLast ? 0 : Self.length(end - front.tail)),
-                         &scanner)
+                         front: front, id: id, start: start, end: end, whitespace: false, keeping: kept, &scanner)
         }
         let annotation = try COCOReader.scanAnnotation(&scanner, start)
         guard annotation.imageIDRange == front.imageID,
@@ -256,17 +264,13 @@ struct AnnotationReader: ElementReader {
             learn(.zero, nil)
             return annotation
         }
-        var entry: ElementCache.Entry?
+        var place: (offset: Int, length: Int)?
+        if let category, let categoryOffset { place = (categoryOffset, category.count) }
         let idLast = front.id == nil
-        let length = idLast ? 0 : Self.length(tailRange.count)
-        if let category, let categoryOffset {
-            if categoryOffset < Int(ElementCache.noValue), category.count < Int(UInt8.max) {
-                entry = ElementCache.Entry(digest: digest, valueOffset: UInt16(categoryOffset), valueLength: UInt8(category.count),
-                                           idLast: idLast, length: length)
-            }
-        } else if annotation.categoryIDRange == nil {
-            entry = ElementCache.Entry(digest: digest, valueOffset: ElementCache.noValue, valueLength: 0, idLast: idLast, length: length)
-        }
+        // A category outside the tail has no place in an entry: the object is not kept.
+        let entry = annotation.categoryIDRange != nil && place == nil ? nil
+            : KnownAnnotations.entry(digest: digest, category: place, spaced: false, idLast: idLast,
+                                     length: idLast ? 0 : Self.length(tailRange.count))
         learn(digest, entry)
         return annotation
     }
