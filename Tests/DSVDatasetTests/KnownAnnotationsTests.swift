@@ -155,11 +155,10 @@ import Testing
     }
 
     /// Whitespace between objects changes nothing. Inside them (as `json.dump` and
-    /// pretty-printers write them), every round is read as written, a first one too, and matched
-    /// or learned by its tails minified: the tails a compact round learned match, a spaced round
-    /// learns what a compact one does, and the entries are a full parse's of the file as written.
-    /// What a spaced round leaves holds each tail as written too, which the next round of the
-    /// same layout matches without minifying.
+    /// pretty-printers write them), a first round — nothing known yet — is read from a minified
+    /// copy of the whole file; a next round is read as written, each tail minified on its own to
+    /// be matched or learned: the tails a compact round learned match, a spaced round learns
+    /// what a compact one does, and the entries are a full parse's of the file as written.
     @Test func spacedExportsAreMatchedByTheirMinifiedTails() throws {
         let directory = TemporaryDirectory("known-annotations-copied")
         let (known, key, _) = try Self.known(after: Self.export(annotations: 300, round: 0), in: directory)
@@ -182,14 +181,9 @@ import Testing
         #expect(afterCompact.annotations == inFull.annotations)
         #expect(afterCompact.tailDigests == inFull.tailDigests)
         #expect(afterCompact.learnedEntries == inFull.learnedEntries)
-        // A first round of the same file, read as written too, learns the same tails.
-        let first = try Self.read(spaced, in: directory, known: Self.learning(key))
-        #expect(first.annotationsAsWritten)
-        #expect(first.tailDigests == afterCompact.tailDigests && first.learnedEntries == afterCompact.learnedEntries)
+        // A first round of the same file (from its minified copy) learns the same tails.
+        #expect(afterCompact.tailDigests == (try Self.read(spaced, in: directory, known: Self.learning(key))).tailDigests)
         #expect(afterCompact.spacedTails.isEmpty)
-        // Each entry kept holds the tail as written and its category's place there.
-        let kept = afterCompact.learnedEntries.filter { $0.digest != .zero }
-        #expect(kept.count > 200 && kept.allSatisfy { $0.written != .zero && $0.written != $0.digest })
 
         // Spaced only between tokens (strings untouched), in either layout, the round is the
         // compact one: every tail digest equal, and at least as many matched.
@@ -209,8 +203,6 @@ import Testing
         let afterSpaced = try Self.read(spaced, in: directory, known: knownSpaced)
         #expect(afterSpaced.matchedAnnotations > afterCompact.matchedAnnotations)
         #expect(afterSpaced.annotations == afterCompact.annotations)
-        let spacedInFull = try Self.read(spaced, in: directory, known: Self.learning(spacedKey))
-        #expect(afterSpaced.tailDigests == spacedInFull.tailDigests && afterSpaced.learnedEntries == spacedInFull.learnedEntries)
         #expect(try Self.read(compactRound, in: directory, known: knownSpaced).matchedAnnotations > 100)
 
         // What a round read as written leaves in the cache: a compact round and a spaced one match it.

@@ -9,27 +9,21 @@ import Testing
 @Suite struct ElementCacheTests {
     static let key = ElementKey(derivedFrom: FingerprintKey.random())
 
-    /// With `written`, most entries hold a digest as written and the value's place in it.
-    static func entries(_ count: Int, seed: UInt64, written: Bool = false) -> [ElementCache.Entry] {
+    static func entries(_ count: Int, seed: UInt64) -> [ElementCache.Entry] {
         var generator = SplitMix(seed: seed)
         var entries: [ElementCache.Entry] = []
         for n in 0..<count {
             let digest = Fingerprint(high: generator.next(), low: generator.next())
             let offset: UInt16 = n % 3 == 0 ? ElementCache.noValue : UInt16(n % 4000)
             let length: UInt8 = n % 3 == 0 ? 0 : UInt8(n % 200)
-            var entry = ElementCache.Entry(digest: digest, valueOffset: offset, valueLength: length, spaced: n % 5 == 0,
-                                           idLast: n % 7 == 0, length: n % 7 == 0 ? 0 : UInt16(n % 4097))
-            if written && n % 13 != 0 {
-                entry.written = Fingerprint(high: generator.next(), low: generator.next())
-                entry.writtenValueOffset = UInt16(n % 4096)
-            }
-            entries.append(entry)
+            entries.append(ElementCache.Entry(digest: digest, valueOffset: offset, valueLength: length, spaced: n % 5 == 0,
+                                              idLast: n % 7 == 0, length: n % 7 == 0 ? 0 : UInt16(n % 4097)))
         }
         return entries
     }
 
     static func write(_ entries: [ElementCache.Entry], to path: String) {
-        let writer = ElementCache.Writer(path: path, key: key, withWritten: entries.contains { $0.written != .zero })
+        let writer = ElementCache.Writer(path: path, key: key)
         entries.forEach(writer.append)
         writer.finish()
     }
@@ -48,28 +42,6 @@ import Testing
         Self.write(Array(entries.prefix(10)), to: path)
         #expect((0..<10).map { ElementCache(path: path, key: Self.key)[$0] } == Array(entries.prefix(10)))
         #expect(ElementCache(path: path, key: Self.key).count == 10)
-    }
-
-    /// Entries read from a spaced file as written hold their digest as written and the value's
-    /// place in those bytes too; a cache without any keeps its entries short, and rewriting one
-    /// kind over the other reads back what was written last.
-    @Test func digestsAsWrittenAreReadBackWithTheirEntries() {
-        let directory = TemporaryDirectory("element-cache-written")
-        let path = directory.file("dsv-elements.cache")
-        let written = Self.entries(70_000, seed: 7, written: true)
-        Self.write(written, to: path)
-        let cache = ElementCache(path: path, key: Self.key)
-        #expect((0..<cache.count).map { cache[$0] } == written)
-        #expect((0..<cache.count).map { cache.writtenDigest($0) } == written.map(\.written))
-        let longer = FileSystem.fileSize(path)
-        let plain = Self.entries(70_000, seed: 8)
-        Self.write(plain, to: path)
-        #expect(longer - FileSystem.fileSize(path) == 70_000 * (ElementCache.writtenEntrySize - ElementCache.entrySize))
-        let rewritten = ElementCache(path: path, key: Self.key)
-        #expect((0..<rewritten.count).map { rewritten[$0] } == plain)
-        #expect(rewritten.writtenDigest(0) == .zero)
-        Self.write(written, to: path)
-        #expect((0..<written.count).map { ElementCache(path: path, key: Self.key)[$0] } == written)
     }
 
     /// A writer dropped before it finished (a commit that died) leaves a file that reads as empty.

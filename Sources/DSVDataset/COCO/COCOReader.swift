@@ -18,10 +18,9 @@ public enum COCOReader {
 
     /// Reads an already mapped file (so that a caller hashing the same bytes on another core
     /// does not map — and page in — the file twice). A file spaced between its tokens is read
-    /// as written when there is a repository to learn for (`known`), its annotations matched
-    /// and learned by their tails minified and as written (`AnnotationReader.minifying`);
-    /// without one, from a minified copy of it (`MinifiedCopy`), or the file itself when the
-    /// copy is not valid JSON (its errors are placed in the file).
+    /// from a minified copy of it (`MinifiedCopy`), the file itself when the copy is not valid
+    /// JSON (its errors are placed in the file) — or, in a next round (`known` knows
+    /// annotations), as written, its annotations matched by their minified tails.
     /// - Parameters:
     ///   - known: the annotations the repository's last commit read; those read again are
     ///     matched rather than parsed, and every annotation's tail digest is kept
@@ -32,13 +31,11 @@ public enum COCOReader {
     public static func read(_ mapping: FileMapping, name: String, known: KnownAnnotations? = nil,
                             copyingSpaced: Bool = true) throws(COCOError) -> COCOExport {
         let trace = Trace()
-        // A commit or status of a spaced file, a first round too: its annotations are matched
-        // and learned where they lie, so that the next round of the same layout matches them as
-        // written, as a compact file's are, without minifying them. (Read from a minified copy,
-        // a first round learned only the minified tails: quicker by a tenth, but every next
-        // round then minified each tail to match it.)
+        // A next round of a spaced file: its annotations are matched where they lie, each tail
+        // minified on its own (`AnnotationReader.minifying`), and the file is not copied — the
+        // copy's hundreds of megabytes of fresh memory cost more than the matching.
         let spaced = copyingSpaced && MinifiedCopy.looksSpaced(mapping.bytes)
-        let minifyingAnnotations = spaced && known != nil
+        let minifyingAnnotations = spaced && known?.searchable == true
         let copied = spaced && !minifyingAnnotations
             ? MinifiedCopy.make(of: mapping, name: name).map { COCOExport(name: name, mapping: $0) } : nil
         if copied != nil { trace.mark("minified copy of \(name)") }

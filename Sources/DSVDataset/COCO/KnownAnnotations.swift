@@ -84,7 +84,7 @@ public final class KnownAnnotations: Sendable {
     /// its tails as the file wrote them (`COCOExport.spacedTails`), which the next round's first
     /// pass over that file matches.
     public static func save(_ exports: [COCOExport], key: ElementKey, to path: String) {
-        let writer = ElementCache.Writer(path: path, key: key, withWritten: exports.contains { $0.annotationsAsWritten })
+        let writer = ElementCache.Writer(path: path, key: key)
         for export in exports where !export.tailDigests.isEmpty {
             if export.annotationsAsWritten {
                 // Worked out as the file was read, where the minified tails were at hand.
@@ -203,16 +203,12 @@ struct AnnotationReader: ElementReader {
         return annotation
     }
 
-    /// `read` for a file read as written: the object's tail is matched or learned by the digest
-    /// of its minified form, as the same object in a compact file would be — and what is kept
-    /// of it for the next round holds the digest of the tail as written too (`Entry.written`),
-    /// so that a next round of the same layout finds it without minifying: where the length the
-    /// entry expected next kept says the object ends, the digest as written confirming it.
-    /// Otherwise the tail is minified: where the object ends is guessed — the first `}` followed
-    /// by `,{` or `]` — and the digest confirms it. For the entry expected next, the guess starts
-    /// no sooner than the length it kept: that of the tail in the file it was learned from (a
-    /// compact file's, or a spaced round's as written), never more than this tail's, which only
-    /// whitespace makes longer than its minified form.
+    /// `read` for a file read as written: the object's tail is minified, then matched or
+    /// learned by its digest, as the same object in a compact file would be. Where the object
+    /// ends is guessed — the first `}` followed by `,{` or `]` — and the digest confirms it. For
+    /// the entry expected next, the guess starts no sooner than the length it kept: that of the
+    /// tail in the file it was learned from (a compact file's, or a spaced round's as written),
+    /// never more than this tail's, which only whitespace makes longer than its minified form.
     private mutating func readMinifying(_ scanner: inout JSONScanner, _ start: Int,
                                         _ scratch: MinifiedTail) throws(JSONSyntaxError) -> AnnotationEntry {
         let bytes = scanner.bytes
@@ -220,17 +216,7 @@ struct AnnotationReader: ElementReader {
             learn(.zero, nil)
             return try COCOReader.scanAnnotation(&scanner, start)
         }
-        // The entry expected next, learned from the same layout: its tail as written, where the
-        // length it kept says the object ends. The category is placed as for a minified match.
-        if known.searchable, let id = front.id, cursor < cache.count, case let expected = cache[cursor],
-           expected.written != .zero, !expected.idLast, expected.length > 0,
-           case let end = front.tail + Int(expected.length), end <= bytes.count, bytes[end - 1] == UInt8(ascii: "}"),
-           key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<end]), readable: bytes) == expected.written {
-            cursor += 1
-            return match(expected, category: Self.category(of: expected, written: front.tail), front: front, id: id,
-                         start: start, end: end, whitespace: false, keeping: expected, &scanner)
-        }
-        var found: (index: Int, end: Int, id: Range<Int>, keyEnd: Int)?
+        var found: (index: Int, end: Int, id: Range<Int>)?
         if known.searchable, let id = front.id, cursor < cache.count, case let expected = cache[cursor], !expected.idLast,
            expected.length > 0 {
             // A few guesses, each past the last: a nested array of objects, or a string, may
@@ -240,41 +226,28 @@ struct AnnotationReader: ElementReader {
                 guard let end = Self.likelyEnd(bytes, from: from, extent: Self.spacedExtent),
                       let tail = scratch.minify(bytes, front.tail..<end) else { break }
                 if key.digest(tail, readable: scratch.readable) == expected.digest {
-                    found = (cursor, end, id, end)
+                    found = (cursor, end, id)
                     cursor += 1
                     break
                 }
                 from = end
             }
         }
-        // Else wherever the object seems to end: an entry a few on with its tail as written (to
-        // step over removed objects), or whichever has the digest of its tail minified.
+        // Else wherever the object seems to end, and whichever entry has its digest.
         if found == nil, known.searchable, let end = Self.likelyEnd(bytes, from: front.tail, extent: Self.spacedExtent),
-           let keyed = Self.keyed(front, end: end, bytes) {
-            let idLast = front.id == nil
-            if let written = key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<keyed.end]), readable: bytes),
-               let index = findWritten(written, idLast: idLast) {
-                let entry = cache[index]
-                return match(entry, category: Self.category(of: entry, written: front.tail), front: front, id: keyed.id,
-                             start: start, end: end, whitespace: false, keeping: entry, &scanner)
-            }
-            if let tail = scratch.minify(bytes, front.tail..<keyed.end), let digest = key.digest(tail, readable: scratch.readable),
-               let index = known.find(digest, from: &cursor), cache[index].idLast == idLast {
-                found = (index, end, keyed.id, keyed.end)
-            }
+           let keyed = Self.keyed(front, end: end, bytes), let tail = scratch.minify(bytes, front.tail..<keyed.end),
+           let digest = key.digest(tail, readable: scratch.readable),
+           let index = known.find(digest, from: &cursor), cache[index].idLast == (front.id == nil) {
+            found = (index, end, keyed.id)
         }
-        if let (index, end, id, keyEnd) = found {
+        if let (index, end, id) = found {
             let entry = cache[index]
             // The entry places the category in the minified tail: found again in the file's. The
-            // entry kept is the one matched, with the length and the digest of the tail as this
-            // file writes it.
-            let category = Self.category(of: entry) { Self.place(ofMinified: $0, from: front.tail, in: bytes) }
+            // entry kept is the one matched, with the length of the tail in this file.
             var kept = entry
             (kept.spaced, kept.length) = (false, entry.idLast ? 0 : Self.length(end - front.tail))
-            Self.keepWritten(&kept, key.digest(UnsafeRawBufferPointer(rebasing: bytes[front.tail..<keyEnd]), readable: bytes),
-                             category: category, tail: front.tail)
-            return match(entry, category: category, front: front, id: id, start: start, end: end, whitespace: false,
-                         keeping: kept, &scanner)
+            return match(entry, category: Self.category(of: entry) { Self.place(ofMinified: $0, from: front.tail, in: bytes) },
+                         front: front, id: id, start: start, end: end, whitespace: false, keeping: kept, &scanner)
         }
         let annotation = try COCOReader.scanAnnotation(&scanner, start)
         guard annotation.imageIDRange == front.imageID,
@@ -295,49 +268,11 @@ struct AnnotationReader: ElementReader {
         if let category, let categoryOffset { place = (categoryOffset, category.count) }
         let idLast = front.id == nil
         // A category outside the tail has no place in an entry: the object is not kept.
-        var entry = annotation.categoryIDRange != nil && place == nil ? nil
+        let entry = annotation.categoryIDRange != nil && place == nil ? nil
             : KnownAnnotations.entry(digest: digest, category: place, spaced: false, idLast: idLast,
                                      length: idLast ? 0 : Self.length(tailRange.count))
-        if entry != nil {
-            Self.keepWritten(&entry!, key.digest(UnsafeRawBufferPointer(rebasing: bytes[tailRange]), readable: bytes),
-                             category: category, tail: front.tail)
-        }
         learn(digest, entry)
         return annotation
-    }
-
-    /// Sets what `entry` keeps of the tail as written, starting at `tail`: its digest (nil: too
-    /// long for one) and where its category is (`category`, in the file's bytes).
-    @inline(__always)
-    static func keepWritten(_ entry: inout ElementCache.Entry, _ digest: Fingerprint?, category: Range<Int>?, tail: Int) {
-        guard let digest else { (entry.written, entry.writtenValueOffset) = (.zero, 0); return }
-        entry.written = digest
-        entry.writtenValueOffset = category.map { UInt16($0.lowerBound - tail) } ?? 0
-    }
-
-    /// Where `entry` says the `category_id` value is in a tail as written that starts at `tail`,
-    /// or nil when the object has none.
-    @inline(__always)
-    static func category(of entry: ElementCache.Entry, written tail: Int) -> Range<Int>? {
-        guard entry.valueOffset != ElementCache.noValue else { return nil }
-        let at = tail + Int(entry.writtenValueOffset)
-        return at..<at + Int(entry.valueLength)
-    }
-
-    /// The entry with `written` as its digest as written among those from the expected one on
-    /// (`KnownAnnotations.window`); on a match, the cursor moves past it.
-    @inline(__always)
-    private mutating func findWritten(_ written: Fingerprint, idLast: Bool) -> Int? {
-        let window = min(cursor + KnownAnnotations.window + 1, cache.count)
-        var index = cursor
-        while index < window {
-            if cache.writtenDigest(index) == written && cache[index].idLast == idLast {
-                cursor = index + 1
-                return index
-            }
-            index += 1
-        }
-        return nil
     }
 
     /// Where the object expected next ends, guesses tried.

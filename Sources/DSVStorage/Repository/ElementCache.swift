@@ -7,13 +7,11 @@ import DSVNative
 /// proves; this file only keeps the digests.
 ///
 /// `.dsv/dsv-elements.cache`: a magic line, the key's check (`ElementKey.check`), the entry
-/// count, a CRC-32 of the entries and their size, then the entries, each of 22 bytes (digest,
-/// little-endian; value offset, 16 bits; the digested bytes' length, 16 bits, 0 when not kept;
-/// value length; flags: 1 when the digested bytes came from an object with whitespace between
-/// its tokens, 2 when from one with its `id` last) or, when some were read from a spaced file
-/// as written, of 40: the same, then the digest as written and the value's offset in those
-/// bytes (`Entry.written`, `Entry.writtenValueOffset`). Each commit rewrites it in place, the
-/// header last: a torn write fails the CRC. It only saves work: a missing, damaged or foreign file reads as empty.
+/// count and a CRC-32 of the entries, then 22-byte entries (digest, little-endian; value
+/// offset, 16 bits; the digested bytes' length, 16 bits, 0 when not kept; value length; flags:
+/// 1 when the digested bytes came from an object with whitespace between its tokens, 2 when
+/// from one with its `id` last). Each commit rewrites it in place, the header last: a torn
+/// write fails the CRC. It only saves work: a missing, damaged or foreign file reads as empty.
 /// Read in place from its mapping, not decoded (and shared read-only between threads: hence
 /// `@unchecked`).
 public struct ElementCache: @unchecked Sendable {
@@ -31,39 +29,28 @@ public struct ElementCache: @unchecked Sendable {
         /// How many bytes were digested, when the reader kept it (0: not kept): where the object
         /// matching this entry would end, to be confirmed by its digest.
         public var length: UInt16
-        /// The digest of the bytes as the file wrote them, whitespace and all, where `digest` is
-        /// of their minified form (an object of a spaced file read as written); zero for none.
-        /// `length` is theirs then.
-        public var written: Fingerprint
-        /// Where the value lies in the bytes as written.
-        public var writtenValueOffset: UInt16
 
         public init(digest: Fingerprint, valueOffset: UInt16, valueLength: UInt8, spaced: Bool = false, idLast: Bool = false,
-                    length: UInt16 = 0, written: Fingerprint = .zero, writtenValueOffset: UInt16 = 0) {
+                    length: UInt16 = 0) {
             self.digest = digest
             self.valueOffset = valueOffset
             self.valueLength = valueLength
             self.spaced = spaced
             self.idLast = idLast
             self.length = length
-            self.written = written
-            self.writtenValueOffset = writtenValueOffset
         }
     }
 
     public static let noValue = UInt16.max
-    static let magic = Array("dsv element cache 3\n".utf8)
-    /// An entry's bytes, without and with what was read as written.
-    public static let entrySize = 22, writtenEntrySize = 40
+    static let magic = Array("dsv element cache 2\n".utf8)
+    public static let entrySize = 22
     /// The bits of an entry's flags byte: `Entry.spaced` and `Entry.idLast`.
     static let spacedFlag: UInt8 = 1, idLastFlag: UInt8 = 2
-    static var headerSize: Int { magic.count + 16 + 12 }
+    static var headerSize: Int { magic.count + 16 + 8 }
 
     public let path: String
     public let key: ElementKey
     public let count: Int
-    /// `entrySize`, or `writtenEntrySize` when the entries hold what was read as written.
-    private let stride: Int
     private let entries: UnsafeRawBufferPointer
     /// Keeps `entries` mapped.
     private let mapping: FileMapping?
@@ -83,26 +70,25 @@ public struct ElementCache: @unchecked Sendable {
         let keyEnd = Self.magic.count + 16
         guard bytes.count >= Self.headerSize, bytes.prefix(Self.magic.count).elementsEqual(Self.magic),
               bytes[Self.magic.count..<keyEnd].elementsEqual(key.check) else {
-            (count, stride, entries, self.mapping) = (0, Self.entrySize, UnsafeRawBufferPointer(start: nil, count: 0), nil)
+            (count, entries, self.mapping) = (0, UnsafeRawBufferPointer(start: nil, count: 0), nil)
             return
         }
         let count = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: keyEnd, as: UInt32.self)))
-        let stride = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: keyEnd + 8, as: UInt32.self)))
         let entries = UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...])
         var crc = CRC32()
         crc.update(entries)
-        guard stride == Self.entrySize || stride == Self.writtenEntrySize, entries.count == count * stride,
+        guard entries.count == count * Self.entrySize,
               crc.value == UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: keyEnd + 4, as: UInt32.self)) else {
-            (self.count, self.stride, self.entries, self.mapping) = (0, Self.entrySize, UnsafeRawBufferPointer(start: nil, count: 0), nil)
+            (self.count, self.entries, self.mapping) = (0, UnsafeRawBufferPointer(start: nil, count: 0), nil)
             return
         }
-        (self.count, self.stride, self.entries, self.mapping) = (count, stride, entries, mapping)
+        (self.count, self.entries, self.mapping) = (count, entries, mapping)
     }
 
     /// The digest of entry `index`.
     @inline(__always)
     public func digest(_ index: Int) -> Fingerprint {
-        let at = index &* stride
+        let at = index &* Self.entrySize
         return Fingerprint(high: UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)),
                            low: UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
     }
@@ -110,53 +96,34 @@ public struct ElementCache: @unchecked Sendable {
     /// Entry `index`.
     @inline(__always)
     public subscript(index: Int) -> Entry {
-        let at = index &* stride
-        var entry = Entry(digest: digest(index),
-                          valueOffset: UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 16, as: UInt16.self)),
-                          valueLength: entries[at + 20], spaced: entries[at + 21] & Self.spacedFlag != 0,
-                          idLast: entries[at + 21] & Self.idLastFlag != 0,
-                          length: UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 18, as: UInt16.self)))
-        if stride == Self.writtenEntrySize {
-            entry.written = Fingerprint(high: UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: at + 30, as: UInt64.self)),
-                                        low: UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: at + 22, as: UInt64.self)))
-            entry.writtenValueOffset = UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 38, as: UInt16.self))
-        }
-        return entry
-    }
-
-    /// The digest as written of entry `index` (`Entry.written`; zero for none).
-    @inline(__always)
-    public func writtenDigest(_ index: Int) -> Fingerprint {
-        guard stride == Self.writtenEntrySize else { return .zero }
-        let at = index &* stride
-        return Fingerprint(high: UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: at + 30, as: UInt64.self)),
-                           low: UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: at + 22, as: UInt64.self)))
+        let at = index &* Self.entrySize
+        return Entry(digest: digest(index),
+                     valueOffset: UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 16, as: UInt16.self)),
+                     valueLength: entries[at + 20], spaced: entries[at + 21] & Self.spacedFlag != 0,
+                     idLast: entries[at + 21] & Self.idLastFlag != 0,
+                     length: UInt16(littleEndian: entries.loadUnaligned(fromByteOffset: at + 18, as: UInt16.self)))
     }
 
     /// Rewrites the file with the entries appended, in order, under `key`, through a buffer of
-    /// a MiB (a train2017-sized cache is never held whole in memory); with what was read as
-    /// written (`Entry.written`) when `withWritten`, else without. Best effort: the cache only
+    /// a MiB (a train2017-sized cache is never held whole in memory). Best effort: the cache only
     /// saves work, and a writer that failed, or was dropped unfinished, leaves a file that fails
     /// its CRC.
     public final class Writer {
         private let file: OverwrittenFile?
         private let head: [UInt8]
         /// Entries not yet written, in the file's layout.
-        private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
+        private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Writer.bufferSize, alignment: 8)
         private var buffered = 0
         private var written: Int
         private var count = 0
         private var crc = CRC32()
         private var failed = false
-        private let stride: Int
-        private let bufferSize: Int
+        static let bufferSize = (1 << 20) / ElementCache.entrySize * ElementCache.entrySize
 
-        public init(path: String, key: ElementKey, withWritten: Bool = false) {
+        public init(path: String, key: ElementKey) {
             file = try? OverwrittenFile(path: path)
             head = ElementCache.magic + key.check
             written = ElementCache.headerSize
-            stride = withWritten ? ElementCache.writtenEntrySize : ElementCache.entrySize
-            bufferSize = (1 << 20) / stride * stride
         }
 
         deinit { buffer.deallocate() }
@@ -169,14 +136,9 @@ public struct ElementCache: @unchecked Sendable {
             buffer.storeBytes(of: entry.length.littleEndian, toByteOffset: buffered + 18, as: UInt16.self)
             buffer[buffered + 20] = entry.valueLength
             buffer[buffered + 21] = (entry.spaced ? ElementCache.spacedFlag : 0) | (entry.idLast ? ElementCache.idLastFlag : 0)
-            if stride == ElementCache.writtenEntrySize {
-                buffer.storeBytes(of: entry.written.low.littleEndian, toByteOffset: buffered + 22, as: UInt64.self)
-                buffer.storeBytes(of: entry.written.high.littleEndian, toByteOffset: buffered + 30, as: UInt64.self)
-                buffer.storeBytes(of: entry.writtenValueOffset.littleEndian, toByteOffset: buffered + 38, as: UInt16.self)
-            }
-            buffered += stride
+            buffered += ElementCache.entrySize
             count += 1
-            if buffered == bufferSize { flush() }
+            if buffered == Self.bufferSize { flush() }
         }
 
         private func flush() {
@@ -194,7 +156,6 @@ public struct ElementCache: @unchecked Sendable {
             var header = head
             withUnsafeBytes(of: UInt32(count).littleEndian) { header += $0 }
             withUnsafeBytes(of: crc.value.littleEndian) { header += $0 }
-            withUnsafeBytes(of: UInt32(stride).littleEndian) { header += $0 }
             try? header.withUnsafeBytes { try file.write($0, at: 0) }
             try? file.finish(length: written)
         }
