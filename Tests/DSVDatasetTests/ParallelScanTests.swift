@@ -154,12 +154,12 @@ import Testing
         let dir = TemporaryDirectory()
         let images = #"{"images":[{"id":1,"file_name":"a.jpg"},{"id":2,"file_name":"b.jpg"}],"#
         let annotations = #""annotations":[{"id":1,"image_id":1,"category_id":1},{"id":2,"image_id":2,"category_id":1}]}"#
+        let spacedAnnotations = annotations.replacingOccurrences(of: "},{", with: "} {")
         let both = dir.write("both.json", images.replacingOccurrences(of: #""file_name":"b.jpg""#, with: #""width":3"#)
-                                 + annotations.replacingOccurrences(of: "},{", with: "} {"))
+                                 + spacedAnnotations)
         #expect {
             try COCOReader.read(path: both)
         } throws: { error in (error as? COCOError)?.description.contains("an image has no \"file_name\"") == true }
-        let spacedAnnotations = annotations.replacingOccurrences(of: "},{", with: "} {")
         let one = dir.write("one.json", images + spacedAnnotations)
         // At the '{' after the space.
         let column = images.utf8.count + Array(spacedAnnotations.utf8).firstIndex(of: UInt8(ascii: " "))! + 2

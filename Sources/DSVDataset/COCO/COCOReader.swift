@@ -207,15 +207,12 @@ public enum COCOReader {
                 if member.kind == .images {
                     export.images = []
                     export.images = try scanEntries(&scanner, key: member.key) { ImageReader() }.entries
-                } else if let known {
+                } else {
                     // Matched by the tails of minified bytes, which a compact export has too.
                     export.annotations = []
-                    var readers: [AnnotationReader]
-                    (_, _, export.annotations, readers) = try scanEntries(&scanner, key: member.key) { AnnotationReader(known) }
-                    export.tailDigests = Self.joined(&readers, \.learned)
-                } else {
-                    export.annotations = []
-                    export.annotations = try scanEntries(&scanner, key: member.key) { PlainAnnotationReader() }.entries
+                    let scanned = try scanAnnotations(&scanner, known: known, minifying: false)
+                    export.annotations = scanned.entries
+                    if var readers = scanned.readers { export.tailDigests = Self.joined(&readers, \.learned) }
                 }
             }
             if case .failure(let error) = result { fatalError("minified JSON no longer scans: \(error.reason)") }
