@@ -180,7 +180,7 @@ import Testing
         #expect(inFull.matchedAnnotations == 0 && inFull.annotationsAsWritten)
         #expect(afterCompact.annotations == inFull.annotations)
         #expect(afterCompact.tailDigests == inFull.tailDigests)
-        #expect(afterCompact.learnedEntries == inFull.learnedEntries)
+        #expect(Array(afterCompact.learnedEntries.joined()) == Array(inFull.learnedEntries.joined()))
         // A first round of the same file (from its minified copy) learns the same tails.
         #expect(afterCompact.tailDigests == (try Self.read(spaced, in: directory, known: Self.learning(key))).tailDigests)
         #expect(afterCompact.spacedTails.isEmpty)

@@ -40,6 +40,37 @@ import Testing
         #expect(try scratch.checkout(direct: true) == Fixture.bytes(path))
     }
 
+    /// The chunks of a parallel scan write their entries into rooms sized from the first
+    /// elements: when those are far larger than the rest, a chunk outgrows its room and the
+    /// entries from there on are taken out and appended in order — all of them when the very
+    /// first elements are large, the second chunk's when the first half's are. Images (whose
+    /// entries hold a string) and annotations alike come out as one core reads them.
+    @Test(arguments: [(400, 4_000), (110_000, 150)])
+    func chunksThatOutgrowTheirRoomsGiveTheSequentialResult(padded: Int, padding: Int) throws {
+        let images = 220_000
+        let note = #","note":"\#(String(repeating: "x", count: padding))""#
+        var text = #"{"categories":[{"id":1,"name":"car"}],"images":["#
+        for i in 0..<images {
+            if i > 0 { text += "," }
+            text += #"{"id":\#(i + 1),"file_name":"f/\#(i).jpg"\#(i < padded ? note : "")}"#
+        }
+        text += #"],"annotations":["#
+        for i in 0..<images {
+            if i > 0 { text += "," }
+            text += #"{"id":\#(i + 1),"image_id":\#(images - i),"category_id":1,"bbox":[1,2,3,4]\#(i < padded ? note : "")}"#
+        }
+        text += "]}"
+        let scratch = try ScratchRepository()
+        let path = scratch.directory.write("uneven.json", text)
+        let export = try COCOReader.read(path: path)
+        #expect(export.images.count == images && export.annotations.count == images)
+        #expect(export.images.map(\.fileName) == (0..<images).map { "f/\($0).jpg" })
+        #expect(export.annotations.map(\.id) == (1...Int64(images)).map { $0 })
+        #expect(export.annotationImages.last == 0, "the last annotation is the first image's")
+        try scratch.commit([path])
+        #expect(try scratch.checkout() == Fixture.bytes(path))
+    }
+
     /// A large pretty-printed CRLF export: its arrays are minified into memory of their own and
     /// indexed there on all cores. Same manifest as the compact export, and its checkout is the
     /// compact text.

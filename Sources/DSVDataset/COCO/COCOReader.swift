@@ -141,7 +141,7 @@ public enum COCOReader {
                                 // Kept as written: minified tails were digested, and records are
                                 // made of the objects minified.
                                 export.tailDigests = learned
-                                export.learnedEntries = Self.joined(&readers, \.entries)
+                                export.learnedEntries = readers.map(\.entries)
                                 export.annotationsAsWritten = true
                             } else if spaced {
                                 spacedArrays.insert(key)

@@ -88,7 +88,7 @@ public final class KnownAnnotations: Sendable {
         for export in exports where !export.tailDigests.isEmpty {
             if export.annotationsAsWritten {
                 // Worked out as the file was read, where the minified tails were at hand.
-                for entry in export.learnedEntries where entry.digest != .zero { writer.append(entry) }
+                for entry in export.learnedEntries.joined() where entry.digest != .zero { writer.append(entry) }
                 continue
             }
             // The bytes `annotations` index are compact (an array with any whitespace is indexed
