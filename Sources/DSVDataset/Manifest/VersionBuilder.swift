@@ -69,25 +69,25 @@ public enum VersionBuilder {
         }
 
         trace.mark("group and sort keys")
-        // The subsets' headers and order streams and the annotations per category need the
-        // ordinals, not the shards: they are made beside the shards, so that only the manifest
-        // digest follows them, on one core (the order streams of a train2017-sized next round
-        // took 10 ms there, the other core idle).
-        let subsetsMade = BackgroundValue { [ordinals, partStart] () throws(Never) in
-            subsetObjects(plan, ordinals: ordinals, partStart: partStart, storing: storing)
-        }
         let records = ShardRecords(starts: starts, members: members, keys: keys, sources: plan.parts.map(RecordSource.init),
                                    partOf: partOf, localOf: localOf, pins: pins)
         let shards = try buildShards(nonEmpty, reuse: reuse, records: records, pack: pack, storing: storing)
         trace.mark(storing ? "encode, hash and compress shards" : "encode shards")
-        let (subsets, categories) = subsetsMade.value()
-        let counts = plan.parts.map {
-            DatasetSummary.SubsetCounts(subset: $0.subset, images: $0.plan.imageCount, annotations: $0.plan.annotationCount)
+
+        // Each subset's header and order stream (its images' ordinals in its export order).
+        var subsets: [VersionContent.SubsetObjects] = []
+        var counts: [DatasetSummary.SubsetCounts] = []
+        for (index, part) in plan.parts.enumerated() {
+            let first = partStart[index]
+            let order = storing ? orderStream(part.plan, ordinals: Array(ordinals[first..<first + part.plan.imageCount])) : []
+            subsets.append(VersionContent.SubsetObjects(subset: part.subset, header: HeaderCodec.encode(part.plan), order: order))
+            counts.append(DatasetSummary.SubsetCounts(subset: part.subset, images: part.plan.imageCount,
+                                                      annotations: part.plan.annotationCount))
         }
         let summary = DatasetSummary(
             manifest: storing ? VersionContent.digest(subsets: subsets, shards: shards, layout: layout) : "",
             imagesPrefix: imagesPrefix, images: count, annotations: plan.annotationCount,
-            categories: categories, objectsPinned: pins.isEmpty ? 0 : keys.count { pins[$0] != nil }, shards: shards.count,
+            categories: categoryCounts(plan), objectsPinned: pins.isEmpty ? 0 : keys.count { pins[$0] != nil }, shards: shards.count,
             sources: [], subsets: counts, shardLayout: layout)
         trace.mark("headers, order streams and summary")
         return VersionContent(summary: summary, subsets: subsets, shards: shards)
@@ -138,18 +138,6 @@ public enum VersionBuilder {
         trace.mark("encode\(storing ? ", hash and compress" : "") \(todo.count) shards")
         for (index, slot) in todo.enumerated() { shards[slot] = try results[index]!.get() }
         return shards.map { $0! }
-    }
-
-    /// Each subset's header and order stream (its images' ordinals in its export order; none
-    /// for content that is not stored), and the annotations per category.
-    static func subsetObjects(_ plan: VersionPlan, ordinals: [Int32], partStart: [Int], storing: Bool)
-        -> ([VersionContent.SubsetObjects], [(name: String, annotations: Int)]) {
-        let subsets = plan.parts.enumerated().map { index, part in
-            let first = partStart[index]
-            let order = storing ? orderStream(part.plan, ordinals: Array(ordinals[first..<first + part.plan.imageCount])) : []
-            return VersionContent.SubsetObjects(subset: part.subset, header: HeaderCodec.encode(part.plan), order: order)
-        }
-        return (subsets, categoryCounts(plan))
     }
 
     /// A subset's order stream: its images' manifest ordinals and lifted ids, its annotation runs.
