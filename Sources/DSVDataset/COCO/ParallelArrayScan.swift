@@ -237,12 +237,11 @@ enum ParallelArrayScan {
     }
 
     /// Scans elements from `from` (an element's start) until the position after a separator
-    /// reaches `until`, or the array ends. The entries' array reserves, once a sample of elements
-    /// gives their size, room for `extent` bytes of them: growing it by doubling copied and paged
-    /// in each entry several times, which cost more than scanning (reserved room that is never
-    /// used is never touched, so it costs no memory).
-    /// With a `room`, the entries go there until it is full, and only the rest into the
-    /// chunk's own array.
+    /// reaches `until`, or the array ends. With a `room`, the entries go there until it is full,
+    /// and only the rest into the chunk's own array; without one, that array reserves, once a
+    /// sample of elements gives their size, room for `extent` bytes of them: growing it by
+    /// doubling copied and paged in each entry several times, which cost more than scanning
+    /// (reserved room that is never used is never touched, so it costs no memory).
     static func scanChunk<Reader: ElementReader>(_ bytes: UnsafeRawBufferPointer, from: Int, until: Int, extent: Int,
                                                  key: String, reader: Reader, room: Room<Reader.Entry> = .none) -> Chunk<Reader> {
         var chunk = Chunk(reader: reader)
