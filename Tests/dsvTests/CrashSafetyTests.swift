@@ -63,6 +63,26 @@ import Testing
         #expect(try gitFsck(dir.file(".dsv")).status == 0)
     }
 
+    /// A commit killed while git rewrote the branch, the config or a tag leaves git's lock file
+    /// for it (`refs/heads/main.lock`, …), and git refuses every update while one is there.
+    /// The next writer holds dsv's lock, so no other writer is running: it removes them and
+    /// goes on.
+    @Test func gitLockFilesAKilledWriterLeftDoNotBlockTheNext() throws {
+        let dir = TemporaryDirectory("dsv-stale-locks")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", Self.export(images: 20, shift: 0))
+        dir.write("r2.json", Self.export(images: 20, shift: 0.5))
+        #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
+        #expect(try dsv(["tag", "first"], in: dir.path).status == 0)
+        let stale = ["refs/heads/main.lock", "refs/tags/first.lock", "config.lock", "packed-refs.lock", "HEAD.lock"]
+        for name in stale { dir.write(".dsv/\(name)", "") }
+        let next = try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path)
+        #expect(next.status == 0, "\(next.stderr)")
+        for name in stale { #expect(!FileManager.default.fileExists(atPath: dir.file(".dsv/\(name)")), "\(name) is still there") }
+        #expect(try dsv(["log"], in: dir.path).stdout.contains("r2"))
+        #expect(try gitFsck(dir.file(".dsv")).status == 0)
+    }
+
     /// Two commits started together on one repository: each ends with exit 0 or with 75 and
     /// the lock message; the repository stays consistent and holds exactly the commits that
     /// succeeded.

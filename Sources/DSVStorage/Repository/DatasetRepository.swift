@@ -45,11 +45,39 @@ public final class DatasetRepository: @unchecked Sendable {
 
     /// Takes the write lock (`.dsv/dsv.lock`), or throws `.locked` when another process has it.
     /// Hold the returned lock for the whole write; the kernel drops it if the process dies.
+    ///
+    /// With it held, the lock files git keeps for the moment it rewrites a reference or the
+    /// config (`refs/heads/main.lock`, `config.lock`) can only be left by a dsv process killed
+    /// in that moment — every write of dsv's holds this lock — and git would refuse every later
+    /// update while one is there (a commit killed as it moved the branch made each commit after
+    /// it fail, exit 75): they are removed. `.dsv` is dsv's own repository; a git command that
+    /// writes to it while a dsv command writes is not supported.
     public func lockForWriting() throws(RepositoryError) -> FileLock {
         let lockPath = joinPath(path, "dsv.lock")
-        return try RepositoryError.mapping {
+        let lock = try RepositoryError.mapping {
             guard let lock = try FileLock.tryAcquire(path: lockPath) else { throw RepositoryError.locked(path: lockPath) }
             return lock
+        }
+        removeStaleGitLocks()
+        return lock
+    }
+
+    /// The git lock files a killed writer may have left: under `refs` and `logs`, and those of
+    /// `HEAD`, the config and the packed references.
+    func removeStaleGitLocks() {
+        for name in ["HEAD.lock", "config.lock", "packed-refs.lock", "FETCH_HEAD.lock", "ORIG_HEAD.lock"] {
+            FileSystem.remove(joinPath(path, name))
+        }
+        var folders = [joinPath(path, "refs"), joinPath(path, "logs")]
+        while let folder = folders.popLast() {
+            for name in FileSystem.entries(of: folder) {
+                let entry = joinPath(folder, name)
+                if name.hasSuffix(".lock") {
+                    FileSystem.remove(entry)
+                } else if (try? FileStatus.of(entry))??.kind == .directory {  // not a link followed elsewhere
+                    folders.append(entry)
+                }
+            }
         }
     }
 
