@@ -125,5 +125,14 @@ import Testing
         #expect(blocked.stderr.contains("another dsv process holds the lock"))
         lock.release()
         #expect(try dsv(["commit", "round1.json", "-m", "r1"], in: dir.path).status == 0)
+        // The small writes take the lock too: a tag, a remote.
+        let held = try repository.lockForWriting()
+        for arguments in [["tag", "first"], ["remote", "add", "origin", "/nowhere"]] {
+            let result = try dsv(arguments, in: dir.path)
+            #expect(result.status == 75, "\(arguments): \(result.stderr)")
+        }
+        held.release()
+        #expect(try dsv(["tag", "first"], in: dir.path).status == 0)
+        #expect(try dsv(["remote", "add", "origin", "/nowhere"], in: dir.path).status == 0)
     }
 }

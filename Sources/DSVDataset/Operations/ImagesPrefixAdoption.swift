@@ -8,9 +8,11 @@ public enum ImagesPrefixAdoption {
     /// The prefix adopted, or nil when the setting was already there or no version has one.
     @discardableResult
     public static func adopt(in repository: DatasetRepository) throws(RepositoryError) -> String? {
-        guard try repository.setting("images") == nil, let head = try repository.head() else { return nil }
-        guard let prefix = try StoredVersion(repository: repository, commitID: head).summary.imagesPrefix else { return nil }
-        try repository.setSetting("images", to: prefix)
-        return prefix
+        try repository.withWriteLock { () throws(RepositoryError) -> String? in
+            guard try repository.setting("images") == nil, let head = try repository.head() else { return nil }
+            guard let prefix = try StoredVersion(repository: repository, commitID: head).summary.imagesPrefix else { return nil }
+            try repository.setSetting("images", to: prefix)
+            return prefix
+        }
     }
 }

@@ -10,6 +10,9 @@ extension DatasetRepository {
 
     public func addRemote(name: String, url: String) throws(SharingError) {
         guard GitRepository.isValidRemoteName(name) else { throw .repository(.invalidName(name, reason: "not a valid remote name")) }
+        let lock: FileLock
+        do { lock = try lockForWriting() } catch { throw .repository(error) }
+        defer { lock.release() }
         if try remotes().contains(where: { $0.name == name }) { throw .repository(.invalidName(name, reason: "remote already exists")) }
         do { try git.addRemote(name: name, url: url) } catch { throw .repository(.git(error)) }
     }

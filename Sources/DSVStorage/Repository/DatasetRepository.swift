@@ -46,12 +46,13 @@ public final class DatasetRepository: @unchecked Sendable {
     /// Takes the write lock (`.dsv/dsv.lock`), or throws `.locked` when another process has it.
     /// Hold the returned lock for the whole write; the kernel drops it if the process dies.
     ///
-    /// With it held, the lock files git keeps for the moment it rewrites a reference or the
-    /// config (`refs/heads/main.lock`, `config.lock`) can only be left by a dsv process killed
-    /// in that moment — every write of dsv's holds this lock — and git would refuse every later
-    /// update while one is there (a commit killed as it moved the branch made each commit after
-    /// it fail, exit 75): they are removed. `.dsv` is dsv's own repository; a git command that
-    /// writes to it while a dsv command writes is not supported.
+    /// With it held, the lock files git keeps for the moment it rewrites a branch, a tag, `HEAD`
+    /// or the config (`refs/heads/main.lock`, `config.lock`) can only be left by a dsv process
+    /// killed in that moment — dsv writes these only under this lock — and git would refuse
+    /// every later update while one is there (a commit killed as it moved the branch made each
+    /// commit after it fail, exit 75): they are removed. (Remote-tracking references, which a
+    /// pull fetches before it takes the lock, are left alone; a git command writing to `.dsv`
+    /// while dsv writes is not supported.)
     public func lockForWriting() throws(RepositoryError) -> FileLock {
         let lockPath = joinPath(path, "dsv.lock")
         let lock = try RepositoryError.mapping {
@@ -62,13 +63,10 @@ public final class DatasetRepository: @unchecked Sendable {
         return lock
     }
 
-    /// The git lock files a killed writer may have left: under `refs` and `logs`, and those of
-    /// `HEAD`, the config and the packed references.
+    /// The git lock files a killed writer may have left (see `lockForWriting`).
     func removeStaleGitLocks() {
-        for name in ["HEAD.lock", "config.lock", "packed-refs.lock", "FETCH_HEAD.lock", "ORIG_HEAD.lock"] {
-            FileSystem.remove(joinPath(path, name))
-        }
-        var folders = [joinPath(path, "refs"), joinPath(path, "logs")]
+        for name in ["HEAD.lock", "config.lock", "packed-refs.lock", "logs/HEAD.lock"] { FileSystem.remove(joinPath(path, name)) }
+        var folders = ["refs/heads", "refs/tags", "logs/refs/heads", "logs/refs/tags"].map { joinPath(path, $0) }
         while let folder = folders.popLast() {
             for name in FileSystem.entries(of: folder) {
                 let entry = joinPath(folder, name)
@@ -79,6 +77,14 @@ public final class DatasetRepository: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// `body` under the write lock (see `lockForWriting`): for the small writes outside a
+    /// commit — a tag, a remote, a setting.
+    public func withWriteLock<T>(_ body: () throws(RepositoryError) -> T) throws(RepositoryError) -> T {
+        let lock = try lockForWriting()
+        defer { lock.release() }
+        return try body()
     }
 
     // MARK: Settings
@@ -169,12 +175,14 @@ public final class DatasetRepository: @unchecked Sendable {
         guard GitRepository.isValidReferenceName(reference) else {
             throw .invalidName(name, reason: "not a valid tag name")
         }
-        try RepositoryError.mapping {
-            if try git.referenceTarget(reference) != nil { throw RepositoryError.invalidName(name, reason: "tag already exists") }
-            do {
-                try git.updateReference(reference, to: commit, expecting: nil, message: "dsv tag \(name)")
-            } catch let error as GitError where error.isConcurrentModification {
-                throw RepositoryError.invalidName(name, reason: "tag already exists")
+        try withWriteLock { () throws(RepositoryError) in
+            try RepositoryError.mapping {
+                if try git.referenceTarget(reference) != nil { throw RepositoryError.invalidName(name, reason: "tag already exists") }
+                do {
+                    try git.updateReference(reference, to: commit, expecting: nil, message: "dsv tag \(name)")
+                } catch let error as GitError where error.isConcurrentModification {
+                    throw RepositoryError.invalidName(name, reason: "tag already exists")
+                }
             }
         }
     }
