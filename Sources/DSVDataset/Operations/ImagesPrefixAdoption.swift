@@ -7,10 +7,15 @@ import DSVStorage
 public enum ImagesPrefixAdoption {
     /// The prefix adopted, or nil when the setting was already there or no version has one.
     @discardableResult
+    /// The setting is written under the write lock, taken only when there is one to write.
     public static func adopt(in repository: DatasetRepository) throws(RepositoryError) -> String? {
-        try repository.withWriteLock { () throws(RepositoryError) -> String? in
+        func prefixToAdopt() throws(RepositoryError) -> String? {
             guard try repository.setting("images") == nil, let head = try repository.head() else { return nil }
-            guard let prefix = try StoredVersion(repository: repository, commitID: head).summary.imagesPrefix else { return nil }
+            return try StoredVersion(repository: repository, commitID: head).summary.imagesPrefix
+        }
+        guard try prefixToAdopt() != nil else { return nil }
+        return try repository.withWriteLock { () throws(RepositoryError) -> String? in
+            guard let prefix = try prefixToAdopt() else { return nil }
             try repository.setSetting("images", to: prefix)
             return prefix
         }
