@@ -28,7 +28,7 @@ struct CLIFailure {
             case .io: exitCode = ExitStatus.ioError
             case .notARepository, .alreadyExists, .unknownRevision, .unknownSubset, .noVersions, .invalidName:
                 exitCode = ExitStatus.usage
-            case .concurrentUpdate: exitCode = ExitStatus.lockBusy
+            case .concurrentUpdate, .referenceLocked: exitCode = ExitStatus.lockBusy
             case .corruptVersion, .git: exitCode = ExitStatus.badInput
             }
         case let error as S3Error:

@@ -33,6 +33,29 @@ import Testing
         _ = try repository.lockForWriting()
     }
 
+    /// A branch a git command is rewriting (its lock file there while dsv holds its own lock)
+    /// is reported as such, and left as it was.
+    @Test func aBranchAnotherProcessIsWritingIsReportedAsLocked() throws {
+        let dir = TemporaryDirectory()
+        let repository = try DatasetRepository.create(in: dir.path)
+        let tree = GitObject(kind: .tree, content: [])
+        let author = GitSignature(name: "t", email: "t@example.com", time: 0, offsetMinutes: 0)
+        let commit = try GitObject.commit(tree: tree.id, parents: [], author: author, message: "v1")
+        try repository.storeLoose([tree, commit])
+        let lock = try repository.lockForWriting()
+        defer { lock.release() }
+        let lockFile = dir.write(".dsv/refs/heads/main.lock", "")
+        do {
+            try repository.advanceBranch(from: nil, to: commit.id, message: "t")
+            Issue.record("expected referenceLocked")
+        } catch {
+            guard case .referenceLocked(let branch, let file) = error else { Issue.record("got \(error)"); return }
+            #expect(branch == "refs/heads/main" && file == lockFile)
+            #expect(error.description.contains("another process is writing refs/heads/main"))
+        }
+        #expect(try repository.head() == nil)
+    }
+
     @Test func settingsLiveInGitConfig() throws {
         let dir = TemporaryDirectory()
         let repository = try DatasetRepository.create(in: dir.path)

@@ -10,6 +10,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
     /// The reference moved under us (a compare-and-swap lost the race) or a lock file exists.
     public var isConcurrentModification: Bool { code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue }
+    /// The reference's lock file exists: another process is rewriting it.
+    public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
     public var isAmbiguous: Bool { code == GIT_EAMBIGUOUS.rawValue }
     /// A name or revision git's syntax does not allow (`HEAD..nope`, where one revision is asked for).
     public var isInvalidSpec: Bool { code == GIT_EINVALIDSPEC.rawValue }

@@ -133,6 +133,7 @@ public final class DatasetRepository: @unchecked Sendable {
         do {
             try git.updateReference(branch, to: new, expecting: old, message: message)
         } catch {
+            if error.isLocked { throw .referenceLocked(branch: branch, lockFile: joinPath(path, branch + ".lock")) }
             if error.isConcurrentModification { throw .concurrentUpdate(branch: branch) }
             throw .git(error)
         }

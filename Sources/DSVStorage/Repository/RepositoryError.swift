@@ -11,6 +11,8 @@ public enum RepositoryError: Error, Sendable {
     case locked(path: String)
     /// The branch moved while we were writing (a writer that did not take the lock).
     case concurrentUpdate(branch: String)
+    /// Another process (a git command, not dsv) was rewriting the branch: its lock file exists.
+    case referenceLocked(branch: String, lockFile: String)
     /// A revision that names no commit.
     case unknownRevision(String)
     /// A subset the version does not have, with those it has.
@@ -33,6 +35,8 @@ extension RepositoryError: CustomStringConvertible {
         case .alreadyExists(let path): "a dsv repository already exists at \(path)"
         case .locked(let path): "another dsv process holds the lock (\(path)); try again when it has finished"
         case .concurrentUpdate(let branch): "\(branch) moved while this commit was written; nothing was changed"
+        case .referenceLocked(let branch, let lockFile):
+            "another process is writing \(branch) (\(lockFile) exists); nothing was changed: try again when it has finished"
         case .unknownRevision(let revision): "unknown revision '\(revision)'"
         case .unknownSubset(let name, let available):
             "this version has no subset \(name); its subsets: \(available.joined(separator: ", "))"
