@@ -99,7 +99,7 @@ enum ParallelArrayScan {
         var entries = [Reader.Entry](unsafeUninitializedCapacity: rooms.last!) { buffer, initialized in
             let slots = ResultSlots<Chunk<Reader>>(count: boundaries.count)
             let shared = SharedBytes(bytes: bytes)
-            let base = SharedPointer(buffer.baseAddress!)
+            let base = Parallel.SharedBuffer(base: buffer.baseAddress)
             // The work beside is the first taken, by the first thread to start.
             let offset = beside == nil ? 0 : 1
             DispatchQueue.concurrentPerform(iterations: boundaries.count + offset) { iteration in
@@ -109,7 +109,7 @@ enum ParallelArrayScan {
                 // The first chunk's reader will receive what the others learned: it reserves
                 // room for all of them.
                 let extent = (index == 0 || next == .max ? end : next) - boundaries[index]
-                let room = Room(start: base.pointer + rooms[index], capacity: rooms[index + 1] - rooms[index])
+                let room = Room(start: base.base! + rooms[index], capacity: rooms[index + 1] - rooms[index])
                 slots[index] = scanChunk(shared.bytes, from: boundaries[index], until: next, extent: extent, key: key,
                                          reader: makeReader(), room: room)
             }

@@ -138,14 +138,10 @@ public final class FileMapping: @unchecked Sendable {
     /// arenas populated 2 MB ahead, the same 256 KB ahead). A kernel without the call (before
     /// Linux 5.14) faults the pages in as they are written.
     public func populate(_ range: Range<Int>) {
-        guard !isFile, let base else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (range.lowerBound + page - 1) / page * page, end = min(mapped, range.upperBound) / page * page
-        if start < end { madvise(base + start, end - start, Self.populateWrite) }
+        guard !isFile, let base, range.lowerBound < mapped else { return }
+        MemoryPages.populateForWriting(UnsafeMutableRawBufferPointer(start: base + range.lowerBound,
+                                                                     count: min(mapped, range.upperBound) - range.lowerBound))
     }
-
-    /// `MADV_POPULATE_WRITE` from `<sys/mman.h>`, which Glibc's module does not name.
-    static let populateWrite: Int32 = 23
 
     /// For a file's mapping, unmaps the whole pages within `range`: they stay in the page cache,
     /// and are mapped again should anything read them, so nothing is lost — only the process's
@@ -175,10 +171,8 @@ public final class FileMapping: @unchecked Sendable {
     }
 
     private func unmapPages(_ range: Range<Int>) {
-        guard let base else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
-        if start < end { madvise(base + start, end - start, MADV_DONTNEED) }
+        guard let base, !range.isEmpty else { return }
+        MemoryPages.release(UnsafeMutableRawBufferPointer(start: base + range.lowerBound, count: range.count))
     }
 
     /// The file's bytes; valid while this object is alive.

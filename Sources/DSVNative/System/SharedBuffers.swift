@@ -49,9 +49,3 @@ public struct OutputWindow {
     /// The window's bytes, once rendered.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: buffer, count: range.count) }
 }
-
-/// Typed memory written by several threads, each its own part (the entries of a parallel scan).
-public struct SharedPointer<T>: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<T>
-    public init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
-}
