@@ -5,7 +5,8 @@ import DSVNative
 ///
 /// Two levels, so that the exports are read in their own order: every image's record is
 /// fingerprinted in the version's order — sequential reads of the export, on all cores — and a
-/// shard's fingerprint is the SHA-256 of its header and its records' fingerprints in key order.
+/// shard's fingerprint is a polynomial hash (at a point of its own) of the encoding's version
+/// and its records' fingerprints in key order.
 /// (Reading records shard by shard instead jumps across the whole export for every record,
 /// and costs twice as much in cache and TLB misses.)
 enum ShardFingerprints {
@@ -13,8 +14,9 @@ enum ShardFingerprints {
     /// change), or how a `Fingerprinter` lays them out, so that shard caches filled by an older
     /// dsv stop matching. (2: templates as one stream; 3: known annotation tails as their digests;
     /// 4: such a template's first pair says where its `id` is rather than its length, which
-    /// an object read with its whitespace does not have at hand.)
-    static let encodingVersion: UInt64 = 4
+    /// an object read with its whitespace does not have at hand; 5: fingerprints closed by
+    /// polynomial hashes rather than SHA-256.)
+    static let encodingVersion: UInt64 = 5
     /// Images per task of the record pass.
     static let chunk = 2048
 
@@ -31,17 +33,17 @@ enum ShardFingerprints {
         }
         trace.mark("fingerprint every record")
         let perShard = ResultSlots<Fingerprint>(count: numbers.count)
-        Parallel.forEach(numbers.count, makeState: { (Hasher(.sha256), [UInt8]()) }) { state, slot in
+        Parallel.forEach(numbers.count, makeState: { PolynomialHash(point: key.combiningPoint) }) { hash, slot in
             let shard = numbers[slot]
-            state.1.removeAll(keepingCapacity: true)
-            state.1 += ShardCodec.magic.utf8
-            withUnsafeBytes(of: (encodingVersion, UInt64(records.starts[shard + 1] - records.starts[shard]))) { state.1 += $0 }
+            hash.add(encodingVersion)
             for member in records.starts[shard]..<records.starts[shard + 1] {
                 let fingerprint = perRecord[Int(records.members[Int(member)])]!
-                withUnsafeBytes(of: (fingerprint.high, fingerprint.low)) { state.1 += $0 }
+                hash.add(fingerprint.high)
+                hash.add(fingerprint.low)
             }
-            state.0.update(state.1)
-            perShard[slot] = state.0.finish { Fingerprint(truncating: $0) }
+            // Last, what tells the sequence's length (`PolynomialHash`).
+            hash.add(UInt64(records.starts[shard + 1] - records.starts[shard]))
+            perShard[slot] = hash.finish()
         }
         trace.mark("fingerprint every shard")
         return (0..<numbers.count).map { perShard[$0]! }

@@ -39,10 +39,7 @@ public final class ElementKey: @unchecked Sendable {
         let multipliers = UnsafeMutablePointer<UInt128>.allocate(capacity: Self.terms)
         bytes.withUnsafeBytes { raw in
             for i in 0..<nhWords { words[i] = raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) }
-            for i in 0..<Self.terms {
-                let r = raw.loadUnaligned(fromByteOffset: nhWords * 8 + i * 16, as: UInt128.self) & Self.prime
-                multipliers[i] = r == Self.prime ? 0 : r
-            }
+            for i in 0..<Self.terms { multipliers[i] = PolynomialHash.point(raw, at: nhWords * 8 + i * 16) }
         }
         self.words = words
         self.multipliers = multipliers
@@ -72,8 +69,6 @@ public final class ElementKey: @unchecked Sendable {
         multipliers.deallocate()
     }
 
-    /// 2¹²⁷ − 1.
-    static let prime: UInt128 = (1 << 127) - 1
 
     /// The digest of `bytes`, or nil when they are longer than `maximumLength`. `readable` is
     /// memory around them that may be read (their buffer), so that the last partial 16 bytes
@@ -107,10 +102,7 @@ public final class ElementKey: @unchecked Sendable {
             }
             Self.add(UInt64(count), r[Self.terms - 1], &low, &high)
         }
-        // high·2¹²⁸ + low modulo 2¹²⁷ − 1, where 2¹²⁸ ≡ 2.
-        var t = (low & Self.prime) &+ (low >> 127) &+ (high << 1)
-        t = (t & Self.prime) &+ (t >> 127)
-        if t >= Self.prime { t -= Self.prime }
+        let t = PolynomialHash.reduce(high: high, low: low)
         return Fingerprint(high: UInt64(truncatingIfNeeded: t >> 64), low: UInt64(truncatingIfNeeded: t))
     }
 

@@ -4,22 +4,29 @@
 /// Why it is safe to trust: the content passes through NH, UMAC's universal hash (RFC 4418), on
 /// 64-bit words with two Toeplitz-shifted keys — for two different inputs of the same length
 /// under a random key, their NH values collide with probability at most 2⁻¹²⁸ — and the NH
-/// values of its 1 KiB blocks, with the input's length, go through SHA-256. Two different
-/// inputs therefore share a fingerprint only if NH collides on every block where they differ
-/// (≤ 2⁻¹²⁸) or SHA-256 collides. Whoever writes the content never sees the key (it is random per
-/// repository and stays local), so crafted collisions are no easier than accidental ones.
+/// values of its 1 KiB blocks, with the input's length last, go through a polynomial hash
+/// modulo 2¹²⁷ − 1 at a point of their own (`PolynomialHash`: n words collide with probability
+/// at most n / (2¹²⁷ − 1)). Two different inputs therefore share a fingerprint only if NH
+/// collides on every block where they differ (≤ 2⁻¹²⁸) or the polynomial does. (Until 2026-12
+/// SHA-256 closed it, which cost more than the rest for the short records of a next round.)
+/// Whoever writes the content never sees the key (it is random per repository and stays
+/// local), so crafted collisions are no easier than accidental ones.
 ///
 /// The value depends on the key and on the machine's byte order: it is a local cache key, never
 /// part of a stored format.
 public final class FingerprintKey: @unchecked Sendable {
     /// 64-bit words of one block.
     static let blockWords = 128
-    /// The key material: NH words for a block plus the shift of the second instance, then a prefix for
-    /// the outer SHA-256.
+    /// The key material: NH words for a block plus the shift of the second instance, then the
+    /// polynomial hashes' points (16 bytes each).
     public static let byteCount = (blockWords + 2) * 8 + 32
 
     let words: UnsafeMutablePointer<UInt64>
-    let outer: [UInt8]
+    /// Where the polynomial closing a fingerprint is evaluated.
+    let point: UInt128
+    /// Where the polynomial of a sequence of fingerprints is evaluated (`combining`), apart from
+    /// `point`: the fingerprints it takes depend on that one.
+    public let combiningPoint: UInt128
     /// The key as stored.
     public let bytes: [UInt8]
 
@@ -32,7 +39,9 @@ public final class FingerprintKey: @unchecked Sendable {
             for i in 0..<(Self.blockWords + 2) { words[i] = raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) }
         }
         self.words = words
-        outer = Array(bytes.suffix(32))
+        (point, combiningPoint) = bytes.withUnsafeBytes { raw in
+            (PolynomialHash.point(raw, at: (Self.blockWords + 2) * 8), PolynomialHash.point(raw, at: (Self.blockWords + 2) * 8 + 16))
+        }
     }
 
     /// A fresh key from the kernel's random generator.
@@ -88,16 +97,15 @@ public struct Fingerprinter {
     private var pairs: UInt64 = 0
     private var slot = 0
     private var sum1: UInt128 = 0, sum2: UInt128 = 0
-    /// Four words per finished block: the two NH sums, 128 bits each.
-    private var sums: [UInt64] = []
-    private let outer = Hasher(.sha256)
+    /// The finished blocks' NH sums, four words each, and then the pairs' count.
+    private var outer: PolynomialHash
     /// A stream's bytes not yet absorbed (fewer than a pair), in the low bytes.
     private var pending: UInt128 = 0
     private var pendingCount = 0
 
     public init(key: FingerprintKey) {
         self.key = key
-        sums.reserveCapacity(256)
+        outer = PolynomialHash(point: key.point)
     }
 
     /// Two words, as one pair.
@@ -190,13 +198,9 @@ public struct Fingerprinter {
     /// The fingerprint of everything fed since the last `finish()`.
     public mutating func finish() -> Fingerprint {
         if slot > 0 { endBlock() }
-        outer.update(key.outer)
-        var count = pairs
-        withUnsafeBytes(of: &count) { outer.update($0) }
-        sums.withUnsafeBytes { outer.update($0) }
-        sums.removeAll(keepingCapacity: true)
+        outer.add(pairs)
         pairs = 0
-        return outer.finish { Fingerprint(truncating: $0) }
+        return outer.finish()
     }
 
     /// One pair into NH under the key and under the key shifted by two words.
@@ -230,10 +234,10 @@ public struct Fingerprinter {
     }
 
     private mutating func endBlock() {
-        sums.append(UInt64(truncatingIfNeeded: sum1))
-        sums.append(UInt64(truncatingIfNeeded: sum1 >> 64))
-        sums.append(UInt64(truncatingIfNeeded: sum2))
-        sums.append(UInt64(truncatingIfNeeded: sum2 >> 64))
+        outer.add(UInt64(truncatingIfNeeded: sum1))
+        outer.add(UInt64(truncatingIfNeeded: sum1 >> 64))
+        outer.add(UInt64(truncatingIfNeeded: sum2))
+        outer.add(UInt64(truncatingIfNeeded: sum2 >> 64))
         (sum1, sum2) = (0, 0)
         slot = 0
     }
