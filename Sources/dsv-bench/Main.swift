@@ -18,6 +18,13 @@ enum BenchMain {
                 case "--seed": export.seed = UInt64(value)!
                 case "--changed": export.changedFraction = Double(value)!
                 case "--out": output = value
+                case "--layout":
+                    switch value {
+                    case "compact": break
+                    case "json.dump": export.compact = false
+                    case "id-last": export.idLast = true
+                    default: fatalError("unknown layout \(value): compact, json.dump or id-last")
+                    }
                 default: fatalError("unknown option \(option)")
                 }
             }
@@ -55,7 +62,7 @@ enum BenchMain {
             try bench.run()
         default:
             print("""
-                usage: dsv-bench generate [--images N] [--seed S] [--changed FRACTION] [--out FILE]
+                usage: dsv-bench generate [--images N] [--seed S] [--changed FRACTION] [--layout compact|json.dump|id-last] [--out FILE]
                        dsv-bench parse FILE
                        dsv-bench run [--images N] [--objects N] [--materialize-objects N] [--work DIR] [--dsv PATH]
                                      [--only commit,zip,pinning,materialize,cvat,sizes,layouts,year]
