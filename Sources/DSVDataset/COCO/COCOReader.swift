@@ -28,8 +28,9 @@ public enum COCOReader {
     ///   - copyingSpaced: false reads the file as written whatever its layout: the way a file
     ///     spaced only where the samples did not look is read (its spaced arrays are minified
     ///     then).
+    ///   - indexed: called once the file is indexed, before it is validated.
     public static func read(_ mapping: FileMapping, name: String, known: KnownAnnotations? = nil,
-                            copyingSpaced: Bool = true) throws(COCOError) -> COCOExport {
+                            copyingSpaced: Bool = true, indexed: () -> Void = {}) throws(COCOError) -> COCOExport {
         let trace = Trace()
         // A next round of a spaced file: its annotations are matched where they lie, each tail
         // minified on its own (`AnnotationReader.minifying`), and the file is not copied — the
@@ -49,6 +50,7 @@ public enum COCOReader {
             try index(export, known: known, minifyingAnnotations: minifyingAnnotations)
         }
         trace.mark("index \(name), \(export.matchedAnnotations) annotations matched")
+        indexed()
         try COCOValidation.check(export)
         trace.mark("validate \(name)")
         return export

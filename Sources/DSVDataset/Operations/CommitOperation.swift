@@ -81,9 +81,6 @@ public enum CommitOperation {
         let plan = try ExportInput.read(input, previous: previous,
                                         known: KnownAnnotations(ElementCache(path: elementsPath, key: elementKey)))
         trace.mark("read, validate and plan exports")
-        // The sources' SHA-256 is wanted once the shards and trees are written, work that leaves
-        // a core idle too seldom for an idle-class thread to finish it (`SourceDigests.hurry`).
-        sources.hurry()
         var pins = request.pins
         var missing: [String] = []
         let sharedImages = plan.sharedImages
