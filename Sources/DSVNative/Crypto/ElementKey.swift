@@ -1,7 +1,7 @@
 /// The key of `ElementKey.digest`: a keyed 127-bit digest of a short byte string (at most 4 KiB),
 /// made to tell, for each of a million annotation objects, whether its bytes are ones an earlier
-/// commit already read — at a few dozen nanoseconds, where the `Fingerprinter`'s closing SHA-256
-/// alone costs hundreds.
+/// commit already read — at a few dozen nanoseconds, where a SHA-256 alone costs a hundred or
+/// more.
 ///
 /// Why it is safe to trust: the bytes pass through NH (RFC 4418's universal hash, on 64-bit
 /// words with two Toeplitz-shifted keys, as in `Fingerprinter`) in 1 KiB blocks; each block's
