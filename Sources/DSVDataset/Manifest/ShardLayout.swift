@@ -67,6 +67,15 @@ public struct ShardLayout: Sendable, Equatable, CustomStringConvertible {
         (Self.hexByte(directory(of: shard)), Self.hex(shard & ((1 << (bits - 8)) - 1), digits: nameDigits))
     }
 
+    /// The bytes of `path(shard).name`, without making a string.
+    public func withName<R>(_ shard: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: nameDigits) { digits in
+            let value = shard & ((1 << (bits - 8)) - 1)
+            for place in 0..<nameDigits { digits[nameDigits - 1 - place] = Self.digits[(value >> (4 * place)) & 15] }
+            return body(UnsafeRawBufferPointer(digits))
+        }
+    }
+
     /// The directory (the first 8 bits) a shard lies in.
     public func directory(of shard: Int) -> Int { shard >> (bits - 8) }
 
@@ -81,10 +90,11 @@ public struct ShardLayout: Sendable, Equatable, CustomStringConvertible {
 
     private static let hexBytes: [String] = (0..<256).map { hex($0, digits: 2) }
 
-    static func hex(_ value: Int, digits: Int) -> String {
-        let alphabet = Array("0123456789abcdef".utf8)
-        return String(decoding: (0..<digits).reversed().map { alphabet[(value >> (4 * $0)) & 15] }, as: UTF8.self)
+    static func hex(_ value: Int, digits count: Int) -> String {
+        String(decoding: (0..<count).reversed().map { digits[(value >> (4 * $0)) & 15] }, as: UTF8.self)
     }
+
+    private static let digits = Array("0123456789abcdef".utf8)
 
     /// Lowercase hex digits only (not `Int(_:radix:)`, which takes a sign and uppercase).
     private static func hexValue(_ text: String) -> Int? {

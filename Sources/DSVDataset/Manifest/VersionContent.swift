@@ -117,22 +117,31 @@ public struct VersionContent: Sendable {
     /// subset, `subsets/<name>/{header,order}.zst` of the others, `shards/<dd>/<rest>` (`ShardLayout`).
     public func objectsBelowRoot() throws(ZstdError) -> (objects: [GitObject], rootEntries: [GitObject.TreeEntry]) {
         var objects: [GitObject] = []
-        // By the shard number's first 8 bits; entries in ascending order, as a tree wants them
-        // (names of one length in hex sort as their numbers do).
+        // By the shard number's first 8 bits; the shards come in ascending order, as a tree wants
+        // its entries (names of one length in hex sort as their numbers do).
         let layout = summary.shardLayout
-        var directories = [[GitObject.TreeEntry]](repeating: [], count: 256)
-        for shard in shards {
-            guard let id = shard.blobID else { preconditionFailure("storing a version built not to be stored") }
-            if let blob = shard.blob { objects.append(blob) }
-            directories[layout.directory(of: shard.number)].append(GitObject.TreeEntry(name: layout.path(shard.number).name,
-                                                                                       id: id, isTree: false))
-        }
         var shardEntries: [GitObject.TreeEntry] = []
-        for (directory, entries) in directories.enumerated() where !entries.isEmpty {
-            let tree = GitObject.tree(entries)
+        var builder = GitObject.TreeBuilder(capacity: 2 * shards.count / 256 + 16)
+        var directory = 0
+        func closeDirectory() {
+            guard !builder.isEmpty else { return }
+            let tree = builder.finish()
             objects.append(tree)
             shardEntries.append(GitObject.TreeEntry(name: ShardLayout.hexByte(directory), id: tree.id, isTree: true))
         }
+        var previous = -1
+        for shard in shards {
+            guard let id = shard.blobID else { preconditionFailure("storing a version built not to be stored") }
+            precondition(shard.number > previous, "shards out of order")
+            previous = shard.number
+            if let blob = shard.blob { objects.append(blob) }
+            if layout.directory(of: shard.number) != directory {
+                closeDirectory()
+                directory = layout.directory(of: shard.number)
+            }
+            layout.withName(shard.number) { builder.appendBlob(named: $0, id: id) }
+        }
+        closeDirectory()
         let shardsTree = GitObject.tree(shardEntries)
         objects.append(shardsTree)
         var root = [GitObject.TreeEntry(name: "shards", id: shardsTree.id, isTree: true)]

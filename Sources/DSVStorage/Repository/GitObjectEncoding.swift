@@ -53,6 +53,34 @@ public struct GitObject: Sendable {
         return GitObject(kind: .tree, content: content)
     }
 
+    /// A tree's content written entry by entry, straight from name bytes the caller has at hand:
+    /// for trees whose entries come in git's order already (a shard directory's: blobs whose
+    /// names are hex numbers of one length, ascending), without a `TreeEntry` — a `String` — per
+    /// entry. A version's 47k shard names cost 10 ms as strings.
+    public struct TreeBuilder {
+        private var content: [UInt8] = []
+
+        public init(capacity: Int = 0) {
+            content.reserveCapacity(capacity * 32)
+        }
+
+        /// A blob named by `name`, which follows the entry before in git's order.
+        public mutating func appendBlob(named name: UnsafeRawBufferPointer, id: GitObjectID) {
+            content.append(contentsOf: "100644 ".utf8)
+            content.append(contentsOf: name)
+            content.append(0)
+            id.withBytes { content.append(contentsOf: $0) }
+        }
+
+        public var isEmpty: Bool { content.isEmpty }
+
+        /// The tree, and the builder empty again.
+        public mutating func finish() -> GitObject {
+            defer { content.removeAll(keepingCapacity: true) }
+            return GitObject(kind: .tree, content: content)
+        }
+    }
+
     /// A commit object, composed as libgit2's `git_commit_create` composes it (the same bytes,
     /// so the same id): the tree, the parents, the author as committer too, `encoding UTF-8`,
     /// a blank line and the message. Composed here so that a commit can go into the pack with
