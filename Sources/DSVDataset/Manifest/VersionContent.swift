@@ -54,6 +54,12 @@ public struct VersionContent: Sendable {
     /// stream, and every shard by its place in the layout. Independent of compression and of how the export was
     /// formatted. The default subset has no name line, so a version without subsets has the
     /// digest it always had.
+    /// Each byte's two lowercase hex digits, the first in the low byte: stored as they read.
+    private static let hexPairs: [UInt16] = (0..<256).map { byte in
+        let digits = Array("0123456789abcdef".utf8)
+        return UInt16(digits[byte >> 4]) | UInt16(digits[byte & 15]) << 8
+    }
+
     public static func digest(subsets: [SubsetObjects], shards: [Shard], layout: ShardLayout) -> String {
         // The text is built as bytes: it has a line per shard, 10⁵ of them.
         let hex = Array("0123456789abcdef".utf8)
@@ -85,25 +91,30 @@ public struct VersionContent: Sendable {
         let start = text.count
         text.append(contentsOf: repeatElement(0, count: shards.count * lineLength))
         text.withUnsafeMutableBufferPointer { buffer in
-            var out = buffer.baseAddress! + start
-            func put(_ byte: UInt8) {
-                out[0] = hex[Int(byte >> 4)]
-                out[1] = hex[Int(byte & 15)]
-                out += 2
-            }
-            for shard in shards {
-                for byte in "shard ".utf8 { out.pointee = byte; out += 1 }
-                put(UInt8(layout.directory(of: shard.number)))
-                for digit in (0..<layout.nameDigits).reversed() {
-                    out.pointee = hex[(shard.number >> (4 * digit)) & 15]
+            // A byte's two hex digits stored at once (a 118k-image version's lines took 6 ms
+            // digit by digit).
+            hexPairs.withUnsafeBufferPointer { pairs in
+                var out = UnsafeMutableRawPointer(buffer.baseAddress! + start)
+                for shard in shards {
+                    for byte in "shard ".utf8 { out.storeBytes(of: byte, as: UInt8.self); out += 1 }
+                    out.storeBytes(of: pairs[layout.directory(of: shard.number)].littleEndian, as: UInt16.self)
+                    out += 2
+                    for digit in (0..<layout.nameDigits).reversed() {
+                        out.storeBytes(of: hex[(shard.number >> (4 * digit)) & 15], as: UInt8.self)
+                        out += 1
+                    }
+                    out.storeBytes(of: UInt8(ascii: " "), as: UInt8.self)
+                    out += 1
+                    guard let digest = shard.contentDigest else { preconditionFailure("the manifest of shards only encoded") }
+                    digest.withBytes { bytes in
+                        for byte in bytes {
+                            out.storeBytes(of: pairs[Int(byte)].littleEndian, as: UInt16.self)
+                            out += 2
+                        }
+                    }
+                    out.storeBytes(of: UInt8(ascii: "\n"), as: UInt8.self)
                     out += 1
                 }
-                out.pointee = UInt8(ascii: " ")
-                out += 1
-                guard let digest = shard.contentDigest else { preconditionFailure("the manifest of shards only encoded") }
-                digest.withBytes { for byte in $0 { put(byte) } }
-                out.pointee = UInt8(ascii: "\n")
-                out += 1
             }
         }
         return "sha256:" + hexString(Hasher.digest(.sha256, text))
