@@ -50,16 +50,16 @@ public struct VersionContent: Sendable {
     public var subsets: [SubsetObjects]
     public var shards: [Shard]
 
-    /// `sha256:<hex>` over the canonical (uncompressed) content: each subset's header and order
-    /// stream, and every shard by its place in the layout. Independent of compression and of how the export was
-    /// formatted. The default subset has no name line, so a version without subsets has the
-    /// digest it always had.
     /// Each byte's two lowercase hex digits, the first in the low byte: stored as they read.
     private static let hexPairs: [UInt16] = (0..<256).map { byte in
         let digits = Array("0123456789abcdef".utf8)
         return UInt16(digits[byte >> 4]) | UInt16(digits[byte & 15]) << 8
     }
 
+    /// `sha256:<hex>` over the canonical (uncompressed) content: each subset's header and order
+    /// stream, and every shard by its place in the layout. Independent of compression and of how the export was
+    /// formatted. The default subset has no name line, so a version without subsets has the
+    /// digest it always had.
     public static func digest(subsets: [SubsetObjects], shards: [Shard], layout: ShardLayout) -> String {
         // The text is built as bytes: it has a line per shard, 10⁵ of them.
         let hex = Array("0123456789abcdef".utf8)

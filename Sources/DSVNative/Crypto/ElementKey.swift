@@ -69,7 +69,6 @@ public final class ElementKey: @unchecked Sendable {
         multipliers.deallocate()
     }
 
-
     /// The digest of `bytes`, or nil when they are longer than `maximumLength`. `readable` is
     /// memory around them that may be read (their buffer), so that the last partial 16 bytes
     /// are loaded whole and masked.

@@ -24,8 +24,8 @@ public final class FingerprintKey: @unchecked Sendable {
     let words: UnsafeMutablePointer<UInt64>
     /// Where the polynomial closing a fingerprint is evaluated.
     let point: UInt128
-    /// Where the polynomial of a sequence of fingerprints is evaluated (`combining`), apart from
-    /// `point`: the fingerprints it takes depend on that one.
+    /// Where the polynomial of a shard's record fingerprints is evaluated (`ShardFingerprints`),
+    /// apart from `point`: the fingerprints it takes depend on that one.
     public let combiningPoint: UInt128
     /// The key as stored.
     public let bytes: [UInt8]
