@@ -71,7 +71,7 @@ public struct ShardLayout: Sendable, Equatable, CustomStringConvertible {
     public func withName<R>(_ shard: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: nameDigits) { digits in
             let value = shard & ((1 << (bits - 8)) - 1)
-            for place in 0..<nameDigits { digits[nameDigits - 1 - place] = Self.digits[(value >> (4 * place)) & 15] }
+            for place in 0..<nameDigits { digits[nameDigits - 1 - place] = Self.hexDigits[(value >> (4 * place)) & 15] }
             return body(UnsafeRawBufferPointer(digits))
         }
     }
@@ -91,10 +91,11 @@ public struct ShardLayout: Sendable, Equatable, CustomStringConvertible {
     private static let hexBytes: [String] = (0..<256).map { hex($0, digits: 2) }
 
     static func hex(_ value: Int, digits count: Int) -> String {
-        String(decoding: (0..<count).reversed().map { digits[(value >> (4 * $0)) & 15] }, as: UTF8.self)
+        String(decoding: (0..<count).reversed().map { hexDigits[(value >> (4 * $0)) & 15] }, as: UTF8.self)
     }
 
-    private static let digits = Array("0123456789abcdef".utf8)
+    /// Lowercase hex digits, for the names here and the manifest's lines (`VersionContent`).
+    static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Lowercase hex digits only (not `Int(_:radix:)`, which takes a sign and uppercase).
     private static func hexValue(_ text: String) -> Int? {

@@ -52,8 +52,7 @@ public struct VersionContent: Sendable {
 
     /// Each byte's two lowercase hex digits, the first in the low byte: stored as they read.
     private static let hexPairs: [UInt16] = (0..<256).map { byte in
-        let digits = Array("0123456789abcdef".utf8)
-        return UInt16(digits[byte >> 4]) | UInt16(digits[byte & 15]) << 8
+        UInt16(ShardLayout.hexDigits[byte >> 4]) | UInt16(ShardLayout.hexDigits[byte & 15]) << 8
     }
 
     /// `sha256:<hex>` over the canonical (uncompressed) content: each subset's header and order
@@ -62,7 +61,7 @@ public struct VersionContent: Sendable {
     /// digest it always had.
     public static func digest(subsets: [SubsetObjects], shards: [Shard], layout: ShardLayout) -> String {
         // The text is built as bytes: it has a line per shard, 10⁵ of them.
-        let hex = Array("0123456789abcdef".utf8)
+        let hex = ShardLayout.hexDigits
         var text: [UInt8] = Array("dsv manifest \(layout.format)\n".utf8)
         if layout.format > 1 { text += Array("shard bits \(layout.bits)\n".utf8) }
         // "shard " dd rest " " digest "\n"
@@ -146,9 +145,10 @@ public struct VersionContent: Sendable {
             precondition(shard.number > previous, "shards out of order")
             previous = shard.number
             if let blob = shard.blob { objects.append(blob) }
-            if layout.directory(of: shard.number) != directory {
+            let shardDirectory = layout.directory(of: shard.number)
+            if shardDirectory != directory {
                 closeDirectory()
-                directory = layout.directory(of: shard.number)
+                directory = shardDirectory
             }
             layout.withName(shard.number) { builder.appendBlob(named: $0, id: id) }
         }
