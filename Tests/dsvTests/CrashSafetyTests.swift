@@ -22,12 +22,19 @@ import Testing
         return out + "]}"
     }
 
-    @Test func killedCommitLeavesAConsistentRepository() throws {
-        let dir = TemporaryDirectory("dsv-crash")
+    /// A repository with its first round (`r1.json`, `images` images) committed, and the next
+    /// round (`r2.json`, every box moved) beside it.
+    static func firstRoundCommitted(_ name: String, images: Int) throws -> TemporaryDirectory {
+        let dir = TemporaryDirectory(name)
         #expect(try dsv(["init"], in: dir.path).status == 0)
-        dir.write("r1.json", Self.export(images: 6000, shift: 0))
-        dir.write("r2.json", Self.export(images: 6000, shift: 0.5))
+        dir.write("r1.json", export(images: images, shift: 0))
+        dir.write("r2.json", export(images: images, shift: 0.5))
         #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
+        return dir
+    }
+
+    @Test func killedCommitLeavesAConsistentRepository() throws {
+        let dir = try Self.firstRoundCommitted("dsv-crash", images: 6000)
         let repository = try DatasetRepository.discover(from: dir.path)
         let first = try repository.head()!
 
@@ -68,11 +75,7 @@ import Testing
     /// The next writer holds dsv's lock, so no other writer is running: it removes them and
     /// goes on.
     @Test func gitLockFilesAKilledWriterLeftDoNotBlockTheNext() throws {
-        let dir = TemporaryDirectory("dsv-stale-locks")
-        #expect(try dsv(["init"], in: dir.path).status == 0)
-        dir.write("r1.json", Self.export(images: 20, shift: 0))
-        dir.write("r2.json", Self.export(images: 20, shift: 0.5))
-        #expect(try dsv(["commit", "r1.json", "-m", "r1"], in: dir.path).status == 0)
+        let dir = try Self.firstRoundCommitted("dsv-stale-locks", images: 20)
         #expect(try dsv(["tag", "first"], in: dir.path).status == 0)
         let stale = ["refs/heads/main.lock", "refs/tags/first.lock", "config.lock", "packed-refs.lock", "HEAD.lock"]
         for name in stale { dir.write(".dsv/\(name)", "") }
