@@ -17,9 +17,9 @@ public enum ShardCodec {
     }
 
     static func decodeRecord(_ reader: inout ByteReader) throws(Corrupt) -> ImageRecord {
-        var view = ShardView(over: reader.bytes)
-        try view.readRecord(&reader)
-        return view.record(0)
+        var scratch = ShardView.Scratch()
+        try scratch.readRecord(&reader)
+        return ShardView(bytes: reader.bytes, owner: nil, tables: scratch).record(0)
     }
 }
 
@@ -63,43 +63,144 @@ extension TemplateRef {
     }
 }
 
-/// A decoded shard as flat tables over its buffer: per record its key, image template and pin,
-/// and its annotations' templates. Built once per shard; records are materialized on demand.
+/// A decoded shard as flat tables over its buffer: per record its key, image template, pin and
+/// subset, and its annotations' templates. Built once per shard; records are materialized on
+/// demand.
+///
+/// A checkout holds every shard of a version decoded at once (468k of them at 1.18M images), so
+/// the tables take as little fresh memory as they can: one entry per record and one template per
+/// annotation, each table allocated at its final size, pins and subsets only where a record has
+/// one — seven growing arrays per shard were 0.5 GB of the 4.4 GB such a checkout touched.
 public struct ShardView: @unchecked Sendable {
     /// The decompressed shard, kept alive by `owner` (a `BumpArena` many shards share, or a
     /// copy of its own); read-only.
     public let bytes: UnsafeBufferPointer<UInt8>
     private let owner: AnyObject?
-    public private(set) var keys: [Range<Int32>] = []
-    public private(set) var images: [TemplateRef] = []
-    public private(set) var pins: [ObjectPin?] = []
-    /// Each record's subset; nil for the default subset.
-    public private(set) var subsets: [String?] = []
-    /// Record i's annotations are `annotations[annotationStart[i]..<annotationStart[i + 1]]`.
-    public private(set) var annotationStart: [Int32] = [0]
-    public private(set) var annotations: [TemplateRef] = []
-    /// Record i's encoding is `bytes[recordStart[i]..<recordStart[i + 1]]`: records whose bytes
-    /// are equal are equal, which a diff tells without copying either out.
-    public private(set) var recordStart: [Int32] = []
+    /// Per record, in key order.
+    private let entries: [Entry]
+    /// Every record's annotation templates, record after record (`annotationRange`).
+    let annotations: [TemplateRef]
+    /// Each record's pin; empty where no record has one.
+    private let pins: [ObjectPin?]
+    /// Each record's subset, nil for the default; empty where every record is the default's.
+    private let subsets: [String?]
 
-    public var count: Int { images.count }
+    /// One record: where its key, encoding and annotations lie, its image template, and what a
+    /// checkout's layout needs of its annotations, measured while the shard is in cache.
+    struct Entry {
+        var key: Range<Int32>
+        var encoding: Range<Int32>
+        var annotations: Range<Int32>
+        var image: TemplateRef
+        /// The annotations' template bytes, without their ids.
+        var annotationBytes: Int32 = 0
+        /// How many of the annotations have a lifted `id`, and how many an `image_id` hole.
+        var liftedIDs: Int32 = 0
+        var imageIDHoles: Int32 = 0
+    }
+
+    /// Growing tables to parse shards into, kept by a worker from shard to shard so that only
+    /// the final, exactly sized tables take fresh memory.
+    struct Scratch {
+        var entries: [Entry] = []
+        var annotations: [TemplateRef] = []
+        var pins: [ObjectPin?] = []
+        var subsets: [String?] = []
+        var anyPin = false, anySubset = false
+
+        mutating func clear() {
+            entries.removeAll(keepingCapacity: true)
+            annotations.removeAll(keepingCapacity: true)
+            pins.removeAll(keepingCapacity: true)
+            subsets.removeAll(keepingCapacity: true)
+            (anyPin, anySubset) = (false, false)
+        }
+
+        /// Parses the record at `reader` into the tables.
+        mutating func readRecord(_ reader: inout ByteReader) throws(ShardCodec.Corrupt) {
+            do {
+                let recordStart = Int32(reader.position)
+                let key = try reader.dataRange()
+                var entry = Entry(key: Int32(key.lowerBound)..<Int32(key.upperBound), encoding: recordStart..<recordStart,
+                                  annotations: 0..<0, image: try ShardView.readTemplate(&reader))
+                let flags = try reader.byte()
+                guard flags & ~(RecordEncoder.pinPresent | RecordEncoder.subsetPresent) == 0 else { throw ShardCodec.Corrupt() }
+                if flags & RecordEncoder.pinPresent != 0 {
+                    let etag = try reader.string()
+                    let size = Int64(try reader.varint())
+                    let version = try reader.string()
+                    pins.append(ObjectPin(etag: etag, size: size, versionID: version.isEmpty ? nil : version,
+                                          lastModified: try reader.string()))
+                    anyPin = true
+                } else {
+                    pins.append(nil)
+                }
+                if flags & RecordEncoder.subsetPresent != 0 {
+                    let subset = try reader.string()
+                    guard subset != Subset.defaultName, Subset.problem(subset) == nil else { throw ShardCodec.Corrupt() }
+                    subsets.append(subset)
+                    anySubset = true
+                } else {
+                    subsets.append(nil)
+                }
+                let count = try reader.int()
+                let first = Int32(annotations.count)
+                for _ in 0..<count {
+                    let template = try ShardView.readTemplate(&reader)
+                    entry.annotationBytes += template.length
+                    if template.idOffset >= 0 { entry.liftedIDs += 1 }
+                    if template.imageIDOffset >= 0 { entry.imageIDHoles += 1 }
+                    annotations.append(template)
+                }
+                entry.annotations = first..<Int32(annotations.count)
+                entry.encoding = recordStart..<Int32(reader.position)
+                entries.append(entry)
+            } catch { throw ShardCodec.Corrupt() }
+        }
+    }
+
+    public var count: Int { entries.count }
 
     /// The subset of a record.
-    public func subset(_ record: Int) -> String { subsets[record] ?? Subset.defaultName }
+    public func subset(_ record: Int) -> String { storedSubset(record) ?? Subset.defaultName }
+
+    /// The subset of a record as stored: nil for the default subset.
+    func storedSubset(_ record: Int) -> String? { subsets.isEmpty ? nil : subsets[record] }
+
+    /// The S3 object a record pins, if any.
+    public func pin(_ record: Int) -> ObjectPin? { pins.isEmpty ? nil : pins[record] }
 
     /// The key (`file_name`) of a record.
     public func key(_ record: Int) -> String { String(decoding: keyBytes(record), as: UTF8.self) }
 
-    /// A shard decoded from bytes of its own (copied).
-    public init(_ bytes: [UInt8]) throws(ShardCodec.Corrupt) {
-        let copy = OwnedBytes(bytes)
-        try self.init(bytes: copy.buffer, owner: copy)
+    /// A record's image template.
+    func image(_ record: Int) -> TemplateRef { entries[record].image }
+
+    /// A record's entry: its layout and its annotations' measures.
+    func entry(_ record: Int) -> Entry { entries[record] }
+
+    /// Where a record's annotation templates lie in `annotations`.
+    func annotationRange(_ record: Int) -> Range<Int> {
+        let range = entries[record].annotations
+        return Int(range.lowerBound)..<Int(range.upperBound)
     }
 
-    /// A shard decoded in place from `bytes`, which `owner` keeps alive.
-    public init(bytes: UnsafeBufferPointer<UInt8>, owner: AnyObject) throws(ShardCodec.Corrupt) {
-        self.bytes = bytes
-        self.owner = owner
+    /// A shard decoded from bytes of its own (copied).
+    public init(_ bytes: [UInt8]) throws(ShardCodec.Corrupt) {
+        var scratch = Scratch()
+        try self.init(bytes, scratch: &scratch)
+    }
+
+    /// The same, parsed through `scratch`.
+    init(_ bytes: [UInt8], scratch: inout Scratch) throws(ShardCodec.Corrupt) {
+        let copy = OwnedBytes(bytes)
+        try self.init(bytes: copy.buffer, owner: copy, scratch: &scratch)
+    }
+
+    /// A shard decoded in place from `bytes`, which `owner` keeps alive, parsed through
+    /// `scratch`.
+    init(bytes: UnsafeBufferPointer<UInt8>, owner: AnyObject, scratch: inout Scratch) throws(ShardCodec.Corrupt) {
+        scratch.clear()
         var reader = ByteReader(bytes)
         do {
             try reader.expect(ShardCodec.magic)
@@ -107,25 +208,30 @@ public struct ShardView: @unchecked Sendable {
             // Every record takes bytes: a count past them is a corrupt (or hostile) shard, not a
             // reason to reserve gigabytes.
             guard count <= bytes.count - reader.position else { throw ShardCodec.Corrupt() }
-            keys.reserveCapacity(count)
-            images.reserveCapacity(count)
-            pins.reserveCapacity(count)
-            subsets.reserveCapacity(count)
-            annotationStart.reserveCapacity(count + 1)
-            recordStart.reserveCapacity(count + 1)
-            for _ in 0..<count {
-                recordStart.append(Int32(reader.position))
-                try readRecord(&reader)
-            }
-            recordStart.append(Int32(reader.position))
+            for _ in 0..<count { try scratch.readRecord(&reader) }
             guard reader.atEnd else { throw ShardCodec.Corrupt() }
         } catch { throw ShardCodec.Corrupt() }
+        self.init(bytes: bytes, owner: owner, tables: scratch)
     }
 
-    /// Records read one by one from a reader's bytes, while they live.
-    init(over bytes: UnsafeBufferPointer<UInt8>) {
+    /// A view over tables parsed into `scratch`, copied at their size.
+    init(bytes: UnsafeBufferPointer<UInt8>, owner: AnyObject?, tables scratch: Scratch) {
         self.bytes = bytes
-        owner = nil
+        self.owner = owner
+        entries = Self.copy(scratch.entries)
+        annotations = Self.copy(scratch.annotations)
+        pins = scratch.anyPin ? Self.copy(scratch.pins) : []
+        subsets = scratch.anySubset ? Self.copy(scratch.subsets) : []
+    }
+
+    /// A table in storage of its own, exactly its size: `Array(table)` would share the scratch's
+    /// storage, slack and all, and leave the scratch to grow a new one for the next shard.
+    private static func copy<Element>(_ table: [Element]) -> [Element] {
+        table.withUnsafeBufferPointer { source in
+            [Element](unsafeUninitializedCapacity: source.count) { buffer, initialized in
+                initialized = buffer.initialize(fromContentsOf: source)
+            }
+        }
     }
 
     /// A copy that a view owns.
@@ -139,36 +245,7 @@ public struct ShardView: @unchecked Sendable {
         deinit { buffer.deallocate() }
     }
 
-    mutating func readRecord(_ reader: inout ByteReader) throws(ShardCodec.Corrupt) {
-        do {
-            let key = try reader.dataRange()
-            keys.append(Int32(key.lowerBound)..<Int32(key.upperBound))
-            images.append(try readTemplate(&reader))
-            let flags = try reader.byte()
-            guard flags & ~(RecordEncoder.pinPresent | RecordEncoder.subsetPresent) == 0 else { throw ShardCodec.Corrupt() }
-            if flags & RecordEncoder.pinPresent != 0 {
-                let etag = try reader.string()
-                let size = Int64(try reader.varint())
-                let version = try reader.string()
-                pins.append(ObjectPin(etag: etag, size: size, versionID: version.isEmpty ? nil : version,
-                                      lastModified: try reader.string()))
-            } else {
-                pins.append(nil)
-            }
-            if flags & RecordEncoder.subsetPresent != 0 {
-                let subset = try reader.string()
-                guard subset != Subset.defaultName, Subset.problem(subset) == nil else { throw ShardCodec.Corrupt() }
-                subsets.append(subset)
-            } else {
-                subsets.append(nil)
-            }
-            let count = try reader.int()
-            for _ in 0..<count { annotations.append(try readTemplate(&reader)) }
-            annotationStart.append(Int32(annotations.count))
-        } catch { throw ShardCodec.Corrupt() }
-    }
-
-    func readTemplate(_ reader: inout ByteReader) throws(ByteReader.Malformed) -> TemplateRef {
+    static func readTemplate(_ reader: inout ByteReader) throws(ByteReader.Malformed) -> TemplateRef {
         let range = try reader.dataRange()
         var template = TemplateRef(start: Int32(range.lowerBound), length: Int32(range.count), idOffset: -1, imageIDOffset: -1)
         let cutCount = Int(try reader.byte())
@@ -192,7 +269,8 @@ public struct ShardView: @unchecked Sendable {
 
     /// The encoded bytes of record `index` (of a view built from a whole shard).
     func recordBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[Int(recordStart[index])..<Int(recordStart[index + 1])])
+        let range = entries[index].encoding
+        return UnsafeBufferPointer(rebasing: bytes[Int(range.lowerBound)..<Int(range.upperBound)])
     }
 
     /// The records of two shards that are not in both byte for byte, each side's in key order:
@@ -233,13 +311,14 @@ public struct ShardView: @unchecked Sendable {
 
     /// The UTF-8 of record `index`'s key, in place.
     func keyBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[Int(keys[index].lowerBound)..<Int(keys[index].upperBound)])
+        let range = entries[index].key
+        return UnsafeBufferPointer(rebasing: bytes[Int(range.lowerBound)..<Int(range.upperBound)])
     }
 
     /// Record `index` as a value. Its templates lie in one stretch of the shard, copied once
     /// and shared by their slices.
     public func record(_ index: Int) -> ImageRecord {
-        let refs = [images[index]] + annotations[Int(annotationStart[index])..<Int(annotationStart[index + 1])]
+        let refs = [image(index)] + annotations[annotationRange(index)]
         let lower = refs.lazy.map { Int($0.start) }.min()!, upper = refs.lazy.map { Int($0.start + $0.length) }.max()!
         let stretch = Array(bytes[lower..<upper])
         let templates = refs.map { ref in
@@ -248,7 +327,7 @@ public struct ShardView: @unchecked Sendable {
             template.imageIDOffset = ref.imageIDOffset
             return template
         }
-        return ImageRecord(key: key(index), image: templates[0], annotations: Array(templates.dropFirst()), pin: pins[index],
+        return ImageRecord(key: key(index), image: templates[0], annotations: Array(templates.dropFirst()), pin: pin(index),
                            subset: subset(index))
     }
 }

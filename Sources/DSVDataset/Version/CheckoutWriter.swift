@@ -170,8 +170,8 @@ struct CheckoutDocument: @unchecked Sendable {
             guard ordinal >= 0 && ordinal < location.count else { return -1 }
             let (shard, record) = location[ordinal]
             let view = views[Int(shard)]
-            guard view.subsets[Int(record)] == stored else { return -1 }
-            let template = view.images[Int(record)]
+            guard view.storedSubset(Int(record)) == stored else { return -1 }
+            let template = view.image(Int(record))
             return Int(template.length) << 1 | (template.idOffset >= 0 ? 1 : 0)
         }
         guard ordinals.count <= location.count, !measured.contains(-1) else {
@@ -226,7 +226,9 @@ struct CheckoutDocument: @unchecked Sendable {
 
     /// Each annotation run's length in the output (its annotations with the commas between
     /// them) and the index of its first lifted id, after checking it against its record. The
-    /// runs are measured on all cores without their lifted ids, whose digits are added after.
+    /// runs are measured on all cores without their lifted ids, whose digits are added after;
+    /// a run of all its record's annotations (as most are) from the measures its shard took
+    /// while decoded, without reading its templates again long after they left the cache.
     func runLayout() throws(CheckoutError) -> (lengths: [Int], lifted: [Int]) {
         struct Measure { var length: Int; var lifted: Int; var valid: Bool }
         let document = self
@@ -237,12 +239,19 @@ struct CheckoutDocument: @unchecked Sendable {
             }
             let (shard, record) = document.location[Int(document.order.ordinals[Int(run.image)])]
             let view = document.views[Int(shard)]
-            let base = Int(view.annotationStart[Int(record)])
-            guard base + Int(run.start + run.length) <= Int(view.annotationStart[Int(record) + 1]) else {
+            let entry = view.entry(Int(record))
+            let base = Int(entry.annotations.lowerBound)
+            guard base + Int(run.start + run.length) <= Int(entry.annotations.upperBound) else {
                 return Measure(length: 0, lifted: 0, valid: false)
             }
             let imageID = document.imageIDs[Int(run.image)]
             var measure = Measure(length: Int(run.length) - 1, lifted: 0, valid: true)
+            if run.start == 0 && Int(run.length) == entry.annotations.count {
+                measure.length += Int(entry.annotationBytes)
+                if let imageID { measure.length += Int(entry.imageIDHoles) * Decimal.digits(imageID) }
+                measure.lifted = Int(entry.liftedIDs)
+                return measure
+            }
             for template in view.annotations[base + Int(run.start)..<base + Int(run.start + run.length)] {
                 measure.length += Self.length(template, id: nil, imageID: imageID)
                 if template.idOffset >= 0 { measure.lifted += 1 }
@@ -382,14 +391,14 @@ struct CheckoutDocument: @unchecked Sendable {
         let view = views[Int(shard)]
         var offset = imageOffsets[position]
         if position > 0 { output.store(UInt8(ascii: ","), at: offset - 1) }
-        view.images[Int(record)].fill(view.bytes, id: imageIDs[position], imageID: nil, at: output, offset: &offset)
+        view.image(Int(record)).fill(view.bytes, id: imageIDs[position], imageID: nil, at: output, offset: &offset)
     }
 
     func renderRun(_ index: Int, into output: OutputWindow) {
         let run = order.runs[index]
         let (shard, record) = location[Int(order.ordinals[Int(run.image)])]
         let view = views[Int(shard)]
-        let base = Int(view.annotationStart[Int(record)])
+        let base = view.annotationRange(Int(record)).lowerBound
         var offset = runOffsets[index]
         var lifted = runLifted[index]
         let bytes = view.bytes

@@ -67,13 +67,15 @@ enum ShardReader {
         var newSide: Bool
     }
 
-    /// One worker's means of reading shards: a zstd context, an arena to decompress into, the
-    /// pack where it last found a shard, and a repository of its own once it needs libgit2.
+    /// One worker's means of reading shards: a zstd context, an arena to decompress into, tables
+    /// to parse into, the pack where it last found a shard, and a repository of its own once it
+    /// needs libgit2.
     private struct Worker {
         let path: String
         let packs: StoredPackObjects?
         let decompressor = ZstdDecompressor()
         let arena = BumpArena()
+        var scratch = ShardView.Scratch()
         var objects: GitObjectDatabase?
         var hint = 0
 
@@ -91,9 +93,9 @@ enum ShardReader {
         mutating func view(of source: Source) throws -> ShardView {
             switch source {
             case .empty:
-                return try ShardView(Array(ShardCodec.magic.utf8) + [0])
+                return try ShardView(Array(ShardCodec.magic.utf8) + [0], scratch: &scratch)
             case .encoded(let bytes):
-                return try ShardView(bytes)
+                return try ShardView(bytes, scratch: &scratch)
             case .object(let id):
                 let bytes: UnsafeBufferPointer<UInt8>
                 if let stored = packs?.storedBlob(id, hint: &hint) {
@@ -102,7 +104,7 @@ enum ShardReader {
                     if objects == nil { objects = try GitRepository.open(at: path).objectDatabase() }
                     bytes = try objects!.withObject(id) { try decompressor.decompress($0, into: arena) }
                 }
-                return try ShardView(bytes: bytes, owner: arena)
+                return try ShardView(bytes: bytes, owner: arena, scratch: &scratch)
             }
         }
     }

@@ -280,7 +280,7 @@ public struct StoredVersion: Sendable {
         var images: [PinnedImage] = []
         for view in try views() {
             for record in 0..<view.count {
-                images.append(PinnedImage(key: view.key(record), pin: view.pins[record], subset: view.subset(record)))
+                images.append(PinnedImage(key: view.key(record), pin: view.pin(record), subset: view.subset(record)))
             }
         }
         return images
