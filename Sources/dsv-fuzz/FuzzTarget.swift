@@ -35,11 +35,27 @@ enum FuzzTarget {
             defer { sources.cancel() }
             var content = try VersionBuilder.build(plan, imagesPrefix: nil, reuse: ShardReuse(key: key))
             content.summary.sources = sources.resolved
+            checkShards(content)
         } catch {
             // Refused, as bad input must be.
         }
         checkMatching(bytes)
         checkCopy()
+    }
+
+    /// Every shard the build compressed decodes again (`ShardView`, as a checkout, diff or
+    /// status reads it), its SHA-256 as the manifest says, and together they hold every image
+    /// of the version once.
+    static func checkShards(_ content: VersionContent) {
+        var images = 0
+        for shard in content.shards {
+            guard let blob = shard.blob, let bytes = try? Zstd.decompress(blob.content) else { fatalError("shard \(shard.number) does not decompress") }
+            guard SHA256Digest(of: bytes) == shard.contentDigest else { fatalError("shard \(shard.number)'s digest differs") }
+            guard let view = try? ShardView(bytes) else { fatalError("shard \(shard.number) does not decode") }
+            if view.records.map(\.key) != (0..<view.count).map({ view.key($0) }) { fatalError("shard \(shard.number)'s keys differ") }
+            images += view.count
+        }
+        if images != content.summary.images { fatalError("the shards hold \(images) images, the version \(content.summary.images)") }
     }
 
     /// The input read from a minified copy (when it is spaced between tokens) and as written:
