@@ -76,7 +76,7 @@ public enum VersionBuilder {
         // after them: beside them, their arrays raised the commit's peak, which is there, by
         // 1.5 MB at 10k images (61.2 -> 62.7 MB, medians of five).
         let frozenOrdinals = ordinals, starting = partStart
-        let describe = { @Sendable () -> (subsets: [VersionContent.SubsetObjects], categories: [(name: String, annotations: Int)]) in
+        let describe = { @Sendable () -> Described in
             let subsets = plan.parts.enumerated().map { index, part in
                 let first = starting[index]
                 let order = storing ? orderStream(part.plan, ordinals: Array(frozenOrdinals[first..<first + part.plan.imageCount])) : []
@@ -102,6 +102,9 @@ public enum VersionBuilder {
         trace.mark("headers, order streams and summary")
         return VersionContent(summary: summary, subsets: subsets, shards: shards)
     }
+
+    /// Each subset's header and order stream, and the annotations per category name.
+    typealias Described = (subsets: [VersionContent.SubsetObjects], categories: [(name: String, annotations: Int)])
 
     /// The shards' content digests and blobs. With a shard cache, every shard is first
     /// fingerprinted — from the exports' bytes in place, nothing encoded — and a known
