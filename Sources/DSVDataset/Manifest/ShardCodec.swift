@@ -224,14 +224,11 @@ public struct ShardView: @unchecked Sendable {
         subsets = scratch.anySubset ? Self.copy(scratch.subsets) : []
     }
 
-    /// A table in storage of its own, exactly its size: `Array(table)` would share the scratch's
-    /// storage, slack and all, and leave the scratch to grow a new one for the next shard.
+    /// A table in storage of its own, exactly its size (copied from its elements, as the
+    /// encoded shards of a status are): `Array(table)` would share the scratch's storage, slack
+    /// and all, and leave the scratch to grow a new one for the next shard.
     private static func copy<Element>(_ table: [Element]) -> [Element] {
-        table.withUnsafeBufferPointer { source in
-            [Element](unsafeUninitializedCapacity: source.count) { buffer, initialized in
-                initialized = buffer.initialize(fromContentsOf: source)
-            }
-        }
+        table.withUnsafeBufferPointer { Array($0) }
     }
 
     /// A copy that a view owns.
