@@ -71,30 +71,46 @@ enum DiffOutput {
             text.put("    S3 object: etag "); text.put(pin.from?.etag ?? "none"); text.put(" → "); text.put(pin.to?.etag ?? "none")
             text.newline()
         }
-        let changes = image.annotations
-        for index in changes.modified.indices {
-            let (from, to) = (box(changes.modified[index].from), box(changes.modified[index].to))
-            text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(changes.modified[index].to.category) }
-            text.put(" "); text.put(from)
-            if from != to { text.put(" → "); text.put(to) }
-            text.newline()
-            for field in changes.modified[index].from.fieldChanges(to: changes.modified[index].to, ignoring: Self.shownApart) {
-                fieldLine("        ", field, to: &text)
+        // The annotations are read in place: a copy of each (three references) to print it
+        // was a twentieth of a wide review.
+        image.annotations.modified.withUnsafeBufferPointer { pairs in
+            for pair in pairs.indices {
+                let (from, to) = (box(pairs[pair].from), box(pairs[pair].to))
+                text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(pairs[pair].to.category) }
+                text.put(" "); text.put(from)
+                if from != to { text.put(" → "); text.put(to) }
+                text.newline()
+                pairs[pair].from.forEachFieldChange(to: pairs[pair].to, ignoring: Self.shownApart) { field, from, to in
+                    fieldLine("        ", field, from, to, to: &text)
+                }
             }
         }
-        for index in changes.relabeled.indices {
-            text.styled(Style.modifiedCode) {
-                $0.put("    ⇄ "); $0.put(changes.relabeled[index].from.category); $0.put(" → "); $0.put(changes.relabeled[index].to.category)
+        image.annotations.relabeled.withUnsafeBufferPointer { pairs in
+            for pair in pairs.indices {
+                text.styled(Style.modifiedCode) {
+                    $0.put("    ⇄ "); $0.put(pairs[pair].from.category); $0.put(" → "); $0.put(pairs[pair].to.category)
+                }
+                text.put(" "); text.put(box(pairs[pair].to)); text.newline()
             }
-            text.put(" "); text.put(box(changes.relabeled[index].to)); text.newline()
         }
-        for index in changes.added.indices { annotationLine(Style.addedCode, "+", changes.added[index], to: &text) }
-        for index in changes.removed.indices { annotationLine(Style.removedCode, "-", changes.removed[index], to: &text) }
+        image.annotations.added.withUnsafeBufferPointer { added in
+            for index in added.indices { annotationLine(Style.addedCode, "+", added[index], to: &text) }
+        }
+        image.annotations.removed.withUnsafeBufferPointer { removed in
+            for index in removed.indices { annotationLine(Style.removedCode, "-", removed[index], to: &text) }
+        }
     }
 
     /// A field that changed, on a line of its own after `lead`: its name, old → new.
     static func fieldLine(_ lead: String, _ field: FieldChange, to text: inout ReviewText) {
         text.put(lead); text.put(field.field); text.put(": "); text.value(field.fromText); text.put(" → "); text.value(field.toText)
+        text.newline()
+    }
+
+    /// The same for a change whose values are texts in place.
+    static func fieldLine(_ lead: String, _ field: String, _ from: UnsafeRawBufferPointer?, _ to: UnsafeRawBufferPointer?,
+                          to text: inout ReviewText) {
+        text.put(lead); text.put(field); text.put(": "); text.value(from); text.put(" → "); text.value(to)
         text.newline()
     }
 
@@ -110,18 +126,8 @@ enum DiffOutput {
     /// its field changes are the rest. One set for every pair of a review.
     static let shownApart: Set<String> = DiffAnnotation.ids.union(["category_id", "bbox"])
 
-    /// A value, as written, on one readable line: a long one (an RLE mask's counts, a polygon)
-    /// is cut, with its size; `--json` has it whole.
-    static func text(_ value: String?) -> String {
-        guard let value else { return "(none)" }
-        guard value.utf8.count > 100 else { return value }
-        // Most long values are polygons: ASCII without a CR (which pairs with LF into one
-        // character) is a character a byte, and is cut without walking its characters.
-        let simple = value.utf8.prefix(101).allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\r") }
-        if simple { return String(decoding: value.utf8.prefix(80), as: UTF8.self) + "… (\(value.utf8.count.formatted) bytes)" }
-        guard value.count > 100 else { return value }
-        return String(value.prefix(80)) + "… (\(value.utf8.count.formatted) bytes)"
-    }
+    /// Values up to this many bytes are shown whole; longer ones cut to `cutBytes`.
+    static let wholeBytes = 100, cutBytes = 80
 
     static func signed(_ value: Int) -> String { value > 0 ? "+\(value.formatted)" : value.formatted }
 
@@ -148,8 +154,29 @@ struct ReviewText {
 
     mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
 
-    /// A value as `DiffOutput.text` shows it.
-    mutating func value(_ value: String?) { put(DiffOutput.text(value)) }
+    /// A value as written, on one readable line: a long one (an RLE mask's counts, a polygon) is
+    /// cut, with its size; `--json` has it whole.
+    mutating func value(_ value: String?) {
+        guard var value else { return put("(none)") }
+        value.withUTF8 { self.value(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same for a value's bytes in place.
+    mutating func value(_ value: UnsafeRawBufferPointer?) {
+        guard let value else { return put("(none)") }
+        let (whole, cut) = (DiffOutput.wholeBytes, DiffOutput.cutBytes)
+        guard value.count > whole else { return bytes.append(contentsOf: value) }
+        // Most long values are polygons: ASCII without a CR (which pairs with LF into one
+        // character) is a character a byte, and is cut without walking its characters.
+        if value.prefix(whole + 1).allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\r") }) {
+            bytes.append(contentsOf: value.prefix(cut))
+        } else {
+            let string = String(decoding: value, as: UTF8.self)
+            guard string.count > whole else { return put(string) }
+            put(String(string.prefix(cut)))
+        }
+        put("… (\(value.count.formatted) bytes)")
+    }
 
     /// What `body` puts, in the colour `code` stands for when the output is a terminal.
     mutating func styled(_ code: String, _ body: (inout ReviewText) -> Void) {

@@ -12,11 +12,12 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// The stored object, the holes of its lifted ids unfilled.
     let template: ObjectTemplate
     /// Category id → name of the annotation's subset, for its content made again on demand.
-    let categories: [IDKey: String]
+    let categories: CategoryTable
     public var category: String
     /// The `bbox` value's first four numbers, for pairing by IoU; nil without four numbers.
     let box: Box?
-    /// Where the first `bbox` value lies in `text`.
+    /// Where the first `bbox` value lies in the template's bytes (a value never holds a hole):
+    /// shown from there, without filling the whole object in.
     let bboxRange: Range<Int32>?
     /// A digest of `content`: only annotations whose digests agree are compared by it.
     let contentDigest: UInt64
@@ -27,6 +28,10 @@ public struct DiffAnnotation: Sendable, Equatable {
     let contentApart: Bool
 
     public init(template: ObjectTemplate, categories: [IDKey: String]) {
+        self.init(template: template, categories: CategoryTable(categories))
+    }
+
+    public init(template: ObjectTemplate, categories: CategoryTable) {
         self.template = template
         self.categories = categories
         // The holes of lifted ids are filled with placeholders; ids are dropped from what is
@@ -36,10 +41,22 @@ public struct DiffAnnotation: Sendable, Equatable {
         }
         category = fields.category
         box = fields.box
-        bboxRange = fields.bboxRange.map { Int32($0.lowerBound)..<Int32($0.upperBound) }
+        bboxRange = fields.bboxRange.map { Self.templateRange(of: $0, in: template) }
         contentDigest = fields.contentDigest
         geometryDigest = fields.geometryDigest
         contentApart = fields.contentApart
+    }
+
+    /// Where a range of the text filled with placeholders (each hole one byte, `0`) lies in the
+    /// template's own bytes, for a range that holds no hole.
+    static func templateRange(of filled: Range<Int>, in template: ObjectTemplate) -> Range<Int32> {
+        let (first, second) = template.idOffset <= template.imageIDOffset
+            ? (template.idOffset, template.imageIDOffset) : (template.imageIDOffset, template.idOffset)
+        var shift: Int32 = 0
+        let lower = Int32(filled.lowerBound)
+        if first >= 0 && first < lower { shift += 1 }
+        if second >= 0 && second + shift < lower { shift += 1 }
+        return (lower - shift)..<(Int32(filled.upperBound) - shift)
     }
 
     /// The annotation's stored text, ids filled with placeholders.
@@ -59,17 +76,15 @@ public struct DiffAnnotation: Sendable, Equatable {
     }
 
     /// The `bbox` value as written, for display.
-    public var bboxText: String? {
-        guard let range = bboxRange else { return nil }
-        return template.withFilled(id: 0, imageID: 0) { String(decoding: $0[Int(range.lowerBound)..<Int(range.upperBound)], as: UTF8.self) }
-    }
+    public var bboxText: String? { withBBoxBytes { String(decoding: $0, as: UTF8.self) } }
 
     /// The `bbox` value's numbers.
-    public var bbox: [Double]? {
+    public var bbox: [Double]? { withBBoxBytes { Self.numbers(in: $0) } ?? nil }
+
+    /// `body` given the `bbox` value's bytes, in place; nil without one.
+    private func withBBoxBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R? {
         guard let range = bboxRange else { return nil }
-        return template.withFilled(id: 0, imageID: 0) { bytes in
-            Self.numbers(in: UnsafeRawBufferPointer(rebasing: bytes[Int(range.lowerBound)..<Int(range.upperBound)]))
-        }
+        return template.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(range.lowerBound)..<Int(range.upperBound)])) }
     }
 
     /// Whether two annotations have the same content: by digest, then by their texts when those
@@ -89,12 +104,21 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// (parsed when asked for: only changed annotations are shown).
     public var object: JSONValue { .object(Self.members(text)) }
 
-    /// What changed from this annotation to `other`, field by field (ids aside), read off
-    /// their texts (filled on the stack: a wide review asks this of thousands of pairs).
+    /// What changed from this annotation to `other`, field by field (ids aside).
     public func fieldChanges(to other: DiffAnnotation, ignoring: Set<String> = []) -> [FieldChange] {
+        var changes: [FieldChange] = []
+        forEachFieldChange(to: other, ignoring: ignoring) { changes.append(FieldChange(field: $0, from: $1, to: $2)) }
+        return changes
+    }
+
+    /// The same changes handed to `each` as a field's name and its old and new values' bytes
+    /// (nil where absent), read off the two texts filled on the stack: a wide review asks this
+    /// of thousands of pairs, and shows a line of each value.
+    public func forEachFieldChange(to other: DiffAnnotation, ignoring: Set<String> = [],
+                                   _ each: (String, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> Void) {
         let ignored = ignoring.isSuperset(of: Self.ids) ? ignoring : ignoring.union(Self.ids)
-        return template.withFilled(id: 0, imageID: 0) { a in
-            other.template.withFilled(id: 0, imageID: 0) { b in FieldChange.between(a, b, ignoring: ignored, prefix: "") }
+        template.withFilled(id: 0, imageID: 0) { a in
+            other.template.withFilled(id: 0, imageID: 0) { b in FieldChange.forEachChange(a, b, ignoring: ignored, prefix: "", each) }
         }
     }
 
@@ -118,10 +142,6 @@ public struct DiffAnnotation: Sendable, Equatable {
         var members = (try? JSONValue.parse(text))?.objectValue ?? []
         members.removeAll { $0.0 == "id" || $0.0 == "image_id" }
         return members
-    }
-
-    static func name(of key: IDKey, in categories: [IDKey: String]) -> String {
-        categories[key] ?? "category \(key)"
     }
 
     /// An `[x, y, w, h]` box: the first four numbers of a `bbox`.
@@ -165,7 +185,7 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// decides) for a text with a backslash, as an escape may be written more than one way.
     /// The content's and geometry's bytes are digested as they are met, and kept only when
     /// asked for.
-    static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: [IDKey: String], keeping: Fields.Kept) -> Fields? {
+    static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: CategoryTable, keeping: Fields.Kept) -> Fields? {
         guard bytes.first == UInt8(ascii: "{"), !bytes.contains(UInt8(ascii: "\\")) else { return nil }
         var scanner = JSONScanner(bytes)
         var fields = Fields()
@@ -184,10 +204,11 @@ public struct DiffAnnotation: Sendable, Equatable {
             contentDigest.add(piece)
             if keepContent { content.append(contentsOf: piece) }
         }
-        func addMember(_ range: Range<Int>) {
-            addContent(UnsafeRawBufferPointer(rebasing: bytes[range]), opening: true)
+        func addMember(_ member: UnsafeRawBufferPointer) {
+            addContent(member, opening: true)
             contentMembers += 1
         }
+        func addMember(_ range: Range<Int>) { addMember(UnsafeRawBufferPointer(rebasing: bytes[range])) }
         func addGeometry(_ range: Range<Int>) {
             let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
             if geometryMembers > 0 {
@@ -205,11 +226,9 @@ public struct DiffAnnotation: Sendable, Equatable {
                 case .id: return
                 case .categoryID:
                     categoryMembers += 1
-                    fields.category = name(of: IDKey(bytes, value), in: categories)
-                    var name = JSONString.encode(fields.category)
-                    Self.categoryKey.withUnsafeBytes { addContent($0, opening: true) }
-                    name.withUTF8 { addContent(UnsafeRawBufferPointer($0), opening: false) }
-                    contentMembers += 1
+                    let entry = categories.entry(IDKey(bytes, value))
+                    fields.category = entry.name
+                    entry.member.withUnsafeBytes { addMember($0) }
                 case .bbox:
                     if fields.bboxRange == nil {
                         fields.bboxRange = value
@@ -240,15 +259,13 @@ public struct DiffAnnotation: Sendable, Equatable {
         return fields
     }
 
-    static let categoryKey: [UInt8] = Array(#""category":"#.utf8)
-
     /// The same fields by parsing (a text with an escape, or one the scan refused): the
     /// category is the first `category_id`'s, which stands for each of them in the content.
-    static func parsedFields(_ bytes: UnsafeRawBufferPointer, _ categories: [IDKey: String], keeping: Fields.Kept) -> Fields {
+    static func parsedFields(_ bytes: UnsafeRawBufferPointer, _ categories: CategoryTable, keeping: Fields.Kept) -> Fields {
         var fields = Fields()
         fields.contentApart = true
         let members = Self.members(Array(bytes))
-        if let value = members.first(where: { $0.0 == "category_id" })?.1 { fields.category = name(of: IDKey(value), in: categories) }
+        if let value = members.first(where: { $0.0 == "category_id" })?.1 { fields.category = categories.entry(IDKey(value)).name }
         if let bbox = FieldChange.rawMembers(bytes).first(where: { JSONString.decode(UnsafeRawBufferPointer(rebasing: bytes[$0.key])) == "bbox" }) {
             fields.bboxRange = bbox.value
             fields.box = Box(numbers(in: UnsafeRawBufferPointer(rebasing: bytes[bbox.value])))
@@ -331,4 +348,28 @@ public struct DiffAnnotation: Sendable, Equatable {
             else { self = .other }
         }
     }
+}
+
+/// Category id → name of one subset, each name with the member that stands for the annotation's
+/// `category_id` in its content (`"category":"car"`): made once per subset, not once for each
+/// annotation compared (a wide diff compares tens of thousands).
+public struct CategoryTable: Sendable {
+    struct Entry: Sendable {
+        let name: String
+        let member: [UInt8]
+
+        init(name: String) {
+            self.name = name
+            var member = Array(#""category":"#.utf8)
+            JSONString.encode(name, into: &member)
+            self.member = member
+        }
+    }
+
+    private let entries: [IDKey: Entry]
+
+    public init(_ names: [IDKey: String]) { entries = names.mapValues(Entry.init(name:)) }
+
+    /// The category of `key`; one the subset does not name is shown by its id.
+    func entry(_ key: IDKey) -> Entry { entries[key] ?? Entry(name: "category \(key)") }
 }

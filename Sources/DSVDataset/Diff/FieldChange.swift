@@ -22,6 +22,11 @@ public struct FieldChange: Sendable, Equatable {
         self.init(field: field, fromText: from?.compact, toText: to?.compact)
     }
 
+    /// A change whose values are texts in place.
+    init(field: String, from: UnsafeRawBufferPointer?, to: UnsafeRawBufferPointer?) {
+        self.init(field: field, fromText: from.map { String(decoding: $0, as: UTF8.self) }, toText: to.map { String(decoding: $0, as: UTF8.self) })
+    }
+
     public var from: JSONValue? { fromText.flatMap { try? JSONValue.parse(Array($0.utf8)) } }
     public var to: JSONValue? { toText.flatMap { try? JSONValue.parse(Array($0.utf8)) } }
 
@@ -35,12 +40,21 @@ public struct FieldChange: Sendable, Equatable {
 
     static func between(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Set<String>,
                         prefix: String) -> [FieldChange] {
+        var changes: [FieldChange] = []
+        forEachChange(a, b, ignoring: ignoring, prefix: prefix) { changes.append(FieldChange(field: $0, from: $1, to: $2)) }
+        return changes
+    }
+
+    /// What `between` finds, handed to `each` in the same order as the field's name and its old
+    /// and new values' bytes (nil where absent), in place: a text review shows the first 80 bytes
+    /// of a long value, and made no string of its whole polygon.
+    static func forEachChange(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Set<String>, prefix: String,
+                              _ each: (String, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> Void) {
         // Keys stay byte ranges (quotes included): equal bytes are the same key, and a key is
         // decoded only to be shown or when an escape could make other bytes the same key — a
         // wide review compares tens of thousands of annotations' members.
         let x = rawMembers(a), y = rawMembers(b)
         let backslash = UInt8(ascii: "\\")
-        var changes: [FieldChange] = []
         func isIgnored(_ key: UnsafeRawBufferPointer) -> Bool {
             guard !ignoring.isEmpty else { return false }
             guard !key.contains(backslash) else { return ignoring.contains(JSONString.decode(key)) }
@@ -54,14 +68,13 @@ public struct FieldChange: Sendable, Equatable {
             let name = JSONString.decode(key)
             if let from, let to {
                 if name == "attributes", from.first == UInt8(ascii: "{"), to.first == UInt8(ascii: "{") {
-                    changes += between(from, to, ignoring: [], prefix: prefix + "attributes.")
+                    forEachChange(from, to, ignoring: [], prefix: prefix + "attributes.", each)
                     return
                 }
                 if from.contains(backslash) || to.contains(backslash),
                    let v = try? JSONValue.parse(from), let w = try? JSONValue.parse(to), v == w { return }
             }
-            changes.append(FieldChange(field: prefix + name, fromText: from.map { String(decoding: $0, as: UTF8.self) },
-                                       toText: to.map { String(decoding: $0, as: UTF8.self) }))
+            each(prefix + name, from, to)
         }
         func key(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(rebasing: bytes[range])
@@ -70,7 +83,7 @@ public struct FieldChange: Sendable, Equatable {
         // repeated or escaped: their members are compared pairwise, without looking keys up.
         if Self.sameKeys(x, in: a, y, in: b) {
             for (p, q) in zip(x, y) { compare(key(a, p.key), key(a, p.value), key(b, q.value)) }
-            return changes
+            return
         }
         // Otherwise each key once, in the order first met (the old object's, then the new
         // one's), the first member of that key on each side.
@@ -87,7 +100,6 @@ public struct FieldChange: Sendable, Equatable {
             let q = y.first { sameKey(key(b, $0.key), name) }?.value
             compare(name, p.map { key(a, $0) }, q.map { key(b, $0) })
         }
-        return changes
     }
 
     /// Whether two objects' members have the same keys, byte for byte, in the same order, with

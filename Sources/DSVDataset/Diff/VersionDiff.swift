@@ -179,8 +179,8 @@ public struct VersionDiff: Sendable {
                 for new in newNames.keys { sameCategories[old + "\u{0}" + new] = oldNames[old] == newNames[new] }
             }
         }
-        let matching = Matching(oldNames: oldNames, newNames: newNames, sameCategories: sameCategories,
-                                compareEqualRecords: compareEqualRecords)
+        let matching = Matching(oldNames: oldNames.mapValues(CategoryTable.init), newNames: newNames.mapValues(CategoryTable.init),
+                                sameCategories: sameCategories, compareEqualRecords: compareEqualRecords)
         trace.mark("index \(keys.count) keys")
         // Images are compared on all cores, in runs of keys, and kept in key order: runs of 32,
         // as a changed image takes about 15 µs and a 1%-apart status of 10k images has 184.
@@ -220,8 +220,8 @@ public struct VersionDiff: Sendable {
 
     /// How one image's two records compare: what `compare` does for each key.
     struct Matching: Sendable {
-        var oldNames: [String: [IDKey: String]]
-        var newNames: [String: [IDKey: String]]
+        var oldNames: [String: CategoryTable]
+        var newNames: [String: CategoryTable]
         var sameCategories: [String: Bool]
         var compareEqualRecords: Bool
 
@@ -248,8 +248,8 @@ public struct VersionDiff: Sendable {
                 // by field.
                 var (oldTemplates, newTemplates) = (a?.pointee.annotations ?? [], b?.pointee.annotations ?? [])
                 let identical = categoriesAgree ? VersionDiff.removeIdentical(&oldTemplates, &newTemplates) : 0
-                let oldCategories = a.flatMap { oldNames[$0.pointee.subset] } ?? [:]
-                let newCategories = b.flatMap { newNames[$0.pointee.subset] } ?? [:]
+                let oldCategories = a.flatMap { oldNames[$0.pointee.subset] } ?? CategoryTable([:])
+                let newCategories = b.flatMap { newNames[$0.pointee.subset] } ?? CategoryTable([:])
                 let oldAnnotations = oldTemplates.map { DiffAnnotation(template: $0, categories: oldCategories) }
                 let newAnnotations = newTemplates.map { DiffAnnotation(template: $0, categories: newCategories) }
                 changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
