@@ -172,3 +172,85 @@ extension AnnotationChangesTests {
         #expect(plain.bbox == [1.5, 2, 3, 40] && escaped.bbox == [1.5, 2, 3, 40] && none.bbox == nil)
     }
 }
+
+extension AnnotationChangesTests {
+    /// Past the pairwise limit, boxes are paired through `OverlapSearch`: the same changes as
+    /// trying every pair, for boxes of every size, near and far, equal, of no area, negative,
+    /// beyond a double's range and absent, in two categories.
+    @Test func overlapSearchFindsWhatEveryPairFinds() {
+        var generator = SplitMix(seed: 23)
+        let names: [IDKey: String] = [.integer(1): "car", .integer(2): "person"]
+        func number(_ value: Double) -> String { String(format: "%.3f", value) }
+        func box(near base: (Double, Double, Double, Double)) -> String {
+            switch Int.random(in: 0..<20, using: &generator) {
+            case 0: return #","bbox":[1e400,0,5,5]"#
+            case 1: return #","bbox":[\#(number(base.0)),\#(number(base.1)),-4,6]"#
+            case 2: return #","bbox":[\#(number(base.0)),\#(number(base.1)),0,0]"#
+            case 3: return ""
+            case 4: return #","bbox":[\#(number(base.0)),\#(number(base.1)),\#(number(base.2)),\#(number(base.3))]"#
+            default:
+                func jitter(_ value: Double, _ spread: Double) -> Double { value + Double.random(in: -spread...spread, using: &generator) }
+                let scale = Double.random(in: 0.6...1.6, using: &generator)
+                return #","bbox":[\#(number(jitter(base.0, base.2 / 3))),\#(number(jitter(base.1, base.3 / 3))),"#
+                    + #"\#(number(base.2 * scale)),\#(number(base.3 / scale))]"#
+            }
+        }
+        for _ in 0..<12 {
+            let bases = (0..<40).map { _ in
+                (Double.random(in: 0...500, using: &generator), Double.random(in: 0...500, using: &generator),
+                 Double.random(in: 0.01...80, using: &generator), Double.random(in: 0.01...80, using: &generator))
+            }
+            func annotations() -> [DiffAnnotation] {
+                (0..<Int.random(in: 70...160, using: &generator)).map { index in
+                    let text = #"{"category_id":\#(Int.random(in: 1...2, using: &generator))"# + box(near: bases.randomElement(using: &generator)!)
+                        + #","n":\#(index)}"#
+                    return DiffAnnotation(template: ObjectTemplate(bytes: ArraySlice(Array(text.utf8))), categories: names)
+                }
+            }
+            let (old, new) = (annotations(), annotations())
+            #expect(old.count * new.count > OverlapSearch.pairwiseLimit)
+            #expect(Self.summary(AnnotationChanges(from: old, to: new)) == Self.reference(from: old, to: new))
+        }
+    }
+
+    /// A box is shown from the stored template, whose lifted ids are holes before or after it.
+    @Test func boxesAreShownFromTemplatesWithHoles() {
+        let text = #"{"id":,"image_id":,"category_id":1,"bbox":[1,2,3,4],"area":12}"#
+        var template = ObjectTemplate(bytes: ArraySlice(Array(text.utf8)))
+        template.idOffset = Int32(text.utf8.count - #","image_id":,"category_id":1,"bbox":[1,2,3,4],"area":12}"#.utf8.count)
+        template.imageIDOffset = Int32(text.utf8.count - #","category_id":1,"bbox":[1,2,3,4],"area":12}"#.utf8.count)
+        for (id, imageID) in [(template.idOffset, template.imageIDOffset), (template.imageIDOffset, template.idOffset)] {
+            var holed = template
+            (holed.idOffset, holed.imageIDOffset) = (id, imageID)
+            let annotation = DiffAnnotation(template: holed, categories: Self.categories)
+            #expect(annotation.bboxText == "[1,2,3,4]" && annotation.bbox == [1, 2, 3, 4])
+        }
+        let one = #"{"id":,"category_id":1,"bbox":[1,2,3,4]}"#
+        var single = ObjectTemplate(bytes: ArraySlice(Array(one.utf8)))
+        single.idOffset = 6
+        #expect(DiffAnnotation(template: single, categories: Self.categories).bboxText == "[1,2,3,4]")
+        let after = #"{"category_id":1,"bbox":[5,6,7,8],"id":}"#
+        var late = ObjectTemplate(bytes: ArraySlice(Array(after.utf8)))
+        late.idOffset = Int32(after.utf8.count - 1)
+        #expect(DiffAnnotation(template: late, categories: Self.categories).bboxText == "[5,6,7,8]")
+    }
+
+    /// Relabels among many leftovers are found through their geometry digests: the same as
+    /// trying every pair.
+    @Test func manyRelabelsMatchTheReference() {
+        var generator = SplitMix(seed: 5)
+        let names: [IDKey: String] = [.integer(1): "car", .integer(2): "person", .integer(3): "bus"]
+        func annotations(_ count: Int) -> [DiffAnnotation] {
+            (0..<count).map { _ in
+                let shape = Int.random(in: 0..<30, using: &generator)
+                let text = #"{"category_id":\#(Int.random(in: 1...3, using: &generator)),"segmentation":[[\#(shape),0,5,5,0,5]],"#
+                    + #""bbox":[\#(shape * 100),0,5,5]}"#
+                return DiffAnnotation(template: ObjectTemplate(bytes: ArraySlice(Array(text.utf8))), categories: names)
+            }
+        }
+        for _ in 0..<10 {
+            let (old, new) = (annotations(90), annotations(90))
+            #expect(Self.summary(AnnotationChanges(from: old, to: new)) == Self.reference(from: old, to: new))
+        }
+    }
+}

@@ -21,11 +21,16 @@ public struct AnnotationChanges: Sendable {
         var oldRest = old.indices.filter { !taken[$0] }
         // 2. Greedy pairs by IoU within a category, best pairs first.
         var pairs: [(iou: Double, old: Int, new: Int)] = []
-        for n in newLeft {
-            for o in oldRest where old[o].category == new[n].category {
-                let iou = Self.iou(old[o], new[n])
-                if iou >= Self.iouThreshold { pairs.append((iou, o, n)) }
+        if oldRest.count * newLeft.count <= OverlapSearch.pairwiseLimit {
+            for n in newLeft {
+                for o in oldRest where old[o].category == new[n].category {
+                    let iou = Self.iou(old[o], new[n])
+                    if iou >= Self.iouThreshold { pairs.append((iou, o, n)) }
+                }
             }
+        } else {
+            let search = OverlapSearch(old, candidates: oldRest)
+            for n in newLeft { search.forEachOverlap(of: new[n]) { o, iou in pairs.append((iou, o, n)) } }
         }
         pairs.sort { $0.iou != $1.iou ? $0.iou > $1.iou : ($0.old, $0.new) < ($1.old, $1.new) }
         var usedOld = Set<Int>(), usedNew = Set<Int>()
@@ -36,14 +41,22 @@ public struct AnnotationChanges: Sendable {
         }
         oldRest.removeAll { usedOld.contains($0) }
         var newRest = newLeft.filter { !usedNew.contains($0) }
-        // 3. Identical geometry across categories.
+        // 3. Identical geometry across categories: each new annotation takes the first old one
+        // (in order) of another category with its geometry, looked for among those whose
+        // geometry digest is its own.
+        var byGeometry: [UInt64: [Int]] = [:]
+        for o in oldRest { byGeometry[old[o].geometryDigest, default: []].append(o) }
+        var usedOldGeometry = Set<Int>()
         for n in newRest {
-            if let slot = oldRest.firstIndex(where: { old[$0].category != new[n].category && old[$0].sameGeometry(as: new[n]) }) {
-                relabeled.append((old[oldRest[slot]], new[n]))
-                oldRest.remove(at: slot)
-                usedNew.insert(n)
-            }
+            guard let candidates = byGeometry[new[n].geometryDigest],
+                  let slot = candidates.firstIndex(where: { old[$0].category != new[n].category && old[$0].sameGeometry(as: new[n]) })
+            else { continue }
+            relabeled.append((old[candidates[slot]], new[n]))
+            usedOldGeometry.insert(candidates[slot])
+            byGeometry[new[n].geometryDigest]!.remove(at: slot)
+            usedNew.insert(n)
         }
+        oldRest.removeAll { usedOldGeometry.contains($0) }
         newRest.removeAll { usedNew.contains($0) }
         added = newRest.map { new[$0] }
         removed = oldRest.map { old[$0] }

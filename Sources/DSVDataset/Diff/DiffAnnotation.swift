@@ -79,12 +79,14 @@ public struct DiffAnnotation: Sendable, Equatable {
     public var bboxText: String? { withBBoxBytes { String(decoding: $0, as: UTF8.self) } }
 
     /// The `bbox` value's numbers.
-    public var bbox: [Double]? { withBBoxBytes { Self.numbers(in: $0) } ?? nil }
+    public var bbox: [Double]? { withBBoxBytes { Self.numbers(in: UnsafeRawBufferPointer($0)) } ?? nil }
 
-    /// `body` given the `bbox` value's bytes, in place; nil without one.
-    private func withBBoxBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R? {
+    /// `body` given the `bbox` value's bytes, in place (typed: a string is made of them without
+    /// going byte by byte); nil without one.
+    private func withBBoxBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         guard let range = bboxRange else { return nil }
-        return template.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(range.lowerBound)..<Int(range.upperBound)])) }
+        let start = template.bytes.startIndex
+        return template.bytes[(start + Int(range.lowerBound))..<(start + Int(range.upperBound))].withUnsafeBufferPointer(body)
     }
 
     /// Whether two annotations have the same content: by digest, then by their texts when those
