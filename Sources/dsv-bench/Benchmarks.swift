@@ -12,8 +12,8 @@ struct Benchmarks {
     var objects = 100_000
     var materializeObjects = 10_000
     /// Which groups of rows to run: `commit` (parse to checkout), `zip`, `pinning`, `materialize`,
-    /// `cvat`, `sizes`, `layouts`, `year`.
-    var groups: Set<String> = ["commit", "zip", "pinning", "materialize", "cvat", "sizes", "layouts", "year"]
+    /// `cvat`, `sizes`, `layouts`, `crowd`, `year`.
+    var groups: Set<String> = ["commit", "zip", "pinning", "materialize", "cvat", "sizes", "layouts", "crowd", "year"]
     /// The sizes of the `sizes` rows.
     var sizes = [1_000, 10_000, 40_000]
     /// The images of the `layouts` rows.
@@ -22,6 +22,8 @@ struct Benchmarks {
     var yearRounds = 365
     var yearImages = 10_000
     var yearGitRounds = 60
+    /// The annotations of the `crowd` rows' one image.
+    var crowdAnnotations = 20_000
 
     /// Runs a command through `dsv-bench measure`, so its peak memory is its own.
     func measure(_ arguments: [String], directory: String? = nil) -> ChildProcess.Measurement {
@@ -73,6 +75,7 @@ struct Benchmarks {
         if groups.contains("cvat") { try cvatRows(&table, work: work, dsv: dsv) }
         if groups.contains("sizes") { try sizeRows(&table, work: work, dsv: dsv) }
         if groups.contains("layouts") { try layoutRows(&table, work: work, dsv: dsv) }
+        if groups.contains("crowd") { try crowdRows(&table, work: work, dsv: dsv) }
         if groups.contains("year") { try yearRows(&table, work: work, dsv: dsv) }
         print()
         print(table.render())

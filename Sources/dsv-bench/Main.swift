@@ -65,7 +65,7 @@ enum BenchMain {
                 usage: dsv-bench generate [--images N] [--seed S] [--changed FRACTION] [--layout compact|json.dump|id-last] [--out FILE]
                        dsv-bench parse FILE
                        dsv-bench run [--images N] [--objects N] [--materialize-objects N] [--work DIR] [--dsv PATH]
-                                     [--only commit,zip,pinning,materialize,cvat,sizes,layouts,year]
+                                     [--only commit,zip,pinning,materialize,cvat,sizes,layouts,crowd,year]
                                      [--sizes 1000,10000,40000] [--layout-images N] [--year-rounds N] [--year-images N]
                 """)
         }

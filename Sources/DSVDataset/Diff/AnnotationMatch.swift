@@ -60,20 +60,32 @@ public struct AnnotationChanges: Sendable {
         newRest.removeAll { usedNew.contains($0) }
         added = newRest.map { new[$0] }
         removed = oldRest.map { old[$0] }
-        modified.sort { Self.boxPrecedes($0.to, $1.to) }
+        // Sorted as positions, then gathered: sorting the pairs themselves moved two
+        // annotations at every step (a fifth of comparing an image of 20,000 annotations).
+        modified = modified.withUnsafeBufferPointer { pairs in
+            let boxes = pairs.map(\.to.box)
+            return pairs.indices.sorted { Self.boxPrecedes(boxes[$0], boxes[$1]) ?? Self.boxPrecedes(pairs[$0].to, pairs[$1].to) }
+                .map { pairs[$0] }
+        }
     }
 
     /// Modified pairs are listed by their new box, in the order of its numbers (the boxes' four
     /// numbers when both have exactly four, as nearly all do: no array is made).
     static func boxPrecedes(_ a: DiffAnnotation, _ b: DiffAnnotation) -> Bool {
-        guard let p = a.box, let q = b.box, p.count == 4, q.count == 4 else {
-            return (a.bbox ?? []).lexicographicallyPrecedes(b.bbox ?? [])
-        }
+        boxPrecedes(a.box, b.box) ?? (a.bbox ?? []).lexicographicallyPrecedes(b.bbox ?? [])
+    }
+
+    /// The same for two boxes of exactly four numbers; nil for any other (their whole `bbox`
+    /// values decide).
+    static func boxPrecedes(_ p: Box?, _ q: Box?) -> Bool? {
+        guard let p, let q, p.count == 4, q.count == 4 else { return nil }
         if p.x != q.x { return p.x < q.x }
         if p.y != q.y { return p.y < q.y }
         if p.width != q.width { return p.width < q.width }
         return p.height < q.height
     }
+
+    typealias Box = DiffAnnotation.Box
 
     /// Intersection over union of two annotations' `[x, y, w, h]` boxes; 0 when either has
     /// none. Two boxes of no area are alike (1) when their `bbox` values are equal.

@@ -47,6 +47,13 @@ public struct DiffAnnotation: Sendable, Equatable {
         contentApart = fields.contentApart
     }
 
+    /// The annotations of one side of an image: read on all cores when there are thousands (a
+    /// crowd, cells, an aerial tile), where one image is all a diff compares.
+    static func all(_ templates: [ObjectTemplate], categories: CategoryTable) -> [DiffAnnotation] {
+        guard templates.count >= 4096 else { return templates.map { DiffAnnotation(template: $0, categories: categories) } }
+        return Parallel.map(templates.count, chunk: 1024) { DiffAnnotation(template: templates[$0], categories: categories) }
+    }
+
     /// Where a range of the text filled with placeholders (each hole one byte, `0`) lies in the
     /// template's own bytes, for a range that holds no hole.
     static func templateRange(of filled: Range<Int>, in template: ObjectTemplate) -> Range<Int32> {

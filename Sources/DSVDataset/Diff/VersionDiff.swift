@@ -250,8 +250,8 @@ public struct VersionDiff: Sendable {
                 let identical = categoriesAgree ? VersionDiff.removeIdentical(&oldTemplates, &newTemplates) : 0
                 let oldCategories = a.flatMap { oldNames[$0.pointee.subset] } ?? CategoryTable([:])
                 let newCategories = b.flatMap { newNames[$0.pointee.subset] } ?? CategoryTable([:])
-                let oldAnnotations = oldTemplates.map { DiffAnnotation(template: $0, categories: oldCategories) }
-                let newAnnotations = newTemplates.map { DiffAnnotation(template: $0, categories: newCategories) }
+                let oldAnnotations = DiffAnnotation.all(oldTemplates, categories: oldCategories)
+                let newAnnotations = DiffAnnotation.all(newTemplates, categories: newCategories)
                 changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
                 changes.unchanged += identical
                 if let a, let b, a.pointee.image != b.pointee.image {
@@ -311,9 +311,10 @@ public struct VersionDiff: Sendable {
             }
             return (taken, unmatched)
         }
-        var pending: [T: [Int]] = [:]
+        var pending: [T: [Int]] = [:], next: [T: Int] = [:]
+        pending.reserveCapacity(old.count)  // grown step by step, the dictionary was moved a dozen times
+        next.reserveCapacity(min(old.count, new.count))
         for (index, element) in old.enumerated() { pending[element, default: []].append(index) }
-        var next: [T: Int] = [:]
         for (index, element) in new.enumerated() {
             let candidates = pending[element] ?? [], slot = next[element, default: 0]
             if slot < candidates.count {
