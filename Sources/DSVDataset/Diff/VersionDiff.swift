@@ -110,13 +110,17 @@ public struct VersionDiff: Sendable {
             : try StoredVersion.shardBlobs(differing: old, new)
         trace.mark("categories and the shard trees that differ")
         // Of one layout, the shards of a number hold the same keys: read side by side, records
-        // equal byte for byte are left out before they are copied or compared.
-        if !renamed && old.summary.shardLayout == new.summary.shardLayout,
-           let differing = try StoredVersion.differingRecords(old, oldBlobs, new, newBlobs,
-                                                              shards: differingShards(oldBlobs, newBlobs)) {
-            return compare(from: Side(name: old.commit.id.hex, summary: old.summary), to: Side(name: new.commit.id.hex, summary: new.summary),
-                           oldRecords: differing.old, newRecords: differing.new,
-                           oldCategories: oldCategories, newCategories: newCategories, shardsRead: differing.shardsRead)
+        // equal byte for byte are left out before they are copied, and the others compared
+        // while their shards are at hand.
+        if !renamed && old.summary.shardLayout == new.summary.shardLayout && old.repository.path == new.repository.path {
+            let numbers = differingShards(oldBlobs, newBlobs)
+            let pairs = numbers.map { (oldBlobs[$0].map(ShardReader.Source.object), newBlobs[$0].map(ShardReader.Source.object)) }
+            do {
+                return try compare(from: Side(name: old.commit.id.hex, summary: old.summary), to: Side(name: new.commit.id.hex, summary: new.summary),
+                                   pairs: pairs, repository: old.repository.path, oldCategories: oldCategories, newCategories: newCategories)
+            } catch {
+                throw (error.newSide ? new : old).unreadableShard(numbers[error.index])
+            }
         }
         let (oldChanged, newChanged) = changedShards(oldBlobs, old.summary.shardLayout, newBlobs, new.summary.shardLayout,
                                                      all: renamed)
@@ -167,20 +171,9 @@ public struct VersionDiff: Sendable {
         // (a dozen references) into a dictionary, out of it and into its comparison was the
         // largest part of a wide diff's reference counting.
         let oldByKey = Self.positions(oldRecords), newByKey = Self.positions(newRecords)
-        let oldNames = oldCategories.mapValues { Dictionary($0) { a, _ in a } }
-        let newNames = newCategories.mapValues { Dictionary($0) { a, _ in a } }
         var keys = Array(Set(oldByKey.keys).union(newByKey.keys))
         keys.sort { ShardLayout.keyPrecedes($0, $1) }
-        // Whether a category id names the same category in an old and a new subset, by pair:
-        // then equal bytes are equal content.
-        var sameCategories: [String: Bool] = [:]
-        if !compareEqualRecords {
-            for old in oldNames.keys {
-                for new in newNames.keys { sameCategories[old + "\u{0}" + new] = oldNames[old] == newNames[new] }
-            }
-        }
-        let matching = Matching(oldNames: oldNames.mapValues(CategoryTable.init), newNames: newNames.mapValues(CategoryTable.init),
-                                sameCategories: sameCategories, compareEqualRecords: compareEqualRecords)
+        let matching = Matching(oldCategories, newCategories, compareEqualRecords: compareEqualRecords)
         trace.mark("index \(keys.count) keys")
         // Images are compared on all cores, in runs of keys, and kept in key order: runs of 32,
         // as a changed image takes about 15 µs and a 1%-apart status of 10k images has 184.
@@ -195,12 +188,42 @@ public struct VersionDiff: Sendable {
             }
         }.compactMap { $0 }
         trace.mark("compare \(keys.count) images, \(images.count) changed")
-        let oldList = names(oldCategories), newList = names(newCategories)
-        let oldSet = Set(oldList), newSet = Set(newList)
-        return VersionDiff(from: from, to: to, images: images,
-                           categoriesAdded: newList.filter { !oldSet.contains($0) },
-                           categoriesRemoved: oldList.filter { !newSet.contains($0) },
-                           shardsRead: shardsRead, filter: nil)
+        return VersionDiff(from: from, to: to, images: images, oldCategories: oldCategories, newCategories: newCategories,
+                           shardsRead: shardsRead)
+    }
+
+    /// Diffs two sides of one layout from the pairs of shards whose blobs differ (the same
+    /// number on each side, nil where a side has none): each pair is read and its differing
+    /// records compared by the worker that decoded it, while its bytes are in the cache. Read
+    /// first and compared after, each side's records were copied twice more, indexed by key
+    /// in one thread and compared in a second pass over the cores.
+    static func compare(from: Side, to: Side, pairs: [(ShardReader.Source?, ShardReader.Source?)], repository: String,
+                        oldCategories: CategoryNames, newCategories: CategoryNames) throws(ShardReader.UnreadablePair) -> VersionDiff {
+        let trace = Trace()
+        let matching = Matching(oldCategories, newCategories, compareEqualRecords: false)
+        let changes = try ShardReader.pairs(pairs, repository: repository) { old, new in
+            var changes: [ImageChange] = []
+            ShardView.forEachDifferingPair(old, new) { a, b in
+                if let change = matching.change(from: a, to: b) { changes.append(change) }
+            }
+            return changes
+        }
+        let images = inKeyOrder(changes)
+        let shardsRead = pairs.reduce(0) { $0 + ($1.0 == nil ? 0 : 1) + ($1.1 == nil ? 0 : 1) }
+        trace.mark("read, decompress and compare \(shardsRead) shards, \(images.count) images changed")
+        return VersionDiff(from: from, to: to, images: images, oldCategories: oldCategories, newCategories: newCategories,
+                           shardsRead: shardsRead)
+    }
+
+    /// The changes of every pair of shards (each in key order) in one list in key order.
+    static func inKeyOrder(_ changes: [[ImageChange]]) -> [ImageChange] {
+        var places: [(list: Int32, index: Int32)] = []
+        places.reserveCapacity(changes.reduce(0) { $0 + $1.count })
+        for list in changes.indices { for index in changes[list].indices { places.append((Int32(list), Int32(index))) } }
+        return changes.withUnsafeBufferPointer { lists in
+            places.sort { ShardLayout.keyPrecedes(lists[Int($0.list)][Int($0.index)].key, lists[Int($1.list)][Int($1.index)].key) }
+            return places.map { lists[Int($0.list)][Int($0.index)] }
+        }
     }
 
     /// Each record's position by key (the first, should a key repeat).
@@ -224,6 +247,35 @@ public struct VersionDiff: Sendable {
         var newNames: [String: CategoryTable]
         var sameCategories: [String: Bool]
         var compareEqualRecords: Bool
+
+        init(_ oldCategories: CategoryNames, _ newCategories: CategoryNames, compareEqualRecords: Bool) {
+            let oldNames = oldCategories.mapValues { Dictionary($0) { a, _ in a } }
+            let newNames = newCategories.mapValues { Dictionary($0) { a, _ in a } }
+            // Whether a category id names the same category in an old and a new subset, by
+            // pair: then equal bytes are equal content.
+            var sameCategories: [String: Bool] = [:]
+            if !compareEqualRecords {
+                for old in oldNames.keys {
+                    for new in newNames.keys { sameCategories[old + "\u{0}" + new] = oldNames[old] == newNames[new] }
+                }
+            }
+            self.oldNames = oldNames.mapValues(CategoryTable.init)
+            self.newNames = newNames.mapValues(CategoryTable.init)
+            self.sameCategories = sameCategories
+            self.compareEqualRecords = compareEqualRecords
+        }
+
+        /// The change of the image whose records are `a` (old) and `b` (new), nil where a
+        /// version has none, or nil when it did not change.
+        func change(from a: ImageRecord?, to b: ImageRecord?) -> ImageChange? {
+            switch (a, b) {
+            case let (a?, b?):
+                withUnsafePointer(to: a) { a in withUnsafePointer(to: b) { b in change(key: b.pointee.key, from: a, to: b) } }
+            case let (a?, nil): withUnsafePointer(to: a) { change(key: a.key, from: $0, to: nil) }
+            case let (nil, b?): withUnsafePointer(to: b) { change(key: b.key, from: nil, to: $0) }
+            case (nil, nil): nil
+            }
+        }
 
         /// The change of the image `key`, or nil when it did not change; its records are read in
         /// place (nil where the version has no such image).
@@ -382,5 +434,18 @@ extension VersionDiff.ImageChange {
     public var subsetMove: (from: String, to: String)? {
         guard let from = subsets.from, let to = subsets.to, from != to else { return nil }
         return (from, to)
+    }
+}
+
+extension VersionDiff {
+    /// A diff of the changed `images`, with the categories each side has that the other lacks.
+    /// (In an extension: the memberwise initializer stays.)
+    init(from: Side, to: Side, images: [ImageChange], oldCategories: CategoryNames, newCategories: CategoryNames, shardsRead: Int) {
+        let oldList = Self.names(oldCategories), newList = Self.names(newCategories)
+        let oldSet = Set(oldList), newSet = Set(newList)
+        self.init(from: from, to: to, images: images,
+                  categoriesAdded: newList.filter { !oldSet.contains($0) },
+                  categoriesRemoved: oldList.filter { !newSet.contains($0) },
+                  shardsRead: shardsRead, filter: nil)
     }
 }

@@ -270,16 +270,16 @@ public struct ShardView: @unchecked Sendable {
         return UnsafeBufferPointer(rebasing: bytes[Int(range.lowerBound)..<Int(range.upperBound)])
     }
 
-    /// The records of two shards that are not in both byte for byte, each side's in key order:
-    /// what a diff compares when both shards hold the same keys' records (the same number in
-    /// the same layout). Records are walked in their shards' key order, and one equal to its
+    /// The records of two shards that are not in both byte for byte, handed to `body` in key
+    /// order: both records of a key whose records differ, one of a key only one side has. What
+    /// a diff compares when both shards hold the same keys' records (the same number in the
+    /// same layout). Records are walked in their shards' key order, and one equal to its
     /// counterpart is never copied out — in a wide diff, half the records or more.
-    public static func differingRecords(_ old: ShardView?, _ new: ShardView?) -> (old: [ImageRecord], new: [ImageRecord]) {
-        guard let old, let new else { return (old?.records ?? [], new?.records ?? []) }
-        var changedOld: [ImageRecord] = [], changedNew: [ImageRecord] = []
+    public static func forEachDifferingPair(_ old: ShardView?, _ new: ShardView?, _ body: (ImageRecord?, ImageRecord?) -> Void) {
+        let (oldCount, newCount) = (old?.count ?? 0, new?.count ?? 0)
         var i = 0, j = 0
-        while i < old.count || j < new.count {
-            if i < old.count && j < new.count {
+        while i < oldCount || j < newCount {
+            if let old, let new, i < oldCount && j < newCount {
                 let a = old.recordBytes(i), b = new.recordBytes(j)
                 if ByteSearch.equal(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) {
                     i += 1
@@ -287,17 +287,17 @@ public struct ShardView: @unchecked Sendable {
                     continue
                 }
                 let order = old.compareKey(i, new, j)
-                if order <= 0 { changedOld.append(old.record(i)); i += 1 }
-                if order >= 0 { changedNew.append(new.record(j)); j += 1 }
-            } else if i < old.count {
-                changedOld.append(old.record(i))
+                body(order <= 0 ? old.record(i) : nil, order >= 0 ? new.record(j) : nil)
+                if order <= 0 { i += 1 }
+                if order >= 0 { j += 1 }
+            } else if let old, i < oldCount {
+                body(old.record(i), nil)
                 i += 1
-            } else {
-                changedNew.append(new.record(j))
+            } else if let new {
+                body(nil, new.record(j))
                 j += 1
             }
         }
-        return (changedOld, changedNew)
     }
 
     /// How record `index`'s key orders against `other`'s record `otherIndex` key, as shards

@@ -77,40 +77,41 @@ public enum StatusOperation {
             if let bytes = shard.encoded { return .encoded(bytes) }
             return shard.blobID.map(ShardReader.Source.object) ?? .empty  // a shard has one or the other
         }
-        var newRecords: [ImageRecord] = [], oldRecords: [ImageRecord] = []
+        let emptySummary = DatasetSummary(manifest: "", imagesPrefix: nil, images: 0, annotations: 0, categories: [],
+                                          objectsPinned: 0, shards: 0, sources: [])
+        let from = VersionDiff.Side(name: version?.commit.id.hex ?? "", summary: version?.summary ?? emptySummary)
+        let to = VersionDiff.Side(name: "working", summary: content.summary)
         if let version, version.summary.shardLayout == content.summary.shardLayout, !renamed {
             // Of one layout, a number's two shards hold the same keys: read side by side, the
-            // records equal byte for byte are left out before they are copied or compared.
+            // records equal byte for byte are left out before they are copied, and the others
+            // compared while their shards are at hand.
             let numbers = Array(Set(changed).union(oldChanged)).sorted()
             let pairs = numbers.map { (oldBlobs[$0].map(ShardReader.Source.object), newShards[$0].map(source)) }
             do {
-                (oldRecords, newRecords) = try ShardReader.differingRecords(pairs, repository: repository.path)
+                var diff = try VersionDiff.compare(from: from, to: to, pairs: pairs, repository: repository.path,
+                                                   oldCategories: oldCategories, newCategories: newCategories)
+                diff.shardsRead = changed.count
+                return diff
             } catch {
                 if error.newSide { throw .repository(.corruptVersion("cannot read back working shard \(numbers[error.index])")) }
                 throw .repository(version.unreadableShard(numbers[error.index]))
             }
-            trace.mark("read and pair \(numbers.count) working and stored shards")
-        } else {
-            let newSources = changed.compactMap { newShards[$0] }.map(source)
-            let oldSources = version == nil ? [] : StoredVersion.sources(of: oldChanged, blobs: oldBlobs)
-            let decoded = ShardReader.decode([newSources, oldSources], repository: repository.path, keepingBytes: false) { $0.records }
-            trace.mark("read \(newSources.count) working shards, read and decompress \(oldSources.count) shards")
-            do {
-                for result in decoded[0] { newRecords += try result.get() }
-            } catch {
-                throw .repository(.corruptVersion("cannot read back a working shard: \(error)"))
-            }
-            if let version {
-                do { oldRecords = try version.values(decoded[1], shards: oldChanged).flatMap { $0 } } catch { throw .repository(error) }
-            }
         }
-        let emptySummary = DatasetSummary(manifest: "", imagesPrefix: nil, images: 0, annotations: 0, categories: [],
-                                          objectsPinned: 0, shards: 0, sources: [])
-        return VersionDiff.compare(
-            from: VersionDiff.Side(name: version?.commit.id.hex ?? "", summary: version?.summary ?? emptySummary),
-            to: VersionDiff.Side(name: "working", summary: content.summary),
-            oldRecords: oldRecords, newRecords: newRecords,
-            oldCategories: oldCategories, newCategories: newCategories,
-            shardsRead: changed.count, compareEqualRecords: renamed)
+        var newRecords: [ImageRecord] = [], oldRecords: [ImageRecord] = []
+        let newSources = changed.compactMap { newShards[$0] }.map(source)
+        let oldSources = version == nil ? [] : StoredVersion.sources(of: oldChanged, blobs: oldBlobs)
+        let decoded = ShardReader.decode([newSources, oldSources], repository: repository.path, keepingBytes: false) { $0.records }
+        trace.mark("read \(newSources.count) working shards, read and decompress \(oldSources.count) shards")
+        do {
+            for result in decoded[0] { newRecords += try result.get() }
+        } catch {
+            throw .repository(.corruptVersion("cannot read back a working shard: \(error)"))
+        }
+        if let version {
+            do { oldRecords = try version.values(decoded[1], shards: oldChanged).flatMap { $0 } } catch { throw .repository(error) }
+        }
+        return VersionDiff.compare(from: from, to: to, oldRecords: oldRecords, newRecords: newRecords,
+                                   oldCategories: oldCategories, newCategories: newCategories,
+                                   shardsRead: changed.count, compareEqualRecords: renamed)
     }
 }

@@ -30,20 +30,20 @@ enum ShardReader {
         return (0..<sources.count).map { slots.take($0)! }
     }
 
-    /// The records of pairs of shards — the same number in the same layout on a diff's two
-    /// sides, nil where a side has none — that are not in both byte for byte, each side's in
-    /// the pairs' order (`ShardView.differingRecords`). Each pair is decoded by one worker into
-    /// the same memory, reused for the next once its differing records are copied out.
-    static func differingRecords(_ pairs: [(Source?, Source?)], repository path: String)
-        throws(UnreadablePair) -> (old: [ImageRecord], new: [ImageRecord]) {
-        let slots = ResultSlots<Result<(old: [ImageRecord], new: [ImageRecord]), UnreadablePair>>(count: pairs.count)
+    /// `transform` of pairs of shards — the same number in the same layout on a diff's two
+    /// sides, nil where a side has none — in the pairs' order. Each pair is decoded by one
+    /// worker into the same memory, reused for the next once `transform` has copied out what it
+    /// keeps.
+    static func pairs<T>(_ pairs: [(Source?, Source?)], repository path: String,
+                         _ transform: @escaping @Sendable (ShardView?, ShardView?) -> T) throws(UnreadablePair) -> [T] {
+        let slots = ResultSlots<Result<T, UnreadablePair>>(count: pairs.count)
         let packs = Worker.packs(for: pairs.flatMap { [$0.0, $0.1].compactMap { $0 } }, repository: path)
         Parallel.forEach(pairs.count, makeState: { Worker(repository: path, packs: packs) }) { worker, index in
             let (old, new) = pairs[index]
             do {
                 let oldView = try old.map { try worker.view(of: $0) }
                 do {
-                    slots[index] = .success(ShardView.differingRecords(oldView, try new.map { try worker.view(of: $0) }))
+                    slots[index] = .success(transform(oldView, try new.map { try worker.view(of: $0) }))
                 } catch {
                     slots[index] = .failure(UnreadablePair(index: index, newSide: true))
                 }
@@ -52,16 +52,10 @@ enum ShardReader {
             }
             worker.arena.reset()
         }
-        var records: (old: [ImageRecord], new: [ImageRecord]) = ([], [])
-        for index in pairs.indices {
-            let pair = try slots[index]!.get()
-            records.old += pair.old
-            records.new += pair.new
-        }
-        return records
+        return try (0..<pairs.count).map { index throws(UnreadablePair) in try slots.take(index)!.get() }
     }
 
-    /// The pair `index` of `differingRecords` could not be read: its old or its new shard.
+    /// The pair `index` of `pairs` could not be read: its old or its new shard.
     struct UnreadablePair: Error {
         var index: Int
         var newSide: Bool

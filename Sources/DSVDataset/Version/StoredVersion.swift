@@ -225,25 +225,6 @@ public struct StoredVersion: Sendable {
         return values
     }
 
-    /// The records of two versions of one layout that differ, from the shards `numbers` whose
-    /// blobs differ (`changedShards`): each number's two shards are read side by side and only
-    /// the records not in both byte for byte are copied out, each side's in the manifest's
-    /// order (`ShardReader.differingRecords`). Nil when the versions are in different repositories.
-    public static func differingRecords(_ old: StoredVersion, _ oldBlobs: [Int: GitObjectID], _ new: StoredVersion,
-                                        _ newBlobs: [Int: GitObjectID], shards numbers: [Int])
-        throws(RepositoryError) -> (old: [ImageRecord], new: [ImageRecord], shardsRead: Int)? {
-        guard old.repository.path == new.repository.path else { return nil }
-        let trace = Trace()
-        let pairs = numbers.map { (oldBlobs[$0].map(ShardReader.Source.object), newBlobs[$0].map(ShardReader.Source.object)) }
-        defer { trace.mark("read, decompress and pair \(pairs.count) shards") }
-        do {
-            let records = try ShardReader.differingRecords(pairs, repository: old.repository.path)
-            return (records.old, records.new, pairs.reduce(0) { $0 + ($1.0 == nil ? 0 : 1) + ($1.1 == nil ? 0 : 1) })
-        } catch {
-            throw (error.newSide ? new : old).unreadableShard(numbers[error.index])
-        }
-    }
-
     /// Where `ShardReader` finds the shards `numbers`, given the version's blob ids.
     static func sources(of numbers: [Int], blobs: [Int: GitObjectID]) -> [ShardReader.Source] {
         numbers.map { number in blobs[number].map(ShardReader.Source.object) ?? .empty }
