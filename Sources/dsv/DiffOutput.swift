@@ -77,8 +77,12 @@ enum DiffOutput {
             for pair in pairs.indices {
                 let (from, to) = (box(pairs[pair].from), box(pairs[pair].to))
                 text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(pairs[pair].to.category) }
-                text.put(" "); text.put(from)
-                if from != to { text.put(" → "); text.put(to) }
+                // A box only written otherwise (`10.0` for `10`) did not move: shown as it is now.
+                if pairs[pair].from.hasSameBox(as: pairs[pair].to) {
+                    text.put(" "); text.put(to)
+                } else {
+                    text.put(" "); text.put(from); text.put(" → "); text.put(to)
+                }
                 text.newline()
                 pairs[pair].from.forEachFieldChange(to: pairs[pair].to, ignoring: Self.shownApart) { field, from, to in
                     fieldLine("        ", field, from, to, to: &text)

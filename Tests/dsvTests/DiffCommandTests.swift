@@ -122,3 +122,19 @@ extension DiffCommandTests {
         #expect((diff["images"] as? [Any])?.count == 1)
     }
 }
+
+extension DiffCommandTests {
+    /// An export a tool rewrote — members in another order, numbers in another form, ids
+    /// renumbered — holds the same labels: no change. A real edit beside such rewriting shows
+    /// only itself.
+    @Test func aRewrittenExportHasNoChanges() throws {
+        let dir = try project()
+        dir.write("rewritten.json", #"{"images":[{"file_name":"b/1.jpg","id":7},{"id":8,"file_name":"b/2.jpg"}],"annotations":[{"attributes":{"occluded":false},"bbox":[10.0,1e1,100.00,50],"category_id":1,"image_id":7,"id":1},{"bbox":[0,0,10,10],"category_id":2,"id":2,"image_id":8}],"categories":[{"name":"car","id":1},{"name":"person","id":2}]}"#)
+        let status = try dsv(["status", "rewritten.json", "--exit-code"], in: dir.path, environment: ["NO_COLOR": "1"])
+        #expect(status.status == 0, "\(status.stdout)")
+        dir.write("edited.json", #"{"images":[{"file_name":"b/1.jpg","id":7},{"id":8,"file_name":"b/2.jpg"}],"annotations":[{"attributes":{"occluded":true},"bbox":[10.0,1e1,100.00,50],"category_id":1,"image_id":7,"id":1},{"bbox":[0,0,10,10],"category_id":2,"id":2,"image_id":8}],"categories":[{"name":"car","id":1},{"name":"person","id":2}]}"#)
+        let edited = try dsv(["status", "edited.json"], in: dir.path, environment: ["NO_COLOR": "1"])
+        #expect(edited.stdout.contains("~ car [10.0,1e1,100.00,50]\n        attributes.occluded: false → true\n"), "\(edited.stdout)")
+        #expect(!edited.stdout.contains("b/2.jpg"))
+    }
+}

@@ -15,10 +15,12 @@ public struct AnnotationChanges: Sendable {
     public static let iouThreshold = 0.5
 
     public init(from old: [DiffAnnotation], to new: [DiffAnnotation]) {
-        // 1. Exact matches by content, as multisets (duplicate identical annotations count).
-        let (taken, newLeft) = VersionDiff.pairEqual(old.map(SameContent.init), new.map(SameContent.init))
-        unchanged = new.count - newLeft.count
+        // 1. Exact matches by content, as multisets (duplicate identical annotations count);
+        // then the same content written otherwise.
+        let (taken, exactLeft) = VersionDiff.pairEqual(old.map(SameContent.init), new.map(SameContent.init))
         var oldRest = old.indices.filter { !taken[$0] }
+        let newLeft = Self.removeRewritten(old, &oldRest, new, exactLeft)
+        unchanged = new.count - newLeft.count
         // 2. Greedy pairs by IoU within a category, best pairs first.
         var pairs: [(iou: Double, old: Int, new: Int)] = []
         if oldRest.count * newLeft.count <= OverlapSearch.pairwiseLimit {
@@ -42,21 +44,29 @@ public struct AnnotationChanges: Sendable {
         oldRest.removeAll { usedOld.contains($0) }
         var newRest = newLeft.filter { !usedNew.contains($0) }
         // 3. Identical geometry across categories: each new annotation takes the first old one
-        // (in order) of another category with its geometry, looked for among those whose
-        // geometry digest is its own.
-        var byGeometry: [UInt64: [Int]] = [:]
-        for o in oldRest { byGeometry[old[o].geometryDigest, default: []].append(o) }
-        var usedOldGeometry = Set<Int>()
-        for n in newRest {
-            guard let candidates = byGeometry[new[n].geometryDigest],
-                  let slot = candidates.firstIndex(where: { old[$0].category != new[n].category && old[$0].sameGeometry(as: new[n]) })
-            else { continue }
-            relabeled.append((old[candidates[slot]], new[n]))
-            usedOldGeometry.insert(candidates[slot])
-            byGeometry[new[n].geometryDigest]!.remove(at: slot)
-            usedNew.insert(n)
+        // (in order) of another category with its geometry (canonical: written alike or not).
+        // Equal geometries have equal boxes: only annotations whose box meets one on the other
+        // side have their geometry read again.
+        if !newRest.isEmpty && !oldRest.isEmpty {
+            var oldAt: [Box?: [Int]] = [:]
+            for o in oldRest { oldAt[old[o].box, default: []].append(o) }
+            var geometry: [Int: ContentBytes] = [:]
+            var usedOldGeometry = Set<Int>()
+            for n in newRest {
+                guard let candidates = oldAt[new[n].box] else { continue }
+                let shape = new[n].canonicalGeometry
+                let match = candidates.first { o in
+                    guard !usedOldGeometry.contains(o), old[o].category != new[n].category else { return false }
+                    if geometry[o] == nil { geometry[o] = old[o].canonicalGeometry }
+                    return geometry[o] == shape
+                }
+                guard let match else { continue }
+                relabeled.append((old[match], new[n]))
+                usedOldGeometry.insert(match)
+                usedNew.insert(n)
+            }
+            oldRest.removeAll { usedOldGeometry.contains($0) }
         }
-        oldRest.removeAll { usedOldGeometry.contains($0) }
         newRest.removeAll { usedNew.contains($0) }
         added = newRest.map { new[$0] }
         removed = oldRest.map { old[$0] }
@@ -67,6 +77,39 @@ public struct AnnotationChanges: Sendable {
             return pairs.indices.sorted { Self.boxPrecedes(boxes[$0], boxes[$1]) ?? Self.boxPrecedes(pairs[$0].to, pairs[$1].to) }
                 .map { pairs[$0] }
         }
+    }
+
+    /// Takes out of `oldRest` and of the new annotations `newLeft` the pairs that are the same
+    /// annotation written otherwise (`canonicalContent`: members in another order, `111.70` for
+    /// `111.7` — a tool that rewrote the export), each new one the first such old one not yet
+    /// taken; returns the new ones left. Two such have the same category and box, so only
+    /// annotations whose category and box meet one on the other side are read again: a
+    /// round's moved, added and removed annotations rarely do.
+    static func removeRewritten(_ old: [DiffAnnotation], _ oldRest: inout [Int], _ new: [DiffAnnotation], _ newLeft: [Int]) -> [Int] {
+        guard !oldRest.isEmpty && !newLeft.isEmpty else { return newLeft }
+        struct Place: Hashable {
+            var category: String
+            var box: DiffAnnotation.Box?
+        }
+        var oldAt: [Place: [Int]] = [:]
+        for o in oldRest { oldAt[Place(category: old[o].category, box: old[o].box), default: []].append(o) }
+        var canonical: [Int: ContentBytes] = [:]
+        var takenOld = Set<Int>(), left: [Int] = []
+        for n in newLeft {
+            guard let candidates = oldAt[Place(category: new[n].category, box: new[n].box)] else {
+                left.append(n)
+                continue
+            }
+            let content = new[n].canonicalContent
+            let match = candidates.first { o in
+                guard !takenOld.contains(o) else { return false }
+                if canonical[o] == nil { canonical[o] = old[o].canonicalContent }
+                return canonical[o] == content
+            }
+            if let match { takenOld.insert(match) } else { left.append(n) }
+        }
+        if !takenOld.isEmpty { oldRest.removeAll { takenOld.contains($0) } }
+        return left
     }
 
     /// Modified pairs are listed by their new box, in the order of its numbers (the boxes' four

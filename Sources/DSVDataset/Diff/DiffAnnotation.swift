@@ -4,8 +4,10 @@ import DSVNative
 /// One annotation as the diff sees it: its fields without the ids (ids are not identity), its
 /// category by name (category ids are remapped between exports), its box for pairing. A wide
 /// diff makes tens of thousands of these, so one holds no text of its own: the object stays a
-/// slice of its record's bytes, its content and geometry are kept as digests (compared byte for
-/// byte only when the digests agree), its box as four numbers and the place of its `bbox` text.
+/// slice of its record's bytes, its content is kept as a digest (compared byte for byte only
+/// when the digests agree), its box as four numbers and the place of its `bbox` text. What is
+/// equal only once written alike (`canonicalContent`, `canonicalGeometry`) is made on demand,
+/// for the few annotations a byte-level match leaves.
 /// Three arrays and two strings of its own each were a fifth of a wide diff's comparing, and
 /// their reference counting much of its copying.
 public struct DiffAnnotation: Sendable, Equatable {
@@ -21,8 +23,6 @@ public struct DiffAnnotation: Sendable, Equatable {
     let bboxRange: Range<Int32>?
     /// A digest of `content`: only annotations whose digests agree are compared by it.
     let contentDigest: UInt64
-    /// A digest of `geometry`: only annotations whose digests agree are compared by it.
-    let geometryDigest: UInt64
     /// Whether the content was not read off the text in place (an escape in it) or a category
     /// id appears twice: then equal texts do not show equal contents, which are compared whole.
     let contentApart: Bool
@@ -43,7 +43,6 @@ public struct DiffAnnotation: Sendable, Equatable {
         box = fields.box
         bboxRange = fields.bboxRange.map { Self.templateRange(of: $0, in: template) }
         contentDigest = fields.contentDigest
-        geometryDigest = fields.geometryDigest
         contentApart = fields.contentApart
     }
 
@@ -73,13 +72,23 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// by name, compact.
     var content: ContentBytes { fields(keeping: .content).content }
 
-    /// The geometry alone (bbox, segmentation, keypoints), compact: what a relabel keeps.
-    var geometry: ContentBytes { fields(keeping: .geometry).geometry }
-
     private func fields(keeping: Fields.Kept) -> Fields {
         template.withFilled(id: 0, imageID: 0) { bytes in
             Self.scan(bytes, categories, keeping: keeping) ?? Self.parsedFields(bytes, categories, keeping: keeping)
         }
+    }
+
+    /// The content as `JSONValue.canonical` writes it (members in key order, numbers by value):
+    /// equal for two annotations a tool wrote differently — a reordered object, `111.70` for
+    /// `111.7` — which are the same annotation.
+    var canonicalContent: ContentBytes {
+        let members = Self.members(text).map { $0.0 == "category_id" ? ("category", JSONValue.string(category)) : $0 }
+        return ContentBytes(JSONValue.object(members).canonical)
+    }
+
+    /// The geometry alone (bbox, segmentation, keypoints), canonical: what a relabel keeps.
+    var canonicalGeometry: ContentBytes {
+        ContentBytes(JSONValue.object(Self.members(text).filter { Self.geometryKeys.contains($0.0) }).canonical)
     }
 
     /// The `bbox` value as written, for display.
@@ -87,6 +96,13 @@ public struct DiffAnnotation: Sendable, Equatable {
 
     /// The `bbox` value's numbers.
     public var bbox: [Double]? { withBBoxBytes { Self.numbers(in: UnsafeRawBufferPointer($0)) } ?? nil }
+
+    /// Whether `other`'s `bbox` holds the same value (written alike or not): a modified
+    /// annotation's line shows its box moving only when it moved.
+    public func hasSameBox(as other: DiffAnnotation) -> Bool {
+        withBBoxBytes { a in other.withBBoxBytes { b in JSONValue.sameValue(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) } ?? false }
+            ?? (other.bboxRange == nil)
+    }
 
     /// `body` given the `bbox` value's bytes, in place (typed: a string is made of them without
     /// going byte by byte); nil without one.
@@ -102,11 +118,6 @@ public struct DiffAnnotation: Sendable, Equatable {
         guard contentDigest == other.contentDigest else { return false }
         if !contentApart && !other.contentApart && template == other.template && category == other.category { return true }
         return content == other.content
-    }
-
-    /// Whether two annotations have the same geometry: by digest, then byte for byte.
-    func sameGeometry(as other: DiffAnnotation) -> Bool {
-        geometryDigest == other.geometryDigest && geometry == other.geometry
     }
 
     /// The annotation object with `id` and `image_id` removed and `category_id` kept as written
@@ -154,7 +165,7 @@ public struct DiffAnnotation: Sendable, Equatable {
     }
 
     /// An `[x, y, w, h]` box: the first four numbers of a `bbox`.
-    struct Box: Sendable, Equatable {
+    struct Box: Sendable, Hashable {
         var x, y, width, height: Double
         /// The numbers the value holds in all (a box of exactly four sorts as its four numbers).
         var count: Int
@@ -175,36 +186,31 @@ public struct DiffAnnotation: Sendable, Equatable {
         var box: Box?
         var bboxRange: Range<Int>?
         var contentDigest: UInt64 = 0
-        var geometryDigest: UInt64 = 0
         var contentApart = false
         /// Filled only when asked for (`Kept`).
         var content = ContentBytes([])
-        var geometry = ContentBytes([])
 
         struct Kept: OptionSet {
             let rawValue: Int
             static let content = Kept(rawValue: 1)
-            static let geometry = Kept(rawValue: 2)
         }
     }
 
-    /// Category, box, and the digests of content and geometry read off the text in place,
+    /// Category, box, and the digest of the content read off the text in place,
     /// without building a value: stored objects are minified, so for a text without escapes
     /// each member's bytes are already what `compact` would write. Nil (the parsing path
     /// decides) for a text with a backslash, as an escape may be written more than one way.
-    /// The content's and geometry's bytes are digested as they are met, and kept only when
-    /// asked for.
+    /// The content's bytes are digested as they are met, and kept only when asked for.
     static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: CategoryTable, keeping: Fields.Kept) -> Fields? {
         guard bytes.first == UInt8(ascii: "{"), !bytes.contains(UInt8(ascii: "\\")) else { return nil }
         var scanner = JSONScanner(bytes)
         var fields = Fields()
-        let (keepContent, keepGeometry) = (keeping.contains(.content), keeping.contains(.geometry))
-        var content: [UInt8] = keepContent ? [UInt8(ascii: "{")] : [], geometry: [UInt8] = keepGeometry ? [UInt8(ascii: "{")] : []
+        let keepContent = keeping.contains(.content)
+        var content: [UInt8] = keepContent ? [UInt8(ascii: "{")] : []
         if keepContent { content.reserveCapacity(bytes.count + 16) }
-        var contentDigest = ByteDigest(), geometryDigest = ByteDigest()
+        var contentDigest = ByteDigest()
         contentDigest.add(UInt8(ascii: "{"))
-        geometryDigest.add(UInt8(ascii: "{"))
-        var (contentMembers, geometryMembers, categoryMembers) = (0, 0, 0)
+        var (contentMembers, categoryMembers) = (0, 0)
         func addContent(_ piece: UnsafeRawBufferPointer, opening: Bool) {
             if opening && contentMembers > 0 {
                 contentDigest.add(UInt8(ascii: ","))
@@ -218,16 +224,6 @@ public struct DiffAnnotation: Sendable, Equatable {
             contentMembers += 1
         }
         func addMember(_ range: Range<Int>) { addMember(UnsafeRawBufferPointer(rebasing: bytes[range])) }
-        func addGeometry(_ range: Range<Int>) {
-            let piece = UnsafeRawBufferPointer(rebasing: bytes[range])
-            if geometryMembers > 0 {
-                geometryDigest.add(UInt8(ascii: ","))
-                if keepGeometry { geometry.append(UInt8(ascii: ",")) }
-            }
-            geometryMembers += 1
-            geometryDigest.add(piece)
-            if keepGeometry { geometry.append(contentsOf: piece) }
-        }
         do {
             try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
                 let member = key.lowerBound..<value.upperBound
@@ -244,10 +240,6 @@ public struct DiffAnnotation: Sendable, Equatable {
                         fields.box = Self.box(UnsafeRawBufferPointer(rebasing: bytes[value]))
                     }
                     addMember(member)
-                    addGeometry(member)
-                case .geometry:
-                    addMember(member)
-                    addGeometry(member)
                 case .other:
                     addMember(member)
                 }
@@ -257,14 +249,10 @@ public struct DiffAnnotation: Sendable, Equatable {
         }
         guard scanner.position == bytes.count else { return nil }
         contentDigest.add(UInt8(ascii: "}"))
-        geometryDigest.add(UInt8(ascii: "}"))
         if keepContent { content.append(UInt8(ascii: "}")) }
-        if keepGeometry { geometry.append(UInt8(ascii: "}")) }
         fields.contentDigest = contentDigest.value
-        fields.geometryDigest = geometryDigest.value
         fields.contentApart = categoryMembers > 1
         if keepContent { fields.content = ContentBytes(content) }
-        if keepGeometry { fields.geometry = ContentBytes(geometry) }
         return fields
     }
 
@@ -281,10 +269,8 @@ public struct DiffAnnotation: Sendable, Equatable {
         }
         let comparable = members.map { $0.0 == "category_id" ? ("category", JSONValue.string(fields.category)) : $0 }
         let content = ContentBytes(Array(JSONValue.object(comparable).compact.utf8))
-        let geometry = ContentBytes(Array(JSONValue.object(members.filter { Self.geometryKeys.contains($0.0) }).compact.utf8))
-        (fields.contentDigest, fields.geometryDigest) = (content.digest, geometry.digest)
+        fields.contentDigest = content.digest
         if keeping.contains(.content) { fields.content = content }
-        if keeping.contains(.geometry) { fields.geometry = geometry }
         return fields
     }
 
@@ -343,7 +329,7 @@ public struct DiffAnnotation: Sendable, Equatable {
 
     /// The members the diff treats apart, told by their key literal's bytes.
     enum MemberKey {
-        case id, categoryID, bbox, geometry, other
+        case id, categoryID, bbox, other
 
         init(_ bytes: UnsafeRawBufferPointer, _ key: Range<Int>) {
             func equals(_ literal: StaticString) -> Bool {
@@ -353,7 +339,6 @@ public struct DiffAnnotation: Sendable, Equatable {
             if equals(#""id""#) || equals(#""image_id""#) { self = .id }
             else if equals(#""category_id""#) { self = .categoryID }
             else if equals(#""bbox""#) { self = .bbox }
-            else if equals(#""segmentation""#) || equals(#""keypoints""#) { self = .geometry }
             else { self = .other }
         }
     }

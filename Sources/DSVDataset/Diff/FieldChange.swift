@@ -32,8 +32,8 @@ public struct FieldChange: Sendable, Equatable {
 
     /// Field-by-field differences of two compact objects' texts (stored objects are minified);
     /// `attributes` is compared attribute by attribute. Members are read in place: one whose
-    /// bytes are equal is equal; one whose bytes differ is parsed only when an escape could make
-    /// different bytes the same string.
+    /// bytes are equal is equal; one whose bytes differ is compared by value
+    /// (`JSONValue.sameValue`), so a value only written otherwise is no change.
     public static func between(_ old: [UInt8], _ new: [UInt8], ignoring: Set<String> = []) -> [FieldChange] {
         old.withUnsafeBytes { a in new.withUnsafeBytes { b in between(a, b, ignoring: ignoring, prefix: "") } }
     }
@@ -71,8 +71,9 @@ public struct FieldChange: Sendable, Equatable {
                     forEachChange(from, to, ignoring: [], prefix: prefix + "attributes.", each)
                     return
                 }
-                if from.contains(backslash) || to.contains(backslash),
-                   let v = try? JSONValue.parse(from), let w = try? JSONValue.parse(to), v == w { return }
+                // The same value written otherwise (an escape, `111.70` for `111.7`, members
+                // in another order) is no change.
+                if JSONValue.sameValue(from, to) { return }
             }
             each(prefix + name, from, to)
         }
