@@ -3,8 +3,13 @@ import Testing
 
 /// Values written otherwise by another tool are the same value; anything else is not.
 @Suite struct JSONCanonicalTests {
+    /// The canonical text of a parsed value, checked against the one written in place.
     func canonical(_ text: String) throws -> String {
-        String(decoding: try JSONValue.parse(text).canonical, as: UTF8.self)
+        let parsed = String(decoding: try JSONValue.parse(text).canonical, as: UTF8.self)
+        var inPlace: [UInt8] = []
+        #expect(Array(text.utf8).withUnsafeBytes { JSONValue.writeCanonical($0, into: &inPlace) })
+        #expect(String(decoding: inPlace, as: UTF8.self) == parsed, "\(text)")
+        return parsed
     }
 
     func same(_ a: String, _ b: String) -> Bool {
@@ -38,8 +43,14 @@ import Testing
         #expect(try canonical("[1E300,12e-3]") == "[1e300,12e-3]")
     }
 
-    /// Texts that are not JSON are never the same as anything but themselves.
+    /// Texts that are not JSON are never the same as anything but themselves, and are not
+    /// written canonically.
     @Test func brokenTextsDiffer() {
+        var out: [UInt8] = [1]
+        for text in ["[1,2", #"{"a":1"#, "[1,]", "", "1 2", #"{"a" 1}"#] {
+            #expect(!Array(text.utf8).withUnsafeBytes { JSONValue.writeCanonical($0, into: &out) }, "\(text)")
+            #expect(out == [1], "what was written is taken back")
+        }
         #expect(!same("[1,2", "[1,2]"))
         #expect(!same(#"{"a":1"#, #"{"a":1}"#))
         #expect(same("[1, 2]", "[1,2]"))

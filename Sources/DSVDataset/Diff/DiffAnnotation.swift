@@ -81,14 +81,29 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// The content as `JSONValue.canonical` writes it (members in key order, numbers by value):
     /// equal for two annotations a tool wrote differently — a reordered object, `111.70` for
     /// `111.7` — which are the same annotation.
-    var canonicalContent: ContentBytes {
-        let members = Self.members(text).map { $0.0 == "category_id" ? ("category", JSONValue.string(category)) : $0 }
-        return ContentBytes(JSONValue.object(members).canonical)
-    }
+    var canonicalContent: ContentBytes { Self.canonical(content.bytes) }
 
     /// The geometry alone (bbox, segmentation, keypoints), canonical: what a relabel keeps.
     var canonicalGeometry: ContentBytes {
-        ContentBytes(JSONValue.object(Self.members(text).filter { Self.geometryKeys.contains($0.0) }).canonical)
+        template.withFilled(id: 0, imageID: 0) { bytes in
+            var geometry: [UInt8] = [UInt8(ascii: "{")]
+            for member in FieldChange.rawMembers(bytes) {
+                let key = UnsafeRawBufferPointer(rebasing: bytes[member.key])
+                guard Self.geometryKeys.contains(JSONString.decode(key)) else { continue }
+                if geometry.count > 1 { geometry.append(UInt8(ascii: ",")) }
+                geometry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[member.key.lowerBound..<member.value.upperBound]))
+            }
+            geometry.append(UInt8(ascii: "}"))
+            return Self.canonical(geometry)
+        }
+    }
+
+    /// `JSONValue.writeCanonical` of an object's compact text.
+    static func canonical(_ text: [UInt8]) -> ContentBytes {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        let written = text.withUnsafeBytes { JSONValue.writeCanonical($0, into: &out) }
+        return ContentBytes(written ? out : text)
     }
 
     /// The `bbox` value as written, for display.
