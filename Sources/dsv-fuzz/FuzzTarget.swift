@@ -41,6 +41,29 @@ enum FuzzTarget {
         }
         checkMatching(bytes)
         checkCopy()
+        checkCanonical(bytes)
+    }
+
+    /// What a diff takes as the same value: the input's two halves, written in place and
+    /// compared side by side (`JSONValue.writeCanonical`, `sameValue`), agree with the parsed
+    /// values' canonical texts wherever both halves are JSON.
+    static func checkCanonical(_ bytes: UnsafeRawBufferPointer) {
+        let half = bytes.count / 2
+        let (a, b) = (UnsafeRawBufferPointer(rebasing: bytes[..<half]), UnsafeRawBufferPointer(rebasing: bytes[half...]))
+        let same = JSONValue.sameValue(a, b)
+        func canonical(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
+            var inPlace: [UInt8] = []
+            let written = JSONValue.writeCanonical(text, into: &inPlace)
+            guard let value = try? JSONValue.parse(text) else {
+                if written { fatalError("written canonically but not JSON: \(Array(text))") }
+                return nil
+            }
+            if !written || inPlace != value.canonical { fatalError("canonical texts differ for \(Array(text))") }
+            return inPlace
+        }
+        if let x = canonical(a), let y = canonical(b), same != (x == y) {
+            fatalError("sameValue says \(same) for \(Array(a)) and \(Array(b))")
+        }
     }
 
     /// Every shard the build compressed decodes again (`ShardView`, as a checkout, diff or

@@ -1,4 +1,5 @@
 import DSVJSON
+import DSVTestSupport
 import Testing
 
 /// Values written otherwise by another tool are the same value; anything else is not.
@@ -54,5 +55,78 @@ import Testing
         #expect(!same("[1,2", "[1,2]"))
         #expect(!same(#"{"a":1"#, #"{"a":1}"#))
         #expect(same("[1, 2]", "[1,2]"))
+    }
+}
+
+extension JSONCanonicalTests {
+    /// Random values written two ways — members shuffled, numbers in other forms, strings
+    /// escaped or not — are the same value; one number or member changed, they are not. Read
+    /// side by side or parsed, the answer is the same.
+    @Test func randomRewritesAgree() throws {
+        var generator = SplitMix(seed: 41)
+        enum Shape { case number(Int, Int), string(String), array([Shape]), object([(String, Shape)]), literal(String) }
+        func shape(_ depth: Int) -> Shape {
+            switch Int.random(in: 0..<(depth > 2 ? 3 : 5), using: &generator) {
+            case 0: return .number(Int.random(in: -999...999, using: &generator), Int.random(in: -3...3, using: &generator))
+            case 1: return .string(["a", "é", "x\"y", "", "ab"].randomElement(using: &generator)!)
+            case 2: return .literal(["true", "false", "null"].randomElement(using: &generator)!)
+            case 3: return .array((0..<Int.random(in: 0...4, using: &generator)).map { _ in shape(depth + 1) })
+            default:
+                let keys = ["a", "b", "c", "id", "é"].shuffled(using: &generator).prefix(Int.random(in: 0...4, using: &generator))
+                return .object(keys.map { ($0, shape(depth + 1)) })
+            }
+        }
+        /// A number `mantissa × 10^exponent` in one of its forms.
+        func number(_ mantissa: Int, _ exponent: Int) -> String {
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0: return "\(mantissa)e\(exponent)"
+            case 1: return "\(mantissa)0E\(exponent - 1)"
+            case 2:
+                let sign = mantissa < 0 ? "-" : "", digits = String(mantissa.magnitude)
+                return "\(sign)0.\(digits)e\(exponent + digits.count)"
+            default:
+                return exponent >= 0 ? "\(mantissa)" + String(repeating: "0", count: exponent) + (Bool.random(using: &generator) ? ".0" : "")
+                    : "\(mantissa)e\(exponent)"
+            }
+        }
+        func text(_ value: Shape) -> String {
+            switch value {
+            case .number(let mantissa, let exponent): return number(mantissa, exponent)
+            case .string(let s):
+                let plain = "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+                return Bool.random(using: &generator) ? plain : plain.replacingOccurrences(of: "a", with: "\\u0061")
+            case .literal(let l): return l
+            case .array(let items): return "[" + items.map(text).joined(separator: ",") + "]"
+            case .object(let members):
+                return "{" + members.shuffled(using: &generator).map { "\"\($0.0)\":" + text($0.1) }.joined(separator: ",") + "}"
+            }
+        }
+        func changed(_ value: Shape) -> Shape {
+            switch value {
+            case .number(let mantissa, let exponent): return .number(mantissa + 1, exponent)
+            case .string(let s): return .string(s + "z")
+            case .literal(let l): return .literal(l == "null" ? "true" : "null")
+            case .array(let items):
+                guard !items.isEmpty else { return .array([.literal("null")]) }
+                var copy = items
+                let index = Int.random(in: 0..<items.count, using: &generator)
+                copy[index] = changed(items[index])
+                return .array(copy)
+            case .object(let members):
+                guard !members.isEmpty else { return .object([("k", .literal("null"))]) }
+                var copy = members
+                let index = Int.random(in: 0..<members.count, using: &generator)
+                copy[index].1 = changed(members[index].1)
+                return .object(copy)
+            }
+        }
+        for _ in 0..<500 {
+            let value = shape(0)
+            let (a, b, c) = (text(value), text(value), text(changed(value)))
+            #expect(try canonical(a) == canonical(b), "\(a) | \(b)")
+            #expect(same(a, b), "\(a) | \(b)")
+            #expect(try canonical(a) != canonical(c), "\(a) | \(c)")
+            #expect(!same(a, c), "\(a) | \(c)")
+        }
     }
 }
