@@ -18,16 +18,9 @@ extension Benchmarks {
         _ = ChildProcess.run([dsv, "init"], directory: repo)
         _ = ChildProcess.run([dsv, "commit", first, "-m", "round 1"], directory: repo)
         print("one image of \(crowdAnnotations) annotations, all moved …")
-        func besideLoad(_ arguments: [String]) -> (ChildProcess.Measurement, ChildProcess.Measurement) {
-            alternately(3) { side in
-                side == 0 ? ChildProcess.run([dsv] + arguments, directory: repo)
-                    : ChildProcess.run(["python3", "-c", "import json,gc,sys; gc.disable(); json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))",
-                                        first, moved])
-            }
-        }
-        let status = besideLoad(["status", moved, "--stat"])
+        let status = besideJSONLoad([dsv, "status", moved, "--stat"], in: repo, of: (first, moved))
         _ = ChildProcess.run([dsv, "commit", moved, "-m", "round 2"], directory: repo)
-        let diff = besideLoad(["diff", "HEAD~1", "HEAD"])
+        let diff = besideJSONLoad([dsv, "diff", "HEAD~1", "HEAD"], in: repo, of: (first, moved))
         let label = "one image of \(crowdAnnotations / 1000)k annotations, all moved"
         for (name, (ours, load)) in [("diff", diff), ("status", status)] {
             table.add("\(name), \(label)", ours: ours.status <= 1 ? seconds(ours.seconds) : "failed", baseline: seconds(load.seconds),

@@ -101,19 +101,10 @@ extension Benchmarks {
             try freshFolder(distant)
             _ = ChildProcess.run([dsv, "init"], directory: distant)
             _ = ChildProcess.run([dsv, "commit", first, "-m", "base"], directory: distant)
-            // The baseline varies as much as dsv between runs on this machine: the median of three
-            // too, each run beside one of dsv's, for each of status and diff.
-            func besideLoad(_ arguments: [String]) -> (ChildProcess.Measurement, ChildProcess.Measurement) {
-                alternately(3) { side in
-                    side == 0 ? ChildProcess.run([dsv] + arguments, directory: distant)
-                        : ChildProcess.run(["python3", "-c", "import json,gc,sys; gc.disable(); json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))",
-                                            first, path])
-                }
-            }
-            let status = besideLoad(["status", path, "--stat"])
+            let status = besideJSONLoad([dsv, "status", path, "--stat"], in: distant, of: (first, path))
             _ = ChildProcess.run([dsv, "commit", path, "-m", "changed"], directory: distant)
             // The review as a reader gets it: every changed image, annotation by annotation.
-            let diff = besideLoad(["diff", "HEAD~1", "HEAD"])
+            let diff = besideJSONLoad([dsv, "diff", "HEAD~1", "HEAD"], in: distant, of: (first, path))
             let target = fraction <= 0.01 ? 50.0 : 10.0
             for (name, measured) in [("diff", diff), ("status", status)] {
                 let (timing, load) = measured
@@ -122,6 +113,18 @@ extension Benchmarks {
                           target: ("≥ \(Int(target))× faster", timing.status <= 1 && load.seconds >= target * timing.seconds))
             }
             try? FileManager.default.removeItem(atPath: distant)
+        }
+    }
+
+    /// A command beside `json.load` of two files, the baseline of a diff or status: the baseline
+    /// varies as much as dsv between runs on this machine, so the median of three of each, run
+    /// alternately.
+    func besideJSONLoad(_ command: [String], in directory: String, of files: (String, String))
+        -> (ChildProcess.Measurement, ChildProcess.Measurement) {
+        alternately(3) { side in
+            side == 0 ? ChildProcess.run(command, directory: directory)
+                : ChildProcess.run(["python3", "-c", "import json,gc,sys; gc.disable(); json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))",
+                                    files.0, files.1])
         }
     }
 
