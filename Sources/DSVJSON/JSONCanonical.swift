@@ -11,48 +11,15 @@
 ///   value is rounded.
 /// - Strings: as `JSONString.encode` writes them.
 extension JSONValue {
+    /// This value's canonical text (see above).
     public var canonical: [UInt8] {
         var out: [UInt8] = []
-        writeCanonical(into: &out)
+        _ = Array(compact.utf8).withUnsafeBytes { Self.writeCanonical($0, into: &out) }
         return out
     }
 
-    func writeCanonical(into out: inout [UInt8]) {
-        switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
-        case .number(let text): Self.writeCanonicalNumber(text, into: &out)
-        case .string(let text): JSONString.encode(text, into: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                item.writeCanonical(into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            // The last member of each key, in key order.
-            var last: [String: Int] = [:]
-            for (index, member) in members.enumerated() { last[member.0] = index }
-            let kept = last.values.sorted { members[$0].0.utf8.lexicographicallyPrecedes(members[$1].0.utf8) }
-            out.append(UInt8(ascii: "{"))
-            for (position, index) in kept.enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
-                JSONString.encode(members[index].0, into: &out)
-                out.append(UInt8(ascii: ":"))
-                members[index].1.writeCanonical(into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-    }
-
-    /// A number's exact value as significant digits and a decimal exponent. A text that is not
-    /// a JSON number (the parser keeps what it met) stays as written.
-    static func writeCanonicalNumber(_ text: String, into out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { writeCanonicalNumber(UnsafeRawBufferPointer($0), into: &out) }
-    }
-
+    /// A number's exact value as significant digits and a decimal exponent; a text that is not
+    /// a JSON number stays as written.
     static func writeCanonicalNumber(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         let zero = UInt8(ascii: "0"), nine = UInt8(ascii: "9")
         let start = out.count  // nothing allocated: the digits go straight into `out`
@@ -239,9 +206,9 @@ extension JSONValue {
         case .equal: return true
         case .different: return false
         case .parted:
-            guard a.contains(UInt8(ascii: "{")) && b.contains(UInt8(ascii: "{")),
-                  let x = try? JSONValue.parse(a), let y = try? JSONValue.parse(b) else { return false }
-            return x.canonical == y.canonical
+            guard a.contains(UInt8(ascii: "{")) && b.contains(UInt8(ascii: "{")) else { return false }
+            var (x, y): ([UInt8], [UInt8]) = ([], [])
+            return writeCanonical(a, into: &x) && writeCanonical(b, into: &y) && x == y
         }
     }
 
@@ -291,8 +258,8 @@ extension JSONValue {
                     let (s, t) = (UnsafeRawBufferPointer(rebasing: a[i..<p]), UnsafeRawBufferPointer(rebasing: b[j..<q]))
                     if !s.elementsEqual(t) {
                         var (u, v): ([UInt8], [UInt8]) = ([], [])
-                        JSONValue.writeCanonicalNumber(String(decoding: s, as: UTF8.self), into: &u)
-                        JSONValue.writeCanonicalNumber(String(decoding: t, as: UTF8.self), into: &v)
+                        JSONValue.writeCanonicalNumber(s, into: &u)
+                        JSONValue.writeCanonicalNumber(t, into: &v)
                         if u != v { return differ }
                     }
                     (i, j) = (p, q)

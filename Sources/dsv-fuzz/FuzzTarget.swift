@@ -44,9 +44,10 @@ enum FuzzTarget {
         checkCanonical(bytes)
     }
 
-    /// What a diff takes as the same value: the input's two halves, written in place and
-    /// compared side by side (`JSONValue.writeCanonical`, `sameValue`), agree with the parsed
-    /// values' canonical texts wherever both halves are JSON.
+    /// What a diff takes as the same value: the input's two halves compared side by side
+    /// (`sameValue`) agree with their canonical texts wherever both halves are JSON, and a
+    /// canonical text is written exactly when the parser takes the half, the same again from
+    /// the parsed value.
     static func checkCanonical(_ bytes: UnsafeRawBufferPointer) {
         let half = bytes.count / 2
         let (a, b) = (UnsafeRawBufferPointer(rebasing: bytes[..<half]), UnsafeRawBufferPointer(rebasing: bytes[half...]))
