@@ -15,11 +15,12 @@ public enum VersionBuilder {
     ///   - pack: where each new shard's blob goes as soon as it is compressed (its `blob` is
     ///     then nil); without one, the blobs stay in the content.
     ///   - storing: false for content that will only be compared, never stored (a status): new
-    ///     shards are then encoded but neither hashed nor compressed, and keep their bytes
-    ///     (`encoded`) instead of a blob; the summary has no manifest digest and the subsets no
-    ///     order stream (a millisecond of a 10k-image status). Compressing them
-    ///     only to learn their blob ids, then decompressing them to compare, was a fifth of a
-    ///     wide status, and hashing them for a manifest nobody reads 4%.
+    ///     shards are then neither encoded, hashed nor compressed here, but by whatever compares
+    ///     them, one at a time, from the content's `encoder`; the summary has no manifest
+    ///     digest and the subsets no order stream (a millisecond of a 10k-image status).
+    ///     Compressing them only to learn their blob ids, then decompressing them to compare,
+    ///     was a fifth of a wide status, hashing them for a manifest nobody reads 4%, and
+    ///     encoding them all ahead, each kept until compared, 32 MB of fresh memory at 10k.
     public static func build(_ plan: VersionPlan, imagesPrefix: String?,
                              pins: [String: ObjectPin] = [:],
                              reuse: ShardReuse = ShardReuse(),
@@ -88,7 +89,7 @@ public enum VersionBuilder {
         let records = ShardRecords(starts: starts, members: members, keys: keys, sources: plan.parts.map(RecordSource.init),
                                    partOf: partOf, localOf: localOf, pins: pins)
         let shards = try buildShards(nonEmpty, reuse: reuse, records: records, pack: pack, storing: storing)
-        trace.mark(storing ? "encode, hash and compress shards" : "encode shards")
+        trace.mark(storing ? "encode, hash and compress shards" : "look up shards")
 
         let (subsets, categories) = described?.value() ?? describe()
         let counts = plan.parts.map { part in
@@ -100,7 +101,7 @@ public enum VersionBuilder {
             categories: categories, objectsPinned: pins.isEmpty ? 0 : keys.count { pins[$0] != nil }, shards: shards.count,
             sources: [], subsets: counts, shardLayout: layout)
         trace.mark("headers, order streams and summary")
-        return VersionContent(summary: summary, subsets: subsets, shards: shards)
+        return VersionContent(summary: summary, subsets: subsets, shards: shards, encoder: storing ? nil : ShardEncoder(records: records))
     }
 
     /// Each subset's header and order stream, and the annotations per category name.
@@ -129,6 +130,14 @@ public enum VersionBuilder {
             lookup.mark("look up known shards")
         }
         let todo = numbers.indices.filter { shards[$0] == nil }
+        guard storing else {
+            // Encoded when compared (`ShardEncoder`).
+            for slot in todo {
+                shards[slot] = VersionContent.Shard(number: numbers[slot], contentDigest: nil, blobID: nil, blob: nil,
+                                                    fingerprint: fingerprints?[slot], isNew: true)
+            }
+            return shards.map { $0! }
+        }
         let trace = Trace()
         let results = ResultSlots<Result<VersionContent.Shard, ZstdError>>(count: todo.count)
         Parallel.forEach(todo.count, makeState: { (ZstdCompressor(level: VersionContent.compressionLevel), RecordSource.Cursor()) }) { state, index in
@@ -136,11 +145,6 @@ public enum VersionBuilder {
             var writer = ByteWriter(capacity: 16 * 1024)
             records.write(shard: number, with: &state.1, to: &writer)
             results[index] = Result { () throws(ZstdError) in
-                guard storing else {
-                    return VersionContent.Shard(number: number, contentDigest: nil, blobID: nil, blob: nil,
-                                                encoded: writer.bytes.withUnsafeBufferPointer { Array($0) },  // without the spare capacity
-                                                fingerprint: fingerprints?[slot], isNew: true)
-                }
                 let contentDigest = SHA256Digest(of: writer.bytes)
                 let blob = GitObject(kind: .blob, content: try state.0.compress(writer.bytes))
                 pack?.add(blob)
@@ -148,7 +152,7 @@ public enum VersionBuilder {
                                             blob: pack == nil ? blob : nil, fingerprint: fingerprints?[slot], isNew: true)
             }
         }
-        trace.mark("encode\(storing ? ", hash and compress" : "") \(todo.count) shards")
+        trace.mark("encode, hash and compress \(todo.count) shards")
         for (index, slot) in todo.enumerated() { shards[slot] = try results[index]!.get() }
         return shards.map { $0! }
     }
@@ -210,6 +214,17 @@ public enum VersionBuilder {
 /// Every image's place: its shard (`starts`/`members`, sorted by key within a shard) and its
 /// part and position in the plan. Writes a shard's bytes, or feeds what they depend on into a
 /// fingerprint.
+/// How content built only to be compared (a status) encodes a shard it did not know, when it is
+/// compared: the records of the exports it was built from.
+public struct ShardEncoder: Sendable {
+    let records: ShardRecords
+
+    /// Shard `number`'s bytes, as a build that stores them would encode them, into `writer`.
+    func write(shard number: Int, with cursor: inout RecordSource.Cursor, to writer: inout ByteWriter) {
+        records.write(shard: number, with: &cursor, to: &writer)
+    }
+}
+
 struct ShardRecords: @unchecked Sendable {
     let starts: [Int32]
     let members: [Int32]

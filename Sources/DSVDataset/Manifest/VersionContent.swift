@@ -13,14 +13,12 @@ public struct VersionContent: Sendable {
         /// SHA-256 of the uncompressed shard: what the manifest digest covers. Nil for a shard
         /// only encoded to be compared (a status has no manifest).
         public var contentDigest: SHA256Digest?
-        /// Nil for a shard only encoded (`encoded`): a build that stores nothing does not
-        /// compress what it will only compare.
+        /// Nil for a shard a build that stores nothing (a status) did not know: it is encoded
+        /// only when compared (`encoder`), and never compressed.
         public var blobID: GitObjectID?
         /// The compressed blob to store; nil when the repository already holds it, or when it
         /// went straight into the commit's pack.
         public var blob: GitObject?
-        /// The uncompressed bytes of a shard a build that stores nothing (a status) encoded.
-        public var encoded: [UInt8]? = nil
         /// The content's fingerprint under the shard cache's key, when there is a cache.
         public var fingerprint: Fingerprint?
         /// Encoded by this build: the shard cache did not know it.
@@ -49,6 +47,9 @@ public struct VersionContent: Sendable {
     /// In the order of their names.
     public var subsets: [SubsetObjects]
     public var shards: [Shard]
+    /// How content built only to be compared encodes the shards it did not know (those without
+    /// a blob id), from the exports' bytes, which it needs until then; nil in content to store.
+    public var encoder: ShardEncoder? = nil
 
     /// Each byte's two lowercase hex digits, the first in the low byte: stored as they read.
     private static let hexPairs: [UInt16] = (0..<256).map { byte in

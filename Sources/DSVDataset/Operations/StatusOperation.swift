@@ -39,11 +39,13 @@ public enum StatusOperation {
             content = try VersionBuilder.build(plan, imagesPrefix: version?.summary.imagesPrefix,
                                                pins: pins, reuse: reuse, storing: false)
         } catch { throw .compression(error) }
-        // Nothing reads the exports' bytes any more (the new shards have their own): their pages
-        // go on another thread while HEAD's shards are read and compared, not at exit — a
-        // millisecond of a 10k-image status.
-        let exports = plan.parts.flatMap(\.plan.exports)
-        DispatchQueue.global().async { exports.forEach { $0.releaseBytes() } }
+        // The working shards are encoded from the exports' bytes as they are compared: once the
+        // comparison is done, their pages go on another thread while the review is printed,
+        // not at exit — a millisecond of a 10k-image status.
+        defer {
+            let exports = plan.parts.flatMap(\.plan.exports)
+            DispatchQueue.global().async { exports.forEach { $0.releaseBytes() } }
+        }
 
         let trace = Trace()
         let oldBlobs: [Int: GitObjectID]
@@ -59,10 +61,10 @@ public enum StatusOperation {
         // after the commit, every shard is then read and every record compared.
         let renamed = VersionDiff.renamesCategories(oldCategories, newCategories)
         let newShards = Dictionary(content.shards.map { ($0.number, $0) }) { a, _ in a }
-        // The shards the cache knew have their blob ids; the others were only encoded, and are
-        // compared record by record with HEAD's shard of their number (records that turn out
-        // equal show no change: all a cold cache costs is reading more).
-        let encoded = content.shards.filter { $0.encoded != nil }.map(\.number)
+        // The shards the cache knew have their blob ids; the others are encoded when compared,
+        // record by record, with HEAD's shard of their number (records that turn out equal
+        // show no change: all a cold cache costs is reading more).
+        let encoded = content.shards.filter { $0.blobID == nil }.map(\.number)
         var (oldChanged, changed) = VersionDiff.changedShards(oldBlobs, version?.summary.shardLayout ?? content.summary.shardLayout,
                                                               newShards.compactMapValues(\.blobID), content.summary.shardLayout,
                                                               all: renamed)
@@ -72,10 +74,10 @@ public enum StatusOperation {
         }
 
         // The working shards that differ and HEAD's, decoded on all cores in one pass: the
-        // working ones from memory, or from the repository for those the cache knew.
+        // working ones encoded there, or from the repository for those the cache knew.
         func source(_ shard: VersionContent.Shard) -> ShardReader.Source {
-            if let bytes = shard.encoded { return .encoded(bytes) }
-            return shard.blobID.map(ShardReader.Source.object) ?? .empty  // a shard has one or the other
+            if let blobID = shard.blobID { return .object(blobID) }
+            return content.encoder.map { .encoding(shard.number, $0) } ?? .empty
         }
         let emptySummary = DatasetSummary(manifest: "", imagesPrefix: nil, images: 0, annotations: 0, categories: [],
                                           objectsPinned: 0, shards: 0, sources: [])

@@ -13,8 +13,8 @@ enum ShardReader {
     enum Source: Sendable {
         /// In the repository.
         case object(GitObjectID)
-        /// In memory, uncompressed: a working shard a status encoded but did not store.
-        case encoded([UInt8])
+        /// Not encoded yet: a working shard of a status, encoded by the worker that reads it.
+        case encoding(Int, ShardEncoder)
         /// No shard at this number: read as one without records.
         case empty
     }
@@ -70,6 +70,9 @@ enum ShardReader {
         let decompressor = ZstdDecompressor()
         let arena = BumpArena()
         var scratch = ShardView.Scratch()
+        /// Where a working shard is encoded, its capacity kept from one shard to the next.
+        var writer = ByteWriter(capacity: 16 * 1024)
+        var cursor = RecordSource.Cursor()
         var objects: GitObjectDatabase?
         var hint = 0
 
@@ -88,8 +91,13 @@ enum ShardReader {
             switch source {
             case .empty:
                 return try ShardView(Array(ShardCodec.magic.utf8) + [0], scratch: &scratch)
-            case .encoded(let bytes):
-                return try ShardView(bytes, scratch: &scratch)
+            case .encoding(let number, let encoder):
+                writer.bytes.removeAll(keepingCapacity: true)
+                encoder.write(shard: number, with: &cursor, to: &writer)
+                // Into the arena, reused from one shard to the next, as a decompressed one is.
+                let copy = arena.allocate(writer.bytes.count)
+                writer.bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
+                return try ShardView(bytes: UnsafeBufferPointer(copy.bindMemory(to: UInt8.self)), owner: arena, scratch: &scratch)
             case .object(let id):
                 let bytes: UnsafeBufferPointer<UInt8>
                 if let stored = packs?.storedBlob(id, hint: &hint) {
