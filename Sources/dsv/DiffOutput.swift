@@ -75,16 +75,16 @@ enum DiffOutput {
         // was a twentieth of a wide review.
         image.annotations.modified.withUnsafeBufferPointer { pairs in
             for pair in pairs.indices {
-                let (from, to) = (box(pairs[pair].from), box(pairs[pair].to))
-                text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(pairs[pair].to.category) }
+                let (old, new) = pairs[pair]  // one copy of the pair, not one for each use
+                text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(new.category) }
                 // A box only written otherwise (`10.0` for `10`) did not move: shown as it is now.
-                if pairs[pair].from.hasSameBox(as: pairs[pair].to) {
-                    text.put(" "); text.put(to)
+                if old.hasSameBox(as: new) {
+                    text.put(" "); text.put(box(new))
                 } else {
-                    text.put(" "); text.put(from); text.put(" → "); text.put(to)
+                    text.put(" "); text.put(box(old)); text.put(" → "); text.put(box(new))
                 }
                 text.newline()
-                pairs[pair].from.forEachFieldChange(to: pairs[pair].to, ignoring: Self.shownApart) { field, from, to in
+                old.forEachFieldChange(to: new, ignoring: Self.shownApart) { field, from, to in
                     fieldLine("        ", field, from, to, to: &text)
                 }
             }

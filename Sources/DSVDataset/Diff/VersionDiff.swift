@@ -217,13 +217,14 @@ public struct VersionDiff: Sendable {
 
     /// The changes of every pair of shards (each in key order) in one list in key order.
     static func inKeyOrder(_ changes: [[ImageChange]]) -> [ImageChange] {
+        // Sorted as places by their keys taken out once: read through the lists, each
+        // comparison copied two changes (a dozen references each) to look at their keys.
         var places: [(list: Int32, index: Int32)] = []
         places.reserveCapacity(changes.reduce(0) { $0 + $1.count })
         for list in changes.indices { for index in changes[list].indices { places.append((Int32(list), Int32(index))) } }
-        return changes.withUnsafeBufferPointer { lists in
-            places.sort { ShardLayout.keyPrecedes(lists[Int($0.list)][Int($0.index)].key, lists[Int($1.list)][Int($1.index)].key) }
-            return places.map { lists[Int($0.list)][Int($0.index)] }
-        }
+        let keys = changes.map { $0.map(\.key) }
+        places.sort { ShardLayout.keyPrecedes(keys[Int($0.list)][Int($0.index)], keys[Int($1.list)][Int($1.index)]) }
+        return places.map { changes[Int($0.list)][Int($0.index)] }
     }
 
     /// Each record's position by key (the first, should a key repeat).
