@@ -261,3 +261,29 @@ extension AnnotationChangesTests {
         }
     }
 }
+
+extension AnnotationChangesTests {
+    /// A box's plain decimals are read as parsing their text reads them, to the last bit.
+    @Test func plainDecimalsReadAsTheirText() {
+        var generator = SplitMix(seed: 3)
+        var texts = ["0", "-0", "0.0", "1", "-1.5", "123.45", "0.1", "0.3", "999999999999999", "0.0000000000000000000001",
+                     "100000000000000.5", "1.7976931348623157", "12345678901234.5", "-0.000000000000001"]
+        for _ in 0..<20_000 {
+            let digits = (0..<Int.random(in: 1...15, using: &generator)).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
+            let point = Int.random(in: 0...digits.count, using: &generator)
+            let text = (Bool.random(using: &generator) ? "-" : "") + digits.prefix(point) + (point < digits.count ? "." + digits.dropFirst(point) : "")
+            texts.append(text.hasPrefix(".") || text.hasPrefix("-.") ? text.replacingOccurrences(of: ".", with: "0.") : text)
+        }
+        var read = 0
+        for text in texts {
+            // Declined (more digits than the fast path takes): parsing the text decides.
+            guard let fast = Array(text.utf8).withUnsafeBytes({ DiffAnnotation.plainDecimal($0) }) else { continue }
+            read += 1
+            #expect(fast.bitPattern == Double(text)!.bitPattern, "\(text)")
+        }
+        #expect(read > 19_000)
+        for text in ["1e5", "1.5.5", "", "-", "1234567890123456", "0.12345678901234567890123", "+1", "0x10"] {
+            #expect(Array(text.utf8).withUnsafeBytes { DiffAnnotation.plainDecimal($0) } == nil, "\(text)")
+        }
+    }
+}

@@ -335,12 +335,41 @@ public struct DiffAnnotation: Sendable, Equatable {
                 continue
             }
             if i == start { return i == 1 && value.count == 2 }
-            guard let number = Double(String(decoding: UnsafeRawBufferPointer(rebasing: value[start..<i]), as: UTF8.self)),
-                  each(number) else { return false }
+            let text = UnsafeRawBufferPointer(rebasing: value[start..<i])
+            guard let number = Self.plainDecimal(text) ?? Double(String(decoding: text, as: UTF8.self)), each(number) else { return false }
             start = i + 1
         }
         return true
     }
+
+    /// A plain decimal's value (`-12.5`), exactly as `Double(text)` reads it, without making a
+    /// string: up to 15 digits and 22 of them after the point, the digits as an integer and the
+    /// power of ten are both exact doubles, so one division rounds as parsing the text would
+    /// (the boxes of a wide diff are tens of thousands of numbers). Nil for anything else.
+    static func plainDecimal(_ text: UnsafeRawBufferPointer) -> Double? {
+        var index = 0, digits = 0, fraction = 0, point = false
+        let negative = text.first == UInt8(ascii: "-")
+        if negative { index = 1 }
+        var mantissa: UInt64 = 0
+        while index < text.count {
+            let byte = text[index]
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                mantissa = mantissa &* 10 &+ UInt64(byte - UInt8(ascii: "0"))  // wraps past 19 digits, refused below
+                digits += 1
+                if point { fraction += 1 }
+            } else if byte == UInt8(ascii: "."), !point {
+                point = true
+            } else {
+                return nil
+            }
+            index += 1
+        }
+        guard digits > 0, digits <= 15, fraction <= 22 else { return nil }
+        let value = Double(mantissa) / Self.powersOfTen[fraction]
+        return negative ? -value : value
+    }
+
+    static let powersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
 
     /// The members the diff treats apart, told by their key literal's bytes.
     enum MemberKey {
