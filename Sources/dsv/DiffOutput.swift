@@ -79,9 +79,9 @@ enum DiffOutput {
                 text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(new.category) }
                 // A box only written otherwise (`10.0` for `10`) did not move: shown as it is now.
                 if old.hasSameBox(as: new) {
-                    text.put(" "); text.put(box(new))
+                    text.put(" "); text.box(new)
                 } else {
-                    text.put(" "); text.put(box(old)); text.put(" → "); text.put(box(new))
+                    text.put(" "); text.box(old); text.put(" → "); text.box(new)
                 }
                 text.newline()
                 old.forEachFieldChange(to: new, ignoring: Self.shownApart) { field, from, to in
@@ -94,7 +94,7 @@ enum DiffOutput {
                 text.styled(Style.modifiedCode) {
                     $0.put("    ⇄ "); $0.put(pairs[pair].from.category); $0.put(" → "); $0.put(pairs[pair].to.category)
                 }
-                text.put(" "); text.put(box(pairs[pair].to)); text.newline()
+                text.put(" "); text.box(pairs[pair].to); text.newline()
             }
         }
         image.annotations.added.withUnsafeBufferPointer { added in
@@ -121,10 +121,9 @@ enum DiffOutput {
     /// An annotation added or removed: its sign and category in the change's colour, then its box.
     static func annotationLine(_ code: String, _ sign: String, _ annotation: DiffAnnotation, to text: inout ReviewText) {
         text.styled(code) { $0.put("    \(sign) "); $0.put(annotation.category) }
-        text.put(" "); text.put(box(annotation)); text.newline()
+        text.put(" "); text.box(annotation); text.newline()
     }
 
-    static func box(_ annotation: DiffAnnotation) -> String { annotation.bboxText ?? "" }
 
     /// What a modified annotation's line shows itself (its category and box), with the ids:
     /// its field changes are the rest. One set for every pair of a review.
@@ -157,6 +156,9 @@ struct ReviewText {
     }
 
     mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
+
+    /// An annotation's `bbox` as written (nothing without one).
+    mutating func box(_ annotation: DiffAnnotation) { annotation.withBBoxText { bytes.append(contentsOf: $0) } }
 
     /// A value as written, on one readable line: a long one (an RLE mask's counts, a polygon) is
     /// cut, with its size; `--json` has it whole.

@@ -109,6 +109,12 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// The `bbox` value as written, for display.
     public var bboxText: String? { withBBoxBytes { String(decoding: $0, as: UTF8.self) } }
 
+    /// `body` given the `bbox` value's text in place (empty without one): a review writes
+    /// tens of thousands of boxes, and made a string of each.
+    public func withBBoxText<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withBBoxBytes { body(UnsafeRawBufferPointer($0)) } ?? body(UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
     /// The `bbox` value's numbers.
     public var bbox: [Double]? { withBBoxBytes { Self.numbers(in: UnsafeRawBufferPointer($0)) } ?? nil }
 
