@@ -79,6 +79,16 @@ public struct AnnotationChanges: Sendable {
         }
     }
 
+    /// The changes with each annotation in bytes of its own (`DiffAnnotation.compacted`): kept
+    /// for a review, they would otherwise keep both whole records of their image alive — at
+    /// 1.18M images half of them changed, gigabytes of annotations that did not change.
+    mutating func compact() {
+        added = added.map(\.compacted)
+        removed = removed.map(\.compacted)
+        modified = modified.map { ($0.from.compacted, $0.to.compacted) }
+        relabeled = relabeled.map { ($0.from.compacted, $0.to.compacted) }
+    }
+
     /// Takes out of `oldRest` and of the new annotations `newLeft` the pairs that are the same
     /// annotation written otherwise (`canonicalContent`: members in another order, `111.70` for
     /// `111.7` — a tool that rewrote the export), each new one the first such old one not yet

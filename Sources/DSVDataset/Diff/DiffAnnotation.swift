@@ -12,7 +12,7 @@ import DSVNative
 /// their reference counting much of its copying.
 public struct DiffAnnotation: Sendable, Equatable {
     /// The stored object, the holes of its lifted ids unfilled.
-    let template: ObjectTemplate
+    private(set) var template: ObjectTemplate
     /// Category id → name of the annotation's subset, for its content made again on demand.
     let categories: CategoryTable
     public var category: String
@@ -51,6 +51,14 @@ public struct DiffAnnotation: Sendable, Equatable {
     static func all(_ templates: [ObjectTemplate], categories: CategoryTable) -> [DiffAnnotation] {
         guard templates.count >= 4096 else { return templates.map { DiffAnnotation(template: $0, categories: categories) } }
         return Parallel.map(templates.count, chunk: 1024) { DiffAnnotation(template: templates[$0], categories: categories) }
+    }
+
+    /// The same annotation in bytes of its own (`ObjectTemplate.compacted`), for a change that
+    /// is kept.
+    var compacted: DiffAnnotation {
+        var copy = self
+        copy.template = template.compacted
+        return copy
     }
 
     /// Where a range of the text filled with placeholders (each hole one byte, `0`) lies in the

@@ -307,6 +307,7 @@ public struct VersionDiff: Sendable {
                 let newAnnotations = DiffAnnotation.all(newTemplates, categories: newCategories)
                 changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
                 changes.unchanged += identical
+                changes.compact()
                 if let a, let b, a.pointee.image != b.pointee.image {
                     fields = FieldChange.between(a.pointee.image.filled(id: 0, imageID: nil), b.pointee.image.filled(id: 0, imageID: nil),
                                                  ignoring: ["id"])
@@ -319,7 +320,7 @@ public struct VersionDiff: Sendable {
             let shown = (b ?? a)!
             return ImageChange(key: key, status: status, annotations: changes, fields: fields,
                                pin: pinChanged ? (a!.pointee.pin, b!.pointee.pin) : nil, subsets: (a?.pointee.subset, b?.pointee.subset),
-                               shownPin: shown.pointee.pin, shownImage: shown.pointee.image)
+                               shownPin: shown.pointee.pin, shownImage: shown.pointee.image.compacted)
         }
     }
 

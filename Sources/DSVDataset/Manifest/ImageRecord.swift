@@ -60,6 +60,14 @@ public struct ObjectTemplate: Sendable, Hashable {
         hasher.combine(imageIDOffset)
     }
 
+    /// The same object in bytes of its own: a slice keeps the whole stretch of its record alive
+    /// (every annotation of the image), which a diff that keeps only what changed should not.
+    public var compacted: ObjectTemplate {
+        var copy = ObjectTemplate(bytes: ArraySlice(bytes.withUnsafeBufferPointer { Array($0) }))
+        (copy.idOffset, copy.imageIDOffset) = (idOffset, imageIDOffset)
+        return copy
+    }
+
     /// The object's text with the holes filled.
     public func filled(id: Int64?, imageID: Int64?) -> [UInt8] {
         withFilled(id: id, imageID: imageID) { Array($0) }
