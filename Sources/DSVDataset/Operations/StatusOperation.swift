@@ -60,19 +60,6 @@ public enum StatusOperation {
         // A renamed category changes annotations whose bytes did not change: as a diff does
         // after the commit, every shard is then read and every record compared.
         let renamed = VersionDiff.renamesCategories(oldCategories, newCategories)
-        let newShards = Dictionary(content.shards.map { ($0.number, $0) }) { a, _ in a }
-        // The shards the cache knew have their blob ids; the others are encoded when compared,
-        // record by record, with HEAD's shard of their number (records that turn out equal
-        // show no change: all a cold cache costs is reading more).
-        let encoded = content.shards.filter { $0.blobID == nil }.map(\.number)
-        var (oldChanged, changed) = VersionDiff.changedShards(oldBlobs, version?.summary.shardLayout ?? content.summary.shardLayout,
-                                                              newShards.compactMapValues(\.blobID), content.summary.shardLayout,
-                                                              all: renamed)
-        if !encoded.isEmpty {
-            changed = Array(Set(changed).union(encoded)).sorted()
-            oldChanged = Array(Set(oldChanged).union(encoded.filter { oldBlobs[$0] != nil })).sorted()
-        }
-
         // The working shards that differ and HEAD's, decoded on all cores in one pass: the
         // working ones encoded there, or from the repository for those the cache knew.
         func source(_ shard: VersionContent.Shard) -> ShardReader.Source {
@@ -86,18 +73,41 @@ public enum StatusOperation {
         if let version, version.summary.shardLayout == content.summary.shardLayout, !renamed {
             // Of one layout, a number's two shards hold the same keys: read side by side, the
             // records equal byte for byte are left out before they are copied, and the others
-            // compared while their shards are at hand.
-            let numbers = Array(Set(changed).union(oldChanged)).sorted()
-            let pairs = numbers.map { (oldBlobs[$0].map(ShardReader.Source.object), newShards[$0].map(source)) }
+            // compared while their shards are at hand. A pair is read when the working shard
+            // was not known (it is encoded when compared: records that turn out equal show no
+            // change, all a cold cache costs is reading more), when its blob differs from
+            // HEAD's, or when only HEAD has the number — found in one pass over each side.
+            var pairs: [(number: Int, old: ShardReader.Source?, new: ShardReader.Source?)] = []
+            var workingNumbers = Set<Int>(minimumCapacity: content.shards.count)
+            for shard in content.shards {
+                workingNumbers.insert(shard.number)
+                let old = oldBlobs[shard.number]
+                if shard.blobID == nil || shard.blobID != old { pairs.append((shard.number, old.map(ShardReader.Source.object), source(shard))) }
+            }
+            let read = pairs.count
+            for (number, id) in oldBlobs where !workingNumbers.contains(number) { pairs.append((number, .object(id), nil)) }
+            pairs.sort { $0.number < $1.number }
+            trace.mark("the shards to read")
             do {
-                var diff = try VersionDiff.compare(from: from, to: to, pairs: pairs, repository: repository.path,
+                var diff = try VersionDiff.compare(from: from, to: to, pairs: pairs.map { ($0.old, $0.new) }, repository: repository.path,
                                                    oldCategories: oldCategories, newCategories: newCategories)
-                diff.shardsRead = changed.count
+                diff.shardsRead = read
                 return diff
             } catch {
-                if error.newSide { throw .repository(.corruptVersion("cannot read back working shard \(numbers[error.index])")) }
-                throw .repository(version.unreadableShard(numbers[error.index]))
+                if error.newSide { throw .repository(.corruptVersion("cannot read back working shard \(pairs[error.index].number)")) }
+                throw .repository(version.unreadableShard(pairs[error.index].number))
             }
+        }
+        let newShards = Dictionary(content.shards.map { ($0.number, $0) }) { a, _ in a }
+        // The shards the cache knew have their blob ids; the others were not encoded, and are
+        // compared record by record (see above).
+        let encoded = content.shards.filter { $0.blobID == nil }.map(\.number)
+        var (oldChanged, changed) = VersionDiff.changedShards(oldBlobs, version?.summary.shardLayout ?? content.summary.shardLayout,
+                                                              newShards.compactMapValues(\.blobID), content.summary.shardLayout,
+                                                              all: renamed)
+        if !encoded.isEmpty {
+            changed = Array(Set(changed).union(encoded)).sorted()
+            oldChanged = Array(Set(oldChanged).union(encoded.filter { oldBlobs[$0] != nil })).sorted()
         }
         var newRecords: [ImageRecord] = [], oldRecords: [ImageRecord] = []
         let newSources = changed.compactMap { newShards[$0] }.map(source)
