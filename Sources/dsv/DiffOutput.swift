@@ -124,7 +124,6 @@ enum DiffOutput {
         text.put(" "); text.box(annotation); text.newline()
     }
 
-
     /// What a modified annotation's line shows itself (its category and box), with the ids:
     /// its field changes are the rest. One set for every pair of a review.
     static let shownApart: Set<String> = DiffAnnotation.ids.union(["category_id", "bbox"])

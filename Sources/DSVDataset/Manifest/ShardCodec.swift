@@ -224,9 +224,9 @@ public struct ShardView: @unchecked Sendable {
         subsets = scratch.anySubset ? Self.copy(scratch.subsets) : []
     }
 
-    /// A table in storage of its own, exactly its size (copied from its elements, as the
-    /// encoded shards of a status are): `Array(table)` would share the scratch's storage, slack
-    /// and all, and leave the scratch to grow a new one for the next shard.
+    /// A table in storage of its own, exactly its size (copied from its elements): `Array(table)`
+    /// would share the scratch's storage, slack and all, and leave the scratch to grow a new one
+    /// for the next shard.
     private static func copy<Element>(_ table: [Element]) -> [Element] {
         table.withUnsafeBufferPointer { Array($0) }
     }

@@ -211,9 +211,6 @@ public enum VersionBuilder {
     }
 }
 
-/// Every image's place: its shard (`starts`/`members`, sorted by key within a shard) and its
-/// part and position in the plan. Writes a shard's bytes, or feeds what they depend on into a
-/// fingerprint.
 /// How content built only to be compared (a status) encodes a shard it did not know, when it is
 /// compared: the records of the exports it was built from.
 public struct ShardEncoder: Sendable {
@@ -225,6 +222,9 @@ public struct ShardEncoder: Sendable {
     }
 }
 
+/// Every image's place: its shard (`starts`/`members`, sorted by key within a shard) and its
+/// part and position in the plan. Writes a shard's bytes, or feeds what they depend on into a
+/// fingerprint.
 struct ShardRecords: @unchecked Sendable {
     let starts: [Int32]
     let members: [Int32]
