@@ -45,27 +45,12 @@ public struct AnnotationChanges: Sendable {
         var newRest = newLeft.filter { !usedNew.contains($0) }
         // 3. Identical geometry across categories: each new annotation takes the first old one
         // (in order) of another category with its geometry (canonical: written alike or not).
-        // Equal geometries have equal boxes: only annotations whose box meets one on the other
-        // side have their geometry read again.
-        if !newRest.isEmpty && !oldRest.isEmpty {
-            var oldAt: [Box?: [Int]] = [:]
-            for o in oldRest { oldAt[old[o].box, default: []].append(o) }
-            var geometry: [Int: ContentBytes] = [:]
-            var usedOldGeometry = Set<Int>()
-            for n in newRest {
-                guard let candidates = oldAt[new[n].box] else { continue }
-                let shape = new[n].canonicalGeometry
-                let match = candidates.first { o in
-                    guard !usedOldGeometry.contains(o), old[o].category != new[n].category else { return false }
-                    if geometry[o] == nil { geometry[o] = old[o].canonicalGeometry }
-                    return geometry[o] == shape
-                }
-                guard let match else { continue }
-                relabeled.append((old[match], new[n]))
-                usedOldGeometry.insert(match)
-                usedNew.insert(n)
-            }
-            oldRest.removeAll { usedOldGeometry.contains($0) }
+        // Equal geometries have equal boxes.
+        let relabels = Self.pairCanonically(old, &oldRest, new, newRest, bucket: { $0.box }, canonical: { $0.canonicalGeometry },
+                                            allowing: { $0.category != $1.category })
+        for (o, n) in relabels {
+            relabeled.append((old[o], new[n]))
+            usedNew.insert(n)
         }
         newRest.removeAll { usedNew.contains($0) }
         added = newRest.map { new[$0] }
@@ -91,35 +76,49 @@ public struct AnnotationChanges: Sendable {
 
     /// Takes out of `oldRest` and of the new annotations `newLeft` the pairs that are the same
     /// annotation written otherwise (`canonicalContent`: members in another order, `111.70` for
-    /// `111.7` — a tool that rewrote the export), each new one the first such old one not yet
-    /// taken; returns the new ones left. Two such have the same category and box, so only
-    /// annotations whose category and box meet one on the other side are read again: a
-    /// round's moved, added and removed annotations rarely do.
+    /// `111.7` — a tool that rewrote the export); returns the new ones left. Two such have the
+    /// same category and box.
     static func removeRewritten(_ old: [DiffAnnotation], _ oldRest: inout [Int], _ new: [DiffAnnotation], _ newLeft: [Int]) -> [Int] {
-        guard !oldRest.isEmpty && !newLeft.isEmpty else { return newLeft }
         struct Place: Hashable {
             var category: String
             var box: DiffAnnotation.Box?
         }
-        var oldAt: [Place: [Int]] = [:]
-        for o in oldRest { oldAt[Place(category: old[o].category, box: old[o].box), default: []].append(o) }
-        var canonical: [Int: ContentBytes] = [:]
-        var takenOld = Set<Int>(), left: [Int] = []
-        for n in newLeft {
-            guard let candidates = oldAt[Place(category: new[n].category, box: new[n].box)] else {
-                left.append(n)
-                continue
-            }
-            let content = new[n].canonicalContent
+        let pairs = pairCanonically(old, &oldRest, new, newLeft, bucket: { Place(category: $0.category, box: $0.box) },
+                                    canonical: { $0.canonicalContent })
+        guard !pairs.isEmpty else { return newLeft }
+        let paired = Set(pairs.map(\.new))
+        return newLeft.filter { !paired.contains($0) }
+    }
+
+    /// Pairs each of the new annotations `news`, in order, with the first old one of `oldRest`
+    /// (in order, not yet paired) in its `bucket` that `allowing` lets it pair with and whose
+    /// `canonical` text is its own, and takes the paired ones out of `oldRest`. Canonical texts
+    /// are made only for annotations whose bucket meets one on the other side, each once: what
+    /// decides equality must put equal annotations in one bucket (their category and box, say),
+    /// so that a round's moved, added and removed annotations are rarely read again.
+    static func pairCanonically<Bucket: Hashable>(_ old: [DiffAnnotation], _ oldRest: inout [Int], _ new: [DiffAnnotation], _ news: [Int],
+                                                  bucket: (DiffAnnotation) -> Bucket, canonical: (DiffAnnotation) -> ContentBytes,
+                                                  allowing: (DiffAnnotation, DiffAnnotation) -> Bool = { _, _ in true })
+        -> [(old: Int, new: Int)] {
+        guard !oldRest.isEmpty && !news.isEmpty else { return [] }
+        var oldIn: [Bucket: [Int]] = [:]
+        for o in oldRest { oldIn[bucket(old[o]), default: []].append(o) }
+        var oldCanonical: [Int: ContentBytes] = [:]
+        var taken = Set<Int>(), pairs: [(old: Int, new: Int)] = []
+        for n in news {
+            guard let candidates = oldIn[bucket(new[n])] else { continue }
+            let text = canonical(new[n])
             let match = candidates.first { o in
-                guard !takenOld.contains(o) else { return false }
-                if canonical[o] == nil { canonical[o] = old[o].canonicalContent }
-                return canonical[o] == content
+                guard !taken.contains(o), allowing(old[o], new[n]) else { return false }
+                if oldCanonical[o] == nil { oldCanonical[o] = canonical(old[o]) }
+                return oldCanonical[o] == text
             }
-            if let match { takenOld.insert(match) } else { left.append(n) }
+            guard let match else { continue }
+            taken.insert(match)
+            pairs.append((match, n))
         }
-        if !takenOld.isEmpty { oldRest.removeAll { takenOld.contains($0) } }
-        return left
+        if !taken.isEmpty { oldRest.removeAll { taken.contains($0) } }
+        return pairs
     }
 
     /// Modified pairs are listed by their new box, in the order of its numbers (the boxes' four
