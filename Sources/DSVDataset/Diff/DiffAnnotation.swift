@@ -37,7 +37,7 @@ public struct DiffAnnotation: Sendable, Equatable {
         // The holes of lifted ids are filled with placeholders; ids are dropped from what is
         // compared.
         let fields = template.withFilled(id: 0, imageID: 0) { bytes in
-            Self.scan(bytes, categories, keeping: []) ?? Self.parsedFields(bytes, categories, keeping: [])
+            Self.scan(bytes, categories, keepingContent: false) ?? Self.parsedFields(bytes, categories, keepingContent: false)
         }
         category = fields.category
         box = fields.box
@@ -78,11 +78,11 @@ public struct DiffAnnotation: Sendable, Equatable {
 
     /// Everything that identifies the annotation's content: fields (minus ids) with the category
     /// by name, compact.
-    var content: ContentBytes { fields(keeping: .content).content }
+    var content: ContentBytes { fields(keepingContent: true).content }
 
-    private func fields(keeping: Fields.Kept) -> Fields {
+    private func fields(keepingContent: Bool) -> Fields {
         template.withFilled(id: 0, imageID: 0) { bytes in
-            Self.scan(bytes, categories, keeping: keeping) ?? Self.parsedFields(bytes, categories, keeping: keeping)
+            Self.scan(bytes, categories, keepingContent: keepingContent) ?? Self.parsedFields(bytes, categories, keepingContent: keepingContent)
         }
     }
 
@@ -216,13 +216,8 @@ public struct DiffAnnotation: Sendable, Equatable {
         var bboxRange: Range<Int>?
         var contentDigest: UInt64 = 0
         var contentApart = false
-        /// Filled only when asked for (`Kept`).
+        /// Filled only when asked for (`keepingContent`).
         var content = ContentBytes([])
-
-        struct Kept: OptionSet {
-            let rawValue: Int
-            static let content = Kept(rawValue: 1)
-        }
     }
 
     /// Category, box, and the digest of the content read off the text in place,
@@ -230,11 +225,10 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// each member's bytes are already what `compact` would write. Nil (the parsing path
     /// decides) for a text with a backslash, as an escape may be written more than one way.
     /// The content's bytes are digested as they are met, and kept only when asked for.
-    static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: CategoryTable, keeping: Fields.Kept) -> Fields? {
+    static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: CategoryTable, keepingContent keepContent: Bool) -> Fields? {
         guard bytes.first == UInt8(ascii: "{"), !bytes.contains(UInt8(ascii: "\\")) else { return nil }
         var scanner = JSONScanner(bytes)
         var fields = Fields()
-        let keepContent = keeping.contains(.content)
         var content: [UInt8] = keepContent ? [UInt8(ascii: "{")] : []
         if keepContent { content.reserveCapacity(bytes.count + 16) }
         var contentDigest = ByteDigest()
@@ -287,7 +281,7 @@ public struct DiffAnnotation: Sendable, Equatable {
 
     /// The same fields by parsing (a text with an escape, or one the scan refused): the
     /// category is the first `category_id`'s, which stands for each of them in the content.
-    static func parsedFields(_ bytes: UnsafeRawBufferPointer, _ categories: CategoryTable, keeping: Fields.Kept) -> Fields {
+    static func parsedFields(_ bytes: UnsafeRawBufferPointer, _ categories: CategoryTable, keepingContent: Bool) -> Fields {
         var fields = Fields()
         fields.contentApart = true
         let members = Self.members(Array(bytes))
@@ -299,7 +293,7 @@ public struct DiffAnnotation: Sendable, Equatable {
         let comparable = members.map { $0.0 == "category_id" ? ("category", JSONValue.string(fields.category)) : $0 }
         let content = ContentBytes(Array(JSONValue.object(comparable).compact.utf8))
         fields.contentDigest = content.digest
-        if keeping.contains(.content) { fields.content = content }
+        if keepingContent { fields.content = content }
         return fields
     }
 
