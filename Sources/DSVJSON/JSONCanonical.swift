@@ -114,7 +114,10 @@ extension JSONValue {
         switch scanner.peek() {
         case UInt8(ascii: "{"):
             scanner.position += 1
-            var members: [(key: Range<Int>, value: Range<Int>)] = []
+            // Each value is written where it is met, in one pass over the text; the members are
+            // then put in key order, the last of each key kept.
+            let valuesStart = out.count
+            var members: [(name: [UInt8], value: Range<Int>)] = []
             scanner.skipWhitespace()
             if scanner.peek() == UInt8(ascii: "}") {
                 scanner.position += 1
@@ -124,9 +127,13 @@ extension JSONValue {
                     guard scanner.peek() == UInt8(ascii: "\"") else { throw scanner.unexpected(expected: "a string key") }
                     let keyStart = scanner.position
                     try scanner.skipString()
-                    let key = keyStart..<scanner.position
+                    // Keys decoded only when escaped.
+                    let key = UnsafeRawBufferPointer(rebasing: bytes[keyStart..<scanner.position])
+                    let name = key.contains(UInt8(ascii: "\\")) ? Array(JSONString.decode(key).utf8) : Array(key.dropFirst().dropLast())
                     try scanner.expect(UInt8(ascii: ":"), "':'")
-                    members.append((key, try scanner.scanValue()))
+                    let valueStart = out.count
+                    try writeCanonicalValue(&scanner, into: &out)
+                    members.append((name, valueStart - valuesStart..<out.count - valuesStart))
                     scanner.skipWhitespace()
                     let c = scanner.peek()
                     scanner.position += 1
@@ -136,23 +143,19 @@ extension JSONValue {
                     throw scanner.unexpected(expected: "',' or '}'")
                 }
             }
-            // Keys decoded only when escaped; the last member of each key, in key order.
-            let names = members.map { member -> [UInt8] in
-                let key = UnsafeRawBufferPointer(rebasing: bytes[member.key])
-                return key.contains(UInt8(ascii: "\\")) ? Array(JSONString.decode(key).utf8) : Array(key.dropFirst().dropLast())
-            }
+            let values = Array(out[valuesStart...])
+            out.removeSubrange(valuesStart...)
             var order = Array(members.indices)
-            order.sort { names[$0] != names[$1] ? names[$0].lexicographicallyPrecedes(names[$1]) : $0 > $1 }
+            order.sort { members[$0].name != members[$1].name ? members[$0].name.lexicographicallyPrecedes(members[$1].name) : $0 > $1 }
             out.append(UInt8(ascii: "{"))
             var previous: Int?
             for index in order {
-                if let previous, names[previous] == names[index] { continue }  // an earlier member of the key
+                if let previous, members[previous].name == members[index].name { continue }  // an earlier member of the key
                 if previous != nil { out.append(UInt8(ascii: ",")) }
                 previous = index
-                JSONString.encode(String(decoding: names[index], as: UTF8.self), into: &out)
+                JSONString.encode(String(decoding: members[index].name, as: UTF8.self), into: &out)
                 out.append(UInt8(ascii: ":"))
-                var inner = JSONScanner(bytes, position: members[index].value.lowerBound)
-                try writeCanonicalValue(&inner, into: &out)
+                out.append(contentsOf: values[members[index].value])
             }
             out.append(UInt8(ascii: "}"))
         case UInt8(ascii: "["):
@@ -222,56 +225,45 @@ extension JSONValue {
         case parted
 
         static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> TokenWalk {
-            var i = 0, j = 0
+            var (x, y) = (JSONScanner(a), JSONScanner(b))
             var objects = 0  // how many objects the walk is in: a difference there parts the ways
             var brackets: [UInt8] = []
-            func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
             func isNumberStart(_ c: UInt8) -> Bool { c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) }
-            func numberEnd(_ text: UnsafeRawBufferPointer, _ start: Int) -> Int {
-                var k = start
-                while k < text.count, isNumberStart(text[k]) || text[k] == UInt8(ascii: "+") || text[k] == UInt8(ascii: ".")
-                        || text[k] == UInt8(ascii: "e") || text[k] == UInt8(ascii: "E") { k += 1 }
-                return k
-            }
-            func stringEnd(_ text: UnsafeRawBufferPointer, _ start: Int) -> Int? {
-                var k = start + 1
-                while k < text.count {
-                    if text[k] == UInt8(ascii: "\\") { k += 2; continue }
-                    if text[k] == UInt8(ascii: "\"") { return k + 1 }
-                    k += 1
-                }
-                return nil
-            }
             while true {
                 let differ: TokenWalk = objects > 0 ? .parted : .different
-                while i < a.count && isSpace(a[i]) { i += 1 }
-                while j < b.count && isSpace(b[j]) { j += 1 }
-                if i == a.count || j == b.count { return i == a.count && j == b.count ? .equal : differ }
-                let (x, y) = (a[i], b[j])
-                if x == UInt8(ascii: "\"") && y == UInt8(ascii: "\"") {
-                    guard let p = stringEnd(a, i), let q = stringEnd(b, j) else { return .parted }
-                    let (s, t) = (UnsafeRawBufferPointer(rebasing: a[i..<p]), UnsafeRawBufferPointer(rebasing: b[j..<q]))
+                x.skipWhitespace()
+                y.skipWhitespace()
+                if x.atEnd || y.atEnd { return x.atEnd && y.atEnd ? .equal : differ }
+                let (p, q) = (x.peek(), y.peek())
+                let (i, j) = (x.position, y.position)
+                if p == UInt8(ascii: "\"") && q == UInt8(ascii: "\"") {
+                    do {
+                        try x.skipString()
+                        try y.skipString()
+                    } catch { return .parted }
+                    let (s, t) = (UnsafeRawBufferPointer(rebasing: a[i..<x.position]), UnsafeRawBufferPointer(rebasing: b[j..<y.position]))
                     if !s.elementsEqual(t) && JSONString.decode(s) != JSONString.decode(t) { return differ }
-                    (i, j) = (p, q)
-                } else if isNumberStart(x) && isNumberStart(y) {
-                    let (p, q) = (numberEnd(a, i), numberEnd(b, j))
-                    let (s, t) = (UnsafeRawBufferPointer(rebasing: a[i..<p]), UnsafeRawBufferPointer(rebasing: b[j..<q]))
+                } else if isNumberStart(p) && isNumberStart(q) {
+                    do {
+                        try x.skipNumber()
+                        try y.skipNumber()
+                    } catch { return .parted }
+                    let (s, t) = (UnsafeRawBufferPointer(rebasing: a[i..<x.position]), UnsafeRawBufferPointer(rebasing: b[j..<y.position]))
                     if !s.elementsEqual(t) {
                         var (u, v): ([UInt8], [UInt8]) = ([], [])
                         JSONValue.writeCanonicalNumber(s, into: &u)
                         JSONValue.writeCanonicalNumber(t, into: &v)
                         if u != v { return differ }
                     }
-                    (i, j) = (p, q)
-                } else if x == y {
-                    if x == UInt8(ascii: "{") || x == UInt8(ascii: "[") {
-                        brackets.append(x)
-                        if x == UInt8(ascii: "{") { objects += 1 }
-                    } else if x == UInt8(ascii: "}") || x == UInt8(ascii: "]") {
+                } else if p == q {
+                    if p == UInt8(ascii: "{") || p == UInt8(ascii: "[") {
+                        brackets.append(p)
+                        if p == UInt8(ascii: "{") { objects += 1 }
+                    } else if p == UInt8(ascii: "}") || p == UInt8(ascii: "]") {
                         if brackets.popLast() == UInt8(ascii: "{") { objects -= 1 }
                     }
-                    i += 1
-                    j += 1
+                    x.position += 1
+                    y.position += 1
                 } else {
                     return differ
                 }
