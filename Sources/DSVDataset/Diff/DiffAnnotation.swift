@@ -13,8 +13,11 @@ import DSVNative
 public struct DiffAnnotation: Sendable, Equatable {
     /// The stored object, the holes of its lifted ids unfilled.
     private(set) var template: ObjectTemplate
-    /// Category id → name of the annotation's subset, for its content made again on demand.
-    let categories: CategoryTable
+    /// Category id → name of the annotation's subset, kept only by one whose content is
+    /// compared whole (`contentApart`): any other is made again from `category`, its one
+    /// category. A table in every annotation was a reference count that both cores wrote on
+    /// every copy of one.
+    private let apartCategories: CategoryTable?
     public var category: String
     /// The `bbox` value's first four numbers, for pairing by IoU; nil without four numbers.
     let box: Box?
@@ -33,7 +36,6 @@ public struct DiffAnnotation: Sendable, Equatable {
 
     public init(template: ObjectTemplate, categories: CategoryTable) {
         self.template = template
-        self.categories = categories
         // The holes of lifted ids are filled with placeholders; ids are dropped from what is
         // compared.
         let fields = template.withFilled(id: 0, imageID: 0) { bytes in
@@ -44,6 +46,7 @@ public struct DiffAnnotation: Sendable, Equatable {
         bboxRange = fields.bboxRange.map { Self.templateRange(of: $0, in: template) }
         contentDigest = fields.contentDigest
         contentApart = fields.contentApart
+        apartCategories = fields.contentApart ? categories : nil
     }
 
     /// The annotations of one side of an image: read on all cores when there are thousands (a
@@ -81,7 +84,8 @@ public struct DiffAnnotation: Sendable, Equatable {
     var content: ContentBytes { fields(keepingContent: true).content }
 
     private func fields(keepingContent: Bool) -> Fields {
-        template.withFilled(id: 0, imageID: 0) { bytes in
+        let categories = apartCategories ?? CategoryTable(everyID: category)
+        return template.withFilled(id: 0, imageID: 0) { bytes in
             Self.scan(bytes, categories, keepingContent: keepingContent) ?? Self.parsedFields(bytes, categories, keepingContent: keepingContent)
         }
     }
@@ -254,9 +258,9 @@ public struct DiffAnnotation: Sendable, Equatable {
                 case .id: return
                 case .categoryID:
                     categoryMembers += 1
-                    let entry = categories.entry(IDKey(bytes, value))
-                    fields.category = entry.name
-                    entry.member.withUnsafeBytes { addMember($0) }
+                    let entry = categories.entry(bytes, value)
+                    fields.category = categories.name(entry, IDKey(bytes, value))
+                    categories.withMember(entry, IDKey(bytes, value)) { addMember($0) }
                 case .bbox:
                     if fields.bboxRange == nil {
                         fields.bboxRange = value
@@ -285,7 +289,9 @@ public struct DiffAnnotation: Sendable, Equatable {
         var fields = Fields()
         fields.contentApart = true
         let members = Self.members(Array(bytes))
-        if let value = members.first(where: { $0.0 == "category_id" })?.1 { fields.category = categories.entry(IDKey(value)).name }
+        if let value = members.first(where: { $0.0 == "category_id" })?.1 {
+            fields.category = categories.name(categories.entry(IDKey(value)), IDKey(value))
+        }
         if let bbox = FieldChange.rawMembers(bytes).first(where: { JSONString.decode(UnsafeRawBufferPointer(rebasing: bytes[$0.key])) == "bbox" }) {
             fields.bboxRange = bbox.value
             fields.box = Box(numbers(in: UnsafeRawBufferPointer(rebasing: bytes[bbox.value])))
@@ -399,23 +405,85 @@ public struct DiffAnnotation: Sendable, Equatable {
 /// Category id → name of one subset, each name with the member that stands for the annotation's
 /// `category_id` in its content (`"category":"car"`): made once per subset, not once for each
 /// annotation compared (a wide diff compares tens of thousands).
-public struct CategoryTable: Sendable {
-    struct Entry: Sendable {
-        let name: String
-        let member: [UInt8]
+///
+/// A lookup hands out an index, not a copy of an entry: the table is read by every annotation
+/// on every core, and copying its strings (reference counted, the counts on cache lines both
+/// cores write) cost more than the rest of the lookup. Small integer ids, as CVAT and COCO
+/// number categories, are found by position without hashing. A class: passed to each
+/// annotation read, it is one reference, not five.
+public final class CategoryTable: Sendable {
+    private let names: [String]
+    /// Every entry's member, one after the other (`memberEnds[i]` is where entry `i`'s ends).
+    private let members: [UInt8]
+    private let memberEnds: [Int32]
+    /// Entry of each integer id below `dense.count`, or -1.
+    private let dense: [Int32]
+    private let others: [IDKey: Int32]
+    /// Every id names entry 0 (`init(everyID:)`).
+    private let single: Bool
 
-        init(name: String) {
-            self.name = name
-            var member = Array(#""category":"#.utf8)
-            JSONString.encode(name, into: &member)
-            self.member = member
-        }
+    static let denseLimit: Int64 = 4096
+
+    public convenience init(_ names: [IDKey: String]) {
+        self.init(Array(names), single: false)
     }
 
-    private let entries: [IDKey: Entry]
+    /// A table that names every id `name`: an annotation's own category, standing for its one
+    /// `category_id` when its content is made again.
+    convenience init(everyID name: String) {
+        self.init([(.integer(0), name)], single: true)
+    }
 
-    public init(_ names: [IDKey: String]) { entries = names.mapValues(Entry.init(name:)) }
+    private init(_ entries: [(IDKey, String)], single: Bool) {
+        var (members, memberEnds, dense, others): ([UInt8], [Int32], [Int32], [IDKey: Int32]) = ([], [], [], [:])
+        for (index, (key, name)) in entries.enumerated() {
+            members.append(contentsOf: #""category":"#.utf8)
+            JSONString.encode(name, into: &members)
+            memberEnds.append(Int32(members.count))
+            if case .integer(let id) = key, id >= 0, id < Self.denseLimit {
+                if dense.count <= Int(id) { dense += repeatElement(-1, count: Int(id) + 1 - dense.count) }
+                dense[Int(id)] = Int32(index)
+            } else {
+                others[key] = Int32(index)
+            }
+        }
+        (self.names, self.members, self.memberEnds, self.dense, self.others, self.single)
+            = (entries.map(\.1), members, memberEnds, dense, others, single)
+    }
 
-    /// The category of `key`; one the subset does not name is shown by its id.
-    func entry(_ key: IDKey) -> Entry { entries[key] ?? Entry(name: "category \(key)") }
+    /// The entry of the id value at `range` of `bytes`; nil for one the subset does not name.
+    func entry(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int32? {
+        if single { return 0 }
+        if let id = CanonicalInteger.parse(bytes, range) {
+            if id >= 0 && id < Int64(dense.count) {
+                let entry = dense[Int(id)]
+                if entry >= 0 { return entry }
+            }
+            return others.isEmpty ? nil : others[.integer(id)]
+        }
+        return others.isEmpty ? nil : others[IDKey(bytes, range)]
+    }
+
+    func entry(_ key: IDKey) -> Int32? {
+        if single { return 0 }
+        if case .integer(let id) = key, id >= 0, id < Int64(dense.count), dense[Int(id)] >= 0 { return dense[Int(id)] }
+        return others[key]
+    }
+
+    /// The category of an entry, or of an id the subset does not name (shown by its id).
+    func name(_ entry: Int32?, _ key: @autoclosure () -> IDKey) -> String {
+        guard let entry else { return "category \(key())" }
+        return names[Int(entry)]
+    }
+
+    /// `body` given the `"category":…` member of an entry, or of an id the subset does not name.
+    func withMember<R>(_ entry: Int32?, _ key: @autoclosure () -> IDKey, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        guard let entry else {
+            var member = Array(#""category":"#.utf8)
+            JSONString.encode("category \(key())", into: &member)
+            return member.withUnsafeBytes(body)
+        }
+        let start = entry == 0 ? 0 : Int(memberEnds[Int(entry) - 1])
+        return members.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<Int(memberEnds[Int(entry)])])) }
+    }
 }
