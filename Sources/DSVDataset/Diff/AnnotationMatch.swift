@@ -17,7 +17,7 @@ public struct AnnotationChanges: Sendable {
     public init(from old: [DiffAnnotation], to new: [DiffAnnotation]) {
         // 1. Exact matches by content, as multisets (duplicate identical annotations count);
         // then the same content written otherwise.
-        let (taken, exactLeft) = VersionDiff.pairEqual(old.map(SameContent.init), new.map(SameContent.init))
+        let (taken, exactLeft) = Self.pairSameContent(old, new)
         var oldRest = old.indices.filter { !taken[$0] }
         let newLeft = Self.removeRewritten(old, &oldRest, new, exactLeft)
         unchanged = new.count - newLeft.count
@@ -64,6 +64,24 @@ public struct AnnotationChanges: Sendable {
         }
     }
 
+    /// `VersionDiff.pairEqual` by content (`SameContent`), without wrapping an image's few
+    /// annotations to compare them pairwise (a copy of each).
+    static func pairSameContent(_ old: [DiffAnnotation], _ new: [DiffAnnotation]) -> (taken: [Bool], unmatched: [Int]) {
+        guard old.count * new.count <= VersionDiff.pairwiseLimit else {
+            return VersionDiff.pairEqual(old.map(SameContent.init), new.map(SameContent.init))
+        }
+        var taken = [Bool](repeating: false, count: old.count)
+        var unmatched: [Int] = []
+        for n in new.indices {
+            if let match = old.indices.first(where: { !taken[$0] && old[$0].sameContent(as: new[n]) }) {
+                taken[match] = true
+            } else {
+                unmatched.append(n)
+            }
+        }
+        return (taken, unmatched)
+    }
+
     /// The changes with each annotation in bytes of its own (`DiffAnnotation.compacted`): kept
     /// for a review, they would otherwise keep both whole records of their image alive — at
     /// 1.18M images half of them changed, gigabytes of annotations that did not change.
@@ -101,6 +119,27 @@ public struct AnnotationChanges: Sendable {
                                                   allowing: (DiffAnnotation, DiffAnnotation) -> Bool = { _, _ in true })
         -> [(old: Int, new: Int)] {
         guard !oldRest.isEmpty && !news.isEmpty else { return [] }
+        // An image's few leftovers are compared bucket to bucket in place: a dictionary of them
+        // cost more (a thirtieth of a wide diff) than the rare canonical texts.
+        if oldRest.count * news.count <= VersionDiff.pairwiseLimit {
+            let oldBuckets = oldRest.map { bucket(old[$0]) }
+            var taken = [Bool](repeating: false, count: oldRest.count), pairs: [(old: Int, new: Int)] = []
+            var oldCanonical = [ContentBytes?](repeating: nil, count: oldRest.count)
+            for n in news {
+                let newBucket = bucket(new[n])
+                var text: ContentBytes?
+                for slot in oldRest.indices where !taken[slot] && oldBuckets[slot] == newBucket && allowing(old[oldRest[slot]], new[n]) {
+                    if text == nil { text = canonical(new[n]) }
+                    if oldCanonical[slot] == nil { oldCanonical[slot] = canonical(old[oldRest[slot]]) }
+                    guard oldCanonical[slot] == text else { continue }
+                    taken[slot] = true
+                    pairs.append((oldRest[slot], n))
+                    break
+                }
+            }
+            if !pairs.isEmpty { oldRest = oldRest.indices.compactMap { taken[$0] ? nil : oldRest[$0] } }
+            return pairs
+        }
         var oldIn: [Bucket: [Int]] = [:]
         for o in oldRest { oldIn[bucket(old[o]), default: []].append(o) }
         var oldCanonical: [Int: ContentBytes] = [:]
