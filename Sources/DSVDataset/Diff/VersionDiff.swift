@@ -217,14 +217,28 @@ public struct VersionDiff: Sendable {
 
     /// The changes of every pair of shards (each in key order) in one list in key order.
     static func inKeyOrder(_ changes: [[ImageChange]]) -> [ImageChange] {
-        // Sorted as places by their keys taken out once: read through the lists, each
-        // comparison copied two changes (a dozen references each) to look at their keys.
+        // Sorted as places by their keys taken out once, into one list: read through the
+        // lists, each comparison copied two changes (a dozen references each), and then two
+        // lists and two keys, to look at the keys.
         var places: [(list: Int32, index: Int32)] = []
         places.reserveCapacity(changes.reduce(0) { $0 + $1.count })
         for list in changes.indices { for index in changes[list].indices { places.append((Int32(list), Int32(index))) } }
-        let keys = changes.map { $0.map(\.key) }
-        places.sort { ShardLayout.keyPrecedes(keys[Int($0.list)][Int($0.index)], keys[Int($1.list)][Int($1.index)]) }
-        return places.map { changes[Int($0.list)][Int($0.index)] }
+        // The keys' bytes one after the other: compared in place, no string is retained.
+        var bytes: [UInt8] = [], ends: [Int] = []
+        ends.reserveCapacity(places.count)
+        for place in places {
+            bytes.append(contentsOf: changes[Int(place.list)][Int(place.index)].key.utf8)
+            ends.append(bytes.count)
+        }
+        var order = Array(0..<Int32(places.count))
+        bytes.withUnsafeBufferPointer { bytes in
+            func key(_ place: Int32) -> UnsafeBufferPointer<UInt8> {
+                let start = place == 0 ? 0 : ends[Int(place) - 1]
+                return UnsafeBufferPointer(rebasing: bytes[start..<ends[Int(place)]])
+            }
+            order.sort { ShardLayout.keyOrder(key($0), key($1)) < 0 }
+        }
+        return order.map { let place = places[Int($0)]; return changes[Int(place.list)][Int(place.index)] }
     }
 
     /// Each record's position by key (the first, should a key repeat).
