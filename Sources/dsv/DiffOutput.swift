@@ -43,7 +43,11 @@ enum DiffOutput {
         let images = diff.images, run = 128
         let runs = Parallel.map((images.count + run - 1) / run, chunk: 1) { index in
             var text = ReviewText()
-            for image in images[index * run..<min(images.count, (index + 1) * run)] { append(image, to: &text) }
+            // Borrowed in place: a copy of each image's change (its arrays' references) was as
+            // much of a wide review as writing the image's header.
+            images.withUnsafeBufferPointer { images in
+                for image in index * run..<min(images.count, (index + 1) * run) { append(images[image], to: &text) }
+            }
             return text.bytes
         }
         for text in runs {
@@ -51,7 +55,9 @@ enum DiffOutput {
         }
     }
 
-    /// One image's lines, after an empty one.
+    /// One image's lines, after an empty one. (Never inlined: inlined, the closures that write
+    /// its parts captured a copy of the whole change.)
+    @inline(never)
     static func append(_ image: VersionDiff.ImageChange, to text: inout ReviewText) {
         text.newline()
         switch image.status {
@@ -71,37 +77,37 @@ enum DiffOutput {
             text.put("    S3 object: etag "); text.put(pin.from?.etag ?? "none"); text.put(" → "); text.put(pin.to?.etag ?? "none")
             text.newline()
         }
-        // The annotations are read in place: a copy of each (three references) to print it
-        // was a twentieth of a wide review.
+        // The annotations are read in place, never copied: a copy of each (its references) to
+        // print it was a twentieth of a wide review.
         image.annotations.modified.withUnsafeBufferPointer { pairs in
-            for pair in pairs.indices {
-                let (old, new) = pairs[pair]  // one copy of the pair, not one for each use
-                text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(new.category) }
-                // A box only written otherwise (`10.0` for `10`) did not move: shown as it is now.
-                if old.hasSameBox(as: new) {
-                    text.put(" "); text.box(new)
-                } else {
-                    text.put(" "); text.box(old); text.put(" → "); text.box(new)
-                }
-                text.newline()
-                old.forEachFieldChange(to: new, ignoring: Self.shownApart) { field, from, to in
-                    fieldLine("        ", field, from, to, to: &text)
-                }
-            }
+            // Through a pointer: a buffer's subscript copies the whole pair to hand out one side.
+            for pair in pairs.indices { modifiedLines((pairs.baseAddress! + pair).pointee.from, (pairs.baseAddress! + pair).pointee.to, to: &text) }
         }
         image.annotations.relabeled.withUnsafeBufferPointer { pairs in
-            for pair in pairs.indices {
-                text.styled(Style.modifiedCode) {
-                    $0.put("    ⇄ "); $0.put(pairs[pair].from.category); $0.put(" → "); $0.put(pairs[pair].to.category)
-                }
-                text.put(" "); text.box(pairs[pair].to); text.newline()
-            }
+            for pair in pairs.indices { relabeledLine((pairs.baseAddress! + pair).pointee.from, (pairs.baseAddress! + pair).pointee.to, to: &text) }
         }
         image.annotations.added.withUnsafeBufferPointer { added in
             for index in added.indices { annotationLine(Style.addedCode, "+", added[index], to: &text) }
         }
         image.annotations.removed.withUnsafeBufferPointer { removed in
             for index in removed.indices { annotationLine(Style.removedCode, "-", removed[index], to: &text) }
+        }
+    }
+
+    /// A modified annotation: its category and box (moving, or as it is now when it only was
+    /// written otherwise, `10.0` for `10`), then its other fields that changed.
+    /// (Never inlined, for the same reason as `append`.)
+    @inline(never)
+    static func modifiedLines(_ old: DiffAnnotation, _ new: DiffAnnotation, to text: inout ReviewText) {
+        text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(new.category) }
+        if old.hasSameBox(as: new) {
+            text.put(" "); text.box(new)
+        } else {
+            text.put(" "); text.box(old); text.put(" → "); text.box(new)
+        }
+        text.newline()
+        old.forEachFieldChange(to: new, ignoring: Self.shownApart) { field, from, to in
+            fieldLine("        ", field, from, to, to: &text)
         }
     }
 
@@ -118,7 +124,15 @@ enum DiffOutput {
         text.newline()
     }
 
+    /// A relabeled annotation: both categories, then its box.
+    @inline(never)
+    static func relabeledLine(_ old: DiffAnnotation, _ new: DiffAnnotation, to text: inout ReviewText) {
+        text.styled(Style.modifiedCode) { $0.put("    ⇄ "); $0.put(old.category); $0.put(" → "); $0.put(new.category) }
+        text.put(" "); text.box(new); text.newline()
+    }
+
     /// An annotation added or removed: its sign and category in the change's colour, then its box.
+    @inline(never)
     static func annotationLine(_ code: String, _ sign: String, _ annotation: DiffAnnotation, to text: inout ReviewText) {
         text.styled(code) { $0.put("    \(sign) "); $0.put(annotation.category) }
         text.put(" "); text.box(annotation); text.newline()
