@@ -64,7 +64,7 @@ extension AnnotationChangesTests {
             for byte in bytes { single.add(byte) }
             var start = 0
             while start < length {
-                let end = min(length, start + Int.random(in: 0...11, using: &generator))
+                let end = min(length, start + Int.random(in: 0...23, using: &generator))
                 bytes[start..<end].withUnsafeBytes { pieces.add($0) }
                 start = end
             }

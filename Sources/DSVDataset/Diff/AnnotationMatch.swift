@@ -242,21 +242,35 @@ struct ByteDigest {
         }
     }
 
+    /// A piece of eight bytes or more is read a word at a time at both ends too: the bytes that
+    /// complete the pending word, and the last few, each come from one unaligned load of the
+    /// piece's own bytes (byte by byte, the ends of every member of every annotation were half
+    /// the digest's time).
     mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        var index = 0
-        while tailCount != 0 && index < bytes.count {
-            add(bytes[index])
-            index += 1
+        let count = bytes.count
+        guard count >= 8 else {
+            for byte in bytes { add(byte) }
+            return
         }
-        while bytes.count - index >= 8 {
+        var index = 0
+        if tailCount != 0 {
+            // The low bytes of the first word complete the pending one; the rest of it spills
+            // past bit 63 and is read again below.
+            index = 8 - tailCount
+            mix(tail | UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self)) << (8 * tailCount))
+            (tail, tailCount) = (0, 0)
+        }
+        while count - index >= 8 {
             mix(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
-            length += 8
             index += 8
         }
-        while index < bytes.count {
-            add(bytes[index])
-            index += 1
+        let rest = count - index
+        if rest > 0 {
+            // The top `rest` bytes of the piece's last eight.
+            tail = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) >> (8 * (8 - rest))
+            tailCount = rest
         }
+        length += UInt64(count)
     }
 
     private mutating func mix(_ word: UInt64) {
