@@ -43,8 +43,6 @@ enum DiffOutput {
         let images = diff.images, run = 128
         let runs = Parallel.map((images.count + run - 1) / run, chunk: 1) { index in
             var text = ReviewText()
-            // Borrowed in place: a copy of each image's change (its arrays' references) was as
-            // much of a wide review as writing the image's header.
             images.withUnsafeBufferPointer { images in
                 for image in index * run..<min(images.count, (index + 1) * run) { append(images[image], to: &text) }
             }
@@ -56,7 +54,7 @@ enum DiffOutput {
     }
 
     /// One image's lines, after an empty one. (Never inlined: inlined, the closures that write
-    /// its parts captured a copy of the whole change.)
+    /// its parts captured a copy of the whole change besides the one it is handed.)
     @inline(never)
     static func append(_ image: VersionDiff.ImageChange, to text: inout ReviewText) {
         text.newline()
@@ -77,14 +75,15 @@ enum DiffOutput {
             text.put("    S3 object: etag "); text.put(pin.from?.etag ?? "none"); text.put(" → "); text.put(pin.to?.etag ?? "none")
             text.newline()
         }
-        // The annotations are read in place, never copied: a copy of each (its references) to
-        // print it was a twentieth of a wide review.
+        // Each annotation is handed over on its own, out of its array's buffer: copied once (its
+        // few references; a value read from memory and passed beside `inout` text is copied,
+        // as the text could be that memory), where iterating copied each pair whole, and each
+        // side again for every use.
         image.annotations.modified.withUnsafeBufferPointer { pairs in
-            // Through a pointer: a buffer's subscript copies the whole pair to hand out one side.
-            for pair in pairs.indices { modifiedLines((pairs.baseAddress! + pair).pointee.from, (pairs.baseAddress! + pair).pointee.to, to: &text) }
+            for pair in pairs.indices { modifiedLines(pairs[pair].from, pairs[pair].to, to: &text) }
         }
         image.annotations.relabeled.withUnsafeBufferPointer { pairs in
-            for pair in pairs.indices { relabeledLine((pairs.baseAddress! + pair).pointee.from, (pairs.baseAddress! + pair).pointee.to, to: &text) }
+            for pair in pairs.indices { relabeledLine(pairs[pair].from, pairs[pair].to, to: &text) }
         }
         image.annotations.added.withUnsafeBufferPointer { added in
             for index in added.indices { annotationLine(Style.addedCode, "+", added[index], to: &text) }
@@ -96,7 +95,7 @@ enum DiffOutput {
 
     /// A modified annotation: its category and box (moving, or as it is now when it only was
     /// written otherwise, `10.0` for `10`), then its other fields that changed.
-    /// (Never inlined, for the same reason as `append`.)
+    /// (Never inlined, as `append`.)
     @inline(never)
     static func modifiedLines(_ old: DiffAnnotation, _ new: DiffAnnotation, to text: inout ReviewText) {
         text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(new.category) }

@@ -117,13 +117,13 @@ extension AnnotationChangesTests {
         for pair in pairs where !usedOld.contains(pair.old) && !usedNew.contains(pair.new) {
             usedOld.insert(pair.old)
             usedNew.insert(pair.new)
-            changes.modified.append((old[pair.old], new[pair.new]))
+            changes.modified.append(AnnotationPair(from: old[pair.old], to: new[pair.new]))
         }
         oldRest.removeAll { usedOld.contains($0) }
         var newRest = newLeft.filter { !usedNew.contains($0) }
         for n in newRest {
             if let slot = oldRest.firstIndex(where: { old[$0].category != new[n].category && old[$0].canonicalGeometry == new[n].canonicalGeometry }) {
-                changes.relabeled.append((old[oldRest[slot]], new[n]))
+                changes.relabeled.append(AnnotationPair(from: old[oldRest[slot]], to: new[n]))
                 oldRest.remove(at: slot)
                 usedNew.insert(n)
             }

@@ -6,8 +6,8 @@ import DSVNative
 public struct AnnotationChanges: Sendable {
     public var added: [DiffAnnotation] = []
     public var removed: [DiffAnnotation] = []
-    public var modified: [(from: DiffAnnotation, to: DiffAnnotation)] = []
-    public var relabeled: [(from: DiffAnnotation, to: DiffAnnotation)] = []
+    public var modified: [AnnotationPair] = []
+    public var relabeled: [AnnotationPair] = []
     public var unchanged = 0
 
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && modified.isEmpty && relabeled.isEmpty }
@@ -39,7 +39,7 @@ public struct AnnotationChanges: Sendable {
         for pair in pairs where !usedOld.contains(pair.old) && !usedNew.contains(pair.new) {
             usedOld.insert(pair.old)
             usedNew.insert(pair.new)
-            modified.append((old[pair.old], new[pair.new]))
+            modified.append(AnnotationPair(from: old[pair.old], to: new[pair.new]))
         }
         oldRest.removeAll { usedOld.contains($0) }
         var newRest = newLeft.filter { !usedNew.contains($0) }
@@ -49,7 +49,7 @@ public struct AnnotationChanges: Sendable {
         let relabels = Self.pairCanonically(old, &oldRest, new, newRest, bucket: { $0.box }, canonical: { $0.canonicalGeometry },
                                             allowing: { $0.category != $1.category })
         for (o, n) in relabels {
-            relabeled.append((old[o], new[n]))
+            relabeled.append(AnnotationPair(from: old[o], to: new[n]))
             usedNew.insert(n)
         }
         newRest.removeAll { usedNew.contains($0) }
@@ -88,8 +88,8 @@ public struct AnnotationChanges: Sendable {
     mutating func compact() {
         added = added.map(\.compacted)
         removed = removed.map(\.compacted)
-        modified = modified.map { ($0.from.compacted, $0.to.compacted) }
-        relabeled = relabeled.map { ($0.from.compacted, $0.to.compacted) }
+        modified = modified.map { AnnotationPair(from: $0.from.compacted, to: $0.to.compacted) }
+        relabeled = relabeled.map { AnnotationPair(from: $0.from.compacted, to: $0.to.compacted) }
     }
 
     /// Takes out of `oldRest` and of the new annotations `newLeft` the pairs that are the same
@@ -188,6 +188,19 @@ public struct AnnotationChanges: Sendable {
         let union = p.width * p.height + q.width * q.height - intersection
         if union > 0 { return intersection / union }
         return (p.count == 4 && q.count == 4 ? p == q : a.bbox == b.bbox) ? 1 : 0
+    }
+}
+
+/// An annotation and what it became (modified or relabeled). A struct, not a tuple: one side of
+/// a tuple read out of an array copied the whole tuple first (both annotations' references), a
+/// stored property of a struct is read in place.
+public struct AnnotationPair: Sendable {
+    public var from: DiffAnnotation
+    public var to: DiffAnnotation
+
+    public init(from: DiffAnnotation, to: DiffAnnotation) {
+        self.from = from
+        self.to = to
     }
 }
 
