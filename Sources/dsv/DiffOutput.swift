@@ -139,7 +139,7 @@ enum DiffOutput {
 
     /// What a modified annotation's line shows itself (its category and box), with the ids:
     /// its field changes are the rest. One set for every pair of a review.
-    static let shownApart: Set<String> = DiffAnnotation.ids.union(["category_id", "bbox"])
+    static let shownApart = DiffAnnotation.ignoring(["category_id", "bbox"])
 
     /// Values up to this many bytes are shown whole; longer ones cut to `cutBytes`.
     static let wholeBytes = 100, cutBytes = 80

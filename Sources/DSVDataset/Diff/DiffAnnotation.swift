@@ -169,11 +169,20 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// of thousands of pairs, and shows a line of each value.
     public func forEachFieldChange(to other: DiffAnnotation, ignoring: Set<String> = [],
                                    _ each: (String, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> Void) {
-        let ignored = ignoring.isSuperset(of: Self.ids) ? ignoring : ignoring.union(Self.ids)
+        forEachFieldChange(to: other, ignoring: Self.ignoring(ignoring), each)
+    }
+
+    /// The same with the ignored fields made once (`ignoring(_:)`), for a review that asks it of
+    /// thousands of pairs.
+    public func forEachFieldChange(to other: DiffAnnotation, ignoring: FieldChange.Ignored,
+                                   _ each: (String, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> Void) {
         template.withFilled(id: 0, imageID: 0) { a in
-            other.template.withFilled(id: 0, imageID: 0) { b in FieldChange.forEachChange(a, b, ignoring: ignored, prefix: "", each) }
+            other.template.withFilled(id: 0, imageID: 0) { b in FieldChange.forEachChange(a, b, ignoring: ignoring, prefix: "", each) }
         }
     }
+
+    /// `fields` and the ids, which a field-by-field comparison of annotations never shows.
+    public static func ignoring(_ fields: Set<String>) -> FieldChange.Ignored { FieldChange.Ignored(fields.union(ids)) }
 
     /// The members a field-by-field comparison of annotations never shows.
     public static let ids: Set<String> = ["id", "image_id"]

@@ -41,34 +41,28 @@ public struct FieldChange: Sendable, Equatable {
     static func between(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Set<String>,
                         prefix: String) -> [FieldChange] {
         var changes: [FieldChange] = []
-        forEachChange(a, b, ignoring: ignoring, prefix: prefix) { changes.append(FieldChange(field: $0, from: $1, to: $2)) }
+        forEachChange(a, b, ignoring: Ignored(ignoring), prefix: prefix) { changes.append(FieldChange(field: $0, from: $1, to: $2)) }
         return changes
     }
 
     /// What `between` finds, handed to `each` in the same order as the field's name and its old
     /// and new values' bytes (nil where absent), in place: a text review shows the first 80 bytes
     /// of a long value, and made no string of its whole polygon.
-    static func forEachChange(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Set<String>, prefix: String,
+    static func forEachChange(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Ignored, prefix: String,
                               _ each: (String, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> Void) {
         // Keys stay byte ranges (quotes included): equal bytes are the same key, and a key is
         // decoded only to be shown or when an escape could make other bytes the same key — a
         // wide review compares tens of thousands of annotations' members.
         let x = rawMembers(a), y = rawMembers(b)
         let backslash = UInt8(ascii: "\\")
-        func isIgnored(_ key: UnsafeRawBufferPointer) -> Bool {
-            guard !ignoring.isEmpty else { return false }
-            guard !key.contains(backslash) else { return ignoring.contains(JSONString.decode(key)) }
-            let name = UnsafeRawBufferPointer(rebasing: key.dropFirst().dropLast())
-            return ignoring.contains { $0.utf8.elementsEqual(name) }
-        }
         /// One member's change, if any: `from` or `to` nil where the member is absent.
         func compare(_ key: UnsafeRawBufferPointer, _ from: UnsafeRawBufferPointer?, _ to: UnsafeRawBufferPointer?) {
             if let from, let to, ByteSearch.equal(from, to) { return }
-            if isIgnored(key) { return }
+            if ignoring.contains(key: key) { return }
             let name = JSONString.decode(key)
             if let from, let to {
                 if name == "attributes", from.first == UInt8(ascii: "{"), to.first == UInt8(ascii: "{") {
-                    forEachChange(from, to, ignoring: [], prefix: prefix + "attributes.", each)
+                    forEachChange(from, to, ignoring: .none, prefix: prefix + "attributes.", each)
                     return
                 }
                 // The same value written otherwise (an escape, `111.70` for `111.7`, members
@@ -117,12 +111,37 @@ public struct FieldChange: Sendable, Equatable {
         return true
     }
 
+    /// Names of fields a comparison passes over, made once for thousands of comparisons: a key
+    /// is looked for by its bytes in place (no string made of it, no set hashed), decoded only
+    /// when it holds an escape.
+    public struct Ignored: Sendable {
+        let names: Set<String>
+        /// Each name's UTF-8 bytes.
+        private let bytes: [[UInt8]]
+
+        public init(_ names: Set<String>) {
+            self.names = names
+            bytes = names.map { Array($0.utf8) }
+        }
+
+        static let none = Ignored([])
+
+        /// Whether the key (its bytes as written, quotes included) names an ignored field.
+        func contains(key: UnsafeRawBufferPointer) -> Bool {
+            guard !bytes.isEmpty else { return false }
+            guard !key.contains(UInt8(ascii: "\\")) else { return names.contains(JSONString.decode(key)) }
+            let name = UnsafeRawBufferPointer(rebasing: key.dropFirst().dropLast())
+            return bytes.contains { $0.withUnsafeBytes { ByteSearch.equal($0, name) } }
+        }
+    }
+
     /// An object's members as byte ranges, each key with its quotes; none for a text that is
     /// not an object.
     static func rawMembers(_ bytes: UnsafeRawBufferPointer) -> [(key: Range<Int>, value: Range<Int>)] {
         var scanner = JSONScanner(bytes)
         guard scanner.peek() == UInt8(ascii: "{") else { return [] }
         var members: [(key: Range<Int>, value: Range<Int>)] = []
+        members.reserveCapacity(12)  // an annotation's members, without growing
         do {
             try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in members.append((key, value)) }
         } catch {
