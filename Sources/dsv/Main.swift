@@ -13,7 +13,11 @@ enum Main {
         let arguments = gitStyleArguments(Array(CommandLine.arguments.dropFirst()))
         // Beside the parsing, so that the first parallel phase finds them running; a command
         // without one would only pay for the thread (a third of a millisecond of `dsv log`).
-        if let name = arguments.first, parallelCommands.contains(name) { WorkerThreads.start() }
+        if let name = arguments.first {
+            // Before any thread has a heap: a heap is sized when its thread first allocates.
+            if comparingCommands.contains(name) { HeapPolicy.keepFreedMemory() }
+            if parallelCommands.contains(name) { WorkerThreads.start() }
+        }
         let command: ParsableCommand
         do {
             command = try DSV.parseAsRoot(arguments)
@@ -41,6 +45,10 @@ enum Main {
     /// The names of the commands that read a whole export or version on all cores.
     static let parallelCommands = Set([Commit.self, Status.self, Diff.self, Checkout.self, Materialize.self, Verify.self, Gc.self]
         .compactMap { ($0 as ParsableCommand.Type).configuration.commandName })
+
+    /// The commands that compare versions and exports and then exit, which keep the heap they
+    /// free (`HeapPolicy.keepFreedMemory`); a commit, whose peak memory is a promise, does not.
+    static let comparingCommands = Set([Status.self, Diff.self].compactMap { ($0 as ParsableCommand.Type).configuration.commandName })
 
     /// Help and `--version` exit 0; every other parse failure is a usage error, exit 2.
     static func reportParseError(_ error: Error) -> Never {
