@@ -94,6 +94,12 @@ extension DiffCommandTests {
                 "\(status.stdout)")
         #expect(lines.contains(#"        attributes.note: "x" → "\#(wide)""#))
         #expect(lines.contains(#"        attributes.other: "x" → "\#(wider.prefix(79))… (\#(wider.utf8.count + 2) bytes)"#))
+        // 101 bytes but 99 characters, quotes included, the two-byte ones past the first 96 bytes (where the
+        // test for a byte-per-character value reads eight bytes at a time): shown whole.
+        let late = String(repeating: "a", count: 95) + "éé"
+        dir.write("r3.json", export(polygon, late, "x"))
+        let lateStatus = try dsv(["status", "r3.json"], in: dir.path)
+        #expect(lateStatus.stdout.components(separatedBy: "\n").contains(#"        attributes.note: "x" → "\#(late)""#), "\(lateStatus.stdout)")
     }
 }
 
