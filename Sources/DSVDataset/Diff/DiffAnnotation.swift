@@ -56,11 +56,10 @@ public struct DiffAnnotation: Sendable, Equatable {
         return Parallel.map(templates.count, chunk: 1024) { DiffAnnotation(template: templates[$0], categories: categories) }
     }
 
-    /// The same annotation in bytes of its own (`ObjectTemplate.compacted`), for a change that
-    /// is kept.
-    var compacted: DiffAnnotation {
+    /// The same annotation read from `bytes`, a copy of its template's (`AnnotationChanges.compact`).
+    func rebased(onto bytes: ArraySlice<UInt8>) -> DiffAnnotation {
         var copy = self
-        copy.template = template.compacted
+        copy.template.bytes = bytes
         return copy
     }
 
