@@ -102,16 +102,17 @@ public struct AnnotationChanges: Sendable {
             annotation.template.bytes.withUnsafeBufferPointer { storage.append(contentsOf: $0) }
             ranges.append(start..<storage.count)
         }
-        // Sliced once every byte is in: a slice taken earlier would keep a buffer outgrown.
+        // Sliced once every byte is in (a slice taken earlier would keep a buffer outgrown), in
+        // place: a copy of each annotation would count its references up and down again.
         var next = 0
-        func rebased(_ annotation: DiffAnnotation) -> DiffAnnotation {
-            defer { next += 1 }
-            return annotation.rebased(onto: storage[ranges[next]])
+        func rebase(_ annotation: inout DiffAnnotation) {
+            annotation.rebase(onto: storage[ranges[next]])
+            next += 1
         }
-        added = added.map(rebased)
-        removed = removed.map(rebased)
-        modified = modified.map { AnnotationPair(from: rebased($0.from), to: rebased($0.to)) }
-        relabeled = relabeled.map { AnnotationPair(from: rebased($0.from), to: rebased($0.to)) }
+        for index in added.indices { rebase(&added[index]) }
+        for index in removed.indices { rebase(&removed[index]) }
+        for index in modified.indices { rebase(&modified[index].from); rebase(&modified[index].to) }
+        for index in relabeled.indices { rebase(&relabeled[index].from); rebase(&relabeled[index].to) }
     }
 
     /// Takes out of `oldRest` and of the new annotations `newLeft` the pairs that are the same

@@ -56,12 +56,9 @@ public struct DiffAnnotation: Sendable, Equatable {
         return Parallel.map(templates.count, chunk: 1024) { DiffAnnotation(template: templates[$0], categories: categories) }
     }
 
-    /// The same annotation read from `bytes`, a copy of its template's (`AnnotationChanges.compact`).
-    func rebased(onto bytes: ArraySlice<UInt8>) -> DiffAnnotation {
-        var copy = self
-        copy.template.bytes = bytes
-        return copy
-    }
+    /// Reads the annotation from `bytes` from now on, a copy of its template's
+    /// (`AnnotationChanges.compact`).
+    mutating func rebase(onto bytes: ArraySlice<UInt8>) { template.bytes = bytes }
 
     /// Where a range of the text filled with placeholders (each hole one byte, `0`) lies in the
     /// template's own bytes, for a range that holds no hole.
