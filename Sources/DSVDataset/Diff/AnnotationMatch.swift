@@ -35,14 +35,15 @@ public struct AnnotationChanges: Sendable {
             for n in newLeft { search.forEachOverlap(of: new[n]) { o, iou in pairs.append((iou, o, n)) } }
         }
         pairs.sort { $0.iou != $1.iou ? $0.iou > $1.iou : ($0.old, $0.new) < ($1.old, $1.new) }
-        var usedOld = Set<Int>(), usedNew = Set<Int>()
-        for pair in pairs where !usedOld.contains(pair.old) && !usedNew.contains(pair.new) {
-            usedOld.insert(pair.old)
-            usedNew.insert(pair.new)
-            modified.append(AnnotationPair(from: old[pair.old], to: new[pair.new]))
+        var usedOld = IndexFlags(count: old.count), usedNew = IndexFlags(count: new.count)
+        var kept: [(old: Int, new: Int)] = []
+        for pair in pairs where !usedOld[pair.old] && !usedNew[pair.new] {
+            usedOld[pair.old] = true
+            usedNew[pair.new] = true
+            kept.append((pair.old, pair.new))
         }
-        oldRest.removeAll { usedOld.contains($0) }
-        var newRest = newLeft.filter { !usedNew.contains($0) }
+        oldRest.removeAll { usedOld[$0] }
+        var newRest = newLeft.filter { !usedNew[$0] }
         // 3. Identical geometry across categories: each new annotation takes the first old one
         // (in order) of another category with its geometry (canonical: written alike or not).
         // Equal geometries have equal boxes.
@@ -50,27 +51,25 @@ public struct AnnotationChanges: Sendable {
                                             allowing: { $0.category != $1.category })
         for (o, n) in relabels {
             relabeled.append(AnnotationPair(from: old[o], to: new[n]))
-            usedNew.insert(n)
+            usedNew[n] = true
         }
-        newRest.removeAll { usedNew.contains($0) }
+        newRest.removeAll { usedNew[$0] }
         added = newRest.map { new[$0] }
         removed = oldRest.map { old[$0] }
-        // Sorted as positions, then gathered: sorting the pairs themselves moved two
+        // Sorted as positions, then gathered once: sorting the pairs themselves moved two
         // annotations at every step (a fifth of comparing an image of 20,000 annotations).
-        modified = modified.withUnsafeBufferPointer { pairs in
-            let boxes = pairs.map(\.to.box)
-            return pairs.indices.sorted { Self.boxPrecedes(boxes[$0], boxes[$1]) ?? Self.boxPrecedes(pairs[$0].to, pairs[$1].to) }
-                .map { pairs[$0] }
-        }
+        let boxes = kept.map { new[$0.new].box }
+        modified = kept.indices.sorted { Self.boxPrecedes(boxes[$0], boxes[$1]) ?? Self.boxPrecedes(new[kept[$0].new], new[kept[$1].new]) }
+            .map { AnnotationPair(from: old[kept[$0].old], to: new[kept[$0].new]) }
     }
 
     /// `VersionDiff.pairEqual` by content (`SameContent`), without wrapping an image's few
     /// annotations to compare them pairwise (a copy of each).
-    static func pairSameContent(_ old: [DiffAnnotation], _ new: [DiffAnnotation]) -> (taken: [Bool], unmatched: [Int]) {
+    static func pairSameContent(_ old: [DiffAnnotation], _ new: [DiffAnnotation]) -> (taken: IndexFlags, unmatched: [Int]) {
         guard old.count * new.count <= VersionDiff.pairwiseLimit else {
             return VersionDiff.pairEqual(old.map(SameContent.init), new.map(SameContent.init))
         }
-        var taken = [Bool](repeating: false, count: old.count)
+        var taken = IndexFlags(count: old.count)
         var unmatched: [Int] = []
         for n in new.indices {
             if let match = old.indices.first(where: { !taken[$0] && old[$0].sameContent(as: new[n]) }) {
@@ -146,7 +145,7 @@ public struct AnnotationChanges: Sendable {
         // cost more (a thirtieth of a wide diff) than the rare canonical texts.
         if oldRest.count * news.count <= VersionDiff.pairwiseLimit {
             let oldBuckets = oldRest.map { bucket(old[$0]) }
-            var taken = [Bool](repeating: false, count: oldRest.count), pairs: [(old: Int, new: Int)] = []
+            var taken = IndexFlags(count: oldRest.count), pairs: [(old: Int, new: Int)] = []
             var oldCanonical = [ContentBytes?](repeating: nil, count: oldRest.count)
             for n in news {
                 let newBucket = bucket(new[n])

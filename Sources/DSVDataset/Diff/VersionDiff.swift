@@ -366,8 +366,8 @@ public struct VersionDiff: Sendable {
     /// the indices of `new` left unpaired. An image's few annotations are compared pairwise in
     /// place, which costs less than hashing them into a dictionary (a tenth of a wide diff's
     /// time); many go through one.
-    static func pairEqual<T: Hashable>(_ old: [T], _ new: [T]) -> (taken: [Bool], unmatched: [Int]) {
-        var taken = [Bool](repeating: false, count: old.count)
+    static func pairEqual<T: Hashable>(_ old: [T], _ new: [T]) -> (taken: IndexFlags, unmatched: [Int]) {
+        var taken = IndexFlags(count: old.count)
         var unmatched: [Int] = []
         if old.count * new.count <= pairwiseLimit {
             for (index, element) in new.enumerated() {
