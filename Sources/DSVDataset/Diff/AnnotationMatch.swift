@@ -226,13 +226,14 @@ public struct AnnotationPair: Sendable {
     }
 }
 
-/// An annotation as a key of exact matching: hashed by its content's digest, equal by content.
+/// An annotation as a key of exact matching: hashed by what equal contents share (its box, else
+/// its content's digest), equal by content.
 struct SameContent: Hashable {
     let annotation: DiffAnnotation
 
     static func == (a: SameContent, b: SameContent) -> Bool { a.annotation.sameContent(as: b.annotation) }
 
-    func hash(into hasher: inout Swift.Hasher) { hasher.combine(annotation.contentDigest) }
+    func hash(into hasher: inout Swift.Hasher) { annotation.hashContent(into: &hasher) }
 }
 
 /// An annotation's content or geometry as compact bytes: compared with one `memcmp` and hashed

@@ -24,8 +24,10 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// Where the first `bbox` value lies in the template's bytes (a value never holds a hole):
     /// shown from there, without filling the whole object in.
     let bboxRange: Range<Int32>?
-    /// A digest of `content`: only annotations whose digests agree are compared by it.
-    let contentDigest: UInt64
+    /// A digest of `content`, made only where the box cannot stand for it (`sameContent`): for
+    /// an annotation compared whole (`contentApart`) or without a four-number box. Digesting
+    /// every annotation read was a twentieth of a wide diff.
+    let contentDigest: UInt64?
     /// Whether the content was not read off the text in place (an escape in it) or a category
     /// id appears twice: then equal texts do not show equal contents, which are compared whole.
     let contentApart: Bool
@@ -39,7 +41,11 @@ public struct DiffAnnotation: Sendable, Equatable {
         // The holes of lifted ids are filled with placeholders; ids are dropped from what is
         // compared.
         let fields = template.withFilled(id: 0, imageID: 0) { bytes in
-            Self.scan(bytes, categories, keepingContent: false) ?? Self.parsedFields(bytes, categories, keepingContent: false)
+            var fields = Self.scan(bytes, categories, keepingContent: false) ?? Self.parsedFields(bytes, categories, keepingContent: false)
+            if fields.contentDigest == nil && (fields.contentApart || fields.box == nil) {
+                fields.contentDigest = (Self.scan(bytes, categories, keepingContent: true)?.content ?? ContentBytes([])).digest
+            }
+            return fields
         }
         category = fields.category
         box = fields.box
@@ -141,12 +147,27 @@ public struct DiffAnnotation: Sendable, Equatable {
         return template.bytes[(start + Int(range.lowerBound))..<(start + Int(range.upperBound))].withUnsafeBufferPointer(body)
     }
 
-    /// Whether two annotations have the same content: by digest, then by their texts when those
-    /// show it, else compared whole.
+    /// Whether two annotations have the same content: by digest where both have one; else two
+    /// read off their texts hold the same first `bbox` bytes, so the same box, when their
+    /// contents are equal — compared by their texts when those show it; else compared whole.
     func sameContent(as other: DiffAnnotation) -> Bool {
-        guard contentDigest == other.contentDigest else { return false }
-        if !contentApart && !other.contentApart && template == other.template && category == other.category { return true }
+        switch (contentDigest, other.contentDigest) {
+        case let (a?, b?):
+            guard a == b else { return false }
+        case (nil, nil):
+            guard box == other.box else { return false }
+            if template == other.template && category == other.category { return true }
+        default:
+            // One read off its text with a box, the other without one (then not equal) or
+            // compared whole.
+            guard contentApart || other.contentApart else { return false }
+        }
         return content == other.content
+    }
+
+    /// What equal contents share, for hashing: the box, else the digest.
+    func hashContent(into hasher: inout Swift.Hasher) {
+        if let box { hasher.combine(box) } else { hasher.combine(contentDigest) }
     }
 
     /// The annotation object with `id` and `image_id` removed and `category_id` kept as written
@@ -223,17 +244,17 @@ public struct DiffAnnotation: Sendable, Equatable {
         var category = "(none)"
         var box: Box?
         var bboxRange: Range<Int>?
-        var contentDigest: UInt64 = 0
+        /// Made by the parsing path only (`scan` digests nothing).
+        var contentDigest: UInt64?
         var contentApart = false
         /// Filled only when asked for (`keepingContent`).
         var content = ContentBytes([])
     }
 
-    /// Category, box, and the digest of the content read off the text in place,
-    /// without building a value: stored objects are minified, so for a text without escapes
-    /// each member's bytes are already what `compact` would write. Nil (the parsing path
-    /// decides) for a text with a backslash, as an escape may be written more than one way.
-    /// The content's bytes are digested as they are met, and kept only when asked for.
+    /// Category and box read off the text in place, and the content when asked for, without
+    /// building a value: stored objects are minified, so for a text without escapes each
+    /// member's bytes are already what `compact` would write. Nil (the parsing path decides)
+    /// for a text with a backslash, as an escape may be written more than one way.
     static func scan(_ bytes: UnsafeRawBufferPointer, _ categories: CategoryTable, keepingContent keepContent: Bool) -> Fields? {
         // A backslash looked for with `memchr`: byte by byte, that loop was most of the scan.
         guard bytes.first == UInt8(ascii: "{"), ByteSearch.first(UInt8(ascii: "\\"), in: bytes, from: 0, to: bytes.count) == nil else {
@@ -243,16 +264,11 @@ public struct DiffAnnotation: Sendable, Equatable {
         var fields = Fields()
         var content: [UInt8] = keepContent ? [UInt8(ascii: "{")] : []
         if keepContent { content.reserveCapacity(bytes.count + 16) }
-        var contentDigest = ByteDigest()
-        contentDigest.add(UInt8(ascii: "{"))
         var (contentMembers, categoryMembers) = (0, 0)
         func addContent(_ piece: UnsafeRawBufferPointer, opening: Bool) {
-            if opening && contentMembers > 0 {
-                contentDigest.add(UInt8(ascii: ","))
-                if keepContent { content.append(UInt8(ascii: ",")) }
-            }
-            contentDigest.add(piece)
-            if keepContent { content.append(contentsOf: piece) }
+            guard keepContent else { return }
+            if opening && contentMembers > 0 { content.append(UInt8(ascii: ",")) }
+            content.append(contentsOf: piece)
         }
         func addMember(_ member: UnsafeRawBufferPointer) {
             addContent(member, opening: true)
@@ -283,9 +299,7 @@ public struct DiffAnnotation: Sendable, Equatable {
             return nil
         }
         guard scanner.position == bytes.count else { return nil }
-        contentDigest.add(UInt8(ascii: "}"))
         if keepContent { content.append(UInt8(ascii: "}")) }
-        fields.contentDigest = contentDigest.value
         fields.contentApart = categoryMembers > 1
         if keepContent { fields.content = ContentBytes(content) }
         return fields
