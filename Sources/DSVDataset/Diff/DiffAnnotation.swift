@@ -446,6 +446,9 @@ public final class CategoryTable: Sendable {
 
     static let denseLimit: Int64 = 4096
 
+    /// The table of a side without the image: no category.
+    static let none = CategoryTable([:])
+
     public convenience init(_ names: [IDKey: String]) {
         self.init(Array(names), single: false)
     }

@@ -197,11 +197,12 @@ public struct VersionDiff: Sendable {
     /// records compared by the worker that decoded it, while its bytes are in the cache. Read
     /// first and compared after, each side's records were copied twice more, indexed by key
     /// in one thread and compared in a second pass over the cores.
-    static func compare(from: Side, to: Side, pairs: [(ShardReader.Source?, ShardReader.Source?)], repository: String,
-                        oldCategories: CategoryNames, newCategories: CategoryNames) throws(ShardReader.UnreadablePair) -> VersionDiff {
+    static func compare(from: Side, to: Side, pairs: [(ShardReader.Source?, ShardReader.Source?)], encoder: ShardEncoder? = nil,
+                        repository: String, oldCategories: CategoryNames,
+                        newCategories: CategoryNames) throws(ShardReader.UnreadablePair) -> VersionDiff {
         let trace = Trace()
         let matching = Matching(oldCategories, newCategories, compareEqualRecords: false)
-        let changes = try ShardReader.pairs(pairs, repository: repository) { old, new in
+        let changes = try ShardReader.pairs(pairs, encoder: encoder, repository: repository) { old, new in
             var changes: [ImageChange] = []
             ShardView.forEachDifferingPair(old, new) { a, b in
                 if let change = matching.change(from: a, to: b) { changes.append(change) }
@@ -258,8 +259,11 @@ public struct VersionDiff: Sendable {
 
     /// How one image's two records compare: what `compare` does for each key.
     struct Matching: Sendable {
-        var oldNames: [String: CategoryTable]
-        var newNames: [String: CategoryTable]
+        /// Each subset's table, by subset name, held unretained: `tables` keeps them. Looked up
+        /// for every image on both cores, a retained table was a count both cores wrote.
+        var oldNames: [String: Unmanaged<CategoryTable>]
+        var newNames: [String: Unmanaged<CategoryTable>]
+        let tables: [CategoryTable]
         var sameCategories: [String: Bool]
         var compareEqualRecords: Bool
 
@@ -274,8 +278,10 @@ public struct VersionDiff: Sendable {
                     for new in newNames.keys { sameCategories[old + "\u{0}" + new] = oldNames[old] == newNames[new] }
                 }
             }
-            self.oldNames = oldNames.mapValues(CategoryTable.init)
-            self.newNames = newNames.mapValues(CategoryTable.init)
+            let oldTables = oldNames.mapValues(CategoryTable.init), newTables = newNames.mapValues(CategoryTable.init)
+            tables = Array(oldTables.values) + Array(newTables.values)
+            self.oldNames = oldTables.mapValues { Unmanaged.passUnretained($0) }
+            self.newNames = newTables.mapValues { Unmanaged.passUnretained($0) }
             self.sameCategories = sameCategories
             self.compareEqualRecords = compareEqualRecords
         }
@@ -315,11 +321,14 @@ public struct VersionDiff: Sendable {
                 // by field.
                 var (oldTemplates, newTemplates) = (a?.pointee.annotations ?? [], b?.pointee.annotations ?? [])
                 let identical = categoriesAgree ? VersionDiff.removeIdentical(&oldTemplates, &newTemplates) : 0
-                let oldCategories = a.flatMap { oldNames[$0.pointee.subset] } ?? CategoryTable([:])
-                let newCategories = b.flatMap { newNames[$0.pointee.subset] } ?? CategoryTable([:])
-                let oldAnnotations = DiffAnnotation.all(oldTemplates, categories: oldCategories)
-                let newAnnotations = DiffAnnotation.all(newTemplates, categories: newCategories)
-                changes = AnnotationChanges(from: oldAnnotations, to: newAnnotations)
+                let oldCategories = a.flatMap { oldNames[$0.pointee.subset] } ?? Unmanaged.passUnretained(CategoryTable.none)
+                let newCategories = b.flatMap { newNames[$0.pointee.subset] } ?? Unmanaged.passUnretained(CategoryTable.none)
+                changes = oldCategories._withUnsafeGuaranteedRef { oldCategories in
+                    newCategories._withUnsafeGuaranteedRef { newCategories in
+                        AnnotationChanges(from: DiffAnnotation.all(oldTemplates, categories: oldCategories),
+                                          to: DiffAnnotation.all(newTemplates, categories: newCategories))
+                    }
+                }
                 changes.unchanged += identical
                 changes.compact()
                 if let a, let b, a.pointee.image != b.pointee.image {

@@ -64,7 +64,7 @@ public enum StatusOperation {
         // working ones encoded there, or from the repository for those the cache knew.
         func source(_ shard: VersionContent.Shard) -> ShardReader.Source {
             if let blobID = shard.blobID { return .object(blobID) }
-            return content.encoder.map { .encoding(shard.number, $0) } ?? .empty
+            return content.encoder == nil ? .empty : .encoding(shard.number)
         }
         let emptySummary = DatasetSummary(manifest: "", imagesPrefix: nil, images: 0, annotations: 0, categories: [],
                                           objectsPinned: 0, shards: 0, sources: [])
@@ -89,8 +89,8 @@ public enum StatusOperation {
             pairs.sort { $0.number < $1.number }
             trace.mark("the shards to read")
             do {
-                var diff = try VersionDiff.compare(from: from, to: to, pairs: pairs.map { ($0.old, $0.new) }, repository: repository.path,
-                                                   oldCategories: oldCategories, newCategories: newCategories)
+                var diff = try VersionDiff.compare(from: from, to: to, pairs: pairs.map { ($0.old, $0.new) }, encoder: content.encoder,
+                                                   repository: repository.path, oldCategories: oldCategories, newCategories: newCategories)
                 diff.shardsRead = read
                 return diff
             } catch {
@@ -112,7 +112,8 @@ public enum StatusOperation {
         var newRecords: [ImageRecord] = [], oldRecords: [ImageRecord] = []
         let newSources = changed.compactMap { newShards[$0] }.map(source)
         let oldSources = version == nil ? [] : StoredVersion.sources(of: oldChanged, blobs: oldBlobs)
-        let decoded = ShardReader.decode([newSources, oldSources], repository: repository.path, keepingBytes: false) { $0.records }
+        let decoded = ShardReader.decode([newSources, oldSources], encoder: content.encoder, repository: repository.path,
+                                         keepingBytes: false) { $0.records }
         trace.mark("read \(newSources.count) working shards, read and decompress \(oldSources.count) shards")
         do {
             for result in decoded[0] { newRecords += try result.get() }

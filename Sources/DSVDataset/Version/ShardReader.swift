@@ -13,17 +13,19 @@ enum ShardReader {
     enum Source: Sendable {
         /// In the repository.
         case object(GitObjectID)
-        /// Not encoded yet: a working shard of a status, encoded by the worker that reads it.
-        case encoding(Int, ShardEncoder)
+        /// Not encoded yet: a working shard of a status, encoded by the worker that reads it
+        /// (with the `encoder` the reading was given: one per worker, rather than a copy of its
+        /// tables' references with every shard, which both cores counted up and down).
+        case encoding(Int)
         /// No shard at this number: read as one without records.
         case empty
     }
 
-    static func decode<T>(_ sources: [Source], repository path: String, keepingBytes: Bool,
+    static func decode<T>(_ sources: [Source], encoder: ShardEncoder? = nil, repository path: String, keepingBytes: Bool,
                           _ transform: @escaping @Sendable (ShardView) -> T) -> [Result<T, any Error>] {
         let slots = ResultSlots<Result<T, any Error>>(count: sources.count)
         let packs = Worker.packs(for: sources, repository: path)
-        Parallel.forEach(sources.count, makeState: { Worker(repository: path, packs: packs) }) { worker, index in
+        Parallel.forEach(sources.count, makeState: { Worker(repository: path, packs: packs, encoder: encoder) }) { worker, index in
             slots[index] = Result { transform(try worker.view(of: sources[index])) }
             if !keepingBytes { worker.arena.reset() }
         }
@@ -34,11 +36,11 @@ enum ShardReader {
     /// sides, nil where a side has none — in the pairs' order. Each pair is decoded by one
     /// worker into the same memory, reused for the next once `transform` has copied out what it
     /// keeps.
-    static func pairs<T>(_ pairs: [(Source?, Source?)], repository path: String,
+    static func pairs<T>(_ pairs: [(Source?, Source?)], encoder: ShardEncoder? = nil, repository path: String,
                          _ transform: @escaping @Sendable (ShardView?, ShardView?) -> T) throws(UnreadablePair) -> [T] {
         let slots = ResultSlots<Result<T, UnreadablePair>>(count: pairs.count)
         let packs = Worker.packs(for: pairs.flatMap { [$0.0, $0.1].compactMap { $0 } }, repository: path)
-        Parallel.forEach(pairs.count, makeState: { Worker(repository: path, packs: packs) }) { worker, index in
+        Parallel.forEach(pairs.count, makeState: { Worker(repository: path, packs: packs, encoder: encoder) }) { worker, index in
             let (old, new) = pairs[index]
             do {
                 let oldView = try old.map { try worker.view(of: $0) }
@@ -67,6 +69,7 @@ enum ShardReader {
     private struct Worker {
         let path: String
         let packs: StoredPackObjects?
+        let encoder: ShardEncoder?
         let decompressor = ZstdDecompressor()
         let arena = BumpArena()
         var scratch = ShardView.Scratch()
@@ -76,9 +79,10 @@ enum ShardReader {
         var objects: GitObjectDatabase?
         var hint = 0
 
-        init(repository path: String, packs: StoredPackObjects?) {
+        init(repository path: String, packs: StoredPackObjects?, encoder: ShardEncoder?) {
             self.path = path
             self.packs = packs
+            self.encoder = encoder
         }
 
         /// The packs to read shards from in place, when any shard is in the repository.
@@ -91,7 +95,8 @@ enum ShardReader {
             switch source {
             case .empty:
                 return try ShardView(Array(ShardCodec.magic.utf8) + [0], scratch: &scratch)
-            case .encoding(let number, let encoder):
+            case .encoding(let number):
+                guard let encoder else { throw ShardCodec.Corrupt("a working shard to encode, and no encoder") }
                 writer.bytes.removeAll(keepingCapacity: true)
                 encoder.write(shard: number, with: &cursor, to: &writer)
                 // Into the arena, reused from one shard to the next, as a decompressed one is.
@@ -113,9 +118,9 @@ enum ShardReader {
 
     /// The same for several lists of sources (the two sides of a diff) in one pass over the
     /// cores, each list's results apart.
-    static func decode<T>(_ groups: [[Source]], repository path: String, keepingBytes: Bool,
+    static func decode<T>(_ groups: [[Source]], encoder: ShardEncoder? = nil, repository path: String, keepingBytes: Bool,
                           _ transform: @escaping @Sendable (ShardView) -> T) -> [[Result<T, any Error>]] {
-        let results = decode(groups.flatMap { $0 }, repository: path, keepingBytes: keepingBytes, transform)
+        let results = decode(groups.flatMap { $0 }, encoder: encoder, repository: path, keepingBytes: keepingBytes, transform)
         if groups.count == 1 { return [consume results] }
         var start = 0
         return groups.map { group in
