@@ -52,7 +52,8 @@ public struct DiffAnnotation: Sendable, Equatable {
         bboxRange = fields.bboxRange.map { Self.templateRange(of: $0, in: template) }
         contentDigest = fields.contentDigest
         contentApart = fields.contentApart
-        apartCategories = fields.contentApart ? categories : nil
+        // Retained only when kept: the table is every annotation's on both cores.
+        if fields.contentApart { apartCategories = categories } else { apartCategories = nil }
     }
 
     /// The annotations of one side of an image: read on all cores when there are thousands (a

@@ -257,15 +257,17 @@ public struct VersionDiff: Sendable {
         subscript(position: Int?) -> UnsafePointer<ImageRecord>? { position.map { base! + $0 } }
     }
 
-    /// How one image's two records compare: what `compare` does for each key.
-    struct Matching: Sendable {
+    /// How one image's two records compare: what `compare` does for each key. A class: the
+    /// workers of a comparison share one, where a struct's tables were copied (their references
+    /// counted, by both cores) into the closure comparing each pair of shards.
+    final class Matching: Sendable {
         /// Each subset's table, by subset name, held unretained: `tables` keeps them. Looked up
         /// for every image on both cores, a retained table was a count both cores wrote.
-        var oldNames: [String: Unmanaged<CategoryTable>]
-        var newNames: [String: Unmanaged<CategoryTable>]
+        let oldNames: [String: Unmanaged<CategoryTable>]
+        let newNames: [String: Unmanaged<CategoryTable>]
         let tables: [CategoryTable]
-        var sameCategories: [String: Bool]
-        var compareEqualRecords: Bool
+        let sameCategories: [String: Bool]
+        let compareEqualRecords: Bool
 
         init(_ oldCategories: CategoryNames, _ newCategories: CategoryNames, compareEqualRecords: Bool) {
             let oldNames = oldCategories.mapValues { Dictionary($0) { a, _ in a } }
