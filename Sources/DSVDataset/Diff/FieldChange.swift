@@ -53,7 +53,12 @@ public struct FieldChange: Sendable, Equatable {
         // Keys stay byte ranges (quotes included): equal bytes are the same key, and a key is
         // decoded only to be shown or when an escape could make other bytes the same key — a
         // wide review compares tens of thousands of annotations' members.
-        let x = rawMembers(a), y = rawMembers(b)
+        withRawMembers(a) { x in withRawMembers(b) { y in forEachChange(a, x, b, y, ignoring: ignoring, prefix: prefix, each) } }
+    }
+
+    private static func forEachChange(_ a: UnsafeRawBufferPointer, _ x: Members, _ b: UnsafeRawBufferPointer, _ y: Members,
+                                      ignoring: Ignored, prefix: String,
+                                      _ each: (String, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> Void) {
         let backslash = UInt8(ascii: "\\")
         /// One member's change, if any: `from` or `to` nil where the member is absent.
         func compare(_ key: UnsafeRawBufferPointer, _ from: UnsafeRawBufferPointer?, _ to: UnsafeRawBufferPointer?) {
@@ -99,8 +104,8 @@ public struct FieldChange: Sendable, Equatable {
 
     /// Whether two objects' members have the same keys, byte for byte, in the same order, with
     /// no key repeated or escaped (so that no other bytes could be the same key).
-    static func sameKeys(_ x: [(key: Range<Int>, value: Range<Int>)], in a: UnsafeRawBufferPointer,
-                         _ y: [(key: Range<Int>, value: Range<Int>)], in b: UnsafeRawBufferPointer) -> Bool {
+    static func sameKeys<C: RandomAccessCollection<(key: Range<Int>, value: Range<Int>)>>(
+        _ x: C, in a: UnsafeRawBufferPointer, _ y: C, in b: UnsafeRawBufferPointer) -> Bool where C.Index == Int {
         guard x.count == y.count, x.count <= 64 else { return false }
         for index in x.indices {
             let key = UnsafeRawBufferPointer(rebasing: a[x[index].key])
@@ -132,6 +137,30 @@ public struct FieldChange: Sendable, Equatable {
             guard !key.contains(UInt8(ascii: "\\")) else { return names.contains(JSONString.decode(key)) }
             let name = UnsafeRawBufferPointer(rebasing: key.dropFirst().dropLast())
             return bytes.contains { $0.withUnsafeBytes { ByteSearch.equal($0, name) } }
+        }
+    }
+
+    typealias Members = UnsafeBufferPointer<(key: Range<Int>, value: Range<Int>)>
+
+    /// `body` given `rawMembers(bytes)` in memory on the stack when they are a few dozen (an
+    /// annotation's): a review reads four objects' members for each modified annotation, and
+    /// an array of them was an allocation each.
+    static func withRawMembers<R>(_ bytes: UnsafeRawBufferPointer, _ body: (Members) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: (key: Range<Int>, value: Range<Int>).self, capacity: 32) { room in
+            var scanner = JSONScanner(bytes)
+            var count = 0, overflow = false
+            if scanner.peek() == UInt8(ascii: "{") {
+                do {
+                    try COCOReader.forEachMember(&scanner) { (key, value) throws(JSONSyntaxError) in
+                        if count < room.count { room.initializeElement(at: count, to: (key, value)) } else { overflow = true }
+                        count += 1
+                    }
+                } catch {
+                    count = 0
+                }
+            }
+            if overflow { return rawMembers(bytes).withUnsafeBufferPointer(body) }
+            return body(UnsafeBufferPointer(rebasing: room[0..<count]))
         }
     }
 
