@@ -53,8 +53,8 @@ enum DiffOutput {
         }
     }
 
-    /// One image's lines, after an empty one. (Never inlined: inlined, the closures that write
-    /// its parts captured a copy of the whole change besides the one it is handed.)
+    /// One image's lines, after an empty one. (Kept out of line, as the annotation writers
+    /// below are: each runs thousands of times from one loop, and shows apart in a profile.)
     @inline(never)
     static func append(_ image: VersionDiff.ImageChange, to text: inout ReviewText) {
         text.newline()
@@ -95,7 +95,6 @@ enum DiffOutput {
 
     /// A modified annotation: its category and box (moving, or as it is now when it only was
     /// written otherwise, `10.0` for `10`), then its other fields that changed.
-    /// (Never inlined, as `append`.)
     @inline(never)
     static func modifiedLines(_ old: DiffAnnotation, _ new: DiffAnnotation, to text: inout ReviewText) {
         text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(new.category) }

@@ -280,8 +280,8 @@ struct ByteDigest {
 
     /// A piece of eight bytes or more is read a word at a time at both ends too: the bytes that
     /// complete the pending word, and the last few, each come from one unaligned load of the
-    /// piece's own bytes (byte by byte, the ends of every member of every annotation were half
-    /// the digest's time).
+    /// piece's own bytes (read byte by byte, the ends of a text digested member by member were
+    /// half the digest's time).
     mutating func add(_ bytes: UnsafeRawBufferPointer) {
         let count = bytes.count
         guard count >= 8 else {
