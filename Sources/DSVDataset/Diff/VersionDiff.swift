@@ -28,6 +28,10 @@ public struct VersionDiff: Sendable {
         /// numeric pair. Parsed when asked for (the JSON review), not for every changed image
         /// of a text review.
         public var declaredSize: (width: JSONValue, height: JSONValue)? { VersionDiff.declaredSize(of: shownImage) }
+
+        /// A change of nothing, left where a change was moved out (`inKeyOrder`).
+        static let placeholder = ImageChange(key: "", status: .modified, annotations: AnnotationChanges(from: [], to: []), fields: [],
+                                             pin: nil, subsets: (nil, nil), shownPin: nil, shownImage: ObjectTemplate(bytes: []))
     }
 
     /// Category id → name, per subset (each subset has its own header and categories).
@@ -217,18 +221,19 @@ public struct VersionDiff: Sendable {
     }
 
     /// The changes of every pair of shards (each in key order) in one list in key order.
-    static func inKeyOrder(_ changes: [[ImageChange]]) -> [ImageChange] {
+    static func inKeyOrder(_ changes: consuming [[ImageChange]]) -> [ImageChange] {
+        var lists = changes
         // Sorted as places by their keys taken out once, into one list: read through the
         // lists, each comparison copied two changes (a dozen references each), and then two
         // lists and two keys, to look at the keys.
         var places: [(list: Int32, index: Int32)] = []
-        places.reserveCapacity(changes.reduce(0) { $0 + $1.count })
-        for list in changes.indices { for index in changes[list].indices { places.append((Int32(list), Int32(index))) } }
+        places.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+        for list in lists.indices { for index in lists[list].indices { places.append((Int32(list), Int32(index))) } }
         // The keys' bytes one after the other: compared in place, no string is retained.
         var bytes: [UInt8] = [], ends: [Int] = []
         ends.reserveCapacity(places.count)
         for place in places {
-            bytes.append(contentsOf: changes[Int(place.list)][Int(place.index)].key.utf8)
+            bytes.append(contentsOf: lists[Int(place.list)][Int(place.index)].key.utf8)
             ends.append(bytes.count)
         }
         var order = Array(0..<Int32(places.count))
@@ -239,7 +244,18 @@ public struct VersionDiff: Sendable {
             }
             order.sort { ShardLayout.keyOrder(key($0), key($1)) < 0 }
         }
-        return order.map { let place = places[Int($0)]; return changes[Int(place.list)][Int(place.index)] }
+        // Each change moved out of its list, a placeholder left in its place: copied, its dozen
+        // references were counted up, and down again as the lists were freed, on one core
+        // while the other waited.
+        var ordered: [ImageChange] = []
+        ordered.reserveCapacity(order.count)
+        for position in order {
+            let place = places[Int(position)]
+            var change = ImageChange.placeholder
+            swap(&change, &lists[Int(place.list)][Int(place.index)])
+            ordered.append(change)
+        }
+        return ordered
     }
 
     /// Each record's position by key (the first, should a key repeat).
