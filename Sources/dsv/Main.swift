@@ -11,11 +11,11 @@ enum Main {
         // Traced phases are timed from here: what comes before the first mark shows too.
         let trace = Trace()
         let arguments = gitStyleArguments(Array(CommandLine.arguments.dropFirst()))
-        // Beside the parsing, so that the first parallel phase finds them running; a command
-        // without one would only pay for the thread (a third of a millisecond of `dsv log`).
         if let name = arguments.first {
             // Before any thread has a heap: a heap is sized when its thread first allocates.
             if comparingCommands.contains(name) { HeapPolicy.keepFreedMemory() }
+            // Beside the parsing, so that the first parallel phase finds them running; a command
+            // without one would only pay for the thread (a third of a millisecond of `dsv log`).
             if parallelCommands.contains(name) { WorkerThreads.start() }
         }
         let command: ParsableCommand

@@ -3,7 +3,7 @@
 /// compares, cost an allocation and a lookup of the array type's metadata each.
 struct IndexFlags {
     private var word: UInt64 = 0
-    /// The flags past 64 indices, when there are more.
+    /// Every flag, when there are more than 64 (then `word` is unused).
     private var spilled: [Bool]
 
     init(count: Int) { spilled = count > 64 ? [Bool](repeating: false, count: count) : [] }
