@@ -192,7 +192,30 @@ struct ReviewText {
             guard string.count > whole else { return put(string) }
             put(String(string.prefix(cut)))
         }
-        put("… (\(value.count.formatted) bytes)")
+        put("… (")
+        putCount(value.count)
+        put(" bytes)")
+    }
+
+    /// A count as `Int.formatted` writes it (thousands set apart by commas), written as bytes:
+    /// a review writes one for each long value, and made three strings of each.
+    mutating func putCount(_ count: Int) {
+        if count < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = count.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { room in  // 20 digits, 6 commas
+            var start = room.count, written = 0
+            repeat {
+                if written > 0 && written % 3 == 0 {
+                    start -= 1
+                    room[start] = UInt8(ascii: ",")
+                }
+                start -= 1
+                room[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                written += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: room[start...]))
+        }
     }
 
     /// Whether the bytes are ASCII without a CR, read eight at a time (one test of their high

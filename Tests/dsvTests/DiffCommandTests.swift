@@ -100,6 +100,11 @@ extension DiffCommandTests {
         dir.write("r3.json", export(polygon, late, "x"))
         let lateStatus = try dsv(["status", "r3.json"], in: dir.path)
         #expect(lateStatus.stdout.components(separatedBy: "\n").contains(#"        attributes.note: "x" → "\#(late)""#), "\(lateStatus.stdout)")
+        // A size past a thousand bytes is written with its thousands set apart.
+        let longNote = String(repeating: "a", count: 1_500)
+        dir.write("r4.json", export(polygon, longNote, "x"))
+        let longStatus = try dsv(["status", "r4.json"], in: dir.path)
+        #expect(longStatus.stdout.contains(#"        attributes.note: "x" → "\#(longNote.prefix(79))… (1,502 bytes)"#), "\(longStatus.stdout)")
     }
 }
 
