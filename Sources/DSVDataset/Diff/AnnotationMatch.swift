@@ -69,16 +69,7 @@ public struct AnnotationChanges: Sendable {
         guard old.count * new.count <= VersionDiff.pairwiseLimit else {
             return VersionDiff.pairEqual(old.map(SameContent.init), new.map(SameContent.init))
         }
-        var taken = IndexFlags(count: old.count)
-        var unmatched: [Int] = []
-        for n in new.indices {
-            if let match = old.indices.first(where: { !taken[$0] && old[$0].sameContent(as: new[n]) }) {
-                taken[match] = true
-            } else {
-                unmatched.append(n)
-            }
-        }
-        return (taken, unmatched)
+        return VersionDiff.pairPairwise(old.count, new.count) { old[$0].sameContent(as: new[$1]) }
     }
 
     /// The changes with their annotations' bytes in one buffer of their own, each annotation a

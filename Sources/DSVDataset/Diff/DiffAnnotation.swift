@@ -4,10 +4,11 @@ import DSVNative
 /// One annotation as the diff sees it: its fields without the ids (ids are not identity), its
 /// category by name (category ids are remapped between exports), its box for pairing. A wide
 /// diff makes tens of thousands of these, so one holds no text of its own: the object stays a
-/// slice of its record's bytes, its content is kept as a digest (compared byte for byte only
-/// when the digests agree), its box as four numbers and the place of its `bbox` text. What is
-/// equal only once written alike (`canonicalContent`, `canonicalGeometry`) is made on demand,
-/// for the few annotations a byte-level match leaves.
+/// slice of its record's bytes, its box is kept as four numbers beside the place of its `bbox`
+/// text (equal contents have equal boxes, so only those are compared; a digest of the content
+/// is kept where the box cannot stand for it). What is equal only once written alike
+/// (`canonicalContent`, `canonicalGeometry`) is made on demand, for the few annotations a
+/// byte-level match leaves.
 /// Three arrays and two strings of its own each were a fifth of a wide diff's comparing, and
 /// their reference counting much of its copying.
 public struct DiffAnnotation: Sendable, Equatable {
@@ -84,12 +85,10 @@ public struct DiffAnnotation: Sendable, Equatable {
 
     /// Everything that identifies the annotation's content: fields (minus ids) with the category
     /// by name, compact.
-    var content: ContentBytes { fields(keepingContent: true).content }
-
-    private func fields(keepingContent: Bool) -> Fields {
+    var content: ContentBytes {
         let categories = apartCategories ?? CategoryTable(everyID: category)
         return template.withFilled(id: 0, imageID: 0) { bytes in
-            Self.scan(bytes, categories, keepingContent: keepingContent) ?? Self.parsedFields(bytes, categories, keepingContent: keepingContent)
+            (Self.scan(bytes, categories, keepingContent: true) ?? Self.parsedFields(bytes, categories, keepingContent: true)).content
         }
     }
 
@@ -266,13 +265,10 @@ public struct DiffAnnotation: Sendable, Equatable {
         var content: [UInt8] = keepContent ? [UInt8(ascii: "{")] : []
         if keepContent { content.reserveCapacity(bytes.count + 16) }
         var (contentMembers, categoryMembers) = (0, 0)
-        func addContent(_ piece: UnsafeRawBufferPointer, opening: Bool) {
-            guard keepContent else { return }
-            if opening && contentMembers > 0 { content.append(UInt8(ascii: ",")) }
-            content.append(contentsOf: piece)
-        }
         func addMember(_ member: UnsafeRawBufferPointer) {
-            addContent(member, opening: true)
+            guard keepContent else { return }
+            if contentMembers > 0 { content.append(UInt8(ascii: ",")) }
+            content.append(contentsOf: member)
             contentMembers += 1
         }
         func addMember(_ range: Range<Int>) { addMember(UnsafeRawBufferPointer(rebasing: bytes[range])) }
@@ -480,20 +476,14 @@ public final class CategoryTable: Sendable {
     /// The entry of the id value at `range` of `bytes`; nil for one the subset does not name.
     func entry(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int32? {
         if single { return 0 }
-        if let id = CanonicalInteger.parse(bytes, range) {
-            if id >= 0 && id < Int64(dense.count) {
-                let entry = dense[Int(id)]
-                if entry >= 0 { return entry }
-            }
-            return others.isEmpty ? nil : others[.integer(id)]
-        }
+        if let id = CanonicalInteger.parse(bytes, range) { return entry(.integer(id)) }
         return others.isEmpty ? nil : others[IDKey(bytes, range)]
     }
 
     func entry(_ key: IDKey) -> Int32? {
         if single { return 0 }
         if case .integer(let id) = key, id >= 0, id < Int64(dense.count), dense[Int(id)] >= 0 { return dense[Int(id)] }
-        return others[key]
+        return others.isEmpty ? nil : others[key]
     }
 
     /// The category of an entry, or of an id the subset does not name (shown by its id).
@@ -506,7 +496,7 @@ public final class CategoryTable: Sendable {
     func withMember<R>(_ entry: Int32?, _ key: @autoclosure () -> IDKey, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         guard let entry else {
             var member = Array(#""category":"#.utf8)
-            JSONString.encode("category \(key())", into: &member)
+            JSONString.encode(name(nil, key()), into: &member)
             return member.withUnsafeBytes(body)
         }
         let start = entry == 0 ? 0 : Int(memberEnds[Int(entry) - 1])

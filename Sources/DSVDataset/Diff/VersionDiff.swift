@@ -385,6 +385,21 @@ public struct VersionDiff: Sendable {
         return pairs
     }
 
+    /// The pairing of `pairEqual` for few elements, told by `equal(old, new)` of their indices:
+    /// each new one takes the first old one equal to it and not yet taken.
+    static func pairPairwise(_ oldCount: Int, _ newCount: Int, _ equal: (Int, Int) -> Bool) -> (taken: IndexFlags, unmatched: [Int]) {
+        var taken = IndexFlags(count: oldCount)
+        var unmatched: [Int] = []
+        for new in 0..<newCount {
+            if let match = (0..<oldCount).first(where: { !taken[$0] && equal($0, new) }) {
+                taken[match] = true
+            } else {
+                unmatched.append(new)
+            }
+        }
+        return (taken, unmatched)
+    }
+
     /// Up to this many pairs, `pairEqual` compares pairwise.
     static let pairwiseLimit = 256
 
@@ -394,18 +409,9 @@ public struct VersionDiff: Sendable {
     /// place, which costs less than hashing them into a dictionary (a tenth of a wide diff's
     /// time); many go through one.
     static func pairEqual<T: Hashable>(_ old: [T], _ new: [T]) -> (taken: IndexFlags, unmatched: [Int]) {
+        if old.count * new.count <= pairwiseLimit { return pairPairwise(old.count, new.count) { old[$0] == new[$1] } }
         var taken = IndexFlags(count: old.count)
         var unmatched: [Int] = []
-        if old.count * new.count <= pairwiseLimit {
-            for (index, element) in new.enumerated() {
-                if let match = old.indices.first(where: { !taken[$0] && old[$0] == element }) {
-                    taken[match] = true
-                } else {
-                    unmatched.append(index)
-                }
-            }
-            return (taken, unmatched)
-        }
         var pending: [T: [Int]] = [:], next: [T: Int] = [:]
         pending.reserveCapacity(old.count)  // grown step by step, the dictionary was moved a dozen times
         next.reserveCapacity(min(old.count, new.count))
