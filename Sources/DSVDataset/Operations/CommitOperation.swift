@@ -104,6 +104,7 @@ public enum CommitOperation {
         // With `reuse` consumed, the cache's table is the cache's alone, and learns the new
         // shards without being copied.
         trace.mark("build shards")
+        pack.startSyncing()
         // Nothing reads the exports' bytes any more: their pages are given back now (those the
         // SHA-256 has yet to hash, as it does), not held through writing the pack — a commit's
         // peak memory was there, the whole export still mapped — and on another thread, beside

@@ -73,6 +73,20 @@ public final class AtomicFileWriter: @unchecked Sendable {
         }
     }
 
+    /// Writes what is buffered and has the kernel start putting the file's bytes on the disk,
+    /// on a thread of its own, so that the `fsync` of `commit(sync:)` finds little left to
+    /// write: called once the bulk of a pack is written, while the rest of a commit (its trees,
+    /// dataset.json) is still being made. Nothing waits for it; a failure shows in that `fsync`.
+    public func startSyncing() throws(SystemError) {
+        try flush()
+        let copy = dup(fd)
+        guard copy >= 0 else { return }
+        DetachedThread.start(idle: false) {
+            _ = fdatasync(copy)
+            close(copy)
+        }
+    }
+
     private func flush() throws(SystemError) {
         try buffer.withUnsafeBytes { b in Result { () throws(SystemError) in try writeAll(b) } }.get()
         buffer.removeAll(keepingCapacity: true)
@@ -92,13 +106,15 @@ public final class AtomicFileWriter: @unchecked Sendable {
 
     /// Like `commit()`, under a name known only once the content is written (e.g. a pack
     /// named by its checksum).
-    public func commit(as finalPath: String, sync: Bool = false) throws(SystemError) {
+    /// - Parameter syncingDirectory: false when the caller syncs the directory itself, once
+    ///   for several files renamed into it (a pack and its index).
+    public func commit(as finalPath: String, sync: Bool = false, syncingDirectory: Bool = true) throws(SystemError) {
         try flush()
         if sync && fsync(fd) != 0 { throw SystemError("sync", path: finalPath) }
         close(fd)
         fd = -1
         if rename(temporaryPath, finalPath) != 0 { throw SystemError("rename into", path: finalPath) }
         committed = true
-        if sync { try FileSystem.syncDirectory(FileSystem.directory(of: finalPath)) }
+        if sync && syncingDirectory { try FileSystem.syncDirectory(FileSystem.directory(of: finalPath)) }
     }
 }

@@ -70,6 +70,16 @@ public final class PackStream: @unchecked Sendable {
     /// Objects written so far.
     public var count: Int { lock.withLock { state.entries.count } }
 
+    /// The bulk of the pack is written (a version's shards): the kernel starts putting it on
+    /// the disk while the rest is made, rather than all of it in `finish()`'s sync (1.6 of a
+    /// next round's 3 ms of syncs at 10k images, on this project's machine).
+    public func startSyncing() {
+        lock.withLock {
+            guard state.failure == nil, let file = state.file, !state.entries.isEmpty else { return }
+            do throws(SystemError) { try file.startSyncing() } catch { state.failure = error }
+        }
+    }
+
     /// The pack's name (`pack-<checksum>`) once `finish()` wrote one.
     public private(set) var name: String?
 
@@ -95,8 +105,10 @@ public final class PackStream: @unchecked Sendable {
                 try index.write(PackIndex.encode(entries: state.entries, packChecksum: checksum))
                 // On the disk, names included, before anything refers to them: a power cut
                 // after the branch moves must not find the pack missing (git syncs its packs too).
-                try file.commit(as: joinPath(directory, name + ".pack"), sync: true)
-                try index.commit(as: joinPath(directory, name + ".idx"), sync: true)
+                // Both names are synced by one sync of their folder, after both renames.
+                try file.commit(as: joinPath(directory, name + ".pack"), sync: true, syncingDirectory: false)
+                try index.commit(as: joinPath(directory, name + ".idx"), sync: true, syncingDirectory: false)
+                try FileSystem.syncDirectory(directory)
                 self.name = name
                 return (state.entries.count, Int(state.offset) + checksum.count)
             }
