@@ -8,12 +8,16 @@ import Synchronization
 /// which an idle-class thread may barely run, only delays the result by one step — and
 /// `cancel()` drops it (the input was refused).
 ///
-/// Every step runs under a lock that `finish()` and `cancel()` take too, and both release the
-/// OpenSSL context before they return: once either has returned, no thread calls OpenSSL
-/// again, so the process may exit without waiting for one. A background thread looks at
-/// `handOver` (and the idle one at `hurried`) before each step and leaves once it is set: it
-/// takes the lock again right after each step, so a caller merely waiting for the lock would
-/// get it only at the end.
+/// A background thread hashes each step on a copy of the state, taken and put back under a
+/// lock held only for the copy: the idle thread is preempted by any other thread, and one
+/// preempted while it held the lock through a whole step kept the thread `hurry()` started
+/// waiting for it — 8 ms of a 10k-image next round on this project's 2-core machine, the
+/// idle thread queued behind the main thread on one core while the other core had nothing to
+/// do. A step whose state moved on meanwhile (taken over by the hurried thread or by
+/// `finish()`) is dropped. `finish()` and `cancel()` take the lock and work on the state
+/// itself; once either has returned, no thread changes it again, and a step still in flight
+/// only hashes its own copy, which it then drops. A background thread looks at `handOver`
+/// (and the idle one at `hurried`) before each step and leaves once it is set.
 public final class BackgroundDigests: @unchecked Sendable {
     private let files: [FileMapping]
     private let lock = Lock()
@@ -32,8 +36,10 @@ public final class BackgroundDigests: @unchecked Sendable {
     private let hurried = Atomic<Bool>(false)
     /// Whether a background thread was started.
     private let inBackground: Bool
-    /// Set once every file is hashed: `isReady` reads it without the lock, which a step holds.
+    /// Set once every file is hashed: `isReady` reads it without the lock.
     private let done = Atomic<Bool>(false)
+    /// Bumped by every step kept: a background step taken at another count is dropped.
+    private var generation = 0
 
     static let step = 1 << 20
     /// Below this in all, no thread is started: `finish()` hashes the files (in a millisecond or
@@ -48,7 +54,7 @@ public final class BackgroundDigests: @unchecked Sendable {
         guard self.inBackground else { return }
         DetachedThread.start(idle: true) { [self] in
             while !handOver.load(ordering: .sequentiallyConsistent) && !hurried.load(ordering: .sequentiallyConsistent)
-                    && locked({ !stopped && advance() }) {}
+                    && backgroundStep() {}
         }
     }
 
@@ -62,7 +68,7 @@ public final class BackgroundDigests: @unchecked Sendable {
         guard inBackground, !handOver.load(ordering: .sequentiallyConsistent),
               !hurried.exchange(true, ordering: .sequentiallyConsistent) else { return }
         DetachedThread.start(idle: false) { [self] in
-            while !handOver.load(ordering: .sequentiallyConsistent) && locked({ !stopped && advance() }) {}
+            while !handOver.load(ordering: .sequentiallyConsistent) && backgroundStep() {}
         }
     }
 
@@ -106,12 +112,36 @@ public final class BackgroundDigests: @unchecked Sendable {
         }
     }
 
-    /// Hashes the next step; false once every file is done.
+    /// Hashes the next step on the state itself, under the lock; false once every file is done.
     private func advance() -> Bool {
         guard index < files.count, let hasher else { return false }
-        let buffer = files[index].bytes
-        let end = min(buffer.count, offset + Self.step)
-        hasher.update(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]))
+        let end = min(files[index].count, offset + Self.step)
+        hasher.update(UnsafeRawBufferPointer(rebasing: files[index].bytes[offset..<end]))
+        return keep(hasher, through: end)
+    }
+
+    /// One step on a background thread: the state copied under the lock, the step hashed
+    /// without it, and the result kept only if no one else moved the state on meanwhile.
+    /// False once there is nothing left to do.
+    private func backgroundStep() -> Bool {
+        guard let (working, file, start, taken) = locked({ () -> (Hasher, Int, Int, Int)? in
+            guard !stopped, index < files.count, let hasher else { return nil }
+            return (hasher.copy(), index, offset, generation)
+        }) else { return false }
+        let end = min(files[file].count, start + Self.step)
+        working.update(UnsafeRawBufferPointer(rebasing: files[file].bytes[start..<end]))
+        return locked {
+            guard !stopped else { return false }
+            guard generation == taken else { return index < files.count }
+            return keep(working, through: end)
+        }
+    }
+
+    /// Under the lock: `state` has hashed the current file up to `end`; it becomes the state,
+    /// and the step's pages are given back or evicted again. False once every file is done.
+    private func keep(_ state: Hasher, through end: Int) -> Bool {
+        hasher = state
+        generation += 1
         hashed.add(end - offset, ordering: .sequentiallyConsistent)
         if releasing.load(ordering: .sequentiallyConsistent) {
             files[index].release(offset..<end)
@@ -120,8 +150,8 @@ public final class BackgroundDigests: @unchecked Sendable {
             files[index].evictAgain(within: offset..<end)
         }
         offset = end
-        if offset == buffer.count {
-            digests.append(hasher.finish())
+        if offset == files[index].count {
+            digests.append(state.finish())
             index += 1
             offset = 0
             if index == files.count { done.store(true, ordering: .sequentiallyConsistent) }

@@ -72,6 +72,29 @@ public final class Hasher: @unchecked Sendable {
         }
     }
 
+    /// A hasher in the same state, fed independently from here on.
+    public func copy() -> Hasher {
+        Hasher(copying: self)
+    }
+
+    private init(copying other: Hasher) {
+        algorithm = other.algorithm
+        switch other.context {
+        case .sha256(let source):
+            let context = UnsafeMutablePointer<SHA256_CTX>.allocate(capacity: 1)
+            context.initialize(to: source.pointee)
+            self.context = .sha256(context)
+        case .sha1(let source):
+            let context = UnsafeMutablePointer<SHA_CTX>.allocate(capacity: 1)
+            context.initialize(to: source.pointee)
+            self.context = .sha1(context)
+        case .evp(let source):
+            guard let context = EVP_MD_CTX_new() else { fatalError("out of memory: EVP_MD_CTX_new") }
+            EVP_MD_CTX_copy_ex(context, source)
+            self.context = .evp(context)
+        }
+    }
+
     public func update(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
         switch context {
