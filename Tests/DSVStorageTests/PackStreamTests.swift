@@ -58,6 +58,27 @@ import Testing
         #expect(cat.stdout == "object 1234\n")
     }
 
+    /// Handed to the disk part-way — a commit does so once its shards are written, then adds its
+    /// trees and commit — the pack takes more objects after, and git reads every one of them.
+    @Test func aPackSyncedPartWayTakesMoreObjects() throws {
+        let dir = TemporaryDirectory()
+        let repository = try DatasetRepository.create(in: dir.path)
+        let pack = try repository.newPack()
+        let text = { (index: Int) in "object \(index)\n" + String(repeating: Character(Unicode.Scalar(UInt8(33 + index % 90))), count: 5000) }
+        let blobs = (0..<400).map { GitObject(kind: .blob, content: Array(text($0).utf8)) }
+        blobs[..<300].forEach { pack.add($0) }
+        pack.startSyncing()
+        blobs[300...].forEach { pack.add($0) }
+        pack.startSyncing()
+        #expect(try pack.finish().objects == 400)
+        let verify = try runProcess("sh", ["-c", "git verify-pack -v \(repository.path)/objects/pack/*.idx | grep -c ' blob '"])
+        #expect(verify.stdout == "400\n", "\(verify.stderr)")
+        for index in [0, 299, 300, 399] {
+            let cat = try runProcess("git", ["--git-dir=\(repository.path)", "cat-file", "blob", blobs[index].id.hex])
+            #expect(cat.stdout == text(index), "object \(index)")
+        }
+    }
+
     /// A pack that is not finished — the commit failed, or found nothing new — leaves nothing
     /// behind, and neither does one with no new object.
     @Test func anUnfinishedPackLeavesNothing() throws {
