@@ -78,9 +78,10 @@ extension Benchmarks {
         for (name, arguments) in commands {
             let (atRound3, atLast) = alternately(5) { history in ChildProcess.run([dsv] + arguments, directory: history == 0 ? early : repo) }
             let (a, b) = (atRound3.seconds, atLast.seconds)
-            // Under 20 ms a process's start dominates: within 20%, or 5 ms.
+            // Under 20 ms a process's start dominates: within 20%, or 5 ms — which the target
+            // says, so that a row met only by the 5 ms shows it (the issue asks within 20%).
             table.add("\(name), round \(yearRounds)", ours: seconds(b), baseline: seconds(a), baselineName: "round 3", ratio: ratio(b, a),
-                      target: "≤ 1.2× round 3", met: max(atRound3.status, atLast.status) <= 1 && (b <= 1.2 * a || b - a < 0.005))
+                      target: "≤ 1.2× round 3 or < 5 ms more", met: max(atRound3.status, atLast.status) <= 1 && (b <= 1.2 * a || b - a < 0.005))
         }
         let files = (FileManager.default.enumerator(atPath: "\(repo)/.dsv/objects")?.allObjects as? [String] ?? [])
             .filter { !FileSystem.isDirectory("\(repo)/.dsv/objects/\($0)") }.count
