@@ -17,8 +17,8 @@ let package = Package(
         // libgit2 and libcrypto are linked from the static archives their -dev packages install
         // (their module maps name them), without pkg-config's `-lgit2` and `-lcrypto`: loading
         // libgit2.so's tree of 20 shared libraries and libcrypto.so, and binding their symbols,
-        // took 1.5 ms of every process's start on this project's machine (`dsv log` 10.1 → 8.6 ms,
-        // `--version` 8.5 → 5.7). Their headers are on the compiler's default path.
+        // took 2 ms of every process's start on this project's machine (`dsv log` 9.6 → 7.5 ms,
+        // medians of 30). Their headers are on the compiler's default path.
         .systemLibrary(name: "CGit2", providers: [.apt(["libgit2-dev"])]),
         // libcurl's headers only, without pkg-config's `-lcurl`: CCurlShim loads libcurl on first
         // use, so that the commands that never talk to S3 or CVAT do not pay to load its library

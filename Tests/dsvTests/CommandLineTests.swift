@@ -57,7 +57,10 @@ import Testing
         let script = #"""
             mkfifo export.json
             "$0" status export.json & pid=$!
-            until [ "$(cat /proc/$pid/wchan 2>/dev/null)" = wait_for_partner ] || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done
+            tries=0
+            until [ "$(cat /proc/$pid/wchan 2>/dev/null)" = wait_for_partner ] || ! kill -0 $pid 2>/dev/null; do
+                tries=$((tries + 1)); [ $tries -le 3000 ] || { echo "never waited for its export"; break; }; sleep 0.01
+            done
             grep -c libcurl /proc/$pid/maps
             echo '{"images": []}' > export.json
             wait $pid

@@ -115,9 +115,14 @@ public final class BackgroundDigests: @unchecked Sendable {
     /// Hashes the next step on the state itself, under the lock; false once every file is done.
     private func advance() -> Bool {
         guard index < files.count, let hasher else { return false }
-        let end = min(files[index].count, offset + Self.step)
-        hasher.update(UnsafeRawBufferPointer(rebasing: files[index].bytes[offset..<end]))
-        return keep(hasher, through: end)
+        return keep(hasher, through: hashStep(hasher, file: index, from: offset))
+    }
+
+    /// Feeds `hasher` the step of `file` from `start`; returns where the step ends.
+    private func hashStep(_ hasher: Hasher, file: Int, from start: Int) -> Int {
+        let end = min(files[file].count, start + Self.step)
+        hasher.update(UnsafeRawBufferPointer(rebasing: files[file].bytes[start..<end]))
+        return end
     }
 
     /// One step on a background thread: the state copied under the lock, the step hashed
@@ -128,8 +133,7 @@ public final class BackgroundDigests: @unchecked Sendable {
             guard !stopped, index < files.count, let hasher else { return nil }
             return (hasher.copy(), index, offset, generation)
         }) else { return false }
-        let end = min(files[file].count, start + Self.step)
-        working.update(UnsafeRawBufferPointer(rebasing: files[file].bytes[start..<end]))
+        let end = hashStep(working, file: file, from: start)
         return locked {
             guard !stopped else { return false }
             guard generation == taken else { return index < files.count }
