@@ -44,10 +44,10 @@ public enum JSONMinifier {
     /// straight into the memory they are then read from.) `consumed` hears, every `every`
     /// bytes of `value`, how many of them have been read: the caller may let them go.
     public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer,
-                              every: Int = .max, vectorized: Bool = VectorMinifier.available,
+                              every: Int = .max, vectors: VectorMinifier.Kind? = VectorMinifier.best,
                               consumed: (Int) -> Void = { _ in }) -> Int {
         var state = State()
-        return minify(value, into: out, state: &state, every: every, vectorized: vectorized, consumed: consumed)
+        return minify(value, into: out, state: &state, every: every, vectors: vectors, consumed: consumed)
     }
 
     /// The same from `state` (the text before `value` left it so), which is updated.
@@ -60,10 +60,10 @@ public enum JSONMinifier {
     /// masks too (`State.invalid`): the dropped runs that start right after such a byte are
     /// carried through by an addition, which lands on the byte after each run.
     ///
-    /// Where the CPU has AVX-512 VBMI2 (`vectorized`), runs of such blocks are packed in vector
-    /// registers instead (`VectorMinifier`), and this loop takes the rest.
+    /// Where the CPU has AVX-512 VBMI2 or AVX2 (`vectors`), runs of such blocks are packed in
+    /// vector registers instead (`VectorMinifier`), and this loop takes the rest.
     public static func minify(_ value: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, state: inout State,
-                              every: Int = .max, vectorized: Bool = VectorMinifier.available,
+                              every: Int = .max, vectors: VectorMinifier.Kind? = VectorMinifier.best,
                               consumed: (Int) -> Void = { _ in }) -> Int {
         precondition(out.count >= value.count, "room for the whole value")
         guard let source = value.baseAddress, let target = out.baseAddress else { return 0 }
@@ -74,8 +74,8 @@ public enum JSONMinifier {
         while index < count {
             let stretchEnd = min(count, index &+ every)
             while index < stretchEnd {
-                if vectorized && stretchEnd &- index >= width {
-                    let (read, wrote) = VectorMinifier.minifyBlocks(source + index, count: stretchEnd &- index,
+                if let vectors, stretchEnd &- index >= width {
+                    let (read, wrote) = VectorMinifier.minifyBlocks(vectors, source + index, count: stretchEnd &- index,
                                                                     into: target + written, inString: &inString,
                                                                     lastWord: &lastWord, pending: &pending, merged: &invalid)
                     index &+= read

@@ -4,12 +4,13 @@ import DSVTestSupport
 import Testing
 
 /// The minifier reports its progress without changing what it writes: a reader lets the
-/// source's pages go as they are read. Each test runs the byte-mask loop alone and, where the
-/// CPU has AVX-512 VBMI2, with runs of blocks packed in vector registers (`VectorMinifier`).
+/// source's pages go as they are read. Each test runs the byte-mask loop alone and, with each
+/// kind of vector packing the CPU has (AVX-512 VBMI2, AVX2), with runs of blocks packed in vector
+/// registers (`VectorMinifier`).
 @Suite struct JSONMinifierTests {
-    static let paths = VectorMinifier.available ? [false, true] : [false]
+    static let paths: [VectorMinifier.Kind?] = [nil] + VectorMinifier.supported
 
-    @Test(arguments: paths) func progressIsReportedInStretchesAndTheOutputIsTheSame(vectorized: Bool) {
+    @Test(arguments: paths) func progressIsReportedInStretchesAndTheOutputIsTheSame(vectors: VectorMinifier.Kind?) {
         var generator = SplitMix(seed: 3)
         var text = "["
         for n in 0..<2000 {
@@ -25,7 +26,7 @@ import Testing
             var out = [UInt8](repeating: 0, count: bytes.count)
             let written = bytes.withUnsafeBytes { source in
                 out.withUnsafeMutableBytes {
-                    JSONMinifier.minify(source, into: $0, every: every, vectorized: vectorized) { reports.append($0) }
+                    JSONMinifier.minify(source, into: $0, every: every, vectors: vectors) { reports.append($0) }
                 }
             }
             #expect(Array(out.prefix(written)) == whole, "every \(every)")
@@ -39,7 +40,7 @@ import Testing
     /// backslash byte by byte: strings that open in one block and close in another, escaped
     /// quotes and backslashes at every place in a block, spaces inside strings, and every kind
     /// of JSON whitespace between tokens come out as a plain reading of the text gives them.
-    @Test(arguments: paths) func blocksAgreeWithAPlainReadingOfTheText(vectorized: Bool) {
+    @Test(arguments: paths) func blocksAgreeWithAPlainReadingOfTheText(vectors: VectorMinifier.Kind?) {
         var generator = SplitMix(seed: 11)
         let blanks = [" ", "\t", "\n", "\r", "  ", "\n    "]
         let strings = ["", "a b", "  spaced  ", #"esc\"aped"#, #"back\\slash"#, #"\\"#, #"\\\""#, "é ü", "\\n\\t",
@@ -56,11 +57,11 @@ import Testing
             let bytes = Array(text.utf8)
             var out = [UInt8](repeating: 0, count: bytes.count)
             let written = bytes.withUnsafeBytes { source in
-                out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, vectorized: vectorized) }
+                out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, vectors: vectors) }
             }
             var state = JSONMinifier.State()
             let again = bytes.withUnsafeBytes { source in
-                out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &state, vectorized: vectorized) }
+                out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &state, vectors: vectors) }
             }
             #expect(again == written && !state.invalid && !state.inString, "round \(round)")
         }
@@ -70,7 +71,7 @@ import Testing
     /// two tokens into one (`[1 2]` would read as `[12]`): the minifier says so, wherever the
     /// run falls — in a block of the vector loop, of the mask loop or of the byte loop (a
     /// backslash nearby), or across blocks — and never for valid text, however it is spaced.
-    @Test(arguments: paths) func whitespaceBetweenTwoTokensThatWouldJoinIsReported(vectorized: Bool) {
+    @Test(arguments: paths) func whitespaceBetweenTwoTokensThatWouldJoinIsReported(vectors: VectorMinifier.Kind?) {
         let joined = ["[1 2]", "[1\n\n    2]", "[tr ue]", "[- 1]", "[1 .5]", "[1 e5]", "[null null]", "[1" + String(repeating: " ", count: 150) + "2]",
                       "{\"a\": 1\t0}"]
         let apart = ["[1, 2]", "[1 ,2]", "[ 1 ]", "{\"a\" : 1 , \"b\" : true }", "[\"1 2\", \"c d\"]", "[1]", "[1 ]  ",
@@ -84,7 +85,7 @@ import Testing
                     var out = [UInt8](repeating: 0, count: bytes.count)
                     var state = JSONMinifier.State()
                     _ = bytes.withUnsafeBytes { source in
-                        out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &state, vectorized: vectorized) }
+                        out.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &state, vectors: vectors) }
                     }
                     #expect(state.invalid == expected, "\(text) at \(shift)")
                 }
@@ -152,6 +153,35 @@ import Testing
             }
             #expect(Array(out.prefix(written)) == Array(whole.prefix(wholeCount)), "every \(step)th cut")
             #expect(state == serial && !state.invalid, "every \(step)th cut")
+        }
+    }
+
+    /// Any bytes at all — control characters, bytes from 0x80, the neighbours of `{}[],:` and of
+    /// whitespace in their low four bits (the AVX2 kernel classifies bytes by them) — come out
+    /// of each vector kernel as from the byte loop, with the same state, in place or not.
+    @Test(arguments: VectorMinifier.supported) func vectorKernelsReadAnyBytesAsTheByteLoopDoes(vectors: VectorMinifier.Kind) {
+        var generator = SplitMix(seed: 23)
+        let alphabet: [UInt8] = Array(0...255) + Array(" \t\n\r{}[],:\"\\\"\"  1e".utf8) + [0x0C, 0x1A, 0x1B, 0x3A, 0x2C, 0x7B, 0x5B, 0x20, 0x09]
+        for round in 0..<3000 {
+            let count = Int(generator.next() % 400)
+            // Few backslashes, so that most blocks reach the vector kernel.
+            let bytes = (0..<count).map { _ in
+                let byte = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                return byte == UInt8(ascii: "\\") && generator.next() % 8 != 0 ? UInt8(ascii: "x") : byte
+            }
+            var plainState = JSONMinifier.State(), vectorState = JSONMinifier.State()
+            var plain = [UInt8](repeating: 0, count: count), vector = [UInt8](repeating: 0, count: count)
+            let plainCount = bytes.withUnsafeBytes { source in
+                plain.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &plainState, vectors: nil) }
+            }
+            let vectorCount = bytes.withUnsafeBytes { source in
+                vector.withUnsafeMutableBytes { JSONMinifier.minify(source, into: $0, state: &vectorState, vectors: vectors) }
+            }
+            #expect(Array(vector.prefix(vectorCount)) == Array(plain.prefix(plainCount)), "round \(round)")
+            #expect(vectorState == plainState, "round \(round)")
+            var inPlace = bytes, inPlaceState = JSONMinifier.State()
+            let inPlaceCount = inPlace.withUnsafeMutableBytes { JSONMinifier.minify(UnsafeRawBufferPointer($0), into: $0, state: &inPlaceState, vectors: vectors) }
+            #expect(Array(inPlace.prefix(inPlaceCount)) == Array(plain.prefix(plainCount)), "round \(round), in place")
         }
     }
 

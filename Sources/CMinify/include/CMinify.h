@@ -18,17 +18,25 @@ typedef struct {
     int merged;
 } dsv_minify_state;
 
-/// Whether this CPU compresses bytes by mask in a vector register (AVX-512 VBMI2, with BW and
-/// PCLMULQDQ for the masks).
-int dsv_minify_vectorized_available(void);
+/// The ways of packing a block's kept bytes in vector registers.
+typedef enum {
+    /// AVX-512 VBMI2's VPCOMPRESSB (with BW and PCLMULQDQ for the masks).
+    dsv_minify_avx512 = 0,
+    /// AVX2's PSHUFB, eight bytes at a time from a table (with PCLMULQDQ for the masks).
+    dsv_minify_avx2 = 1,
+} dsv_minify_kind;
+
+/// Whether this CPU has what `kind` needs.
+int dsv_minify_kind_available(dsv_minify_kind kind);
 
 /// Minifies `source` 64 bytes at a time into `target` while the blocks hold no backslash:
 /// whitespace outside strings is dropped, everything else kept; `*state` says where the first
 /// block starts, and is updated. Stops before the first block with a backslash and before the
 /// last `count % 64` bytes; returns the bytes read (a multiple of 64) and sets `*written`. Each
-/// block's 64 bytes are stored whole at the write position, which never passes the read
-/// position: `target` needs room for the bytes read. Only when
-/// `dsv_minify_vectorized_available()`.
-size_t dsv_minify_blocks(const uint8_t *source, size_t count, uint8_t *target, size_t *written, dsv_minify_state *state);
+/// block's kept bytes are stored in whole vectors at the write position, which never passes the
+/// read position: `target` needs room for the bytes read. Only when
+/// `dsv_minify_kind_available(kind)`.
+size_t dsv_minify_blocks(dsv_minify_kind kind, const uint8_t *source, size_t count, uint8_t *target, size_t *written,
+                         dsv_minify_state *state);
 
 #endif
