@@ -25,7 +25,17 @@ public enum StatusOperation {
         // only with them are the unchanged shards recognised in the shard cache.
         let cache = ShardCache(repository: repository)
         let known = KnownAnnotations(ElementCache(path: ElementCache.path(in: repository), key: ElementKey(derivedFrom: cache.key)))
+        // HEAD's shard blob ids and category names, read from its trees and headers on another
+        // thread while the exports are read (a millisecond or two of a 10k-image status, which
+        // leaves a core idle at times), and taken before anything else here reads the
+        // repository: libgit2 is never used from two threads at once.
+        let headSide = version.map { version in
+            BackgroundValue { () throws(RepositoryError) in (try version.shardBlobs(), try VersionDiff.categories(version)) }
+        }
         let plan = try ExportInput.read(opened, previous: version, known: known)
+        let oldBlobs: [Int: GitObjectID]
+        let oldCategories: VersionDiff.CategoryNames
+        do { (oldBlobs, oldCategories) = try headSide?.value() ?? ([:], [:]) } catch { throw .repository(error) }
         let reuse: ShardReuse
         do {
             reuse = try ShardReuse(cache: cache, repository: repository.git, head: version?.commit.id)
@@ -48,13 +58,6 @@ public enum StatusOperation {
         }
 
         let trace = Trace()
-        let oldBlobs: [Int: GitObjectID]
-        do { oldBlobs = try version?.shardBlobs() ?? [:] } catch { throw .repository(error) }
-        trace.mark("shard blob ids")
-        var oldCategories: VersionDiff.CategoryNames = [:]
-        if let version {
-            do { oldCategories = try VersionDiff.categories(version) } catch { throw .repository(error) }
-        }
         var newCategories: VersionDiff.CategoryNames = [:]
         for subset in content.subsets { newCategories[subset.subset.name] = VersionDiff.categories(subset.header) }
         // A renamed category changes annotations whose bytes did not change: as a diff does
