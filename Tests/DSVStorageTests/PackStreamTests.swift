@@ -41,6 +41,30 @@ import Testing
         #expect(try database.read(big.id) == big.content)
     }
 
+    /// An object already stored is skipped wherever it is — in a pack, or loose (as the few
+    /// small objects of a commit can be) — and only new ones are written, including one whose
+    /// fan-out folder holds other loose objects.
+    @Test func objectsStoredLooseOrPackedAreSkipped() throws {
+        let dir = TemporaryDirectory()
+        let repository = try DatasetRepository.create(in: dir.path)
+        let blobs = (0..<40).map { GitObject(kind: .blob, content: Array("blob \($0)\n".utf8)) }
+        let packed = try repository.newPack()
+        blobs[..<10].forEach { packed.add($0) }
+        #expect(try packed.finish().objects == 10)
+        let database = try repository.git.objectDatabase()
+        for blob in blobs[10..<20] { try database.write(type: 3, content: blob.content) }
+        // A new object beside a loose one: same first byte, so its folder exists.
+        let sharing = (100..<10_000).lazy.map { GitObject(kind: .blob, content: Array("other \($0)\n".utf8)) }
+            .first { $0.id.firstByte == blobs[15].id.firstByte }!
+
+        let pack = try repository.newPack()
+        (blobs + [sharing]).forEach { pack.add($0) }
+        #expect(try pack.finish().objects == 21, "the 20 new blobs and the one beside a loose object")
+        for blob in blobs + [sharing] { #expect(try database.read(blob.id) == blob.content) }
+        let fsck = try gitFsck(repository.path)
+        #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
+    }
+
     /// Packs over 2 GiB need the index's large-offset table; check the index format on a pack
     /// with many objects against git's own reader instead.
     @Test func indexListsEveryObjectForGit() throws {

@@ -7,6 +7,22 @@ public final class GitObjectDatabase: @unchecked Sendable {
     init(pointer: OpaquePointer) { self.pointer = pointer }
     deinit { git_odb_free(pointer) }
 
+    /// The packs of an `objects` folder alone, without its loose objects or alternates: asked
+    /// whether it holds an object, it reads only the packs' indexes, where a full database
+    /// also looks for a loose file — a system call for every object it does not hold. The
+    /// corresponding C functions are `git_odb_new`, `git_odb_backend_pack` and
+    /// `git_odb_add_backend`.
+    public static func packs(inObjectsFolder folder: String) throws(GitError) -> GitObjectDatabase {
+        var odb: OpaquePointer?
+        try gitCheck(git_odb_new(&odb), "open object database")
+        let database = GitObjectDatabase(pointer: odb!)
+        var backend: OpaquePointer?
+        try gitCheck(git_odb_backend_pack(&backend, folder), "open the packs of \(folder)")
+        // Owned by the database once added, freed with it.
+        try gitCheck(git_odb_add_backend(database.pointer, backend, 1), "open the packs of \(folder)")
+        return database
+    }
+
     /// Whether the object is already stored (loose or packed). With `refresh: false` a miss
     /// does not rescan the pack folder — much faster when asking about many new objects.
     /// The corresponding C function is `git_odb_exists_ext`.

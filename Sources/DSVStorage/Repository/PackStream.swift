@@ -27,6 +27,9 @@ public final class PackStream: @unchecked Sendable {
     }
 
     private let database: GitObjectDatabase
+    /// What `database` holds, asked cheaply (nil where the shortcut does not apply: a
+    /// repository with alternates).
+    private let existing: ExistingObjects?
     private let directory: String
     /// Whether objects the database already holds are left out (a commit), or written again
     /// (a repack, which moves them out of the files it will delete).
@@ -40,6 +43,7 @@ public final class PackStream: @unchecked Sendable {
     public init(database: GitObjectDatabase, packDirectory: String, skippingExisting: Bool = true) throws(RepositoryError) {
         do { try database.refresh() } catch { throw .git(error) }
         self.database = database
+        existing = ExistingObjects(objectsFolder: FileSystem.directory(of: packDirectory))
         directory = packDirectory
         self.skippingExisting = skippingExisting
         let file: AtomicFileWriter
@@ -55,7 +59,7 @@ public final class PackStream: @unchecked Sendable {
     public func add(_ object: GitObject) {
         lock.withLock {
             guard state.failure == nil, let file = state.file, state.seen.insert(object.id).inserted,
-                  !skippingExisting || !database.contains(object.id, refresh: false) else { return }
+                  !skippingExisting || !contains(object.id) else { return }
             state.scratch.removeAll(keepingCapacity: true)
             Self.appendObjectHeader(kind: object.kind, size: object.content.count, to: &state.scratch)
             StoredDeflate.append(object.content, to: &state.scratch)
@@ -64,6 +68,34 @@ public final class PackStream: @unchecked Sendable {
             state.entries.append((object.id, crc.value, state.offset))
             state.offset += UInt64(state.scratch.count)
             do throws(SystemError) { try file.write(state.scratch) } catch { state.failure = error }
+        }
+    }
+
+    /// Whether the database holds the object: in a pack, or loose when the fan-out folder it
+    /// would be in exists. A commit's new objects are held by neither, and a full database
+    /// would look for each as a loose file (a tenth of a millisecond per hundred of them, in
+    /// the lock, where a 10k-image round adds about 200).
+    private func contains(_ id: GitObjectID) -> Bool {
+        guard let existing else { return database.contains(id, refresh: false) }
+        if existing.packs.contains(id, refresh: false) { return true }
+        return existing.looseFolders.contains(id.firstByte) && database.contains(id, refresh: false)
+    }
+
+    /// The packs of a repository's `objects` folder as they were when the pack was begun, and
+    /// the fan-out folders (`objects/3f`) loose objects could be in. The write lock a commit
+    /// holds keeps other writers out meanwhile; an object missed would only be stored twice.
+    struct ExistingObjects {
+        let packs: GitObjectDatabase
+        /// First bytes of the ids whose folder exists.
+        let looseFolders: Set<UInt8>
+
+        init?(objectsFolder: String) {
+            guard !FileSystem.exists(joinPath(objectsFolder, "info/alternates")),
+                  let packs = try? GitObjectDatabase.packs(inObjectsFolder: objectsFolder) else { return nil }
+            self.packs = packs
+            looseFolders = Set(FileSystem.entries(of: objectsFolder).compactMap { name in
+                name.utf8.count == 2 ? UInt8(name, radix: 16) : nil
+            })
         }
     }
 
