@@ -75,23 +75,31 @@ public enum VersionBuilder {
         // unchanged), on a thread of their own beside the shards: a serial millisecond at 10k
         // images that filled no gap after them. When every shard is encoded (a first commit),
         // after them: beside them, their arrays raised the commit's peak, which is there, by
-        // 1.5 MB at 10k images (61.2 -> 62.7 MB, medians of five).
+        // 1.5 MB at 10k images (61.2 -> 62.7 MB, medians of five). Compressed there too, to be
+        // stored: half a millisecond of a 10k next round's serial end.
         let frozenOrdinals = ordinals, starting = partStart
-        let describe = { @Sendable () -> Described in
-            let subsets = plan.parts.enumerated().map { index, part in
+        let describe = { @Sendable () throws(ZstdError) -> Described in
+            var subsets: [VersionContent.SubsetObjects] = []
+            for (index, part) in plan.parts.enumerated() {
                 let first = starting[index]
                 let order = storing ? orderStream(part.plan, ordinals: Array(frozenOrdinals[first..<first + part.plan.imageCount])) : []
-                return VersionContent.SubsetObjects(subset: part.subset, header: HeaderCodec.encode(part.plan), order: order)
+                var objects = VersionContent.SubsetObjects(subset: part.subset, header: HeaderCodec.encode(part.plan), order: order)
+                if storing {
+                    objects.blobs = (GitObject(kind: .blob, content: try Zstd.compress(objects.header, level: VersionContent.compressionLevel)),
+                                     GitObject(kind: .blob, content: try Zstd.compress(order, level: VersionContent.compressionLevel)))
+                }
+                subsets.append(objects)
             }
             return (subsets, categoryCounts(plan))
         }
-        let described = reuse.known.isEmpty ? nil : BackgroundValue { () throws(Never) in describe() }
+        let described = reuse.known.isEmpty ? nil : BackgroundValue { () throws(ZstdError) in try describe() }
         let records = ShardRecords(starts: starts, members: members, keys: keys, sources: plan.parts.map(RecordSource.init),
                                    partOf: partOf, localOf: localOf, pins: pins)
         let shards = try buildShards(nonEmpty, reuse: reuse, records: records, pack: pack, storing: storing)
         trace.mark(storing ? "encode, hash and compress shards" : "look up shards")
 
-        let (subsets, categories) = described?.value() ?? describe()
+        let (subsets, categories): Described
+        if let described { (subsets, categories) = try described.value() } else { (subsets, categories) = try describe() }
         let counts = plan.parts.map { part in
             DatasetSummary.SubsetCounts(subset: part.subset, images: part.plan.imageCount, annotations: part.plan.annotationCount)
         }

@@ -41,6 +41,9 @@ public struct VersionContent: Sendable {
         public var header: [UInt8]
         /// Empty in content built only to be compared (`VersionBuilder.build(storing: false)`).
         public var order: [UInt8]
+        /// Both compressed as they are stored, made where they are (beside the shards in a next
+        /// round); nil in content built only to be compared.
+        public var blobs: (header: GitObject, order: GitObject)?
     }
 
     public var summary: DatasetSummary
@@ -126,7 +129,7 @@ public struct VersionContent: Sendable {
     /// sources' SHA-256 may still be computing. Also the root tree's entries besides
     /// `dataset.json`. Tree layout: `dataset.json`, `header.zst` and `order.zst` of the default
     /// subset, `subsets/<name>/{header,order}.zst` of the others, `shards/<dd>/<rest>` (`ShardLayout`).
-    public func objectsBelowRoot() throws(ZstdError) -> (objects: [GitObject], rootEntries: [GitObject.TreeEntry]) {
+    public func objectsBelowRoot() -> (objects: [GitObject], rootEntries: [GitObject.TreeEntry]) {
         var objects: [GitObject] = []
         // By the shard number's first 8 bits; the shards come in ascending order, as a tree wants
         // its entries (names of one length in hex sort as their numbers do).
@@ -159,8 +162,7 @@ public struct VersionContent: Sendable {
         var root = [GitObject.TreeEntry(name: "shards", id: shardsTree.id, isTree: true)]
         var named: [GitObject.TreeEntry] = []
         for subset in subsets {
-            let headerBlob = GitObject(kind: .blob, content: try Zstd.compress(subset.header, level: Self.compressionLevel))
-            let orderBlob = GitObject(kind: .blob, content: try Zstd.compress(subset.order, level: Self.compressionLevel))
+            guard let (headerBlob, orderBlob) = subset.blobs else { preconditionFailure("storing a version built not to be stored") }
             objects += [headerBlob, orderBlob]
             let entries = [GitObject.TreeEntry(name: StoredVersion.headerFile, id: headerBlob.id, isTree: false),
                            GitObject.TreeEntry(name: StoredVersion.orderFile, id: orderBlob.id, isTree: false)]

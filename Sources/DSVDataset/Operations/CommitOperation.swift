@@ -144,8 +144,7 @@ public enum CommitOperation {
         // took six syncs and a folder or two, 2 ms of a 10k-image next round's 50. Otherwise (a
         // large export still hashing) the pack is finished without waiting for them, and they
         // are written loose once the digests are.
-        let (objects, rootEntries): ([GitObject], [GitObject.TreeEntry])
-        do { (objects, rootEntries) = try content.objectsBelowRoot() } catch { throw .compression(error) }
+        let (objects, rootEntries) = content.objectsBelowRoot()
         objects.forEach { pack.add($0) }
         trace.mark("trees")
         let rootInPack = sources.isReady
