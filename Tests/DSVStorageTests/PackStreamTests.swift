@@ -65,6 +65,25 @@ import Testing
         #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
     }
 
+    /// A repository that borrows another's objects (`objects/info/alternates`, as
+    /// `git clone --shared` makes) has them already: they are not written again.
+    @Test func objectsOfAnAlternateAreSkipped() throws {
+        let dir = TemporaryDirectory()
+        let lender = try DatasetRepository.create(in: dir.path + "/lender")
+        let borrower = try DatasetRepository.create(in: dir.path + "/borrower")
+        let blobs = (0..<6).map { GitObject(kind: .blob, content: Array("lent \($0)\n".utf8)) }
+        let lent = try lender.newPack()
+        blobs[..<3].forEach { lent.add($0) }
+        try lent.finish()
+        try FileSystem.write(Array((lender.path + "/objects\n").utf8), to: borrower.path + "/objects/info/alternates")
+
+        let pack = try borrower.newPack()
+        blobs.forEach { pack.add($0) }
+        #expect(try pack.finish().objects == 3, "only the three the lender does not have")
+        let database = try borrower.git.objectDatabase()
+        for blob in blobs { #expect(try database.read(blob.id) == blob.content) }
+    }
+
     /// Packs over 2 GiB need the index's large-offset table; check the index format on a pack
     /// with many objects against git's own reader instead.
     @Test func indexListsEveryObjectForGit() throws {
