@@ -56,6 +56,36 @@ struct SharingCommandTests {
         #expect(try gitFsck("\(bob)/.dsv").status == 0)
     }
 
+    /// A pull fetches under the write lock: while another dsv process holds it (a `dsv gc`,
+    /// which keeps only what a reference reaches, would delete a fetched pack whose
+    /// remote-tracking reference is not yet written), the pull is refused before it fetches
+    /// anything (exit 75), and runs once the lock is free.
+    @Test func aPullFetchesNothingWhileAnotherWriterHoldsTheLock() throws {
+        let (root, server, alice) = try team()
+        #expect(try dsv(["remote", "add", "origin", server], in: alice).status == 0)
+        #expect(try dsv(["push"], in: alice).status == 0)
+        #expect(try dsv(["clone", server, "bob"], in: root.path).status == 0)
+        let bob = root.file("bob")
+        #expect(try dsv(["commit", "r2.json", "-m", "round 2"], in: alice).status == 0)
+        #expect(try dsv(["push"], in: alice).status == 0)
+
+        let tracking = try runProcess("git", ["--git-dir=\(bob)/.dsv", "rev-parse", "refs/remotes/origin/main"]).stdout
+        let packs = FileSystem.entries(of: "\(bob)/.dsv/objects/pack").sorted()
+        let lock = try #require(try FileLock.tryAcquire(path: "\(bob)/.dsv/dsv.lock"))
+        let refused = try dsv(["pull"], in: bob)
+        #expect(refused.status == 75, "\(refused.stderr)")
+        #expect(refused.stderr.contains("another dsv process holds the lock"))
+        #expect(FileSystem.entries(of: "\(bob)/.dsv/objects/pack").sorted() == packs, "nothing fetched")
+        #expect(try runProcess("git", ["--git-dir=\(bob)/.dsv", "rev-parse", "refs/remotes/origin/main"]).stdout == tracking)
+        lock.release()
+
+        let pull = try dsv(["pull"], in: bob)
+        #expect(pull.status == 0, "\(pull.stderr)")
+        let head = { (project: String) in try runProcess("git", ["--git-dir=\(project)/.dsv", "rev-parse", "HEAD"]).stdout }
+        #expect(try head(bob) == head(alice))
+        #expect(try gitFsck("\(bob)/.dsv").status == 0)
+    }
+
     /// Diverged histories: the push is refused by name, the pull changes nothing and names both
     /// heads (exit 1 each); `push --force` overwrites.
     @Test func divergedHistoriesAreRefusedUnlessForced() throws {

@@ -67,10 +67,18 @@ extension DatasetRepository {
 
     /// Fetches `remote` and fast-forwards the current branch to the remote's. Diverged
     /// histories change nothing and are reported with both heads.
+    ///
+    /// The fetch runs under the write lock too: its pack lands before the remote-tracking
+    /// reference that makes its objects reachable, and a `dsv gc` in between (which keeps only
+    /// what a reference reaches) would delete it, leaving that reference — and the branch
+    /// fast-forwarded to it — naming a commit the repository no longer has.
     public func pull(from remote: String, progress: ((GitTransferProgress) -> Void)? = nil) throws(SharingError) -> PullOutcome {
         let url = try remoteURL(remote)
         let branch: String
         do { branch = try currentBranch() } catch { throw .repository(error) }
+        let lock: FileLock
+        do { lock = try lockForWriting() } catch { throw .repository(error) }
+        defer { lock.release() }
         do {
             try git.fetch(remote: remote, refspecs: ["+refs/heads/*:refs/remotes/\(remote)/*"], progress: progress)
         } catch { throw .transport(url, error) }
@@ -78,9 +86,6 @@ extension DatasetRepository {
         let target: GitObjectID?
         do { target = try git.referenceTarget(tracking) } catch { throw .repository(.git(error)) }
         guard let theirs = target else { throw .noRemoteBranch(remote: remote, branch: Self.branchName(branch)) }
-        let lock: FileLock
-        do { lock = try lockForWriting() } catch { throw .repository(error) }
-        defer { lock.release() }
         let local: GitObjectID?
         do { local = try head() } catch { throw .repository(error) }
         if local == theirs { return .upToDate(theirs) }
