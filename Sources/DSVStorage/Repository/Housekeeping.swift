@@ -156,12 +156,18 @@ public enum Housekeeping {
     static func looseObjects(_ repository: DatasetRepository) -> [GitObjectID] {
         var ids: [GitObjectID] = []
         let objects = joinPath(repository.path, "objects")
-        for folder in FileSystem.entries(of: objects) where folder.count == 2 && folder.allSatisfy(\.isHexDigit) {
+        for folder in looseFolders(in: objects) {
             for name in FileSystem.entries(of: joinPath(objects, folder)) where name.count == 38 && name.allSatisfy(\.isHexDigit) {
                 if let id = GitObjectID(hex: folder + name) { ids.append(id) }
             }
         }
         return ids
+    }
+
+    /// The fan-out folders of an `objects` folder (`3f`, named by the ids' first byte), where
+    /// its loose objects are.
+    static func looseFolders(in objects: String) -> [String] {
+        FileSystem.entries(of: objects).filter { $0.count == 2 && $0.allSatisfy(\.isHexDigit) }
     }
 
     static func loosePath(_ repository: DatasetRepository, _ id: GitObjectID) -> String {

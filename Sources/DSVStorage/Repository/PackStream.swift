@@ -93,9 +93,7 @@ public final class PackStream: @unchecked Sendable {
             guard !FileSystem.exists(joinPath(objectsFolder, "info/alternates")),
                   let packs = try? GitObjectDatabase.packs(inObjectsFolder: objectsFolder) else { return nil }
             self.packs = packs
-            looseFolders = Set(FileSystem.entries(of: objectsFolder).compactMap { name in
-                name.utf8.count == 2 ? UInt8(name, radix: 16) : nil
-            })
+            looseFolders = Set(Housekeeping.looseFolders(in: objectsFolder).compactMap { UInt8($0, radix: 16) })
         }
     }
 
