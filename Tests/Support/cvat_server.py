@@ -466,7 +466,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client went away mid-body (a test kills dsv while it downloads): nothing
+                # to report, and no traceback in the test log.
+                self.close_connection = True
 
     def detail(self, status, text):
         self.send(status, {"detail": text})
