@@ -72,7 +72,7 @@ extension Benchmarks {
                                                                             expected: first, gitRepo: gitRepo)
             table.add("checkout, \(label) images", ours: seconds(checkout.seconds) + (identical ? "" : " (DIFFERS)"),
                       baseline: seconds(gitCheckout.seconds), baselineName: "git checkout", ratio: ratio(checkout.seconds, gitCheckout.seconds),
-                      target: target("≤ 0.6× git", identical && checkout.seconds <= 0.6 * gitCheckout.seconds))
+                      target: target(Self.checkoutTarget, Self.checkoutMet(checkout, gitCheckout, identical: identical)))
 
             if size <= 1_000 {
                 // A small project: every command, as a whole process, the median of five.
