@@ -101,10 +101,11 @@ struct Benchmarks {
 
     /// Parse, compression, commit, next round, growth, diff and checkout on the synthetic export.
     func commitRows(_ table: inout BenchTable, work: String, dsv: String) throws {
-        let round1 = try firstRound(work: work), round2 = "\(work)/export-\(images)-next.json"
+        let next = SyntheticExport(images: images, changedFraction: 0.01)
+        let round1 = try firstRound(work: work), round2 = "\(work)/\(next.cacheFile("export-\(images)-next"))"
         if !FileManager.default.fileExists(atPath: round2) {
             print("generating the next round (1% of images changed, ids renumbered) …")
-            try SyntheticExport(images: images, changedFraction: 0.01).write(to: round2)
+            try next.write(to: round2)
         }
         let exportSize = FileSystem.fileSize(round1)
         print("export: \(megabytes(exportSize)), \(images) images")

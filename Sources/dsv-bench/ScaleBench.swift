@@ -11,12 +11,10 @@ extension Benchmarks {
             let root = "\(work)/size-\(size)"
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             func export(_ name: String, _ make: (inout SyntheticExport) -> Void) throws -> String {
-                let path = "\(root)/\(name).json"
-                if !FileManager.default.fileExists(atPath: path) {
-                    var export = SyntheticExport(images: size)
-                    make(&export)
-                    try export.write(to: path)
-                }
+                var export = SyntheticExport(images: size)
+                make(&export)
+                let path = "\(root)/\(export.cacheFile(name))"
+                if !FileManager.default.fileExists(atPath: path) { try export.write(to: path) }
                 return path
             }
             let first = try export("round1") { _ in }, next = try export("round2") { $0.changedFraction = 0.01 }
@@ -93,10 +91,9 @@ extension Benchmarks {
     func distanceRows(_ table: inout BenchTable, root: String, first: String, repo: String, dsv: String, label: String) throws {
         for fraction in [0.01, 0.1, 0.5] {
             let percent = Int(fraction * 100)
-            let path = "\(root)/changed-\(percent).json"
-            if !FileManager.default.fileExists(atPath: path) {
-                try SyntheticExport(images: sizeOf(root), changedFraction: fraction, round: 7).write(to: path)
-            }
+            let export = SyntheticExport(images: sizeOf(root), changedFraction: fraction, round: 7)
+            let path = "\(root)/\(export.cacheFile("changed-\(percent)"))"
+            if !FileManager.default.fileExists(atPath: path) { try export.write(to: path) }
             let distant = "\(root)/repo-\(percent)"
             try freshFolder(distant)
             _ = ChildProcess.run([dsv, "init"], directory: distant)
@@ -140,12 +137,10 @@ extension Benchmarks {
             let file = name.replacingOccurrences(of: " ", with: "-")
             var paths: [String] = []
             for fraction in [0.0, 0.01] {
-                let path = "\(root)/\(file)-\(Int(fraction * 100)).json"
-                if !FileManager.default.fileExists(atPath: path) {
-                    var export = SyntheticExport(images: layoutImages, changedFraction: fraction)
-                    make(&export)
-                    try export.write(to: path)
-                }
+                var export = SyntheticExport(images: layoutImages, changedFraction: fraction)
+                make(&export)
+                let path = "\(root)/\(export.cacheFile("\(file)-\(Int(fraction * 100))"))"
+                if !FileManager.default.fileExists(atPath: path) { try export.write(to: path) }
                 paths.append(path)
             }
             // The median of three fresh repositories, as for the sizes' rows, the previous writes
