@@ -6,8 +6,8 @@ import Foundation
 ///
 /// `changedFraction` makes the *next labeling round* of the same seed: exactly that fraction of
 /// the images (`changedImages()`) get moved boxes, flipped attributes, an added and a removed
-/// annotation, and then every id is renumbered as CVAT does on each export. Without `compact`, it is laid out as Python's
-/// `json.dump` writes by default: `", "` and `": "` between tokens.
+/// annotation, and then every id is renumbered as CVAT does on each export. Without `compact`,
+/// it is laid out as Python's `json.dump` writes by default: `", "` and `": "` between tokens.
 struct SyntheticExport {
     var images = 118_287
     var annotationsPerImage = 7.3
@@ -109,9 +109,9 @@ struct SyntheticExport {
 
     /// Which images this round changes: exactly `changedFraction` of them (rounded), those whose
     /// draw for the round is the smallest. A coin for each image, as before revision 2, changed
-    /// 0.73–1.33% of 10k images from one round to the next: a year's round 3 and round 365, compared
-    /// as the same work, differed by half (76 images changed against 114), and a "1% apart" diff at
-    /// 10k was 0.83% apart.
+    /// 0.73–1.33% of 10k images from one round to the next: a year's round 3 and round 365,
+    /// compared as the same work, differed by half (76 images changed against 114), and a "1%
+    /// apart" diff at 10k was 0.83% apart.
     func changedImages() -> [Bool] {
         let count = min(images, Int((changedFraction * Double(images)).rounded()))
         var changed = [Bool](repeating: false, count: images)
