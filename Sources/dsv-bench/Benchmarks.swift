@@ -91,22 +91,15 @@ struct Benchmarks {
 
     /// The synthetic train2017-shaped export (round 1), generated once into `work`.
     func firstRound(work: String) throws -> String {
-        let path = "\(work)/export-\(images).json"
-        if !FileManager.default.fileExists(atPath: path) {
-            print("generating a \(images)-image CVAT-style export (round 1) …")
-            try SyntheticExport(images: images, changedFraction: 0).write(to: path)
-        }
-        return path
+        try SyntheticExport(images: images, changedFraction: 0)
+            .cached(in: work, as: "export-\(images)", announcing: "generating a \(images)-image CVAT-style export (round 1) …")
     }
 
     /// Parse, compression, commit, next round, growth, diff and checkout on the synthetic export.
     func commitRows(_ table: inout BenchTable, work: String, dsv: String) throws {
-        let next = SyntheticExport(images: images, changedFraction: 0.01)
-        let round1 = try firstRound(work: work), round2 = "\(work)/\(next.cacheFile("export-\(images)-next"))"
-        if !FileManager.default.fileExists(atPath: round2) {
-            print("generating the next round (1% of images changed, ids renumbered) …")
-            try next.write(to: round2)
-        }
+        let round1 = try firstRound(work: work)
+        let round2 = try SyntheticExport(images: images, changedFraction: 0.01)
+            .cached(in: work, as: "export-\(images)-next", announcing: "generating the next round (1% of images changed, ids renumbered) …")
         let exportSize = FileSystem.fileSize(round1)
         print("export: \(megabytes(exportSize)), \(images) images")
 

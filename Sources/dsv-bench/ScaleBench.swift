@@ -13,9 +13,7 @@ extension Benchmarks {
             func export(_ name: String, _ make: (inout SyntheticExport) -> Void) throws -> String {
                 var export = SyntheticExport(images: size)
                 make(&export)
-                let path = "\(root)/\(export.cacheFile(name))"
-                if !FileManager.default.fileExists(atPath: path) { try export.write(to: path) }
-                return path
+                return try export.cached(in: root, as: name)
             }
             let first = try export("round1") { _ in }, next = try export("round2") { $0.changedFraction = 0.01 }
             let exportSize = FileSystem.fileSize(first)
@@ -91,9 +89,8 @@ extension Benchmarks {
     func distanceRows(_ table: inout BenchTable, root: String, first: String, repo: String, dsv: String, label: String) throws {
         for fraction in [0.01, 0.1, 0.5] {
             let percent = Int(fraction * 100)
-            let export = SyntheticExport(images: sizeOf(root), changedFraction: fraction, round: 7)
-            let path = "\(root)/\(export.cacheFile("changed-\(percent)"))"
-            if !FileManager.default.fileExists(atPath: path) { try export.write(to: path) }
+            let path = try SyntheticExport(images: sizeOf(root), changedFraction: fraction, round: 7)
+                .cached(in: root, as: "changed-\(percent)")
             let distant = "\(root)/repo-\(percent)"
             try freshFolder(distant)
             _ = ChildProcess.run([dsv, "init"], directory: distant)
@@ -139,9 +136,7 @@ extension Benchmarks {
             for fraction in [0.0, 0.01] {
                 var export = SyntheticExport(images: layoutImages, changedFraction: fraction)
                 make(&export)
-                let path = "\(root)/\(export.cacheFile("\(file)-\(Int(fraction * 100))"))"
-                if !FileManager.default.fileExists(atPath: path) { try export.write(to: path) }
-                paths.append(path)
+                paths.append(try export.cached(in: root, as: "\(file)-\(Int(fraction * 100))"))
             }
             // The median of three fresh repositories, as for the sizes' rows, the previous writes
             // flushed before each commit as there (the sizes' 3.8 GB come just before).

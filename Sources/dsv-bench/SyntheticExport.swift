@@ -28,6 +28,18 @@ struct SyntheticExport {
     /// revision has changed, `stem.r2.json` for one with changes.
     func cacheFile(_ stem: String) -> String { changedFraction > 0 ? "\(stem).r\(Self.revision).json" : "\(stem).json" }
 
+    /// The path of this export in `directory` (`cacheFile(stem)`), written there first unless a
+    /// bench already has: generating train2017 × 10 takes minutes. `announcing` is printed
+    /// before it is generated.
+    func cached(in directory: String, as stem: String, announcing: String? = nil) throws -> String {
+        let path = "\(directory)/\(cacheFile(stem))"
+        if !FileManager.default.fileExists(atPath: path) {
+            if let announcing { print(announcing) }
+            try write(to: path)
+        }
+        return path
+    }
+
     static let categories = ["person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck",
                              "boat", "traffic light", "fire hydrant", "stop sign", "parking meter", "bench",
                              "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra",
