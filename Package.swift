@@ -33,10 +33,12 @@ let package = Package(
         .target(name: "CChecksum"),
         // The minifier's blocks packed with AVX-512 VBMI2 where the CPU has it.
         .target(name: "CMinify"),
+        // A process's exit that leaves the unmapping of its memory to another process.
+        .target(name: "CProcess"),
 
         // MARK: Typed Swift wrappers over the C APIs; nothing above this layer touches C pointers.
         .target(name: "DSVNative", dependencies: ["CGit2", "CGit2Shim", "CCurl", "CCurlShim", "COpenSSL", "CZstd", "CZlib",
-                                                 "CChecksum", "CMinify"],
+                                                 "CChecksum", "CMinify", "CProcess"],
                 // libgit2's call that parses the CA bundle goes to CGit2Shim, which defers it.
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--wrap=mbedtls_x509_crt_parse_file"])]),
 

@@ -30,9 +30,9 @@ enum Main {
             try runnable.run()
             try StandardOutput.flush()
             trace.mark("flush")
-            exit(0)
+            ProcessEnvironment.exitLeavingMemory(0)
         } catch let code as ExitCode {
-            exit(code.rawValue)
+            ProcessEnvironment.exitLeavingMemory(code.rawValue)
         } catch where DSV.exitCode(for: error) == .success {
             DSV.exit(withError: error)  // `dsv help`, `--help` and `--version` print and exit 0
         } catch {

@@ -108,6 +108,39 @@ import Testing
         #expect(status.status == 0, "\(status.stdout) \(status.stderr)")
     }
 
+    /// A command's exit leaves the unmapping of its memory to a process of its own that ends
+    /// right after it (`dsv_exit_leaving_memory`): the lock is free the moment the command has
+    /// exited, and nothing it started outlives it. Run under a subreaper (Python, by `prctl`), so
+    /// that whatever the command leaves behind is the script's to wait for.
+    @Test func anExitLeavesTheLockFreeAndNoProcessBehind() throws {
+        let dir = try Self.repositoryWithOneImageExport()
+        let script = #"""
+            import ctypes, fcntl, os, subprocess, sys, time
+            ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+            dsv = sys.argv[1]
+            for round in range(1, 6):
+                with open("round1.json", "w") as f:
+                    f.write('{"images":[{"id":1,"file_name":"a.jpg","width":%d}],"annotations":[]}' % round)
+                done = subprocess.run([dsv, "commit", "round1.json", "-m", "round %d" % round], capture_output=True)
+                if done.returncode != 0: sys.exit("commit: " + done.stderr.decode())
+                lock = os.open(".dsv/dsv.lock", os.O_RDWR)
+                try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError: sys.exit("the lock is still held after round %d" % round)
+                os.close(lock)
+            deadline = time.monotonic() + 10
+            while True:
+                try: pid, _ = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError: break
+                if pid == 0:
+                    if time.monotonic() > deadline: sys.exit("a process outlived its command")
+                    time.sleep(0.01)
+            print("ok")
+            """#
+        let result = try runProcess("python3", ["-c", script, dsvBinary], in: dir.path)
+        #expect(result.stdout == "ok\n", "\(result.stdout) \(result.stderr)")
+        #expect(try dsv(["log"], in: dir.path).stdout.split(separator: "\n").filter { $0.hasPrefix("commit ") }.count == 5)
+    }
+
     @Test func initWithDashC() throws {
         let dir = TemporaryDirectory()
         let result = try dsv(["init", "-C", dir.file("project")], in: "/")

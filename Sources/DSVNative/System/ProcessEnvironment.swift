@@ -1,9 +1,17 @@
+import CProcess
 import Glibc
 
 /// The process environment (`getenv`).
 public enum ProcessEnvironment {
     /// Ends the process with `status`.
     public static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
+
+    /// Ends the process with `status` once its output is flushed, without waiting for the kernel
+    /// to unmap its memory: a process that shares the memory, started now, is left to end after
+    /// it and unmap it (`dsv_exit_leaving_memory`).
+    public static func exitLeavingMemory(_ status: Int32) -> Never {
+        dsv_exit_leaving_memory(status)
+    }
 
     /// The value of `name`, or nil when unset or empty.
     public static func value(_ name: String) -> String? {

@@ -1,0 +1,10 @@
+#ifndef DSV_CPROCESS_H
+#define DSV_CPROCESS_H
+
+/// Ends the process with `status` (`_exit`) once the C library's streams are flushed and every
+/// file is closed, leaving the unmapping of its memory to a process started for that: one that
+/// shares the memory, holds nothing else and ends as soon as this one has. Falls back to
+/// unmapping it here, as any exit does, where that process cannot be started.
+_Noreturn void dsv_exit_leaving_memory(int status);
+
+#endif
