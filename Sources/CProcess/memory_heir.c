@@ -19,7 +19,15 @@
 // exit), no signal (all blocked but SIGKILL), and it ends when the process has, by
 // PR_SET_PDEATHSIG.
 
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
+// Under a sanitizer the exit stays the C library's: LeakSanitizer checks at `exit`, and
+// ThreadSanitizer follows threads, not processes that share memory.
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(SANITIZED)
 #define HEIR_SUPPORTED 1
 
 // Without CLONE_SETTLS the heir shares the exiting thread's thread pointer: it must not touch
@@ -70,6 +78,8 @@ _Noreturn void dsv_exit_leaving_memory(int status) {
             pthread_sigmask(SIG_SETMASK, &previous, NULL);
         }
     }
-#endif
     _exit(status);
+#else
+    exit(status);
+#endif
 }
