@@ -70,12 +70,6 @@ public final class COCOExport: @unchecked Sendable {
     /// The bytes `annotations` entries index, valid while the export lives.
     public var annotationBytes: UnsafeRawBufferPointer { (annotationsArena ?? mapping).bytes }
 
-    /// Gives back the memory of every byte the export was read from (`FileMapping.release`):
-    /// nothing may read them afterwards. From any thread.
-    func releaseBytes() {
-        for bytes in allBytes { bytes.release(0..<bytes.count) }
-    }
-
     /// Gives back the memory of the bytes that exist only for this export — a spaced file's
     /// minified copy, its arrays minified apart — and not the file's own pages (another reader,
     /// the sources' SHA-256, may still want those). Nothing may read them afterwards.

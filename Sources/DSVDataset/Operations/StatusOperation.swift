@@ -1,4 +1,3 @@
-import Dispatch
 import DSVNative
 import DSVStorage
 
@@ -49,13 +48,10 @@ public enum StatusOperation {
             content = try VersionBuilder.build(plan, imagesPrefix: version?.summary.imagesPrefix,
                                                pins: pins, reuse: reuse, storing: false)
         } catch { throw .compression(error) }
-        // The working shards are encoded from the exports' bytes as they are compared: once the
-        // comparison is done, their pages go on another thread while the review is printed,
-        // not at exit — a millisecond of a 10k-image status.
-        defer {
-            let exports = plan.parts.flatMap(\.plan.exports)
-            DispatchQueue.global().async { exports.forEach { $0.releaseBytes() } }
-        }
+        // The exports' pages are left to the exit, which leaves them to the process that
+        // unmaps the memory after it (`ProcessEnvironment.exitLeavingMemory`): given back on
+        // another thread once compared, as they were, the exit waited for that thread's
+        // unmapping to end.
 
         let trace = Trace()
         var newCategories: VersionDiff.CategoryNames = [:]
