@@ -101,7 +101,7 @@ sanitize: deps
 	for sanitizer in address thread; do \
 	    echo "== $$sanitizer sanitizer"; \
 	    $(SWIFT) build --build-tests --sanitize=$$sanitizer --build-path .build-$$sanitizer || exit 1; \
-	    scripts/with-test-s3.sh $(S3_DIR) env DSV_BINARY=$(CURDIR)/.build-$$sanitizer/debug/dsv \
+	    scripts/with-test-s3.sh $(S3_DIR) env DSV_BINARY=$(CURDIR)/.build-$$sanitizer/debug/dsv DSV_SANITIZER=$$sanitizer \
 	        $(SWIFT) test --skip-build --sanitize=$$sanitizer --build-path .build-$$sanitizer || exit 1; \
 	done
 

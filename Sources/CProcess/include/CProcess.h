@@ -4,8 +4,8 @@
 /// Ends the process with `status` (`_exit`) once the C library's streams are flushed and every
 /// file is closed, leaving the unmapping of its memory to a process started for that: one that
 /// shares the memory, holds nothing else and ends as soon as this one has. Falls back to
-/// unmapping it here, as any exit does, where that process cannot be started, and to the C
-/// library's `exit` under a sanitizer.
+/// unmapping it here, as any exit does, where that process cannot be started or might never be
+/// reaped (in a container's PID namespace), and to the C library's `exit` under a sanitizer.
 _Noreturn void dsv_exit_leaving_memory(int status);
 
 #endif
