@@ -54,9 +54,12 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     // MARK: Parsing
 
-    /// Parses a complete document (whitespace around it allowed).
+    /// Parses a complete document (whitespace around it allowed, and a UTF-8 byte order mark
+    /// before it, as the export readers allow one: a stored header keeps the mark its export
+    /// began with, and its categories must still be found).
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValue {
         var scanner = JSONScanner(bytes)
+        scanner.skipLeading()
         let value = try parseValue(&scanner)
         scanner.skipWhitespace()
         if !scanner.atEnd { throw scanner.error("unexpected data after the JSON value") }

@@ -103,6 +103,30 @@ import Testing
         #expect(diff.annotationsRelabeled == 2)
     }
 
+    /// An export that begins with a UTF-8 byte order mark (as Windows tools write JSON) is kept
+    /// with its mark, and its categories are still read by name: a diff and a status against it
+    /// name them, and neither sees a category added where none was.
+    @Test func anExportWithAByteOrderMarkKeepsItsCategoryNames() throws {
+        let scratch = try ScratchRepository()
+        let marked = "\u{FEFF}" + Self.export(Self.base)
+        let old = scratch.directory.write("old.json", marked)
+        try scratch.commit([old], "old")
+        var next = Self.base
+        next[1].1[0].0 = 2
+        let working = scratch.directory.write("new.json", "\u{FEFF}" + Self.export(next))
+        let status = try StatusOperation.run(exports: [working], against: try scratch.version(), in: scratch.repository)
+        try scratch.commit([working], "new")
+        let diff = try VersionDiff.between(scratch.version("HEAD~1"), scratch.version("HEAD"))
+        for result in [status, diff] {
+            #expect(result.categoriesAdded.isEmpty && result.categoriesRemoved.isEmpty)
+            let relabeled = result.images.flatMap(\.annotations.relabeled)
+            #expect(relabeled.map(\.from.category) == ["car"] && relabeled.map(\.to.category) == ["person"])
+        }
+        let output = scratch.directory.file("checkout.json")
+        try CheckoutWriter.write(scratch.version("HEAD~1"), to: output)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == Data(marked.utf8))
+    }
+
     /// Duplicate identical annotations are a multiset: one of two copies removed is one removal.
     @Test func duplicateIdenticalAnnotations() throws {
         let twice: [(String, [(Int, [Double], Bool)])] = [("a.jpg", [(1, [1, 1, 5, 5], false), (1, [1, 1, 5, 5], false)])]
