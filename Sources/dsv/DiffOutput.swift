@@ -18,8 +18,8 @@ enum DiffOutput {
         printTable(rows)
         if let filter = diff.filter { print("(only changes matching \(filter); the category table covers the whole version)") }
         if diff.objectsChanged > 0 { print("S3 objects changed: \(diff.objectsChanged)") }
-        if !diff.categoriesAdded.isEmpty { print(Style.added("categories added: \(diff.categoriesAdded.joined(separator: ", "))")) }
-        if !diff.categoriesRemoved.isEmpty { print(Style.removed("categories removed: \(diff.categoriesRemoved.joined(separator: ", "))")) }
+        if !diff.categoriesAdded.isEmpty { print(Style.added("categories added: \(diff.categoriesAdded.map(TerminalText.name).joined(separator: ", "))")) }
+        if !diff.categoriesRemoved.isEmpty { print(Style.removed("categories removed: \(diff.categoriesRemoved.map(TerminalText.name).joined(separator: ", "))")) }
         // Split sizes, for versions that have splits (a version without is all `default`).
         if diff.subsetCounts.contains(where: { $0.name != Subset.defaultName }) {
             printChanges(diff.subsetCounts, header: ["subset", "images before", "after", "delta"])
@@ -32,7 +32,7 @@ enum DiffOutput {
         let changed = counts.filter { $0.before != $0.after }
         guard !changed.isEmpty else { return }
         print()
-        printTable([header] + changed.map { [$0.name, $0.before.formatted, $0.after.formatted, signed($0.after - $0.before)] })
+        printTable([header] + changed.map { [TerminalText.name($0.name), $0.before.formatted, $0.after.formatted, signed($0.after - $0.before)] })
     }
 
     /// Every changed image, annotation by annotation. The text is made on all cores, a run of
@@ -60,16 +60,16 @@ enum DiffOutput {
         text.newline()
         switch image.status {
         case .added:
-            text.styled(Style.addedCode) { $0.put("A "); $0.put(image.key) }
+            text.styled(Style.addedCode) { $0.put("A "); $0.putName(image.key) }
             text.put("  ("); text.put(VersionText.count(image.annotations.added.count, "annotation")); text.put(")")
         case .removed:
-            text.styled(Style.removedCode) { $0.put("D "); $0.put(image.key) }
+            text.styled(Style.removedCode) { $0.put("D "); $0.putName(image.key) }
             text.put("  ("); text.put(VersionText.count(image.annotations.removed.count, "annotation")); text.put(")")
         case .modified:
-            text.styled(Style.modifiedCode) { $0.put("M "); $0.put(image.key) }
+            text.styled(Style.modifiedCode) { $0.put("M "); $0.putName(image.key) }
         }
         text.newline()
-        if let move = image.subsetMove { text.put("    subset: "); text.put(move.from); text.put(" → "); text.put(move.to); text.newline() }
+        if let move = image.subsetMove { text.put("    subset: "); text.putName(move.from); text.put(" → "); text.putName(move.to); text.newline() }
         for field in image.fields { fieldLine("    image ", field, to: &text) }
         if let pin = image.pin {
             text.put("    S3 object: etag "); text.put(pin.from?.etag ?? "none"); text.put(" → "); text.put(pin.to?.etag ?? "none")
@@ -97,7 +97,7 @@ enum DiffOutput {
     /// written otherwise, `10.0` for `10`), then its other fields that changed.
     @inline(never)
     static func modifiedLines(_ old: DiffAnnotation, _ new: DiffAnnotation, to text: inout ReviewText) {
-        text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.put(new.category) }
+        text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.putName(new.category) }
         if old.hasSameBox(as: new) {
             text.put(" "); text.box(new)
         } else {
@@ -111,28 +111,28 @@ enum DiffOutput {
 
     /// A field that changed, on a line of its own after `lead`: its name, old → new.
     static func fieldLine(_ lead: String, _ field: FieldChange, to text: inout ReviewText) {
-        text.put(lead); text.put(field.field); text.put(": "); text.value(field.fromText); text.put(" → "); text.value(field.toText)
+        text.put(lead); text.putName(field.field); text.put(": "); text.value(field.fromText); text.put(" → "); text.value(field.toText)
         text.newline()
     }
 
     /// The same for a change whose values are texts in place.
     static func fieldLine(_ lead: String, _ field: String, _ from: UnsafeRawBufferPointer?, _ to: UnsafeRawBufferPointer?,
                           to text: inout ReviewText) {
-        text.put(lead); text.put(field); text.put(": "); text.value(from); text.put(" → "); text.value(to)
+        text.put(lead); text.putName(field); text.put(": "); text.value(from); text.put(" → "); text.value(to)
         text.newline()
     }
 
     /// A relabeled annotation: both categories, then its box.
     @inline(never)
     static func relabeledLine(_ old: DiffAnnotation, _ new: DiffAnnotation, to text: inout ReviewText) {
-        text.styled(Style.modifiedCode) { $0.put("    ⇄ "); $0.put(old.category); $0.put(" → "); $0.put(new.category) }
+        text.styled(Style.modifiedCode) { $0.put("    ⇄ "); $0.putName(old.category); $0.put(" → "); $0.putName(new.category) }
         text.put(" "); text.box(new); text.newline()
     }
 
     /// An annotation added or removed: its sign and category in the change's colour, then its box.
     @inline(never)
     static func annotationLine(_ code: String, _ sign: String, _ annotation: DiffAnnotation, to text: inout ReviewText) {
-        text.styled(code) { $0.put("    \(sign) "); $0.put(annotation.category) }
+        text.styled(code) { $0.put("    \(sign) "); $0.putName(annotation.category) }
         text.put(" "); text.box(annotation); text.newline()
     }
 
@@ -165,6 +165,10 @@ struct ReviewText {
         var piece = piece
         piece.withUTF8 { bytes.append(contentsOf: $0) }
     }
+
+    /// A name from outside (an image's key, a category's name) as a terminal shows it safely
+    /// (`TerminalText.name`).
+    mutating func putName(_ name: String) { put(TerminalText.name(name)) }
 
     mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
 

@@ -37,7 +37,7 @@ enum Main {
             DSV.exit(withError: error)  // `dsv help`, `--help` and `--version` print and exit 0
         } catch {
             let failure = CLIFailure(error)
-            writeStandardError("dsv: error: \(failure.message)\n")
+            writeStandardError("dsv: error: \(TerminalText.line(failure.message))\n")
             exit(failure.exitCode)
         }
     }
@@ -55,7 +55,7 @@ enum Main {
         let code = DSV.exitCode(for: error)
         if code == .success { DSV.exit(withError: error) }
         let message = DSV.message(for: error)
-        writeStandardError("dsv: error: \(message)\n")
+        writeStandardError("dsv: error: \(TerminalText.line(message))\n")
         let usage = DSV.fullMessage(for: error).split(separator: "\n").first { $0.hasPrefix("Usage:") }
         if let usage { writeStandardError("\(usage)\nSee 'dsv --help'.\n") }
         exit(2)

@@ -13,8 +13,8 @@ enum MaterializeText {
     /// `N <noun>s <place> (qualifiers): … downloaded (…), … from cache`.
     static func lines(_ report: MaterializeOperation.Report, noun: String, place: String, subset: String?,
                       shard: MaterializeOperation.Shard?) -> [String] {
-        var lines = report.changed.map { Style.modified("changed  \($0)  (changed in S3 since commit; not written)") }
-        lines += report.missing.map { Style.removed("missing  \($0)  (not in S3; not written)") }
+        var lines = report.changed.map { Style.modified("changed  \(TerminalText.name($0))  (changed in S3 since commit; not written)") }
+        lines += report.missing.map { Style.removed("missing  \(TerminalText.name($0))  (not in S3; not written)") }
         var line = "\(VersionText.count(report.files, noun)) \(place)"
         line += subset.map { " (subset \($0))" } ?? ""
         line += shard.map { " (shard \($0)\($0.source.map { " from \($0)" } ?? ""))" } ?? ""

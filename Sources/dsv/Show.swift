@@ -43,8 +43,9 @@ struct Show: ParsableCommand {
         if !summary.categories.isEmpty {
             print()
             print("annotations per category:")
-            let width = summary.categories.map(\.name.count).max() ?? 0
-            for (name, count) in summary.categories {
+            let names = summary.categories.map { TerminalText.name($0.name) }
+            let width = names.map(\.count).max() ?? 0
+            for (name, (_, count)) in zip(names, summary.categories) {
                 print("  \(name.padding(width))  \(count.formatted)")
             }
         }
@@ -52,7 +53,7 @@ struct Show: ParsableCommand {
         print()
         print("sources:")
         for source in summary.sources {
-            print("  \(source.name)  \(VersionText.bytes(source.bytes))  sha256:\(source.sha256)")
+            print("  \(TerminalText.name(source.name))  \(VersionText.bytes(source.bytes))  sha256:\(source.sha256)")
         }
     }
 
@@ -61,11 +62,11 @@ struct Show: ParsableCommand {
     func printProvenance(_ cvat: CVATProvenance) {
         print()
         print("from CVAT \(cvat.server) (\(cvat.version)): \(cvat.sources.joined(separator: " "))")
-        for project in cvat.projects { print("  project \(project.id)  \(project.name)") }
+        for project in cvat.projects { print("  project \(project.id)  \(TerminalText.name(project.name))") }
         let jobsByTask = Dictionary(grouping: cvat.jobs, by: \.taskID)
         for task in cvat.tasks {
             let subset = task.subset.isEmpty ? Subset.defaultName : task.subset
-            print("  task \(task.id)  \(task.name)  (subset \(subset)\(task.images.map { ", images in \($0)" } ?? ", images not pinned"))")
+            print("  task \(task.id)  \(TerminalText.name(task.name))  (subset \(TerminalText.name(subset))\(task.images.map { ", images in \($0)" } ?? ", images not pinned"))")
             for job in jobsByTask[task.id] ?? [] {
                 print("    job \(job.id)  frames \(job.startFrame)–\(job.stopFrame)  \(job.state), \(job.stage)  updated \(job.updatedDate)")
             }

@@ -25,8 +25,8 @@ struct Verify: ParsableCommand {
         if json {
             print(report.json.pretty)
         } else {
-            for key in report.missing { print(Style.removed("missing  \(key)")) }
-            for key in report.changed { print(Style.modified("changed  \(key)  (changed in S3 since commit)")) }
+            for key in report.missing { print(Style.removed("missing  \(TerminalText.name(key))")) }
+            for key in report.changed { print(Style.modified("changed  \(TerminalText.name(key))  (changed in S3 since commit)")) }
             print("checked \(report.checked.formatted) objects in \(version.summary.imagesPrefix ?? ""): "
                 + "\(report.missing.count.formatted) missing, \(report.changed.count.formatted) changed")
         }

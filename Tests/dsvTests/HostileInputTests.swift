@@ -69,6 +69,38 @@ struct HostileInputTests {
         #expect(try gitFsck(dir.file(".dsv")).status == 0)
     }
 
+    /// Names an export holds — a file name, a category — may hold any character JSON escapes:
+    /// an escape sequence that would recolour or clear the reader's terminal, a newline that
+    /// would split a line of the review or the one-line error. Each is shown as the JSON string
+    /// it was, escaped, and no control character reaches the output.
+    @Test func controlCharactersInNamesNeverReachTheTerminal() throws {
+        let dir = TemporaryDirectory("dsv-hostile-names")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        let key = #"e/\u001b[2J\u001b[31mred\nline\u009b.jpg"#, category = #"car\u001b]0;owned\u0007"#
+        for (round, box) in [(1, 10), (2, 12)] {
+            dir.write("round\(round).json", #"{"categories":[{"id":1,"name":"\#(category)"}],"#
+                      + #""images":[{"id":1,"file_name":"\#(key)"},{"id":2,"file_name":"plain.jpg"}],"#
+                      + #""annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[\#(box),1,50,50]}]}"#)
+        }
+        #expect(try dsv(["commit", "round1.json", "-m", "round 1"], in: dir.path).status == 0)
+        let shownKey = #""e/\u001b[2J\u001b[31mred\nline\u009b.jpg""#, shownCategory = #""car\u001b]0;owned\u0007""#
+        for command in [["status", "round2.json"], ["show", "HEAD"]] {
+            let result = try dsv(command, in: dir.path)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            #expect(!result.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) },
+                    "\(command) printed a control character")
+            #expect(result.stdout.contains(shownCategory), "\(command):\n\(result.stdout)")
+            if command[0] == "status" {
+                #expect(result.stdout.contains("M " + shownKey + "\n    ~ " + shownCategory + " [10,1,50,50] → [12,1,50,50]\n"),
+                        "\(result.stdout)")
+            }
+        }
+        dir.write("twice.json", #"{"images":[{"id":1,"file_name":"\#(key)"},{"id":2,"file_name":"\#(key)"}]}"#)
+        let refused = try dsv(["commit", "twice.json", "-m", "twice"], in: dir.path)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.split(separator: "\n").count == 1 && !refused.stderr.contains("\u{1B}"), "\(refused.stderr)")
+    }
+
     /// Commits each input under `name`, expecting exit 0, or 65 with one error line; returns how
     /// many were refused.
     static func commitEach(_ inputs: [[UInt8]], as name: String, in dir: TemporaryDirectory) throws -> Int {

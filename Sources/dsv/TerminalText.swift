@@ -1,0 +1,55 @@
+/// Text from outside — an export's file names and category names, a CVAT server's project and
+/// task names, a source file's name, an S3 key — as it is safe to print to a terminal. Such a
+/// name may hold control characters (JSON allows any character, escaped): printed as they are,
+/// an escape sequence recolours or clears the reader's terminal, and a newline splits one
+/// line of the review (or the one-line error) in two. A name with any is shown as the JSON
+/// string literal it would be in an export, with those characters escaped; every other name as
+/// it is.
+enum TerminalText {
+    /// `name` as is, or quoted and escaped when it holds a control character.
+    static func name(_ name: String) -> String {
+        guard mayHoldControl(name), name.unicodeScalars.contains(where: isControl) else { return name }
+        var out = "\""
+        for scalar in name.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default: out += escaped(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A line of text (a message made of such names) with each control character escaped, so
+    /// that it stays one line and changes nothing on the terminal.
+    static func line(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        return text.unicodeScalars.map(escaped).joined()
+    }
+
+    /// Whether `text` has a byte that may be or begin a control character: a C0 control or DEL,
+    /// or 0xC2, which begins the C1 controls' UTF-8 (and other Latin-1 letters'). A review asks
+    /// this of every key and category it prints; a byte loop costs less than a scalar one.
+    private static func mayHoldControl(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in bytes.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 } }
+    }
+
+    /// C0 controls (newline and tab among them), DEL, and the C1 controls (U+0080–U+009F, of
+    /// which U+009B starts an escape sequence on some terminals).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    private static func escaped(_ scalar: Unicode.Scalar) -> String {
+        switch scalar {
+        case "\n": return "\\n"
+        case "\r": return "\\r"
+        case "\t": return "\\t"
+        case _ where isControl(scalar):
+            let hex = String(scalar.value, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: return String(scalar)
+        }
+    }
+}
