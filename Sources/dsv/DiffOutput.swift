@@ -129,11 +129,15 @@ enum DiffOutput {
         text.put(" "); text.box(new); text.newline()
     }
 
-    /// An annotation added or removed: its sign and category in the change's colour, then its box.
+    /// An annotation added or removed: its sign and category in the change's colour, then its box
+    /// — or, for one without a box (a caption, a panoptic image's segments), its other members,
+    /// cut as a long value is: "+ (none)" alone told a reviewer nothing.
     @inline(never)
     static func annotationLine(_ code: String, _ sign: String, _ annotation: DiffAnnotation, to text: inout ReviewText) {
         text.styled(code) { $0.put("    \(sign) "); $0.putName(annotation.category) }
-        text.put(" "); text.box(annotation); text.newline()
+        text.put(" ")
+        if annotation.hasBBox { text.box(annotation) } else { text.value(annotation.membersText) }
+        text.newline()
     }
 
     /// What a modified annotation's line shows itself (its category and box), with the ids:

@@ -36,6 +36,27 @@ import Testing
         #expect(!stat.stdout.contains("b/1.jpg"))
     }
 
+    /// A captions file's annotations have neither category nor box: the review shows what they
+    /// say, a long value cut.
+    @Test func annotationsWithoutABoxShowTheirContent() throws {
+        let dir = TemporaryDirectory("dsv-captions")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        let long = String(repeating: "a very long caption ", count: 10)
+        func export(_ captions: [String]) -> String {
+            #"{"images":[{"id":1,"file_name":"c/1.jpg"}],"annotations":["#
+                + captions.enumerated().map { #"{"id":\#($0.offset + 1),"image_id":1,"caption":"\#($0.element)"}"# }.joined(separator: ",")
+                + "]}"
+        }
+        dir.write("r1.json", export(["a dog on a sofa", "brown dog"]))
+        dir.write("r2.json", export(["a dog on a sofa", "a brown dog", long]))
+        #expect(try dsv(["commit", "r1.json", "-m", "round 1"], in: dir.path).status == 0)
+        let status = try dsv(["status", "r2.json"], in: dir.path)
+        #expect(status.status == 0, "\(status.stderr)")
+        let lines = status.stdout.split(separator: "\n").filter { $0.hasPrefix("    +") || $0.hasPrefix("    -") }.map(String.init)
+        #expect(Set(lines) == [#"    + (none) {"caption":"a brown dog"}"#, #"    - (none) {"caption":"brown dog"}"#,
+                               #"    + (none) {"caption":"\#(long.prefix(68))… (214 bytes)"#], "\(status.stdout)")
+    }
+
     @Test func exitCodeAndJSON() throws {
         let dir = try project()
         #expect(try dsv(["commit", "r2.json", "-m", "round 2"], in: dir.path).status == 0)

@@ -129,6 +129,16 @@ public struct DiffAnnotation: Sendable, Equatable {
         withBBoxBytes { body(UnsafeRawBufferPointer($0)) } ?? body(UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
+    /// Whether the annotation has a `bbox`.
+    public var hasBBox: Bool { bboxRange != nil }
+
+    /// Its members but the ids and `category_id` (which a review shows by name), as compact
+    /// JSON: what a review line shows of an annotation without a box — a caption, a panoptic
+    /// image's segments — where a box would say where it is.
+    public var membersText: String {
+        JSONValue.object(Self.members(text).filter { $0.0 != "category_id" }).compact
+    }
+
     /// The `bbox` value's numbers.
     public var bbox: [Double]? { withBBoxBytes { Self.numbers(in: UnsafeRawBufferPointer($0)) } ?? nil }
 
