@@ -239,8 +239,15 @@ enum ReviewPageAssets {
             // One element per annotation change (data-change), others marked as the image's own.
             const item = (kind, text) => list.appendChild(el("li", { class: kind, "data-change": kind }, text));
             const imageItem = (what, text) => list.appendChild(el("li", { class: "modified " + what, "data-image-change": what }, text));
-            for (const x of a.removed) { drawShape(overlay, x, "removed", true, x.category, extent); item("removed", "removed " + x.category); }
-            for (const x of a.added) { drawShape(overlay, x, "added", false, x.category, extent); item("added", "added " + x.category); }
+            // An annotation without a box (a caption, a panoptic image's segments) is told by its
+            // other members, as the text review does.
+            const told = (x) => {
+              if (x.bbox !== undefined) return x.category;
+              const rest = Object.fromEntries(Object.entries(x).filter(([k]) => !["id", "image_id", "category_id", "category"].includes(k)));
+              return x.category + " " + short(rest);
+            };
+            for (const x of a.removed) { drawShape(overlay, x, "removed", true, x.category, extent); item("removed", "removed " + told(x)); }
+            for (const x of a.added) { drawShape(overlay, x, "added", false, x.category, extent); item("added", "added " + told(x)); }
             for (const pair of a.modified) {
               const fields = pair.changes.map((c) => c.field);
               drawShape(overlay, pair.from, "modified", true, null, extent);

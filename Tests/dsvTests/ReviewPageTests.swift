@@ -175,6 +175,18 @@ struct ReviewPageTests {
         #expect(cards.count == 1 && cards.first?.key == "b.png" && cards.first?.loaded == "1", "\(cards)")
     }
 
+    /// A caption has no shape to draw: its change's item says what it says.
+    @Test func captionsAreToldByTheirText() throws {
+        func export(_ caption: String) -> String {
+            #"{"images":[{"id":1,"file_name":"c.png"}],"annotations":[{"id":1,"image_id":1,"caption":"\#(caption)"}]}"#
+        }
+        let dir = try Self.review(export("brown dog"), export("a brown dog"), folder: "dsv-review-captions")
+        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
+                                                  "--virtual-time-budget=3000", "--dump-dom", "file://\(dir.file("review.html"))"])
+        #expect(dom.stdout.contains(#"data-change="removed">removed (none) {"caption":"brown dog"}</li>"#), "\(dom.stdout)")
+        #expect(dom.stdout.contains(#"data-change="added">added (none) {"caption":"a brown dog"}</li>"#))
+    }
+
     /// Images that moved between subsets get a card that says so.
     @Test func subsetMovesAreShown() throws {
         let dir = TemporaryDirectory("dsv-review-subsets")
