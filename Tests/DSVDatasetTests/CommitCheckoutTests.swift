@@ -211,6 +211,39 @@ import Testing
         #expect(try JSONValue.parse(try spaced.checkout()) == JSONValue.parse(try compact.checkout()))
     }
 
+    /// "café.jpg" with a precomposed é (NFC) and with an e and a combining accent (NFD) are
+    /// equal Swift strings but two S3 objects, so two images: in one export (not a duplicate), in
+    /// two jobs' exports (not merged), in two subsets (no conflict), and between versions (one
+    /// removed, one added).
+    @Test func keysThatDifferOnlyInUnicodeNormalizationAreTwoImages() throws {
+        let (nfc, nfd) = ("caf\u{E9}.jpg", "cafe\u{301}.jpg")
+        #expect(nfc == nfd, "Swift compares strings by canonical equivalence")
+        func export(_ names: [String], box: Int = 1) -> String {
+            #"{"images":["# + names.enumerated().map { #"{"id":\#($0.offset + 1),"file_name":"\#($0.element)"}"# }.joined(separator: ",")
+                + #"],"annotations":["# + names.indices.map { #"{"id":\#($0 + 1),"image_id":\#($0 + 1),"bbox":[\#(box),\#($0),1,1]}"# }
+                .joined(separator: ",") + "]}"
+        }
+        let scratch = try ScratchRepository()
+        let both = scratch.directory.write("both.json", export([nfc, nfd]))
+        try scratch.commit([both])
+        #expect(try scratch.checkout() == Fixture.bytes(both))
+        let keys = try scratch.version().records().joined().map { Array($0.key.utf8) }
+        #expect(Set(keys) == [Array(nfc.utf8), Array(nfd.utf8)])
+
+        try scratch.commit([scratch.directory.write("job1.json", export([nfc])), scratch.directory.write("job2.json", export([nfd], box: 2))])
+        #expect(try scratch.version().summary.images == 2, "two jobs' images, not one image in conflict")
+        try scratch.commit([scratch.directory.write("instances_Train.json", export([nfc])),
+                            scratch.directory.write("instances_Validation.json", export([nfd]))])
+        #expect(try scratch.version().subsets.count == 2)
+
+        try scratch.commit([scratch.directory.write("r1.json", export([nfc]))])
+        try scratch.commit([scratch.directory.write("r2.json", export([nfd]))])
+        let diff = try VersionDiff.between(scratch.version("HEAD~1"), scratch.version("HEAD"))
+        #expect(diff.imagesAdded == 1 && diff.imagesRemoved == 1)
+        #expect(diff.images.map { Array($0.key.utf8) } == [Array(nfd.utf8), Array(nfc.utf8)]
+                || diff.images.map { Array($0.key.utf8) } == [Array(nfc.utf8), Array(nfd.utf8)])
+    }
+
     @Test func imageInTwoExportsWithDifferentContentIsAConflict() throws {
         let scratch = try ScratchRepository()
         let a = scratch.directory.write("a.json", #"{"images":[{"id":1,"file_name":"x.jpg","width":5}],"annotations":[]}"#)

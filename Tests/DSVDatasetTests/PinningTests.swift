@@ -45,6 +45,26 @@ struct PinningTests {
         #expect(try VerifyOperation.run(version, s3: configuration).isClean)
     }
 
+    /// Two objects whose keys differ only in Unicode normalization (NFC "é", NFD "e" and a
+    /// combining accent) each pin their own image, and verify finds both.
+    @Test func keysThatDifferOnlyInNormalizationPinTheirOwnObjects() throws {
+        let (nfc, nfd) = ("caf\u{E9}.jpg", "cafe\u{301}.jpg")
+        let (scratch, bucket, _) = try setUp(upload: [nfc])
+        let client = try s3.client()
+        try client.putObject(bucket: bucket, key: "imgs/\(nfd)", body: Array("the other one".utf8))
+        let path = scratch.directory.write("e.json", #"{"images":[{"id":1,"file_name":"\#(nfc)"},{"id":2,"file_name":"\#(nfd)"}]}"#)
+        try CommitOperation.run(.init(exports: [path], message: "pinned", imagesPrefix: "s3://\(bucket)/imgs/", s3: configuration),
+                                in: scratch.repository, author: ScratchRepository.author)
+        let version = try scratch.version()
+        #expect(version.summary.objectsPinned == 2)
+        let pins = try version.records().joined().map { (Array($0.key.utf8), $0.pin?.size) }
+        #expect(pins.count == 2)
+        for (key, size) in pins {
+            #expect(size == Int64(key == Array(nfc.utf8) ? nfc.utf8.count : "the other one".utf8.count), "\(key)")
+        }
+        #expect(try VerifyOperation.run(version, s3: configuration).isClean)
+    }
+
     @Test func missingObjectsAreRefusedUnlessAllowed() throws {
         let (scratch, bucket, _) = try setUp(upload: ["b2/y.jpg"])
         do {

@@ -52,19 +52,19 @@ import Testing
         }
     }
 
-    static func pins(_ scenario: Scenario, round: Int) -> [String: ObjectPin] {
+    static func pins(_ scenario: Scenario, round: Int) -> [ExactKey: ObjectPin] {
         guard scenario == .pinnedImages else { return [:] }
-        var pins: [String: ObjectPin] = [:]
+        var pins: [ExactKey: ObjectPin] = [:]
         for i in 0..<120 where i != 5 {
             let etag = i % 11 == round ? "\"changed-\(round)\"" : "\"etag-\(i)\""
-            pins["batch_\(i / 10)/img \(i).jpg"] = ObjectPin(etag: etag, size: Int64(1000 + i), versionID: i % 2 == 0 ? "v\(i)" : nil,
+            pins[ExactKey("batch_\(i / 10)/img \(i).jpg")] = ObjectPin(etag: etag, size: Int64(1000 + i), versionID: i % 2 == 0 ? "v\(i)" : nil,
                                                              lastModified: "2026-11-30T00:00:00.000Z")
         }
         return pins
     }
 
     @discardableResult
-    static func commit(_ scratch: ScratchRepository, _ files: [String], pins: [String: ObjectPin]) throws -> CommitOperation.Outcome {
+    static func commit(_ scratch: ScratchRepository, _ files: [String], pins: [ExactKey: ObjectPin]) throws -> CommitOperation.Outcome {
         try CommitOperation.run(CommitOperation.Request(exports: files, message: "round", imagesPrefix: pins.isEmpty ? nil : "s3://bucket/images/",
                                                         pins: pins), in: scratch.repository, author: ScratchRepository.author)
     }

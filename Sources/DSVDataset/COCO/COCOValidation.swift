@@ -25,7 +25,7 @@ enum COCOValidation {
         let firstProblem = ResultSlots<Int>(count: keyChunks)
         Parallel.forEach(keyChunks, makeState: { () }) { _, chunk in
             let range = keyCount * chunk / keyChunks..<keyCount * (chunk + 1) / keyChunks
-            hashSlots[chunk] = range.map { keys[$0].hashValue }
+            hashSlots[chunk] = range.map { ExactKey(keys[$0]).hashValue }
             firstProblem[chunk] = range.first { ImageKey.problem(keys[$0]) != nil }
         }
         let hashes = (0..<keyChunks).flatMap { hashSlots[$0]! }

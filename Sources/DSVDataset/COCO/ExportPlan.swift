@@ -1,3 +1,5 @@
+import DSVStorage
+
 /// Several exports (one per CVAT job) merged into one version, as indices into their bytes:
 /// images by key (an image in two exports must have the same content), categories by name
 /// with ids remapped consistently, ids renumbered per file when files collide. Single exports go
@@ -167,12 +169,12 @@ public struct ExportPlan: Sendable {
             imageIDs = pendingImageIDs[0]
             positions = [Array(0..<count)]
         } else {
-            var positionOfKey: [String: Int32] = [:]
+            var positionOfKey: [ExactKey: Int32] = [:]
             positionOfKey.reserveCapacity(exports.reduce(0) { $0 + $1.images.count })
             for (file, export) in exports.enumerated() {
                 var filePositions = [Int32](repeating: -1, count: export.images.count)
                 for (index, image) in export.images.enumerated() {
-                    if let existing = positionOfKey[image.fileName] {
+                    if let existing = positionOfKey[ExactKey(image.fileName)] {
                         if let group = overlapGroups[file], overlapGroups[Int(images[Int(existing)].file)] == group {
                             sharedImages += 1
                         } else {
@@ -181,7 +183,7 @@ public struct ExportPlan: Sendable {
                         continue
                     }
                     let position = Int32(images.count)
-                    positionOfKey[image.fileName] = position
+                    positionOfKey[ExactKey(image.fileName)] = position
                     images.append(Ref(file: Int32(file), index: Int32(index)))
                     imageIDs.append(pendingImageIDs[file][index])
                     filePositions[index] = position

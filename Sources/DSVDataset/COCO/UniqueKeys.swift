@@ -1,3 +1,5 @@
+import DSVStorage
+
 /// Finds a repeated image key among an export's 10⁵ keys. The keys' hashes are computed first
 /// (on all cores); the table keeps each key's hash beside its index, so a probe compares strings
 /// only when the hashes agree — a `Set<String>` compared the strings at every occupied slot it
@@ -25,7 +27,7 @@ struct UniqueKeys {
                 slots[slot] = Int32(index)
                 return true
             }
-            if hashes[other] == hash && keys[other] == keys[index] { return false }
+            if hashes[other] == hash && ExactKey(keys[other]) == ExactKey(keys[index]) { return false }
             slot = (slot + 1) & mask
         }
     }

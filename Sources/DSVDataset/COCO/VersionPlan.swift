@@ -1,3 +1,5 @@
+import DSVStorage
+
 /// A version's exports grouped by subset: the files of one subset merged into one `ExportPlan`
 /// (per-job exports), different subsets kept apart, in the order of their names so the same
 /// files give the same version whatever order they were given in. An image key may be in one
@@ -55,11 +57,11 @@ public struct VersionPlan: Sendable {
 
     /// An image in two subsets is an error that names it, both subsets and their files.
     private func checkDisjoint() throws(COCOError) {
-        var subsetOfKey: [String: Int] = [:]
+        var subsetOfKey: [ExactKey: Int] = [:]
         subsetOfKey.reserveCapacity(imageCount)
         for (index, part) in parts.enumerated() {
             for key in part.plan.keys {
-                if let other = subsetOfKey.updateValue(index, forKey: key) {
+                if let other = subsetOfKey.updateValue(index, forKey: ExactKey(key)) {
                     throw .conflict(reason: "image \"\(key)\" is in subset \(parts[other].subset.name) (\(file(of: key, in: parts[other]))) "
                                     + "and in subset \(part.subset.name) (\(file(of: key, in: part))); an image belongs to one subset")
                 }
@@ -68,7 +70,7 @@ public struct VersionPlan: Sendable {
     }
 
     private func file(of key: String, in part: Part) -> String {
-        for position in 0..<part.plan.imageCount where part.plan.key(of: position) == key {
+        for position in 0..<part.plan.imageCount where ExactKey(part.plan.key(of: position)) == ExactKey(key) {
             return part.plan.exports[Int(part.plan.images[position].file)].name
         }
         return "?"

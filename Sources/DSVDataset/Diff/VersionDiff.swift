@@ -176,7 +176,7 @@ public struct VersionDiff: Sendable {
         // largest part of a wide diff's reference counting.
         let oldByKey = Self.positions(oldRecords), newByKey = Self.positions(newRecords)
         var keys = Array(Set(oldByKey.keys).union(newByKey.keys))
-        keys.sort { ShardLayout.keyPrecedes($0, $1) }
+        keys.sort { ShardLayout.keyPrecedes($0.string, $1.string) }
         let matching = Matching(oldCategories, newCategories, compareEqualRecords: compareEqualRecords)
         trace.mark("index \(keys.count) keys")
         // Images are compared on all cores, in runs of keys, and kept in key order: runs of 32,
@@ -187,7 +187,7 @@ public struct VersionDiff: Sendable {
                 let (old, new) = (RecordsInPlace(old), RecordsInPlace(new))
                 return Parallel.map(keys.count, chunk: 32) { index in
                     let key = sortedKeys[index]
-                    return matching.change(key: key, from: old[oldByKey[key]], to: new[newByKey[key]])
+                    return matching.change(key: key.string, from: old[oldByKey[key]], to: new[newByKey[key]])
                 }
             }
         }.compactMap { $0 }
@@ -259,10 +259,10 @@ public struct VersionDiff: Sendable {
     }
 
     /// Each record's position by key (the first, should a key repeat).
-    static func positions(_ records: [ImageRecord]) -> [String: Int] {
-        var positions: [String: Int] = [:]
+    static func positions(_ records: [ImageRecord]) -> [ExactKey: Int] {
+        var positions: [ExactKey: Int] = [:]
         positions.reserveCapacity(records.count)
-        for index in records.indices where positions[records[index].key] == nil { positions[records[index].key] = index }
+        for index in records.indices where positions[ExactKey(records[index].key)] == nil { positions[ExactKey(records[index].key)] = index }
         return positions
     }
 

@@ -22,7 +22,7 @@ public enum VersionBuilder {
     ///     was a fifth of a wide status, hashing them for a manifest nobody reads 4%, and
     ///     encoding them all ahead, each kept until compared, 32 MB of fresh memory at 10k.
     public static func build(_ plan: VersionPlan, imagesPrefix: String?,
-                             pins: [String: ObjectPin] = [:],
+                             pins: [ExactKey: ObjectPin] = [:],
                              reuse: ShardReuse = ShardReuse(),
                              pack: PackStream? = nil, storing: Bool = true) throws(ZstdError) -> VersionContent {
         let trace = Trace()
@@ -106,7 +106,7 @@ public enum VersionBuilder {
         let summary = DatasetSummary(
             manifest: storing ? VersionContent.digest(subsets: subsets, shards: shards, layout: layout) : "",
             imagesPrefix: imagesPrefix, images: count, annotations: plan.annotationCount,
-            categories: categories, objectsPinned: pins.isEmpty ? 0 : keys.count { pins[$0] != nil }, shards: shards.count,
+            categories: categories, objectsPinned: pins.isEmpty ? 0 : keys.count { pins[ExactKey($0)] != nil }, shards: shards.count,
             sources: [], subsets: counts, shardLayout: layout)
         trace.mark("headers, order streams and summary")
         return VersionContent(summary: summary, subsets: subsets, shards: shards, encoder: storing ? nil : ShardEncoder(records: records))
@@ -240,7 +240,7 @@ struct ShardRecords: @unchecked Sendable {
     let sources: [RecordSource]
     let partOf: [Int32]
     let localOf: [Int32]
-    let pins: [String: ObjectPin]
+    let pins: [ExactKey: ObjectPin]
 
     var imageCount: Int { keys.count }
 
@@ -254,7 +254,7 @@ struct ShardRecords: @unchecked Sendable {
     /// The record of the image at `position` (the version's order) to a sink.
     func write(image position: Int, with cursor: inout RecordSource.Cursor, to sink: inout some RecordSink) {
         cursor.write(image: Int(localOf[position]), part: Int(partOf[position]), of: sources,
-                     pin: pins.isEmpty ? nil : pins[keys[position]], to: &sink)
+                     pin: pins.isEmpty ? nil : pins[ExactKey(keys[position])], to: &sink)
     }
 }
 

@@ -37,19 +37,22 @@ public enum CVATRound {
     /// keys to pin (their frames' names).
     public struct Pinning: Sendable {
         public var storage: CVATCloudStorage
-        public var keys: Set<String>
+        public var keys: Set<ExactKey>
         /// `s3://bucket/`: an image's key is its `file_name`, as CVAT names the frame.
         public var prefix: String { "s3://\(storage.bucket)/" }
         /// The folder every key is under, to list no more of the bucket than needed.
         public var listing: S3Location { S3Location(bucket: storage.bucket, prefix: Self.commonFolder(keys)) }
 
-        static func commonFolder(_ keys: Set<String>) -> String {
+        /// Compared byte for byte, as S3 lists: a `/` never falls inside a character's UTF-8.
+        static func commonFolder(_ keys: Set<ExactKey>) -> String {
             guard let first = keys.first else { return "" }
-            var common = Substring(first)
+            var common = Array(first.string.utf8)
             for key in keys {
-                while !key.hasPrefix(common) { common = common.dropLast() }
+                let shared = zip(common, key.string.utf8).prefix { $0 == $1 }.count
+                common.removeLast(common.count - shared)
             }
-            return common.lastIndex(of: "/").map { String(common[...$0]) } ?? ""
+            guard let slash = common.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+            return String(decoding: common[...slash], as: UTF8.self)
         }
     }
 
@@ -162,7 +165,7 @@ public enum CVATRound {
     static func pinning(of tasks: [CVATTask], client: CVATClient) throws(CVATError)
         -> (pinning: (pinning: Pinning, tasks: Set<Int>)?, unpinned: [(task: CVATTask, reason: String)]) {
         var storages: [Int: CVATCloudStorage] = [:]
-        var chosen: (storage: CVATCloudStorage, keys: Set<String>, tasks: Set<Int>)?
+        var chosen: (storage: CVATCloudStorage, keys: Set<ExactKey>, tasks: Set<Int>)?
         var unpinned: [(task: CVATTask, reason: String)] = []
         var seen: Set<Int> = []
         for task in tasks where seen.insert(task.id).inserted {
@@ -184,7 +187,7 @@ public enum CVATRound {
                 continue
             }
             var entry = chosen ?? (storage, [], [])
-            entry.keys.formUnion(meta.frameNames)
+            entry.keys.formUnion(meta.frameNames.lazy.map { ExactKey($0) })
             entry.tasks.insert(task.id)
             chosen = entry
         }

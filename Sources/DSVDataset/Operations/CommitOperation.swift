@@ -12,7 +12,7 @@ public enum CommitOperation {
         public var message: String
         public var imagesPrefix: String?
         /// Pins given directly (tests); with `s3` set, pins come from listing the prefix instead.
-        public var pins: [String: ObjectPin]
+        public var pins: [ExactKey: ObjectPin]
         /// Where to list the images prefix; nil pins nothing.
         public var s3: S3Configuration?
         /// Commit even when some images have no object under the prefix.
@@ -21,11 +21,11 @@ public enum CommitOperation {
         public var subset: String?
         /// Only these image keys are pinned, found by listing only this location (the frames of
         /// the CVAT tasks whose data is in the images' bucket); nil: every image, under the prefix.
-        public var pinScope: (keys: Set<String>, listing: S3Location)?
+        public var pinScope: (keys: Set<ExactKey>, listing: S3Location)?
         /// Where the version came from, when it came straight from CVAT.
         public var provenance: CVATProvenance?
 
-        public init(exports: [String], message: String, imagesPrefix: String? = nil, pins: [String: ObjectPin] = [:],
+        public init(exports: [String], message: String, imagesPrefix: String? = nil, pins: [ExactKey: ObjectPin] = [:],
                     s3: S3Configuration? = nil, allowMissing: Bool = false, subset: String? = nil) {
             self.exports = exports
             self.subset = subset
@@ -200,21 +200,21 @@ public enum CommitOperation {
     /// image) — or, with a scope, only the scope's keys, listing only its location. Returns the
     /// pins by image key and the keys with no object, sorted.
     static func pin(_ plan: VersionPlan, prefix: String, s3: S3Configuration,
-                    scope: (keys: Set<String>, listing: S3Location)? = nil) throws(CommitError) -> ([String: ObjectPin], [String]) {
+                    scope: (keys: Set<ExactKey>, listing: S3Location)? = nil) throws(CommitError) -> ([ExactKey: ObjectPin], [String]) {
         let inventory: S3Inventory
         let location: S3Location
         do {
             location = try S3Location(url: prefix)
             inventory = try S3Inventory.list(scope?.listing ?? location, configuration: s3)
         } catch { throw .s3(error) }
-        var pins: [String: ObjectPin] = [:]
+        var pins: [ExactKey: ObjectPin] = [:]
         var missing: [String] = []
-        for key in plan.keys where scope?.keys.contains(key) ?? true {
-            guard let object = inventory.current[location.key(for: key)] else {
+        for key in plan.keys where scope?.keys.contains(ExactKey(key)) ?? true {
+            guard let object = inventory.current[ExactKey(location.key(for: key))] else {
                 missing.append(location.key(for: key))
                 continue
             }
-            pins[key] = ObjectPin(etag: object.etag, size: object.size, versionID: object.versionID,
+            pins[ExactKey(key)] = ObjectPin(etag: object.etag, size: object.size, versionID: object.versionID,
                                   lastModified: object.lastModified)
         }
         return (pins, missing.sorted())

@@ -39,9 +39,9 @@ public enum StatusOperation {
         do {
             reuse = try ShardReuse(cache: cache, repository: repository.git, head: version?.commit.id)
         } catch { throw .repository(.git(error)) }
-        var pins: [String: ObjectPin] = [:]
+        var pins: [ExactKey: ObjectPin] = [:]
         if let version, version.summary.objectsPinned > 0 {
-            do { for image in try version.pinnedImages() { pins[image.key] = image.pin } } catch { throw .repository(error) }
+            do { for image in try version.pinnedImages() { pins[ExactKey(image.key)] = image.pin } } catch { throw .repository(error) }
         }
         let content: VersionContent
         do {

@@ -46,8 +46,8 @@ public enum VerifyOperation {
             report.checked += 1
             let key = inventory.location.key(for: image.key)
             if let version = pin.versionID, inventory.versioned {
-                if !(inventory.versions[key]?.contains(version) ?? false) { report.missing.append(key) }
-            } else if let current = inventory.current[key] {
+                if !(inventory.versions[ExactKey(key)]?.contains(version) ?? false) { report.missing.append(key) }
+            } else if let current = inventory.current[ExactKey(key)] {
                 if current.etag != pin.etag || current.size != pin.size { report.changed.append(key) }
             } else {
                 report.missing.append(key)

@@ -7,10 +7,10 @@ import DSVNative
 public struct S3Inventory: Sendable {
     public let location: S3Location
     public let versioned: Bool
-    /// The current object (latest version) of each key.
-    public let current: [String: S3ObjectInfo]
+    /// The current object (latest version) of each key, byte for byte (`ExactKey`).
+    public let current: [ExactKey: S3ObjectInfo]
     /// Every version id of each key (versioned buckets only).
-    public let versions: [String: Set<String>]
+    public let versions: [ExactKey: Set<String>]
     /// Requests made, to show that pinning costs pages, not objects.
     public let requests: Int
 
@@ -43,11 +43,11 @@ public struct S3Inventory: Sendable {
             parsed[index] = ListingPage(bodies[index].0, body: bodies[index].1).objects
         }
         for index in 0..<bodies.count { objects += parsed[index] ?? [] }
-        var current: [String: S3ObjectInfo] = [:]
-        var versions: [String: Set<String>] = [:]
+        var current: [ExactKey: S3ObjectInfo] = [:]
+        var versions: [ExactKey: Set<String>] = [:]
         for object in objects {
-            if object.isLatest { current[object.key] = object }
-            if let version = object.versionID { versions[object.key, default: []].insert(version) }
+            if object.isLatest { current[ExactKey(object.key)] = object }
+            if let version = object.versionID { versions[ExactKey(object.key), default: []].insert(version) }
         }
         return S3Inventory(location: location, versioned: versioned, current: current, versions: versions, requests: requests)
     }
