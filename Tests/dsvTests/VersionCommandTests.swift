@@ -100,6 +100,8 @@ import Testing
         let noVersions = try dsv(["checkout", "HEAD", "-o", "x.json"], in: dir.path)
         #expect(noVersions.status == 2)
         #expect(noVersions.stderr.contains("no versions yet"))
+        let noDiff = try dsv(["diff"], in: dir.path)
+        #expect(noDiff.status == 2 && noDiff.stderr.contains("no versions yet"), "\(noDiff.stderr)")
         #expect(try dsv(["commit", "round1.json", "-m", "r1"], in: dir.path).status == 0)
         let unknown = try dsv(["checkout", "nosuch", "-o", "x.json"], in: dir.path)
         #expect(unknown.status == 2)

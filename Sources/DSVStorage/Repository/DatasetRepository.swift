@@ -120,7 +120,7 @@ public final class DatasetRepository: @unchecked Sendable {
         do {
             return try git.resolveCommit(revision)
         } catch {
-            if revision == "HEAD", (try? head()) == nil { throw .noVersions }
+            if revision.hasPrefix("HEAD"), (try? head()) == nil { throw .noVersions }
             if error.isNotFound || error.isAmbiguous || error.isInvalidSpec || error.code == -1 { throw .unknownRevision(revision) }
             throw .git(error)
         }
