@@ -240,6 +240,8 @@ import Testing
         try scratch.commit([scratch.directory.write("r2.json", export([nfd]))])
         let diff = try VersionDiff.between(scratch.version("HEAD~1"), scratch.version("HEAD"))
         #expect(diff.imagesAdded == 1 && diff.imagesRemoved == 1)
+        let byPath = diff.filtered(pathPrefix: "cafe\u{301}", category: nil)
+        #expect(byPath.images.map { Array($0.key.utf8) } == [Array(nfd.utf8)], "--path compares bytes as keys do")
         #expect(diff.images.map { Array($0.key.utf8) } == [Array(nfd.utf8), Array(nfc.utf8)]
                 || diff.images.map { Array($0.key.utf8) } == [Array(nfc.utf8), Array(nfd.utf8)])
     }

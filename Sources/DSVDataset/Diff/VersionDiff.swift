@@ -462,7 +462,7 @@ public struct VersionDiff: Sendable {
         let filters = [pathPrefix.map { "path \($0)" }, subset.map { "subset \($0)" }, category.map { "category \($0)" }].compactMap { $0 }
         if !filters.isEmpty { copy.filter = filters.joined(separator: ", ") }
         copy.images = images.compactMap { image in
-            if let pathPrefix, !image.key.hasPrefix(pathPrefix) { return nil }
+            if let pathPrefix, !image.key.utf8.starts(with: pathPrefix.utf8) { return nil }  // bytes, as keys compare
             if let subset, image.subsets.from != subset && image.subsets.to != subset { return nil }
             guard let category else { return image }
             var filteredImage = image
