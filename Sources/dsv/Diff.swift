@@ -77,7 +77,7 @@ struct Status: ParsableCommand {
         // A round from CVAT: its jobs' exports (fetched or from the cache); the images keep the
         // pins HEAD has, as for files.
         if !urls.isEmpty { sources += try cvat.fetch(urls, imagesGiven: true, in: repo).sources }
-        let diff = try StatusOperation.run(sources: sources, subset: filesSubset, against: head, in: repo)
+        let diff = try StatusOperation.run(sources: sources, subset: filesSubset, against: head, in: repo, leaving: LeftForExit.keep)
         LeftForExit.keep(diff)
         try options.report(diff, title: "status: \(exports.joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))",
                            headers: { try head?.headers().map(\.header) ?? [] }, resolve: repository.resolve)
