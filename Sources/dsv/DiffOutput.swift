@@ -111,14 +111,20 @@ enum DiffOutput {
 
     /// A field that changed, on a line of its own after `lead`: its name, old → new.
     static func fieldLine(_ lead: String, _ field: FieldChange, to text: inout ReviewText) {
-        text.put(lead); text.putName(field.field); text.put(": "); text.value(field.fromText); text.put(" → "); text.value(field.toText)
+        text.put(lead); text.putName(field.field); text.put(": ")
+        var (from, to) = (field.fromText, field.toText)
+        func bytes(_ text: inout String?, _ body: (UnsafeRawBufferPointer?) -> Void) {
+            guard text != nil else { return body(nil) }
+            text!.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
+        bytes(&from) { old in bytes(&to) { new in text.change(old, new) } }
         text.newline()
     }
 
     /// The same for a change whose values are texts in place.
     static func fieldLine(_ lead: String, _ field: String, _ from: UnsafeRawBufferPointer?, _ to: UnsafeRawBufferPointer?,
                           to text: inout ReviewText) {
-        text.put(lead); text.putName(field); text.put(": "); text.value(from); text.put(" → "); text.value(to)
+        text.put(lead); text.putName(field); text.put(": "); text.change(from, to)
         text.newline()
     }
 
@@ -144,8 +150,10 @@ enum DiffOutput {
     /// its field changes are the rest. One set for every pair of a review.
     static let shownApart = DiffAnnotation.ignoring(["category_id", "bbox"])
 
-    /// Values up to this many bytes are shown whole; longer ones cut to `cutBytes`.
-    static let wholeBytes = 100, cutBytes = 80
+    /// Values up to this many bytes are shown whole; longer ones cut to `cutBytes`. A long
+    /// changed value is shown from about `contextBytes` before its first difference when that
+    /// lies further in (`ReviewText.change`).
+    static let wholeBytes = 100, cutBytes = 80, contextBytes = 24
 
     static func signed(_ value: Int) -> String { value > 0 ? "+\(value.formatted)" : value.formatted }
 
@@ -203,6 +211,54 @@ struct ReviewText {
         put("… (")
         putCount(value.count)
         put(" bytes)")
+    }
+
+    /// A changed value, old → new, each as `value` shows it — but two long values alike in
+    /// their first bytes (a polygon with one vertex moved, keypoints, an RLE mask's counts),
+    /// whose cut beginnings would read the same, are shown from a little before where they first
+    /// differ, so that the change is in view: `…,237.5,120.0,… (812 bytes)`.
+    mutating func change(_ from: UnsafeRawBufferPointer?, _ to: UnsafeRawBufferPointer?) {
+        let cut = DiffOutput.cutBytes
+        guard let from, let to, max(from.count, to.count) > DiffOutput.wholeBytes else {
+            value(from); put(" → "); value(to)
+            return
+        }
+        var common = 0
+        let shorter = min(from.count, to.count)
+        while common < shorter && from[common] == to[common] { common += 1 }
+        // In view already when the first difference lies well inside the cut.
+        guard common > cut - DiffOutput.contextBytes else {
+            value(from); put(" → "); value(to)
+            return
+        }
+        // From the start of a number or element a little before the difference: a byte after
+        // `,` or `[` (ASCII, so never inside a character's UTF-8).
+        var start = common - DiffOutput.contextBytes
+        while start > 0 && from[start - 1] != UInt8(ascii: ",") && from[start - 1] != UInt8(ascii: "[") { start -= 1 }
+        window(from, from: start); put(" → "); window(to, from: start)
+    }
+
+    /// `value` from byte `start` on (after a `…` when that is not the beginning), with the
+    /// whole value's size when any of it is left out.
+    private mutating func window(_ value: UnsafeRawBufferPointer, from start: Int) {
+        if start > 0 { put("…") }
+        let rest = UnsafeRawBufferPointer(rebasing: value[start...])
+        let cut = DiffOutput.cutBytes
+        if rest.count <= cut {
+            bytes.append(contentsOf: rest)
+        } else if Self.isPlainASCII(UnsafeRawBufferPointer(rebasing: rest.prefix(cut + 1))) {
+            bytes.append(contentsOf: rest.prefix(cut))
+            put("…")
+        } else {
+            let string = String(decoding: rest, as: UTF8.self)
+            put(String(string.prefix(cut)))
+            if string.count > cut { put("…") }
+        }
+        if start > 0 || rest.count > cut {
+            put(" (")
+            putCount(value.count)
+            put(" bytes)")
+        }
     }
 
     /// A count as `Int.formatted` writes it (thousands set apart by commas), written as bytes:

@@ -69,6 +69,20 @@ enum ReviewPageAssets {
             return node;
           }
           const short = (value) => { const text = JSON.stringify(value); return text.length > 60 ? text.slice(0, 57) + "…" : text; };
+          // A changed value, old → new; two long ones alike at first (a polygon with one vertex
+          // moved) are shown from an element a little before where they differ, as the text
+          // review shows them.
+          const changed = (from, to) => {
+            const a = JSON.stringify(from), b = JSON.stringify(to);
+            if (a === undefined || b === undefined || Math.max(a.length, b.length) <= 60) return short(from) + " → " + short(to);
+            let common = 0;
+            while (common < a.length && common < b.length && a[common] === b[common]) common++;
+            if (common <= 40) return short(from) + " → " + short(to);
+            let start = common - 16;
+            while (start > 0 && a[start - 1] !== "," && a[start - 1] !== "[") start--;
+            const cut = (text) => "…" + (text.length - start > 57 ? text.slice(start, start + 57) + "…" : text.slice(start));
+            return cut(a) + " → " + cut(b);
+          };
 
           // The summary of SPEC §6: counts, then annotations per category before → after.
           function renderSummary() {
@@ -253,7 +267,7 @@ enum ReviewPageAssets {
               drawShape(overlay, pair.from, "modified", true, null, extent);
               drawShape(overlay, pair.to, "modified", false, pair.to.category + ": " + fields.join(", "), extent);
               item("modified", "modified " + pair.to.category + ": " +
-                   pair.changes.map((c) => c.field + " " + short(c.from) + " → " + short(c.to)).join("; "));
+                   pair.changes.map((c) => c.field + " " + changed(c.from, c.to)).join("; "));
             }
             for (const pair of a.relabeled) {
               drawShape(overlay, pair.from, "relabeled", true, null, extent);
@@ -261,7 +275,7 @@ enum ReviewPageAssets {
               item("relabeled", "relabeled " + pair.from.category + " → " + pair.to.category);
             }
             if (image.subset) imageItem("subset", "subset " + image.subset.from + " → " + image.subset.to);
-            for (const field of image.fields || []) imageItem("field", "image " + field.field + ": " + short(field.from) + " → " + short(field.to));
+            for (const field of image.fields || []) imageItem("field", "image " + field.field + ": " + changed(field.from, field.to));
             if (image.object) imageItem("object", "S3 object changed: ETag " + (image.object.from ? image.object.from.etag : "none") +
                                         " → " + (image.object.to ? image.object.to.etag : "none"));
             // COCO's coordinates are in the declared width × height; a picture stored at another

@@ -127,6 +127,33 @@ extension DiffCommandTests {
         let longStatus = try dsv(["status", "r4.json"], in: dir.path)
         #expect(longStatus.stdout.contains(#"        attributes.note: "x" → "\#(longNote.prefix(79))… (1,502 bytes)"#), "\(longStatus.stdout)")
     }
+
+    /// One vertex moved far into a long polygon: the two values are shown from a little before
+    /// where they first differ, so that the change is in view, not two beginnings that read
+    /// the same.
+    @Test func aLongValueChangedFarInIsShownWhereItChanged() throws {
+        let polygon = (0..<60).map { "\($0 * 10).25" }
+        var moved = polygon
+        moved[45] = "999.5"
+        func export(_ points: [String]) -> String {
+            #"{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"id":1,"image_id":1,"bbox":[0,0,600,600],"segmentation":[[\#(points.joined(separator: ","))]]}]}"#
+        }
+        let dir = TemporaryDirectory("dsv-diff-far")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        dir.write("r1.json", export(polygon))
+        dir.write("r2.json", export(moved))
+        #expect(try dsv(["commit", "r1.json", "-m", "round 1"], in: dir.path).status == 0)
+        let status = try dsv(["status", "r2.json"], in: dir.path)
+        let line = try #require(status.stdout.components(separatedBy: "\n").first { $0.hasPrefix("        segmentation: ") }, "\(status.stdout)")
+        let (old, new) = ("[[" + polygon.joined(separator: ",") + "]]", "[[" + moved.joined(separator: ",") + "]]")
+        let shown = line.dropFirst("        segmentation: ".count).components(separatedBy: " → ")
+        #expect(shown.count == 2)
+        #expect(shown[0].hasPrefix("…") && shown[0].contains("420.25,430.25,440.25,450.25,460.25"), "\(line)")
+        #expect(shown[1].hasPrefix("…") && shown[1].contains("420.25,430.25,440.25,999.5,460.25"), "\(line)")
+        #expect(shown[0].hasSuffix("(\(old.utf8.count) bytes)") && shown[1].hasSuffix("(\(new.utf8.count) bytes)"))
+        // Each window starts at an element: the text after the `…` is a whole number.
+        #expect(shown[0].dropFirst().hasPrefix(polygon.first { shown[0].dropFirst().hasPrefix($0 + ",") } ?? "none"))
+    }
 }
 
 extension DiffCommandTests {

@@ -187,6 +187,23 @@ struct ReviewPageTests {
         #expect(dom.stdout.contains(#"data-change="added">added (none) {"caption":"a brown dog"}</li>"#))
     }
 
+    /// A long value changed far in (a polygon with one vertex moved) is shown on its item from
+    /// a little before the change, as the text review shows it.
+    @Test func aLongValueChangedFarInIsShownWhereItChanged() throws {
+        let polygon = (0..<60).map { "\($0 * 10).25" }
+        var moved = polygon
+        moved[45] = "999.5"
+        func export(_ points: [String]) -> String {
+            #"{"images":[{"id":1,"file_name":"a.png"}],"annotations":[{"id":1,"image_id":1,"bbox":[0,0,600,600],"segmentation":[[\#(points.joined(separator: ","))]]}]}"#
+        }
+        let dir = try Self.review(export(polygon), export(moved), folder: "dsv-review-far")
+        let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
+                                                  "--virtual-time-budget=3000", "--dump-dom", "file://\(dir.file("review.html"))"])
+        let item = try #require(dom.stdout.firstMatch(of: #/data-change="modified">([^<]*)</li>/#)?.1, "\(dom.stdout)")
+        #expect(item.hasPrefix("modified (none): segmentation …"), "\(item)")
+        #expect(item.contains("440.25,450.25,460.25") && item.contains("440.25,999.5,460.25"), "\(item)")
+    }
+
     /// Images that moved between subsets get a card that says so.
     @Test func subsetMovesAreShown() throws {
         let dir = TemporaryDirectory("dsv-review-subsets")
