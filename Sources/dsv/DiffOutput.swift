@@ -231,10 +231,18 @@ struct ReviewText {
             value(from); put(" → "); value(to)
             return
         }
-        // From the start of a number or element a little before the difference: a byte after
-        // `,` or `[` (ASCII, so never inside a character's UTF-8).
-        var start = common - DiffOutput.contextBytes
-        while start > 0 && from[start - 1] != UInt8(ascii: ",") && from[start - 1] != UInt8(ascii: "[") { start -= 1 }
+        // From the start of a number or element a little before the difference (a byte after
+        // `,` or `[`), or, in a long string (an RLE mask's compressed counts), from a character
+        // there: never inside a character's UTF-8.
+        let near = common - DiffOutput.contextBytes
+        var start = near
+        while start > 0 && start > near - DiffOutput.contextBytes && from[start - 1] != UInt8(ascii: ",") && from[start - 1] != UInt8(ascii: "[") {
+            start -= 1
+        }
+        if start > 0 && from[start - 1] != UInt8(ascii: ",") && from[start - 1] != UInt8(ascii: "[") {
+            start = near
+            while start > 0 && from[start] & 0xC0 == 0x80 { start -= 1 }
+        }
         window(from, from: start); put(" → "); window(to, from: start)
     }
 

@@ -78,8 +78,10 @@ enum ReviewPageAssets {
             let common = 0;
             while (common < a.length && common < b.length && a[common] === b[common]) common++;
             if (common <= 40) return short(from) + " → " + short(to);
-            let start = common - 16;
-            while (start > 0 && a[start - 1] !== "," && a[start - 1] !== "[") start--;
+            const near = common - 16;
+            let start = near;
+            while (start > 0 && start > near - 16 && a[start - 1] !== "," && a[start - 1] !== "[") start--;
+            if (start > 0 && a[start - 1] !== "," && a[start - 1] !== "[") start = near;  // inside a long string
             const cut = (text) => "…" + (text.length - start > 57 ? text.slice(start, start + 57) + "…" : text.slice(start));
             return cut(a) + " → " + cut(b);
           };

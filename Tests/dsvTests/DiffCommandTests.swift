@@ -153,6 +153,20 @@ extension DiffCommandTests {
         #expect(shown[0].hasSuffix("(\(old.utf8.count) bytes)") && shown[1].hasSuffix("(\(new.utf8.count) bytes)"))
         // Each window starts at an element: the text after the `…` is a whole number.
         #expect(shown[0].dropFirst().hasPrefix(polygon.first { shown[0].dropFirst().hasPrefix($0 + ",") } ?? "none"))
+
+        // In a long string without elements (an RLE mask's compressed counts), from a character
+        // a little before the change.
+        let counts = String(repeating: "P", count: 30) + String(repeating: "abcdefghijklmnopqrstuvwxyz", count: 6)
+        let changedCounts = String(counts.prefix(120)) + "ZZZ" + String(counts.dropFirst(123))
+        func mask(_ counts: String) -> String {
+            #"{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"id":1,"image_id":1,"bbox":[0,0,600,600],"iscrowd":1,"segmentation":{"counts":"\#(counts)","size":[600,600]}}]}"#
+        }
+        dir.write("m1.json", mask(counts))
+        dir.write("m2.json", mask(changedCounts))
+        #expect(try dsv(["commit", "m1.json", "-m", "mask"], in: dir.path).status == 0)
+        let maskStatus = try dsv(["status", "m2.json"], in: dir.path)
+        let maskLine = try #require(maskStatus.stdout.components(separatedBy: "\n").first { $0.hasPrefix("        segmentation: ") })
+        #expect(maskLine.contains("…" + counts.dropFirst(120 - 24).prefix(24) + "ZZZ"), "\(maskLine)")
     }
 }
 
