@@ -132,12 +132,8 @@ extension DiffCommandTests {
     /// where they first differ, so that the change is in view, not two beginnings that read
     /// the same.
     @Test func aLongValueChangedFarInIsShownWhereItChanged() throws {
-        let polygon = (0..<60).map { "\($0 * 10).25" }
-        var moved = polygon
-        moved[45] = "999.5"
-        func export(_ points: [String]) -> String {
-            #"{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"id":1,"image_id":1,"bbox":[0,0,600,600],"segmentation":[[\#(points.joined(separator: ","))]]}]}"#
-        }
+        let (polygon, moved) = Self.movedVertex
+        func export(_ points: [String]) -> String { Self.polygonExport(points, fileName: "a.jpg") }
         let dir = TemporaryDirectory("dsv-diff-far")
         #expect(try dsv(["init"], in: dir.path).status == 0)
         dir.write("r1.json", export(polygon))
@@ -171,6 +167,20 @@ extension DiffCommandTests {
 }
 
 extension DiffCommandTests {
+    /// A polygon of 60 points, and the same with its 46th number moved: a change far into a
+    /// long value.
+    static let movedVertex: (polygon: [String], moved: [String]) = {
+        let polygon = (0..<60).map { "\($0 * 10).25" }
+        var moved = polygon
+        moved[45] = "999.5"
+        return (polygon, moved)
+    }()
+
+    /// An export of one image with one annotation, a box and the polygon `points`.
+    static func polygonExport(_ points: [String], fileName: String) -> String {
+        #"{"images":[{"id":1,"file_name":"\#(fileName)"}],"annotations":[{"id":1,"image_id":1,"bbox":[0,0,600,600],"segmentation":[[\#(points.joined(separator: ","))]]}]}"#
+    }
+
     /// The review page's data is the diff's JSON with every `</` written `<\/`: a value that
     /// reads `</script>` cannot end the data's element early, and a `<` alone is left as it is.
     @Test func reviewPageDataCannotEndItsScript() throws {

@@ -190,13 +190,9 @@ struct ReviewPageTests {
     /// A long value changed far in (a polygon with one vertex moved) is shown on its item from
     /// a little before the change, as the text review shows it.
     @Test func aLongValueChangedFarInIsShownWhereItChanged() throws {
-        let polygon = (0..<60).map { "\($0 * 10).25" }
-        var moved = polygon
-        moved[45] = "999.5"
-        func export(_ points: [String]) -> String {
-            #"{"images":[{"id":1,"file_name":"a.png"}],"annotations":[{"id":1,"image_id":1,"bbox":[0,0,600,600],"segmentation":[[\#(points.joined(separator: ","))]]}]}"#
-        }
-        let dir = try Self.review(export(polygon), export(moved), folder: "dsv-review-far")
+        let (polygon, moved) = DiffCommandTests.movedVertex
+        let dir = try Self.review(DiffCommandTests.polygonExport(polygon, fileName: "a.png"),
+                                  DiffCommandTests.polygonExport(moved, fileName: "a.png"), folder: "dsv-review-far")
         let dom = try runProcess(Self.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
                                                   "--virtual-time-budget=3000", "--dump-dom", "file://\(dir.file("review.html"))"])
         let item = try #require(dom.stdout.firstMatch(of: #/data-change="modified">([^<]*)</li>/#)?.1, "\(dom.stdout)")
