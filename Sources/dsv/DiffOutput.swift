@@ -197,20 +197,32 @@ struct ReviewText {
     /// The same for a value's bytes in place.
     mutating func value(_ value: UnsafeRawBufferPointer?) {
         guard let value else { return put("(none)") }
-        let (whole, cut) = (DiffOutput.wholeBytes, DiffOutput.cutBytes)
-        guard value.count > whole else { return bytes.append(contentsOf: value) }
-        // Most long values are polygons: ASCII without a CR (which pairs with LF into one
-        // character) is a character a byte, and is cut without walking its characters.
-        if Self.isPlainASCII(UnsafeRawBufferPointer(rebasing: value.prefix(whole + 1))) {
-            bytes.append(contentsOf: value.prefix(cut))
-        } else {
-            let string = String(decoding: value, as: UTF8.self)
-            guard string.count > whole else { return put(string) }
-            put(String(string.prefix(cut)))
-        }
+        guard putCut(value, whole: DiffOutput.wholeBytes) else { return }
         put("… (")
         putCount(value.count)
         put(" bytes)")
+    }
+
+    /// Puts `text` whole when it is at most `whole` characters, else its first `cutBytes`
+    /// characters; returns whether any was left out.
+    private mutating func putCut(_ text: UnsafeRawBufferPointer, whole: Int) -> Bool {
+        guard text.count > whole else {
+            bytes.append(contentsOf: text)
+            return false
+        }
+        // Most long values are polygons: ASCII without a CR (which pairs with LF into one
+        // character) is a character a byte, and is cut without walking its characters.
+        if Self.isPlainASCII(UnsafeRawBufferPointer(rebasing: text.prefix(whole + 1))) {
+            bytes.append(contentsOf: text.prefix(DiffOutput.cutBytes))
+        } else {
+            let string = String(decoding: text, as: UTF8.self)
+            guard string.count > whole else {
+                put(string)
+                return false
+            }
+            put(String(string.prefix(DiffOutput.cutBytes)))
+        }
+        return true
     }
 
     /// A changed value, old → new, each as `value` shows it — but two long values alike in
@@ -234,12 +246,13 @@ struct ReviewText {
         // From the start of a number or element a little before the difference (a byte after
         // `,` or `[`), or, in a long string (an RLE mask's compressed counts), from a character
         // there: never inside a character's UTF-8.
+        func startsElement(_ index: Int) -> Bool {
+            index == 0 || from[index - 1] == UInt8(ascii: ",") || from[index - 1] == UInt8(ascii: "[")
+        }
         let near = common - DiffOutput.contextBytes
         var start = near
-        while start > 0 && start > near - DiffOutput.contextBytes && from[start - 1] != UInt8(ascii: ",") && from[start - 1] != UInt8(ascii: "[") {
-            start -= 1
-        }
-        if start > 0 && from[start - 1] != UInt8(ascii: ",") && from[start - 1] != UInt8(ascii: "[") {
+        while !startsElement(start) && start > near - DiffOutput.contextBytes { start -= 1 }
+        if !startsElement(start) {
             start = near
             while start > 0 && from[start] & 0xC0 == 0x80 { start -= 1 }
         }
@@ -251,18 +264,8 @@ struct ReviewText {
     private mutating func window(_ value: UnsafeRawBufferPointer, from start: Int) {
         if start > 0 { put("…") }
         let rest = UnsafeRawBufferPointer(rebasing: value[start...])
-        let cut = DiffOutput.cutBytes
-        if rest.count <= cut {
-            bytes.append(contentsOf: rest)
-        } else if Self.isPlainASCII(UnsafeRawBufferPointer(rebasing: rest.prefix(cut + 1))) {
-            bytes.append(contentsOf: rest.prefix(cut))
-            put("…")
-        } else {
-            let string = String(decoding: rest, as: UTF8.self)
-            put(String(string.prefix(cut)))
-            if string.count > cut { put("…") }
-        }
-        if start > 0 || rest.count > cut {
+        if putCut(rest, whole: DiffOutput.cutBytes) { put("…") }
+        if start > 0 || rest.count > DiffOutput.cutBytes {
             put(" (")
             putCount(value.count)
             put(" bytes)")
