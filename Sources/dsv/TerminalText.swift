@@ -1,3 +1,5 @@
+import DSVDataset
+
 /// Text from outside — an export's file names and category names, a CVAT server's project and
 /// task names, a source file's name, an S3 key — as it is safe to print to a terminal. Such a
 /// name may hold control characters (JSON allows any character, escaped): printed as they are,
@@ -6,18 +8,12 @@
 /// string literal it would be in an export, with those characters escaped; every other name as
 /// it is.
 enum TerminalText {
-    /// `name` as is, or quoted and escaped when it holds a control character.
+    /// `name` as is, or quoted and escaped when it holds a control character: its JSON string
+    /// literal (`JSONString.encode`, which escapes the C0 controls), with DEL and the C1
+    /// controls, which JSON leaves as they are, escaped too.
     static func name(_ name: String) -> String {
         guard mayHoldControl(name), name.unicodeScalars.contains(where: isControl) else { return name }
-        var out = "\""
-        for scalar in name.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: out += escaped(scalar)
-            }
-        }
-        return out + "\""
+        return line(JSONString.encode(name))
     }
 
     /// A line of text (a message made of such names) with each control character escaped, so
