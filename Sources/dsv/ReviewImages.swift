@@ -5,11 +5,13 @@ import DSVStorage
 /// Where the review page finds each changed image: in a folder made by `materialize`, by a
 /// path relative to the page (so the page and the folder can move together, offline), or in S3
 /// by a presigned GET URL (SigV4 query signing; the pinned version where there is one).
+/// An image without a source (no prefix, or a name that is no file of the folder) gets nil.
 enum ReviewImages {
     static func urls(for diff: VersionDiff, page: String, imagesFrom: String?, expires: Int, s3: S3Options) throws -> [String?] {
         if let imagesFrom {
             let base = relativePath(from: absolute(FileSystem.directory(of: page)), to: absolute(imagesFrom))
-            return diff.images.map { URIEncoding.encode(joinPath(base, $0.key), keepSlash: true) }
+            // A name that would lead out of the folder (`/data/x.jpg`, `../x.jpg`) is no file of it.
+            return diff.images.map { RelativePath.problem($0.key) == nil ? URIEncoding.encode(joinPath(base, $0.key), keepSlash: true) : nil }
         }
         guard let prefix = diff.to.summary.imagesPrefix ?? diff.from.summary.imagesPrefix else {
             return diff.images.map { _ in nil }

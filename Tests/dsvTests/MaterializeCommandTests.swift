@@ -220,6 +220,43 @@ struct MaterializeCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
     }
 
+    /// An export made from local folders names its images `/data/…` or `../…`: a valid COCO
+    /// file, committed, checked out and diffed as it is; only placing its images as files is
+    /// refused — by materialize and a training checkout alike, before anything is written.
+    @Test func namesThatWouldLandOutsideAreCommittedButNotPlaced() throws {
+        let project = try project(1, names: { _ in "inside.jpg" })
+        let outside = TemporaryDirectory("dsv-outside")
+        let export = #"{"images":[{"id":1,"file_name":"inside.jpg"},{"id":2,"file_name":"\#(outside.path)/abs.jpg"},"#
+            + #"{"id":3,"file_name":"../up.jpg"}],"annotations":[{"id":1,"image_id":3,"category_id":1,"bbox":[1,2,3,4]},"#
+            + #"{"id":2,"image_id":1,"category_id":1,"bbox":[5,6,7,8]}],"#
+            + #""categories":[{"id":1,"name":"car"}]}"#
+        project.dir.write("local.json", export)
+        let commit = try dsv(["commit", "local.json", "-m", "local", "--allow-missing"], in: project.dir.path)
+        #expect(commit.status == 0, "\(commit.stderr)")
+        #expect(try dsv(["checkout", "HEAD", "-o", "back.json"], in: project.dir.path).status == 0)
+        #expect(try String(contentsOfFile: project.dir.file("back.json"), encoding: .utf8) == export)
+        let diff = try dsv(["diff"], in: project.dir.path)
+        #expect(diff.stdout.contains("A ../up.jpg") && diff.stdout.contains("A \(outside.path)/abs.jpg"), "\(diff.stdout)")
+
+        let (result, _) = try materialize(project)
+        #expect(result.status == 65)
+        #expect(result.stderr == "dsv: error: file name \"../up.jpg\" has a '..' component and would land outside the images folder; "
+                + "nothing is written outside the output folder\n")
+        #expect(!FileManager.default.fileExists(atPath: project.dir.file("out")), "nothing written, not even the folder")
+        let training = try dsv(["checkout", "HEAD", "-o", "train/", "--images", "--cache", project.cache], in: project.dir.path)
+        #expect(training.status == 65)
+        #expect(training.stderr.contains("\"../up.jpg\" has a '..' component"), "\(training.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: project.dir.file("train")), "no annotations without their images")
+        let zip = try dsv(["checkout", "HEAD", "--zip", "set.zip", "--images", "--cache", project.cache], in: project.dir.path)
+        #expect(zip.status == 65 && !FileManager.default.fileExists(atPath: project.dir.file("set.zip")))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+        // The review page shows them without a picture rather than one from outside the folder.
+        let review = try dsv(["diff", "HEAD~1", "--html", "review.html", "--images-from", "imgs"], in: project.dir.path)
+        #expect(review.status == 0, "\(review.stderr)")
+        let page = try String(contentsOfFile: project.dir.file("review.html"), encoding: .utf8)
+        #expect(page.contains(#""urls":[null,null,"imgs/inside.jpg"]"#))
+    }
+
     @Test func aVersionWithoutImagesPrefixIsRefused() throws {
         let dir = TemporaryDirectory("dsv-mat")
         #expect(try dsv(["init"], in: dir.path).status == 0)

@@ -1,6 +1,6 @@
 /// The COCO rules of SPEC §3 that JSON syntax does not cover: unique image ids and keys,
 /// annotations that name an existing image and (when the file has categories) an existing
-/// category, and image keys that stay inside a folder.
+/// category, and image keys that are keys at all (`ImageKey`).
 import DSVJSON
 import DSVNative
 import DSVStorage
@@ -118,11 +118,19 @@ enum COCOValidation {
     }
 }
 
-/// Image keys (`file_name`s) must name a file inside the images folder: materialize writes
-/// `DIR/<file_name>`, so an absolute path or a `..` component would escape it.
+/// What an image key (`file_name`) must be to be a key at all: some bytes, none of them NUL
+/// (which no S3 listing can return). Any other name is a valid COCO image and is committed as
+/// it is — an absolute path or a `..` component as exports made from local folders have them;
+/// only placing it as a file (`materialize`, `checkout --images`, the review page's
+/// `--images-from`) refuses a name that would land outside its folder (`RelativePath`).
 public enum ImageKey {
     /// Why `key` is unacceptable, or nil.
-    public static func problem(_ key: String) -> String? { RelativePath.problem(key) }
+    public static func problem(_ key: String) -> String? {
+        if key.isEmpty { return "is empty" }
+        var copy = key
+        if copy.withUTF8({ $0.contains(0) }) { return "contains a NUL byte" }
+        return nil
+    }
 }
 
 /// Ids to indices (of images, of categories): validation looks up two ids per annotation, a

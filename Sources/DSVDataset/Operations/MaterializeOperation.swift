@@ -88,13 +88,15 @@ public enum MaterializeOperation {
 
     public static func run(_ version: StoredVersion, s3: S3Configuration, request: Request,
                            progress: (Progress) -> Void = { _ in }) throws(Failure) -> Report {
-        guard let prefix = version.summary.imagesPrefix else { throw .noPrefix(version.commit.id.short) }
-        let location: S3Location
-        let client: S3Client
-        do {
-            location = try S3Location(url: prefix)
-            client = try s3.client()
-        } catch { throw .s3(error) }
+        try run(version, images: try images(of: version, request: request), s3: s3, request: request, progress: progress)
+    }
+
+    /// The images a request places, each name checked: a version may hold names that would land
+    /// outside the folder (`RelativePath`), and one of them refuses the whole run before anything
+    /// is written (a subset's name is checked when the version is read). A caller that writes
+    /// something of its own first (a training checkout) asks for them before it does.
+    public static func images(of version: StoredVersion, request: Request) throws(Failure) -> [PinnedImage] {
+        guard version.summary.imagesPrefix != nil else { throw .noPrefix(version.commit.id.short) }
         var images: [PinnedImage]
         if let subset = request.subset {
             do { _ = try version.subset(named: subset) } catch { throw .repository(error) }
@@ -102,11 +104,22 @@ public enum MaterializeOperation {
         do { images = try version.pinnedImages() } catch { throw .repository(error) }
         if let subset = request.subset { images = images.filter { $0.subset == subset } }
         if let shard = request.shard { images = shard.select(images) }
-        // Every name is checked before anything is written (a subset's name is, when the version
-        // is read).
         for image in images {
             if let problem = RelativePath.problem(image.key) { throw .output(.outside(image.key, problem)) }
         }
+        return images
+    }
+
+    /// Places `images`, which `images(of:request:)` gave for this version and request.
+    public static func run(_ version: StoredVersion, images: [PinnedImage], s3: S3Configuration, request: Request,
+                           progress: (Progress) -> Void = { _ in }) throws(Failure) -> Report {
+        guard let prefix = version.summary.imagesPrefix else { throw .noPrefix(version.commit.id.short) }
+        let location: S3Location
+        let client: S3Client
+        do {
+            location = try S3Location(url: prefix)
+            client = try s3.client()
+        } catch { throw .s3(error) }
         func place(_ image: PinnedImage) -> String { request.subsetFolders ? image.subset + "/" + image.key : image.key }
         let cache: ObjectCache
         do { cache = try ObjectCache(root: request.cache) } catch { throw .cache(error) }

@@ -91,17 +91,25 @@ public enum TrainingCheckout {
     /// The annotations, then the images, under `folder`.
     static func lay(_ version: StoredVersion, request: Request, into folder: String,
                     progress: (MaterializeOperation.Progress) -> Void) throws(Failure) -> Report {
-        if request.images != nil && version.summary.imagesPrefix == nil {
-            throw .materialize(.noPrefix(version.commit.id.short))
-        }
-        let written: [(path: String, subset: Subset)]
-        do { written = try CheckoutWriter.writeDirectory(version, only: request.subset, to: folder) } catch { throw .checkout(error) }
-        var report = Report(annotations: written.map { (relative($0.path, to: folder), $0.subset) })
+        // The images' names are checked before the annotations are written: a version whose
+        // images cannot all be placed writes nothing.
+        var materialize: (request: MaterializeOperation.Request, images: [PinnedImage], s3: S3Configuration)?
         if var images = request.images, let s3 = request.s3 {
             images.output = joinPath(folder, "images")
             images.subset = request.subset
             images.subsetFolders = true
-            do { report.images = try MaterializeOperation.run(version, s3: s3, request: images, progress: progress) } catch {
+            do { materialize = (images, try MaterializeOperation.images(of: version, request: images), s3) } catch {
+                throw .materialize(error)
+            }
+        }
+        let written: [(path: String, subset: Subset)]
+        do { written = try CheckoutWriter.writeDirectory(version, only: request.subset, to: folder) } catch { throw .checkout(error) }
+        var report = Report(annotations: written.map { (relative($0.path, to: folder), $0.subset) })
+        if let materialize {
+            do {
+                report.images = try MaterializeOperation.run(version, images: materialize.images, s3: materialize.s3,
+                                                             request: materialize.request, progress: progress)
+            } catch {
                 throw .materialize(error)
             }
         }

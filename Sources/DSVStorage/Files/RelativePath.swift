@@ -1,6 +1,7 @@
-/// The rule for an image's `file_name` as a path under a folder: it must stay inside. Commit
-/// refuses names that break it, and materialize checks again before it writes anything (a
-/// version may come from an older dsv or a hand-made repository).
+/// The rule for an image's `file_name` as a path under a folder: it must stay inside. A
+/// version may hold names that break it (an export made from local files, `/data/x.jpg` or
+/// `../images/x.jpg`), so whatever places images as files — materialize, a training checkout,
+/// the review page's `--images-from` — checks every name before it writes or links anything.
 public enum RelativePath {
     /// Why `path` would not land inside its folder as a file, or nil.
     public static func problem(_ path: String) -> String? {
