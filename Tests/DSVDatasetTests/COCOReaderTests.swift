@@ -63,6 +63,17 @@ import Testing
         }
     }
 
+    /// A whole number however written is that integer, exactly; anything else is no integer.
+    @Test(arguments: [
+        ("7.0", 7 as Int64?), ("7e0", 7), ("70E-1", 7), ("0.7e1", 7), ("-0", 0), ("-0.0e5", 0), ("-12.000", -12),
+        ("1e18", 1_000_000_000_000_000_000), ("12345678901234567.0", 12_345_678_901_234_567), ("9223372036854775807.0", .max),
+        ("7.5", nil), ("75e-1", nil), ("1e19", nil), ("9223372036854775808", nil), ("1e99999999", nil), ("\"7\"", nil),
+        ("true", nil), ("7.", nil), ("e5", nil),
+    ] as [(String, Int64?)])
+    func wholeNumbers(_ text: String, _ expected: Int64?) {
+        #expect(WholeNumber.value(text) == expected)
+    }
+
     /// Keys are hashed and checked on all cores in chunks, ids and duplicates then in file
     /// order: whatever the chunks, the problem reported is the first in the file.
     @Test(arguments: [
@@ -131,7 +142,11 @@ import Testing
         (#"[{"id":1,"file_name":"a"},{"id":10000000000000,"file_name":"b"}]"#, "10000000000000", nil),
         (#"[{"id":1,"file_name":"a"},{"id":10000000000000,"file_name":"b"}]"#, "2", "has image_id 2, which names no image"),
         (#"[{"id":1,"file_name":"a"},{"id":"x","file_name":"b"}]"#, #""x""#, nil),
-        (#"[{"id":1,"file_name":"a"},{"id":"x","file_name":"b"}]"#, "1.0", "has image_id 1.0, which names no image"),
+        (#"[{"id":1,"file_name":"a"},{"id":"x","file_name":"b"}]"#, "1.0", nil),
+        (#"[{"id":1,"file_name":"a"},{"id":"x","file_name":"b"}]"#, "1.5", "has image_id 1.5, which names no image"),
+        (#"[{"id":1,"file_name":"a"},{"id":"x","file_name":"b"}]"#, #""1""#, #"has image_id "1", which names no image"#),
+        (#"[{"id":1e0,"file_name":"a"},{"id":2,"file_name":"b"}]"#, "1", nil),
+        (#"[{"id":1,"file_name":"a"},{"id":1.0,"file_name":"b"}]"#, "1", "duplicate image id 1"),
         (#"[{"id":1,"file_name":"a"},{"id":2,"file_name":"b"},{"id":1,"file_name":"c"}]"#, "1", "duplicate image id 1"),
         (#"[{"id":-9223372036854775807,"file_name":"a"},{"id":922337203685477580,"file_name":"b"}]"#, "922337203685477580", nil),
     ] as [(String, String, String?)])

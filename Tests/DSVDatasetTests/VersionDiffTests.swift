@@ -127,6 +127,34 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == Data(marked.utf8))
     }
 
+    /// Ids written as whole floats (`"image_id": 2.0`, `"category_id": 3e0`, as an export written
+    /// through a pandas float column has them) name the image and category of that value, as
+    /// they do for pycocotools: committed, named by category, and no different in content from
+    /// the same export with integer ids.
+    @Test func wholeNumberIdsNameTheirImageAndCategory() throws {
+        let scratch = try ScratchRepository()
+        let integers = Self.export(Self.base)
+        let floats = integers.replacingOccurrences(of: #""image_id":2,"#, with: #""image_id":2.0,"#)
+            .replacingOccurrences(of: #""category_id":3,"#, with: #""category_id":3e0,"#)
+            .replacingOccurrences(of: #"{"id":2,"name":"person"}"#, with: #"{"id":2.00,"name":"person"}"#)
+        #expect(floats != integers)
+        try scratch.commit([scratch.directory.write("floats.json", floats)], "floats")
+        let version = try scratch.version()
+        let counts = Dictionary(uniqueKeysWithValues: version.summary.categories.map { ($0.name, $0.annotations) })
+        #expect(counts == ["car": 2, "person": 1, "bus": 1])
+        let output = scratch.directory.file("checkout.json")
+        try CheckoutWriter.write(version, to: output)
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == floats)
+        let status = try StatusOperation.run(exports: [scratch.directory.write("integers.json", integers)], against: version,
+                                             in: scratch.repository)
+        #expect(status.isEmpty && status.categoriesAdded.isEmpty)
+        // A fraction is no whole number: it names no image.
+        let fraction = integers.replacingOccurrences(of: #""image_id":2,"#, with: #""image_id":2.5,"#)
+        #expect { try scratch.commit([scratch.directory.write("fraction.json", fraction)], "fraction") } throws: {
+            "\($0)".contains("annotation id 3 has image_id 2.5, which names no image")
+        }
+    }
+
     /// Duplicate identical annotations are a multiset: one of two copies removed is one removal.
     @Test func duplicateIdenticalAnnotations() throws {
         let twice: [(String, [(Int, [Double], Bool)])] = [("a.jpg", [(1, [1, 1, 5, 5], false), (1, [1, 1, 5, 5], false)])]

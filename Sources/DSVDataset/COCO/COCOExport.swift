@@ -158,19 +158,23 @@ public struct COCOCategory: Sendable, Equatable {
     public var object: JSONValue
 }
 
-/// An id value as a hashable key: integers by value (`7`), anything else by its exact text.
+/// An id value as a hashable key: whole numbers by value (`7`, and `7.0` or `7e0` as the same
+/// id), anything else by its exact text. An export written through a float column (pandas
+/// turns an id column with a gap into floats) says `"image_id": 7.0` for image 7, and
+/// pycocotools, whose lookups are Python's `==`, takes it for that image; so does dsv. The
+/// text itself is kept as written: only canonical integers are lifted out of records.
 public enum IDKey: Hashable, Sendable, CustomStringConvertible {
     case integer(Int64)
     case text(String)
 
     /// The key of the id value at `range`.
     public init(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
-        if let value = CanonicalInteger.parse(bytes, range) { self = .integer(value) }
+        if let value = CanonicalInteger.parse(bytes, range) ?? WholeNumber.value(bytes, range) { self = .integer(value) }
         else { self = .text(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)) }
     }
 
     public init(_ value: JSONValue) {
-        if let text = value.numberText, let integer = CanonicalInteger.parse(text) { self = .integer(integer) }
+        if let text = value.numberText, let integer = CanonicalInteger.parse(text) ?? WholeNumber.value(text) { self = .integer(integer) }
         else { self = .text(value.compact) }
     }
 
@@ -222,5 +226,63 @@ public enum CanonicalInteger {
 
     public static func parse(_ text: String) -> Int64? {
         Array(text.utf8).withUnsafeBytes { parse($0, 0..<$0.count) }
+    }
+}
+
+/// The value of a JSON number that is a whole number however it is written (`7.0`, `7e0`,
+/// `70E-1`, `-0`), when it fits in an `Int64`: exactly, digit by digit, never through a double
+/// (`12345678901234567.0` is not `12345678901234568`). Only ids that are not canonical
+/// integers come here, so it may take its time.
+public enum WholeNumber {
+    public static func value(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
+        var i = range.lowerBound
+        let end = range.upperBound
+        func digit(_ index: Int) -> UInt8? {
+            guard index < end else { return nil }
+            let d = bytes[index] &- UInt8(ascii: "0")
+            return d < 10 ? d : nil
+        }
+        var negative = false
+        if i < end && bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var digits: [UInt8] = []
+        while let d = digit(i) { digits.append(d); i += 1 }
+        guard !digits.isEmpty else { return nil }
+        var scale = 0
+        if i < end && bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = digits.count
+            while let d = digit(i) { digits.append(d); i += 1 }
+            guard digits.count > start else { return nil }
+            scale -= digits.count - start
+        }
+        if i < end && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+            i += 1
+            var negativeExponent = false
+            if i < end && (bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+")) {
+                negativeExponent = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var exponent = 0, any = false
+            while let d = digit(i) { exponent = min(exponent * 10 + Int(d), 100_000); any = true; i += 1 }
+            guard any else { return nil }
+            scale += negativeExponent ? -exponent : exponent
+        }
+        guard i == end else { return nil }
+        while scale < 0, digits.last == 0 { digits.removeLast(); scale += 1 }
+        let significant = digits.drop { $0 == 0 }
+        if significant.isEmpty { return 0 }
+        guard scale >= 0, significant.count + scale <= 19 else { return nil }
+        var value: Int64 = 0
+        for d in significant + repeatElement(0, count: scale) {
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times.addingReportingOverflow(Int64(d))
+            guard !overflow && !carry else { return nil }
+            value = sum
+        }
+        return negative ? -value : value
+    }
+
+    public static func value(_ text: String) -> Int64? {
+        Array(text.utf8).withUnsafeBytes { value($0, 0..<$0.count) }
     }
 }

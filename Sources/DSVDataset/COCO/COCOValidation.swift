@@ -135,8 +135,8 @@ public enum ImageKey {
 
 /// Ids to indices (of images, of categories): validation looks up two ids per annotation, a
 /// million times per export. Integer ids that are dense — CVAT numbers them from 1 — are found
-/// in a plain array indexed by id; sparse ones in a dictionary, and ids that are not canonical
-/// integers by their text.
+/// in a plain array indexed by id; sparse ones in a dictionary, and ids that are not whole
+/// numbers by their text (`IDKey`).
 struct IDIndex: Sendable {
     private var dense: [Int32] = []
     private var base: Int64 = 0
@@ -165,13 +165,14 @@ struct IDIndex: Sendable {
     /// when it was already there.
     mutating func insert(_ integer: Int64, _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ value: Int32) -> Bool {
         if integer != CanonicalInteger.absent { return insert(integer, value) }
-        return others.updateValue(value, forKey: IDKey(bytes, range)) == nil
+        return insert(IDKey(bytes, range), value)
     }
 
-    mutating func insert(_ key: IDKey, _ value: Int32) {
+    @discardableResult
+    mutating func insert(_ key: IDKey, _ value: Int32) -> Bool {
         switch key {
-        case .integer(let integer): _ = insert(integer, value)
-        case .text: others[key] = value
+        case .integer(let integer): insert(integer, value)
+        case .text: others.updateValue(value, forKey: key) == nil
         }
     }
 
@@ -187,7 +188,12 @@ struct IDIndex: Sendable {
     /// The value of the id at `range`, whose integer value (or `CanonicalInteger.absent`) is known.
     @inline(__always)
     func value(_ integer: Int64, _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int32? {
-        guard integer != CanonicalInteger.absent else { return others[IDKey(bytes, range)] }
+        guard integer != CanonicalInteger.absent else {
+            // Not canonical: a whole number written otherwise (`7.0`) is found as its value.
+            let key = IDKey(bytes, range)
+            guard case .integer(let whole) = key else { return others[key] }
+            return value(whole, bytes, range)
+        }
         guard !dense.isEmpty, integer >= base, integer - base < Int64(dense.count) else { return integers[integer] }
         let value = dense[Int(integer - base)]
         return value < 0 ? nil : value
