@@ -47,6 +47,9 @@ import Testing
         ("bad/no_images.json", "no \"images\" array"),
         ("bad/annotations_not_array.json", "\"annotations\" must be an array"),
         ("bad/empty_file_name.json", "image 1: file_name \"\" is empty"),
+        // What a user hands over by mistake is named for what it is, not by its first byte.
+        ("bad/utf16.json", "utf16.json: not a COCO dataset: the file is UTF-16 text; COCO JSON is UTF-8"),
+        ("bad/gzipped.json", "gzipped.json: not a COCO dataset: the file is gzip-compressed; decompress it first"),
         // Valid JSON that breaks a rule the scan checks in passing: its place, not "invalid JSON".
         ("bad/no_file_name.json", "no_file_name.json:2:1: an image has no \"file_name\""),
         ("bad/no_image_id.json", "no_image_id.json:1:57: an annotation has no \"image_id\""),

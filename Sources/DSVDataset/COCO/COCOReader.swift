@@ -175,6 +175,7 @@ public enum COCOReader {
             if !scanner.atEnd { throw scanner.error("unexpected data after the top-level object") }
             export.trailing = trailingStart..<scanner.position
         } catch let error as JSONSyntaxError {
+            if let foreign = ForeignEncoding.describe(bytes) { throw .notCOCO(file: export.name, reason: foreign) }
             let position = TextPosition(offset: error.offset, in: bytes)
             if !error.isGrammar { throw .invalid(file: "\(export.name):\(position)", reason: error.reason) }
             throw .syntax(file: export.name, position: position, reason: error.reason)
