@@ -486,7 +486,8 @@ public final class CategoryTable: Sendable {
     /// The entry of the id value at `range` of `bytes`; nil for one the subset does not name.
     func entry(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int32? {
         if single { return 0 }
-        return entry(CanonicalInteger.parse(bytes, range).map { .integer($0) } ?? IDKey(bytes, range))
+        if let id = CanonicalInteger.parse(bytes, range) ?? WholeNumber.value(bytes, range) { return entry(.integer(id)) }
+        return others.isEmpty ? nil : others[IDKey(bytes, range)]
     }
 
     func entry(_ key: IDKey) -> Int32? {
