@@ -169,12 +169,12 @@ public enum IDKey: Hashable, Sendable, CustomStringConvertible {
 
     /// The key of the id value at `range`.
     public init(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
-        if let value = CanonicalInteger.parse(bytes, range) ?? WholeNumber.value(bytes, range) { self = .integer(value) }
+        if let value = WholeNumber.value(bytes, range) { self = .integer(value) }
         else { self = .text(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)) }
     }
 
     public init(_ value: JSONValue) {
-        if let text = value.numberText, let integer = CanonicalInteger.parse(text) ?? WholeNumber.value(text) { self = .integer(integer) }
+        if let text = value.numberText, let integer = WholeNumber.value(text) { self = .integer(integer) }
         else { self = .text(value.compact) }
     }
 
@@ -231,10 +231,16 @@ public enum CanonicalInteger {
 
 /// The value of a JSON number that is a whole number however it is written (`7.0`, `7e0`,
 /// `70E-1`, `-0`), when it fits in an `Int64`: exactly, digit by digit, never through a double
-/// (`12345678901234567.0` is not `12345678901234568`). Only ids that are not canonical
-/// integers come here, so it may take its time.
+/// (`12345678901234567.0` is not `12345678901234568`). A canonical integer — nearly every id —
+/// is read by `CanonicalInteger`; only the others take the exact walk below.
 public enum WholeNumber {
+    @inline(__always)
     public static func value(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
+        CanonicalInteger.parse(bytes, range) ?? exact(bytes, range)
+    }
+
+    @inline(never)
+    static func exact(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
         var i = range.lowerBound
         let end = range.upperBound
         func digit(_ index: Int) -> UInt8? {

@@ -486,7 +486,7 @@ public final class CategoryTable: Sendable {
     /// The entry of the id value at `range` of `bytes`; nil for one the subset does not name.
     func entry(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int32? {
         if single { return 0 }
-        if let id = CanonicalInteger.parse(bytes, range) ?? WholeNumber.value(bytes, range) { return entry(.integer(id)) }
+        if let id = WholeNumber.value(bytes, range) { return entry(.integer(id)) }
         return others.isEmpty ? nil : others[IDKey(bytes, range)]
     }
 
