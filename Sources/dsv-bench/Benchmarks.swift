@@ -120,7 +120,7 @@ struct Benchmarks {
         // zstd of the whole export (one thread) beside the zstd command line at the same level.
         let mapping = try FileMapping(path: round1)
         let zstdStart = Trace.now()
-        let compressed = try Zstd.compress(mapping.bytes, level: 3)
+        let compressed = try Zstd.compress(mapping.bytes, ZstdSettings(level: 3))
         let zstdOurs = Trace.now() - zstdStart
         let zstdCLI = ChildProcess.run(["sh", "-c", "zstd -3 -q -c -T1 \"$0\" > /dev/null", round1])
         table.add("zstd -3 of the export (1 thread)", ours: seconds(zstdOurs) + " → " + megabytes(compressed.count),

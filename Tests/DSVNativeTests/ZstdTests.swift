@@ -34,6 +34,18 @@ import Testing
         #expect(try Zstd.decompress(try Zstd.compress([], level: 3)) == [])
     }
 
+    /// Matches of at least 7 bytes (the format's setting): other bytes than the level alone
+    /// gives, which decode to the same input, the same every time.
+    @Test func aLongerMinimumMatchChangesTheFrameNotItsContent() throws {
+        var text: [UInt8] = []
+        for i in 0..<4_000 { text += Array("{\"id\":\(i),\"bbox\":[\(i % 97).5,\(i % 13).25,30,4\(i % 10)]},".utf8) }
+        let settings = ZstdSettings(level: 1, minimumMatch: 7)
+        let frame = try Zstd.compress(text, settings)
+        #expect(frame != (try Zstd.compress(text, level: 1)))
+        #expect(frame == (try Zstd.compress(text, settings)))
+        #expect(try Zstd.decompress(frame) == text)
+    }
+
     @Test func sameInputSameFrame() throws {
         let data = (0..<50_000).map { UInt8(truncatingIfNeeded: $0 % 251) }
         #expect(try Zstd.compress(data, level: 3) == Zstd.compress(data, level: 3))

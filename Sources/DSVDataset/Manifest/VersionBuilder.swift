@@ -21,10 +21,12 @@ public enum VersionBuilder {
     ///     Compressing them only to learn their blob ids, then decompressing them to compare,
     ///     was a fifth of a wide status, hashing them for a manifest nobody reads 4%, and
     ///     encoding them all ahead, each kept until compared, 32 MB of fresh memory at 10k.
+    ///   - compression: the format's (`VersionContent.compression`) but in tests.
     public static func build(_ plan: VersionPlan, imagesPrefix: String?,
                              pins: [ExactKey: ObjectPin] = [:],
                              reuse: ShardReuse = ShardReuse(),
-                             pack: PackStream? = nil, storing: Bool = true) throws(ZstdError) -> VersionContent {
+                             pack: PackStream? = nil, storing: Bool = true,
+                             compression: ZstdSettings = VersionContent.compression) throws(ZstdError) -> VersionContent {
         let trace = Trace()
         let count = plan.imageCount
         // Every image of every subset gets a position: the subsets one after the other.
@@ -85,8 +87,8 @@ public enum VersionBuilder {
                 let order = storing ? orderStream(part.plan, ordinals: Array(frozenOrdinals[first..<first + part.plan.imageCount])) : []
                 var objects = VersionContent.SubsetObjects(subset: part.subset, header: HeaderCodec.encode(part.plan), order: order)
                 if storing {
-                    objects.blobs = (GitObject(kind: .blob, content: try Zstd.compress(objects.header, level: VersionContent.compressionLevel)),
-                                     GitObject(kind: .blob, content: try Zstd.compress(order, level: VersionContent.compressionLevel)))
+                    objects.blobs = (GitObject(kind: .blob, content: try Zstd.compress(objects.header, compression)),
+                                     GitObject(kind: .blob, content: try Zstd.compress(order, compression)))
                 }
                 subsets.append(objects)
             }
@@ -95,7 +97,8 @@ public enum VersionBuilder {
         let described = reuse.known.isEmpty ? nil : BackgroundValue { () throws(ZstdError) in try describe() }
         let records = ShardRecords(starts: starts, members: members, keys: keys, sources: plan.parts.map(RecordSource.init),
                                    partOf: partOf, localOf: localOf, pins: pins)
-        let shards = try buildShards(nonEmpty, reuse: reuse, records: records, pack: pack, storing: storing)
+        let shards = try buildShards(nonEmpty, layout: layout, reuse: reuse, records: records, pack: pack, storing: storing,
+                                     compression: compression)
         trace.mark(storing ? "encode, hash and compress shards" : "look up shards")
 
         let (subsets, categories): Described
@@ -118,9 +121,12 @@ public enum VersionBuilder {
     /// The shards' content digests and blobs. With a shard cache, every shard is first
     /// fingerprinted — from the exports' bytes in place, nothing encoded — and a known
     /// fingerprint gives its SHA-256 and blob; the other shards are encoded, hashed and
-    /// compressed on all cores, one shard at a time per worker.
-    static func buildShards(_ numbers: [Int], reuse: ShardReuse, records: ShardRecords,
-                            pack: PackStream?, storing: Bool = true) throws(ZstdError) -> [VersionContent.Shard] {
+    /// compressed on all cores, one shard at a time per worker — unless the previous version's
+    /// shard of the same number has the same bytes (`reuse.previous`, when the cache did not
+    /// know that version): then its blob is kept.
+    static func buildShards(_ numbers: [Int], layout: ShardLayout, reuse: ShardReuse, records: ShardRecords,
+                            pack: PackStream?, storing: Bool = true,
+                            compression: ZstdSettings) throws(ZstdError) -> [VersionContent.Shard] {
         var shards = [VersionContent.Shard?](repeating: nil, count: numbers.count)
         let fingerprints = reuse.key.map { ShardFingerprints.compute(numbers, records: records, key: $0) }
         if let fingerprints, !reuse.known.isEmpty {
@@ -148,13 +154,18 @@ public enum VersionBuilder {
         }
         let trace = Trace()
         let results = ResultSlots<Result<VersionContent.Shard, ZstdError>>(count: todo.count)
-        Parallel.forEach(todo.count, makeState: { (ZstdCompressor(level: VersionContent.compressionLevel), RecordSource.Cursor()) }) { state, index in
+        let previous = reuse.previous.flatMap { $0.layout == layout ? $0 : nil }
+        Parallel.forEach(todo.count, makeState: { ShardWorker(compressor: ZstdCompressor(compression)) }) { worker, index in
             let (slot, number) = (todo[index], numbers[todo[index]])
             var writer = ByteWriter(capacity: 16 * 1024)
-            records.write(shard: number, with: &state.1, to: &writer)
+            records.write(shard: number, with: &worker.cursor, to: &writer)
             results[index] = Result { () throws(ZstdError) in
                 let contentDigest = SHA256Digest(of: writer.bytes)
-                let blob = GitObject(kind: .blob, content: try state.0.compress(writer.bytes))
+                if let previous, let stored = previous.blob(of: number, sameAs: writer.bytes, using: worker.decompressor) {
+                    return VersionContent.Shard(number: number, contentDigest: contentDigest, blobID: stored, blob: nil,
+                                                fingerprint: fingerprints?[slot], isNew: true)
+                }
+                let blob = GitObject(kind: .blob, content: try worker.compressor.compress(writer.bytes))
                 pack?.add(blob)
                 return VersionContent.Shard(number: number, contentDigest: contentDigest, blobID: blob.id,
                                             blob: pack == nil ? blob : nil, fingerprint: fingerprints?[slot], isNew: true)
@@ -163,6 +174,13 @@ public enum VersionBuilder {
         trace.mark("encode, hash and compress \(todo.count) shards")
         for (index, slot) in todo.enumerated() { shards[slot] = try results[index]!.get() }
         return shards.map { $0! }
+    }
+
+    /// What a worker building shards keeps from one shard to the next.
+    private struct ShardWorker {
+        let compressor: ZstdCompressor
+        let decompressor = ZstdDecompressor()
+        var cursor = RecordSource.Cursor()
     }
 
     /// A subset's order stream: its images' manifest ordinals and lifted ids, its annotation runs.
@@ -268,6 +286,9 @@ public struct ShardReuse: Sendable {
     /// are stored. A cache entry may outlive its blob otherwise; then `database` is asked.
     public var history: Set<GitObjectID>
     public var database: GitObjectDatabase?
+    /// The shards of the version being followed, to compare by content, when the cache does
+    /// not know it (`knows(_:)`).
+    public var previous: PreviousShards?
 
     /// Nothing known; with a key, shards are still fingerprinted (for a cache to learn them).
     public init(key: FingerprintKey? = nil) {
@@ -290,4 +311,8 @@ public struct ShardReuse: Sendable {
         }
         database = try repository.objectDatabase()
     }
+
+    /// Whether the cache learnt shards from `commit` itself — as the commit that made it does,
+    /// every shard the cache did not know yet — rather than from its history only, or nothing.
+    public func knows(_ commit: GitObjectID) -> Bool { history.contains(commit) }
 }

@@ -4,9 +4,11 @@ import DSVStorage
 /// Everything a version stores, ready to be written as git objects: `dataset.json`, the header,
 /// the order stream and the shards, each compressed deterministically.
 public struct VersionContent: Sendable {
-    /// zstd level of every compressed object in format 1. Part of the format: changing it
-    /// changes every object id.
-    public static let compressionLevel: Int32 = 1
+    /// How every compressed object is compressed: zstd level 1, matches of 7 bytes or more (see
+    /// `ZstdSettings`). Changing it changes the id of every object written after; a commit that
+    /// does not know the previous version's shards from its cache still recognises them by
+    /// their content (`PreviousShards`), so a round after the change writes what changed.
+    public static let compression = ZstdSettings(level: 1, minimumMatch: 7)
 
     public struct Shard: Sendable {
         public var number: Int

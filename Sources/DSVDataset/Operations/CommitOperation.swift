@@ -24,6 +24,9 @@ public enum CommitOperation {
         public var pinScope: (keys: Set<ExactKey>, listing: S3Location)?
         /// Where the version came from, when it came straight from CVAT.
         public var provenance: CVATProvenance?
+        /// How the objects are compressed: the format's settings but in tests, which stand in
+        /// for a repository another dsv or another zstd wrote.
+        var compression = VersionContent.compression
 
         public init(exports: [String], message: String, imagesPrefix: String? = nil, pins: [ExactKey: ObjectPin] = [:],
                     s3: S3Configuration? = nil, allowMissing: Bool = false, subset: String? = nil) {
@@ -92,14 +95,22 @@ public enum CommitOperation {
             }
         }
         let reuse: ShardReuse
-        do { reuse = try ShardReuse(cache: cache, repository: repository.git, head: head) } catch { throw .repository(.git(error)) }
+        do {
+            var known = try ShardReuse(cache: cache, repository: repository.git, head: head)
+            if let head, let previous, !known.knows(head) {
+                // No cache of HEAD's shards (a fresh clone): they are compared by content. Only
+                // a shortcut: a HEAD unreadable here is reported where it is read for real.
+                known.previous = try? PreviousShards(previous)
+            }
+            reuse = known
+        } catch { throw .repository(.git(error)) }
         trace.mark("shard reuse")
         // New shards go into the pack as they are compressed, not all held until the end.
         let pack = try wrap { () throws(RepositoryError) in try repository.newPack() }
         var content: VersionContent
         do {
             content = try VersionBuilder.build(plan, imagesPrefix: request.imagesPrefix,
-                                               pins: pins, reuse: consume reuse, pack: pack)
+                                               pins: pins, reuse: consume reuse, pack: pack, compression: request.compression)
         } catch { throw .compression(error) }
         // With `reuse` consumed, the cache's table is the cache's alone, and learns the new
         // shards without being copied.

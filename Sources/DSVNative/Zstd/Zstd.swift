@@ -15,17 +15,21 @@ public enum ZstdError: Error, CustomStringConvertible, Sendable {
 
 /// One-shot zstd frames. Frames always carry their content size, so decompression allocates once.
 ///
-/// Compression is deterministic for a given level and library major version: no dictionary, no
+/// Compression is deterministic for given settings and library version: no dictionary, no
 /// checksum, single-threaded — that is part of dsv's format (equal content ⇒ equal git object).
 public enum Zstd {
-    /// Compresses `input` into one frame at `level` (with a context of its own; reuse a
-    /// `ZstdCompressor` when compressing many small inputs).
-    public static func compress(_ input: UnsafeRawBufferPointer, level: Int32) throws(ZstdError) -> [UInt8] {
-        try ZstdCompressor(level: level).compress(input)
+    /// Compresses `input` into one frame (with a context of its own; reuse a `ZstdCompressor`
+    /// when compressing many small inputs).
+    public static func compress(_ input: UnsafeRawBufferPointer, _ settings: ZstdSettings) throws(ZstdError) -> [UInt8] {
+        try ZstdCompressor(settings).compress(input)
+    }
+
+    public static func compress(_ input: [UInt8], _ settings: ZstdSettings) throws(ZstdError) -> [UInt8] {
+        try input.withUnsafeBytes { b in Result { () throws(ZstdError) in try compress(b, settings) } }.get()
     }
 
     public static func compress(_ input: [UInt8], level: Int32) throws(ZstdError) -> [UInt8] {
-        try input.withUnsafeBytes { b in Result { () throws(ZstdError) in try compress(b, level: level) } }.get()
+        try compress(input, ZstdSettings(level: level))
     }
 
     /// Decompresses one frame whose header records its content size (as `compress` writes).
@@ -41,27 +45,47 @@ public enum Zstd {
     public static var version: String { String(cString: ZSTD_versionString()) }
 }
 
+/// How frames are compressed: a level, and optionally the shortest match zstd looks for.
+public struct ZstdSettings: Sendable, Equatable {
+    public var level: Int32
+    /// `ZSTD_c_minMatch` (3–7); nil leaves the level's own. Longer matches only mean fewer,
+    /// longer sequences for the decoder to copy: on small frames of JSON full of numbers, 7
+    /// decodes 30–40% faster than level 1's own 5–6, for about 1% more bytes.
+    public var minimumMatch: Int32?
+
+    public init(level: Int32, minimumMatch: Int32? = nil) {
+        self.level = level
+        self.minimumMatch = minimumMatch
+    }
+}
+
 /// A reusable compression context (`ZSTD_CCtx`). Creating a context costs more than compressing
 /// a small shard, so each worker keeps one. Not thread safe.
 public final class ZstdCompressor: @unchecked Sendable {
     private let context: OpaquePointer
-    public let level: Int32
+    public let settings: ZstdSettings
 
-    public init(level: Int32) {
+    public init(_ settings: ZstdSettings) {
         guard let context = ZSTD_createCCtx() else { fatalError("out of memory: ZSTD_createCCtx") }
         self.context = context
-        self.level = level
+        self.settings = settings
+        // Both within zstd's bounds (a level past them is clamped): the parameters stick to the
+        // context for every frame it compresses.
+        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, settings.level)
+        if let match = settings.minimumMatch { ZSTD_CCtx_setParameter(context, ZSTD_c_minMatch, match) }
     }
+
+    public convenience init(level: Int32) { self.init(ZstdSettings(level: level)) }
 
     deinit { ZSTD_freeCCtx(context) }
 
     /// One frame, with its content size in the header. The corresponding C function is
-    /// `ZSTD_compressCCtx`.
+    /// `ZSTD_compress2` (with the level alone, the same bytes as `ZSTD_compressCCtx`).
     public func compress(_ input: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
         var written = 0
         let output = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
-            written = ZSTD_compressCCtx(context, buffer.baseAddress, bound, input.baseAddress, input.count, level)
+            written = ZSTD_compress2(context, buffer.baseAddress, bound, input.baseAddress, input.count)
             count = ZSTD_isError(written) != 0 ? 0 : written
         }
         if ZSTD_isError(written) != 0 { throw .compressionFailed(String(cString: ZSTD_getErrorName(written))) }
