@@ -7,9 +7,11 @@ import Testing
 
 /// A repository whose shards were compressed to other bytes — by a dsv with other compression
 /// settings, or another zstd — and a commit without the shard cache (a fresh clone's): the
-/// unchanged shards keep their stored blobs, and only what changed is written.
+/// unchanged shards keep their stored blobs, and only what changed is written — whether the
+/// shards are in dsv's own packs, read in place, or loose files git wrote, read through libgit2.
 @Suite struct CompressionChangeTests {
-    @Test func aCommitWithoutTheCacheKeepsShardsCompressedOtherwise() throws {
+    @Test(arguments: [false, true])
+    func aCommitWithoutTheCacheKeepsShardsCompressedOtherwise(loose: Bool) throws {
         let inputs = TemporaryDirectory("compression-change")
         let scratch = try ScratchRepository()
         let round0 = ShardCacheCommitTests.files(.oneFile, round: 0, in: inputs)
@@ -17,6 +19,16 @@ import Testing
         var first = CommitOperation.Request(exports: round0, message: "round 0")
         first.compression = ZstdSettings(level: 19)
         _ = try CommitOperation.run(first, in: scratch.repository, author: ScratchRepository.author)
+        if loose {
+            let packs = joinPath(scratch.repository.path, "objects/pack")
+            for name in try FileManager.default.contentsOfDirectory(atPath: packs) where name.hasSuffix(".pack") {
+                let moved = inputs.file(name)
+                try FileManager.default.moveItem(atPath: joinPath(packs, name), toPath: moved)
+                try FileManager.default.removeItem(atPath: joinPath(packs, String(name.dropLast(5)) + ".idx"))
+                let unpacked = try runProcess("sh", ["-c", "git --git-dir='\(scratch.repository.path)' unpack-objects -q < '\(moved)'"])
+                #expect(unpacked.status == 0, "\(unpacked.stderr)")
+            }
+        }
         let before = try scratch.version().shardBlobs()
         for cache in ["dsv-shards.cache", "dsv-elements.cache"] {
             try FileManager.default.removeItem(atPath: joinPath(scratch.repository.path, cache))

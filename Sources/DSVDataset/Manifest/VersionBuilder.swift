@@ -155,13 +155,13 @@ public enum VersionBuilder {
         let trace = Trace()
         let results = ResultSlots<Result<VersionContent.Shard, ZstdError>>(count: todo.count)
         let previous = reuse.previous.flatMap { $0.layout == layout ? $0 : nil }
-        Parallel.forEach(todo.count, makeState: { ShardWorker(compressor: ZstdCompressor(compression)) }) { worker, index in
+        Parallel.forEach(todo.count, makeState: { ShardWorker(compressor: ZstdCompressor(compression), previous: previous?.reader()) }) { worker, index in
             let (slot, number) = (todo[index], numbers[todo[index]])
             var writer = ByteWriter(capacity: 16 * 1024)
             records.write(shard: number, with: &worker.cursor, to: &writer)
             results[index] = Result { () throws(ZstdError) in
                 let contentDigest = SHA256Digest(of: writer.bytes)
-                if let previous, let stored = previous.blob(of: number, sameAs: writer.bytes, using: worker.decompressor) {
+                if let previous, let stored = previous.blob(of: number, sameAs: writer.bytes, reading: &worker.previous!) {
                     return VersionContent.Shard(number: number, contentDigest: contentDigest, blobID: stored, blob: nil,
                                                 fingerprint: fingerprints?[slot], isNew: true)
                 }
@@ -179,7 +179,8 @@ public enum VersionBuilder {
     /// What a worker building shards keeps from one shard to the next.
     private struct ShardWorker {
         let compressor: ZstdCompressor
-        let decompressor = ZstdDecompressor()
+        /// Where the previous version's shards are read, when they are compared.
+        var previous: PreviousShards.Reader?
         var cursor = RecordSource.Cursor()
     }
 

@@ -10,23 +10,33 @@ import DSVStorage
 /// Used only when the cache knows nothing of the commit being followed; there, a shard the
 /// cache did not recognise is compared with the previous version's shard of its number before
 /// it is compressed: decompressing that one and comparing costs less than compressing, and an
-/// equal shard keeps the stored blob. Only shards stored whole in one of the repository's
-/// packs are compared (any other is compressed and stored, as without this).
+/// equal shard keeps the stored blob.
 public struct PreviousShards: Sendable {
     let layout: ShardLayout
     let blobs: [Int: GitObjectID]
-    let packs: StoredPackObjects
+    private let path: String
+    private let packs: StoredPackObjects
 
     public init(_ version: StoredVersion) throws(RepositoryError) {
         layout = version.summary.shardLayout
         blobs = try version.shardBlobs()
-        packs = StoredPackObjects(packDirectory: joinPath(version.repository.path, "objects/pack"))
+        path = version.repository.path
+        packs = StoredPackObjects(packDirectory: joinPath(path, "objects/pack"))
     }
 
+    /// What one thread reads the shards with.
+    struct Reader {
+        var blobs: BlobReader
+        let decompressor = ZstdDecompressor()
+    }
+
+    func reader() -> Reader { Reader(blobs: BlobReader(repository: path, packs: packs)) }
+
     /// The stored blob of shard `number` when its content is `bytes`.
-    func blob(of number: Int, sameAs bytes: [UInt8], using decompressor: ZstdDecompressor) -> GitObjectID? {
-        guard let id = blobs[number], let stored = packs.storedBlob(id),
-              let content = try? decompressor.decompress(stored), content == bytes else { return nil }
+    func blob(of number: Int, sameAs bytes: [UInt8], reading reader: inout Reader) -> GitObjectID? {
+        let decompressor = reader.decompressor
+        guard let id = blobs[number],
+              let same = try? reader.blobs.withBlob(id, { try decompressor.decompress($0) == bytes }), same else { return nil }
         return id
     }
 }

@@ -3,11 +3,10 @@ import DSVStorage
 
 /// Reads, decompresses and decodes shards on all cores: a version's (`StoredVersion`) or the
 /// working shards a status built. A shard in one of dsv's own packs is decompressed straight
-/// from the mapped pack (`StoredPackObjects`); for any other, a worker opens the repository
-/// for itself when it first needs one — libgit2's objects are one thread's, and this is its
-/// fastest way to read from several. Each decompresses into an arena of its own: kept alive
-/// by what `transform` returns (`keepingBytes`: views over the bytes), or reused for the next
-/// shard once `transform` has copied out what it needs.
+/// from the mapped pack, any other through libgit2 (`BlobReader`, one per worker). Each
+/// decompresses into an arena of its own: kept alive by what `transform` returns
+/// (`keepingBytes`: views over the bytes), or reused for the next shard once `transform` has
+/// copied out what it needs.
 enum ShardReader {
     /// Where a shard's bytes are.
     enum Source: Sendable {
@@ -64,11 +63,9 @@ enum ShardReader {
     }
 
     /// One worker's means of reading shards: a zstd context, an arena to decompress into, tables
-    /// to parse into, the pack where it last found a shard, and a repository of its own once it
-    /// needs libgit2.
+    /// to parse into, and a reader of blobs of its own.
     private struct Worker {
-        let path: String
-        let packs: StoredPackObjects?
+        var blobs: BlobReader
         let encoder: ShardEncoder?
         let decompressor = ZstdDecompressor()
         let arena = BumpArena()
@@ -76,12 +73,9 @@ enum ShardReader {
         /// Where a working shard is encoded, its capacity kept from one shard to the next.
         var writer = ByteWriter(capacity: 16 * 1024)
         var cursor = RecordSource.Cursor()
-        var objects: GitObjectDatabase?
-        var hint = 0
 
         init(repository path: String, packs: StoredPackObjects?, encoder: ShardEncoder?) {
-            self.path = path
-            self.packs = packs
+            blobs = BlobReader(repository: path, packs: packs)
             self.encoder = encoder
         }
 
@@ -104,13 +98,8 @@ enum ShardReader {
                 writer.bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
                 return try ShardView(bytes: UnsafeBufferPointer(copy.bindMemory(to: UInt8.self)), owner: arena, scratch: &scratch)
             case .object(let id):
-                let bytes: UnsafeBufferPointer<UInt8>
-                if let stored = packs?.storedBlob(id, hint: &hint) {
-                    bytes = try decompressor.decompress(stored, into: arena)
-                } else {
-                    if objects == nil { objects = try GitRepository.open(at: path).objectDatabase() }
-                    bytes = try objects!.withObject(id) { try decompressor.decompress($0, into: arena) }
-                }
+                let (decompressor, arena) = (decompressor, arena)
+                let bytes = try blobs.withBlob(id) { try decompressor.decompress($0, into: arena) }
                 return try ShardView(bytes: bytes, owner: arena, scratch: &scratch)
             }
         }
