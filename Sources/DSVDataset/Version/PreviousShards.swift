@@ -7,8 +7,8 @@ import DSVStorage
 /// compression setting (`VersionContent.compression`) or another zstd release need not do.
 /// Without this, the first commit after either would store every shard again.
 ///
-/// Used only when the cache knows nothing of the commit being followed; there, a shard the
-/// cache did not recognise is compared with the previous version's shard of its number before
+/// Used only when the cache did not learn the followed commit's shards from that commit itself
+/// (`ShardReuse.knows`); there, a shard the cache did not recognise is compared with the previous version's shard of its number before
 /// it is compressed: decompressing that one and comparing costs less than compressing, and an
 /// equal shard keeps the stored blob.
 public struct PreviousShards: Sendable {

@@ -63,19 +63,15 @@ public struct ZstdSettings: Sendable, Equatable {
 /// a small shard, so each worker keeps one. Not thread safe.
 public final class ZstdCompressor: @unchecked Sendable {
     private let context: OpaquePointer
-    public let settings: ZstdSettings
 
     public init(_ settings: ZstdSettings) {
         guard let context = ZSTD_createCCtx() else { fatalError("out of memory: ZSTD_createCCtx") }
         self.context = context
-        self.settings = settings
         // Both within zstd's bounds (a level past them is clamped): the parameters stick to the
         // context for every frame it compresses.
         ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, settings.level)
         if let match = settings.minimumMatch { ZSTD_CCtx_setParameter(context, ZSTD_c_minMatch, match) }
     }
-
-    public convenience init(level: Int32) { self.init(ZstdSettings(level: level)) }
 
     deinit { ZSTD_freeCCtx(context) }
 
