@@ -185,7 +185,7 @@ struct ReviewText {
     mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
 
     /// An annotation's `bbox` as written (nothing without one).
-    mutating func box(_ annotation: DiffAnnotation) { annotation.withBBoxText { bytes.append(contentsOf: $0) } }
+    mutating func box(_ annotation: DiffAnnotation) { annotation.withBBoxText { putValue($0) } }
 
     /// A value as written, on one readable line: a long one (an RLE mask's counts, a polygon) is
     /// cut, with its size; `--json` has it whole.
@@ -207,22 +207,65 @@ struct ReviewText {
     /// characters; returns whether any was left out.
     private mutating func putCut(_ text: UnsafeRawBufferPointer, whole: Int) -> Bool {
         guard text.count > whole else {
-            bytes.append(contentsOf: text)
+            putValue(text)
             return false
         }
         // Most long values are polygons: ASCII without a CR (which pairs with LF into one
         // character) is a character a byte, and is cut without walking its characters.
         if Self.isPlainASCII(UnsafeRawBufferPointer(rebasing: text.prefix(whole + 1))) {
-            bytes.append(contentsOf: text.prefix(DiffOutput.cutBytes))
+            putValue(UnsafeRawBufferPointer(rebasing: text.prefix(DiffOutput.cutBytes)))
         } else {
-            let string = String(decoding: text, as: UTF8.self)
+            var string = String(decoding: text, as: UTF8.self)
             guard string.count > whole else {
-                put(string)
+                string.withUTF8 { putValue(UnsafeRawBufferPointer($0)) }
                 return false
             }
-            put(String(string.prefix(DiffOutput.cutBytes)))
+            var cut = String(string.prefix(DiffOutput.cutBytes))
+            cut.withUTF8 { putValue(UnsafeRawBufferPointer($0)) }
         }
         return true
+    }
+
+    /// A value's JSON text as the export wrote it, but for DEL and the C1 controls
+    /// (U+0080–U+009F), which a JSON string may hold unescaped and which are written as the
+    /// escapes JSON has for them (`\u009b`): U+009B begins an escape sequence on some
+    /// terminals, so a label's text could recolour or clear the reviewer's screen. (The C0
+    /// controls cannot be there: JSON requires them escaped, and the reader refuses them raw.)
+    mutating func putValue(_ text: UnsafeRawBufferPointer) {
+        guard Self.mayHoldControl(text) else { return bytes.append(contentsOf: text) }
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
+            let control: UInt8? = byte == 0x7F ? byte
+                : byte == 0xC2 && index + 1 < text.count && (0x80...0x9F).contains(text[index + 1]) ? text[index + 1] : nil
+            guard let control else {
+                bytes.append(byte)
+                index += 1
+                continue
+            }
+            let hex = Array("0123456789abcdef".utf8)
+            bytes.append(contentsOf: #"\u00"#.utf8)
+            bytes.append(hex[Int(control >> 4)])
+            bytes.append(hex[Int(control & 0xF)])
+            index += control == 0x7F ? 1 : 2
+        }
+    }
+
+    /// Whether `text` holds DEL or 0xC2 (the first byte of every C1 control's UTF-8, and of
+    /// other Latin-1 letters'), read eight bytes at a time: asked of every value a review shows.
+    static func mayHoldControl(_ text: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func holds(_ word: UInt64, _ byte: UInt8) -> Bool {
+            let x = word ^ (ones &* UInt64(byte))
+            return (x &- ones) & ~x & highs != 0
+        }
+        var index = 0
+        while index + 8 <= text.count {
+            let word = text.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if holds(word, 0x7F) || holds(word, 0xC2) { return true }
+            index += 8
+        }
+        return text[index...].contains { $0 == 0x7F || $0 == 0xC2 }
     }
 
     /// A changed value, old → new, each as `value` shows it — but two long values alike in

@@ -101,6 +101,29 @@ struct HostileInputTests {
         #expect(refused.stderr.split(separator: "\n").count == 1 && !refused.stderr.contains("\u{1B}"), "\(refused.stderr)")
     }
 
+    /// A value's text — an attribute, a caption — may hold DEL and the C1 controls unescaped
+    /// (JSON allows them raw, unlike the C0 ones): the review shows them as JSON escapes, in a
+    /// short value and in a long one it cuts, and prints no control character.
+    @Test func controlCharactersInValuesNeverReachTheTerminal() throws {
+        let dir = TemporaryDirectory("dsv-hostile-values")
+        #expect(try dsv(["init"], in: dir.path).status == 0)
+        let raw = "\u{9B}31m\u{7F}", long = String(repeating: "é long caption ", count: 8)
+        func export(_ note: String, _ caption: String) -> String {
+            #"{"categories":[{"id":1,"name":"car"}],"images":[{"id":1,"file_name":"a.jpg"}],"annotations":["#
+                + #"{"id":1,"image_id":1,"category_id":1,"bbox":[1,1,5,5],"attributes":{"note":"\#(note)"}},"#
+                + #"{"id":2,"image_id":1,"caption":"\#(caption)"}]}"#
+        }
+        dir.write("round1.json", export("plain", "a cat"))
+        dir.write("round2.json", export("x\(raw)", raw + long))
+        #expect(try dsv(["commit", "round1.json", "-m", "round 1"], in: dir.path).status == 0)
+        let status = try dsv(["status", "round2.json"], in: dir.path, environment: ["NO_COLOR": "1"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(!status.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) },
+                "a control character reached the output:\n\(status.stdout)")
+        #expect(status.stdout.contains(#"attributes.note: "plain" → "x\u009b31m\u007f""#), "\(status.stdout)")
+        #expect(status.stdout.contains(#"+ (none) {"caption":"\u009b31m\u007fé long caption"#), "\(status.stdout)")
+    }
+
     /// Commits each input under `name`, expecting exit 0, or 65 with one error line; returns how
     /// many were refused.
     static func commitEach(_ inputs: [[UInt8]], as name: String, in dir: TemporaryDirectory) throws -> Int {
