@@ -26,3 +26,16 @@ import Testing
         #expect(RelativePath.problem(path) == expected)
     }
 }
+
+@Suite struct OutputErrorTests {
+    /// A refusal names the first name and its reason, then a few of the others and how many more.
+    @Test(arguments: [
+        (0, [], ""),
+        (1, ["/b.jpg"], #" (refused too: "/b.jpg")"#),
+        (5, ["/b.jpg", "../c.jpg", "d/"], #" (refused too: "/b.jpg", "../c.jpg", "d/" and 2 more)"#),
+    ] as [(Int, [String], String)])
+    func othersAreCountedAndNamed(others: Int, examples: [String], tail: String) {
+        let error = OutputError.outside("../a.jpg", "has a '..' component", others: others, examples: examples)
+        #expect(error.description == #"file name "../a.jpg" has a '..' component; nothing is written outside the output folder"# + tail)
+    }
+}

@@ -241,7 +241,7 @@ struct MaterializeCommandTests {
         let (result, _) = try materialize(project)
         #expect(result.status == 65)
         #expect(result.stderr == "dsv: error: file name \"../up.jpg\" has a '..' component and would land outside the images folder; "
-                + "nothing is written outside the output folder\n")
+                + "nothing is written outside the output folder (refused too: \"\(outside.path)/abs.jpg\")\n")
         #expect(!FileManager.default.fileExists(atPath: project.dir.file("out")), "nothing written, not even the folder")
         let training = try dsv(["checkout", "HEAD", "-o", "train/", "--images", "--cache", project.cache], in: project.dir.path)
         #expect(training.status == 65)

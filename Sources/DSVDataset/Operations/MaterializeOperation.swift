@@ -92,9 +92,10 @@ public enum MaterializeOperation {
     }
 
     /// The images a request places, each name checked: a version may hold names that would land
-    /// outside the folder (`RelativePath`), and one of them refuses the whole run before anything
-    /// is written (a subset's name is checked when the version is read). A caller that writes
-    /// something of its own first (a training checkout) asks for them before it does.
+    /// outside the folder (`RelativePath`), and any refuses the whole run before anything is
+    /// written — the first named with its reason, a few of the others after it (a subset's name
+    /// is checked when the version is read). A caller that writes something of its own first (a
+    /// training checkout) asks for them before it does.
     public static func images(of version: StoredVersion, request: Request) throws(Failure) -> [PinnedImage] {
         guard version.summary.imagesPrefix != nil else { throw .noPrefix(version.commit.id.short) }
         var images: [PinnedImage]
@@ -104,9 +105,17 @@ public enum MaterializeOperation {
         do { images = try version.pinnedImages() } catch { throw .repository(error) }
         if let subset = request.subset { images = images.filter { $0.subset == subset } }
         if let shard = request.shard { images = shard.select(images) }
+        var refused: (first: (key: String, problem: String)?, others: Int, examples: [String]) = (nil, 0, [])
         for image in images {
-            if let problem = RelativePath.problem(image.key) { throw .output(.outside(image.key, problem)) }
+            guard let problem = RelativePath.problem(image.key) else { continue }
+            if refused.first == nil {
+                refused.first = (image.key, problem)
+            } else {
+                refused.others += 1
+                if refused.examples.count < 3 { refused.examples.append(image.key) }
+            }
         }
+        if let (key, problem) = refused.first { throw .output(.outside(key, problem, others: refused.others, examples: refused.examples)) }
         return images
     }
 

@@ -63,14 +63,26 @@ public final class OutputDirectory: @unchecked Sendable {
 
 /// Why a file could not be placed.
 public enum OutputError: Error, Sendable, CustomStringConvertible {
-    /// The name would land outside the folder.
-    case outside(String, String)
+    /// The name would land outside the folder (`RelativePath.problem`). `others` counts the
+    /// further names refused with it, `examples` the first few of them: a version made from
+    /// local files may hold thousands, and one named per run left the user to find them one
+    /// run at a time.
+    case outside(String, String, others: Int = 0, examples: [String] = [])
     case io(SystemError)
 
     public var description: String {
         switch self {
-        case .outside(let name, let problem): "file name \"\(name)\" \(problem); nothing is written outside the output folder"
+        case .outside(let name, let problem, let others, let examples):
+            "file name \"\(name)\" \(problem); nothing is written outside the output folder" + Self.alsoRefused(others, examples)
         case .io(let error): error.description
         }
+    }
+
+    /// ` (refused too: "a", "b" and 7 more)`, or nothing.
+    static func alsoRefused(_ others: Int, _ examples: [String]) -> String {
+        guard others > 0 else { return "" }
+        let named = examples.prefix(others).map { "\"\($0)\"" }.joined(separator: ", ")
+        let rest = others - min(others, examples.count)
+        return " (refused too: " + named + (rest > 0 ? " and \(rest) more" : "") + ")"
     }
 }
