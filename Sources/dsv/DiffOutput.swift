@@ -226,47 +226,9 @@ struct ReviewText {
         return true
     }
 
-    /// A value's JSON text as the export wrote it, but for DEL and the C1 controls
-    /// (U+0080–U+009F), which a JSON string may hold unescaped and which are written as the
-    /// escapes JSON has for them (`\u009b`): U+009B begins an escape sequence on some
-    /// terminals, so a label's text could recolour or clear the reviewer's screen. (The C0
-    /// controls cannot be there: JSON requires them escaped, and the reader refuses them raw.)
-    mutating func putValue(_ text: UnsafeRawBufferPointer) {
-        guard Self.mayHoldControl(text) else { return bytes.append(contentsOf: text) }
-        var index = 0
-        while index < text.count {
-            let byte = text[index]
-            let control: UInt8? = byte == 0x7F ? byte
-                : byte == 0xC2 && index + 1 < text.count && (0x80...0x9F).contains(text[index + 1]) ? text[index + 1] : nil
-            guard let control else {
-                bytes.append(byte)
-                index += 1
-                continue
-            }
-            let hex = Array("0123456789abcdef".utf8)
-            bytes.append(contentsOf: #"\u00"#.utf8)
-            bytes.append(hex[Int(control >> 4)])
-            bytes.append(hex[Int(control & 0xF)])
-            index += control == 0x7F ? 1 : 2
-        }
-    }
-
-    /// Whether `text` holds DEL or 0xC2 (the first byte of every C1 control's UTF-8, and of
-    /// other Latin-1 letters'), read eight bytes at a time: asked of every value a review shows.
-    static func mayHoldControl(_ text: UnsafeRawBufferPointer) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        func holds(_ word: UInt64, _ byte: UInt8) -> Bool {
-            let x = word ^ (ones &* UInt64(byte))
-            return (x &- ones) & ~x & highs != 0
-        }
-        var index = 0
-        while index + 8 <= text.count {
-            let word = text.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if holds(word, 0x7F) || holds(word, 0xC2) { return true }
-            index += 8
-        }
-        return text[index...].contains { $0 == 0x7F || $0 == 0xC2 }
-    }
+    /// A value's JSON text as the export wrote it, DEL and the C1 controls escaped
+    /// (`TerminalText.appendValue`).
+    mutating func putValue(_ text: UnsafeRawBufferPointer) { TerminalText.appendValue(text, to: &bytes) }
 
     /// A changed value, old → new, each as `value` shows it — but two long values alike in
     /// their first bytes (a polygon with one vertex moved, keypoints, an RLE mask's counts),

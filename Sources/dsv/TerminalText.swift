@@ -23,12 +23,52 @@ enum TerminalText {
         return text.unicodeScalars.map(escaped).joined()
     }
 
-    /// Whether `text` has a byte that may be or begin a control character: a C0 control or DEL,
-    /// or 0xC2, which begins the C1 controls' UTF-8 (and other Latin-1 letters'). A review asks
-    /// this of every key and category it prints; a byte loop costs less than a scalar one.
+    /// Whether `text` has a byte that may be or begin a control character (`mayHoldControl` of
+    /// its UTF-8). A review asks this of every key and category it prints; a byte loop costs
+    /// less than a scalar one.
     private static func mayHoldControl(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { bytes in bytes.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 } }
+        return text.withUTF8 { mayHoldControl(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A value's JSON text (an attribute, a caption, as the export wrote it) appended to
+    /// `output` with its control characters escaped as `line` escapes them. Only DEL and the C1
+    /// controls (U+0080–U+009F) are ever there — a JSON string may hold them unescaped, where
+    /// the C0 ones must be escaped and the reader refuses them raw — and U+009B begins an escape
+    /// sequence on some terminals. Bytes, not a string: a review writes every value it shows.
+    static func appendValue(_ text: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        guard mayHoldControl(text) else { return output.append(contentsOf: text) }
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
+            let control: UInt8? = byte < 0x20 || byte == 0x7F ? byte
+                : byte == 0xC2 && index + 1 < text.count && (0x80...0x9F).contains(text[index + 1]) ? text[index + 1] : nil
+            guard let control else {
+                output.append(byte)
+                index += 1
+                continue
+            }
+            output.append(contentsOf: escaped(Unicode.Scalar(control)).utf8)
+            index += byte == 0xC2 ? 2 : 1
+        }
+    }
+
+    /// Whether `text` has a byte that may be or begin a control character: a C0 control or DEL,
+    /// or 0xC2, which begins the C1 controls' UTF-8 (and other Latin-1 letters'), eight bytes at
+    /// a time.
+    private static func mayHoldControl(_ text: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        // A byte below `limit` (at most 0x80) makes the byte of the difference borrow, with its
+        // high bit clear before: the standard test for a zero byte, shifted.
+        func holdsBelow(_ word: UInt64, _ limit: UInt8) -> Bool { (word &- ones &* UInt64(limit)) & ~word & highs != 0 }
+        func holds(_ word: UInt64, _ byte: UInt8) -> Bool { holdsBelow(word ^ (ones &* UInt64(byte)), 1) }
+        var index = 0
+        while index + 8 <= text.count {
+            let word = text.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if holdsBelow(word, 0x20) || holds(word, 0x7F) || holds(word, 0xC2) { return true }
+            index += 8
+        }
+        return text[index...].contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }
     }
 
     /// C0 controls (newline and tab among them), DEL, and the C1 controls (U+0080–U+009F, of
