@@ -110,10 +110,14 @@ enum ReviewPageAssets {
             if (table.rows.length > 1) box.appendChild(el("div", { class: "categories" })).appendChild(table);
           }
 
+          // `--json` gives an annotation without a category_id a null category: named here as the
+          // text review names it.
+          const categoryOf = (x) => x.category ?? "(none)";
+
           function categoriesOf(image) {
             const a = image.annotations, names = new Set();
-            for (const x of a.added.concat(a.removed)) names.add(x.category);
-            for (const pair of a.modified.concat(a.relabeled)) { names.add(pair.from.category); names.add(pair.to.category); }
+            for (const x of a.added.concat(a.removed)) names.add(categoryOf(x));
+            for (const pair of a.modified.concat(a.relabeled)) { names.add(categoryOf(pair.from)); names.add(categoryOf(pair.to)); }
             return names;
           }
 
@@ -258,23 +262,23 @@ enum ReviewPageAssets {
             // An annotation without a box (a caption, a panoptic image's segments) is told by its
             // other members, as the text review does.
             const told = (x) => {
-              if (x.bbox !== undefined) return x.category;
+              if (x.bbox !== undefined) return categoryOf(x);
               const rest = Object.fromEntries(Object.entries(x).filter(([k]) => !["id", "image_id", "category_id", "category"].includes(k)));
-              return x.category + " " + short(rest);
+              return categoryOf(x) + " " + short(rest);
             };
-            for (const x of a.removed) { drawShape(overlay, x, "removed", true, x.category, extent); item("removed", "removed " + told(x)); }
-            for (const x of a.added) { drawShape(overlay, x, "added", false, x.category, extent); item("added", "added " + told(x)); }
+            for (const x of a.removed) { drawShape(overlay, x, "removed", true, categoryOf(x), extent); item("removed", "removed " + told(x)); }
+            for (const x of a.added) { drawShape(overlay, x, "added", false, categoryOf(x), extent); item("added", "added " + told(x)); }
             for (const pair of a.modified) {
               const fields = pair.changes.map((c) => c.field);
               drawShape(overlay, pair.from, "modified", true, null, extent);
-              drawShape(overlay, pair.to, "modified", false, pair.to.category + ": " + fields.join(", "), extent);
-              item("modified", "modified " + pair.to.category + ": " +
+              drawShape(overlay, pair.to, "modified", false, categoryOf(pair.to) + ": " + fields.join(", "), extent);
+              item("modified", "modified " + categoryOf(pair.to) + ": " +
                    pair.changes.map((c) => c.field + " " + changed(c.from, c.to)).join("; "));
             }
             for (const pair of a.relabeled) {
               drawShape(overlay, pair.from, "relabeled", true, null, extent);
-              drawShape(overlay, pair.to, "relabeled", false, pair.from.category + " → " + pair.to.category, extent);
-              item("relabeled", "relabeled " + pair.from.category + " → " + pair.to.category);
+              drawShape(overlay, pair.to, "relabeled", false, categoryOf(pair.from) + " → " + categoryOf(pair.to), extent);
+              item("relabeled", "relabeled " + categoryOf(pair.from) + " → " + categoryOf(pair.to));
             }
             if (image.subset) imageItem("subset", "subset " + image.subset.from + " → " + image.subset.to);
             for (const field of image.fields || []) imageItem("field", "image " + field.field + ": " + changed(field.from, field.to));

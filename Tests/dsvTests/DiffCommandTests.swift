@@ -55,6 +55,12 @@ import Testing
         let lines = status.stdout.split(separator: "\n").filter { $0.hasPrefix("    +") || $0.hasPrefix("    -") }.map(String.init)
         #expect(Set(lines) == [#"    + (none) {"caption":"a brown dog"}"#, #"    - (none) {"caption":"brown dog"}"#,
                                #"    + (none) {"caption":"\#(long.prefix(68))… (214 bytes)"#], "\(status.stdout)")
+        // In JSON they have no category: null, not a name "(none)" that a category could have.
+        let json = try dsv(["status", "r2.json", "--json"], in: dir.path)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let images = object["images"] as! [[String: Any]]
+        let added = (images[0]["annotations"] as! [String: Any])["added"] as! [[String: Any]]
+        #expect(added.count == 2 && added.allSatisfy { $0["category"] is NSNull && $0["caption"] is String }, "\(json.stdout)")
     }
 
     @Test func exitCodeAndJSON() throws {

@@ -214,10 +214,12 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// The members a field-by-field comparison of annotations never shows.
     public static let ids: Set<String> = ["id", "image_id"]
 
-    /// The object for output, with `category` (the name) beside `category_id`.
+    /// The object for output, with `category` (the name) beside `category_id` — null for an
+    /// object without one (a caption), which the text review calls "(none)": in JSON that would
+    /// read as a category of that name.
     public var display: JSONValue {
         guard case .object(var members) = object else { return object }
-        members.append(("category", .string(category)))
+        members.append(("category", members.contains { $0.0 == "category_id" } ? .string(category) : .null))
         return .object(members)
     }
 
