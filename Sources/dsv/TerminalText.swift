@@ -32,25 +32,14 @@ enum TerminalText {
     }
 
     /// A value's JSON text (an attribute, a caption, as the export wrote it) appended to
-    /// `output` with its control characters escaped as `line` escapes them. Only DEL and the C1
-    /// controls (U+0080–U+009F) are ever there — a JSON string may hold them unescaped, where
-    /// the C0 ones must be escaped and the reader refuses them raw — and U+009B begins an escape
-    /// sequence on some terminals. Bytes, not a string: a review writes every value it shows.
+    /// `output`, escaped as `line` escapes a line. Only DEL and the C1 controls (U+0080–U+009F)
+    /// can be there — a JSON string may hold them unescaped, where the C0 ones must be escaped
+    /// and the reader refuses them raw — and U+009B begins an escape sequence on some
+    /// terminals. Bytes, not a string, unless a byte test finds one may be there: a review
+    /// writes every value it shows.
     static func appendValue(_ text: UnsafeRawBufferPointer, to output: inout [UInt8]) {
         guard mayHoldControl(text) else { return output.append(contentsOf: text) }
-        var index = 0
-        while index < text.count {
-            let byte = text[index]
-            let control: UInt8? = byte < 0x20 || byte == 0x7F ? byte
-                : byte == 0xC2 && index + 1 < text.count && (0x80...0x9F).contains(text[index + 1]) ? text[index + 1] : nil
-            guard let control else {
-                output.append(byte)
-                index += 1
-                continue
-            }
-            output.append(contentsOf: escaped(Unicode.Scalar(control)).utf8)
-            index += byte == 0xC2 ? 2 : 1
-        }
+        output.append(contentsOf: line(String(decoding: text, as: UTF8.self)).utf8)
     }
 
     /// Whether `text` has a byte that may be or begin a control character: a C0 control or DEL,
