@@ -105,17 +105,16 @@ public enum MaterializeOperation {
         do { images = try version.pinnedImages() } catch { throw .repository(error) }
         if let subset = request.subset { images = images.filter { $0.subset == subset } }
         if let shard = request.shard { images = shard.select(images) }
-        var refused: (first: (key: String, problem: String)?, others: Int, examples: [String]) = (nil, 0, [])
+        // The first few refused, with their reasons, and how many in all.
+        var (refused, count): ([(key: String, problem: String)], Int) = ([], 0)
         for image in images {
             guard let problem = RelativePath.problem(image.key) else { continue }
-            if refused.first == nil {
-                refused.first = (image.key, problem)
-            } else {
-                refused.others += 1
-                if refused.examples.count < 3 { refused.examples.append(image.key) }
-            }
+            count += 1
+            if refused.count < 4 { refused.append((image.key, problem)) }
         }
-        if let (key, problem) = refused.first { throw .output(.outside(key, problem, others: refused.others, examples: refused.examples)) }
+        if let first = refused.first {
+            throw .output(.outside(first.key, first.problem, others: count - 1, examples: refused.dropFirst().map(\.key)))
+        }
         return images
     }
 
