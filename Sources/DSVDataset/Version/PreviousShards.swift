@@ -8,9 +8,9 @@ import DSVStorage
 /// Without this, the first commit after either would store every shard again.
 ///
 /// Used only when the cache did not learn the followed commit's shards from that commit itself
-/// (`ShardReuse.knows`); there, a shard the cache did not recognise is compared with the previous version's shard of its number before
-/// it is compressed: decompressing that one and comparing costs less than compressing, and an
-/// equal shard keeps the stored blob.
+/// (`ShardReuse.knows`); there, a shard the cache did not recognise is compared with the
+/// previous version's shard of its number before it is compressed: decompressing that one and
+/// comparing costs less than compressing, and an equal shard keeps the stored blob.
 public struct PreviousShards: Sendable {
     let layout: ShardLayout
     let blobs: [Int: GitObjectID]
