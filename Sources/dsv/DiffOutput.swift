@@ -97,7 +97,7 @@ enum DiffOutput {
     /// written otherwise, `10.0` for `10`), then its other fields that changed.
     @inline(never)
     static func modifiedLines(_ old: DiffAnnotation, _ new: DiffAnnotation, to text: inout ReviewText) {
-        text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.putName(new.category) }
+        text.styled(Style.modifiedCode) { $0.put("    ~ "); $0.putCategory(new.category) }
         if old.hasSameBox(as: new) {
             text.put(" "); text.box(new)
         } else {
@@ -128,22 +128,19 @@ enum DiffOutput {
         text.newline()
     }
 
-    /// A relabeled annotation: both categories, then its box.
+    /// A relabeled annotation: both categories, then its outline (`ReviewText.outline`).
     @inline(never)
     static func relabeledLine(_ old: DiffAnnotation, _ new: DiffAnnotation, to text: inout ReviewText) {
-        text.styled(Style.modifiedCode) { $0.put("    ⇄ "); $0.putName(old.category); $0.put(" → "); $0.putName(new.category) }
-        text.put(" "); text.box(new); text.newline()
+        text.styled(Style.modifiedCode) { $0.put("    ⇄ "); $0.putCategory(old.category); $0.put(" → "); $0.putCategory(new.category) }
+        text.put(" "); text.outline(new); text.newline()
     }
 
-    /// An annotation added or removed: its sign and category in the change's colour, then its box
-    /// — or, for one without a box (a caption, a panoptic image's segments), its other members,
-    /// cut as a long value is: "+ (none)" alone told a reviewer nothing.
+    /// An annotation added or removed: its sign and category in the change's colour, then its
+    /// outline (`ReviewText.outline`).
     @inline(never)
     static func annotationLine(_ code: String, _ sign: String, _ annotation: DiffAnnotation, to text: inout ReviewText) {
-        text.styled(code) { $0.put("    \(sign) "); $0.putName(annotation.category) }
-        text.put(" ")
-        if annotation.hasBBox { text.box(annotation) } else { text.value(annotation.membersText) }
-        text.newline()
+        text.styled(code) { $0.put("    \(sign) "); $0.putCategory(annotation.category) }
+        text.put(" "); text.outline(annotation); text.newline()
     }
 
     /// What a modified annotation's line shows itself (its category and box), with the ids:
@@ -182,10 +179,23 @@ struct ReviewText {
     /// (`TerminalText.name`).
     mutating func putName(_ name: String) { put(TerminalText.name(name)) }
 
+    /// An annotation's category name, or "(none)" for one without a `category_id` (a caption).
+    mutating func putCategory(_ category: String?) {
+        guard let category else { return put("(none)") }
+        putName(category)
+    }
+
     mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
 
     /// An annotation's `bbox` as written (nothing without one).
     mutating func box(_ annotation: DiffAnnotation) { annotation.withBBoxText { putValue($0) } }
+
+    /// What shows an annotation beside its category: its box — or, for one without a box (a
+    /// caption, a panoptic image's segments), its other members, cut as a long value is: "+
+    /// (none)" alone told a reviewer nothing.
+    mutating func outline(_ annotation: DiffAnnotation) {
+        if annotation.hasBBox { box(annotation) } else { value(annotation.membersText) }
+    }
 
     /// A value as written, on one readable line: a long one (an RLE mask's counts, a polygon) is
     /// cut, with its size; `--json` has it whole.

@@ -67,6 +67,26 @@ import Testing
         #expect(diff.images.map(\.key) == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"])
     }
 
+    /// An annotation without a `category_id` (a caption) has no category, which no category's
+    /// name stands for — not even one called "(none)", as the text review shows the absence.
+    @Test func anAnnotationWithoutACategoryIDHasNoCategory() throws {
+        let categories = #"[{"id":1,"name":"(none)"}]"#
+        func export(_ captions: [String]) -> String {
+            #"{"categories":\#(categories),"images":[{"id":1,"file_name":"a.jpg"}],"annotations":["#
+                + captions.joined(separator: ",") + "]}"
+        }
+        let old = export([#"{"id":1,"image_id":1,"caption":"a dog"}"#, #"{"id":2,"image_id":1,"caption":"a cat"}"#])
+        let new = export([#"{"id":1,"image_id":1,"caption":"a dog","category_id":1}"#, #"{"id":2,"image_id":1,"caption":"a cat"}"#,
+                          #"{"id":3,"image_id":1,"caption":"a bird"}"#])
+        let diff = try diff(old, new)
+        let changes = diff.images[0].annotations
+        #expect(changes.added.map(\.category) == [nil] && changes.removed.isEmpty && changes.modified.isEmpty)
+        // The dog's caption gained a category: from none to the one called "(none)".
+        #expect(changes.relabeled.map { [$0.from.category, $0.to.category] } == [[nil, "(none)"]])
+        let named = try #require(diff.filtered(pathPrefix: nil, category: "(none)").images.first).annotations
+        #expect(named.added.isEmpty && named.relabeled.count == 1, "the bird's caption has no category, not one called (none)")
+    }
+
     @Test func removedImagesCountTheirAnnotations() throws {
         let diff = try diff(Self.export(Self.base), Self.export(Array(Self.base.dropFirst())))
         #expect(diff.imagesRemoved == 1)

@@ -61,6 +61,11 @@ import Testing
         let images = object["images"] as! [[String: Any]]
         let added = (images[0]["annotations"] as! [String: Any])["added"] as! [[String: Any]]
         #expect(added.count == 2 && added.allSatisfy { $0["category"] is NSNull && $0["caption"] is String }, "\(json.stdout)")
+        // A caption that gains a category is relabeled, and shows what it says too.
+        dir.write("r3.json", #"{"categories":[{"id":1,"name":"dog"}],"images":[{"id":1,"file_name":"c/1.jpg"}],"annotations":["#
+                  + #"{"id":1,"image_id":1,"caption":"a dog on a sofa","category_id":1},{"id":2,"image_id":1,"caption":"brown dog"}]}"#)
+        let relabel = try dsv(["status", "r3.json"], in: dir.path)
+        #expect(relabel.stdout.contains(#"    ⇄ (none) → dog {"caption":"a dog on a sofa"}"# + "\n"), "\(relabel.stdout)")
     }
 
     @Test func exitCodeAndJSON() throws {

@@ -111,7 +111,7 @@ public struct AnnotationChanges: Sendable {
     /// same category and box.
     static func removeRewritten(_ old: [DiffAnnotation], _ oldRest: inout [Int], _ new: [DiffAnnotation], _ newLeft: [Int]) -> [Int] {
         struct Place: Hashable {
-            var category: String
+            var category: String?
             var box: DiffAnnotation.Box?
         }
         let pairs = pairCanonically(old, &oldRest, new, newLeft, bucket: { Place(category: $0.category, box: $0.box) },

@@ -19,7 +19,9 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// category. A table in every annotation was a reference count that both cores wrote on
     /// every copy of one.
     private let apartCategories: CategoryTable?
-    public var category: String
+    /// The category's name (an id the subset does not name: "category N"); nil for an object
+    /// without a `category_id` (a caption), which a category of any name could not stand for.
+    public var category: String?
     /// The `bbox` value's first four numbers, for pairing by IoU; nil without four numbers.
     let box: Box?
     /// Where the first `bbox` value lies in the template's bytes (a value never holds a hole):
@@ -86,7 +88,7 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// Everything that identifies the annotation's content: fields (minus ids) with the category
     /// by name, compact.
     var content: ContentBytes {
-        let categories = apartCategories ?? CategoryTable(everyID: category)
+        let categories = apartCategories ?? CategoryTable(everyID: category ?? "")
         return template.withFilled(id: 0, imageID: 0) { bytes in
             (Self.scan(bytes, categories, keepingContent: true) ?? Self.parsedFields(bytes, categories, keepingContent: true)).content
         }
@@ -215,11 +217,10 @@ public struct DiffAnnotation: Sendable, Equatable {
     public static let ids: Set<String> = ["id", "image_id"]
 
     /// The object for output, with `category` (the name) beside `category_id` — null for an
-    /// object without one (a caption), which the text review calls "(none)": in JSON that would
-    /// read as a category of that name.
+    /// object without one (a caption).
     public var display: JSONValue {
         guard case .object(var members) = object else { return object }
-        members.append(("category", members.contains { $0.0 == "category_id" } ? .string(category) : .null))
+        members.append(("category", category.map { .string($0) } ?? .null))
         return .object(members)
     }
 
@@ -253,7 +254,7 @@ public struct DiffAnnotation: Sendable, Equatable {
 
     /// What one reading of an annotation's text gives.
     struct Fields {
-        var category = "(none)"
+        var category: String?
         var box: Box?
         var bboxRange: Range<Int>?
         /// Made by the parsing path only (`scan` digests nothing).
@@ -327,7 +328,7 @@ public struct DiffAnnotation: Sendable, Equatable {
             fields.bboxRange = bbox.value
             fields.box = Box(numbers(in: UnsafeRawBufferPointer(rebasing: bytes[bbox.value])))
         }
-        let comparable = members.map { $0.0 == "category_id" ? ("category", JSONValue.string(fields.category)) : $0 }
+        let comparable = members.map { $0.0 == "category_id" ? ("category", fields.category.map { .string($0) } ?? .null) : $0 }
         let content = ContentBytes(Array(JSONValue.object(comparable).compact.utf8))
         fields.contentDigest = content.digest
         if keepingContent { fields.content = content }

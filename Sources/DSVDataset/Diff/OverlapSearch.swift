@@ -20,9 +20,9 @@ struct OverlapSearch {
 
     private let old: [DiffAnnotation]
     /// Per category: the old boxes the bound holds for, by centre x.
-    private var sorted: [String: [Centre]] = [:]
+    private var sorted: [String?: [Centre]] = [:]
     /// Per category: the old annotations tried against every new one.
-    private var irregular: [String: [Int]] = [:]
+    private var irregular: [String?: [Int]] = [:]
 
     /// Up to this many pairs, every pair is tried: indexing costs more than it saves.
     static let pairwiseLimit = 4096
