@@ -44,11 +44,11 @@ extension AnnotationChangesTests {
         let plain = Self.annotation(#"{"category_id":1,"bbox":[5,5,10,10],"segmentation":[[5,5,15,5,15,15]],"attributes":{"note":"ab"}}"#)
         let escaped = Self.annotation(#"{"category_id":2,"bbox":[5,5,10,10],"segmentation":[[5,5,15,5,15,15]],"attributes":{"note":"a\u0062"}}"#)
         let moved = Self.annotation(#"{"category_id":2,"bbox":[5,5,10,10],"segmentation":[[5,5,15,5,15,16]]}"#)
-        #expect(plain.canonicalGeometry == escaped.canonicalGeometry)
+        #expect(plain.relabelKey == escaped.relabelKey)
         #expect(Self.summary(AnnotationChanges(from: [plain], to: [escaped])) == ["unchanged 0", "⇄ " + String(decoding: plain.text, as: UTF8.self)
             + " → " + String(decoding: escaped.text, as: UTF8.self)])
         #expect(AnnotationChanges(from: [plain], to: [moved]).relabeled.isEmpty)
-        #expect(plain.canonicalGeometry != moved.canonicalGeometry)
+        #expect(plain.relabelKey != moved.relabelKey)
     }
 }
 
@@ -122,7 +122,7 @@ extension AnnotationChangesTests {
         oldRest.removeAll { usedOld.contains($0) }
         var newRest = newLeft.filter { !usedNew.contains($0) }
         for n in newRest {
-            if let slot = oldRest.firstIndex(where: { old[$0].category != new[n].category && old[$0].canonicalGeometry == new[n].canonicalGeometry }) {
+            if let slot = oldRest.firstIndex(where: { old[$0].category != new[n].category && old[$0].relabelKey == new[n].relabelKey }) {
                 changes.relabeled.append(AnnotationPair(from: old[oldRest[slot]], to: new[n]))
                 oldRest.remove(at: slot)
                 usedNew.insert(n)

@@ -75,16 +75,22 @@ import Testing
             #"{"categories":\#(categories),"images":[{"id":1,"file_name":"a.jpg"}],"annotations":["#
                 + captions.joined(separator: ",") + "]}"
         }
-        let old = export([#"{"id":1,"image_id":1,"caption":"a dog"}"#, #"{"id":2,"image_id":1,"caption":"a cat"}"#])
+        let old = export([#"{"id":1,"image_id":1,"caption":"a dog"}"#, #"{"id":2,"image_id":1,"caption":"a cat"}"#,
+                          #"{"id":3,"image_id":1,"caption":"a fish"}"#])
         let new = export([#"{"id":1,"image_id":1,"caption":"a dog","category_id":1}"#, #"{"id":2,"image_id":1,"caption":"a cat"}"#,
-                          #"{"id":3,"image_id":1,"caption":"a bird"}"#])
+                          #"{"id":3,"image_id":1,"caption":"a bird"}"#, #"{"id":4,"image_id":1,"caption":"a whale","category_id":1}"#])
         let diff = try diff(old, new)
         let changes = diff.images[0].annotations
-        #expect(changes.added.map(\.category) == [nil] && changes.removed.isEmpty && changes.modified.isEmpty)
-        // The dog's caption gained a category: from none to the one called "(none)".
+        // The dog's caption gained a category: from none to the one called "(none)". The fish's
+        // and the whale's say different things: not one caption relabeled.
         #expect(changes.relabeled.map { [$0.from.category, $0.to.category] } == [[nil, "(none)"]])
+        #expect(changes.relabeled.map(\.to.membersText) == [#"{"caption":"a dog"}"#])
+        #expect(changes.added.map(\.category) == [nil, "(none)"])
+        #expect(changes.added.map(\.membersText) == [#"{"caption":"a bird"}"#, #"{"caption":"a whale"}"#])
+        #expect(changes.removed.map(\.membersText) == [#"{"caption":"a fish"}"#] && changes.modified.isEmpty)
         let named = try #require(diff.filtered(pathPrefix: nil, category: "(none)").images.first).annotations
-        #expect(named.added.isEmpty && named.relabeled.count == 1, "the bird's caption has no category, not one called (none)")
+        #expect(named.added.map(\.membersText) == [#"{"caption":"a whale"}"#] && named.relabeled.count == 1,
+                "the bird's caption has no category, not one called (none)")
     }
 
     @Test func removedImagesCountTheirAnnotations() throws {

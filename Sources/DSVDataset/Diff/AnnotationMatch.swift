@@ -47,7 +47,7 @@ public struct AnnotationChanges: Sendable {
         // 3. Identical geometry across categories: each new annotation takes the first old one
         // (in order) of another category with its geometry (canonical: written alike or not).
         // Equal geometries have equal boxes.
-        let relabels = Self.pairCanonically(old, &oldRest, new, newRest, bucket: { $0.box }, canonical: { $0.canonicalGeometry },
+        let relabels = Self.pairCanonically(old, &oldRest, new, newRest, bucket: { $0.box }, canonical: { $0.relabelKey },
                                             allowing: { $0.category != $1.category })
         for (o, n) in relabels {
             relabeled.append(AnnotationPair(from: old[o], to: new[n]))

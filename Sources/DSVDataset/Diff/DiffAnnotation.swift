@@ -99,9 +99,11 @@ public struct DiffAnnotation: Sendable, Equatable {
     /// `111.7` — which are the same annotation.
     var canonicalContent: ContentBytes { Self.canonical(content.bytes) }
 
-    /// The geometry alone (bbox, segmentation, keypoints), canonical: what a relabel keeps.
-    var canonicalGeometry: ContentBytes {
-        template.withFilled(id: 0, imageID: 0) { bytes in
+    /// What a relabel keeps, canonical: the geometry (bbox, segmentation, keypoints) — or, for
+    /// an annotation with none (a caption), everything it says but its category (`membersText`):
+    /// two captions that say different things are not one caption relabeled.
+    var relabelKey: ContentBytes {
+        let geometry = template.withFilled(id: 0, imageID: 0) { bytes -> [UInt8]? in
             var geometry: [UInt8] = [UInt8(ascii: "{")]
             for member in FieldChange.rawMembers(bytes) {
                 let key = UnsafeRawBufferPointer(rebasing: bytes[member.key])
@@ -109,9 +111,11 @@ public struct DiffAnnotation: Sendable, Equatable {
                 if geometry.count > 1 { geometry.append(UInt8(ascii: ",")) }
                 geometry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[member.key.lowerBound..<member.value.upperBound]))
             }
+            guard geometry.count > 1 else { return nil }
             geometry.append(UInt8(ascii: "}"))
-            return Self.canonical(geometry)
+            return geometry
         }
+        return Self.canonical(geometry ?? Array(membersText.utf8))
     }
 
     /// `JSONValue.writeCanonical` of an object's compact text.
