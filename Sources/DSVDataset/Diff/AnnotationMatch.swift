@@ -45,8 +45,9 @@ public struct AnnotationChanges: Sendable {
         oldRest.removeAll { usedOld[$0] }
         var newRest = newLeft.filter { !usedNew[$0] }
         // 3. Identical geometry across categories: each new annotation takes the first old one
-        // (in order) of another category with its geometry (canonical: written alike or not).
-        // Equal geometries have equal boxes.
+        // (in order) of another category with its geometry (canonical: written alike or not;
+        // for one without geometry, all it says but its category — `relabelKey`). Equal
+        // geometries have equal boxes.
         let relabels = Self.pairCanonically(old, &oldRest, new, newRest, bucket: { $0.box }, canonical: { $0.relabelKey },
                                             allowing: { $0.category != $1.category })
         for (o, n) in relabels {
