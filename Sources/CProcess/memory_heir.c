@@ -94,3 +94,11 @@ _Noreturn void dsv_exit_leaving_memory(int status) {
     exit(status);
 #endif
 }
+
+int dsv_sanitized(void) {
+#ifdef SANITIZED
+    return 1;
+#else
+    return 0;
+#endif
+}

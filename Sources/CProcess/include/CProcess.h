@@ -8,4 +8,7 @@
 /// reaped (in a container's PID namespace), and to the C library's `exit` under a sanitizer.
 _Noreturn void dsv_exit_leaving_memory(int status);
 
+/// 1 when this code was built under AddressSanitizer or ThreadSanitizer, else 0.
+int dsv_sanitized(void);
+
 #endif
