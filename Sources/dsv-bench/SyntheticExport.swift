@@ -45,7 +45,17 @@ struct SyntheticExport {
                              "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra",
                              "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee"]
 
+    /// Writes the export to `path` whole or not at all: into a file beside it, renamed over
+    /// `path` once complete (the year's rounds write one path again and again), so that a run
+    /// stopped while generating (the 3.8 GB of train2017 ×10 take minutes) leaves no truncated
+    /// export that the next run would take as made and fail on.
     func write(to path: String) throws {
+        let partial = path + ".partial"
+        try writeContents(to: partial)
+        guard rename(partial, path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    }
+
+    private func writeContents(to path: String) throws {
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteUnknown) }
         defer { try? handle.close() }
