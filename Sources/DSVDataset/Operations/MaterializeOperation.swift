@@ -105,15 +105,13 @@ public enum MaterializeOperation {
         do { images = try version.pinnedImages() } catch { throw .repository(error) }
         if let subset = request.subset { images = images.filter { $0.subset == subset } }
         if let shard = request.shard { images = shard.select(images) }
-        // The first few refused, with their reasons, and how many in all.
-        var (refused, count): ([(key: String, problem: String)], Int) = ([], 0)
-        for image in images {
-            guard let problem = RelativePath.problem(image.key) else { continue }
-            count += 1
-            if refused.count < 4 { refused.append((image.key, problem)) }
-        }
+        // Every name refused, in the names' order — the version's own follows their hashes, and
+        // named the first of two refused names by chance — the first with its reason, a few of
+        // the others after it, and how many in all.
+        let refused = images.compactMap { image in RelativePath.problem(image.key).map { (key: image.key, problem: $0) } }
+            .sorted { $0.key < $1.key }
         if let first = refused.first {
-            throw .output(.outside(first.key, first.problem, others: count - 1, examples: refused.dropFirst().map(\.key)))
+            throw .output(.outside(first.key, first.problem, others: refused.count - 1, examples: refused.dropFirst().prefix(3).map(\.key)))
         }
         return images
     }
