@@ -98,7 +98,7 @@ struct Commit: ParsableCommand {
             print("  manifest \(summary.manifest)")
             print("  stored \(VersionText.count(made.objectsWritten, "new object")) (\(VersionText.bytes(made.bytesWritten)))")
             if let prefix = summary.imagesPrefix {
-                print("  pinned \(summary.objectsPinned.formatted) of \(summary.images.formatted) images in \(prefix)")
+                print("  pinned \(summary.objectsPinned.formatted) of \(VersionText.count(summary.images, "image")) in \(prefix)")
                 if !made.missingObjects.isEmpty {
                     print("  \(VersionText.count(made.missingObjects.count, "image")) without an object (--allow-missing)")
                 }

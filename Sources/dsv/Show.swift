@@ -32,10 +32,10 @@ struct Show: ParsableCommand {
         print("annotations:   \(summary.annotations.formatted)")
         print("categories:    \(summary.categories.count.formatted)")
         print("subsets:       " + summary.subsets.map {
-            "\($0.subset.name) (\($0.images.formatted) images, \($0.annotations.formatted) annotations)"
+            "\($0.subset.name) (\(VersionText.count($0.images, "image")), \(VersionText.count($0.annotations, "annotation")))"
         }.joined(separator: ", "))
         if let prefix = summary.imagesPrefix {
-            print("images prefix: \(prefix) (\(summary.objectsPinned.formatted) objects pinned)")
+            print("images prefix: \(prefix) (\(VersionText.count(summary.objectsPinned, "object")) pinned)")
         } else {
             print("images prefix: none — this version pins no S3 objects")
         }

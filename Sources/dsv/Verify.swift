@@ -27,7 +27,7 @@ struct Verify: ParsableCommand {
         } else {
             for key in report.missing { print(Style.removed("missing  \(TerminalText.name(key))")) }
             for key in report.changed { print(Style.modified("changed  \(TerminalText.name(key))  (changed in S3 since commit)")) }
-            print("checked \(report.checked.formatted) objects in \(version.summary.imagesPrefix ?? ""): "
+            print("checked \(VersionText.count(report.checked, "object")) in \(version.summary.imagesPrefix ?? ""): "
                 + "\(report.missing.count.formatted) missing, \(report.changed.count.formatted) changed")
         }
         if !report.isClean { throw ExitCode(ExitStatus.problemsFound) }

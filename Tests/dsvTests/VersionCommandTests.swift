@@ -70,6 +70,16 @@ import Testing
         let human = try dsv(["show", "HEAD~1"], in: dir.path)
         #expect(human.stdout.contains("images prefix: none"))
         #expect(human.stdout.contains("round1.json"))
+        #expect(human.stdout.contains("subsets:       default (2 images, 2 annotations)"), "\(human.stdout)")
+    }
+
+    /// A count of one reads as people write it: "1 image", never "1 images".
+    @Test func showCountsOneInTheSingular() throws {
+        let dir = try project()
+        dir.write("one.json", #"{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"id":1,"image_id":1,"category_id":1}],"categories":[{"id":1,"name":"car"}]}"#)
+        #expect(try dsv(["commit", "one.json", "-m", "one"], in: dir.path).status == 0)
+        let show = try dsv(["show"], in: dir.path)
+        #expect(show.stdout.contains("subsets:       default (1 image, 1 annotation)\n"), "\(show.stdout)")
     }
 
     @Test func tagsNameVersions() throws {
