@@ -107,9 +107,11 @@ public enum MaterializeOperation {
         if let shard = request.shard { images = shard.select(images) }
         // Every name refused, in the names' order — the version's own follows their hashes, and
         // named the first of two refused names by chance — the first with its reason, a few of
-        // the others after it, and how many in all.
+        // the others after it, and how many in all. The order is the keys' UTF-8 bytes, as
+        // everywhere (`ShardLayout.keyPrecedes`): `String`'s `<` holds two spellings of one
+        // accented name equal, and would leave their order to the hashes again.
         let refused = images.compactMap { image in RelativePath.problem(image.key).map { (key: image.key, problem: $0) } }
-            .sorted { $0.key < $1.key }
+            .sorted { ShardLayout.keyPrecedes($0.key, $1.key) }
         if let first = refused.first {
             throw .output(.outside(first.key, first.problem, others: refused.count - 1, examples: refused.dropFirst().prefix(3).map(\.key)))
         }
