@@ -1,6 +1,5 @@
 import ArgumentParser
 import DSVDataset
-import DSVNative
 import DSVStorage
 
 /// Exit codes of SPEC §8.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import DSVDataset
-import DSVNative
 import DSVStorage
 
 struct Diff: ParsableCommand {

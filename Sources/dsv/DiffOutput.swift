@@ -1,5 +1,5 @@
 import DSVDataset
-import DSVNative
+import DSVStorage
 
 /// The reviewer's view of a diff: the summary tables, then image by image what changed in each
 /// annotation. Shared by `diff` and `status`.

@@ -1,4 +1,4 @@
-import DSVNative
+import DSVDataset
 
 /// Values a command leaves for the process's exit to free, as git's `UNLEAK` does: the exit
 /// returns all memory at once, and off the caller's path (`ProcessEnvironment.exitLeavingMemory`),

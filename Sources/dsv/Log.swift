@@ -1,6 +1,5 @@
 import ArgumentParser
 import DSVDataset
-import DSVNative
 import DSVStorage
 
 struct Log: ParsableCommand {
@@ -36,7 +35,7 @@ struct Log: ParsableCommand {
             let names = tags[version.commit.id].map { " (tag: \($0.joined(separator: ", tag: ")))" } ?? ""
             print(Style.commit("commit \(version.commit.id.hex)") + Style.tag(names))
             print("Author: \(version.commit.author.name) <\(version.commit.author.email)>")
-            print("Date:   \(UTCClock.display(version.commit.author.time, offsetMinutes: version.commit.author.offsetMinutes))")
+            print("Date:   \(version.commit.author.displayedTime)")
             print()
             for line in version.message.split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }
             print()

@@ -1,6 +1,5 @@
 import ArgumentParser
 import DSVDataset
-import DSVNative
 import Glibc
 
 /// The CLI edge: parse, run, and turn any error into one `dsv: error: …` line and an exit code

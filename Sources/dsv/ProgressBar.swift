@@ -1,4 +1,5 @@
-import DSVNative
+import DSVDataset
+import DSVStorage
 import Glibc
 
 /// A one-line progress display on stderr, redrawn in place at most ten times a second — only

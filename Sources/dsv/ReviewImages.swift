@@ -1,5 +1,4 @@
 import DSVDataset
-import DSVNative
 import DSVStorage
 
 /// Where the review page finds each changed image: in a folder made by `materialize`, by a

@@ -1,5 +1,4 @@
 import DSVDataset
-import DSVNative
 
 /// `diff --html`: one self-contained page for a reviewer — CSS and JavaScript inline, the diff as
 /// JSON in the page, nothing fetched but the images. The page draws each changed image's old

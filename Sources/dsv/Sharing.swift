@@ -1,6 +1,5 @@
 import ArgumentParser
 import DSVDataset
-import DSVNative
 import DSVStorage
 
 struct Remote: ParsableCommand {
@@ -24,13 +23,13 @@ struct RemoteList: ParsableCommand {
     func run() throws {
         let remotes = try repository.open().remotes()
         if json {
-            print(JSONValue.array(remotes.map { .object([("name", .string($0.name)), ("url", .string(GitRepository.redactedURL($0.url)))]) }).pretty)
+            print(JSONValue.array(remotes.map { .object([("name", .string($0.name)), ("url", .string($0.printableURL))]) }).pretty)
             return
         }
         for remote in remotes {
             if verbose {
-                print("\(remote.name)\t\(GitRepository.redactedURL(remote.url)) (fetch)")
-                print("\(remote.name)\t\(GitRepository.redactedURL(remote.pushURL ?? remote.url)) (push)")
+                print("\(remote.name)\t\(remote.printableURL) (fetch)")
+                print("\(remote.name)\t\(remote.printablePushURL) (push)")
             } else {
                 print(remote.name)
             }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import DSVDataset
-import DSVNative
 import DSVStorage
 
 struct Show: ParsableCommand {
@@ -24,7 +23,7 @@ struct Show: ParsableCommand {
         }
         print(Style.commit("commit \(version.commit.id.hex)"))
         print("Author: \(version.commit.author.name) <\(version.commit.author.email)>")
-        print("Date:   \(UTCClock.display(version.commit.author.time, offsetMinutes: version.commit.author.offsetMinutes))")
+        print("Date:   \(version.commit.author.displayedTime)")
         print()
         for line in version.message.split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }
         print()
@@ -82,7 +81,7 @@ enum VersionJSON {
             ("message", .string(version.message)),
             ("author", .string(version.commit.author.name)),
             ("email", .string(version.commit.author.email)),
-            ("date", .string(UTCClock.iso8601(version.commit.author.time))),
+            ("date", .string(version.commit.author.iso8601Time)),
             ("tags", .array(tags.map(JSONValue.string))),
             ("images", .int(version.summary.images)),
             ("annotations", .int(version.summary.annotations)),
@@ -99,7 +98,7 @@ enum VersionJSON {
             ("message", .string(version.message)),
             ("author", .string(version.commit.author.name)),
             ("email", .string(version.commit.author.email)),
-            ("date", .string(UTCClock.iso8601(version.commit.author.time))),
+            ("date", .string(version.commit.author.iso8601Time)),
             ("images", .int(summary.images)),
             ("annotations", .int(summary.annotations)),
             ("categories", .object(summary.categories.map { ($0.name, .int($0.annotations)) })),

@@ -6,6 +6,10 @@ public struct GitRemoteInfo: Sendable, Equatable {
     public var name: String
     public var url: String
     public var pushURL: String?
+
+    /// The URLs fit to print (a password in one becomes `***`).
+    public var printableURL: String { GitRepository.redactedURL(url) }
+    public var printablePushURL: String { GitRepository.redactedURL(pushURL ?? url) }
 }
 
 /// How far a fetch or push has come, for a progress line.

@@ -8,6 +8,11 @@ public struct GitSignature: Sendable, Equatable {
     public var time: Int64
     public var offsetMinutes: Int
 
+    /// The time as `git log` prints it, in the signer's own offset.
+    public var displayedTime: String { UTCClock.display(time, offsetMinutes: offsetMinutes) }
+    /// The time in UTC, ISO 8601, for JSON.
+    public var iso8601Time: String { UTCClock.iso8601(time) }
+
     public init(name: String, email: String, time: Int64, offsetMinutes: Int) {
         self.name = name
         self.email = email

@@ -1,0 +1,6 @@
+/// The lower layer's types that this layer's API hands out — a version's object ids, the
+/// system errors inside repository errors, a fetch's or push's progress — re-exported, so that
+/// a client of the storage layer names them without reaching past it to `DSVNative`.
+@_exported import struct DSVNative.GitObjectID
+@_exported import struct DSVNative.GitTransferProgress
+@_exported import struct DSVNative.SystemError
