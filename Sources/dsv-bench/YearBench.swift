@@ -7,11 +7,12 @@ extension Benchmarks {
     /// round 3 and on that of the last round, which must be no more than 20% slower. (Each round
     /// is the first plus 1% of its own, so from round 3 on neighbours are 2% apart and the first
     /// and the last 1%: round 3 is the first round that asks the same work as the last.) Both are
-    /// timed after the last round, alternately, the median of five each — a copy of the
+    /// timed after the last round, alternately, the median of 21 each — a copy of the
     /// repository is kept at round 3 — since this machine's speed drifts over the minutes a year
     /// takes: timed when it was made, round 3 was compared with a machine half an hour later,
     /// and three runs of a 20 ms command were decided by whichever two met a slow spell. A
-    /// commit is timed likewise, the same next export committed onto a fresh copy of each. The
+    /// commit is timed likewise, the median of five, the same next export committed onto a
+    /// fresh copy of each (a copy of the repository per run). The
     /// repository's size is compared with git's history of the raw JSON, packed by `git gc`,
     /// over the first `yearGitRounds` rounds (git takes a third of a second a round, and its gc
     /// minutes), and its files counted after the last.
@@ -71,17 +72,20 @@ extension Benchmarks {
                   met: max(commitEarly.status, commitLate.status) <= 1 && commitLate.seconds <= 1.2 * commitEarly.seconds)
         let first = firstCommit(repo)
         let commands: [(String, [String])] = [
-            ("log", ["log", "-n", "20"]), ("show", ["show", "HEAD"]), ("diff of neighbours", ["diff", "HEAD~1", "HEAD", "--stat"]),
+            // As many versions as round 3's history has: `log -n 20` listed 3 there and 20 at
+            // round 365 (8 against 11 ms, medians of 21), more work rather than a slower log.
+            ("log", ["log", "-n", "3"]), ("show", ["show", "HEAD"]), ("diff of neighbours", ["diff", "HEAD~1", "HEAD", "--stat"]),
             ("diff of the first and last", ["diff", first, "HEAD", "--stat"]),
             ("checkout of the first", ["checkout", first, "-o", "\(root)/first.json"]),
         ]
         for (name, arguments) in commands {
-            let (atRound3, atLast) = alternately(5) { history in ChildProcess.run([dsv] + arguments, directory: history == 0 ? early : repo) }
+            // Commands of 5–50 ms, whose process start alone varies by a millisecond or two:
+            // the median of 21 each, where five had a 13 ms diff at 16 ms once (1.27×; 1.05× in
+            // 21 runs by hand right after). Within 20%, as the issue asks, and nothing more.
+            let (atRound3, atLast) = alternately(21) { history in ChildProcess.run([dsv] + arguments, directory: history == 0 ? early : repo) }
             let (a, b) = (atRound3.seconds, atLast.seconds)
-            // Under 20 ms a process's start dominates: within 20%, or 5 ms — which the target
-            // says, so that a row met only by the 5 ms shows it (the issue asks within 20%).
             table.add("\(name), round \(yearRounds)", ours: seconds(b), baseline: seconds(a), baselineName: "round 3", ratio: ratio(b, a),
-                      target: "≤ 1.2× round 3 or < 5 ms more", met: max(atRound3.status, atLast.status) <= 1 && (b <= 1.2 * a || b - a < 0.005))
+                      target: "≤ 1.2× round 3", met: max(atRound3.status, atLast.status) <= 1 && b <= 1.2 * a)
         }
         let files = (FileManager.default.enumerator(atPath: "\(repo)/.dsv/objects")?.allObjects as? [String] ?? [])
             .filter { !FileSystem.isDirectory("\(repo)/.dsv/objects/\($0)") }.count
