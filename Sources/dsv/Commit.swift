@@ -1,6 +1,7 @@
 import ArgumentParser
 import DSVDataset
 import DSVStorage
+import Synchronization
 
 struct Commit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,6 +46,9 @@ struct Commit: ParsableCommand {
 
     @OptionGroup(title: "CVAT") var cvat: CVATOptions
 
+    /// The exports' hashing, started before the arguments were parsed (`Main`), taken once.
+    static let prefetched = Mutex<ExportPrefetch?>(nil)
+
     func validate() throws {
         if exports.isEmpty { throw ValidationError("give at least one EXPORT to commit") }
         if message.allSatisfy(\.isWhitespace) { throw ValidationError("the message (-m) must not be empty") }
@@ -58,7 +62,8 @@ struct Commit: ParsableCommand {
         // is read. A round from CVAT needs the repository's export cache before its files exist.
         let paths = files.map(repository.resolve)
         var sources = paths.map { ExportSource(path: $0) }
-        let earlyOpened = urls.isEmpty ? try ExportInput.open(sources, subset: subset) : nil
+        let prefetched = Self.prefetched.withLock { $0.take() }
+        let earlyOpened = urls.isEmpty ? try ExportInput.open(sources, subset: subset, prefetched: prefetched) : nil
         let repo = try repository.open()
         var request = CommitOperation.Request(exports: paths, message: message, allowMissing: allowMissing, subset: subset)
         var prefix = try images ?? repo.setting("images")
@@ -82,7 +87,7 @@ struct Commit: ParsableCommand {
         request.imagesPrefix = prefix
         if prefix != nil && s3Configuration == nil { s3Configuration = try s3.configuration() }
         request.s3 = s3Configuration
-        let opened = try earlyOpened ?? ExportInput.open(sources, subset: subset)
+        let opened = try earlyOpened ?? ExportInput.open(sources, subset: subset, prefetched: prefetched)
         let branch = (try? repo.currentBranch()).map(DatasetRepository.branchName) ?? DatasetRepository.defaultBranch
         let outcome = try CommitOperation.run(request, in: repo, opened: opened)
         switch outcome {
