@@ -65,28 +65,21 @@ struct Commit: ParsableCommand {
         let prefetched = Self.prefetched.withLock { $0.take() }
         let earlyOpened = urls.isEmpty ? try ExportInput.open(sources, subset: subset, prefetched: prefetched) : nil
         let repo = try repository.open()
-        var request = CommitOperation.Request(exports: paths, message: message, allowMissing: allowMissing, subset: subset)
-        var prefix = try images ?? repo.setting("images")
-        var s3Configuration: S3Configuration?
+        var request = CommitOperation.Request(exports: paths, message: message, imagesPrefix: try images ?? repo.setting("images"),
+                                              allowMissing: allowMissing, subset: subset)
         var round: CVATRound.Fetched?
         if !urls.isEmpty {
             let fetched: CVATRound.Fetched
             do { fetched = try cvat.fetch(urls, imagesGiven: images != nil, in: repo) } catch let error as CVATError { throw CommitError.cvat(error) }
             sources += fetched.sources
-            request.provenance = fetched.provenance
-            if images == nil {
-                // The tasks' cloud storage, where CVAT reads the frames from; nothing otherwise.
-                prefix = fetched.pinning?.prefix
-                if let pinning = fetched.pinning {
-                    request.pinScope = (pinning.keys, pinning.listing)
-                    s3Configuration = try s3.configuration(defaultEndpoint: pinning.storage.endpointURL, defaultRegion: pinning.storage.region)
-                }
-            }
+            request.take(fetched, imagesGiven: images != nil)
             round = fetched
         }
-        request.imagesPrefix = prefix
-        if prefix != nil && s3Configuration == nil { s3Configuration = try s3.configuration() }
-        request.s3 = s3Configuration
+        if request.imagesPrefix != nil {
+            // S3's endpoint and region default to those of the CVAT cloud storage pinned from.
+            let storage = round?.pinning?.storage
+            request.s3 = try s3.configuration(defaultEndpoint: storage?.endpointURL, defaultRegion: storage?.region)
+        }
         let opened = try earlyOpened ?? ExportInput.open(sources, subset: subset, prefetched: prefetched)
         let branch = (try? repo.currentBranch()).map(DatasetRepository.branchName) ?? DatasetRepository.defaultBranch
         let outcome = try CommitOperation.run(request, in: repo, opened: opened)

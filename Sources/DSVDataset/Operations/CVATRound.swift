@@ -194,3 +194,18 @@ public enum CVATRound {
         return (chosen.map { (Pinning(storage: $0.storage, keys: $0.keys), $0.tasks) }, unpinned)
     }
 }
+
+extension CommitOperation.Request {
+    /// Makes this the commit of a round taken from CVAT: where its exports came from, and the
+    /// images pinned where CVAT reads the frames — the tasks' cloud storage, only the round's
+    /// frames, listing no more of the bucket than they need — unless `--images` named a prefix
+    /// (`imagesGiven`, and then the round looked up no storage). A round whose tasks have no
+    /// cloud storage pins nothing, whatever prefix an earlier commit remembered: those images
+    /// live in CVAT, not under it.
+    public mutating func take(_ round: CVATRound.Fetched, imagesGiven: Bool) {
+        provenance = round.provenance
+        guard !imagesGiven else { return }
+        imagesPrefix = round.pinning?.prefix
+        pinScope = round.pinning.map { ($0.keys, $0.listing) }
+    }
+}
