@@ -54,22 +54,21 @@ public enum ExportInput {
         let prefetched = prefetched?.adopted(for: sources.map(\.path))
         for (index, source) in sources.enumerated() {
             let path = source.path
+            if FileSystem.isDirectory(path) {
+                documents += try folderDocuments(path)
+                continue
+            }
             let mapping: FileMapping
             if let prefetched {
-                // A regular file and no zip, mapped as the prefetch found it.
                 mapping = prefetched.mappings[index]
             } else {
-                if FileSystem.isDirectory(path) {
-                    documents += try folderDocuments(path)
-                    continue
-                }
                 do { mapping = try FileMapping(path: path) } catch {
                     throw .input(.unreadable(file: source.name ?? path, reason: error.reason))
                 }
-                if ZipArchive.looksLikeZip(mapping.bytes) {
-                    documents += try zipDocuments(source)
-                    continue
-                }
+            }
+            if ZipArchive.looksLikeZip(mapping.bytes) {
+                documents += try zipDocuments(source)
+                continue
             }
             looseFiles += 1
             // `--subset` names the files whatever their names say; only their task is taken.
