@@ -1,7 +1,6 @@
 import ArgumentParser
 import DSVDataset
 import DSVStorage
-import Synchronization
 
 struct Commit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,9 +45,6 @@ struct Commit: ParsableCommand {
 
     @OptionGroup(title: "CVAT") var cvat: CVATOptions
 
-    /// The exports' hashing, started before the arguments were parsed (`Main`), taken once.
-    static let prefetched = Mutex<ExportPrefetch?>(nil)
-
     func validate() throws {
         if exports.isEmpty { throw ValidationError("give at least one EXPORT to commit") }
         if message.allSatisfy(\.isWhitespace) { throw ValidationError("the message (-m) must not be empty") }
@@ -62,8 +58,7 @@ struct Commit: ParsableCommand {
         // is read. A round from CVAT needs the repository's export cache before its files exist.
         let paths = files.map(repository.resolve)
         var sources = paths.map { ExportSource(path: $0) }
-        let prefetched = Self.prefetched.withLock { $0.take() }
-        let earlyOpened = urls.isEmpty ? try ExportInput.open(sources, subset: subset, prefetched: prefetched) : nil
+        let earlyOpened = urls.isEmpty ? try ExportInput.open(sources, subset: subset) : nil
         let repo = try repository.open()
         var request = CommitOperation.Request(exports: paths, message: message, imagesPrefix: try images ?? repo.setting("images"),
                                               allowMissing: allowMissing, subset: subset)
@@ -80,7 +75,7 @@ struct Commit: ParsableCommand {
             let storage = round?.pinning?.storage
             request.s3 = try s3.configuration(defaultEndpoint: storage?.endpointURL, defaultRegion: storage?.region)
         }
-        let opened = try earlyOpened ?? ExportInput.open(sources, subset: subset, prefetched: prefetched)
+        let opened = try earlyOpened ?? ExportInput.open(sources, subset: subset)
         let branch = (try? repo.currentBranch()).map(DatasetRepository.branchName) ?? DatasetRepository.defaultBranch
         let outcome = try CommitOperation.run(request, in: repo, opened: opened)
         switch outcome {

@@ -16,10 +16,6 @@ enum Main {
             // Beside the parsing, so that the first parallel phase finds them running; a command
             // without one would only pay for the thread (a third of a millisecond of `dsv log`).
             if parallelCommands.contains(name) { WorkerThreads.start() }
-            // The exports' SHA-256 begins beside the parsing (`ExportPrefetch`).
-            if name == Commit.configuration.commandName {
-                Commit.prefetched.withLock { $0 = ExportPrefetch.start(Array(arguments.dropFirst())) }
-            }
         }
         let command: ParsableCommand
         do {

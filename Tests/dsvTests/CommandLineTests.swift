@@ -1,4 +1,3 @@
-import DSVNative
 import DSVStorage
 import DSVTestSupport
 import Foundation
@@ -108,32 +107,6 @@ import Testing
         #expect(try String(contentsOfFile: dir.file("out.json"), encoding: .utf8) == export)
         let status = try runProcess("/bin/sh", ["-c", #"cat round1.json | "$0" status /dev/stdin --exit-code"#, dsvBinary], in: dir.path)
         #expect(status.status == 0, "\(status.stdout) \(status.stderr)")
-    }
-
-    /// `commit` starts hashing the files its arguments name before it parses them
-    /// (`ExportPrefetch`): whichever of them turn out to be exports, and whatever the message
-    /// names, each source is recorded with its own SHA-256.
-    @Test func eachSourceIsRecordedWithItsOwnSHA256() throws {
-        let dir = TemporaryDirectory()
-        #expect(try dsv(["init"], in: dir.path).status == 0)
-        dir.write("r1.json", CrashSafetyTests.export(images: 7000, shift: 0))
-        dir.write("r2.json", CrashSafetyTests.export(images: 7000, shift: 0.5))
-        dir.write("other.json", CrashSafetyTests.export(images: 7000, shift: 0).replacingOccurrences(of: "batch_", with: "other_"))
-        #expect(FileSystem.fileSize(dir.file("r1.json")) > 4 << 20, "large enough to be hashed on a thread of its own")
-        func recorded() throws -> [String] {
-            let show = try dsv(["show", "--json"], in: dir.path)
-            let sources = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as! [String: Any]
-            return (sources["sources"] as! [[String: Any]]).map { "\($0["name"]!) \($0["sha256"]!)" }
-        }
-        func sha256(_ name: String) -> String { "\(name) \(hexString(Hasher.digest(.sha256, [UInt8](FileManager.default.contents(atPath: dir.file(name))!))))" }
-        // The message names the other file, first: two guesses, one export.
-        #expect(try dsv(["commit", "-m", "r2.json", "r1.json"], in: dir.path).status == 0)
-        #expect(try recorded() == [sha256("r1.json")])
-        #expect(try dsv(["commit", "--message", "round 2", "r2.json"], in: dir.path).status == 0)
-        #expect(try recorded() == [sha256("r2.json")])
-        // Two exports of one subset, in the order given.
-        #expect(try dsv(["commit", "r2.json", "other.json", "-m", "both"], in: dir.path).status == 0)
-        #expect(try recorded() == [sha256("r2.json"), sha256("other.json")])
     }
 
     /// A command's exit leaves the unmapping of its memory to a process of its own that ends

@@ -45,26 +45,18 @@ public enum ExportInput {
     }
 
     /// The same for sources that may say more than their path (the exports of CVAT jobs).
-    /// - Parameter prefetched: the hashing started before the command line was parsed, taken
-    ///   over when it is that of exactly these files (`ExportPrefetch`), else stopped.
-    public static func open(_ sources: [ExportSource], subset: String? = nil, hashSources: Bool = true,
-                            prefetched: ExportPrefetch? = nil) throws(CommitError) -> Opened {
+    public static func open(_ sources: [ExportSource], subset: String? = nil, hashSources: Bool = true) throws(CommitError) -> Opened {
         var documents: [Document] = []
         var looseFiles = 0
-        let prefetched = prefetched?.adopted(for: sources.map(\.path))
-        for (index, source) in sources.enumerated() {
+        for source in sources {
             let path = source.path
             if FileSystem.isDirectory(path) {
                 documents += try folderDocuments(path)
                 continue
             }
             let mapping: FileMapping
-            if let prefetched {
-                mapping = prefetched.mappings[index]
-            } else {
-                do { mapping = try FileMapping(path: path) } catch {
-                    throw .input(.unreadable(file: source.name ?? path, reason: error.reason))
-                }
+            do { mapping = try FileMapping(path: path) } catch {
+                throw .input(.unreadable(file: source.name ?? path, reason: error.reason))
             }
             if ZipArchive.looksLikeZip(mapping.bytes) {
                 documents += try zipDocuments(source)
@@ -84,12 +76,7 @@ public enum ExportInput {
         if subset != nil && looseFiles == 0 {
             throw .usage("--subset names the subset of loose JSON files; the files of an export zip or folder are named by their subset")
         }
-        let files = documents.map { ($0.source, $0.mapping) }
-        if let prefetched {
-            // The same files, mapped and hashed since before the arguments were parsed.
-            return Opened(documents: documents, sources: SourceDigests(files, hashedBy: prefetched.digests))
-        }
-        return Opened(documents: documents, sources: SourceDigests(files, inBackground: hashSources))
+        return Opened(documents: documents, sources: SourceDigests(documents.map { ($0.source, $0.mapping) }, inBackground: hashSources))
     }
 
     /// Reads and validates every opened export into the plan of a version following `previous`,
@@ -199,15 +186,10 @@ public final class SourceDigests: Sendable {
     private let sizes: [Int]
     private let digests: BackgroundDigests
 
-    convenience init(_ files: [(name: String, mapping: FileMapping)], inBackground: Bool) {
-        self.init(files, hashedBy: BackgroundDigests(files.map(\.mapping), inBackground: inBackground))
-    }
-
-    /// `files`, whose hashing `digests` does (`ExportPrefetch`).
-    init(_ files: [(name: String, mapping: FileMapping)], hashedBy digests: BackgroundDigests) {
+    init(_ files: [(name: String, mapping: FileMapping)], inBackground: Bool) {
         names = files.map(\.name)
         sizes = files.map(\.mapping.count)
-        self.digests = digests
+        digests = BackgroundDigests(files.map(\.mapping), inBackground: inBackground)
     }
 
     /// Waits for the digests, finishing them on the calling thread (giving back what it hashes

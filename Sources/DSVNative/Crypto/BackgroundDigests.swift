@@ -44,7 +44,7 @@ public final class BackgroundDigests: @unchecked Sendable {
     static let step = 1 << 20
     /// Below this in all, no thread is started: `finish()` hashes the files (in a millisecond or
     /// two), which costs less than a thread.
-    public static let threadThreshold = 4 << 20
+    static let threadThreshold = 4 << 20
 
     /// Starts hashing `files`, one after the other; with `inBackground` false nothing happens
     /// before `finish()` (a caller that will most likely not ask).
