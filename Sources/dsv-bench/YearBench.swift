@@ -55,11 +55,12 @@ extension Benchmarks {
             print("  commit as the year went: median \(seconds(inRun.0[inRun.0.count / 2])) in rounds 2–11, "
                   + "\(seconds(inRun.1[inRun.1.count / 2])) in the last ten")
         }
-        // The next round onto each history, each on a fresh copy.
+        // The next round onto each history, each on a fresh copy: the median of nine (a copy of
+        // the year's repository takes a while; five once gave 53 against 47 ms).
         try SyntheticExport(images: yearImages, changedFraction: 0.01, round: UInt64(yearRounds + 1)).write(to: export)
         warm(export)
         let scratch = "\(root)/scratch"
-        let (commitEarly, commitLate) = try alternately(5) { history in
+        let (commitEarly, commitLate) = try alternately(9) { history in
             try? FileManager.default.removeItem(atPath: scratch)
             try FileManager.default.copyItem(atPath: history == 0 ? early : repo, toPath: scratch)
             sync()
@@ -80,9 +81,11 @@ extension Benchmarks {
         ]
         for (name, arguments) in commands {
             // Commands of 5–50 ms, whose process start alone varies by a millisecond or two:
-            // the median of 21 each, where five had a 13 ms diff at 16 ms once (1.27×; 1.05× in
-            // 21 runs by hand right after). Within 20%, as the issue asks, and nothing more.
-            let (atRound3, atLast) = alternately(21) { history in ChildProcess.run([dsv] + arguments, directory: history == 0 ? early : repo) }
+            // the median of 51 each (a few seconds in all). Five had a 13 ms diff at 16 ms once
+            // (1.27×; 1.05× in 21 runs by hand right after), and 21 a `show` at 7 against 5 ms
+            // and a `log` at 8 against 6 (by hand, 21 runs each: 9.6 against 9.3, 8.4 against
+            // 9.5 ms). Within 20%, as the issue asks, and nothing more.
+            let (atRound3, atLast) = alternately(51) { history in ChildProcess.run([dsv] + arguments, directory: history == 0 ? early : repo) }
             let (a, b) = (atRound3.seconds, atLast.seconds)
             table.add("\(name), round \(yearRounds)", ours: seconds(b), baseline: seconds(a), baselineName: "round 3", ratio: ratio(b, a),
                       target: "≤ 1.2× round 3", met: max(atRound3.status, atLast.status) <= 1 && b <= 1.2 * a)
