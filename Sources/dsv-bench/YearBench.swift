@@ -7,11 +7,11 @@ extension Benchmarks {
     /// round 3 and on that of the last round, which must be no more than 20% slower. (Each round
     /// is the first plus 1% of its own, so from round 3 on neighbours are 2% apart and the first
     /// and the last 1%: round 3 is the first round that asks the same work as the last.) Both are
-    /// timed after the last round, alternately, the median of 21 each — a copy of the
+    /// timed after the last round, alternately, the median of 51 each — a copy of the
     /// repository is kept at round 3 — since this machine's speed drifts over the minutes a year
     /// takes: timed when it was made, round 3 was compared with a machine half an hour later,
     /// and three runs of a 20 ms command were decided by whichever two met a slow spell. A
-    /// commit is timed likewise, the median of five, the same next export committed onto a
+    /// commit is timed likewise, the median of nine, the same next export committed onto a
     /// fresh copy of each (a copy of the repository per run). The
     /// repository's size is compared with git's history of the raw JSON, packed by `git gc`,
     /// over the first `yearGitRounds` rounds (git takes a third of a second a round, and its gc
