@@ -67,7 +67,7 @@ struct Commit: ParsableCommand {
             let fetched: CVATRound.Fetched
             do { fetched = try cvat.fetch(urls, imagesGiven: images != nil, in: repo) } catch let error as CVATError { throw CommitError.cvat(error) }
             sources += fetched.sources
-            request.take(fetched, imagesGiven: images != nil)
+            request.take(fetched)
             round = fetched
         }
         if request.imagesPrefix != nil {

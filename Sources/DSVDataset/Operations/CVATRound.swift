@@ -66,9 +66,12 @@ public enum CVATRound {
         public var provenance: CVATProvenance
         public var exported: Int
         public var fromCache: Int
+        /// Nil when the tasks have no S3 cloud storage, or when `imagesGiven`.
         public var pinning: Pinning?
         /// Tasks whose images are not pinned, and why.
         public var unpinned: [(task: CVATTask, reason: String)]
+        /// The request named the images' prefix (`--images`): no storage was looked up.
+        public var imagesGiven: Bool
         let cache: CVATExportCache
 
         /// Once a version is committed from these exports, older exports of the same jobs go.
@@ -129,7 +132,7 @@ public enum CVATRound {
                                                 state: $0.state, stage: $0.stage, updatedDate: $0.updatedDate) })
         return Fetched(server: server, sources: sources, jobs: jobs, tasks: orderedTasks, provenance: provenance,
                        exported: missing.count, fromCache: jobs.count - missing.count, pinning: pinning?.pinning,
-                       unpinned: unpinned, cache: cache)
+                       unpinned: unpinned, imagesGiven: request.imagesGiven, cache: cache)
     }
 
     /// The annotation jobs a URL names, in the states and stage asked for. A job named by its own
@@ -199,12 +202,12 @@ extension CommitOperation.Request {
     /// Makes this the commit of a round taken from CVAT: where its exports came from, and the
     /// images pinned where CVAT reads the frames — the tasks' cloud storage, only the round's
     /// frames, listing no more of the bucket than they need — unless `--images` named a prefix
-    /// (`imagesGiven`, and then the round looked up no storage). A round whose tasks have no
+    /// (`round.imagesGiven`: the round looked up no storage). A round whose tasks have no
     /// cloud storage pins nothing, whatever prefix an earlier commit remembered: those images
     /// live in CVAT, not under it.
-    public mutating func take(_ round: CVATRound.Fetched, imagesGiven: Bool) {
+    public mutating func take(_ round: CVATRound.Fetched) {
         provenance = round.provenance
-        guard !imagesGiven else { return }
+        guard !round.imagesGiven else { return }
         imagesPrefix = round.pinning?.prefix
         pinScope = round.pinning.map { ($0.keys, $0.listing) }
     }
