@@ -84,6 +84,13 @@ struct CLIFailure {
             case .s3(let inner): exitCode = CLIFailure(inner).exitCode
             case .repository(let inner): exitCode = CLIFailure(inner).exitCode
             }
+        case let error as TrainingCheckout.Failure:
+            message = error.description
+            switch error {
+            case .checkout(let inner): exitCode = CLIFailure(inner).exitCode
+            case .materialize(let inner): exitCode = CLIFailure(inner).exitCode
+            case .zip: exitCode = ExitStatus.ioError
+            }
         case let error as SharingError:
             message = error.description
             switch error {

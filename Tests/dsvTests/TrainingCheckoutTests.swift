@@ -146,6 +146,27 @@ struct TrainingCheckoutTests {
     }
 }
 
+extension TrainingCheckoutTests {
+    /// The exit codes of SPEC §8 as `materialize` gives them: S3 unreachable 69, no credentials 2
+    /// (before anything is written), each in one line; no zip either way.
+    @Test func aDeadServerIsExit69AndNoCredentialsExit2() throws {
+        for destination in [["-o", "dead/"], ["--zip", "dead.zip"]] {
+            let dead = try dsv(["checkout", "round7", "--images", "--cache", "cache3"] + destination, in: dir.path,
+                               environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1"])
+            #expect(dead.status == 69, "\(dead.stderr)")
+            #expect(dead.stderr.hasPrefix("dsv: error: ") && dead.stderr.contains("S3 unavailable"), "\(dead.stderr)")
+            #expect(dead.stderr.split(separator: "\n").count == 1)
+            let unsigned = try dsv(["checkout", "round7", "--images", "--cache", "cache3"] + destination, in: dir.path,
+                                   environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "none",
+                                                 "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"])
+            #expect(unsigned.status == 2, "\(unsigned.stderr)")
+            #expect(unsigned.stderr.hasPrefix("dsv: error: S3 configuration: no credentials"), "\(unsigned.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("dead.zip")))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("dead/images/Train/batch_0/frame_0.png")))
+    }
+}
+
 extension String {
     /// The `"manifest"` line of `show --json`.
     var manifestLine: String? { split(separator: "\n").first { $0.contains("\"manifest\"") }.map(String.init) }
