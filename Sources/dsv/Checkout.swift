@@ -76,10 +76,9 @@ struct Checkout: ParsableCommand {
             request.images = MaterializeOperation.Request(
                 output: "", cache: cache.map(repository.resolve) ?? ObjectCache.defaultRoot, concurrency: jobs,
                 shard: try shard.map { try MaterializeOperation.Shard.parse($0).get() })
-            request.s3 = try s3.configuration()
         }
         let bar = ProgressBar()
-        let report = try TrainingCheckout.run(version, request: request, progress: bar.update)
+        let report = try TrainingCheckout.run(version, request: request, s3: s3.configuration(), progress: bar.update)
         bar.finish()
         let place: String
         switch destination {

@@ -114,7 +114,7 @@ struct S3Options: ParsableArguments {
 
     /// - Parameters: defaultEndpoint, defaultRegion: where the images are when the environment
     ///   and the profile say nothing (a CVAT cloud storage's endpoint and region).
-    func configuration(defaultEndpoint: String? = nil, defaultRegion: String? = nil) throws -> S3Configuration {
+    func configuration(defaultEndpoint: String? = nil, defaultRegion: String? = nil) throws(S3Error) -> S3Configuration {
         try S3Configuration.fromEnvironment(signRequests: !noSignRequest, profile: profile,
                                             defaultEndpoint: defaultEndpoint, defaultRegion: defaultRegion)
     }

@@ -52,7 +52,7 @@ struct Materialize: ParsableCommand {
             output: repository.resolve(output), cache: cache.map(repository.resolve) ?? ObjectCache.defaultRoot,
             concurrency: jobs, shard: try shard.map { try MaterializeOperation.Shard.parse($0).get() }, subset: subset)
         let bar = ProgressBar()
-        let report = try MaterializeOperation.run(version, s3: try s3.configuration(), request: request, progress: bar.update)
+        let report = try MaterializeOperation.run(version, s3: s3.configuration(), request: request, progress: bar.update)
         bar.finish()
         if json {
             print(JSONValue.object((report.json.objectValue ?? []) + [("shard", request.shard?.json ?? .null)]).pretty)

@@ -21,7 +21,7 @@ struct Verify: ParsableCommand {
     func run() throws {
         let repo = try repository.open()
         let version = try StoredVersion(repository: repo, commitID: try repo.resolve(revision))
-        let report = try VerifyOperation.run(version, s3: try s3.configuration())
+        let report = try VerifyOperation.run(version, s3: s3.configuration())
         if json {
             print(report.json.pretty)
         } else {

@@ -257,14 +257,25 @@ struct MaterializeCommandTests {
         #expect(page.contains(#""urls":[null,null,"imgs/inside.jpg"]"#))
     }
 
+    /// Refused as such by every command that would fetch its images — also where no S3
+    /// credentials are set, which such a version never needs — and nothing is written.
     @Test func aVersionWithoutImagesPrefixIsRefused() throws {
         let dir = TemporaryDirectory("dsv-mat")
         #expect(try dsv(["init"], in: dir.path).status == 0)
         dir.write("e.json", #"{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[]}"#)
         #expect(try dsv(["commit", "e.json", "-m", "r1"], in: dir.path).status == 0)
-        let result = try dsv(["materialize", "--out", "x"], in: dir.path)
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("pins no S3 objects"))
+        let noCredentials = ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "none",
+                             "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"]
+        for environment in [[:], noCredentials] {
+            for command in [["materialize", "--out", "x"], ["verify"], ["checkout", "HEAD", "-o", "x/", "--images"],
+                            ["checkout", "HEAD", "--zip", "x.zip", "--images"]] {
+                let result = try dsv(command, in: dir.path, environment: environment)
+                #expect(result.status == 2, "\(command): \(result.stderr)")
+                #expect(result.stderr.hasPrefix("dsv: error: version ") && result.stderr.contains("pins no S3 objects"),
+                        "\(command): \(result.stderr)")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == [".dsv", "e.json"])
     }
 
     /// Killed with SIGKILL mid-run: no partial file under a final name; the rerun downloads only

@@ -86,9 +86,18 @@ public enum MaterializeOperation {
         }
     }
 
-    public static func run(_ version: StoredVersion, s3: S3Configuration, request: Request,
+    /// - Parameter s3: resolved once the images are known to be placeable (`images(of:request:)`),
+    ///   so that a version that pins nothing, or a name refused, is reported as such rather than
+    ///   as credentials missing.
+    public static func run(_ version: StoredVersion, s3: @autoclosure () throws(S3Error) -> S3Configuration, request: Request,
                            progress: (Progress) -> Void = { _ in }) throws(Failure) -> Report {
-        try run(version, images: try images(of: version, request: request), s3: s3, request: request, progress: progress)
+        let images = try images(of: version, request: request)
+        return try run(version, images: images, s3: try resolve(s3), request: request, progress: progress)
+    }
+
+    /// The S3 configuration a run needs, its failure as this operation's.
+    static func resolve(_ s3: () throws(S3Error) -> S3Configuration) throws(Failure) -> S3Configuration {
+        do { return try s3() } catch { throw .s3(error) }
     }
 
     /// The images a request places, each name checked: a version may hold names that would land

@@ -26,11 +26,9 @@ public enum TrainingCheckout {
         public var subset: String?
         /// The images too, materialized as this request says (its `output` is set here).
         public var images: MaterializeOperation.Request?
-        public var s3: S3Configuration?
 
-        public init(destination: Destination, subset: String? = nil, images: MaterializeOperation.Request? = nil,
-                    s3: S3Configuration? = nil) {
-            (self.destination, self.subset, self.images, self.s3) = (destination, subset, images, s3)
+        public init(destination: Destination, subset: String? = nil, images: MaterializeOperation.Request? = nil) {
+            (self.destination, self.subset, self.images) = (destination, subset, images)
         }
     }
 
@@ -56,16 +54,18 @@ public enum TrainingCheckout {
         }
     }
 
-    public static func run(_ version: StoredVersion, request: Request,
+    /// - Parameter s3: resolved only with the images, once their names are known to be placeable
+    ///   (as `MaterializeOperation.run` does).
+    public static func run(_ version: StoredVersion, request: Request, s3: @autoclosure () throws(S3Error) -> S3Configuration,
                            progress: (MaterializeOperation.Progress) -> Void = { _ in }) throws(Failure) -> Report {
         switch request.destination {
         case .directory(let folder):
-            return try lay(version, request: request, into: folder, progress: progress)
+            return try lay(version, request: request, into: folder, s3: s3, progress: progress)
         case .zip(let path):
             // Staged beside the zip, on its file system, so that images are links, not copies.
             let staging = FileSystem.temporaryPath(beside: path)
             defer { FileSystem.removeTree(staging) }
-            var report = try lay(version, request: request, into: staging, progress: progress)
+            var report = try lay(version, request: request, into: staging, s3: s3, progress: progress)
             if let images = report.images, !images.isComplete { return report }
             do {
                 let writer = try ZipWriter(path: path, time: version.commit.author.time)
@@ -89,16 +89,19 @@ public enum TrainingCheckout {
     }
 
     /// The annotations, then the images, under `folder`.
-    static func lay(_ version: StoredVersion, request: Request, into folder: String,
+    static func lay(_ version: StoredVersion, request: Request, into folder: String, s3: () throws(S3Error) -> S3Configuration,
                     progress: (MaterializeOperation.Progress) -> Void) throws(Failure) -> Report {
-        // The images' names are checked before the annotations are written: a version whose
-        // images cannot all be placed writes nothing.
+        // The images' names, then S3's configuration, are checked before the annotations are
+        // written: a version whose images cannot all be placed writes nothing.
         var materialize: (request: MaterializeOperation.Request, images: [PinnedImage], s3: S3Configuration)?
-        if var images = request.images, let s3 = request.s3 {
+        if var images = request.images {
             images.output = joinPath(folder, "images")
             images.subset = request.subset
             images.subsetFolders = true
-            do { materialize = (images, try MaterializeOperation.images(of: version, request: images), s3) } catch {
+            do {
+                let placed = try MaterializeOperation.images(of: version, request: images)
+                materialize = (images, placed, try MaterializeOperation.resolve(s3))
+            } catch {
                 throw .materialize(error)
             }
         }

@@ -34,10 +34,12 @@ public enum VerifyOperation {
         }
     }
 
-    public static func run(_ version: StoredVersion, s3: S3Configuration) throws(Failure) -> Report {
+    /// - Parameter s3: resolved only once the version is known to pin objects, so that a version
+    ///   that pins none is refused as such, not for want of credentials it would never use.
+    public static func run(_ version: StoredVersion, s3: @autoclosure () throws(S3Error) -> S3Configuration) throws(Failure) -> Report {
         guard let prefix = version.summary.imagesPrefix else { throw .noPrefix(version.commit.id.short) }
         let inventory: S3Inventory
-        do { inventory = try S3Inventory.list(try S3Location(url: prefix), configuration: s3) } catch { throw .s3(error) }
+        do { inventory = try S3Inventory.list(try S3Location(url: prefix), configuration: try s3()) } catch { throw .s3(error) }
         let images: [PinnedImage]
         do { images = try version.pinnedImages() } catch { throw .repository(error) }
         var report = Report(checked: 0, missing: [], changed: [])
