@@ -53,8 +53,8 @@ struct PinningTests {
         let client = try s3.client()
         try client.putObject(bucket: bucket, key: "imgs/\(nfd)", body: Array("the other one".utf8))
         let path = scratch.directory.write("e.json", #"{"images":[{"id":1,"file_name":"\#(nfc)"},{"id":2,"file_name":"\#(nfd)"}]}"#)
-        try CommitOperation.run(.init(exports: [path], message: "pinned", imagesPrefix: "s3://\(bucket)/imgs/", s3: configuration),
-                                in: scratch.repository, author: ScratchRepository.author)
+        _ = try CommitOperation.run(.init(exports: [path], message: "pinned", imagesPrefix: "s3://\(bucket)/imgs/", s3: configuration),
+                                    in: scratch.repository, author: ScratchRepository.author)
         let version = try scratch.version()
         #expect(version.summary.objectsPinned == 2)
         let pins = try version.records().joined().map { (Array($0.key.utf8), $0.pin?.size) }
