@@ -110,19 +110,30 @@ public var dsvBinary: String {
     return url.appendingPathComponent(".build/debug/dsv").path
 }
 
-/// Starts dsv with `arguments` in `directory` and kills it with SIGKILL `delay` seconds later
-/// (or after it ended): what a crash at that moment leaves is for the caller to check.
-public func dsvKilled(_ arguments: [String], in directory: String, after delay: Double) throws {
+/// Starts dsv with `arguments` in `directory` and sends it `signal` (SIGKILL: a crash) `delay`
+/// seconds later, or after it ended; returns how it ended. What it leaves is for the caller to
+/// check.
+@discardableResult
+public func dsvKilled(_ arguments: [String], in directory: String, after delay: Double,
+                     signal: Int32 = SIGKILL) throws -> (reason: Process.TerminationReason, status: Int32) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: dsvBinary)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    // Started with no signal blocked, as from a shell: a test runs on a thread that blocks them,
+    // and a child inherits the mask of the thread that starts it — dsv would only see SIGKILL.
+    var none = sigset_t(), previous = sigset_t()
+    sigemptyset(&none)
+    pthread_sigmask(SIG_SETMASK, &none, &previous)
+    let started = Result { try process.run() }
+    pthread_sigmask(SIG_SETMASK, &previous, nil)
+    try started.get()
     Thread.sleep(forTimeInterval: delay)
-    kill(process.processIdentifier, SIGKILL)
+    kill(process.processIdentifier, signal)
     process.waitUntilExit()
+    return (process.terminationReason, process.terminationStatus)
 }
 
 /// Runs `dsv` with arguments in a folder.

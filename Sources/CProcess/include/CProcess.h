@@ -11,4 +11,13 @@ _Noreturn void dsv_exit_leaving_memory(int status);
 /// 1 when this code was built under AddressSanitizer or ThreadSanitizer, else 0.
 int dsv_sanitized(void);
 
+/// Has a signal that ends the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE — those whose
+/// action is still the default) remove `path` first: a file, or with `folder` a folder and all
+/// it holds. Returns the registration to forget once the path is renamed into place or removed,
+/// or -1 when the path is too long or a thousand are registered already (it is then left).
+int dsv_temporary_register(const char *path, int folder);
+
+/// Forgets a registration of `dsv_temporary_register` (-1 is ignored).
+void dsv_temporary_forget(int registration);
+
 #endif

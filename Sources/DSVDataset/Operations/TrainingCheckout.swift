@@ -64,7 +64,11 @@ public enum TrainingCheckout {
         case .zip(let path):
             // Staged beside the zip, on its file system, so that images are links, not copies.
             let staging = FileSystem.temporaryPath(beside: path)
-            defer { FileSystem.removeTree(staging) }
+            let registration = TemporaryFiles.register(staging, folder: true)
+            defer {
+                FileSystem.removeTree(staging)
+                TemporaryFiles.forget(registration)
+            }
             var report = try lay(version, request: request, into: staging, s3: s3, progress: progress)
             if let images = report.images, !images.isComplete { return report }
             do {

@@ -10,18 +10,25 @@ public final class AtomicFileWriter: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private let bufferLimit = 1 << 20
     private var committed = false
+    /// The temporary file, removed by a signal that ends the process (`TemporaryFiles`).
+    private let registration: TemporaryFiles.Registration
 
     public init(destination: String) throws(SystemError) {
         self.destination = destination
         temporaryPath = FileSystem.temporaryPath(beside: destination)
+        registration = TemporaryFiles.register(temporaryPath)
         fd = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 { throw SystemError("create", path: destination) }
+        if fd < 0 {
+            TemporaryFiles.forget(registration)
+            throw SystemError("create", path: destination)
+        }
         buffer.reserveCapacity(bufferLimit)
     }
 
     deinit {
         if fd >= 0 { close(fd) }
         if !committed { unlink(temporaryPath) }
+        TemporaryFiles.forget(registration)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
@@ -115,6 +122,7 @@ public final class AtomicFileWriter: @unchecked Sendable {
         fd = -1
         if rename(temporaryPath, finalPath) != 0 { throw SystemError("rename into", path: finalPath) }
         committed = true
+        TemporaryFiles.forget(registration)
         if sync && syncingDirectory { try FileSystem.syncDirectory(FileSystem.directory(of: finalPath)) }
     }
 }

@@ -42,6 +42,8 @@ public final class ParallelOutputFile: @unchecked Sendable {
     public let alignment: Int
     private var fd: Int32
     private var committed = false
+    /// The temporary file, removed by a signal that ends the process (`TemporaryFiles`).
+    private let registration: TemporaryFiles.Registration
     /// A buffered write holds the file's inode lock anyway (ext4, xfs): a second writer would
     /// spin on it, burning the core the renderers share; this lock makes it wait asleep.
     private let writing = Lock()
@@ -61,8 +63,12 @@ public final class ParallelOutputFile: @unchecked Sendable {
         self.destination = destination
         self.count = count
         temporaryPath = FileSystem.temporaryPath(beside: destination)
+        registration = TemporaryFiles.register(temporaryPath)
         fd = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 { throw SystemError("create", path: destination) }
+        if fd < 0 {
+            TemporaryFiles.forget(registration)
+            throw SystemError("create", path: destination)
+        }
         // Set after the file exists: a file system without direct I/O refuses the flag here
         // (an `open` with it may create the file and still fail).
         let wanted = (direct ?? (count >= Self.directThreshold)) && O_DIRECT != 0
@@ -78,6 +84,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
         for block in partial.values { block.buffer.deallocate() }
         if fd >= 0 { close(fd) }
         if !committed { unlink(temporaryPath) }
+        TemporaryFiles.forget(registration)
     }
 
     /// How far into an allocation of `alignment` bytes more than it needs a writer's buffer for
@@ -174,6 +181,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
         fd = -1
         if rename(temporaryPath, destination) != 0 { throw SystemError("rename into", path: destination) }
         committed = true
+        TemporaryFiles.forget(registration)
     }
 }
 

@@ -51,13 +51,17 @@ public final class OutputDirectory: @unchecked Sendable {
     public func place(_ source: String, at destination: String) throws(SystemError) -> Bool {
         if try FileStatus.of(destination) == nil, try FileSystem.hardLink(from: source, to: destination) { return true }
         let temporary = FileSystem.temporaryPath(beside: destination)
-        let linked = try FileSystem.hardLink(from: source, to: temporary)
-        if !linked { try FileSystem.copyFile(from: source, to: temporary) }
-        do { try FileSystem.rename(temporary, to: destination) } catch {
+        let registration = TemporaryFiles.register(temporary)
+        defer { TemporaryFiles.forget(registration) }
+        do {
+            let linked = try FileSystem.hardLink(from: source, to: temporary)
+            if !linked { try FileSystem.copyFile(from: source, to: temporary) }
+            try FileSystem.rename(temporary, to: destination)
+            return linked
+        } catch {
             FileSystem.remove(temporary)
             throw error
         }
-        return linked
     }
 }
 

@@ -1,0 +1,137 @@
+#define _GNU_SOURCE
+#include "CProcess.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// The temporary files and folders a signal that ends the process removes on its way out, as
+// git's tempfile.c does: a checkout interrupted with Ctrl-C left a hidden 380 MB file beside
+// its output, a commit its half-written pack. The handler may run on any thread at any moment,
+// so the table is fixed (no allocation, no lock): a slot is claimed, its path copied, and only
+// then marked as holding one; the handler reads marked slots only, and uses nothing but system
+// calls (`unlinkat`, `getdents64`, `openat`, `close`), which are safe in a handler.
+
+enum { SLOTS = 1024, PATH_BYTES = 4096 };
+enum { FREE = 0, CLAIMED = 1, HOLDS_FILE = 2, HOLDS_FOLDER = 3 };
+
+static _Atomic int slot_state[SLOTS];
+// Untouched pages of this 4 MB table cost nothing: only the slots used are ever written.
+static char slot_path[SLOTS][PATH_BYTES];
+static _Atomic int next_slot;
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
+
+// The entries of the folder `fd` names, files and folders, depth first; `depth` bounds the
+// recursion (and the handler's stack: a 4 KB buffer a level).
+static void remove_contents(int fd, int depth) {
+    char buffer[4096] __attribute__((aligned(8)));
+    for (int pass = 0; pass < 64; pass++) {
+        int removed = 0;
+        lseek(fd, 0, SEEK_SET);
+        for (;;) {
+            long count = syscall(SYS_getdents64, fd, buffer, sizeof buffer);
+            if (count <= 0) break;
+            for (long offset = 0; offset < count;) {
+                // struct linux_dirent64: inode (8), offset (8), record length (2), type (1), name.
+                unsigned short length;
+                memcpy(&length, buffer + offset + 16, sizeof length);
+                unsigned char type = (unsigned char)buffer[offset + 18];
+                const char *name = buffer + offset + 19;
+                offset += length;
+                if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+                int is_folder = type == DT_DIR;
+                if (type == DT_UNKNOWN) {  // a file system that does not say: a file unless unlinking says otherwise
+                    if (unlinkat(fd, name, 0) == 0) {
+                        removed++;
+                        continue;
+                    }
+                    is_folder = errno == EISDIR;
+                    if (!is_folder) continue;
+                }
+                if (!is_folder) {
+                    if (unlinkat(fd, name, 0) == 0) removed++;
+                    continue;
+                }
+                if (depth > 0) {
+                    int child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                    if (child >= 0) {
+                        remove_contents(child, depth - 1);
+                        close(child);
+                    }
+                }
+                if (unlinkat(fd, name, AT_REMOVEDIR) == 0) removed++;
+            }
+        }
+        if (removed == 0) return;
+    }
+}
+
+static void remove_registered(void) {
+    for (int slot = 0; slot < SLOTS; slot++) {
+        int state = atomic_load_explicit(&slot_state[slot], memory_order_acquire);
+        if (state == HOLDS_FILE) {
+            unlink(slot_path[slot]);
+        } else if (state == HOLDS_FOLDER) {
+            int fd = open(slot_path[slot], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd >= 0) {
+                remove_contents(fd, 32);
+                close(fd);
+            }
+            rmdir(slot_path[slot]);
+        }
+    }
+}
+
+static void on_signal(int number) {
+    int saved = errno;
+    remove_registered();
+    // SA_RESETHAND put the default action back: the process now ends by the signal, as it would
+    // have without the handler (a shell sees 130 for Ctrl-C).
+    raise(number);
+    errno = saved;
+}
+
+// Only for signals whose action is still the default: one the parent ignores (`nohup`, a
+// background job's SIGINT) stays ignored.
+static void install_handlers(void) {
+    const int numbers[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        struct sigaction current;
+        if (sigaction(numbers[i], NULL, &current) != 0 || current.sa_handler != SIG_DFL) continue;
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = on_signal;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND | SA_RESTART;
+        sigaction(numbers[i], &action, NULL);
+    }
+}
+
+int dsv_temporary_register(const char *path, int folder) {
+    size_t length = strlen(path);
+    if (length >= PATH_BYTES) return -1;
+    pthread_once(&handlers_once, install_handlers);
+    int start = atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed);
+    for (int tried = 0; tried < SLOTS; tried++) {
+        int slot = (int)(((unsigned)start + (unsigned)tried) % SLOTS);
+        int expected = FREE;
+        if (!atomic_compare_exchange_strong_explicit(&slot_state[slot], &expected, CLAIMED, memory_order_acquire,
+                                                     memory_order_relaxed)) {
+            continue;
+        }
+        memcpy(slot_path[slot], path, length + 1);
+        atomic_store_explicit(&slot_state[slot], folder ? HOLDS_FOLDER : HOLDS_FILE, memory_order_release);
+        return slot;
+    }
+    return -1;
+}
+
+void dsv_temporary_forget(int slot) {
+    if (slot < 0 || slot >= SLOTS) return;
+    atomic_store_explicit(&slot_state[slot], FREE, memory_order_release);
+}

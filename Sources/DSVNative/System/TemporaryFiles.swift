@@ -1,0 +1,25 @@
+import CProcess
+
+/// Temporary files and folders that a signal ending the process removes first — Ctrl-C, `kill`,
+/// a terminal closed — as git removes its own: a checkout interrupted as it wrote left a hidden
+/// 380 MB file beside its output, a commit its half-written pack. Each is registered while it
+/// exists under its temporary name, and forgotten once renamed into place or removed.
+/// (SIGKILL runs nothing: what it leaves in a repository, the next writer removes —
+/// `DatasetRepository.lockForWriting` — and the object cache sweeps its own.)
+public enum TemporaryFiles {
+    /// A path registered, to forget once it is renamed into place or removed.
+    public struct Registration: Sendable {
+        fileprivate let slot: Int32
+    }
+
+    /// Has a signal that ends the process remove `path` — with `folder`, a folder and all it
+    /// holds — before the process ends. Register before creating the path: a signal between
+    /// the two only finds nothing to remove.
+    public static func register(_ path: String, folder: Bool = false) -> Registration {
+        Registration(slot: dsv_temporary_register(path, folder ? 1 : 0))
+    }
+
+    public static func forget(_ registration: Registration) {
+        dsv_temporary_forget(registration.slot)
+    }
+}
