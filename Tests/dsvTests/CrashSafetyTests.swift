@@ -60,9 +60,11 @@ import Testing
                 #expect(try String(contentsOfFile: dir.file("check.json"), encoding: .utf8) == Self.export(images: 6000, shift: 0.5))
                 _ = try runProcess("git", ["--git-dir=\(dir.file(".dsv"))", "update-ref", "refs/heads/main", first.hex])
             }
-            // The lock a dead process held never blocks the next writer.
+            // The lock a dead process held never blocks the next writer, which removes the
+            // temporary files the dead one left.
             let lock = try DatasetRepository.discover(from: dir.path).lockForWriting()
             lock.release()
+            #expect(Self.temporaries(in: dir, ".dsv", ".dsv/objects/pack").isEmpty, "after \(delay)s")
         }
         #expect(sawOld, "no kill landed before the branch moved; the export is too small to test")
         let final = try dsv(["commit", "r2.json", "-m", "r2"], in: dir.path)

@@ -114,6 +114,14 @@ extension FileSystem {
         guard name.hasPrefix("."), let marker = name.firstRange(of: ".dsv-tmp-") else { return nil }
         return Int32(name[marker.upperBound...].prefix { $0 != "-" })
     }
+
+    /// Removes the files of `directory` that `temporaryPath(beside:)` named for processes no
+    /// longer running: what one killed as it wrote them left behind.
+    public static func removeAbandonedTemporaries(in directory: String) {
+        for name in entries(of: directory) {
+            if let owner = temporaryOwner(name), !ProcessEnvironment.isAlive(owner) { remove(directory + "/" + name) }
+        }
+    }
 }
 
 extension FileSystem {

@@ -27,11 +27,7 @@ public struct CVATExportCache: Sendable {
     /// Creates the folder, and removes what runs that were killed left half written.
     public func prepare() throws(SystemError) {
         try FileSystem.createDirectories(directory)
-        for name in FileSystem.entries(of: directory) {
-            if let owner = FileSystem.temporaryOwner(name), !ProcessEnvironment.isAlive(owner) {
-                FileSystem.remove(joinPath(directory, name))
-            }
-        }
+        FileSystem.removeAbandonedTemporaries(in: directory)
     }
 
     /// Removes the exports of these jobs other than the current ones.

@@ -52,7 +52,10 @@ public final class DatasetRepository: @unchecked Sendable {
     /// every later update while one is there (a commit killed as it moved the branch made each
     /// commit after it fail, exit 75): they are removed. (Remote-tracking references, which a
     /// pull fetches before it takes the lock, are left alone; a git command writing to `.dsv`
-    /// while dsv writes is not supported.)
+    /// while dsv writes is not supported.) So are the temporary files of writers no longer
+    /// running: a commit killed with SIGKILL as it wrote its pack left it, hundreds of
+    /// megabytes at train2017's size, until a `dsv gc` (a signal that lets dsv act removes
+    /// them at once: `TemporaryFiles`).
     public func lockForWriting() throws(RepositoryError) -> FileLock {
         let lockPath = joinPath(path, "dsv.lock")
         let lock = try RepositoryError.mapping {
@@ -60,6 +63,8 @@ public final class DatasetRepository: @unchecked Sendable {
             return lock
         }
         removeStaleGitLocks()
+        FileSystem.removeAbandonedTemporaries(in: packDirectory)
+        FileSystem.removeAbandonedTemporaries(in: path)
         return lock
     }
 
