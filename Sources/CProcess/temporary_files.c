@@ -23,7 +23,6 @@ enum { FREE = 0, CLAIMED = 1, HOLDS_FILE = 2, HOLDS_FOLDER = 3 };
 static _Atomic int slot_state[SLOTS];
 // Untouched pages of this 4 MB table cost nothing: only the slots used are ever written.
 static char slot_path[SLOTS][PATH_BYTES];
-static _Atomic int next_slot;
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
 // The entries of the folder `fd` names, files and folders, depth first; `depth` bounds the
@@ -116,9 +115,9 @@ int dsv_temporary_register(const char *path, int folder) {
     size_t length = strlen(path);
     if (length >= PATH_BYTES) return -1;
     pthread_once(&handlers_once, install_handlers);
-    int start = atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed);
-    for (int tried = 0; tried < SLOTS; tried++) {
-        int slot = (int)(((unsigned)start + (unsigned)tried) % SLOTS);
+    // The first free slot: the slots in use stay few and low, as do the table's pages touched
+    // (a materialize places ten thousand files, a few dozen at a time).
+    for (int slot = 0; slot < SLOTS; slot++) {
         int expected = FREE;
         if (!atomic_compare_exchange_strong_explicit(&slot_state[slot], &expected, CLAIMED, memory_order_acquire,
                                                      memory_order_relaxed)) {
