@@ -91,6 +91,8 @@ struct SharingCommandTests {
     @Test func divergedHistoriesAreRefusedUnlessForced() throws {
         let (root, server, alice) = try team()
         #expect(try dsv(["remote", "add", "origin", server], in: alice).status == 0, "a plain path works too")
+        let again = try dsv(["remote", "add", "origin", server], in: alice)
+        #expect(again.status == 2 && again.stderr == "dsv: error: remote 'origin' already exists\n", "\(again.stderr)")
         #expect(try dsv(["push"], in: alice).status == 0)
         #expect(try dsv(["clone", server, "bob"], in: root.path).status == 0)
         let bob = root.file("bob")

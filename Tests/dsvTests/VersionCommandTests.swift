@@ -88,7 +88,7 @@ import Testing
         #expect(try dsv(["tag", "round1"], in: dir.path).status == 0)
         let duplicate = try dsv(["tag", "round1"], in: dir.path)
         #expect(duplicate.status == 2)
-        #expect(duplicate.stderr.contains("tag already exists"))
+        #expect(duplicate.stderr == "dsv: error: tag 'round1' already exists\n", "\(duplicate.stderr)")
         let invalid = try dsv(["tag", "bad name"], in: dir.path)
         #expect(invalid.status == 2)
         let tags = try dsv(["tags", "--json"], in: dir.path)

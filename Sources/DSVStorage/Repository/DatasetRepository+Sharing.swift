@@ -13,7 +13,7 @@ extension DatasetRepository {
         let lock: FileLock
         do { lock = try lockForWriting() } catch { throw .repository(error) }
         defer { lock.release() }
-        if try remotes().contains(where: { $0.name == name }) { throw .repository(.invalidName(name, reason: "remote already exists")) }
+        if try remotes().contains(where: { $0.name == name }) { throw .repository(.nameTaken(kind: "remote", name: name)) }
         do { try git.addRemote(name: name, url: url) } catch { throw .repository(.git(error)) }
     }
 

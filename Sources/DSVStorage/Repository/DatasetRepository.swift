@@ -183,11 +183,11 @@ public final class DatasetRepository: @unchecked Sendable {
         }
         try withWriteLock { () throws(RepositoryError) in
             try RepositoryError.mapping {
-                if try git.referenceTarget(reference) != nil { throw RepositoryError.invalidName(name, reason: "tag already exists") }
+                if try git.referenceTarget(reference) != nil { throw RepositoryError.nameTaken(kind: "tag", name: name) }
                 do {
                     try git.updateReference(reference, to: commit, expecting: nil, message: "dsv tag \(name)")
                 } catch let error as GitError where error.isConcurrentModification {
-                    throw RepositoryError.invalidName(name, reason: "tag already exists")
+                    throw RepositoryError.nameTaken(kind: "tag", name: name)
                 }
             }
         }

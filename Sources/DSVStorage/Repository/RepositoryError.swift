@@ -19,8 +19,10 @@ public enum RepositoryError: Error, Sendable {
     case unknownSubset(String, available: [String])
     /// The branch has no commit yet.
     case noVersions
-    /// A tag or branch name git would not accept, or a tag that already exists.
+    /// A tag or branch name git would not accept.
     case invalidName(String, reason: String)
+    /// A tag or remote that already exists under that name (`kind`: "tag", "remote").
+    case nameTaken(kind: String, name: String)
     /// A commit that is not a dsv version, or a version whose objects are missing or corrupt.
     case corruptVersion(String)
     case git(GitError)
@@ -42,6 +44,7 @@ extension RepositoryError: CustomStringConvertible {
             "this version has no subset \(name); its subsets: \(available.joined(separator: ", "))"
         case .noVersions: "no versions yet; run 'dsv commit EXPORT -m MESSAGE' first"
         case .invalidName(let name, let reason): "invalid name '\(name)': \(reason)"
+        case .nameTaken(let kind, let name): "\(kind) '\(name)' already exists"
         case .corruptVersion(let detail): "corrupt version: \(detail)"
         case .git(let error): error.description
         case .io(let error): error.description
