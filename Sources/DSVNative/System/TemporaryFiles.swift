@@ -4,8 +4,9 @@ import CProcess
 /// a terminal closed — as git removes its own: a checkout interrupted as it wrote left a hidden
 /// 380 MB file beside its output, a commit its half-written pack. Each is registered while it
 /// exists under its temporary name, and forgotten once renamed into place or removed.
-/// (SIGKILL runs nothing: what it leaves in a repository, the next writer removes —
-/// `DatasetRepository.lockForWriting` — and the object cache sweeps its own.)
+/// (SIGKILL runs nothing: what it leaves in a repository the next writer removes —
+/// `DatasetRepository.lockForWriting` — the object cache sweeps its own, and a hidden file
+/// beside a checkout's output stays, named for the process that wrote it.)
 public enum TemporaryFiles {
     /// A path registered, to forget once it is renamed into place or removed.
     public struct Registration: Sendable {
