@@ -15,13 +15,7 @@ public final class AtomicFileWriter: @unchecked Sendable {
 
     public init(destination: String) throws(SystemError) {
         self.destination = destination
-        temporaryPath = FileSystem.temporaryPath(beside: destination)
-        registration = TemporaryFiles.register(temporaryPath)
-        fd = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 {
-            TemporaryFiles.forget(registration)
-            throw SystemError("create", path: destination)
-        }
+        (temporaryPath, fd, registration) = try TemporaryFiles.create(beside: destination)
         buffer.reserveCapacity(bufferLimit)
     }
 

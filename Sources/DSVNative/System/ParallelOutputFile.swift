@@ -62,13 +62,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
     public init(destination: String, count: Int, direct: Bool? = nil) throws(SystemError) {
         self.destination = destination
         self.count = count
-        temporaryPath = FileSystem.temporaryPath(beside: destination)
-        registration = TemporaryFiles.register(temporaryPath)
-        fd = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 {
-            TemporaryFiles.forget(registration)
-            throw SystemError("create", path: destination)
-        }
+        (temporaryPath, fd, registration) = try TemporaryFiles.create(beside: destination)
         // Set after the file exists: a file system without direct I/O refuses the flag here
         // (an `open` with it may create the file and still fail).
         let wanted = (direct ?? (count >= Self.directThreshold)) && O_DIRECT != 0

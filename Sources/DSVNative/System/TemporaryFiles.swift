@@ -1,4 +1,5 @@
 import CProcess
+import Glibc
 
 /// Temporary files and folders that a signal ending the process removes first — Ctrl-C, `kill`,
 /// a terminal closed — as git removes its own: a checkout interrupted as it wrote left a hidden
@@ -22,5 +23,21 @@ public enum TemporaryFiles {
 
     public static func forget(_ registration: Registration) {
         dsv_temporary_forget(registration.slot)
+    }
+
+    /// A file created, read-write and only if new, under a fresh hidden name beside
+    /// `destination` (`FileSystem.temporaryPath(beside:)`) and registered: for a writer that
+    /// renames it into place once complete, and forgets it then or once it is removed.
+    public static func create(beside destination: String) throws(SystemError)
+        -> (path: String, descriptor: Int32, registration: Registration) {
+        let path = FileSystem.temporaryPath(beside: destination)
+        let registration = register(path)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if descriptor < 0 {
+            let error = SystemError("create", path: destination)
+            forget(registration)
+            throw error
+        }
+        return (path, descriptor, registration)
     }
 }
