@@ -89,8 +89,11 @@ import Testing
         let duplicate = try dsv(["tag", "round1"], in: dir.path)
         #expect(duplicate.status == 2)
         #expect(duplicate.stderr == "dsv: error: tag 'round1' already exists\n", "\(duplicate.stderr)")
-        let invalid = try dsv(["tag", "bad name"], in: dir.path)
-        #expect(invalid.status == 2)
+        for name in ["bad name", "-x", "HEAD"] {
+            let invalid = try dsv(["tag", "--", name], in: dir.path)
+            #expect(invalid.status == 2 && invalid.stderr == "dsv: error: invalid name '\(name)': not a valid tag name\n",
+                    "\(name): \(invalid.stderr)")
+        }
         let tags = try dsv(["tags", "--json"], in: dir.path)
         let list = try JSONSerialization.jsonObject(with: Data(tags.stdout.utf8)) as! [[String: String]]
         #expect(list.map { $0["name"] } == ["round1"])

@@ -175,10 +175,12 @@ public final class DatasetRepository: @unchecked Sendable {
 
     // MARK: Tags
 
-    /// Creates a lightweight tag; refuses invalid names and existing tags.
+    /// Creates a lightweight tag; refuses existing tags and the names `git tag` refuses: not a
+    /// valid reference, or one that reads as something else on a command line — an option
+    /// (`-x`, which no command could then be given as a revision) or `HEAD`.
     public func createTag(_ name: String, at commit: GitObjectID) throws(RepositoryError) {
         let reference = "refs/tags/\(name)"
-        guard GitRepository.isValidReferenceName(reference) else {
+        guard !name.hasPrefix("-"), name != "HEAD", GitRepository.isValidReferenceName(reference) else {
             throw .invalidName(name, reason: "not a valid tag name")
         }
         try withWriteLock { () throws(RepositoryError) in
