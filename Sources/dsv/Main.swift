@@ -49,15 +49,24 @@ enum Main {
     /// free (`HeapPolicy.keepFreedMemory`); a commit, whose peak memory is a promise, does not.
     static let comparingCommands = Set([Status.self, Diff.self].compactMap { ($0 as ParsableCommand.Type).configuration.commandName })
 
-    /// Help and `--version` exit 0; every other parse failure is a usage error, exit 2.
+    /// Help and `--version` exit 0; every other parse failure is a usage error, exit 2, in one
+    /// line as every error is (SPEC §8).
     static func reportParseError(_ error: Error) -> Never {
         let code = DSV.exitCode(for: error)
         if code == .success { DSV.exit(withError: error) }
-        let message = DSV.message(for: error)
-        writeStandardError("dsv: error: \(TerminalText.line(message))\n")
-        let usage = DSV.fullMessage(for: error).split(separator: "\n").first { $0.hasPrefix("Usage:") }
-        if let usage { writeStandardError("\(usage)\nSee 'dsv --help'.\n") }
+        writeStandardError("dsv: error: \(TerminalText.line(usageMessage(for: error)))\n")
         exit(2)
+    }
+
+    /// The parser's message and the help that tells what the command takes — "Unknown option
+    /// '--bogus' (see 'dsv init --help')" — where the parser would add a usage line and more.
+    static func usageMessage(for error: Error) -> String {
+        let message = DSV.message(for: error)
+        let usage = DSV.fullMessage(for: error).split(separator: "\n").first { $0.hasPrefix("Usage: ") }
+        // `Usage: dsv materialize [-C <DIR>] …`: the command is the words before the first option.
+        let words = usage?.dropFirst("Usage: ".count).split(separator: " ").prefix { !"[<-".contains($0.first!) } ?? []
+        let command = words.first == "dsv" ? words.joined(separator: " ") : "dsv"
+        return "\(message) (see '\(command) --help')"
     }
 }
 
