@@ -17,6 +17,10 @@ enum Main {
             // without one would only pay for the thread (a third of a millisecond of `dsv log`).
             if parallelCommands.contains(name) { WorkerThreads.start() }
         }
+        if let unknown = unknownHelpTopic(arguments) {
+            writeStandardError("dsv: error: \(TerminalText.line(unknown))\n")
+            exit(2)
+        }
         let command: ParsableCommand
         do {
             command = try DSV.parseAsRoot(arguments)
@@ -56,6 +60,22 @@ enum Main {
         if code == .success { DSV.exit(withError: error) }
         writeStandardError("dsv: error: \(TerminalText.line(usageMessage(for: error)))\n")
         exit(2)
+    }
+
+    /// `dsv help nope` is a usage error as `dsv nope` is, where the parser prints the root help
+    /// and exits 0 — a script asking for a command's help would not learn the command is gone.
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        var command: ParsableCommand.Type = DSV.self
+        var path = "dsv"
+        for word in arguments.dropFirst() where !word.hasPrefix("-") {
+            guard let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == word }) else {
+                return "'\(word)' is not a \(path) command (see '\(path) --help')"
+            }
+            command = next
+            path += " " + word
+        }
+        return nil
     }
 
     /// The parser's message and the help that tells what the command takes — "Unknown option

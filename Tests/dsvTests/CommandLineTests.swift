@@ -172,6 +172,8 @@ import Testing
         let help = try dsv(["--help"], in: "/")
         #expect(help.status == 0)
         #expect(help.stdout.contains("init"))
+        let topic = try dsv(["help", "remote", "add"], in: "/")
+        #expect(topic.status == 0 && topic.stdout.contains("USAGE: dsv remote add"), "\(topic.stdout)")
     }
 
     @Test func usageErrorsExit2WithOneLine() throws {
@@ -182,6 +184,8 @@ import Testing
             ["log", "-n"]: "dsv: error: Missing value for '-n <n>' (see 'dsv log --help')\n",
             ["materialize", "HEAD", "--out", "m", "-j", "0"]: "dsv: error: -j must be at least 1 (see 'dsv materialize --help')\n",
             ["remote", "add", "origin"]: "dsv: error: Missing expected argument '<url>' (see 'dsv remote add --help')\n",
+            ["help", "nope"]: "dsv: error: 'nope' is not a dsv command (see 'dsv --help')\n",
+            ["help", "remote", "nope"]: "dsv: error: 'nope' is not a dsv remote command (see 'dsv remote --help')\n",
         ]
         for (arguments, line) in expected {
             let result = try dsv(arguments, in: "/")
