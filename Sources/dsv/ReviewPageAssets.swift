@@ -35,7 +35,7 @@ enum ReviewPageAssets {
         .stage svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
         .stage.missing { min-height: 240px; }
         .stage.missing img { display: none; }
-        .stage .note { position: absolute; left: 8px; top: 8px; color: #ccc; font: 12px system-ui; line-height: 1.2; }
+        .stage .note { position: absolute; left: 8px; bottom: 8px; color: #ccc; background: rgba(34, 34, 34, 0.85); padding: 2px 4px; font: 12px system-ui; line-height: 1.2; }
         svg .shape { fill: none; stroke-width: 2.5; vector-effect: non-scaling-stroke; }
         svg .old { stroke-dasharray: 6 4; }
         svg .fill { stroke: none; }

@@ -257,6 +257,23 @@ struct ReviewPageTests {
         #expect(measured == "edge.png:1:inside:apart,spot.png:2:inside:apart")
     }
 
+    /// Without a picture, the card says so without covering a label: a box in the picture's
+    /// top left corner, whose label is drawn inside it there, where the notice once stood.
+    @Test func theMissingPictureNoticeCoversNoLabel() throws {
+        let images = #""images":[{"id":1,"width":640,"height":480,"file_name":"corner.jpg"}]"#
+        let categories = #""categories":[{"id":1,"name":"pedestrian"}]"#
+        let round1 = #"{\#(images),"annotations":[],\#(categories)}"#
+        let round2 = #"{\#(images),"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,300,200]}],\#(categories)}"#
+        let dir = try Self.review(round1, round2, folder: "dsv-review-notice")
+        let measured = try Self.probe("""
+            const note = document.querySelector(".stage .note").getBoundingClientRect();
+            const labels = [...document.querySelectorAll(".stage svg text")].map((t) => t.getBoundingClientRect());
+            const clear = labels.every((b) => b.right <= note.left || note.right <= b.left || b.bottom <= note.top || note.bottom <= b.top);
+            document.body.dataset.probe = labels.length + (clear ? ":clear" : ":covered");
+            """, in: dir)
+        #expect(measured == "1:clear")
+    }
+
     /// A folder where two rounds were committed and `dsv diff --html review.html` written.
     static func review(_ round1: String, _ round2: String, folder: String) throws -> TemporaryDirectory {
         let dir = TemporaryDirectory(folder)
