@@ -68,7 +68,9 @@ enum Main {
         guard arguments.first == "help" else { return nil }
         var command: ParsableCommand.Type = DSV.self
         var path = "dsv"
-        for word in arguments.dropFirst() where !word.hasPrefix("-") {
+        // Topic words until an option or a command without subcommands, as the parser reads them.
+        for word in arguments.dropFirst() {
+            if word.hasPrefix("-") || command.configuration.subcommands.isEmpty { break }
             guard let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == word }) else {
                 return "'\(word)' is not a \(path) command (see '\(path) --help')"
             }

@@ -172,8 +172,11 @@ import Testing
         let help = try dsv(["--help"], in: "/")
         #expect(help.status == 0)
         #expect(help.stdout.contains("init"))
-        let topic = try dsv(["help", "remote", "add"], in: "/")
-        #expect(topic.status == 0 && topic.stdout.contains("USAGE: dsv remote add"), "\(topic.stdout)")
+        for (words, usage) in [(["help", "remote", "add"], "USAGE: dsv remote add"),
+                               (["help", "log", "HEAD"], "USAGE: dsv log")] {
+            let topic = try dsv(words, in: "/")
+            #expect(topic.status == 0 && topic.stdout.contains(usage), "\(words): \(topic.stdout)")
+        }
     }
 
     @Test func usageErrorsExit2WithOneLine() throws {
