@@ -25,7 +25,7 @@ enum Main {
         do {
             command = try DSV.parseAsRoot(arguments)
         } catch {
-            reportParseError(error)
+            reportParseError(error, arguments: arguments)
         }
         do {
             trace.mark("parse arguments")
@@ -54,11 +54,14 @@ enum Main {
     static let comparingCommands = Set([Status.self, Diff.self].compactMap { ($0 as ParsableCommand.Type).configuration.commandName })
 
     /// Help and `--version` exit 0; every other parse failure is a usage error, exit 2, in one
-    /// line as every error is (SPEC §8).
-    static func reportParseError(_ error: Error) -> Never {
+    /// line as every error is (SPEC §8): the parser's message and the help that tells what the
+    /// command takes — "Unknown option '--bogus' (see 'dsv init --help')" — where the parser
+    /// would add a usage line and more.
+    static func reportParseError(_ error: Error, arguments: [String]) -> Never {
         let code = DSV.exitCode(for: error)
         if code == .success { DSV.exit(withError: error) }
-        writeStandardError("dsv: error: \(TerminalText.line(usageMessage(for: error)))\n")
+        let command = commandNamed(by: arguments).path
+        writeStandardError("dsv: error: \(TerminalText.line("\(DSV.message(for: error)) (see '\(command) --help')"))\n")
         exit(2)
     }
 
@@ -66,29 +69,25 @@ enum Main {
     /// and exits 0 — a script asking for a command's help would not learn the command is gone.
     static func unknownHelpTopic(_ arguments: [String]) -> String? {
         guard arguments.first == "help" else { return nil }
+        let (path, stray) = commandNamed(by: arguments.dropFirst())
+        return stray.map { "'\($0)' is not a \(path) command (see '\(path) --help')" }
+    }
+
+    /// The command that `words` name as the parser reads them — subcommand names from the start,
+    /// up to an option or a command without subcommands — as `dsv remote add`, and the word that
+    /// named none where one was due (`bogus` of `dsv remote bogus`).
+    static func commandNamed(by words: some Collection<String>) -> (path: String, stray: String?) {
         var command: ParsableCommand.Type = DSV.self
         var path = "dsv"
-        // Topic words until an option or a command without subcommands, as the parser reads them.
-        for word in arguments.dropFirst() {
+        for word in words {
             if word.hasPrefix("-") || command.configuration.subcommands.isEmpty { break }
             guard let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == word }) else {
-                return "'\(word)' is not a \(path) command (see '\(path) --help')"
+                return (path, word)
             }
             command = next
             path += " " + word
         }
-        return nil
-    }
-
-    /// The parser's message and the help that tells what the command takes — "Unknown option
-    /// '--bogus' (see 'dsv init --help')" — where the parser would add a usage line and more.
-    static func usageMessage(for error: Error) -> String {
-        let message = DSV.message(for: error)
-        let usage = DSV.fullMessage(for: error).split(separator: "\n").first { $0.hasPrefix("Usage: ") }
-        // `Usage: dsv materialize [-C <DIR>] …`: the command is the words before the first option.
-        let words = usage?.dropFirst("Usage: ".count).split(separator: " ").prefix { !"[<-".contains($0.first!) } ?? []
-        let command = words.first == "dsv" ? words.joined(separator: " ") : "dsv"
-        return "\(message) (see '\(command) --help')"
+        return (path, nil)
     }
 }
 

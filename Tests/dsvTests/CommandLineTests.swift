@@ -187,6 +187,8 @@ import Testing
             ["log", "-n"]: "dsv: error: Missing value for '-n <n>' (see 'dsv log --help')\n",
             ["materialize", "HEAD", "--out", "m", "-j", "0"]: "dsv: error: -j must be at least 1 (see 'dsv materialize --help')\n",
             ["remote", "add", "origin"]: "dsv: error: Missing expected argument '<url>' (see 'dsv remote add --help')\n",
+            ["remote", "bogus"]: "dsv: error: Unexpected argument 'bogus' (see 'dsv remote --help')\n",
+            ["-C", "/", "log", "-n"]: "dsv: error: Missing value for '-n <n>' (see 'dsv log --help')\n",
             ["help", "nope"]: "dsv: error: 'nope' is not a dsv command (see 'dsv --help')\n",
             ["help", "remote", "nope"]: "dsv: error: 'nope' is not a dsv remote command (see 'dsv remote --help')\n",
         ]
