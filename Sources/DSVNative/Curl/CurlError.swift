@@ -6,6 +6,9 @@ import CCurlShim
 public struct CurlError: Error, CustomStringConvertible, Sendable {
     public let code: UInt32
     public let message: String
+    /// curl's own words for the failure ("Couldn't connect to server"), without the request that
+    /// `message` names after them: for a caller whose message names the request already.
+    public let reason: String
     /// Set when the transfer stopped because its download file could not be written (no space
     /// left, a read-only folder): a local failure, not the server's.
     public let localFailure: SystemError?
@@ -14,6 +17,7 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
         self.code = code.rawValue
         let text = dsv_curl_easy_strerror(code).map { String(cString: $0) } ?? "curl error \(code.rawValue)"
         message = localFailure?.description ?? (detail.isEmpty ? text : "\(text): \(detail)")
+        reason = localFailure?.description ?? text
         self.localFailure = localFailure
     }
 
@@ -21,6 +25,7 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
     init(unavailable reason: String) {
         code = CURLE_FAILED_INIT.rawValue
         message = "libcurl \(reason)"
+        self.reason = message
         localFailure = nil
     }
 

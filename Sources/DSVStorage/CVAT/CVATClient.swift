@@ -181,7 +181,9 @@ public final class CVATClient: @unchecked Sendable {
             return .answer(response)
         case .failure(let error):
             if let local = error.localFailure { return .failure(.local(local)) }
-            return error.isTransient ? .retry(error.message, retryAfter: nil) : .failure(.unavailable(request: name, reason: error.message))
+            // The request is named by its path already; curl's message would name it again, whole.
+            let reason = "\(error.reason) at \(server)"
+            return error.isTransient ? .retry(reason, retryAfter: nil) : .failure(.unavailable(request: name, reason: reason))
         }
     }
 
