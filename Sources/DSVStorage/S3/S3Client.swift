@@ -213,7 +213,8 @@ public final class S3Client: @unchecked Sendable {
             return .retry(error, retryAfter: response.header("retry-after").flatMap(Double.init))
         case .failure(let error):
             if let local = error.localFailure { return .failure(.local(request: call.description, local)) }
-            let failure = S3Error.unavailable(request: call.description, reason: error.message)
+            // The request is named already; curl's message would name it again, signed query and all.
+            let failure = S3Error.unavailable(request: call.description, reason: "\(error.reason) at \(endpoint.scheme)://\(endpoint.authority)")
             return error.isTransient ? .retry(failure, retryAfter: nil) : .failure(failure)
         }
     }
