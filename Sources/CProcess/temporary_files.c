@@ -17,10 +17,14 @@
 // then marked as holding one; the handler reads marked slots only, and uses nothing but system
 // calls (`unlinkat`, `getdents64`, `openat`, `close`), which are safe in a handler.
 
-enum { SLOTS = 1024, PATH_BYTES = 4096 };
-enum { FREE = 0, CLAIMED = 1, HOLDS_FILE = 2, HOLDS_FOLDER = 3 };
+enum { SLOTS = 1024, SLOT_BITS = 10, PATH_BYTES = 4096 };
+enum { FREE = 0, CLAIMED = 1, HOLDS_FILE = 2, HOLDS_FOLDER = 3, STATE_BITS = 2, STATE_MASK = 3 };
 
-static _Atomic int slot_state[SLOTS];
+// A slot's state in its low two bits, and above them how many times it was claimed: a
+// registration names both (its slot in the low bits, that count above), so that forgetting it
+// twice — a writer forgets on commit and again as it goes — cannot free the slot once another
+// thread has claimed it again.
+static _Atomic unsigned slot_state[SLOTS];
 // Untouched pages of this 4 MB table cost nothing: only the slots used are ever written.
 static char slot_path[SLOTS][PATH_BYTES];
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
@@ -72,7 +76,7 @@ static void remove_contents(int fd, int depth) {
 
 static void remove_registered(void) {
     for (int slot = 0; slot < SLOTS; slot++) {
-        int state = atomic_load_explicit(&slot_state[slot], memory_order_acquire);
+        unsigned state = atomic_load_explicit(&slot_state[slot], memory_order_acquire) & STATE_MASK;
         if (state == HOLDS_FILE) {
             unlink(slot_path[slot]);
         } else if (state == HOLDS_FOLDER) {
@@ -118,19 +122,39 @@ int dsv_temporary_register(const char *path, int folder) {
     // The first free slot: the slots in use stay few and low, as do the table's pages touched
     // (a materialize places ten thousand files, a few dozen at a time).
     for (int slot = 0; slot < SLOTS; slot++) {
-        int expected = FREE;
-        if (!atomic_compare_exchange_strong_explicit(&slot_state[slot], &expected, CLAIMED, memory_order_acquire,
-                                                     memory_order_relaxed)) {
+        unsigned expected = atomic_load_explicit(&slot_state[slot], memory_order_relaxed);
+        if ((expected & STATE_MASK) != FREE) continue;
+        // The claim count, kept to the bits a non-negative int holds beside the slot's.
+        unsigned claims = ((expected >> STATE_BITS) + 1) & ((1u << (31 - SLOT_BITS)) - 1);
+        if (!atomic_compare_exchange_strong_explicit(&slot_state[slot], &expected, claims << STATE_BITS | CLAIMED,
+                                                     memory_order_acquire, memory_order_relaxed)) {
             continue;
         }
         memcpy(slot_path[slot], path, length + 1);
-        atomic_store_explicit(&slot_state[slot], folder ? HOLDS_FOLDER : HOLDS_FILE, memory_order_release);
-        return slot;
+        atomic_store_explicit(&slot_state[slot], claims << STATE_BITS | (folder ? HOLDS_FOLDER : HOLDS_FILE),
+                              memory_order_release);
+        return (int)(claims << SLOT_BITS) | slot;
     }
     return -1;
 }
 
-void dsv_temporary_forget(int slot) {
-    if (slot < 0 || slot >= SLOTS) return;
-    atomic_store_explicit(&slot_state[slot], FREE, memory_order_release);
+// Frees the slot only if it still holds this registration's path: a second forget, or one
+// after the slot was claimed again, changes nothing.
+void dsv_temporary_forget(int registration) {
+    if (registration < 0) return;
+    int slot = registration & (SLOTS - 1);
+    unsigned claims = (unsigned)registration >> SLOT_BITS;
+    for (unsigned held = HOLDS_FILE; held <= HOLDS_FOLDER; held++) {
+        unsigned expected = claims << STATE_BITS | held;
+        if (atomic_compare_exchange_strong_explicit(&slot_state[slot], &expected, claims << STATE_BITS | FREE,
+                                                    memory_order_release, memory_order_relaxed)) {
+            return;
+        }
+    }
+}
+
+int dsv_temporary_is_registered(int registration) {
+    if (registration < 0) return 0;
+    unsigned state = atomic_load_explicit(&slot_state[registration & (SLOTS - 1)], memory_order_acquire);
+    return (state >> STATE_BITS) == ((unsigned)registration >> SLOT_BITS) && (state & STATE_MASK) >= HOLDS_FILE;
 }

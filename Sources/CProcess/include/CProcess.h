@@ -17,7 +17,11 @@ int dsv_sanitized(void);
 /// or -1 when the path is too long or a thousand are registered already (it is then left).
 int dsv_temporary_register(const char *path, int folder);
 
-/// Forgets a registration of `dsv_temporary_register` (-1 is ignored).
+/// Forgets a registration of `dsv_temporary_register` (-1 is ignored); forgetting it again, even
+/// after its slot was reused, changes nothing.
 void dsv_temporary_forget(int registration);
+
+/// 1 while `registration` is registered and not forgotten.
+int dsv_temporary_is_registered(int registration);
 
 #endif

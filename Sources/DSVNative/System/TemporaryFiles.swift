@@ -11,6 +11,7 @@ import Glibc
 public enum TemporaryFiles {
     /// A path registered, to forget once it is renamed into place or removed.
     public struct Registration: Sendable {
+        /// The C table's slot and how many times it was claimed (`dsv_temporary_register`).
         fileprivate let slot: Int32
     }
 
@@ -21,8 +22,14 @@ public enum TemporaryFiles {
         Registration(slot: dsv_temporary_register(path, folder ? 1 : 0))
     }
 
+    /// Forgets a registration; again, or after its path was registered anew, it changes nothing.
     public static func forget(_ registration: Registration) {
         dsv_temporary_forget(registration.slot)
+    }
+
+    /// Whether `registration` is registered and not forgotten.
+    public static func isRegistered(_ registration: Registration) -> Bool {
+        dsv_temporary_is_registered(registration.slot) != 0
     }
 
     /// A file created, read-write and only if new, under a fresh hidden name beside
