@@ -58,6 +58,7 @@ struct CLIFailure {
             case .notFound, .noJobs, .notAnExport, .badSubset: exitCode = ExitStatus.badInput
             case .exportFailed, .timedOut, .unavailable, .unexpected: exitCode = ExitStatus.unavailable
             case .local: exitCode = ExitStatus.ioError
+            case .afterExports(let inner, _): exitCode = CLIFailure(inner).exitCode
             }
         case let error as CheckoutError:
             message = error.description

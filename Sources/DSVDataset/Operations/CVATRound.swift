@@ -112,9 +112,19 @@ public enum CVATRound {
         let exporter = CVATExporter(client: client)
         exporter.concurrency = max(1, request.concurrency)
         exporter.timeout = request.timeout
-        try exporter.export(missing.map { ($0, cache.path(server: server, job: $0)) }) { done in progress(done, missing.count) }
+        // From here on a failure leaves the exports that finished in the cache, and says so.
+        var finished = 0
+        do {
+            try exporter.export(missing.map { ($0, cache.path(server: server, job: $0)) }) { done in
+                finished = done
+                progress(done, missing.count)
+            }
+        } catch { throw .afterExports(error, kept: finished) }
 
-        let (pinning, unpinned) = request.imagesGiven ? (nil, []) : try pinning(of: jobs.map { tasks[$0.taskID]! }, client: client)
+        let (pinning, unpinned): ((pinning: Pinning, tasks: Set<Int>)?, [(task: CVATTask, reason: String)])
+        do {
+            (pinning, unpinned) = request.imagesGiven ? (nil, []) : try Self.pinning(of: jobs.map { tasks[$0.taskID]! }, client: client)
+        } catch { throw .afterExports(error, kept: missing.count) }
         let sources = jobs.map { job in
             let task = tasks[job.taskID]!
             return ExportSource(path: cache.path(server: server, job: job), subsetName: task.subset.isEmpty ? nil : task.subset,

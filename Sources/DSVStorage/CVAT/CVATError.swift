@@ -27,14 +27,21 @@ public enum CVATError: Error, Sendable, CustomStringConvertible {
     case noPassword(String)
     /// A task whose subset cannot name a subset of a version (it becomes a file name).
     case badSubset(task: Int, name: String, subset: String, problem: String)
+    /// A failure once the round's exports had begun, `kept` of them finished: those stay in the
+    /// export cache, and a rerun exports only the others. Said only where it is so — a server
+    /// unreachable at the first request has exported nothing to keep.
+    indirect case afterExports(CVATError, kept: Int)
 
     public var description: String { description(committing: false) }
 
     /// The line for the user; for a commit (`committing`), saying too that nothing was committed
     /// where the round failed on the way to a commit — a status commits nothing either way.
-    public func description(committing: Bool) -> String {
+    public func description(committing: Bool) -> String { description(committing: committing, kept: 0) }
+
+    private func description(committing: Bool, kept count: Int) -> String {
         let nothing = committing ? "; nothing committed" : ""
-        let kept = (committing ? "; nothing committed, " : "; ") + "finished exports are kept for the next run"
+        let kept = count == 0 ? nothing : (committing ? "; nothing committed, " : "; ")
+            + (count == 1 ? "the export that finished is" : "the \(count) exports that finished are") + " kept for the next run"
         return switch self {
         case .notALocation(let url):
             "\(url) is not a CVAT project, task or job URL (…/projects/ID, …/tasks/ID, …/tasks/ID/jobs/ID or …/jobs/ID)"
@@ -44,17 +51,18 @@ public enum CVATError: Error, Sendable, CustomStringConvertible {
             "CVAT at \(server) has no \(what) (404), or this user cannot see it (an organization's resources need --org)"
         case .noJobs(let what): what
         case .exportFailed(let job, let message):
-            "CVAT could not export job \(job): \(message.isEmpty ? "the export failed" : message)\(nothing)"
+            "CVAT could not export job \(job): \(message.isEmpty ? "the export failed" : message)\(kept)"
         case .timedOut(let job, let seconds):
             "the export of job \(job) did not finish within \(Self.duration(seconds)) (--timeout)\(kept)"
         case .unavailable(let request, let reason):
             "CVAT unavailable: \(request): \(reason)\(kept)"
-        case .unexpected(let request, let reason): "unexpected answer from CVAT to \(request): \(reason)"
-        case .notAnExport(let job, let reason): "the export of job \(job) is not a COCO export zip: \(reason)"
+        case .unexpected(let request, let reason): "unexpected answer from CVAT to \(request): \(reason)\(kept)"
+        case .notAnExport(let job, let reason): "the export of job \(job) is not a COCO export zip: \(reason)\(kept)"
         case .local(let error): error.description
         case .noPassword(let reason): reason
         case .badSubset(let task, let name, let subset, let problem):
             "CVAT task \(task) \"\(name)\" has the subset \(subset), which cannot name a subset: \(problem)\(nothing)"
+        case .afterExports(let error, let kept): error.description(committing: committing, kept: kept)
         }
     }
 
