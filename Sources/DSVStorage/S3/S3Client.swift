@@ -242,8 +242,16 @@ public struct S3Call: Sendable, CustomStringConvertible {
         self.download = download
     }
 
-    /// "GET s3://bucket/key", as errors name requests.
-    public var description: String { "\(method) s3://\(bucket)/\(key)" }
+    /// "GET s3://bucket/key", as errors name requests. A call on the bucket itself has no key to
+    /// tell what it asks: a listing is named by what it lists ("list s3://bucket/prefix", "list
+    /// versions of …"), any other by its query ("GET s3://bucket/?versioning").
+    public var description: String {
+        guard key.isEmpty, !query.isEmpty else { return "\(method) s3://\(bucket)/\(key)" }
+        if method == "GET", let prefix = query.first(where: { $0.0 == "prefix" })?.1 {
+            return "\(query.contains { $0.0 == "versions" } ? "list versions of" : "list") s3://\(bucket)/\(prefix)"
+        }
+        return "\(method) s3://\(bucket)/?" + query.map { $0.1.isEmpty ? $0.0 : "\($0.0)=\($0.1)" }.joined(separator: "&")
+    }
 }
 
 /// ETags as S3 sends them (`"9b2cf535f27731c974343645a3985328"`, `"…-3"` for multipart).
