@@ -22,7 +22,7 @@ struct Commit: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: ArgumentHelp("CVAT project, task or job URLs; COCO JSON files, CVAT export zips, or folders they were extracted to.",
+    @Argument(help: ArgumentHelp("CVAT project, task or job URLs; COCO JSON files (- for standard input), CVAT export zips, or folders they were extracted to.",
                                  valueName: "EXPORT"))
     var exports: [String]
 
@@ -56,7 +56,7 @@ struct Commit: ParsableCommand {
         let (urls, files) = try CVATOptions.split(exports)
         // The files first: their SHA-256 starts at once, while libgit2 starts and the repository
         // is read. A round from CVAT needs the repository's export cache before its files exist.
-        let paths = files.map(repository.resolve)
+        let paths = files.map(repository.resolveExport)
         var sources = paths.map { ExportSource(path: $0) }
         let earlyOpened = urls.isEmpty ? try ExportInput.open(sources, subset: subset) : nil
         let repo = try repository.open()

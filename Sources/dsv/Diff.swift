@@ -72,13 +72,13 @@ struct Status: ParsableCommand {
         let (urls, files) = try CVATOptions.split(exports)
         let repo = try repository.open()
         let head = try repo.head().map { try StoredVersion(repository: repo, commitID: $0) }
-        var sources = files.map { ExportSource(path: repository.resolve($0)) }
+        var sources = files.map { ExportSource(path: repository.resolveExport($0)) }
         // A round from CVAT: its jobs' exports (fetched or from the cache); the images keep the
         // pins HEAD has, as for files.
         if !urls.isEmpty { sources += try cvat.fetch(urls, imagesGiven: true, in: repo).sources }
         let diff = try StatusOperation.run(sources: sources, subset: filesSubset, against: head, in: repo, leaving: LeftForExit.keep)
         LeftForExit.keep(diff)
-        try options.report(diff, title: "status: \(exports.joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))",
+        try options.report(diff, title: "status: \(exports.map { $0 == "-" ? "stdin" : $0 }.joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))",
                            headers: { try head?.headers().map(\.header) ?? [] }, resolve: repository.resolve)
     }
 }

@@ -12,6 +12,10 @@ extension RepositoryOptions {
         guard let directory, !path.hasPrefix("/") else { return path }
         return joinPath(directory, path)
     }
+
+    /// An export named on the command line: `-` is the standard input, as for most Unix tools
+    /// (read as `/dev/stdin` is: its source is named "stdin").
+    func resolveExport(_ path: String) -> String { path == "-" ? "/dev/stdin" : resolve(path) }
 }
 
 /// Formatting shared by the commands that print versions.

@@ -107,6 +107,18 @@ import Testing
         #expect(try String(contentsOfFile: dir.file("out.json"), encoding: .utf8) == export)
         let status = try runProcess("/bin/sh", ["-c", #"cat round1.json | "$0" status /dev/stdin --exit-code"#, dsvBinary], in: dir.path)
         #expect(status.status == 0, "\(status.stdout) \(status.stderr)")
+
+        // `-` is the standard input too, as for most Unix tools, and named "stdin" as it is.
+        let renamed = export.replacingOccurrences(of: #""name":"car""#, with: #""name":"truck""#)
+        try renamed.write(toFile: dir.file("round2.json"), atomically: true, encoding: .utf8)
+        let dashStatus = try runProcess("/bin/sh", ["-c", #"cat round2.json | "$0" status - --stat"#, dsvBinary], in: dir.path)
+        #expect(dashStatus.status == 0 && dashStatus.stdout.hasPrefix("status: stdin against HEAD ("), "\(dashStatus.stdout) \(dashStatus.stderr)")
+        #expect(dashStatus.stdout.contains("categories added: truck"), "\(dashStatus.stdout)")
+        let dashed = try runProcess("/bin/sh", ["-c", #"cat round2.json | "$0" commit - -m dashed"#, dsvBinary], in: dir.path)
+        #expect(dashed.status == 0, "\(dashed.stderr)")
+        #expect(try dsv(["checkout", "HEAD", "-o", "out.json"], in: dir.path).status == 0)
+        #expect(try String(contentsOfFile: dir.file("out.json"), encoding: .utf8) == renamed)
+        #expect(try dsv(["show", "HEAD"], in: dir.path).stdout.contains("\n  stdin  "), "the source is named stdin")
     }
 
     /// A command's exit leaves the unmapping of its memory to a process of its own that ends
