@@ -45,7 +45,7 @@ import Testing
         ("bad/infinity.json", "non-finite number 1e999"),
         ("bad/invalid_utf8.json", "invalid UTF-8"),
         ("bad/no_images.json", "no \"images\" array"),
-        ("bad/annotations_not_array.json", "\"annotations\" must be an array"),
+
         ("bad/empty_file_name.json", "image 1: file_name \"\" is empty"),
         // What a user hands over by mistake is named for what it is, not by its first byte.
         ("bad/utf16.json", "utf16.json: not a COCO dataset: the file is UTF-16 text; COCO JSON is UTF-8"),
@@ -54,6 +54,7 @@ import Testing
         ("bad/no_file_name.json", "no_file_name.json:2:1: an image has no \"file_name\""),
         ("bad/no_image_id.json", "no_image_id.json:1:57: an annotation has no \"image_id\""),
         ("bad/file_name_not_string.json", "file_name_not_string.json:1:32: an image's \"file_name\" must be a string"),
+        ("bad/annotations_not_array.json", "annotations_not_array.json:1:28: \"annotations\" must be an array, found an object"),
     ])
     func refusesBadInput(_ name: String, _ expected: String) throws {
         do {

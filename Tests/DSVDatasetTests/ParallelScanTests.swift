@@ -130,7 +130,7 @@ import Testing
         #expect {
             try COCOReader.read(path: path)
         } throws: { error in
-            (error as? COCOError)?.description.hasSuffix("broken.json:1:\(column): invalid JSON: each entry of \"annotations\" must be an object, found a number") == true
+            (error as? COCOError)?.description.hasSuffix("broken.json:1:\(column): each entry of \"annotations\" must be an object, found a number") == true
                 || { Issue.record("\(error)"); return false }()
         }
     }

@@ -337,7 +337,7 @@ public enum COCOReader {
         guard scanner.peek() == UInt8(ascii: "[") else {
             let found = scanner.peek()
             _ = try scanner.scanValue()
-            throw JSONSyntaxError(offset: start, reason: "\"\(key)\" must be an array, found \(describe(found))")
+            throw JSONSyntaxError.rule("\"\(key)\" must be an array, found \(describe(found))", at: start)
         }
         var spaced = false
         scanner.position += 1
@@ -360,10 +360,10 @@ public enum COCOReader {
 
     /// The error for the entry of the array `key` at the scanner, which is not an object: the
     /// value's own syntax error first, if it has one (the sequential and the parallel scans
-    /// report the same).
+    /// report the same); else a rule broken by valid JSON, not invalid JSON.
     static func notAnObject(_ scanner: inout JSONScanner, key: String) throws(JSONSyntaxError) -> JSONSyntaxError {
         let (start, found) = (scanner.position, scanner.peek())
         _ = try scanner.scanValue()
-        return JSONSyntaxError(offset: start, reason: "each entry of \"\(key)\" must be an object, found \(describe(found))")
+        return JSONSyntaxError.rule("each entry of \"\(key)\" must be an object, found \(describe(found))", at: start)
     }
 }
