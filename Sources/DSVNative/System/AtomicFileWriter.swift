@@ -5,24 +5,15 @@ import Glibc
 /// committing removes the temporary file.
 public final class AtomicFileWriter: @unchecked Sendable {
     public let destination: String
-    public let temporaryPath: String
-    private var fd: Int32
+    private let file: TemporaryFile
+    private var fd: Int32 { file.descriptor }
     private var buffer: [UInt8] = []
     private let bufferLimit = 1 << 20
-    private var committed = false
-    /// The temporary file, removed by a signal that ends the process (`TemporaryFiles`).
-    private let registration: TemporaryFiles.Registration
 
     public init(destination: String) throws(SystemError) {
         self.destination = destination
-        (temporaryPath, fd, registration) = try TemporaryFiles.create(beside: destination)
+        file = try TemporaryFile(beside: destination)
         buffer.reserveCapacity(bufferLimit)
-    }
-
-    deinit {
-        if fd >= 0 { close(fd) }
-        if !committed { unlink(temporaryPath) }
-        TemporaryFiles.forget(registration)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
@@ -112,11 +103,7 @@ public final class AtomicFileWriter: @unchecked Sendable {
     public func commit(as finalPath: String, sync: Bool = false, syncingDirectory: Bool = true) throws(SystemError) {
         try flush()
         if sync && fsync(fd) != 0 { throw SystemError("sync", path: finalPath) }
-        close(fd)
-        fd = -1
-        if rename(temporaryPath, finalPath) != 0 { throw SystemError("rename into", path: finalPath) }
-        committed = true
-        TemporaryFiles.forget(registration)
+        try file.place(at: finalPath)
         if sync && syncingDirectory { try FileSystem.syncDirectory(FileSystem.directory(of: finalPath)) }
     }
 }

@@ -35,15 +35,12 @@ import Glibc
 /// rendering and writing went from 2.5–3.2 s to 1.9–2.3 s).
 public final class ParallelOutputFile: @unchecked Sendable {
     public let destination: String
-    public let temporaryPath: String
     public let count: Int
     /// The block a direct write takes whole (0: the file is written through the page cache).
     /// Page-sized, which any logical block size up to 4 KB divides.
     public let alignment: Int
-    private var fd: Int32
-    private var committed = false
-    /// The temporary file, removed by a signal that ends the process (`TemporaryFiles`).
-    private let registration: TemporaryFiles.Registration
+    private let file: TemporaryFile
+    private var fd: Int32 { file.descriptor }
     /// A buffered write holds the file's inode lock anyway (ext4, xfs): a second writer would
     /// spin on it, burning the core the renderers share; this lock makes it wait asleep.
     private let writing = Lock()
@@ -62,10 +59,11 @@ public final class ParallelOutputFile: @unchecked Sendable {
     public init(destination: String, count: Int, direct: Bool? = nil) throws(SystemError) {
         self.destination = destination
         self.count = count
-        (temporaryPath, fd, registration) = try TemporaryFiles.create(beside: destination)
+        file = try TemporaryFile(beside: destination)
         // Set after the file exists: a file system without direct I/O refuses the flag here
         // (an `open` with it may create the file and still fail).
         let wanted = (direct ?? (count >= Self.directThreshold)) && O_DIRECT != 0
+        let fd = file.descriptor
         let directIO = wanted && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT) == 0
         alignment = directIO ? Int(sysconf(Int32(_SC_PAGESIZE))) : 0
         guard count > 0 else { return }
@@ -76,10 +74,8 @@ public final class ParallelOutputFile: @unchecked Sendable {
     deinit {
         pending.wait()
         for block in partial.values { block.buffer.deallocate() }
-        if fd >= 0 { close(fd) }
-        if !committed { unlink(temporaryPath) }
-        TemporaryFiles.forget(registration)
     }
+
 
     /// How far into an allocation of `alignment` bytes more than it needs a writer's buffer for
     /// the bytes at `offset` starts, so that the whole blocks it holds lie at aligned addresses.
@@ -171,11 +167,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
             precondition(partial.isEmpty, "a block of the output was never completed")
             if ftruncate(fd, off_t(count)) != 0 { throw SystemError("write", path: destination) }
         }
-        if close(fd) != 0 { fd = -1; throw SystemError("write", path: destination) }
-        fd = -1
-        if rename(temporaryPath, destination) != 0 { throw SystemError("rename into", path: destination) }
-        committed = true
-        TemporaryFiles.forget(registration)
+        try file.place(at: destination)
     }
 }
 

@@ -31,20 +31,4 @@ public enum TemporaryFiles {
     public static func isRegistered(_ registration: Registration) -> Bool {
         dsv_temporary_is_registered(registration.slot) != 0
     }
-
-    /// A file created, read-write and only if new, under a fresh hidden name beside
-    /// `destination` (`FileSystem.temporaryPath(beside:)`) and registered: for a writer that
-    /// renames it into place once complete, and forgets it then or once it is removed.
-    public static func create(beside destination: String) throws(SystemError)
-        -> (path: String, descriptor: Int32, registration: Registration) {
-        let path = FileSystem.temporaryPath(beside: destination)
-        let registration = register(path)
-        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if descriptor < 0 {
-            let error = SystemError("create", path: destination)
-            forget(registration)
-            throw error
-        }
-        return (path, descriptor, registration)
-    }
 }
