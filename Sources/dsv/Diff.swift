@@ -78,7 +78,7 @@ struct Status: ParsableCommand {
         if !urls.isEmpty { sources += try cvat.fetch(urls, imagesGiven: true, in: repo).sources }
         let diff = try StatusOperation.run(sources: sources, subset: filesSubset, against: head, in: repo, leaving: LeftForExit.keep)
         LeftForExit.keep(diff)
-        try options.report(diff, title: "status: \(exports.map { $0 == "-" ? "stdin" : $0 }.joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))",
+        try options.report(diff, title: "status: \(exports.map(RepositoryOptions.exportLabel).joined(separator: " ")) against HEAD (\(head?.commit.id.short ?? "no versions yet"))",
                            headers: { try head?.headers().map(\.header) ?? [] }, resolve: repository.resolve)
     }
 }

@@ -16,6 +16,9 @@ extension RepositoryOptions {
     /// An export named on the command line: `-` is the standard input, as for most Unix tools
     /// (read as `/dev/stdin` is: its source is named "stdin").
     func resolveExport(_ path: String) -> String { path == "-" ? "/dev/stdin" : resolve(path) }
+
+    /// An export argument as output names it: `-` as its source is named.
+    static func exportLabel(_ argument: String) -> String { argument == "-" ? "stdin" : argument }
 }
 
 /// Formatting shared by the commands that print versions.

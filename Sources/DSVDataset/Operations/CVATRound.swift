@@ -112,19 +112,18 @@ public enum CVATRound {
         let exporter = CVATExporter(client: client)
         exporter.concurrency = max(1, request.concurrency)
         exporter.timeout = request.timeout
-        // From here on a failure leaves the exports that finished in the cache, and says so.
+        // From here on a failure leaves the exports that finished in the cache, and says how many
+        // (all of them once the exporting is done).
         var finished = 0
+        let pinned: Pinned
         do {
             try exporter.export(missing.map { ($0, cache.path(server: server, job: $0)) }) { done in
                 finished = done
                 progress(done, missing.count)
             }
+            pinned = request.imagesGiven ? (nil, []) : try Self.pinning(of: jobs.map { tasks[$0.taskID]! }, client: client)
         } catch { throw .afterExports(error, kept: finished) }
-
-        let (pinning, unpinned): ((pinning: Pinning, tasks: Set<Int>)?, [(task: CVATTask, reason: String)])
-        do {
-            (pinning, unpinned) = request.imagesGiven ? (nil, []) : try Self.pinning(of: jobs.map { tasks[$0.taskID]! }, client: client)
-        } catch { throw .afterExports(error, kept: missing.count) }
+        let (pinning, unpinned) = pinned
         let sources = jobs.map { job in
             let task = tasks[job.taskID]!
             return ExportSource(path: cache.path(server: server, job: job), subsetName: task.subset.isEmpty ? nil : task.subset,
@@ -173,10 +172,13 @@ public enum CVATRound {
         return jobs
     }
 
+    /// The pinning of the tasks whose images are in one S3 cloud storage (and which tasks those
+    /// are), and every other task with the reason its images are not pinned.
+    typealias Pinned = (pinning: (pinning: Pinning, tasks: Set<Int>)?, unpinned: [(task: CVATTask, reason: String)])
+
     /// Where the tasks' images are: pinned from their S3 cloud storage, keyed by their frames'
     /// names; every other task's images are left unpinned, with the reason.
-    static func pinning(of tasks: [CVATTask], client: CVATClient) throws(CVATError)
-        -> (pinning: (pinning: Pinning, tasks: Set<Int>)?, unpinned: [(task: CVATTask, reason: String)]) {
+    static func pinning(of tasks: [CVATTask], client: CVATClient) throws(CVATError) -> Pinned {
         var storages: [Int: CVATCloudStorage] = [:]
         var chosen: (storage: CVATCloudStorage, keys: Set<ExactKey>, tasks: Set<Int>)?
         var unpinned: [(task: CVATTask, reason: String)] = []

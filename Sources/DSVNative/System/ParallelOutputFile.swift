@@ -76,7 +76,6 @@ public final class ParallelOutputFile: @unchecked Sendable {
         for block in partial.values { block.buffer.deallocate() }
     }
 
-
     /// How far into an allocation of `alignment` bytes more than it needs a writer's buffer for
     /// the bytes at `offset` starts, so that the whole blocks it holds lie at aligned addresses.
     public func bufferShift(for offset: Int, base: UnsafeMutableRawPointer) -> Int {
