@@ -7,14 +7,18 @@ struct Tag: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: "The tag's name.")
-    var name: String
+    @Argument(help: "The tag's name; without one, the tags are listed as `dsv tags` lists them (as `git tag` does).")
+    var name: String?
 
     @Argument(help: "The version to name (default HEAD).")
     var revision: String = "HEAD"
 
     func run() throws {
         let repo = try repository.open()
+        guard let name else {
+            try Tags.list(repo, json: false)
+            return
+        }
         let commit = try repo.resolve(revision)
         try repo.createTag(name, at: commit)
         print("tagged \(commit.short) as \(name)")
@@ -30,7 +34,10 @@ struct Tags: ParsableCommand {
     var json = false
 
     func run() throws {
-        let repo = try repository.open()
+        try Tags.list(repository.open(), json: json)
+    }
+
+    static func list(_ repo: DatasetRepository, json: Bool) throws {
         let tags = try repo.tags()
         if json {
             print(JSONValue.array(tags.map { .object([("name", .string($0.name)), ("commit", .string($0.commit.hex))]) }).pretty)

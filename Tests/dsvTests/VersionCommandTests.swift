@@ -97,6 +97,10 @@ import Testing
         let tags = try dsv(["tags", "--json"], in: dir.path)
         let list = try JSONSerialization.jsonObject(with: Data(tags.stdout.utf8)) as! [[String: String]]
         #expect(list.map { $0["name"] } == ["round1"])
+        // `dsv tag` alone lists them, as `git tag` does.
+        let listed = try dsv(["tag"], in: dir.path)
+        #expect(listed.status == 0 && listed.stdout == (try dsv(["tags"], in: dir.path)).stdout && listed.stdout.hasPrefix("round1  "),
+                "\(listed.stdout)\(listed.stderr)")
         #expect(try dsv(["checkout", "round1", "-o", "t.json"], in: dir.path).status == 0)
         #expect(try String(contentsOfFile: dir.file("t.json"), encoding: .utf8) == Self.round1)
     }
