@@ -10,11 +10,19 @@ struct Log: ParsableCommand {
     @Option(name: .customShort("n"), help: "Show at most N versions.")
     var limit: Int?
 
+    @Flag(help: "One line a version: its short id, tags, the message's first line and its counts (as `git log --oneline`).")
+    var oneline = false
+
     @Flag(help: "Print JSON.")
     var json = false
 
     @Argument(help: "Start from this version (default HEAD).")
     var revision: String = "HEAD"
+
+    func validate() throws {
+        if oneline && json { throw ValidationError("--oneline or --json, not both") }
+        if let limit, limit < 0 { throw ValidationError("-n must be at least 0") }
+    }
 
     func run() throws {
         let repo = try repository.open()
@@ -31,8 +39,13 @@ struct Log: ParsableCommand {
             return
         }
         for (index, version) in versions.enumerated() {
-            if index > 0 { print() }
             let names = tags[version.commit.id].map { " (tag: \($0.joined(separator: ", tag: ")))" } ?? ""
+            if oneline {
+                let subject = version.message.split(separator: "\n", maxSplits: 1).first ?? ""
+                print(Style.commit(version.commit.id.short) + Style.tag(names) + " \(subject) — \(VersionText.counts(version.summary))")
+                continue
+            }
+            if index > 0 { print() }
             print(Style.commit("commit \(version.commit.id.hex)") + Style.tag(names))
             print("Author: \(version.commit.author.name) <\(version.commit.author.email)>")
             print("Date:   \(version.commit.author.displayedTime)")

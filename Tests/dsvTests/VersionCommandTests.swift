@@ -66,6 +66,15 @@ import Testing
         let limited = try dsv(["log", "-n", "1"], in: dir.path)
         #expect(limited.stdout.contains("round 2"))
         #expect(!limited.stdout.contains("round 1"))
+        let ids = entries.map { String(($0["commit"] as? String ?? "").prefix(12)) }
+        #expect(try dsv(["tag", "r2"], in: dir.path).status == 0)
+        let oneline = try dsv(["log", "--oneline"], in: dir.path)
+        #expect(oneline.stdout == """
+            \(ids[0]) (tag: r2) round 2 — 2 images, 2 annotations, 2 categories
+            \(ids[1]) round 1 — 2 images, 2 annotations, 2 categories
+
+            """, "\(oneline.stdout)\(oneline.stderr)")
+        #expect(try dsv(["log", "--oneline", "--json"], in: dir.path).status == 2)
 
         let human = try dsv(["show", "HEAD~1"], in: dir.path)
         #expect(human.stdout.contains("images prefix: none"))
