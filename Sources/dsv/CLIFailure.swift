@@ -25,7 +25,7 @@ struct CLIFailure {
             switch error {
             case .locked: exitCode = ExitStatus.lockBusy
             case .io: exitCode = ExitStatus.ioError
-            case .notARepository, .alreadyExists, .unknownRevision, .unknownSubset, .noVersions, .invalidName, .nameTaken:
+            case .notARepository, .alreadyExists, .unknownRevision, .noCommonHistory, .unknownSubset, .noVersions, .invalidName, .nameTaken:
                 exitCode = ExitStatus.usage
             case .concurrentUpdate, .referenceLocked: exitCode = ExitStatus.lockBusy
             case .corruptVersion, .git: exitCode = ExitStatus.badInput

@@ -7,7 +7,8 @@ struct Diff: ParsableCommand {
         commandName: "diff",
         abstract: "Show what changed between two versions, image by image and annotation by annotation.",
         discussion: """
-            With no revision: the last version against its parent. With one: that version against HEAD. \
+            With no revision: the last version against its parent. With one: that version against HEAD \
+            (`A..B` is A against B, `A...B` where B's history left A's against B, as in git). \
             Images are matched by file_name and categories by name; ids are not identity. Annotations \
             are matched by content, then paired by box IoU ≥ 0.5 within a category (modified), then by \
             identical geometry across categories (relabeled). Only shards that differ are read.
@@ -15,7 +16,7 @@ struct Diff: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Argument(help: "The old version (default HEAD~1).")
+    @Argument(help: "The old version (default HEAD~1), or a range A..B or A...B.")
     var from: String?
 
     @Argument(help: "The new version (default HEAD).")
@@ -26,23 +27,30 @@ struct Diff: ParsableCommand {
     func run() throws {
         let trace = Trace()
         let repo = try repository.open()
-        let (oldRevision, newRevision) = switch (from, to) {
-        case (nil, _): ("HEAD~1", "HEAD")
-        case (let a?, nil): (a, "HEAD")
-        case (let a?, let b?): (a, b)
-        }
         if from == nil, let head = try repo.head(), try repo.git.commit(head).parents.isEmpty {
             throw ValidationError("HEAD is the first version: there is nothing before it to compare; try 'dsv show' or 'dsv diff REV1 REV2'")
         }
-        let old = try StoredVersion(repository: repo, commitID: try repo.resolve(oldRevision))
-        let new = try StoredVersion(repository: repo, commitID: try repo.resolve(newRevision))
+        let (oldRevision, newRevision) = try ends(in: repo)
+        let old = try StoredVersion(repository: repo, commitID: oldRevision.id)
+        let new = try StoredVersion(repository: repo, commitID: newRevision.id)
         trace.mark("open the repository and both versions")
         let diff = try VersionDiff.between(old, new)
         LeftForExit.keep(diff)
         trace.mark("diff")
-        try options.report(diff, title: "diff \(oldRevision) (\(old.commit.id.short)) → \(newRevision) (\(new.commit.id.short))",
+        try options.report(diff, title: "diff \(oldRevision.name) (\(old.commit.id.short)) → \(newRevision.name) (\(new.commit.id.short))",
                            headers: { try (new.headers() + old.headers()).map(\.header) }, resolve: repository.resolve)
         trace.mark("report")
+    }
+
+    /// The versions compared, as the arguments name them: none, one, two, or a range.
+    private func ends(in repo: DatasetRepository) throws -> (old: DatasetRepository.NamedRevision, new: DatasetRepository.NamedRevision) {
+        if to == nil, let from, let range = try repo.resolveRange(from) { return range }
+        let (a, b) = switch (from, to) {
+        case (nil, _): ("HEAD~1", "HEAD")
+        case (let a?, nil): (a, "HEAD")
+        case (let a?, let b?): (a, b)
+        }
+        return ((a, try repo.resolve(a)), (b, try repo.resolve(b)))
     }
 }
 

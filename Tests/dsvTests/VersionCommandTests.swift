@@ -108,10 +108,49 @@ import Testing
         #expect(list.map { $0["name"] } == ["round1"])
         // `dsv tag` alone lists them, as `git tag` does.
         let listed = try dsv(["tag"], in: dir.path)
-        #expect(listed.status == 0 && listed.stdout == (try dsv(["tags"], in: dir.path)).stdout && listed.stdout.hasPrefix("round1  "),
+        let tagsListed = try dsv(["tags"], in: dir.path).stdout
+        #expect(listed.status == 0 && listed.stdout == tagsListed && listed.stdout.hasPrefix("round1  "),
                 "\(listed.stdout)\(listed.stderr)")
         #expect(try dsv(["checkout", "round1", "-o", "t.json"], in: dir.path).status == 0)
         #expect(try String(contentsOfFile: dir.file("t.json"), encoding: .utf8) == Self.round1)
+    }
+
+    /// `A..B` and `A...B` as `git diff` reads them; an end left out is HEAD.
+    @Test func diffTakesARangeAsGitDoes() throws {
+        let dir = try project()
+        #expect(try dsv(["commit", "round1.json", "-m", "round 1"], in: dir.path).status == 0)
+        dir.write("round2.json", Self.round1.replacingOccurrences(of: "[1.5,2,3,4]", with: "[1.5,2,3,5]"))
+        #expect(try dsv(["commit", "round2.json", "-m", "round 2"], in: dir.path).status == 0)
+        func stat(_ arguments: String...) throws -> (title: Substring, body: Substring) {
+            let run = try dsv(["diff"] + arguments + ["--stat"], in: dir.path)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+            let lines = run.stdout.split(separator: "\n", maxSplits: 1)
+            return (lines.first ?? "", lines.last ?? "")
+        }
+        let pair = try stat("HEAD~1", "HEAD")
+        #expect(pair.body.contains("1  ") && pair.body.contains("annotations"), "\(pair.body)")
+        for range in ["HEAD~1..HEAD", "HEAD~1..", "HEAD~1...HEAD"] {
+            let ranged = try stat(range)
+            #expect(ranged.body == pair.body, "\(range)")
+            #expect(ranged.title.hasPrefix(range.hasSuffix("...HEAD") ? "diff merge base of HEAD~1 and HEAD (" : "diff HEAD~1 ("), "\(ranged.title)")
+        }
+        #expect(try stat("..HEAD~1").title.hasPrefix("diff HEAD ("))
+
+        // A version beside HEAD (same labels, parent HEAD~1): `side...HEAD` starts where they parted.
+        let git = ["--git-dir=\(dir.file(".dsv"))", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+        let side = try runProcess("git", git + ["commit-tree", "HEAD^{tree}", "-p", "HEAD~1", "-m", "side"]).stdout
+        #expect(try runProcess("git", git + ["tag", "side", side.trimmingCharacters(in: .whitespacesAndNewlines)]).status == 0)
+        let parted = try stat("side...HEAD")
+        #expect(parted.title.hasPrefix("diff merge base of side and HEAD (") && parted.body == pair.body, "\(parted.title)")
+        // One with no parent at all shares no history with HEAD.
+        let orphan = try runProcess("git", git + ["commit-tree", "HEAD^{tree}", "-m", "orphan"]).stdout
+        #expect(try runProcess("git", git + ["tag", "orphan", orphan.trimmingCharacters(in: .whitespacesAndNewlines)]).status == 0)
+        let unrelated = try dsv(["diff", "orphan...HEAD"], in: dir.path)
+        #expect(unrelated.status == 2)
+        #expect(unrelated.stderr == "dsv: error: 'orphan' and 'HEAD' share no history: there is no version to compare from\n", "\(unrelated.stderr)")
+        #expect(try dsv(["diff", "orphan..HEAD", "--stat"], in: dir.path).status == 0, "`..` needs no common history")
+        let unknown = try dsv(["diff", "nosuch..HEAD"], in: dir.path)
+        #expect(unknown.status == 2 && unknown.stderr == "dsv: error: unknown revision 'nosuch'\n", "\(unknown.stderr)")
     }
 
     @Test func errorsAreOneLineWithTheirExitCode() throws {

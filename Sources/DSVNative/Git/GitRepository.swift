@@ -53,6 +53,16 @@ public final class GitRepository: @unchecked Sendable {
         return GitObjectID(git_object_id(commit).pointee)
     }
 
+    /// The best common ancestor of two commits (`git merge-base`), or nil when their histories
+    /// never meet — what `A...B` compares from.
+    public func mergeBase(_ a: GitObjectID, _ b: GitObjectID) throws(GitError) -> GitObjectID? {
+        var base = git_oid(), one = a.raw, two = b.raw
+        let code = git_merge_base(&base, pointer, &one, &two)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try gitCheck(code, "find the merge base of \(a.short) and \(b.short)")
+        return GitObjectID(base)
+    }
+
     /// The id a reference points at, or nil when the reference does not exist (an unborn branch).
     public func referenceTarget(_ name: String) throws(GitError) -> GitObjectID? {
         var oid = git_oid()

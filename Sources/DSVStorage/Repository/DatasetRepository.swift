@@ -131,6 +131,25 @@ public final class DatasetRepository: @unchecked Sendable {
         }
     }
 
+    /// A version with the name a user gave it (`round7`, `HEAD~1`), for titles.
+    public typealias NamedRevision = (name: String, id: GitObjectID)
+
+    /// The two ends of a range as `git diff` reads one — `A..B` compares A with B, `A...B` the
+    /// version B's history left A's at with B, an end left out is HEAD — each with the name it
+    /// goes by; nil when `spec` is a single revision (`..` is in no ref name git allows).
+    public func resolveRange(_ spec: String) throws(RepositoryError) -> (old: NamedRevision, new: NamedRevision)? {
+        guard let dots = spec.firstRange(of: "..") else { return nil }
+        let fromBase = spec[dots.upperBound...].hasPrefix(".")
+        let left = String(spec[..<dots.lowerBound]), right = String(spec[(fromBase ? spec.index(after: dots.upperBound) : dots.upperBound)...])
+        let (a, b) = (left.isEmpty ? "HEAD" : left, right.isEmpty ? "HEAD" : right)
+        let (old, new) = (try resolve(a), try resolve(b))
+        guard fromBase else { return ((a, old), (b, new)) }
+        let base: GitObjectID?
+        do throws(GitError) { base = try git.mergeBase(old, new) } catch { throw .git(error) }
+        guard let base else { throw .noCommonHistory(a, b) }
+        return (("merge base of \(a) and \(b)", base), (b, new))
+    }
+
     /// Moves the current branch from `old` to `new` with compare-and-swap. This is the last step
     /// of every commit: before it, the new objects are unreachable and the old version stays HEAD.
     public func advanceBranch(from old: GitObjectID?, to new: GitObjectID, message: String) throws(RepositoryError) {

@@ -15,6 +15,8 @@ public enum RepositoryError: Error, Sendable {
     case referenceLocked(branch: String, lockFile: String)
     /// A revision that names no commit.
     case unknownRevision(String)
+    /// `A...B` where the two histories never meet.
+    case noCommonHistory(String, String)
     /// A subset the version does not have, with those it has.
     case unknownSubset(String, available: [String])
     /// The branch has no commit yet.
@@ -40,6 +42,7 @@ extension RepositoryError: CustomStringConvertible {
         case .referenceLocked(let branch, let lockFile):
             "another process is writing \(branch) (\(lockFile) exists); nothing was changed: try again when it has finished"
         case .unknownRevision(let revision): "unknown revision '\(revision)'"
+        case .noCommonHistory(let a, let b): "'\(a)' and '\(b)' share no history: there is no version to compare from"
         case .unknownSubset(let name, let available):
             "this version has no subset \(name); its subsets: \(available.joined(separator: ", "))"
         case .noVersions: "no versions yet; run 'dsv commit EXPORT -m MESSAGE' first"
