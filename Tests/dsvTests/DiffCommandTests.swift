@@ -91,10 +91,10 @@ import Testing
         let unknown = try dsv(["diff", "nope"], in: dir.path)
         #expect(unknown.status == 2)
         #expect(unknown.stderr == "dsv: error: unknown revision 'nope'\n")
-        // A range where one revision is asked for is no revision either: usage, not bad data.
+        // A range reads as git reads it, and names the end it cannot find: usage, not bad data.
         let range = try dsv(["diff", "HEAD..nope"], in: dir.path)
         #expect(range.status == 2)
-        #expect(range.stderr == "dsv: error: unknown revision 'HEAD..nope'\n")
+        #expect(range.stderr == "dsv: error: unknown revision 'nope'\n")
         let noParent = try dsv(["diff"], in: dir.path)
         #expect(noParent.status == 2)
         #expect(noParent.stderr.contains("HEAD is the first version"))
