@@ -7,6 +7,12 @@ struct DiffOptions: ParsableArguments {
     @Flag(help: "Only the summary tables.")
     var stat = false
 
+    @Flag(help: "Only the changed images' keys, one a line (as git diff --name-only).")
+    var nameOnly = false
+
+    @Flag(help: "Only the changed images' keys, each after A (added), D (removed) or M (modified) and a tab.")
+    var nameStatus = false
+
     @Flag(help: "Exit with 1 when there are differences.")
     var exitCode = false
 
@@ -36,6 +42,9 @@ struct DiffOptions: ParsableArguments {
     @OptionGroup var s3: S3Options
 
     func validate() throws {
+        if nameOnly || nameStatus, [stat, json, html != nil, nameOnly && nameStatus].contains(true) {
+            throw ValidationError("--name-only and --name-status go alone: not together, nor with --stat, --json or --html")
+        }
         if html == nil && imagesFrom != nil { throw ValidationError("--images-from goes with --html") }
         guard (1...604_800).contains(expires) else { throw ValidationError("--expires must be 1 to 604800 seconds (7 days, S3's limit)") }
     }
@@ -62,6 +71,8 @@ struct DiffOptions: ParsableArguments {
             try writer.write(page)
             try writer.commit()
             print("wrote \(path): \(VersionText.count(diff.images.count, "changed image"))")
+        } else if nameOnly || nameStatus {
+            try DiffOutput.printNames(diff, status: nameStatus)
         } else if json {
             try diff.writeJSON(pretty: true) { (piece) throws(SystemError) in try StandardOutput.write(piece) }
             print()

@@ -53,6 +53,28 @@ enum DiffOutput {
         }
     }
 
+    /// The changed images' keys, one a line — after its change (`A`, `D`, `M`) and a tab with
+    /// `status` — for a script to read, as `git diff --name-only` and `--name-status` give paths.
+    /// A key holding a control character is quoted as the review quotes it.
+    static func printNames(_ diff: VersionDiff, status: Bool) throws(SystemError) {
+        var text = ReviewText()
+        for image in diff.images {
+            if status {
+                let code = switch image.status { case .added: "A\t" case .removed: "D\t" case .modified: "M\t" }
+                text.put(code)
+            }
+            text.putName(image.key)
+            text.newline()
+            if text.bytes.count >= 1 << 16 { try flush(&text) }
+        }
+        try flush(&text)
+    }
+
+    private static func flush(_ text: inout ReviewText) throws(SystemError) {
+        try text.bytes.withUnsafeBytes { bytes in Result { () throws(SystemError) in try StandardOutput.write(bytes) } }.get()
+        text = ReviewText()
+    }
+
     /// One image's lines, after an empty one. (Kept out of line, as the annotation writers
     /// below are: each runs thousands of times from one loop, and shows apart in a profile.)
     @inline(never)

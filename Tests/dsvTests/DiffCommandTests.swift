@@ -68,6 +68,25 @@ import Testing
         #expect(relabel.stdout.contains(#"    ⇄ (none) → dog {"caption":"a dog on a sofa"}"# + "\n"), "\(relabel.stdout)")
     }
 
+    /// The changed images' keys alone, for a script, as `git diff --name-only` / `--name-status`;
+    /// filters apply, and a key that could move the terminal's cursor is quoted.
+    @Test func namesOfTheChangedImages() throws {
+        let dir = try project()
+        dir.write("r3.json", Self.round2.replacingOccurrences(of: "b/2.jpg", with: #"b/2\u001b[2J.jpg"#))
+        #expect(try dsv(["commit", "r2.json", "-m", "round 2"], in: dir.path).status == 0)
+        let only = try dsv(["diff", "--name-only"], in: dir.path)
+        #expect(only.status == 0 && only.stdout == "b/1.jpg\nb/3.jpg\n", "\(only.stdout)\(only.stderr)")
+        #expect(try dsv(["diff", "--name-status"], in: dir.path).stdout == "M\tb/1.jpg\nA\tb/3.jpg\n")
+        #expect(try dsv(["diff", "--name-status", "--category", "person"], in: dir.path).stdout == "A\tb/3.jpg\n")
+        #expect(try dsv(["diff", "--name-only", "--exit-code"], in: dir.path).status == 1)
+        let hostile = try dsv(["status", "r3.json", "--name-status"], in: dir.path)
+        #expect(hostile.stdout == "A\t\"b/2\\u001b[2J.jpg\"\nD\tb/2.jpg\n", "\(hostile.stdout)")
+        for other in ["--stat", "--json", "--name-status"] {
+            let refused = try dsv(["diff", "--name-only", other], in: dir.path)
+            #expect(refused.status == 2 && refused.stderr.contains("--name-only and --name-status go alone"), "\(other): \(refused.stderr)")
+        }
+    }
+
     @Test func exitCodeAndJSON() throws {
         let dir = try project()
         #expect(try dsv(["commit", "r2.json", "-m", "round 2"], in: dir.path).status == 0)
