@@ -67,7 +67,7 @@ struct Checkout: ParsableCommand {
     func run() throws {
         let repo = try repository.open()
         let version = try StoredVersion(repository: repo, commitID: try repo.resolve(revision))
-        if let output, !images, !isDirectoryOutput(output) { return try writeFile(version, to: repository.resolve(output)) }
+        if let output, !images, !isDirectoryOutput(output) { return try writeFile(version, to: RepositoryOptions.output(output, resolving: repository.resolve)) }
 
         let destination: TrainingCheckout.Destination = zip.map { .zip(repository.resolve($0)) }
             ?? .directory(repository.resolve(output!))
@@ -109,12 +109,13 @@ struct Checkout: ParsableCommand {
         if let images = report.images, !images.isComplete { throw ExitCode(ExitStatus.problemsFound) }
     }
 
-    /// `-o FILE`: one subset's document.
-    func writeFile(_ version: StoredVersion, to path: String) throws {
-        LeftForExit.keep(try CheckoutWriter.write(version, subset: subset, to: path))
+    /// `-o FILE`: one subset's document (`-o -`: on the standard output, what it says then on
+    /// the standard error).
+    func writeFile(_ version: StoredVersion, to destination: OutputDestination) throws {
+        LeftForExit.keep(try CheckoutWriter.write(version, subset: subset, to: destination))
         let counts = version.subsets.count > 1 || subset != nil
             ? VersionText.counts(version.summary, subset: subset ?? version.subsets[0].name) : VersionText.counts(version.summary)
-        print("wrote \(path) (\(counts)) from \(version.commit.id.short)")
+        RepositoryOptions.sayWritten("wrote \(destination.name) (\(counts)) from \(version.commit.id.short)", to: destination)
     }
 
     func summary(_ report: TrainingCheckout.Report, version: StoredVersion, place: String,

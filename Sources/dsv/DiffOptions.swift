@@ -58,7 +58,8 @@ struct DiffOptions: ParsableArguments {
                 resolve: (String) -> String = { $0 }) throws {
         let diff = full.filtered(pathPrefix: pathPrefix, category: category, subset: subset)
         if let html {
-            let path = resolve(html)
+            let destination = RepositoryOptions.output(html, resolving: resolve)
+            let path = destination.isReplaced ? destination.name : resolve("review.html")
             let urls = try ReviewImages.urls(for: diff, page: path, imagesFrom: imagesFrom.map(resolve), expires: expires, s3: s3)
             var skeletons: [(String, JSONValue)] = []
             for header in try headers() {
@@ -67,10 +68,10 @@ struct DiffOptions: ParsableArguments {
                 }
             }
             let page = ReviewPage.render(diff, title: title, urls: urls, skeletons: skeletons)
-            let writer = try AtomicFileWriter(destination: path)
+            let writer = try AtomicFileWriter(to: destination)
             try writer.write(page)
             try writer.commit()
-            print("wrote \(path): \(VersionText.count(diff.images.count, "changed image"))")
+            RepositoryOptions.sayWritten("wrote \(destination.name): \(VersionText.count(diff.images.count, "changed image"))", to: destination)
         } else if nameOnly || nameStatus {
             try DiffOutput.printNames(diff, status: nameStatus)
         } else if json {

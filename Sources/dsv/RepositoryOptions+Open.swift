@@ -17,6 +17,18 @@ extension RepositoryOptions {
     /// (read as `/dev/stdin` is: its source is named "stdin").
     func resolveExport(_ path: String) -> String { path == "-" ? "/dev/stdin" : resolve(path) }
 
+    /// A file to write named on the command line: `-` is the standard output, and a file that
+    /// cannot be renamed over (a device, `/dev/stdout`) is written where it stands.
+    static func output(_ argument: String, resolving resolve: (String) -> String) -> OutputDestination {
+        .named(argument == "-" ? argument : resolve(argument))
+    }
+
+    /// Says what was written to `destination`: on the standard output, unless the file went
+    /// there (`-o -`), where it would be read as the file's end.
+    static func sayWritten(_ line: String, to destination: OutputDestination) {
+        if destination.isStandardOutput { writeStandardError(line + "\n") } else { print(line) }
+    }
+
     /// An export argument as output names it: `-` as its source is named.
     static func exportLabel(_ argument: String) -> String { argument == "-" ? "stdin" : argument }
 }

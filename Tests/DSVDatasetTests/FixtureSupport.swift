@@ -38,7 +38,7 @@ struct ScratchRepository {
     func checkout(_ revision: String = "HEAD", direct: Bool? = nil) throws -> [UInt8] {
         let version = try StoredVersion(repository: repository, commitID: try repository.resolve(revision))
         let out = directory.file("checkout-\(UUID().uuidString).json")
-        try CheckoutWriter.write(version, to: out, direct: direct)
+        try CheckoutWriter.write(version, to: .file(out), direct: direct)
         return Fixture.bytes(out)
     }
 

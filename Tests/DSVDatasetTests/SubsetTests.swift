@@ -79,9 +79,9 @@ import Testing
         #expect(Fixture.bytes(written[1].path) == Array(validation.utf8))
 
         // One file: the subset must be named; then it is exactly that subset.
-        #expect(throws: CheckoutError.self) { try CheckoutWriter.write(version, to: dir.file("one.json")) }
-        #expect(throws: CheckoutError.self) { try CheckoutWriter.write(version, subset: "Test", to: dir.file("one.json")) }
-        try CheckoutWriter.write(version, subset: "Validation", to: dir.file("one.json"))
+        #expect(throws: CheckoutError.self) { try CheckoutWriter.write(version, to: .file(dir.file("one.json"))) }
+        #expect(throws: CheckoutError.self) { try CheckoutWriter.write(version, subset: "Test", to: .file(dir.file("one.json"))) }
+        try CheckoutWriter.write(version, subset: "Validation", to: .file(dir.file("one.json")))
         #expect(Fixture.bytes(dir.file("one.json")) == Array(validation.utf8))
 
         // The tree: the named subsets under subsets/, no header at the root; git fsck is clean.

@@ -149,7 +149,7 @@ import Testing
             #expect(relabeled.map(\.from.category) == ["car"] && relabeled.map(\.to.category) == ["person"])
         }
         let output = scratch.directory.file("checkout.json")
-        try CheckoutWriter.write(scratch.version("HEAD~1"), to: output)
+        try CheckoutWriter.write(scratch.version("HEAD~1"), to: .file(output))
         #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == Data(marked.utf8))
     }
 
@@ -169,7 +169,7 @@ import Testing
         let counts = Dictionary(uniqueKeysWithValues: version.summary.categories.map { ($0.name, $0.annotations) })
         #expect(counts == ["car": 2, "person": 1, "bus": 1])
         let output = scratch.directory.file("checkout.json")
-        try CheckoutWriter.write(version, to: output)
+        try CheckoutWriter.write(version, to: .file(output))
         #expect(try String(contentsOfFile: output, encoding: .utf8) == floats)
         let status = try StatusOperation.run(exports: [scratch.directory.write("integers.json", integers)], against: version,
                                              in: scratch.repository)

@@ -38,7 +38,7 @@ struct TemporaryFilesTests {
         var file: TemporaryFile? = try TemporaryFile(beside: destination)
         #expect(Array("whole".utf8).withUnsafeBytes { write(file!.descriptor, $0.baseAddress, $0.count) } == 5)
         let placed = (file!.path, file!.registration)
-        try file!.place(at: destination)
+        try file!.place()
         #expect(try String(contentsOfFile: destination, encoding: .utf8) == "whole")
         #expect(!FileManager.default.fileExists(atPath: placed.0) && !TemporaryFiles.isRegistered(placed.1))
         let later = TemporaryFiles.register(dir.file("later.tmp"))

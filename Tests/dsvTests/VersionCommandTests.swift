@@ -2,6 +2,7 @@ import DSVNative
 import DSVStorage
 import DSVTestSupport
 import Foundation
+import Glibc
 import Testing
 
 /// commit, checkout, log, show, tag and tags as a user runs them.
@@ -113,6 +114,40 @@ import Testing
                 "\(listed.stdout)\(listed.stderr)")
         #expect(try dsv(["checkout", "round1", "-o", "t.json"], in: dir.path).status == 0)
         #expect(try String(contentsOfFile: dir.file("t.json"), encoding: .utf8) == Self.round1)
+    }
+
+    /// `-o -` writes the document to the standard output (what it says to the standard error);
+    /// what cannot be renamed over — `/dev/stdout`, a named pipe — is written where it stands,
+    /// never replaced by a file (renamed over, `/dev/stdout` in /dev became a file, as root).
+    @Test func checkoutToTheStandardOutputOrAPipe() throws {
+        let dir = try project()
+        #expect(try dsv(["commit", "round1.json", "-m", "round 1"], in: dir.path).status == 0)
+        let dash = try dsv(["checkout", "HEAD", "-o", "-"], in: dir.path)
+        #expect(dash.status == 0 && dash.stdout == Self.round1, "\(dash.stderr)")
+        #expect(dash.stderr.hasPrefix("wrote standard output (2 images, 2 annotations, 2 categories) from "), "\(dash.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("-")))
+        let named = try dsv(["checkout", "HEAD", "-o", "/dev/stdout"], in: dir.path)
+        #expect(named.status == 0 && named.stdout == Self.round1, "\(named.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/dev/stdout") == "/proc/self/fd/1")
+
+        let fifo = dir.file("pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDWR | O_NONBLOCK)  // a reader, so that dsv's open does not wait
+        defer { close(reader) }
+        #expect(try dsv(["checkout", "HEAD", "-o", "pipe"], in: dir.path).status == 0)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = read(reader, &buffer, buffer.count)
+        #expect(count > 0 && String(decoding: buffer[0..<max(0, count)], as: UTF8.self) == Self.round1)
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "still a named pipe")
+
+        dir.write("round2.json", Self.round1.replacingOccurrences(of: "[1.5,2,3,4]", with: "[1.5,2,3,5]"))
+        #expect(try dsv(["commit", "round2.json", "-m", "round 2"], in: dir.path).status == 0)
+        let page = try dsv(["diff", "--html", "-"], in: dir.path)
+        #expect(page.status == 0 && page.stdout.hasPrefix("<!DOCTYPE html>") && page.stderr == "wrote standard output: 1 changed image\n",
+                "\(page.stderr)")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp")
+        #expect(!leftovers.contains { $0.hasPrefix(".dsv-output.dsv-tmp-") }, "the copy made for the stream is removed")
     }
 
     /// `A..B` and `A...B` as `git diff` reads them; an end left out is HEAD.

@@ -2,7 +2,8 @@ import Glibc
 
 /// Writes a file under a temporary name beside its destination and renames it into place on
 /// `commit()`, so the final name only ever holds a complete file. Dropping the writer without
-/// committing removes the temporary file.
+/// committing removes the temporary file. (A destination that cannot be renamed over — the
+/// standard output, a device: `OutputDestination` — gets the complete file written into it.)
 public final class AtomicFileWriter: @unchecked Sendable {
     public let destination: String
     private let file: TemporaryFile
@@ -10,9 +11,15 @@ public final class AtomicFileWriter: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private let bufferLimit = 1 << 20
 
-    public init(destination: String) throws(SystemError) {
-        self.destination = destination
-        file = try TemporaryFile(beside: destination)
+    public convenience init(destination: String) throws(SystemError) {
+        try self.init(to: .file(destination))
+    }
+
+    /// A writer for a file the user named, which may be one written where it stands
+    /// (`OutputDestination`: the standard output, a device).
+    public init(to destination: OutputDestination) throws(SystemError) {
+        self.destination = destination.name
+        file = try TemporaryFile(for: destination)
         buffer.reserveCapacity(bufferLimit)
     }
 
@@ -93,7 +100,11 @@ public final class AtomicFileWriter: @unchecked Sendable {
     /// `fsync` covers its bytes, not the entry that names it) — it survives a power cut, at a
     /// cost; without it, a crashed process still never leaves a partial file under the final name.
     public func commit(sync: Bool = false) throws(SystemError) {
-        try commit(as: destination, sync: sync)
+        guard case .file(let path) = file.destination else {
+            try flush()
+            return try file.place()
+        }
+        try commit(as: path, sync: sync)
     }
 
     /// Like `commit()`, under a name known only once the content is written (e.g. a pack
@@ -103,7 +114,7 @@ public final class AtomicFileWriter: @unchecked Sendable {
     public func commit(as finalPath: String, sync: Bool = false, syncingDirectory: Bool = true) throws(SystemError) {
         try flush()
         if sync && fsync(fd) != 0 { throw SystemError("sync", path: finalPath) }
-        try file.place(at: finalPath)
+        try file.place(renamed: finalPath)
         if sync && syncingDirectory { try FileSystem.syncDirectory(FileSystem.directory(of: finalPath)) }
     }
 }

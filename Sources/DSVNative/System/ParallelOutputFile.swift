@@ -56,19 +56,25 @@ public final class ParallelOutputFile: @unchecked Sendable {
     /// Files this large or larger are written past the page cache.
     public static let directThreshold = max(64 << 20, (SystemInfo.dirtyBackgroundBytes ?? 0) / 2)
 
-    public init(destination: String, count: Int, direct: Bool? = nil) throws(SystemError) {
-        self.destination = destination
+    public convenience init(destination: String, count: Int, direct: Bool? = nil) throws(SystemError) {
+        try self.init(to: .file(destination), count: count, direct: direct)
+    }
+
+    /// A file the user named, which may be one written where it stands (`OutputDestination`:
+    /// the standard output, a device); such a file is made in the page cache, to be copied.
+    public init(to destination: OutputDestination, count: Int, direct: Bool? = nil) throws(SystemError) {
+        self.destination = destination.name
         self.count = count
-        file = try TemporaryFile(beside: destination)
+        file = try TemporaryFile(for: destination)
         // Set after the file exists: a file system without direct I/O refuses the flag here
         // (an `open` with it may create the file and still fail).
-        let wanted = (direct ?? (count >= Self.directThreshold)) && O_DIRECT != 0
+        let wanted = destination.isReplaced && (direct ?? (count >= Self.directThreshold)) && O_DIRECT != 0
         let fd = file.descriptor
         let directIO = wanted && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT) == 0
         alignment = directIO ? Int(sysconf(Int32(_SC_PAGESIZE))) : 0
         guard count > 0 else { return }
         let reserved = posix_fallocate(fd, 0, off_t(count))
-        if reserved != 0 { throw SystemError("write", path: destination, errno: reserved) }
+        if reserved != 0 { throw SystemError("write", path: self.destination, errno: reserved) }
     }
 
     deinit {
@@ -155,7 +161,8 @@ public final class ParallelOutputFile: @unchecked Sendable {
         }
     }
 
-    /// Closes and renames the file into place, once every queued write is done; throws the
+    /// Closes and renames the file into place (or copies it into a destination written where
+    /// it stands), once every queued write is done; throws the
     /// first write that failed.
     public func commit() throws(SystemError) {
         pending.wait()
@@ -166,7 +173,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
             precondition(partial.isEmpty, "a block of the output was never completed")
             if ftruncate(fd, off_t(count)) != 0 { throw SystemError("write", path: destination) }
         }
-        try file.place(at: destination)
+        try file.place()
     }
 }
 

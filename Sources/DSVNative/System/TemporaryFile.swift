@@ -1,25 +1,37 @@
 import Glibc
 
-/// A file being written under a fresh hidden name beside its destination
-/// (`FileSystem.temporaryPath(beside:)`), created read-write and only if new, and registered
-/// with `TemporaryFiles` so that a signal ending the process removes it. `place(at:)` closes it
-/// and renames it into place; dropped before that, it is closed and removed. Either way its
-/// registration is forgotten once, when the name is no longer temporary. What
-/// `AtomicFileWriter` and `ParallelOutputFile` write through, each its own way.
+/// A file being written under a fresh hidden name (`FileSystem.temporaryPath(beside:)`) —
+/// beside its destination, or in the temporary folder for one written where it stands
+/// (`OutputDestination`) — created read-write and only if new, and registered with
+/// `TemporaryFiles` so that a signal ending the process removes it. `place()` puts it at its
+/// destination whole: renamed over it, or copied into it; dropped before that, it is closed and
+/// removed. Either way its registration is forgotten once, when the name is no longer
+/// temporary. What `AtomicFileWriter` and `ParallelOutputFile` write through, each its own way.
 final class TemporaryFile {
+    let destination: OutputDestination
     let path: String
-    /// The open descriptor, until `close(naming:)` or `place(at:)`; then -1.
+    /// The open descriptor, until `close()` or `place()`; then -1.
     private(set) var descriptor: Int32
     let registration: TemporaryFiles.Registration
     private var placed = false
 
-    init(beside destination: String) throws(SystemError) {
-        path = FileSystem.temporaryPath(beside: destination)
+    convenience init(beside destination: String) throws(SystemError) {
+        try self.init(for: .file(destination))
+    }
+
+    init(for destination: OutputDestination) throws(SystemError) {
+        self.destination = destination
+        if case .file(let file) = destination {
+            path = FileSystem.temporaryPath(beside: file)
+        } else {
+            let folder = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            path = FileSystem.temporaryPath(beside: folder + "/dsv-output")
+        }
         // Registered before it exists: a signal between the two only finds nothing to remove.
         registration = TemporaryFiles.register(path)
         descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if descriptor < 0 {
-            let error = SystemError("create", path: destination)
+            let error = SystemError("create", path: destination.isReplaced ? destination.name : path)
             TemporaryFiles.forget(registration)
             throw error
         }
@@ -33,19 +45,58 @@ final class TemporaryFile {
     }
 
     /// Closes the file, reporting a write that failed late (`close` does, on some file
-    /// systems) as a failure to write `destination`.
-    func close(naming destination: String) throws(SystemError) {
+    /// systems) as a failure to write the destination.
+    func close() throws(SystemError) {
         guard descriptor >= 0 else { return }
         let closed = Glibc.close(descriptor)
         descriptor = -1
-        if closed != 0 { throw SystemError("write", path: destination) }
+        if closed != 0 { throw SystemError("write", path: destination.name) }
     }
 
-    /// Closes the file if still open and renames it to `destination`, which then holds it whole.
-    func place(at destination: String) throws(SystemError) {
-        try close(naming: destination)
-        if rename(path, destination) != 0 { throw SystemError("rename into", path: destination) }
+    /// Puts the file at its destination, which then holds it whole: renamed over a regular
+    /// file (or `renamed`, a name known only now: a pack named by its checksum); copied, from
+    /// its start, into one written where it stands, and then removed.
+    func place(renamed: String? = nil) throws(SystemError) {
+        switch destination {
+        case .file(let file):
+            try close()
+            let name = renamed ?? file
+            if rename(path, name) != 0 { throw SystemError("rename into", path: name) }
+        case .descriptor, .special:
+            precondition(renamed == nil, "a file written where it stands has no other name")
+            try copyIntoDestination()
+            try close()
+            unlink(path)
+        }
         placed = true
         TemporaryFiles.forget(registration)
+    }
+
+    /// The whole file, from its start, into the destination where it stands: `sendfile` (to a
+    /// pipe, a terminal or a file alike), or reads and writes where it refuses (an output in
+    /// append mode).
+    private func copyIntoDestination() throws(SystemError) {
+        let output = try destination.openInPlace()
+        defer { Glibc.close(output) }
+        let size = lseek(descriptor, 0, SEEK_END)
+        if size < 0 { throw SystemError("read", path: path) }
+        var offset = off_t(0)
+        while offset < size {
+            let sent = sendfile(output, descriptor, &offset, min(Int(size - offset), 1 << 30))
+            if sent > 0 { continue }
+            if sent < 0 && errno == EINTR { continue }
+            if sent < 0 && (errno == EINVAL || errno == ENOSYS) { break }
+            throw SystemError("write", path: destination.name)
+        }
+        guard offset < size else { return }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { chunk.deallocate() }
+        while offset < size {
+            let count = pread(descriptor, chunk.baseAddress!, chunk.count, offset)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { throw SystemError("read", path: path) }
+            try FileSystem.writeAll(UnsafeRawBufferPointer(rebasing: chunk[0..<count]), to: output, path: destination.name)
+            offset += off_t(count)
+        }
     }
 }
