@@ -59,6 +59,7 @@ struct DiffOptions: ParsableArguments {
         let diff = full.filtered(pathPrefix: pathPrefix, category: category, subset: subset)
         if let html {
             let destination = RepositoryOptions.output(html, resolving: resolve)
+            // A page on the standard output finds `--images-from` from the current folder.
             let path = destination.isReplaced ? destination.name : resolve("review.html")
             let urls = try ReviewImages.urls(for: diff, page: path, imagesFrom: imagesFrom.map(resolve), expires: expires, s3: s3)
             var skeletons: [(String, JSONValue)] = []

@@ -162,8 +162,7 @@ public final class ParallelOutputFile: @unchecked Sendable {
     }
 
     /// Closes and renames the file into place (or copies it into a destination written where
-    /// it stands), once every queued write is done; throws the
-    /// first write that failed.
+    /// it stands), once every queued write is done; throws the first write that failed.
     public func commit() throws(SystemError) {
         pending.wait()
         if let failure = failing.withLock({ failure }) { throw failure }
