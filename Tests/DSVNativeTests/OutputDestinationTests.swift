@@ -15,7 +15,11 @@ import Testing
         #expect(OutputDestination.named("/dev/fd/2") == .descriptor(2, name: "/dev/fd/2"))
         #expect(OutputDestination.named("/proc/self/fd/1") == .descriptor(1, name: "/proc/self/fd/1"))
         #expect(OutputDestination.named("/dev/null") == .special("/dev/null"))
-        #expect(OutputDestination.named("/dev/fd/987") == .special("/dev/fd/987"), "no such descriptor: opened, and refused there")
+        #expect(OutputDestination.named("/dev/fd/987") == .file("/dev/fd/987"), "no such descriptor: refused where it is made")
+        try FileManager.default.createDirectory(atPath: dir.file("fd"), withIntermediateDirectories: true)
+        #expect(OutputDestination.named(dir.file("fd/1")) == .file(dir.file("fd/1")), "a file named 1 elsewhere is a file")
+        #expect(OutputDestination.named("/dev/shm/dsv-\(getpid()).json") == .file("/dev/shm/dsv-\(getpid()).json"),
+                "a new file on the tmpfs in /dev is a file")
         #expect(mkfifo(dir.file("pipe"), 0o600) == 0)
         #expect(OutputDestination.named(dir.file("pipe")) == .special(dir.file("pipe")))
         dir.write("old.json", "{}")

@@ -5,27 +5,25 @@ import Glibc
 /// holds a partial file. What is not a regular file cannot be renamed over: `-o /dev/stdout` did
 /// that to the link in /dev (as root), leaving a file in its place and nothing on the terminal.
 /// So the standard output (`-`), an open descriptor named as a file (`/dev/stdout`, `/dev/fd/3`),
-/// a device, a FIFO and anything else in /dev or /proc are written where they stand, in order,
-/// once the whole file is made (`TemporaryFile`, in the temporary folder).
+/// a device and a FIFO are written where they stand, in order, once the whole file is made
+/// (`TemporaryFile`, in the temporary folder).
 public enum OutputDestination: Sendable, Equatable {
     /// A regular file, new or replaced: written beside it and renamed over it.
     case file(String)
     /// One of this process's open descriptors, written through a copy of it, so that its
     /// position and append mode hold (`>>` appends). `name` is what the user gave.
     case descriptor(Int32, name: String)
-    /// A device, a FIFO, or a file in /dev or /proc: opened for writing and written in place.
+    /// A device or a FIFO: opened for writing and written in place.
     case special(String)
 
     /// The destination `path` names; `-` is the standard output.
     public static func named(_ path: String) -> OutputDestination {
         if path == "-" || path == "/dev/stdout" { return .descriptor(STDOUT_FILENO, name: path) }
         if path == "/dev/stderr" { return .descriptor(STDERR_FILENO, name: path) }
-        let folder = realpath(FileSystem.directory(of: path))
-        if let folder, let number = Int32(FileSystem.lastComponent(of: path)), folder == "/proc/\(getpid())/fd" || folder == "/proc/self/fd",
-           fcntl(number, F_GETFD) >= 0 {
+        if let number = Int32(FileSystem.lastComponent(of: path)), fcntl(number, F_GETFD) >= 0,
+           let folder = realpath(FileSystem.directory(of: path)), folder == "/proc/\(getpid())/fd" {
             return .descriptor(number, name: path)
         }
-        if let folder, folder == "/dev" || folder.hasPrefix("/dev/") || folder.hasPrefix("/proc/") { return .special(path) }
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR { return .special(path) }
         return .file(path)
