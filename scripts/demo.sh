@@ -48,10 +48,12 @@ run dsv tag round2
 run dsv commit round2.json -m "same export again"
 
 run dsv diff round1 round2 --path batch_0000/
+run dsv diff round1..round2 --name-status
 
 echo
 echo "== 3. history"
 run dsv log
+run dsv log --oneline
 run dsv show round2
 
 echo
