@@ -21,7 +21,7 @@ struct Checkout: ParsableCommand {
     @Argument(help: "The version: HEAD, a tag, a commit id, HEAD~1, …")
     var revision: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write: a file, or a folder (DIR/) for every subset.",
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write: a file (- for the standard output), or a folder (DIR/) for every subset.",
                                                     valueName: "FILE|DIR/"))
     var output: String?
 

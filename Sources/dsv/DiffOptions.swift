@@ -28,7 +28,7 @@ struct DiffOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only images in this subset (before or after), e.g. Train.", valueName: "NAME"))
     var subset: String?
 
-    @Option(help: ArgumentHelp("Write a self-contained review page: each changed image with its old and new shapes.",
+    @Option(help: ArgumentHelp("Write a self-contained review page: each changed image with its old and new shapes (- for the standard output).",
                                valueName: "FILE"))
     var html: String?
 
