@@ -49,7 +49,7 @@ enum DiffOutput {
             return text.bytes
         }
         for text in runs {
-            try text.withUnsafeBytes { bytes in Result { () throws(SystemError) in try StandardOutput.write(bytes) } }.get()
+            try StandardOutput.write(text[...])
         }
     }
 
@@ -65,14 +65,12 @@ enum DiffOutput {
             }
             text.putName(image.key)
             text.newline()
-            if text.bytes.count >= 1 << 16 { try flush(&text) }
+            if text.bytes.count >= 1 << 16 {
+                try StandardOutput.write(text.bytes[...])
+                text = ReviewText()
+            }
         }
-        try flush(&text)
-    }
-
-    private static func flush(_ text: inout ReviewText) throws(SystemError) {
-        try text.bytes.withUnsafeBytes { bytes in Result { () throws(SystemError) in try StandardOutput.write(bytes) } }.get()
-        text = ReviewText()
+        try StandardOutput.write(text.bytes[...])
     }
 
     /// One image's lines, after an empty one. (Kept out of line, as the annotation writers

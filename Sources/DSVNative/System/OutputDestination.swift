@@ -21,7 +21,7 @@ public enum OutputDestination: Sendable, Equatable {
         if path == "-" || path == "/dev/stdout" { return .descriptor(STDOUT_FILENO, name: path) }
         if path == "/dev/stderr" { return .descriptor(STDERR_FILENO, name: path) }
         if let number = Int32(FileSystem.lastComponent(of: path)), fcntl(number, F_GETFD) >= 0,
-           let folder = realpath(FileSystem.directory(of: path)), folder == "/proc/\(getpid())/fd" {
+           let folder = FileSystem.resolved(FileSystem.directory(of: path)), folder == "/proc/\(getpid())/fd" {
             return .descriptor(number, name: path)
         }
         var info = stat()
@@ -61,10 +61,4 @@ public enum OutputDestination: Sendable, Equatable {
         if fd < 0 { throw SystemError("open", path: name) }
         return fd
     }
-}
-
-private func realpath(_ path: String) -> String? {
-    guard let resolved = Glibc.realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    return String(cString: resolved)
 }
