@@ -85,7 +85,7 @@ struct Commit: ParsableCommand {
         case .committed(let made):
             if let round { CVATOptions.report(round, sharedImages: made.sharedImages) }
             let summary = made.summary
-            print("[\(branch) \(made.commit.short)] \(message.split(separator: "\n").first ?? "")")
+            print("[\(branch) \(made.commit.short)] \(CommitMessage.subject(message))")
             print("  \(VersionText.counts(summary))")
             if let subsets = VersionText.subsets(summary) { print("  subsets: \(subsets)") }
             print("  manifest \(summary.manifest)")

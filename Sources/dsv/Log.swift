@@ -41,8 +41,8 @@ struct Log: ParsableCommand {
         for (index, version) in versions.enumerated() {
             let names = tags[version.commit.id].map { " (tag: \($0.joined(separator: ", tag: ")))" } ?? ""
             if oneline {
-                let subject = version.message.split(separator: "\n", maxSplits: 1).first ?? ""
-                print(Style.commit(version.commit.id.short) + Style.tag(names) + " \(subject) — \(VersionText.counts(version.summary))")
+                print(Style.commit(version.commit.id.short) + Style.tag(names)
+                      + " \(CommitMessage.subject(version.message)) — \(VersionText.counts(version.summary))")
                 continue
             }
             if index > 0 { print() }

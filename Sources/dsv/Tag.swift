@@ -46,7 +46,7 @@ struct Tags: ParsableCommand {
         let width = tags.map(\.name.count).max() ?? 0
         for tag in tags {
             let version = try StoredVersion(repository: repo, commitID: tag.commit)
-            print("\(Style.tag(tag.name.padding(width)))  \(tag.commit.short)  \(version.message.split(separator: "\n").first ?? "")")
+            print("\(Style.tag(tag.name.padding(width)))  \(tag.commit.short)  \(CommitMessage.subject(version.message))")
         }
     }
 }

@@ -117,7 +117,7 @@ public enum CommitOperation {
         let version = try writeVersion(&content, plan: consume plan, in: repository, pack: pack, sources: sources, head: head,
                                        request: request, author: author ?? defaultAuthor(repository), trace: trace)
         do {
-            try repository.advanceBranch(from: head, to: version.commit, message: "dsv commit: \(firstLine(request.message))")
+            try repository.advanceBranch(from: head, to: version.commit, message: "dsv commit: \(CommitMessage.subject(request.message))")
         } catch { throw .repository(error) }
         trace.mark("branch")
         remember(content, of: version.commit, in: &cache)
@@ -282,8 +282,6 @@ public enum CommitOperation {
         let email = environment.value("GIT_AUTHOR_EMAIL") ?? (try? config?.string("user.email")) ?? nil ?? "\(login)@\(host)"
         return GitSignature(name: name, email: email, time: UTCClock.now(), offsetMinutes: 0)
     }
-
-    static func firstLine(_ text: String) -> String { String(text.split(separator: "\n").first ?? "") }
 }
 
 public enum CommitError: Error, Sendable, CustomStringConvertible {

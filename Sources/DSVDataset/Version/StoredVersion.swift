@@ -294,6 +294,10 @@ public struct PinnedImage: Sendable, Equatable {
 public enum CommitMessage {
     public static let trailer = "Dsv-Manifest"
 
+    /// A message's first line (its first that is not empty), as `log --oneline`, `tags` and a
+    /// commit's reflog show it.
+    public static func subject(_ message: String) -> String { String(message.split(separator: "\n").first ?? "") }
+
     public static func compose(_ message: String, manifest: String) -> String {
         var text = message
         while text.hasSuffix("\n") { text.removeLast() }
