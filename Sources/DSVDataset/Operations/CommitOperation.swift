@@ -1,4 +1,3 @@
-import Dispatch
 import DSVNative
 import DSVStorage
 
@@ -195,7 +194,7 @@ public enum CommitOperation {
     /// export's minified copy (380 MB at train2017's size) goes likewise: freed with the plan
     /// at the end, its pages took 29 ms of a 0.55 s next round.
     private static func releaseInBackground(_ sources: SourceDigests, _ exports: [COCOExport]) {
-        DispatchQueue.global().async {
+        BackgroundRelease.perform {
             sources.release()
             exports.forEach { $0.releaseCopies() }
         }
