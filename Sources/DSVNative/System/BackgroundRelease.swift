@@ -19,7 +19,7 @@ public enum BackgroundRelease {
     }
 
     /// Runs `work` — which gives memory back, and whose closure may hold the last references
-    /// to what it frees — on a global queue.
+    /// to what it frees — on a global queue (in place under a sanitizer, as above).
     public static func perform(_ work: @escaping @Sendable () -> Void) {
         if ProcessEnvironment.isSanitized {
             work()
